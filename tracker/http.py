@@ -1,0 +1,202 @@
+"""The one shared async HTTP client.
+
+Timeouts, retries with exponential backoff that honour `Retry-After` (tenacity), a cap on
+the decoded body size (which also defuses gzip bombs), a descriptive User-Agent, a
+per-host concurrency limit, and conditional GET: a 304 comes back as `not_modified` and
+the caller parses nothing.
+"""
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timezone
+from typing import Any, Awaitable, Callable
+from urllib.parse import urlsplit
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+
+from . import __version__
+from .config import HttpConfig
+from .errors import FetchError, SourceGone
+
+RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+GONE_STATUS = {404, 410}
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    url: str
+    headers: dict[str, str]
+    content: bytes = b""
+    not_modified: bool = False
+
+    @property
+    def validators(self) -> dict[str, str]:
+        """ETag / Last-Modified to send next time (kept in .tracker/)."""
+        out = {}
+        if "etag" in self.headers:
+            out["etag"] = self.headers["etag"]
+        if "last-modified" in self.headers:
+            out["last_modified"] = self.headers["last-modified"]
+        return out
+
+
+class RetryableError(FetchError):
+    """A failure worth another try (5xx, 429, timeouts, broken connections)."""
+
+    def __init__(self, message: str, *, status: int | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+def user_agent(config: HttpConfig) -> str:
+    if config.user_agent:
+        return config.user_agent
+    contact = f"; {config.contact}" if config.contact else ""
+    return (f"report-tracker/{__version__} (+https://github.com/report-tracker/report-tracker"
+            f"{contact}) httpx/{httpx.__version__}")
+
+
+def safe_url(url: str) -> str:
+    """The URL without query or credentials, for messages and logs (no secrets)."""
+    parts = urlsplit(str(url))
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as seconds: either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+@dataclass
+class Http:
+    """Wraps one httpx.AsyncClient; create with `async with Http(config) as http`."""
+
+    config: HttpConfig = field(default_factory=HttpConfig)
+    transport: httpx.AsyncBaseTransport | None = None
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+    _client: httpx.AsyncClient | None = None
+    _hosts: dict[str, asyncio.Semaphore] = field(default_factory=dict)
+    requests: int = 0
+    not_modified: int = 0
+
+    async def __aenter__(self) -> "Http":
+        limits = httpx.Limits(max_connections=self.config.concurrency,
+                              max_keepalive_connections=self.config.concurrency)
+        self._client = httpx.AsyncClient(
+            transport=self.transport, limits=limits, follow_redirects=True, max_redirects=10,
+            headers={"User-Agent": user_agent(self.config), "Accept-Encoding": "gzip, deflate"})
+        self._hosts = defaultdict(lambda: asyncio.Semaphore(self.config.per_host))
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def request(self, method: str, url: str, *, validators: dict[str, str] | None = None,
+                      headers: dict[str, str] | None = None, data: Any = None,
+                      params: Any = None, timeout: float = 30.0,
+                      max_bytes: int = 20_000_000, retries: int | None = None) -> HttpResponse:
+        """One logical request with retries; raises FetchError / SourceGone."""
+        sent = dict(headers or {})
+        if validators:
+            if validators.get("etag"):
+                sent["If-None-Match"] = validators["etag"]
+            if validators.get("last_modified"):
+                sent["If-Modified-Since"] = validators["last_modified"]
+        attempts = (self.config.retries if retries is None else retries) + 1
+        retrying = AsyncRetrying(stop=stop_after_attempt(attempts), wait=self._wait,
+                                 retry=retry_if_exception(self._should_retry), sleep=self.sleep,
+                                 reraise=True)
+        async for attempt in retrying:
+            with attempt:
+                return await self._once(method, url, sent, data, params, timeout, max_bytes)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def get(self, url: str, **kw: Any) -> HttpResponse:
+        return await self.request("GET", url, **kw)
+
+    def _should_retry(self, exc: BaseException) -> bool:
+        if not isinstance(exc, RetryableError):
+            return False
+        return exc.retry_after is None or exc.retry_after <= self.config.max_retry_after
+
+    def _wait(self, state: Any) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RetryableError) and exc.retry_after is not None:
+            return exc.retry_after
+        base = self.config.backoff * (2 ** (state.attempt_number - 1))
+        return base + random.uniform(0, base / 2)
+
+    async def _once(self, method: str, url: str, headers: dict[str, str], data: Any,
+                    params: Any, timeout: float, max_bytes: int) -> HttpResponse:
+        assert self._client is not None, "use `async with Http(...)`"
+        host = urlsplit(url).netloc
+        where = safe_url(url)
+        async with self._hosts[host]:
+            self.requests += 1
+            try:
+                async with self._client.stream(method, url, headers=headers, data=data,
+                                               params=params, timeout=timeout) as response:
+                    return await self._read(response, where, max_bytes, timeout)
+            except (httpx.TimeoutException, TimeoutError):
+                raise RetryableError(f"{where}: timed out after {timeout:g}s") from None
+            except httpx.TooManyRedirects:
+                raise FetchError(f"{where}: too many redirects (a redirect loop?)") from None
+            except (httpx.TransportError, httpx.DecodingError) as exc:
+                reason = type(exc).__name__
+                raise RetryableError(f"{where}: connection failed ({reason})") from None
+
+    async def _read(self, response: httpx.Response, where: str, max_bytes: int,
+                    timeout: float) -> HttpResponse:
+        status = response.status_code
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        final = str(response.url)
+        if status == 304:
+            self.not_modified += 1
+            return HttpResponse(status, final, headers, not_modified=True)
+        if status in GONE_STATUS:
+            raise SourceGone(f"{where}: HTTP {status}; the source may be gone", status=status)
+        if status in RETRYABLE_STATUS:
+            retry_after = parse_retry_after(headers.get("retry-after"))
+            hint = f", Retry-After {retry_after:g}s" if retry_after is not None else ""
+            raise RetryableError(f"{where}: HTTP {status}{hint}", status=status,
+                                 retry_after=retry_after)
+        if status >= 400:
+            raise FetchError(f"{where}: HTTP {status}", status=status)
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes and "content-encoding" not in headers:
+            raise FetchError(f"{where}: body of {declared} bytes exceeds the cap of {max_bytes}")
+        content = await asyncio.wait_for(_read_capped(response, where, max_bytes), timeout * 4)
+        return HttpResponse(status, final, headers, content)
+
+
+async def _read_capped(response: httpx.Response, where: str, max_bytes: int) -> bytes:
+    chunks, size = [], 0
+    async for chunk in response.aiter_bytes():  # decoded: a gzip bomb hits the cap early
+        size += len(chunk)
+        if size > max_bytes:
+            raise FetchError(f"{where}: body exceeds the cap of {max_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+

@@ -1,0 +1,143 @@
+"""One pass over a workspace: fetch due sources, store snapshots, commit once, evaluate."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Iterable
+
+import httpx
+
+from .config import Config, load_config
+from .diff import diff_snapshots, summarize
+from .errors import ConfigError, SourceError
+from .findings import evaluate_all
+from .http import Http
+from .models import Change, RawDocument, RunResult, SourceResult
+from .sources import Fetched, Source, make_source
+from .state import State
+from .store import GitStore
+
+
+@dataclass
+class Polled:
+    """A source's fetch outcome before storing: a new snapshot, 'not modified', or an error."""
+
+    source: Source
+    fetched: Fetched | None = None
+    snapshot: Any = None
+    error: SourceError | None = None
+
+
+def due_sources(config: Config, state: State, now: datetime) -> list[str]:
+    """Sources whose cron schedule fired since their last success (and not in backoff)."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    due = []
+    for sid, options in config.sources.items():
+        entry = state.source(sid)
+        retry_at = entry.retry_not_before()
+        if retry_at is not None and now < retry_at:
+            continue
+        if entry.last_success is None or options.schedule is None:
+            due.append(sid)
+            continue
+        last = datetime.fromisoformat(entry.last_success) + timedelta(seconds=1)
+        trigger = CronTrigger.from_crontab(options.schedule, timezone="UTC")
+        fire = trigger.get_next_fire_time(None, last)
+        if fire is not None and fire <= now:
+            due.append(sid)
+    return due
+
+
+def select_sources(config: Config, state: State, now: datetime, only: Iterable[str] = (),
+                   run_all: bool = False) -> list[str]:
+    only = list(only)
+    unknown = [s for s in only if s not in config.sources]
+    if unknown:
+        raise ConfigError(f"unknown source {unknown[0]!r}; known: "
+                          f"{', '.join(sorted(config.sources)) or 'none'}")
+    if only:
+        return only
+    return list(config.sources) if run_all else due_sources(config, state, now)
+
+
+def run_once(root: Path | str, *, now: datetime, only: Iterable[str] = (),
+             run_all: bool = False, transport: httpx.AsyncBaseTransport | None = None,
+             config: Config | None = None) -> RunResult:
+    """Fetch, store, commit, evaluate. One failing source never stops the others."""
+    root = Path(root)
+    config = config or load_config(root)
+    store, state = GitStore(root), State.load(root)
+    result = RunResult(started=now)
+    chosen = select_sources(config, state, now, only, run_all)
+    sources = [make_source(sid, config.sources[sid]) for sid in chosen]
+    polled = asyncio.run(_poll_all(config, state, sources, now, transport)) if sources else []
+    paths: list[str] = []
+    for item in polled:
+        outcome = _store(store, state, item, now)
+        result.sources.append(outcome)
+        if outcome.changed:
+            paths.append(store.relpath(item.source.id))
+    result.commit = store.commit(paths, commit_message(result, now), when=now)
+    state.save()
+    result.findings = evaluate_all(config, store, state, now)
+    return result
+
+
+async def _poll_all(config: Config, state: State, sources: list[Source], now: datetime,
+                    transport: httpx.AsyncBaseTransport | None) -> list[Polled]:
+    async with Http(config.http, transport=transport) as http:
+        return list(await asyncio.gather(*(_poll(http, state, s, now) for s in sources)))
+
+
+async def _poll(http: Http, state: State, source: Source, now: datetime) -> Polled:
+    validators = state.source(source.id).validators
+    try:
+        fetched = await source.fetch(http, validators, now)
+        snapshot = source.normalize(fetched.raw) if fetched.raw is not None else None
+        return Polled(source, fetched, snapshot)
+    except SourceError as exc:
+        return Polled(source, error=exc)
+
+
+def _store(store: GitStore, state: State, item: Polled, now: datetime) -> SourceResult:
+    entry = state.source(item.source.id)
+    if item.error is not None:
+        entry.failed(now, str(item.error), item.error.gone)
+        return SourceResult(item.source.id, ok=False, error=str(item.error),
+                            gone=item.error.gone)
+    assert item.fetched is not None
+    if item.snapshot is None:  # 304: nothing parsed, nothing written
+        entry.succeeded(now, False, item.fetched.validators)
+        return SourceResult(item.source.id, ok=True, not_modified=True)
+    previous = store.read_snapshot(item.source.id)
+    snapshot = item.source.merge(previous, item.snapshot)
+    changed = store.write_snapshot(item.source.id, snapshot)
+    changes = diff_snapshots(previous, snapshot, item.source.id) if changed else []
+    entry.succeeded(now, changed, item.fetched.validators)
+    return SourceResult(item.source.id, ok=True, changed=changed, changes=changes)
+
+
+def commit_message(result: RunResult, now: datetime) -> str:
+    changed = [s for s in result.sources if s.changed]
+    names = ", ".join(s.source for s in changed)
+    lines = [f"Update {names}" if len(changed) <= 3 else f"Update {len(changed)} sources",
+             "", f"tracker run at {now.isoformat()}"]
+    for source in changed:
+        lines.append(f"{source.source}: {len(source.changes)} change(s)")
+        lines.extend(summarize(source.changes, limit=12))
+    failed = [s for s in result.sources if not s.ok]
+    if failed:
+        lines.append(f"failed (kept previous snapshot): {', '.join(s.source for s in failed)}")
+    return "\n".join(lines)
+
+
+def store_document(store: GitStore, source: Source, raw: RawDocument) -> list[Change]:
+    """Normalize one document and write it (used by backfill); returns the changes."""
+    previous = store.read_snapshot(source.id)
+    snapshot = source.merge(previous, source.normalize(raw))
+    if not store.write_snapshot(source.id, snapshot):
+        return []
+    return diff_snapshots(previous, snapshot, source.id)

@@ -1,0 +1,186 @@
+"""kind `factbook`: a CIA World Factbook country profile.
+
+Reads any of three upstream formats and gives one snapshot shape,
+`{category: {field: {subfield: text}}}`, with HTML reduced to text:
+
+* the CIA's own `geos/<code>.json` (as mirrored 1:1 by factbook/cache.factbook.json),
+* the simplified factbook/factbook.json (`{category: {field: {subfield: {text}}}}`),
+* Gatsby `page-data.json` (`result.data.fields.nodes[{name, data}]`, or the older
+  `result.data.country.json` string holding a geos document).
+
+A field without subfields becomes `{text: ...}`; a field note becomes `note`. Anything that
+is not one of these JSON shapes (an HTML farewell page, a story page after a redirect) is
+`SourceGone`: the Factbook was taken offline in February 2026.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from ..errors import ParseError, SourceGone
+from ..models import RawDocument
+from ..textutil import html_to_text
+from . import Source
+
+TEXT = "text"
+NOTE = "note"
+
+
+class FactbookSource(Source):
+    """CIA World Factbook profile (geos JSON, factbook.json or page-data.json); frozen since
+    February 2026 — point `url` at a mirror such as factbook/cache.factbook.json."""
+
+    kind = "factbook"
+
+    def normalize(self, raw: RawDocument) -> dict[str, Any]:
+        return normalize_factbook(raw.content, where=raw.url)
+
+
+def normalize_factbook(content: bytes, where: str = "document") -> dict[str, Any]:
+    """Pure: bytes of any supported format → the canonical snapshot dict."""
+    document = _load_json(content, where)
+    if isinstance(document, dict) and isinstance(document.get("categories"), list):
+        return _from_geos(document)
+    if isinstance(document, dict) and isinstance(document.get("result"), dict):
+        return _from_page_data(document, where)
+    if isinstance(document, dict) and _looks_simplified(document):
+        return _from_simplified(document)
+    raise SourceGone(f"{where}: JSON, but not a Factbook profile (no categories, fields or "
+                     "sections); the source may have moved or be gone")
+
+
+def _load_json(content: bytes, where: str) -> Any:
+    head = content[:512].lstrip().lower()
+    if head.startswith((b"<!doctype", b"<html", b"<")):
+        raise SourceGone(f"{where}: an HTML page where Factbook JSON was expected; "
+                         "the source may be gone (the CIA retired the Factbook in Feb 2026)")
+    try:
+        return json.loads(content)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ParseError(f"{where}: not valid JSON ({exc.__class__.__name__}: "
+                         f"{str(exc)[:80]})") from None
+
+
+def _from_geos(document: dict[str, Any]) -> dict[str, Any]:
+    snapshot: dict[str, Any] = {}
+    for category in document["categories"]:
+        if not isinstance(category, dict):
+            raise ParseError("geos JSON: a category is not an object")
+        fields = snapshot.setdefault(str(category.get("title") or category.get("id")), {})
+        for field in category.get("fields") or []:
+            fields[str(field.get("name"))] = _geos_field(field)
+    return snapshot
+
+
+def _geos_field(field: dict[str, Any]) -> dict[str, str]:
+    subfields = field.get("subfields") or []
+    if subfields:
+        out = {str(s.get("name")): html_to_text(s.get("content") or "") for s in subfields}
+    else:  # `value` is a machine form ("181194000000"); the text is `content`
+        out = {TEXT: html_to_text(str(field.get("content") or ""))}
+    if field.get("field_note"):
+        out[NOTE] = _note_text(field["field_note"])
+    return _without_note_in_text(out)
+
+
+def _without_note_in_text(out: dict[str, str]) -> dict[str, str]:
+    """Older conversions repeat the field note at the end of the text; keep it once."""
+    note, text = out.get(NOTE), out.get(TEXT)
+    if note and text and text.endswith(note):
+        out[TEXT] = text[: -len(note)].rstrip()
+    return out
+
+
+def _from_simplified(document: dict[str, Any]) -> dict[str, Any]:
+    snapshot: dict[str, Any] = {}
+    for category, fields in document.items():
+        if not isinstance(fields, dict):
+            continue
+        out = snapshot.setdefault(category, {})
+        for name, body in fields.items():
+            out[name] = _simplified_field(body)
+    return snapshot
+
+
+def _simplified_field(body: Any) -> dict[str, str]:
+    if not isinstance(body, dict):
+        return {TEXT: html_to_text(str(body))}
+    out: dict[str, str] = {}
+    for key, value in body.items():
+        if key == TEXT:
+            out[TEXT] = html_to_text(str(value))
+        elif key == NOTE and isinstance(value, str):
+            out[NOTE] = _note_text(value)
+        elif isinstance(value, dict) and TEXT in value:
+            out[key] = html_to_text(str(value[TEXT]))
+        else:
+            out[key] = html_to_text(str(value))
+    return _without_note_in_text(out)
+
+
+def _looks_simplified(document: dict[str, Any]) -> bool:
+    return any(isinstance(v, dict) and any(isinstance(f, dict) for f in v.values())
+               for v in document.values())
+
+
+def _from_page_data(document: dict[str, Any], where: str) -> dict[str, Any]:
+    data = document["result"].get("data") or {}
+    country = data.get("country") or {}
+    if isinstance(country.get("json"), str):  # 2021-22: a geos document as a JSON string
+        return _from_geos(_load_json(country["json"].encode(), where))
+    nodes = ((data.get("fields") or {}).get("nodes"))
+    if not isinstance(nodes, list):
+        raise SourceGone(f"{where}: page-data.json without result.data.fields.nodes; "
+                         "not a country page (the source may be gone)")
+    snapshot: dict[str, Any] = {}
+    categories = _field_categories()
+    for node in nodes:
+        name = str(node.get("name"))
+        snapshot.setdefault(categories.get(name, "Other"), {})[name] = _html_field(
+            str(node.get("data") or ""))
+    return snapshot
+
+
+def _html_field(html: str) -> dict[str, str]:
+    """`<strong>label: </strong>text<br><br>…` → {label: text}; no labels → {text: …}."""
+    out: dict[str, str] = {}
+    loose: list[str] = []
+    for chunk in _split_paragraphs(html):
+        label, body = _strong_label(chunk)
+        if label is None:
+            loose.append(chunk)
+        elif label.startswith(NOTE):
+            out[NOTE] = _note_text(chunk) if NOTE not in out else out[NOTE] + "\n\n" + \
+                _note_text(chunk)
+        else:
+            out[label] = html_to_text(body)
+    if loose:
+        out = {TEXT: html_to_text("<br><br>".join(loose)), **out}
+    return out
+
+
+def _split_paragraphs(html: str) -> list[str]:
+    normalized = html.replace("<br />", "<br>").replace("<br/>", "<br>")
+    return [c for c in normalized.split("<br><br>") if c.strip()]
+
+
+def _strong_label(chunk: str) -> tuple[str | None, str]:
+    stripped = chunk.strip()
+    if not stripped.startswith("<strong>") or "</strong>" not in stripped:
+        return None, chunk
+    label, _, body = stripped[len("<strong>"):].partition("</strong>")
+    return html_to_text(label).rstrip(":").strip(), body
+
+
+def _note_text(html: str) -> str:
+    """Field notes keep their 'note:' labels as text, so both formats agree."""
+    return html_to_text(html.replace("<br /><br />", "<br><br>"))
+
+
+@lru_cache(maxsize=1)
+def _field_categories() -> dict[str, str]:
+    """Field name → category title, from the real geos data (page-data has no categories)."""
+    text = resources.files(__package__).joinpath("factbook_fields.json").read_text("utf-8")
+    return json.loads(text)
