@@ -48,3 +48,33 @@ def value_since(store: GitStore, ref: SourceRef, current: Any) -> str | None:
     if rows and comparable(rows[-1]["value"], ref.extract) == comparable(current, ref.extract):
         return rows[-1]["since"]
     return None
+
+
+def source_changes(store: GitStore, source_id: str, since: str | None = None) -> list[Any]:
+    """Changes between consecutive versions of a source's snapshot.
+
+    `since` is an ISO date (versions committed on or after it) or a git revision (versions
+    after it). Without it, only the latest version's changes are returned.
+    """
+    from datetime import date
+
+    from .diff import diff_snapshots
+
+    versions = store.versions(store.relpath(source_id))
+    pairs = list(zip([None] + versions[:-1], versions))
+    if since is None:
+        pairs = pairs[-1:]
+    else:
+        try:
+            day = date.fromisoformat(since[:10])
+            pairs = [(a, b) for a, b in pairs if b.date.date() >= day]
+        except ValueError:
+            after = set(store.repo.git.rev_list(f"{since}..HEAD").split())
+            pairs = [(a, b) for a, b in pairs if b.commit in after]
+    changes: list[Any] = []
+    for before, after in pairs:
+        old = store.load_blob(before.blob) if before and before.blob else None
+        new = store.load_blob(after.blob) if after.blob else None
+        changes.extend(diff_snapshots(old, new, source_id, after.commit,
+                                      after.date.isoformat()))
+    return changes

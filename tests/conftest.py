@@ -1,0 +1,60 @@
+"""Shared fixtures: real temp git workspaces, a real local HTTP server, the shared data."""
+from __future__ import annotations
+
+import os
+import textwrap
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.support.server import LocalServer
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+DATA = SHARED / "data"
+TEST_DATA = Path(__file__).parent / "data"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
+
+
+@pytest.fixture
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not beside the repository")
+    return SHARED
+
+
+@pytest.fixture
+def server():
+    with LocalServer() as srv:
+        yield srv
+
+
+def utc(text: str) -> datetime:
+    when = datetime.fromisoformat(text)
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def make_workspace(root: Path, feeds: str, reports: dict[str, str] | None = None) -> Path:
+    """A real workspace: git repo + feeds.yaml + reports/*.yaml (committed)."""
+    from tracker.store import GitStore
+
+    store = GitStore.init(root)
+    (root / ".gitignore").write_text(".tracker/\n")
+    (root / "feeds.yaml").write_text(textwrap.dedent(feeds))
+    (root / "reports").mkdir(exist_ok=True)
+    for name, text in (reports or {}).items():
+        (root / "reports" / f"{name}.yaml").write_text(textwrap.dedent(text))
+    paths = [".gitignore", "feeds.yaml"] + [f"reports/{n}.yaml" for n in reports or {}]
+    store.commit(paths, "Create workspace", when=utc("2020-01-01T00:00:00"))
+    return root
+
+
+@pytest.fixture
+def workspace(tmp_path: Path):
+    """Factory: workspace(feeds_yaml, {report_id: report_yaml}) → path."""
+    def factory(feeds: str, reports: dict[str, str] | None = None, name: str = "ws") -> Path:
+        return make_workspace(tmp_path / name, feeds, reports)
+    return factory

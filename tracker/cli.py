@@ -1,0 +1,334 @@
+"""Command line (Typer + Rich): the only module that prints or reads argv.
+
+Heavy modules are imported inside the commands, so `tracker --help` starts fast.
+Exit codes: 0 done; 2 configuration error; 3 run completed but sources failed; 75 locked.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, List, Optional
+
+import typer
+
+from .errors import TrackerError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Track a country report's facts against their sources.")
+FORMAT_HELP = "table (default) or json"
+_state: dict[str, Any] = {"workspace": Path(".")}
+
+EXIT_SOURCES_FAILED = 3
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def parse_now(value: Optional[str]) -> datetime:
+    """--now ISO (date or datetime, UTC if no zone) or the real clock."""
+    if not value:
+        return datetime.now(timezone.utc)
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(f"--now {value!r} is not an ISO date or datetime") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _guard(func: Callable[[], Any]) -> Any:
+    """Run a command body; turn TrackerError into its exit code with a clear message."""
+    try:
+        return func()
+    except TrackerError as exc:
+        _console(stderr=True).print(f"[red]error:[/red] {exc}", markup=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _root() -> Path:
+    return _state["workspace"]
+
+
+@app.callback()
+def main_options(workspace: Path = typer.Option(Path("."), "--workspace", "-w",
+                                                help="workspace directory (default: here)",
+                                                envvar="TRACKER_WORKSPACE")) -> None:
+    _state["workspace"] = workspace
+
+
+@app.command()
+def init(directory: Path = typer.Argument(Path("."), help="where to create the workspace")) -> None:
+    """Create a workspace: git repository, example feeds.yaml and report, .gitignore."""
+    from .workspace import init_workspace
+
+    root = _guard(lambda: init_workspace(directory))
+    _console().print(f"Workspace created in {root}. Edit feeds.yaml and reports/, then "
+                     f"`tracker -w {root} run --all`.")
+
+
+@app.command()
+def run(source: List[str] = typer.Option([], "--source", "-s", help="only this source (repeat)"),
+        all_: bool = typer.Option(False, "--all", help="fetch every source, due or not"),
+        now: Optional[str] = typer.Option(None, "--now", help="the clock, ISO (for replays)"),
+        no_email: bool = typer.Option(False, "--no-email", help="do not send the digest"),
+        wait: float = typer.Option(0.0, "--wait", help="seconds to wait for another run's lock"),
+        format_: str = typer.Option("table", "--format", help=FORMAT_HELP)) -> None:
+    """One pass: fetch due (or all/selected) sources, commit, evaluate, digest when due."""
+    from .runner import run_once
+
+    when = parse_now(now)
+    result = _guard(lambda: run_once(_root(), now=when, only=source, run_all=all_))
+    if format_ == "json":
+        _print_json({"commit": result.commit,
+                     "sources": [{"source": s.source, "ok": s.ok, "changed": s.changed,
+                                  "not_modified": s.not_modified, "error": s.error,
+                                  "changes": len(s.changes)} for s in result.sources],
+                     "findings": [f.to_json() for f in result.findings]})
+    else:
+        _print_run(result)
+    if result.failed:
+        raise typer.Exit(EXIT_SOURCES_FAILED)
+
+
+def _print_run(result: Any) -> None:
+    console = _console()
+    if not result.sources:
+        console.print("Nothing due.")
+    for item in result.sources:
+        if not item.ok:
+            console.print(f"[red]✗ {item.source}[/red]: {item.error}", markup=True)
+        elif item.not_modified:
+            console.print(f"· {item.source}: not modified (304)")
+        elif item.changed:
+            console.print(f"[green]✓ {item.source}[/green]: {len(item.changes)} change(s)",
+                          markup=True)
+        else:
+            console.print(f"· {item.source}: unchanged")
+    console.print(f"commit: {result.commit[:10]}" if result.commit else "no commit (no changes)")
+    counts: dict[str, int] = {}
+    for finding in result.findings:
+        counts[finding.status] = counts.get(finding.status, 0) + 1
+    if counts:
+        console.print("facts: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+
+
+STATUS_STYLE = {"current": "green", "stale": "red", "expired": "yellow", "unverifiable": "magenta",
+                "source-failing": "red", "acknowledged": "cyan"}
+
+
+@app.command()
+def status(report: Optional[str] = typer.Option(None, "--report", help="only this report"),
+           now: Optional[str] = typer.Option(None, "--now", help="the clock, ISO"),
+           format_: str = typer.Option("table", "--format", help=FORMAT_HELP)) -> None:
+    """Every fact: status, expected, current value, since when, source."""
+    findings = _guard(lambda: _findings(parse_now(now), report))
+    if format_ == "json":
+        _print_json([f.to_json() for f in findings])
+        return
+    from rich.table import Table
+
+    table = Table("fact", "status", "expected", "current", "since", "source", "note")
+    for f in findings:
+        style = STATUS_STYLE.get(f.status, "")
+        table.add_row(f"{f.report}/{f.fact}", f"[{style}]{f.status}[/{style}]", _short(f.expected),
+                      _short(f.current), f.since or "", f.source or "", _short(f.note, 60))
+    _console().print(table)
+
+
+def _findings(now: datetime, report: Optional[str] = None) -> list[Any]:
+    from .config import load_config
+    from .findings import evaluate_all
+    from .state import State
+    from .store import GitStore
+
+    config = load_config(_root())
+    if report and report not in config.reports:
+        from .errors import ConfigError
+
+        raise ConfigError(f"unknown report {report!r}; known: {', '.join(config.reports)}")
+    return evaluate_all(config, GitStore(_root()), State.load(_root()), now, report)
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = "" if value is None else (json.dumps(value, ensure_ascii=False)
+                                     if isinstance(value, (dict, list)) else str(value))
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@app.command()
+def diff(source: Optional[str] = typer.Argument(None, help="one source (default: all)"),
+         since: Optional[str] = typer.Option(None, "--since",
+                                             help="ISO date or git revision (default: latest)"),
+         format_: str = typer.Option("table", "--format", help=FORMAT_HELP)) -> None:
+    """Structured changes between snapshot versions."""
+    from .config import load_config
+    from .history import source_changes
+    from .store import GitStore
+
+    def body() -> list[Any]:
+        config = load_config(_root())
+        store = GitStore(_root())
+        ids = [source] if source else list(config.sources)
+        if source and source not in config.sources:
+            from .errors import ConfigError
+
+            raise ConfigError(f"unknown source {source!r}")
+        return [c for sid in ids for c in source_changes(store, sid, since)]
+
+    changes = _guard(body)
+    if format_ == "json":
+        _print_json([c.to_json() for c in changes])
+        return
+    console = _console()
+    for c in changes:
+        where = " › ".join(c.path)
+        console.print(f"{(c.date or '')[:10]} {c.source} {c.change:8} {where}: "
+                      f"{_short(c.old, 50)} → {_short(c.new, 50)}")
+    if not changes:
+        console.print("No changes.")
+
+
+@app.command()
+def history(fact: str = typer.Argument(..., help="fact id or REPORT/FACT"),
+            format_: str = typer.Option("table", "--format", help=FORMAT_HELP)) -> None:
+    """The fact's value over time from git: one row per distinct value."""
+    from .config import load_config
+    from .errors import ConfigError
+    from .history import fact_history
+    from .store import GitStore
+
+    def body() -> list[dict[str, Any]]:
+        config = load_config(_root())
+        _, found = config.fact(fact)
+        if found.primary is None:
+            raise ConfigError(f"fact {fact!r} has no source; nothing to trace")
+        return fact_history(GitStore(_root()), found.primary)
+
+    rows = _guard(body)
+    if format_ == "json":
+        _print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table("since", "value", "commit")
+    for row in rows:
+        table.add_row(row["since"], _short(row["value"], 70), row["commit"][:10])
+    _console().print(table)
+
+
+@app.command()
+def backfill(source: str = typer.Argument(..., help="source id from feeds.yaml"),
+             dir_: Path = typer.Option(..., "--dir", help="folder of dated raw files")) -> None:
+    """Import archived raw documents in name order, one dated commit each."""
+    from .backfill import backfill as do_backfill
+
+    result = _guard(lambda: do_backfill(_root(), source, dir_))
+    console = _console()
+    console.print(f"{len(result.commits)} commit(s), {len(result.unchanged)} unchanged file(s) "
+                  f"skipped, {len(result.failed)} failed.")
+    for name, error in result.failed:
+        console.print(f"[red]✗ {name}[/red]: {error}", markup=True)
+    if result.failed:
+        raise typer.Exit(EXIT_SOURCES_FAILED)
+
+
+def _review(fact: str, note: Optional[str], now: Optional[str], accept: bool) -> None:
+    from .config import load_config
+    from .findings import evaluate_fact
+    from .review import record_review
+    from .state import State
+    from .store import GitStore
+
+    when = parse_now(now)
+
+    def body() -> Any:
+        config = load_config(_root())
+        report, found = config.fact(fact)
+        store = GitStore(_root())
+        finding = evaluate_fact(config, store, State.load(_root()), when, report.meta.id, found)
+        sha = record_review(config, store, finding, when, note=note, accept=accept)
+        return finding, sha
+
+    finding, sha = _guard(body)
+    verb = "accepted" if accept else "acknowledged"
+    _console().print(f"{finding.report}/{finding.fact} {verb} (current: {_short(finding.current)}"
+                     f"){'; commit ' + sha[:10] if sha else ''}")
+
+
+@app.command()
+def ack(fact: str = typer.Argument(..., help="fact id or REPORT/FACT"),
+        note: Optional[str] = typer.Option(None, "--note", help="why it is fine as it is"),
+        now: Optional[str] = typer.Option(None, "--now", help="the clock, ISO")) -> None:
+    """Record a review: the fact stays as written, the current value was seen."""
+    _review(fact, note, now, accept=False)
+
+
+@app.command()
+def accept(fact: str = typer.Argument(..., help="fact id or REPORT/FACT"),
+           note: Optional[str] = typer.Option(None, "--note", help="a note for the record"),
+           now: Optional[str] = typer.Option(None, "--now", help="the clock, ISO")) -> None:
+    """Adopt the source's current value as the report's new claim (committed)."""
+    _review(fact, note, now, accept=True)
+
+
+@app.command()
+def sources(now: Optional[str] = typer.Option(None, "--now", help="the clock, ISO"),
+            format_: str = typer.Option("table", "--format", help=FORMAT_HELP)) -> None:
+    """Sources with health: last success, failures, quiet, gone."""
+    from .config import load_config
+    from .state import State
+
+    when = parse_now(now)
+
+    def body() -> list[dict[str, Any]]:
+        config = load_config(_root())
+        state = State.load(_root())
+        rows = []
+        for sid, options in config.sources.items():
+            entry = state.source(sid)
+            health = entry.health(options, when)
+            rows.append({"source": sid, "kind": options.kind, "health": health.health,
+                         "last_success": entry.last_success, "failures": entry.failures,
+                         "first_failure": entry.first_failure, "last_error": entry.last_error,
+                         "since": health.since})
+        return rows
+
+    rows = _guard(body)
+    if format_ == "json":
+        _print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table("source", "kind", "health", "since", "last success", "failures", "last error")
+    for r in rows:
+        table.add_row(r["source"], r["kind"], r["health"], r["since"] or "",
+                      (r["last_success"] or "")[:16], str(r["failures"]),
+                      _short(r["last_error"], 60))
+    _console().print(table)
+
+
+@app.command()
+def kinds() -> None:
+    """List the source kinds this tracker knows, with their documentation."""
+    from .sources import SOURCES
+
+    console = _console()
+    for kind, cls in sorted(SOURCES.items()):
+        console.print(f"[bold]{kind}[/bold]: {' '.join((cls.__doc__ or '').split())}",
+                      markup=True)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
