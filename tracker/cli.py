@@ -85,7 +85,8 @@ def run(source: List[str] = typer.Option([], "--source", "-s", help="only this s
     from .runner import run_once
 
     when = parse_now(now)
-    result = _guard(lambda: run_once(_root(), now=when, only=source, run_all=all_))
+    result = _guard(lambda: run_once(_root(), now=when, only=source, run_all=all_,
+                                             send_email=not no_email))
     if format_ == "json":
         _print_json({"commit": result.commit,
                      "sources": [{"source": s.source, "ok": s.ok, "changed": s.changed,

@@ -65,7 +65,7 @@ def select_sources(config: Config, state: State, now: datetime, only: Iterable[s
 
 def run_once(root: Path | str, *, now: datetime, only: Iterable[str] = (),
              run_all: bool = False, transport: httpx.AsyncBaseTransport | None = None,
-             config: Config | None = None) -> RunResult:
+             config: Config | None = None, send_email: bool = True) -> RunResult:
     """Fetch, store, commit, evaluate. One failing source never stops the others."""
     root = Path(root)
     config = config or load_config(root)
@@ -82,7 +82,9 @@ def run_once(root: Path | str, *, now: datetime, only: Iterable[str] = (),
             paths.append(store.relpath(item.source.id))
     result.commit = store.commit(paths, commit_message(result, now), when=now)
     state.save()
+    # (news matching of new feed items goes here)
     result.findings = evaluate_all(config, store, state, now)
+    # (the digest, when due, goes here; honour send_email)
     return result
 
 
