@@ -230,25 +230,27 @@ def extract_year(text: str, params: dict[str, Any]) -> int:
 _DATE_PATTERNS = [
     r"\d{4}-\d{2}-\d{2}",
     r"\d{1,2}\.\d{1,2}\.\d{4}",
+    r"\d{1,2}/\d{1,2}/\d{4}",  # day first unless `month_first` (the Factbook's '3/19/2023')
     r"\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?,?\s+\d{4}",
     r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s*\d{4}",
 ]
 _DATE = re.compile("|".join(f"(?:{p})" for p in _DATE_PATTERNS), re.IGNORECASE)
 
 
-def parse_date(text: str) -> date:
+def parse_date(text: str, month_first: bool = False) -> date:
     """A date written as ISO, 'DD.MM.YYYY', '6 February 2024' or 'February 6, 2024'."""
     if isinstance(text, date):
         return text
     try:
-        return dateparser.parse(str(text), dayfirst=True, default=None).date()
+        return dateparser.parse(str(text), dayfirst=not month_first, default=None).date()
     except (ValueError, OverflowError, TypeError, AttributeError):
         raise ExtractError(f"not a date: {text!r}") from None
 
 
-@register("date", compare="date")
+@register("date", compare="date", params=("month_first",))
 def extract_date(text: str, params: dict[str, Any]) -> str:
-    found = [parse_date(m.group(0)) for m in _DATE.finditer(text)]
+    month_first = bool(params.get("month_first", False))
+    found = [parse_date(m.group(0), month_first) for m in _DATE.finditer(text)]
     return _pick(found, params, "date").isoformat()
 
 
