@@ -378,8 +378,7 @@ def _config_error(exc: ValidationError, model: type[BaseModel], tree: Any, path:
         messages.append(f"{path}:{line or '?'}: {key}: {text}")
         first = first or (line, key)
     assert first is not None
-    error = ConfigError("; ".join(m.split(": ", 1)[1] for m in messages[:1]), file=str(path),
-                        line=first[0], key=first[1])
+    error = ConfigError(messages[0], file=str(path), line=first[0], key=first[1])
     error.args = ("\n".join(messages),)
     return error
 

@@ -30,6 +30,8 @@ class ConfigError(TrackerError):
         where = ""
         if file:
             where = f"{file}:{line}: " if line else f"{file}: "
+        if key and not message.startswith(f"{key}:"):
+            message = f"{key}: {message}"
         super().__init__(f"{where}{message}")
 
 

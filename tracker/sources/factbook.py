@@ -136,10 +136,15 @@ def _from_page_data(document: dict[str, Any], where: str) -> dict[str, Any]:
                          "not a country page (the source may be gone)")
     snapshot: dict[str, Any] = {}
     categories = _field_categories()
+    seen: dict[str, int] = {}
     for node in nodes:
         name = str(node.get("name"))
-        snapshot.setdefault(categories.get(name, "Other"), {})[name] = _html_field(
-            str(node.get("data") or ""))
+        # A few names occur in two categories (Urbanization: Environment and People and
+        # Society); the nodes keep the profile's order, so the k-th occurrence is the k-th.
+        nth = seen[name] = seen.get(name, -1) + 1
+        options = categories.get(name) or ["Other"]
+        category = options[min(nth, len(options) - 1)]
+        snapshot.setdefault(category, {})[name] = _html_field(str(node.get("data") or ""))
     return snapshot
 
 
@@ -180,7 +185,8 @@ def _note_text(html: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _field_categories() -> dict[str, str]:
-    """Field name → category title, from the real geos data (page-data has no categories)."""
+def _field_categories() -> dict[str, list[str]]:
+    """Field name → category titles in profile order, from the real geos data (page-data
+    has no categories)."""
     text = resources.files(__package__).joinpath("factbook_fields.json").read_text("utf-8")
     return json.loads(text)
