@@ -1,0 +1,231 @@
+"""ACLED API client: OAuth password grant with a cached, refreshed token; paged reads.
+
+ACLED moved to OAuth in September 2025 (data-sources.md §2): POST the token endpoint with
+`client_id=acled`, then send `Authorization: Bearer …`. Access tokens last 24 h, refresh
+tokens 14 days. The token is cached in `.tracker/` (git-ignored, mode 0600) so weekly runs
+do not log in each time. No secret ever goes into a message: messages that quote the
+server pass through `redact`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ..errors import FetchError, ParseError, SourceGone
+from ..http import safe_url
+from ..store import write_atomic
+
+CLIENT_ID = "acled"
+TOKEN_PATH = "/oauth/token"
+READ_PATH = "/api/acled/read"
+DELETED_PATH = "/api/deleted/read"
+EXPIRY_MARGIN = timedelta(minutes=5)   # renew a little early: a run may take a while
+DEFAULT_ACCESS_LIFE = 86_400           # ACLED's documented 24 h, if the answer omits it
+DEFAULT_REFRESH_LIFE = 1_209_600       # 14 days
+NO_ACCESS_HINT = ("the ACLED account has a valid login but no API access. Request API access "
+                  "for this account in myACLED (or from access@acleddata.com); accounts on "
+                  "personal or generic e-mail domains may be refused")
+
+
+@dataclass
+class Token:
+    access: str
+    refresh: str | None
+    expires_at: str            # ISO datetimes, so the cache file is plain JSON
+    refresh_expires_at: str | None
+    account: str               # hash of the username: another account's token is not reused
+
+    def valid(self, now: datetime) -> bool:
+        return datetime.fromisoformat(self.expires_at) - EXPIRY_MARGIN > now
+
+    def refreshable(self, now: datetime) -> bool:
+        return bool(self.refresh and self.refresh_expires_at
+                    and datetime.fromisoformat(self.refresh_expires_at) > now)
+
+
+def account_key(username: str) -> str:
+    return hashlib.sha256(username.strip().lower().encode()).hexdigest()[:16]
+
+
+class AcledClient:
+    """One source's conversation with ACLED during one run."""
+
+    def __init__(self, http: Any, base_url: str, username: str, password: str, *,
+                 token_file: Path | None, now: datetime, timeout: float, max_bytes: int,
+                 env_names: tuple[str, str]) -> None:
+        self.http, self.base = http, base_url.rstrip("/")
+        self._username, self._password = username, password
+        self.token_file, self.now = token_file, now
+        self.timeout, self.max_bytes = timeout, max_bytes
+        self.env_names = env_names
+        self._token: Token | None = None
+
+    # ------------------------------------------------------------ secrets
+
+    def redact(self, text: str) -> str:
+        """Remove every secret this client knows from `text` (server-quoted messages)."""
+        secrets = [self._password, self._username]
+        if self._token is not None:
+            secrets += [self._token.access, self._token.refresh or ""]
+        for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
+
+    # ------------------------------------------------------------ token
+
+    async def bearer(self, renew: bool = False) -> str:
+        """A usable access token: cached, refreshed, or from a fresh password grant."""
+        token = self._token or self._load_token()
+        if token is not None and not renew and token.valid(self.now):
+            self._token = token
+            return token.access
+        fresh = None
+        if token is not None and token.refreshable(self.now):
+            fresh = await self._refresh(token)
+        if fresh is None:
+            fresh = await self._grant({"grant_type": "password", "username": self._username,
+                                       "password": self._password})
+        self._token = fresh
+        self._save_token(self._token)
+        return self._token.access
+
+    async def _refresh(self, token: Token) -> Token | None:
+        """A new token from the refresh token; None when ACLED refuses it (log in again)."""
+        try:
+            fresh = await self._grant({"grant_type": "refresh_token",
+                                       "refresh_token": token.refresh or ""})
+        except FetchError as exc:
+            if exc.status in (400, 401, 403):
+                return None
+            raise
+        if fresh.refresh is None:  # not rotated: the old refresh token stays good
+            fresh.refresh, fresh.refresh_expires_at = token.refresh, token.refresh_expires_at
+        return fresh
+
+    async def _grant(self, form: dict[str, str]) -> Token:
+        url = self.base + TOKEN_PATH
+        try:
+            response = await self.http.request("POST", url, data={**form, "client_id": CLIENT_ID},
+                                               timeout=self.timeout, max_bytes=1_000_000)
+        except FetchError as exc:
+            if exc.status in (400, 401, 403) and form["grant_type"] == "password":
+                user_env, pw_env = self.env_names
+                raise FetchError(f"{safe_url(url)}: ACLED refused the login (HTTP {exc.status}); "
+                                 f"check the account e-mail in ${user_env} and the password "
+                                 f"in ${pw_env}", status=exc.status) from None
+            raise
+        body = self._json(response.content, "token endpoint")
+        if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+            raise ParseError(f"{safe_url(url)}: the token answer has no access_token")
+        access_life = _seconds(body.get("expires_in"), DEFAULT_ACCESS_LIFE)
+        refresh_life = _seconds(body.get("refresh_token_expires_in"), DEFAULT_REFRESH_LIFE)
+        refresh = body.get("refresh_token") if isinstance(body.get("refresh_token"), str) else None
+        return Token(body["access_token"], refresh,
+                     (self.now + timedelta(seconds=access_life)).isoformat(),
+                     (self.now + timedelta(seconds=refresh_life)).isoformat() if refresh else None,
+                     account_key(self._username))
+
+    def _load_token(self) -> Token | None:
+        if self.token_file is None or not self.token_file.exists():
+            return None
+        try:
+            token = Token(**json.loads(self.token_file.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None  # a damaged cache only costs one login
+        return token if token.account == account_key(self._username) else None
+
+    def _save_token(self, token: Token) -> None:
+        if self.token_file is None:
+            return
+        write_atomic(self.token_file, json.dumps(asdict(token)))
+        os.chmod(self.token_file, 0o600)
+
+    # ------------------------------------------------------------ reads
+
+    async def read_all(self, path: str, params: dict[str, str], *, page_size: int,
+                       max_pages: int, what: str) -> list[dict[str, Any]]:
+        """Every row of a paged endpoint: pages until a short page, bounded by `max_pages`."""
+        rows: list[dict[str, Any]] = []
+        previous: list[Any] | None = None
+        for page in range(1, max_pages + 1):
+            data = await self._page(path, {**params, "limit": str(page_size), "page": str(page)},
+                                    what, page)
+            ids = [r.get("event_id_cnty") if isinstance(r, dict) else r for r in data]
+            if data and ids == previous:
+                raise ParseError(f"ACLED {what}: page {page} repeats page {page - 1}; the API "
+                                 "is not paging (stopped instead of looping)")
+            rows.extend(data)
+            if len(data) < page_size:
+                return rows
+            previous = ids
+        raise ParseError(f"ACLED {what}: still full pages after {max_pages} pages of "
+                         f"{page_size} rows; raise `max_pages` or narrow the query")
+
+    async def _page(self, path: str, params: dict[str, str], what: str,
+                    page: int) -> list[Any]:
+        url = self.base + path
+        for attempt in (1, 2):
+            headers = {"Authorization": f"Bearer {await self.bearer(renew=attempt == 2)}",
+                       "Accept": "application/json"}
+            try:
+                response = await self.http.request("GET", url, params=params, headers=headers,
+                                                   timeout=self.timeout,
+                                                   max_bytes=self.max_bytes)
+                break
+            except FetchError as exc:
+                if exc.status == 401 and attempt == 1:
+                    continue  # expired or revoked token: refresh (or log in) and retry once
+                if exc.status == 401:
+                    raise FetchError(f"{safe_url(url)}: HTTP 401 even with a new token; "
+                                     "ACLED does not accept this account's login for data",
+                                     status=401) from None
+                if exc.status == 403:
+                    raise FetchError(f"{safe_url(url)}: HTTP 403 access denied: "
+                                     f"{NO_ACCESS_HINT}", status=403) from None
+                raise
+        body = self._json(response.content, f"{what} page {page}")
+        return self._rows(body, url, what, page)
+
+    def _rows(self, body: Any, url: str, what: str, page: int) -> list[Any]:
+        where = f"{safe_url(url)} ({what}, page {page})"
+        if not isinstance(body, dict):
+            raise ParseError(f"{where}: the answer is not a JSON object")
+        if body.get("success") is False:
+            raise FetchError(f"{where}: ACLED reported an error: {self.api_errors(body)}")
+        data = body.get("data")
+        if not isinstance(data, list):
+            raise ParseError(f"{where}: the answer has no `data` list")
+        return data
+
+    def api_errors(self, body: dict[str, Any]) -> str:
+        errors = body.get("error") or body.get("messages") or []
+        if isinstance(errors, (str, dict)):
+            errors = [errors]
+        texts = [str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors]
+        text = self.redact("; ".join(texts)[:500] or "no message given")
+        if any(w in text.lower() for w in ("access denied", "not authorized", "permission")):
+            text += f" ({NO_ACCESS_HINT})"
+        return text
+
+    def _json(self, content: bytes, what: str) -> Any:
+        if content[:512].lstrip().lower().startswith((b"<!doctype", b"<html")):
+            raise SourceGone(f"{safe_url(self.base)}: an HTML page where ACLED JSON was expected "
+                             f"({what}); the API may have moved")
+        try:
+            return json.loads(content)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ParseError(f"{safe_url(self.base)}: ACLED {what} is not valid JSON "
+                             f"({type(exc).__name__})") from None
+
+
+def _seconds(value: Any, default: int) -> int:
+    try:
+        seconds = int(value)
+    except (TypeError, ValueError):
+        return default
+    return seconds if seconds > 0 else default
