@@ -15,7 +15,9 @@ import typer
 
 from .errors import TrackerError
 
+# No locals in tracebacks: they could hold credentials.
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  pretty_exceptions_show_locals=False,
                   help="Track a country report's facts against their sources.")
 FORMAT_HELP = "table (default) or json"
 _state: dict[str, Any] = {"workspace": Path(".")}
@@ -85,10 +87,12 @@ def run(source: List[str] = typer.Option([], "--source", "-s", help="only this s
     from .runner import run_once
 
     when = parse_now(now)
+    _setup_logging(verbose=False)  # crash-recovery notes go to stderr as warnings
     result = _guard(lambda: run_once(_root(), now=when, only=source, run_all=all_,
-                                             send_email=not no_email))
+                                     send_email=not no_email, wait=wait))
     if format_ == "json":
-        _print_json({"commit": result.commit,
+        _print_json({"commit": result.commit, "repaired": result.repaired,
+                     "digests": result.digests, "notices": result.notices,
                      "sources": [{"source": s.source, "ok": s.ok, "changed": s.changed,
                                   "not_modified": s.not_modified, "error": s.error,
                                   "changes": len(s.changes)} for s in result.sources],
@@ -97,6 +101,15 @@ def run(source: List[str] = typer.Option([], "--source", "-s", help="only this s
         _print_run(result)
     if result.failed:
         raise typer.Exit(EXIT_SOURCES_FAILED)
+
+
+def _setup_logging(verbose: bool) -> None:
+    """stderr logging: warnings only for `run`; what ran and how it ended for `schedule`."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+                        if verbose else "%(levelname)s: %(message)s")
 
 
 def _print_run(result: Any) -> None:
@@ -114,6 +127,11 @@ def _print_run(result: Any) -> None:
         else:
             console.print(f"· {item.source}: unchanged")
     console.print(f"commit: {result.commit[:10]}" if result.commit else "no commit (no changes)")
+    for path in result.digests[::2]:
+        console.print(f"digest: {path.rsplit('.', 1)[0]}.{{txt,html}}")
+    for notice in result.notices:
+        style = "yellow" if notice.startswith("email not sent") else "green"
+        console.print(f"[{style}]{notice}[/{style}]", markup=True)
     counts: dict[str, int] = {}
     for finding in result.findings:
         counts[finding.status] = counts.get(finding.status, 0) + 1
@@ -314,6 +332,58 @@ def sources(now: Optional[str] = typer.Option(None, "--now", help="the clock, IS
                       (r["last_success"] or "")[:16], str(r["failures"]),
                       _short(r["last_error"], 60))
     _console().print(table)
+
+
+@app.command()
+def digest(report: Optional[str] = typer.Option(None, "--report", help="only this report"),
+           output: Optional[Path] = typer.Option(None, "--output",
+                                                 help="write to FILE (.html or .txt)"),
+           send: bool = typer.Option(False, "--send", help="save under digests/, commit, email"),
+           now: Optional[str] = typer.Option(None, "--now", help="the clock, ISO")) -> None:
+    """Render the digest now (a preview that changes nothing), or --send it."""
+    from . import digest_job
+
+    when = parse_now(now)
+    fmt = "html" if output and output.suffix.lower() in (".html", ".htm") else "txt"
+    if output and output.suffix.lower() not in (".html", ".htm", ".txt"):
+        raise typer.BadParameter(f"{output}: use a .html or .txt file name", param_hint="--output")
+
+    def body() -> Any:
+        from .config import load_config
+        from .findings import evaluate_all
+        from .state import State
+        from .store import GitStore
+
+        config = load_config(_root())
+        if send and not config.email:
+            from .errors import ConfigError
+
+            raise ConfigError("no `email:` section: nothing to send to", file="feeds.yaml")
+        state = State.load(_root())
+        findings = evaluate_all(config, GitStore(_root()), state, when, report)
+        if send:
+            return digest_job.run_digests(_root(), config, findings, state, when, send=True,
+                                          force=True, only=report)
+        return digest_job.preview(_root(), config, findings, state, when, fmt, report)
+
+    result = _guard(body)
+    console = _console()
+    if send:
+        for subject in result.queued:
+            console.print(f"queued: {subject}")
+        for notice in digest_job.flush_notices(result.flush):
+            console.print(notice)
+        if result.flush and result.flush.error:
+            raise typer.Exit(1)
+        return
+    if output:
+        if len(result) != 1:
+            raise typer.BadParameter("several reports: choose one with --report",
+                                     param_hint="--output")
+        output.write_text(result[0][1], encoding="utf-8")
+        console.print(f"wrote {output}")
+        return
+    sys.stdout.write("\n".join(text for _, text in result))
 
 
 @app.command()

@@ -84,6 +84,8 @@ class RunResult:
     commit: str | None = None
     findings: list[Finding] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # digest/email outcomes for the CLI
+    repaired: list[str] = field(default_factory=list)  # crash-recovery notes (recovery.py)
 
     @property
     def failed(self) -> list[SourceResult]:

@@ -17,7 +17,7 @@ from .http import Http
 from .models import Change, RawDocument, RunResult, SourceResult
 from .sources import Fetched, Source, make_source
 from .state import State
-from .store import GitStore
+from .store import STATE_DIR, GitStore
 
 
 @dataclass
@@ -65,7 +65,24 @@ def select_sources(config: Config, state: State, now: datetime, only: Iterable[s
 
 def run_once(root: Path | str, *, now: datetime, only: Iterable[str] = (),
              run_all: bool = False, transport: httpx.AsyncBaseTransport | None = None,
-             config: Config | None = None, send_email: bool = True) -> RunResult:
+             config: Config | None = None, send_email: bool = True,
+             wait: float = 0.0) -> RunResult:
+    """One run at a time (LockError after `wait` s); repairs a dead run's leftovers first."""
+    from .lock import RunLock
+    from .recovery import recover
+
+    config = config or load_config(root)  # a bad config exits 2 before anything is touched
+    with RunLock(Path(root), wait=wait, started=now) as lock:
+        repaired = recover(root, previous_died=lock.previous_died)
+        result = _run_locked(root, now=now, only=only, run_all=run_all, transport=transport,
+                             config=config, send_email=send_email)
+    result.repaired = repaired
+    return result
+
+
+def _run_locked(root: Path | str, *, now: datetime, only: Iterable[str] = (),
+                run_all: bool = False, transport: httpx.AsyncBaseTransport | None = None,
+                config: Config | None = None, send_email: bool = True) -> RunResult:
     """Fetch, store, commit, evaluate. One failing source never stops the others."""
     root = Path(root)
     config = config or load_config(root)
@@ -73,6 +90,8 @@ def run_once(root: Path | str, *, now: datetime, only: Iterable[str] = (),
     result = RunResult(started=now)
     chosen = select_sources(config, state, now, only, run_all)
     sources = [make_source(sid, config.sources[sid]) for sid in chosen]
+    for source in sources:  # kinds that cache locally (ACLED's token and rows) use .tracker/
+        source.state_dir = root / STATE_DIR
     polled = asyncio.run(_poll_all(config, state, sources, now, transport)) if sources else []
     paths: list[str] = []
     for item in polled:
@@ -82,9 +101,16 @@ def run_once(root: Path | str, *, now: datetime, only: Iterable[str] = (),
             paths.append(store.relpath(item.source.id))
     result.commit = store.commit(paths, commit_message(result, now), when=now)
     state.save()
-    # (news matching of new feed items goes here)
+    # news: items new in rss snapshots → pending matches in .tracker/news.json (news.py)
+    from .news import match_new_items
+
+    match_new_items(root, config, now, store=store)
     result.findings = evaluate_all(config, store, state, now)
-    # (the digest, when due, goes here; honour send_email)
+    # the digest, when due (digest_job.py); --no-email writes it without sending
+    from .digest_job import run_if_due
+
+    result.digests, result.notices = run_if_due(root, config, state, result.findings, now,
+                                                send=send_email)
     return result
 
 

@@ -1,0 +1,192 @@
+"""Crash recovery: make a workspace whole again after a run died (kill -9, power loss).
+
+Called by `run_once` right after it takes the run lock, so no other tracker run is alive.
+What a dead run can leave, and what is done about it:
+
+* git children still running: a SIGKILL kills the tracker, not the `git commit` it
+  started; wait for such processes (cwd = the workspace) to finish before touching git.
+* stale git lock files (`index.lock`, `HEAD.lock`, `refs/**.lock`) with no live git
+  process in the workspace: removed, otherwise every later git command fails.
+* a corrupt index: rebuilt from HEAD (the work tree is untouched).
+* half-written temp files of `write_atomic` (`.NAME.XXXX.tmp`): removed.
+* snapshot files written but never committed (the run died between write and commit):
+  restored to HEAD, so this run fetches and derives them again. Committing them instead
+  would record a run whose state (validators, health) was never saved.
+* a damaged `.tracker/state.json`: set aside as `state.json.damaged` (State starts afresh).
+
+Leftovers that only a dead run leaves (temp files, uncommitted snapshots) are repaired only
+when the lock says the previous run did not finish, so nothing a person is doing by hand in
+the work tree is thrown away on an ordinary run.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+
+import git
+
+from .errors import StoreError
+from .store import SNAPSHOTS, STATE_DIR, GitStore
+
+log = logging.getLogger(__name__)
+
+GIT_LOCKS = ("index.lock", "HEAD.lock", "packed-refs.lock")
+TEMP_GLOB = ".*.tmp"          # write_atomic's temp names: .<name>.<random>.tmp
+OLD_TEMP_SECONDS = 3600       # older than this, a temp file is litter even after a clean run
+STATE_FILE = "state.json"
+
+
+def recover(root: Path | str, *, previous_died: bool, git_wait: float = 30.0) -> list[str]:
+    """Repair what a dead run left; returns one line per repair (also logged)."""
+    root = Path(root)
+    store = GitStore(root)
+    notes: list[str] = []
+    git_dir = Path(store.repo.git_dir)
+    if previous_died or _git_lock_files(git_dir):
+        notes += _wait_for_git(root, git_wait)
+        notes += _remove_git_locks(root, git_dir)
+    notes += _repair_index(store, git_dir)
+    notes += _remove_temp_files(root, any_age=previous_died)
+    if previous_died:
+        notes += _restore_snapshots(store)
+    notes += _set_aside_damaged_state(root)
+    for note in notes:
+        log.warning("recovery: %s", note)
+    return notes
+
+
+# ------------------------------------------------------------------ git processes and locks
+
+def _git_lock_files(git_dir: Path) -> list[Path]:
+    found = [git_dir / name for name in GIT_LOCKS if (git_dir / name).exists()]
+    refs = git_dir / "refs"
+    if refs.is_dir():
+        found += sorted(refs.rglob("*.lock"))
+    return found
+
+
+def live_git_processes(root: Path) -> list[int]:
+    """Pids of git processes working in this workspace (other than us)."""
+    import psutil
+
+    target = root.resolve()
+    pids = []
+    for proc in psutil.process_iter(["pid", "name", "cwd", "status"]):
+        info = proc.info
+        if not (info.get("name") or "").startswith("git") or info["pid"] == os.getpid():
+            continue
+        if info.get("status") == psutil.STATUS_ZOMBIE or not info.get("cwd"):
+            continue
+        try:
+            if Path(info["cwd"]).resolve() == target:
+                pids.append(info["pid"])
+        except OSError:
+            continue
+    return pids
+
+
+def _wait_for_git(root: Path, timeout: float) -> list[str]:
+    deadline = time.monotonic() + timeout
+    pids = live_git_processes(root)
+    if not pids:
+        return []
+    while pids and time.monotonic() < deadline:
+        time.sleep(0.05)
+        pids = live_git_processes(root)
+    if pids:
+        return [f"git process(es) {pids} still running in the workspace after {timeout:g} s"]
+    return ["waited for the git process of the previous run to finish"]
+
+
+def _remove_git_locks(root: Path, git_dir: Path) -> list[str]:
+    locks = _git_lock_files(git_dir)
+    if not locks or live_git_processes(root):
+        return []  # a live git owns them (or there are none): never steal a lock in use
+    notes = []
+    for path in locks:
+        try:
+            path.unlink()
+            notes.append(f"removed stale git lock {path.relative_to(git_dir.parent)}")
+        except FileNotFoundError:
+            continue
+    return notes
+
+
+def _repair_index(store: GitStore, git_dir: Path) -> list[str]:
+    try:
+        store.repo.git.status("--porcelain")
+        return []
+    except git.GitCommandError as exc:
+        text = f"{exc.stderr}"
+        if "index" not in text or not store.repo.head.is_valid():
+            raise StoreError(f"git status failed: {text.strip() or exc}") from None
+    (git_dir / "index").unlink(missing_ok=True)
+    store.repo.git.read_tree("HEAD")
+    return ["rebuilt the corrupt git index from HEAD (work tree untouched)"]
+
+
+# ------------------------------------------------------------------ work-tree files
+
+def _remove_temp_files(root: Path, *, any_age: bool) -> list[str]:
+    cutoff = time.time() - OLD_TEMP_SECONDS
+    removed = []
+    for folder, pattern in ((root / SNAPSHOTS, TEMP_GLOB), (root / STATE_DIR, f"**/{TEMP_GLOB}")):
+        if not folder.is_dir():
+            continue
+        for path in folder.glob(pattern):
+            try:
+                if any_age or path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed.append(str(path.relative_to(root)))
+            except FileNotFoundError:
+                continue
+    return [f"removed half-written file {name}" for name in sorted(removed)]
+
+
+def _restore_snapshots(store: GitStore) -> list[str]:
+    """Snapshots differing from HEAD (modified, staged, new, deleted) go back to HEAD."""
+    dirty = _dirty_snapshots(store)
+    if not dirty:
+        return []
+    in_head = set()
+    if store.repo.head.is_valid():
+        in_head = set(store.repo.git.ls_tree("--name-only", "HEAD", f"{SNAPSHOTS}/").split("\n"))
+    tracked = [p for p in dirty if p in in_head]
+    new = [p for p in dirty if p not in in_head]
+    if tracked:
+        store.repo.git.checkout("HEAD", "--", *tracked)
+    if new:
+        store.repo.git.rm("--cached", "-q", "--ignore-unmatch", "--", *new)
+        for rel in new:
+            (store.root / rel).unlink(missing_ok=True)
+    return [f"restored {p} to the last commit (a dead run wrote it without committing)"
+            for p in tracked] + [f"removed {p}: written by a dead run, never committed"
+                                 for p in new]
+
+
+def _dirty_snapshots(store: GitStore) -> list[str]:
+    out = store.repo.git.status("--porcelain=v1", "-z", "--no-renames", "--untracked-files=all",
+                                "--", f"{SNAPSHOTS}/")
+    paths = []
+    for entry in out.split("\0"):
+        rel = entry[3:]
+        folder, _, name = rel.partition("/")
+        if folder == SNAPSHOTS and name.endswith(".yaml") and "/" not in name:
+            paths.append(rel)
+    return sorted(set(paths))
+
+
+def _set_aside_damaged_state(root: Path) -> list[str]:
+    path = root / STATE_DIR / STATE_FILE
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+        return []
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError):
+        os.replace(path, path.with_name(STATE_FILE + ".damaged"))
+    return [f"set aside damaged {STATE_DIR}/{STATE_FILE} as {STATE_FILE}.damaged; "
+            "source health and HTTP validators start afresh"]
