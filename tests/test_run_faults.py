@@ -1,0 +1,162 @@
+"""`tracker run` against a real local HTTP server: faults never become changes."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA, utc
+from tests.support.server import Reply
+from tracker.runner import run_once
+from tracker.state import State
+from tracker.store import GitStore
+
+REPORT = """\
+report: {id: kz}
+facts:
+  - id: head-of-government
+    expect: Olzhas Bektenov
+    source: fb
+    path: [Government, Executive branch, head of government]
+    extract: person
+  - id: population
+    expect: 20260006
+    source: fb
+    path: [[People and Society, Population, total], [People and Society, Population, text]]
+    extract: number
+    tolerance: 0.5%
+"""
+
+
+def feeds(url: str, extra: str = "") -> str:
+    return f"""\
+sources:
+  fb:
+    kind: factbook
+    url: {url}
+    timeout: 1
+  other:
+    kind: factbook
+    url: {url.rsplit('/', 1)[0]}/other.json
+    timeout: 1
+http:
+  retries: 1
+  backoff: 0.01
+  max_retry_after: 2
+{extra}"""
+
+
+@pytest.fixture
+def october() -> bytes:
+    files = sorted((DATA / "cia-geos-kz").glob("2025-10-07*.json"))
+    if not files:
+        pytest.skip("../shared/data is not beside the repository")
+    return files[0].read_bytes()
+
+
+@pytest.fixture
+def ws(workspace, server, october):
+    server.route("/kz.json", body=october, etag=True)
+    server.route("/other.json", body=october, etag=True)
+    root = workspace(feeds(server.url("/kz.json")), {"kz": REPORT})
+    first = run_once(root, now=utc("2025-10-08T04:00"), run_all=True)
+    assert first.commit and all(s.ok for s in first.sources)
+    return root
+
+
+def cli_run(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), "run", "--all",
+                           "--now", "2025-10-09T04:00", *args], capture_output=True, text=True)
+
+
+FAULTS = {
+    "500": [Reply(500, b"oops", content_type="text/plain")],
+    "503 with Retry-After": [Reply(503, b"busy", headers={"Retry-After": "1"})],
+    "timeout": [Reply(200, b"{}", delay=2.5)],
+    "200 HTML page": [Reply(200, b"<!DOCTYPE html><html><body>We bid a fond farewell</body>",
+                            content_type="text/html")],
+    "truncated JSON": [Reply(200, b'{"name": "Kazakhstan", "categories": [{"id": "gov')],
+    "404": [Reply(404, b"not found", content_type="text/plain")],
+    "410": [Reply(410, b"gone", content_type="text/plain")],
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS), ids=list(FAULTS))
+def test_fault_is_not_a_change(ws, server, october, fault):
+    store = GitStore(ws)
+    head = store.head()
+    before = (ws / "snapshots" / "fb.yaml").read_bytes()
+    server.route("/kz.json", *FAULTS[fault])
+    proc = cli_run(ws, "--format", "json")
+    assert proc.returncode == 3, proc.stderr
+    out = json.loads(proc.stdout)
+    by_source = {s["source"]: s for s in out["sources"]}
+    assert by_source["fb"]["ok"] is False and by_source["fb"]["error"]
+    assert by_source["other"]["ok"] is True, "one failing source never stops the others"
+    assert store.head() == head, "no commit"
+    assert (ws / "snapshots" / "fb.yaml").read_bytes() == before, "previous snapshot kept"
+    statuses = {f["fact"]: f["status"] for f in out["findings"]}
+    assert statuses == {"head-of-government": "source-failing", "population": "source-failing"}
+    assert State.load(ws).source("fb").failures == 1
+    # The next good response: no spurious diff, no commit, health back to ok.
+    server.route("/kz.json", body=october, etag=True)
+    again = run_once(ws, now=utc("2025-10-10T04:00"), only=["fb"])
+    assert again.sources[0].ok and not again.sources[0].changed
+    assert store.head() == head
+    assert {f.status for f in again.findings} == {"current"}
+
+
+def test_retry_after_is_honoured_then_succeeds(ws, server, october):
+    server.route("/kz.json", Reply(503, b"busy", headers={"Retry-After": "1"}),
+                 Reply(200, october, etag=True))
+    hits = server.hits("/kz.json")
+    result = run_once(ws, now=utc("2025-10-09T04:00"), only=["fb"])
+    assert result.sources[0].ok
+    assert server.hits("/kz.json") - hits == 2
+
+
+def test_retry_after_beyond_the_limit_is_not_waited_for(ws, server):
+    server.route("/kz.json", Reply(429, b"slow down", headers={"Retry-After": "3600"}))
+    hits = server.hits("/kz.json")
+    result = run_once(ws, now=utc("2025-10-09T04:00"), only=["fb"])
+    assert not result.sources[0].ok and "Retry-After 3600" in result.sources[0].error
+    assert server.hits("/kz.json") - hits == 1
+
+
+def test_second_run_is_304_parses_nothing_commits_nothing(ws, server):
+    store = GitStore(ws)
+    head = store.head()
+    result = run_once(ws, now=utc("2025-10-09T04:00"), run_all=True)
+    assert all(s.not_modified for s in result.sources)
+    assert store.head() == head
+    sent = [h for m, p, h in server.requests if p == "/kz.json"][-1]
+    assert sent.get("If-None-Match")
+
+
+def test_run_commit_lists_what_changed(ws, server, october):
+    changed = october.replace(b"20,260,006 (2024 est.)", b"20,432,662 (2025 est.)")
+    server.route("/kz.json", body=changed, etag=True)
+    result = run_once(ws, now=utc("2025-10-09T04:00"), only=["fb"])
+    assert result.commit
+    message = GitStore(ws).repo.commit(result.commit).message
+    assert "fb" in message and "Population" in message
+    statuses = {f.fact: f.status for f in result.findings}
+    assert statuses["population"] == "stale"
+    assert [f.since for f in result.findings if f.fact == "population"] == ["2025-10-09"]
+
+
+def test_due_sources_follow_the_schedule(workspace, server, october):
+    server.route("/kz.json", body=october)
+    server.route("/other.json", body=october)
+    text = feeds(server.url("/kz.json")).replace("    timeout: 1\n  other:",
+                                                 "    timeout: 1\n    schedule: \"0 4 * * *\"\n  other:")
+    root = workspace(text, {"kz": REPORT})
+    first = run_once(root, now=utc("2025-10-08T04:00"))
+    assert {s.source for s in first.sources} == {"fb", "other"}
+    later = run_once(root, now=utc("2025-10-08T12:00"))
+    assert {s.source for s in later.sources} == {"other"}, "fb ran at 04:00, next at 04:00"
+    next_day = run_once(root, now=utc("2025-10-09T04:01"))
+    assert "fb" in {s.source for s in next_day.sources}
