@@ -1,0 +1,207 @@
+"""kind `rss`: an RSS 0.9x/2.0, RSS 1.0 (RDF) or Atom feed.
+
+The shared client fetches the bytes (conditional GET, size cap); feedparser reads them.
+The snapshot is `{title, link, items: {item-id: {title, link, published, summary}}}`:
+
+* an item's id is its guid (Atom `id`), else its link, else a hash of title and date, so a
+  changed title of the same guid is a changed item, never a new one;
+* `published` is ISO 8601 UTC (`2025-10-14T08:30:00Z`) or None;
+* title and summary are plain text: feedparser's sanitizer drops scripts and unsafe
+  markup, then `html_to_text` (the stdlib HTML parser, as for the Factbook) turns what is
+  left into text — one converter for every source, and it yields text, not cleaned HTML;
+* `merge` keeps the newest `max_items` of the previous and the new items, so new items
+  are exactly what the snapshot diff adds.
+
+Refused: documents that declare XML entities (billion laughs, quadratic blowup; checked
+with defusedxml's expat parser before feedparser sees them), HTML pages (SourceGone),
+and documents without a single readable item unless they are a well-formed empty feed.
+"""
+from __future__ import annotations
+
+import calendar
+import hashlib
+import io
+import xml.sax
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+import feedparser
+from defusedxml import DefusedXmlException
+from defusedxml.expatreader import create_parser
+from pydantic import Field
+
+from ..config import SourceOptions
+from ..errors import ParseError, SourceGone
+from ..models import RawDocument
+from ..textutil import html_to_text
+from . import Source
+
+SUMMARY_CHARS = 600  # a digest needs a teaser, not the article; keeps snapshots small
+Keyword = Annotated[str, Field(min_length=1)]
+
+
+class RssSource(Source):
+    """RSS/Atom feed (RSS 2.0, RSS 1.0/RDF, Atom 1.0); keeps the newest `max_items` items;
+    `include`/`exclude` keywords filter which items are matched to reports."""
+
+    kind = "rss"
+
+    class Options(SourceOptions):
+        max_items: int = Field(200, ge=1, le=10_000)
+        include: list[Keyword] = []  # only items mentioning one of these are matched
+        exclude: list[Keyword] = []  # items mentioning one of these are never matched
+
+    def normalize(self, raw: RawDocument) -> dict[str, Any]:
+        return normalize_feed(raw.content, raw.headers, where=raw.url)
+
+    def merge(self, previous: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+        limit = getattr(self.options, "max_items", 200)
+        return merge_feeds(previous, new, limit)
+
+
+def normalize_feed(content: bytes, headers: dict[str, str] | None = None,
+                   where: str = "feed") -> dict[str, Any]:
+    """Pure: feed bytes (+ HTTP headers, for the charset) → the snapshot dict."""
+    if not content.strip():
+        raise ParseError(f"{where}: empty document, not a feed")
+    refuse_entity_declarations(content, where)
+    parsed = feedparser.parse(io.BytesIO(content), response_headers=_parser_headers(headers,
+                                                                                    where))
+    items: dict[str, dict[str, Any]] = {}
+    for entry in parsed.entries:
+        item = _item(entry)
+        if item is not None:
+            items.setdefault(_item_id(entry, item), item)  # duplicate guid: the first wins
+    if not items:
+        _check_empty(parsed, content, headers or {}, where)
+    feed = parsed.feed
+    return {"title": html_to_text(feed.get("title")) or None, "link": feed.get("link") or None,
+            "items": items}
+
+
+def merge_feeds(previous: Any, new: dict[str, Any], limit: int) -> dict[str, Any]:
+    """New items over previous ones (same id: the new text wins), newest `limit` kept."""
+    old = previous if isinstance(previous, dict) else {}
+    items = {key: dict(item) for key, item in new["items"].items()}
+    for key, item in (old.get("items") or {}).items():
+        if key not in items:
+            items[key] = item
+        elif items[key].get("published") is None:  # an item that lost its date keeps it
+            items[key]["published"] = item.get("published")
+    # Stable sort: undated items rank last, those in the current document first.
+    ranked = sorted(items, key=lambda k: items[k].get("published") or "", reverse=True)
+    return {"title": new.get("title") or old.get("title"),
+            "link": new.get("link") or old.get("link"),
+            "items": {key: items[key] for key in ranked[:limit]}}
+
+
+# ------------------------------------------------------------------ XML safety
+
+
+class _RootReached(Exception):
+    """The prolog (where entities are declared) is over; no need to read further."""
+
+
+class _StopAtRoot(xml.sax.handler.ContentHandler):
+    def startElement(self, name: str, attrs: Any) -> None:  # noqa: N802 - SAX API
+        raise _RootReached
+
+
+def refuse_entity_declarations(content: bytes, where: str) -> None:
+    """Refuse a document whose DTD declares entities: feeds never need them, and expanding
+    them (billion laughs, quadratic blowup) can exhaust memory — feedparser's lenient
+    fallback parser expands "safe" ones itself, past expat's amplification limits."""
+    parser = create_parser(forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    parser.setFeature(xml.sax.handler.feature_external_ges, False)
+    parser.setContentHandler(_StopAtRoot())
+    try:
+        parser.parse(io.BytesIO(content))
+    except _RootReached:
+        return
+    except DefusedXmlException as exc:
+        raise ParseError(f"{where}: the document declares XML entities ({type(exc).__name__}); "
+                         "refused, as feeds never need them (entity expansion attack?)") from None
+    except xml.sax.SAXException:
+        # Malformed before the root: feedparser will still try, so look for declarations
+        # byte-wise (NULs dropped, which also covers UTF-16/32).
+        if b"<!entity" in content.replace(b"\x00", b"").lower():
+            raise ParseError(f"{where}: a malformed document that declares XML entities; "
+                             "refused (entity expansion attack?)") from None
+
+
+# ------------------------------------------------------------------ items
+
+
+def _item(entry: Any) -> dict[str, Any] | None:
+    title = html_to_text(entry.get("title"))
+    summary = html_to_text(_summary_html(entry))
+    link = (entry.get("link") or "").strip() or None
+    if not (title or summary or link or entry.get("id")):
+        return None  # the debris of a broken document, not an item
+    return {"title": title, "link": link, "published": _published(entry),
+            "summary": _shorten(summary, SUMMARY_CHARS)}
+
+
+def _summary_html(entry: Any) -> str:
+    if entry.get("summary"):
+        return entry["summary"]
+    content = entry.get("content") or []
+    return content[0].get("value", "") if content else ""
+
+
+def _item_id(entry: Any, item: dict[str, Any]) -> str:
+    guid = (entry.get("id") or "").strip()
+    if guid:
+        return guid
+    if item["link"]:
+        return item["link"]
+    basis = f"{item['title']}\n{item['published'] or ''}".encode("utf-8")
+    return "sha1:" + hashlib.sha1(basis).hexdigest()[:20]
+
+
+def _published(entry: Any) -> str | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        stamp = entry.get(key)
+        if stamp:  # feedparser gives UTC struct_time
+            when = datetime.fromtimestamp(calendar.timegm(stamp), timezone.utc)
+            return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + " …"
+
+
+# ------------------------------------------------------------------ failures
+
+
+def _parser_headers(headers: dict[str, str] | None, where: str) -> dict[str, str]:
+    """Only what feedparser needs: the charset, and the location for relative links."""
+    lowered = {k.lower(): v for k, v in (headers or {}).items()}
+    out = {"content-location": where}
+    if "content-type" in lowered:
+        out["content-type"] = lowered["content-type"]
+    return out
+
+
+def _check_empty(parsed: Any, content: bytes, headers: dict[str, str], where: str) -> None:
+    """No items: fine for a well-formed empty feed, an error otherwise."""
+    if not parsed.get("version"):
+        if _looks_like_html(content, headers):
+            raise SourceGone(f"{where}: an HTML page where a feed was expected; the feed may "
+                             "have moved, be gone, or be behind an anti-bot check")
+        raise ParseError(f"{where}: not an RSS or Atom feed")
+    reason = parsed.get("bozo_exception")
+    if parsed.get("bozo") and not isinstance(reason, feedparser.ThingsNobodyCaresAboutButMe):
+        raise ParseError(f"{where}: malformed feed without a readable item "
+                         f"({type(reason).__name__}: {str(reason)[:80]})")
+
+
+def _looks_like_html(content: bytes, headers: dict[str, str]) -> bool:
+    content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
+    head = content[:1024].lstrip().lower()
+    return "html" in content_type or head.startswith((b"<!doctype html", b"<html")) \
+        or b"<html" in head
