@@ -1,0 +1,108 @@
+"""status / ack / accept through the CLI; report files keep comments and order."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA, utc
+from tracker.runner import run_once
+from tracker.store import GitStore
+
+REPORT = """\
+# The brief's facts. This comment must survive reviews.
+report:
+  id: kz
+  title: Kazakhstan   # trailing comment
+facts:
+  - id: population
+    section: Population
+    footnote: 1
+    claim: About 20.26 million people.
+    expect: 20260006   # as printed in the report
+    source: fb
+    path: [[People and Society, Population, total], [People and Society, Population, text]]
+    extract: number
+    tolerance: 0.5%
+  - id: head-of-government
+    expect: Olzhas Bektenov
+    source: fb
+    path: [Government, Executive branch, head of government]
+    extract: person
+"""
+
+
+@pytest.fixture
+def ws(workspace, server):
+    files = sorted((DATA / "cia-geos-kz").glob("2026-01-22*.json"))
+    if not files:
+        pytest.skip("../shared/data is not beside the repository")
+    server.route("/kz.json", body=files[0].read_bytes())
+    root = workspace(f"sources:\n  fb:\n    kind: factbook\n    url: {server.url('/kz.json')}\n",
+                     {"kz": REPORT})
+    run_once(root, now=utc("2026-01-23T04:00"), run_all=True)
+    return root
+
+
+def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), *args],
+                          capture_output=True, text=True)
+
+
+def status(root: Path) -> dict:
+    proc = cli(root, "status", "--format", "json", "--now", "2026-01-24")
+    assert proc.returncode == 0, proc.stderr
+    return {row["fact"]: row for row in json.loads(proc.stdout)}
+
+
+def test_status_json_shape(ws):
+    rows = status(ws)
+    assert set(rows["population"]) == {"report", "fact", "status", "expected", "current", "since",
+                                       "source", "path", "note"}
+    assert rows["population"]["status"] == "stale"
+    assert rows["population"]["current"] == 20432662
+    assert rows["population"]["path"] == ["People and Society", "Population", "total"]
+    assert rows["head-of-government"]["status"] == "current"
+
+
+def test_ack_silences_this_value_and_keeps_comments(ws):
+    proc = cli(ws, "ack", "population", "--note", "report keeps the 2024 figure",
+               "--now", "2026-01-24")
+    assert proc.returncode == 0, proc.stderr
+    text = (ws / "reports" / "kz.yaml").read_text()
+    assert "# The brief's facts. This comment must survive reviews." in text
+    assert "# trailing comment" in text and "# as printed in the report" in text
+    assert "reviewed:" in text and "report keeps the 2024 figure" in text
+    assert text.index("id: population") < text.index("id: head-of-government")
+    assert status(ws)["population"]["status"] == "acknowledged"
+    log = GitStore(ws).repo.head.commit.message
+    assert "kz/population" in log
+
+
+def test_accept_adopts_the_current_value(ws):
+    proc = cli(ws, "accept", "kz/population", "--now", "2026-01-24")
+    assert proc.returncode == 0, proc.stderr
+    text = (ws / "reports" / "kz.yaml").read_text()
+    assert "expect: 20432662" in text and "# as printed in the report" in text
+    assert status(ws)["population"]["status"] == "current"
+    assert not subprocess.run(["git", "-C", str(ws), "status", "--porcelain", "reports"],
+                              capture_output=True, text=True).stdout.strip()
+
+
+def test_unknown_fact_is_a_clear_error(ws):
+    proc = cli(ws, "history", "nonexistent")
+    assert proc.returncode == 2 and "nonexistent" in proc.stderr and "kz/population" in proc.stderr
+
+
+def test_init_creates_a_working_workspace(tmp_path):
+    proc = cli(tmp_path, "init", str(tmp_path / "new"))
+    assert proc.returncode == 0, proc.stderr
+    root = tmp_path / "new"
+    assert (root / "feeds.yaml").exists() and (root / ".git").is_dir()
+    assert ".tracker/" in (root / ".gitignore").read_text()
+    assert cli(root, "status", "--format", "json").returncode == 0
+    again = cli(tmp_path, "init", str(root))
+    assert again.returncode == 2 and "already" in again.stderr
