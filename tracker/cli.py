@@ -321,8 +321,8 @@ def sources(now: Optional[str] = typer.Option(None, "--now", help="the clock, IS
         return rows
 
     rows = _guard(body)
-    if format_ == "json":
-        _print_json(rows)
+    if format_ == "json":  # exactly DESIGN.md's shape; `since` (of the health) is for the table
+        _print_json([{k: v for k, v in r.items() if k != "since"} for r in rows])
         return
     from rich.table import Table
 

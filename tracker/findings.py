@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .config import Config, Fact
+from .config import Config, Fact, SourceRef
 from .facts import Health, PathMissing, extract, matches
 from .extract import ExtractError
 from .history import value_since
@@ -39,6 +39,10 @@ def evaluate_fact(config: Config, store: GitStore, state: State, now: datetime,
         if finding.status in ("current", "stale", "acknowledged"):
             finding.since = since
         finding.details["value_since"] = since
+    if fact.source:
+        finding.details["primary_health"] = health.health
+        if health.health == "gone":
+            finding.details["gone_since"] = health.since
     _cross_check(config, store, state, now, fact, finding, cache)
     return finding
 
@@ -57,25 +61,90 @@ def _health(config: Config, state: State, source_id: str | None, now: datetime) 
 
 def _cross_check(config: Config, store: GitStore, state: State, now: datetime, fact: Fact,
                  finding: Finding, cache: dict[str, Any]) -> None:
-    """Secondary sources (`also:`): record each one's value and whether it agrees."""
-    checks = []
-    for ref in fact.also:
-        snapshot = _snapshot(store, ref.source, cache)
-        entry: dict[str, Any] = {"source": ref.source, "path": ref.path,
-                                 "health": _health(config, state, ref.source, now).health}
-        try:
-            entry["value"], _ = extract(snapshot, ref) if snapshot is not None else (None, None)
-        except (PathMissing, ExtractError) as exc:
-            entry["error"] = str(exc)
-        if entry.get("value") is not None:
-            entry["agrees"] = matches(fact, entry["value"], ref.extract)
-            entry["since"] = value_since(store, ref, entry["value"])
-        checks.append(entry)
-    if checks:
-        finding.details["also"] = checks
-        disagreeing = [c for c in checks if c.get("agrees") is False]
-        if disagreeing:
-            names = ", ".join(f"{c['source']} says {c['value']!r}" for c in disagreeing)
-            finding.details["disagreement"] = True
-            finding.note = ((finding.note + "; ") if finding.note else "") + \
-                f"sources disagree: {names}"
+    """Secondary sources (`also:`): each one's value, whether it agrees with the claim and
+    with the primary source, and — when the sources disagree — which value is newer."""
+    checks = [_secondary(config, store, state, now, fact, finding, ref, cache)
+              for ref in fact.also]
+    if not checks:
+        return
+    finding.details["also"] = checks
+    if _fall_back(fact, finding, checks):
+        return
+    disagreeing = [c for c in checks if c.get("matches_primary") is False]
+    if disagreeing:
+        finding.details["disagreement"] = True
+        finding.details["newer"] = _newest(fact.source, finding.details.get("value_since"),
+                                           disagreeing)
+        _add_note(finding, "sources disagree: " + "; ".join(
+            _disagreement(fact.source, finding, c) for c in disagreeing))
+    elif finding.status == "current":
+        confirmed = [c["source"] for c in checks if c.get("agrees")]
+        if confirmed:
+            finding.details["confirmed_by"] = confirmed
+            _add_note(finding, f"confirmed by {', '.join(confirmed)}")
+
+
+def _secondary(config: Config, store: GitStore, state: State, now: datetime, fact: Fact,
+               finding: Finding, ref: SourceRef, cache: dict[str, Any]) -> dict[str, Any]:
+    snapshot = _snapshot(store, ref.source, cache)
+    entry: dict[str, Any] = {"source": ref.source, "path": ref.path,
+                             "health": _health(config, state, ref.source, now).health}
+    if snapshot is None:
+        entry["error"] = "no snapshot yet"
+        return entry
+    try:
+        entry["value"], _ = extract(snapshot, ref)
+    except (PathMissing, ExtractError) as exc:
+        entry["error"] = str(exc)
+        return entry
+    entry["agrees"] = matches(fact, entry["value"], ref.extract)
+    entry["since"] = value_since(store, ref, entry["value"])
+    if fact.primary is not None and finding.current is not None:
+        as_primary = fact.model_copy(update={"expect": finding.current, "aliases": []})
+        entry["matches_primary"] = matches(as_primary, entry["value"], ref.extract)
+    return entry
+
+
+def _fall_back(fact: Fact, finding: Finding, checks: list[dict[str, Any]]) -> bool:
+    """The primary source is gone: a live secondary source decides instead (a fact is
+    unverifiable only when its only source is gone)."""
+    if finding.status != "unverifiable" or finding.details.get("primary_health") != "gone":
+        return False
+    live = [c for c in checks if "value" in c and c["health"] in ("ok", "quiet")]
+    if not live:
+        return False
+    check = live[0]
+    last = finding.current
+    finding.status = "current" if check["agrees"] else "stale"
+    finding.current, finding.since = check["value"], check.get("since")
+    finding.details["checked_against"] = check["source"]
+    finding.note = (f"{fact.source} gone since {finding.details.get('gone_since')} (last value "
+                    f"{last!r}); checked against {check['source']}")
+    return True
+
+
+def _newest(primary: str | None, primary_since: str | None,
+            checks: list[dict[str, Any]]) -> str | None:
+    """The source whose value appeared last (by the date each value first appeared)."""
+    dated = [(primary_since, primary)] + [(c.get("since"), c["source"]) for c in checks]
+    dated = [(since, source) for since, source in dated if since]
+    if len(dated) < 2:
+        return None
+    latest = max(since for since, _ in dated)
+    newest = [source for since, source in dated if since == latest]
+    return newest[0] if len(newest) == 1 else None
+
+
+def _disagreement(primary: str | None, finding: Finding, check: dict[str, Any]) -> str:
+    ours, theirs = finding.details.get("value_since"), check.get("since")
+    text = (f"{check['source']} says {check['value']!r} (since {theirs or '?'}), "
+            f"{primary} says {finding.current!r} (since {ours or '?'})")
+    if not ours or not theirs:
+        return text + "; which is newer is unknown"
+    if ours == theirs:
+        return text + "; both first seen the same day"
+    return text + f"; {check['source'] if theirs > ours else primary} is newer"
+
+
+def _add_note(finding: Finding, text: str) -> None:
+    finding.note = f"{finding.note}; {text}" if finding.note else text
