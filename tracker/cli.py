@@ -128,10 +128,10 @@ def _print_run(result: Any) -> None:
             console.print(f"· {item.source}: unchanged")
     console.print(f"commit: {result.commit[:10]}" if result.commit else "no commit (no changes)")
     for path in result.digests[::2]:
-        console.print(f"digest: {path.rsplit('.', 1)[0]}.{{txt,html}}")
+        console.print(f"digest: {path.rsplit('.', 1)[0]}.{{txt,html}}", markup=False)
     for notice in result.notices:
         style = "yellow" if notice.startswith("email not sent") else "green"
-        console.print(f"[{style}]{notice}[/{style}]", markup=True)
+        console.print(notice, style=style, markup=False)
     counts: dict[str, int] = {}
     for finding in result.findings:
         counts[finding.status] = counts.get(finding.status, 0) + 1
@@ -370,9 +370,9 @@ def digest(report: Optional[str] = typer.Option(None, "--report", help="only thi
     console = _console()
     if send:
         for subject in result.queued:
-            console.print(f"queued: {subject}")
+            console.print(f"queued: {subject}", markup=False)
         for notice in digest_job.flush_notices(result.flush):
-            console.print(notice)
+            console.print(notice, markup=False)
         if result.flush and result.flush.error:
             raise typer.Exit(1)
         return

@@ -1,0 +1,310 @@
+"""The digest end to end: real git workspace, real HTTP source, real SMTP server (aiosmtpd)."""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from tests.conftest import utc
+from tracker.digest_job import load_memory
+from tracker.notify import Outbox
+from tracker.runner import run_once
+from tracker.store import GitStore
+
+
+def factbook(population: str) -> bytes:
+    """A minimal factbook.json-format profile."""
+    return json.dumps({
+        "Government": {"Executive branch": {"head of government": {
+            "text": "Prime Minister Olzhas BEKTENOV (since 6 February 2024)"}}},
+        "People and Society": {"Population": {"total": {"text": population}}},
+    }).encode()
+
+
+OCTOBER, JANUARY = factbook("20,260,006 (2024 est.)"), factbook("20,432,662 (2025 est.)")
+
+REPORT = """\
+report: {id: kz-security-2025, title: "Kazachstan – sytuacja bezpieczeństwa"}
+facts:
+  - id: head-of-government
+    section: Rząd i premier
+    footnote: 10
+    claim: Premierem jest Ołżas Bektenow (Олжас Бектенов).
+    expect: Olzhas Bektenov
+    source: fb
+    path: [Government, Executive branch, head of government]
+    extract: person
+  - id: population
+    section: Ludność
+    footnote: 1
+    claim: Kazachstan liczy ok. 20,26 mln mieszkańców (население).
+    expect: 20260006
+    source: fb
+    path: [People and Society, Population, total]
+    extract: number
+"""
+
+
+def feeds(http_url: str, smtp_port: int, extra_email: str = "", digest: str = "") -> str:
+    return f"""\
+sources:
+  fb:
+    kind: factbook
+    title: Factbook – Kazachstan
+    url: {http_url}
+    timeout: 1
+http: {{retries: 0}}
+digest:
+  schedule: "0 6 * * *"
+{digest}
+email:
+  smtp: {{host: 127.0.0.1, port: {smtp_port}, security: plain, timeout: 5}}
+  from: tracker@example.org
+  to: [analityk@example.org]
+{extra_email}"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Sink:
+    """aiosmtpd handler keeping every accepted message."""
+
+    def __init__(self) -> None:
+        self.envelopes: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+    def messages(self) -> list:
+        return [BytesParser(policy=policy.default).parsebytes(e.original_content)
+                for e in self.envelopes]
+
+
+class Smtp:
+    """A real SMTP server on a fixed port that the test can start late or stop."""
+
+    def __init__(self, port: int, **kw) -> None:
+        self.port, self.kw, self.sink, self.controller = port, kw, Sink(), None
+
+    def start(self) -> "Smtp":
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port, **self.kw)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp():
+    servers: list[Smtp] = []
+
+    def factory(port: int | None = None, start: bool = True, **kw) -> Smtp:
+        server = Smtp(port or free_port(), **kw)
+        servers.append(server)
+        return server.start() if start else server
+    yield factory
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def kz(workspace, server, smtp):
+    """Workspace whose first run (Oct 2025) agrees with the report; SMTP up."""
+    server.route("/kz.json", body=OCTOBER)
+    mail = smtp()
+    root = workspace(feeds(server.url("/kz.json"), mail.port), {"kz-security-2025": REPORT})
+    first = run_once(root, now=utc("2025-10-08T07:00"), run_all=True)
+    assert first.commit and not first.failed
+    return root, mail
+
+
+def test_stale_fact_arrives_as_utf8_multipart_with_rfc2047_subject(kz, server):
+    root, mail = kz
+    assert mail.sink.messages() == []  # first digest: nothing needs review, nothing new
+    server.route("/kz.json", body=JANUARY)
+    result = run_once(root, now=utc("2026-01-22T07:00"), run_all=True)
+    [message] = mail.sink.messages()
+    raw = mail.sink.envelopes[0].original_content
+    assert message["Subject"] == "[kz-security-2025] 1 fact needs review"
+    assert message["To"] == "analityk@example.org" and message["From"] == "tracker@example.org"
+    assert message["Message-ID"] and message["Date"] and message["Auto-Submitted"]
+    assert message.get_content_type() == "multipart/alternative"
+    text, html = (message.get_body(("plain",)), message.get_body(("html",)))
+    assert text.get_content_charset() == html.get_content_charset() == "utf-8"
+    for part in (text.get_content(), html.get_content()):
+        assert "Ludność" in part and "население" in part and "20,432,662" in part
+    assert b"Ludno\xc5\x9b\xc4\x87" not in raw  # transfer-encoded, 7-bit safe on the wire
+    assert mail.sink.envelopes[0].rcpt_tos == ["analityk@example.org"]
+    assert result.notices == ["emailed: 1 message(s)"]
+    # saved and committed under digests/
+    files = GitStore(root).repo.git.ls_files("digests").split()
+    assert files == ["digests/2026-01-22-kz-security-2025.html",
+                     "digests/2026-01-22-kz-security-2025.txt"]
+    assert "20,432,662" in (root / files[1]).read_text(encoding="utf-8")
+
+
+def test_non_ascii_subject_is_rfc2047_encoded(kz, server):
+    root, mail = kz
+    server.route("/kz.json", body=JANUARY)
+    run_once(root, now=utc("2026-01-22T07:00"), run_all=True)
+    new_premier = JANUARY.replace(b"Olzhas BEKTENOV", "Roman SKLÂR".encode())
+    server.route("/kz.json", body=new_premier)
+    run_once(root, now=utc("2026-01-23T07:00"), run_all=True)
+    raw = mail.sink.envelopes[1].original_content
+    header = next(line for line in raw.split(b"\r\n") if line.startswith(b"Subject:"))
+    assert b"=?utf-8?" in header.lower() and "·".encode() not in header
+    message = mail.sink.messages()[1]
+    assert message["Subject"] == "[kz-security-2025] 1 fact needs review · 1 still open"
+    assert "Roman Sklâr" in message.get_body(("plain",)).get_content()
+
+
+def test_server_down_keeps_the_message_and_the_next_run_sends_it_once(workspace, server, smtp):
+    port = free_port()
+    mail = smtp(port, start=False)  # nothing listens yet
+    server.route("/kz.json", body=JANUARY)
+    root = workspace(feeds(server.url("/kz.json"), port), {"kz-security-2025": REPORT})
+    down = run_once(root, now=utc("2026-01-22T07:00"), run_all=True)
+    assert not down.failed and down.commit  # the run itself completed
+    assert any(n.startswith("email not sent") and "outbox" in n for n in down.notices)
+    waiting = Outbox(root).pending()
+    assert len(waiting) == 1
+    assert (root / "digests/2026-01-22-kz-security-2025.txt").exists()
+    mail.start()
+    later = run_once(root, now=utc("2026-01-22T09:00"))  # digest not due again: outbox only
+    assert later.notices == ["emailed: 1 message(s)"]
+    assert Outbox(root).pending() == []
+    run_once(root, now=utc("2026-01-22T10:00"))
+    run_once(root, now=utc("2026-01-23T07:00"), run_all=True)  # due, but nothing new
+    messages = mail.sink.messages()
+    assert len(messages) == 1 and messages[0]["Subject"] == "[kz-security-2025] 1 fact needs review"
+
+
+def test_a_message_already_sent_is_never_sent_again(kz, server):
+    """A crash after the server accepted but before the file was removed: no duplicate."""
+    root, mail = kz
+    server.route("/kz.json", body=JANUARY)
+    run_once(root, now=utc("2026-01-22T07:00"), run_all=True)
+    [sent] = mail.sink.messages()
+    leftover = Outbox(root).folder / "leftover.eml"
+    leftover.write_bytes(mail.sink.envelopes[0].original_content)
+    run_once(root, now=utc("2026-01-22T08:00"))
+    assert len(mail.sink.messages()) == 1 and not leftover.exists()
+    assert sent["Message-ID"] in Outbox(root).sent_ids()
+
+
+def test_nothing_new_sends_nothing_unless_configured(kz, server, workspace, smtp):
+    root, mail = kz
+    run_once(root, now=utc("2025-10-09T07:00"), run_all=True)
+    assert mail.sink.messages() == [] and not (root / "digests").exists()
+    other = smtp()
+    root2 = workspace(feeds(server.url("/kz.json"), other.port, "  send_when_empty: true\n"),
+                      {"kz-security-2025": REPORT}, name="ws2")
+    run_once(root2, now=utc("2025-10-09T07:00"), run_all=True)
+    assert [m["Subject"] for m in other.sink.messages()] == ["[kz-security-2025] no changes"]
+
+
+def test_digest_follows_its_schedule(kz, server):
+    root, mail = kz  # the last digest pass ran 2025-10-08 07:00; schedule "0 6 * * *"
+    server.route("/kz.json", body=JANUARY)
+    early = run_once(root, now=utc("2025-10-09T05:00"), run_all=True)
+    assert early.digests == [] and mail.sink.messages() == []  # 06:00 has not come yet
+    assert load_memory(root)["last_run"].startswith("2025-10-08T07:00")
+    due = run_once(root, now=utc("2025-10-09T06:00"))
+    assert len(due.digests) == 2 and len(mail.sink.messages()) == 1
+    assert load_memory(root)["last_run"].startswith("2025-10-09T06:00")
+
+
+def test_reminder_then_resolved_across_digests(kz, server):
+    root, mail = kz
+    server.route("/kz.json", body=JANUARY)
+    run_once(root, now=utc("2026-01-22T07:00"), run_all=True)
+    run_once(root, now=utc("2026-01-23T07:00"), run_all=True)  # same problem: no email
+    server.route("/kz.json", body=OCTOBER)
+    run_once(root, now=utc("2026-01-24T07:00"), run_all=True)
+    subjects = [m["Subject"] for m in mail.sink.messages()]
+    assert subjects == ["[kz-security-2025] 1 fact needs review",
+                        "[kz-security-2025] 1 resolved"]
+    assert "RESOLVED SINCE THE LAST DIGEST (1)" in \
+        mail.sink.messages()[1].get_body(("plain",)).get_content()
+
+
+def test_source_failures_go_to_maintainers_not_analysts(kz, server):
+    root, mail = kz
+    (root / "feeds.yaml").write_text((root / "feeds.yaml").read_text() +
+                                     "  maintainers: [it@example.org]\n")
+    server.route("/kz.json", status=503, body=b"down for maintenance")
+    result = run_once(root, now=utc("2026-01-22T07:00"), run_all=True)
+    assert result.failed
+    by_rcpt = {tuple(e.rcpt_tos): m for e, m in zip(mail.sink.envelopes, mail.sink.messages())}
+    assert set(by_rcpt) == {("it@example.org",)}  # nothing new for analysts: no digest
+    body = by_rcpt[("it@example.org",)].get_body(("plain",)).get_content()
+    assert by_rcpt[("it@example.org",)]["Subject"] == "[report-tracker] 1 source failing"
+    assert "fb (Factbook – Kazachstan): failing since 2026-01-22" in body and "503" in body
+    run_once(root, now=utc("2026-01-23T07:00"), run_all=True)  # still failing: no repeat
+    assert len(mail.sink.envelopes) == 1
+
+
+def test_password_comes_from_the_environment(workspace, server, smtp, monkeypatch):
+    seen = []
+
+    def authenticator(server_, session, envelope, mechanism, auth_data):
+        seen.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cret")
+
+    mail = smtp(authenticator=authenticator, auth_require_tls=False)
+    server.route("/kz.json", body=JANUARY)
+    text = feeds(server.url("/kz.json"), mail.port).replace(
+        "security: plain,", "security: plain, username: tracker, password_env: TRK_SMTP_PW,")
+    root = workspace(text, {"kz-security-2025": REPORT})
+    monkeypatch.delenv("TRK_SMTP_PW", raising=False)
+    missing = run_once(root, now=utc("2026-01-22T07:00"), run_all=True)
+    assert any("TRK_SMTP_PW is not set" in n for n in missing.notices)
+    assert len(Outbox(root).pending()) == 1 and not mail.sink.envelopes
+    monkeypatch.setenv("TRK_SMTP_PW", "s3cret")
+    run_once(root, now=utc("2026-01-22T08:00"))
+    assert seen == [(b"tracker", b"s3cret")] and len(mail.sink.envelopes) == 1
+    assert "s3cret" not in (root / ".tracker" / "digest.json").read_text()
+
+
+def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), *args],
+                          capture_output=True, text=True)
+
+
+def test_cli_preview_changes_nothing_and_send_sends(kz, server):
+    root, mail = kz
+    server.route("/kz.json", body=JANUARY)
+    run_once(root, now=utc("2026-01-22T07:00"), run_all=True, send_email=False)
+    assert mail.sink.envelopes == []  # --no-email: written, not sent
+    assert (root / "digests/2026-01-22-kz-security-2025.html").exists()
+    memory = (root / ".tracker/digest.json").read_text()
+    out = root / "preview.html"
+    proc = cli(root, "digest", "--output", str(out), "--now", "2026-01-22T08:00")
+    assert proc.returncode == 0, proc.stderr
+    assert "<!DOCTYPE html>" in out.read_text(encoding="utf-8")
+    assert (root / ".tracker/digest.json").read_text() == memory
+    proc = cli(root, "digest", "--now", "2026-01-22T08:00")
+    assert "STILL OPEN (1)" in proc.stdout
+    proc = cli(root, "digest", "--send", "--report", "kz-security-2025",
+               "--now", "2026-01-22T08:00")
+    assert proc.returncode == 0, proc.stderr
+    assert "queued: [kz-security-2025] 1 still open" in proc.stdout
+    assert len(mail.sink.envelopes) == 1
+    bad = cli(root, "digest", "--report", "nope")
+    assert bad.returncode == 2 and "unknown report 'nope'" in bad.stderr
