@@ -276,3 +276,30 @@ def test_disagreement_is_between_sources_not_only_with_the_claim(workspace, serv
     assert head.status == "stale"
     assert head.details["also"][0]["agrees"] is False
     assert "disagreement" not in head.details and "confirmed_by" not in head.details
+
+
+def test_spellings_covered_by_the_claims_aliases_are_not_a_disagreement(workspace, server):
+    report = """\
+report: {id: kz}
+facts:
+  - id: head-of-state
+    expect: Kasym-Zhomart Tokayev
+    aliases: [Kassym-Jomart Tokayev]
+    source: fb
+    path: [Government, Executive branch, chief of state]
+    extract: person
+    also:
+      - {source: wd, path: [P35, value], extract: person}
+"""
+    document = json.dumps({"categories": [{"title": "Government", "fields": [
+        {"name": "Executive branch", "subfields": [
+            {"name": "chief of state",
+             "content": "President Kasym-Zhomart TOKAYEV (since 20 March 2019)"}]}]}]})
+    server.route("/kz.json", body=document.encode())
+    serve_wikidata(server)
+    feeds_yaml = feeds(server).replace("properties: [P6, P1082]", "properties: [P35]")
+    ws = workspace(feeds_yaml, {"kz": report})
+    head = finding(run(ws, "2026-01-22T04:00"), "head-of-state")
+    assert head.status == "current" and head.current == "Kasym-Zhomart Tokayev"
+    assert head.details["also"][0]["value"] == "Kassym-Jomart Tokayev"
+    assert "disagreement" not in head.details and head.details["confirmed_by"] == ["wd"]

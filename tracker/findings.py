@@ -100,9 +100,18 @@ def _secondary(config: Config, store: GitStore, state: State, now: datetime, fac
     entry["agrees"] = matches(fact, entry["value"], ref.extract)
     entry["since"] = value_since(store, ref, entry["value"])
     if fact.primary is not None and finding.current is not None:
-        as_primary = fact.model_copy(update={"expect": finding.current, "aliases": []})
-        entry["matches_primary"] = matches(as_primary, entry["value"], ref.extract)
+        entry["matches_primary"] = _same_as_primary(fact, finding.current, entry, ref)
     return entry
+
+
+def _same_as_primary(fact: Fact, primary: Any, entry: dict[str, Any], ref: SourceRef) -> bool:
+    """Do the two sources say the same? Both matching the claim counts as the same (the
+    claim's aliases cover spellings: 'Kasym-Zhomart' / 'Kassym-Jomart' Tokayev)."""
+    primary_agrees = matches(fact, primary)
+    if primary_agrees or entry["agrees"]:
+        return primary_agrees and entry["agrees"]
+    as_primary = fact.model_copy(update={"expect": primary, "aliases": []})
+    return matches(as_primary, entry["value"], ref.extract)
 
 
 def _fall_back(fact: Fact, finding: Finding, checks: list[dict[str, Any]]) -> bool:
