@@ -29,6 +29,8 @@ class Extractor:
     params: frozenset[str] = field(default_factory=frozenset)
     required: frozenset[str] = field(default_factory=frozenset)
     takes_structure: bool = False  # gets the subtree at the path, not text
+    validate: Callable[[dict[str, Any]], None] | None = None  # param values; ValueError if bad
+    annotate: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None  # finding details
 
     def check(self, params: dict[str, Any]) -> None:
         allowed = self.params | COMMON_PARAMS
@@ -44,6 +46,8 @@ class Extractor:
                     re.compile(str(params[key]))
                 except re.error as exc:
                     raise ValueError(f"`{key}` is not a valid regex: {exc}") from None
+        if self.validate is not None:
+            self.validate(params)
 
     def __call__(self, value: Any, params: dict[str, Any] | None = None) -> Any:
         params = params or {}
@@ -59,10 +63,11 @@ EXTRACTORS: dict[str, Extractor] = {}
 
 
 def register(name: str, compare: str = "text", params: tuple[str, ...] = (),
-             required: tuple[str, ...] = (), takes_structure: bool = False) -> Callable:
+             required: tuple[str, ...] = (), takes_structure: bool = False,
+             validate: Callable | None = None, annotate: Callable | None = None) -> Callable:
     def wrap(func: Callable[[Any, dict[str, Any]], Any]) -> Callable:
         EXTRACTORS[name] = Extractor(name, func, compare, frozenset(params) | frozenset(required),
-                                     frozenset(required), takes_structure)
+                                     frozenset(required), takes_structure, validate, annotate)
         return func
     return wrap
 
@@ -282,3 +287,7 @@ def _split_top_level(text: str) -> list[str]:
         else:
             current += char
     return parts + [current]
+
+
+# Extractors kept in their own modules register on import.
+from . import extract_acled  # noqa: E402,F401

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from ..config import SourceOptions
@@ -40,6 +41,7 @@ class Source:
     def __init__(self, source_id: str, options: SourceOptions) -> None:
         self.id = source_id
         self.options = options
+        self.state_dir: Path | None = None  # the workspace's .tracker/, set by the runner
 
     @property
     def url(self) -> str:
@@ -73,4 +75,5 @@ def make_source(source_id: str, options: SourceOptions) -> Source:
 # Explicit imports register the kinds (no silent plugin discovery).
 from . import factbook  # noqa: E402,F401
 from . import wikidata  # noqa: E402,F401
+from . import acled  # noqa: E402,F401
 from . import rss  # noqa: E402,F401
