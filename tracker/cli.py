@@ -387,6 +387,31 @@ def digest(report: Optional[str] = typer.Option(None, "--report", help="only thi
 
 
 @app.command()
+def schedule(no_email: bool = typer.Option(False, "--no-email", help="do not send digests"),
+             wait: float = typer.Option(600.0, "--wait",
+                                        help="seconds a job waits for another run's lock"),
+             misfire_grace: float = typer.Option(3600.0, "--misfire-grace",
+                                                 help="skip a job that could not start "
+                                                      "within this many seconds"),
+             interval: Optional[float] = typer.Option(None, "--interval",
+                                                      help="demos/tests: run every job every "
+                                                           "N seconds instead of its cron")) -> None:
+    """Run the scheduler daemon from the schedules in feeds.yaml (SIGTERM stops it cleanly)."""
+    import signal
+    import threading
+
+    from .schedule import Daemon
+
+    _setup_logging(verbose=True)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    daemon = Daemon(_root(), clock=lambda: datetime.now(timezone.utc), send_email=not no_email,
+                    misfire_grace=misfire_grace, lock_wait=wait, interval=interval)
+    _guard(lambda: daemon.serve(stop))
+
+
+@app.command()
 def kinds() -> None:
     """List the source kinds this tracker knows, with their documentation."""
     from .sources import SOURCES

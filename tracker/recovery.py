@@ -8,10 +8,12 @@ What a dead run can leave, and what is done about it:
 * stale git lock files (`index.lock`, `HEAD.lock`, `refs/**.lock`) with no live git
   process in the workspace: removed, otherwise every later git command fails.
 * a corrupt index: rebuilt from HEAD (the work tree is untouched).
-* half-written temp files of `write_atomic` (`.NAME.XXXX.tmp`): removed.
-* snapshot files written but never committed (the run died between write and commit):
-  restored to HEAD, so this run fetches and derives them again. Committing them instead
-  would record a run whose state (validators, health) was never saved.
+* half-written temp files (`write_atomic`'s `.NAME.XXXX.tmp`, the outbox's `*.tmp`): removed.
+* snapshot and digest files written but never committed (the run died between write and
+  commit): restored to HEAD, so this run fetches and derives them again. Committing them
+  instead would record a run whose state (validators, health) was never saved.
+* a commit made but state.json not saved (died in between): the source's `last_change` is
+  set from git, so health ("quiet", "since") is what an uninterrupted run would have said.
 * a damaged `.tracker/state.json`: set aside as `state.json.damaged` (State starts afresh).
 
 Leftovers that only a dead run leaves (temp files, uncommitted snapshots) are repaired only
@@ -24,6 +26,7 @@ import json
 import logging
 import os
 import time
+from datetime import datetime
 from pathlib import Path
 
 import git
@@ -35,6 +38,7 @@ log = logging.getLogger(__name__)
 
 GIT_LOCKS = ("index.lock", "HEAD.lock", "packed-refs.lock")
 TEMP_GLOB = ".*.tmp"          # write_atomic's temp names: .<name>.<random>.tmp
+RUN_OUTPUT = (SNAPSHOTS, "digests")  # work-tree folders a run writes, then commits
 OLD_TEMP_SECONDS = 3600       # older than this, a temp file is litter even after a clean run
 STATE_FILE = "state.json"
 
@@ -51,8 +55,10 @@ def recover(root: Path | str, *, previous_died: bool, git_wait: float = 30.0) ->
     notes += _repair_index(store, git_dir)
     notes += _remove_temp_files(root, any_age=previous_died)
     if previous_died:
-        notes += _restore_snapshots(store)
+        notes += _restore_run_output(store)
     notes += _set_aside_damaged_state(root)
+    if previous_died:
+        notes += _reconcile_state(store)
     for note in notes:
         log.warning("recovery: %s", note)
     return notes
@@ -133,7 +139,8 @@ def _repair_index(store: GitStore, git_dir: Path) -> list[str]:
 def _remove_temp_files(root: Path, *, any_age: bool) -> list[str]:
     cutoff = time.time() - OLD_TEMP_SECONDS
     removed = []
-    for folder, pattern in ((root / SNAPSHOTS, TEMP_GLOB), (root / STATE_DIR, f"**/{TEMP_GLOB}")):
+    places = [(root / folder, TEMP_GLOB) for folder in RUN_OUTPUT]
+    for folder, pattern in places + [(root / STATE_DIR, "**/*.tmp")]:
         if not folder.is_dir():
             continue
         for path in folder.glob(pattern):
@@ -146,14 +153,15 @@ def _remove_temp_files(root: Path, *, any_age: bool) -> list[str]:
     return [f"removed half-written file {name}" for name in sorted(removed)]
 
 
-def _restore_snapshots(store: GitStore) -> list[str]:
-    """Snapshots differing from HEAD (modified, staged, new, deleted) go back to HEAD."""
-    dirty = _dirty_snapshots(store)
+def _restore_run_output(store: GitStore) -> list[str]:
+    """Snapshots/digests differing from HEAD (modified, staged, new, deleted) go back."""
+    dirty = _dirty_files(store)
     if not dirty:
         return []
     in_head = set()
     if store.repo.head.is_valid():
-        in_head = set(store.repo.git.ls_tree("--name-only", "HEAD", f"{SNAPSHOTS}/").split("\n"))
+        in_head = set(store.repo.git.ls_tree("--name-only", "HEAD", "--",
+                                             *[f"{d}/" for d in RUN_OUTPUT]).split("\n"))
     tracked = [p for p in dirty if p in in_head]
     new = [p for p in dirty if p not in in_head]
     if tracked:
@@ -167,14 +175,15 @@ def _restore_snapshots(store: GitStore) -> list[str]:
                                  for p in new]
 
 
-def _dirty_snapshots(store: GitStore) -> list[str]:
+def _dirty_files(store: GitStore) -> list[str]:
+    """Files directly in snapshots/ or digests/ that differ from HEAD in any way."""
     out = store.repo.git.status("--porcelain=v1", "-z", "--no-renames", "--untracked-files=all",
-                                "--", f"{SNAPSHOTS}/")
+                                "--", *[f"{d}/" for d in RUN_OUTPUT])
     paths = []
     for entry in out.split("\0"):
         rel = entry[3:]
         folder, _, name = rel.partition("/")
-        if folder == SNAPSHOTS and name.endswith(".yaml") and "/" not in name:
+        if folder in RUN_OUTPUT and name and "/" not in name and not name.startswith("."):
             paths.append(rel)
     return sorted(set(paths))
 
@@ -190,3 +199,31 @@ def _set_aside_damaged_state(root: Path) -> list[str]:
         os.replace(path, path.with_name(STATE_FILE + ".damaged"))
     return [f"set aside damaged {STATE_DIR}/{STATE_FILE} as {STATE_FILE}.damaged; "
             "source health and HTTP validators start afresh"]
+
+
+def _reconcile_state(store: GitStore) -> list[str]:
+    """A snapshot commit newer than the source's recorded last change means the dead run
+    committed but never saved state.json: take the change time from git (commits carry
+    the run's clock), as an uninterrupted run would have recorded it."""
+    from .state import State
+
+    if not store.repo.head.is_valid():
+        return []
+    state = State.load(store.root)
+    notes = []
+    for rel in store.repo.git.ls_tree("--name-only", "HEAD", f"{SNAPSHOTS}/").split("\n"):
+        if not rel.endswith(".yaml"):
+            continue
+        sid = rel[len(SNAPSHOTS) + 1:-len(".yaml")]
+        versions = store.versions(rel)
+        entry = state.source(sid)
+        if not versions or versions[-1].blob is None:
+            continue
+        committed = versions[-1].date
+        if entry.last_change is None or datetime.fromisoformat(entry.last_change) < committed:
+            entry.last_change = committed.isoformat()
+            notes.append(f"{sid}: last change set to {entry.last_change} from git (the dead "
+                         "run committed it but did not save its state)")
+    if notes:
+        state.save()
+    return notes

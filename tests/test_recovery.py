@@ -1,0 +1,161 @@
+"""Crash recovery, leftover by leftover: each test stages what a run killed at one precise
+moment leaves behind, runs again, and compares with a history that never crashed."""
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import utc
+from tests.support.unattended import (REPORT, check_consistent, commits, document, feeds,
+                                      fingerprint, git, run_env, serve_epoch)
+from tracker.lock import HOLDER_FILE, RunLock
+from tracker.models import RawDocument
+from tracker.recovery import recover
+from tracker.runner import run_once, store_document
+from tracker.sources import make_source
+from tracker.config import load_config
+from tracker.store import GitStore
+
+COUNT = 3
+T0 = utc("2026-03-02T00:00:00")
+
+
+def at(epoch: int):
+    return T0 + timedelta(hours=epoch)
+
+
+class Killed(Exception):
+    """Stands for the SIGKILL: the run stops here, its lock note stays behind."""
+
+
+def dead_run(ws: Path, epoch: int, sources: list[int], stage: bool = False) -> None:
+    """A run that wrote (and maybe staged) some snapshots of `epoch`, then died."""
+    config = load_config(ws)
+    store = GitStore(ws)
+    with pytest.raises(Killed), RunLock(ws, started=at(epoch)):
+        for i in sources:
+            source = make_source(f"s{i}", config.sources[f"s{i}"])
+            store_document(store, source, RawDocument(document(i, epoch), "x", at(epoch)))
+        if stage:
+            git(ws, "add", "--", *[f"snapshots/s{i}.yaml" for i in sources])
+        raise Killed
+
+
+@pytest.fixture
+def setup(workspace, server):
+    def make(name: str) -> Path:
+        return workspace(feeds(server, COUNT), {"ops": REPORT}, name=name)
+    return make
+
+
+def clean_history(setup, server, epochs: int):
+    ref = setup("reference")
+    for epoch in range(epochs):
+        serve_epoch(server, COUNT, epoch)
+        run_once(ref, now=at(epoch), send_email=False)
+    return fingerprint(ref)
+
+
+def test_first_run_died_after_writing_snapshots(setup, server):
+    ws = setup("ws")
+    serve_epoch(server, COUNT, 0)
+    dead_run(ws, 0, [0, 1])            # new, untracked files: equal to what a fetch gives
+    result = run_once(ws, now=at(0), send_email=False)
+    assert any("never committed" in note for note in result.repaired)
+    check_consistent(ws)
+    assert fingerprint(ws) == clean_history(setup, server, 1)
+
+
+def test_died_with_staged_changes_and_git_litter(setup, server):
+    ws = setup("ws")
+    serve_epoch(server, COUNT, 0)
+    run_once(ws, now=at(0), send_email=False)
+    serve_epoch(server, COUNT, 2)      # s0 and s1 change at epoch 2
+    dead_run(ws, 2, [0, 1], stage=True)
+    (ws / ".git" / "index.lock").write_bytes(b"half an index")
+    (ws / "snapshots" / ".s2.yaml.abc123.tmp").write_text("Government: {Exec")
+    result = run_once(ws, now=at(2), send_email=False)
+    assert "removed stale git lock .git/index.lock" in result.repaired
+    assert "removed half-written file snapshots/.s2.yaml.abc123.tmp" in result.repaired
+    check_consistent(ws)
+    ref = setup("reference")
+    serve_epoch(server, COUNT, 0)
+    run_once(ref, now=at(0), send_email=False)
+    serve_epoch(server, COUNT, 2)
+    run_once(ref, now=at(2), send_email=False)
+    assert fingerprint(ws) == fingerprint(ref)
+    assert not (ws / ".tracker" / HOLDER_FILE).exists()  # this run completed
+
+
+def test_completed_run_leaves_hand_edits_alone(setup, server):
+    ws = setup("ws")
+    serve_epoch(server, COUNT, 0)
+    run_once(ws, now=at(0), send_email=False)
+    edited = ws / "snapshots" / "s2.yaml"
+    edited.write_text(edited.read_text() + "# a person's note\n")
+    result = run_once(ws, now=at(0), send_email=False)  # nothing due, nothing died
+    assert result.repaired == []
+    assert edited.read_text().endswith("# a person's note\n")
+
+
+def test_corrupt_index_is_rebuilt_from_head(setup, server):
+    ws = setup("ws")
+    serve_epoch(server, COUNT, 0)
+    run_once(ws, now=at(0), send_email=False)
+    (ws / ".git" / "index").write_bytes(b"DIRC garbage" * 3)
+    serve_epoch(server, COUNT, 1)
+    before = commits(ws)
+    result = run_once(ws, now=at(1), send_email=False)
+    assert any("corrupt git index" in note for note in result.repaired)
+    after = commits(ws)
+    assert after[:len(before)] == before and result.commit in after[len(before):]
+    check_consistent(ws)
+
+
+def test_damaged_state_is_set_aside_and_rebuilt(setup, server):
+    ws = setup("ws")
+    serve_epoch(server, COUNT, 0)
+    run_once(ws, now=at(0), send_email=False)
+    state = ws / ".tracker" / "state.json"
+    state.write_text('{"sources": {"s0": {"last_success": "2026-')
+    result = run_once(ws, now=at(0), send_email=False)
+    assert any("state.json.damaged" in note for note in result.repaired)
+    assert (ws / ".tracker" / "state.json.damaged").read_text().startswith('{"sources"')
+    assert set(json.loads(state.read_text())["sources"]) == {"s0", "s1", "s2"}
+    assert result.commit is None  # re-fetched everything, found nothing new: no commit
+
+
+def test_git_lock_of_a_live_git_process_is_never_stolen(setup, server):
+    ws = setup("ws")
+    lock = ws / ".git" / "index.lock"
+    lock.write_bytes(b"")
+    # a real `git` working in the workspace (it waits on stdin) stands for a dead run's child
+    proc = subprocess.Popen(["git", "hash-object", "--stdin"], cwd=ws, env=run_env(),
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    try:
+        notes = recover(ws, previous_died=True, git_wait=0.3)
+        assert lock.exists()
+        assert any("still running" in n and str(proc.pid) in n for n in notes)
+    finally:
+        proc.communicate(b"x", timeout=10)
+    notes = recover(ws, previous_died=True, git_wait=0.3)
+    assert not lock.exists() and "removed stale git lock .git/index.lock" in notes
+
+
+def test_old_temp_files_go_even_after_a_clean_run(setup, server):
+    import os
+
+    ws = setup("ws")
+    fresh = ws / ".tracker" / "cache" / ".x.json.new.tmp"
+    old = ws / ".tracker" / ".state.json.old.tmp"
+    for path in (fresh, old):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{")
+    os.utime(old, (0, 0))
+    notes = recover(ws, previous_died=False)
+    assert not old.exists() and fresh.exists()  # a fresh one may be another command's
+    assert notes == ["removed half-written file .tracker/.state.json.old.tmp"]
