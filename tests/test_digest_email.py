@@ -308,3 +308,39 @@ def test_cli_preview_changes_nothing_and_send_sends(kz, server):
     assert len(mail.sink.envelopes) == 1
     bad = cli(root, "digest", "--report", "nope")
     assert bad.returncode == 2 and "unknown report 'nope'" in bad.stderr
+
+
+RSS_FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Times of Central Asia</title><link>https://timesca.com/</link>
+<item><guid>n1</guid><title>Премьер-министр Бектенов провёл совещание</title>
+<link>https://timesca.com/news/1</link><pubDate>Wed, 21 Jan 2026 09:00:00 GMT</pubDate>
+<description>&lt;p&gt;Rząd &lt;b&gt;Kazachstanu&lt;/b&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;/p&gt;</description></item>
+<item><guid>n2</guid><title>Bektenov &lt;img src=x onerror=alert(2)&gt; visits Aktau</title>
+<link>javascript:alert(3)</link><pubDate>Wed, 21 Jan 2026 10:00:00 GMT</pubDate></item>
+</channel></rss>
+"""
+
+
+def test_matched_news_is_in_the_digest_once(workspace, server, smtp):
+    mail = smtp()
+    server.route("/kz.json", body=OCTOBER)
+    text = feeds(server.url("/kz.json"), mail.port).replace(
+        "http: {retries: 0}", f"  news:\n    kind: rss\n    title: Times of Central Asia\n"
+        f"    url: {server.url('/feed.xml')}\nhttp: {{retries: 0}}")
+    report = REPORT.replace("    extract: person\n",
+                            "    extract: person\n    watch: [Bektenov, Бектенов]\n", 1)
+    root = workspace(text, {"kz-security-2025": report})
+    baseline = RSS_FEED.split("<item>")[0] + "</channel></rss>"
+    server.route("/feed.xml", body=baseline.encode(), content_type="application/rss+xml")
+    run_once(root, now=utc("2026-01-21T07:00"), run_all=True)  # a feed's first sight: baseline
+    server.route("/feed.xml", body=RSS_FEED.encode(), content_type="application/rss+xml")
+    run_once(root, now=utc("2026-01-22T07:00"), run_all=True)
+    [message] = mail.sink.messages()
+    assert message["Subject"] == "[kz-security-2025] 2 news items"
+    html = message.get_body(("html",)).get_content()
+    plain = message.get_body(("plain",)).get_content()
+    assert "Премьер-министр Бектенов провёл совещание" in html and "Rząd Kazachstanu" in plain
+    assert 'href="https://timesca.com/news/1"' in html
+    assert "<script" not in html and "onerror" not in html and "javascript:" not in html
+    run_once(root, now=utc("2026-01-23T07:00"), run_all=True)  # same feed: nothing new
+    assert len(mail.sink.envelopes) == 1

@@ -1,0 +1,124 @@
+"""The HTML digest in a real headless Chromium: it renders on a phone-sized window, and
+hostile feed content stays inert even in a browser that runs scripts.
+
+Skipped, with the reason shown, when no Chromium is installed (`scripts/test` installs
+Debian's `chromium` when it runs as root). To refresh the README's screenshot:
+    DIGEST_SCREENSHOT=docs/digest-demo.png .venv/bin/python -m pytest tests/test_digest_browser.py
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import utc
+from tracker.digest import build_digest, render_html
+from tracker.models import Finding
+
+pytestmark = pytest.mark.browser
+NOW = utc("2026-03-02T06:00")
+CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser",
+                                               "google-chrome")) if p), None)
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium not installed (apt-get install chromium); "
+                             "the HTML digest was not looked at in a browser")
+
+
+def chromium(tmp_path: Path, html: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", *args, html.as_uri()],
+        capture_output=True, text=True, timeout=120)
+
+
+def demo_digest(news_items: list[dict] | None = None) -> dict:
+    """What the Kazakhstan workspace's digest looks like in March 2026."""
+    factbook = {"title": "CIA World Factbook – Kazakhstan (frozen mirror)", "health": "quiet",
+                "since": "2026-01-22", "error": None,
+                "link": "https://github.com/factbook/cache.factbook.json"}
+    acled = {"title": "ACLED – Kazakhstan", "health": "failing", "since": "2026-02-28",
+             "error": "HTTP 401 from acleddata.com", "link": "https://acleddata.com"}
+    findings = [
+        Finding("kz-security-2025", "population", "stale", 20260006, 20432662.0,
+                since="2026-01-22", source="factbook-kz",
+                path=["People and Society", "Population", "total"],
+                claim="Kazakhstan has about 20.26 million inhabitants (2024 estimate).",
+                section="Ludność", footnote=1, details={"value_since": "2026-01-22"}),
+        Finding("kz-security-2025", "head-of-government", "current", "Olzhas Bektenov",
+                "Olzhas Bektenov", since="2024-02-08", source="factbook-kz",
+                path=["Government", "Executive branch", "head of government"],
+                claim="Olzhas Bektenov heads the government as prime minister.",
+                section="Rząd i premier", footnote=10),
+        Finding("kz-security-2025", "acled-civilian-events-2024", "source-failing", 41, 41,
+                source="acled-kz", claim="ACLED recorded 41 events targeting civilians in 2024.",
+                section="Przemoc wobec cywilów", footnote=52),
+    ]
+    news = news_items if news_items is not None else [
+        {"id": "1", "fact": "head-of-government", "keyword": "Бектенов", "feed": "Kazinform",
+         "item": {"title": "Олжас Бектенов провёл заседание правительства",
+                  "link": "https://www.inform.kz/ru/", "published": "2026-03-01T08:10:00Z",
+                  "summary": "<p>Премьер-министр обсудил с министрами ход реализации "
+                             "поручений Главы государства.</p>"}},
+        {"id": "2", "fact": None, "section": "Rząd i premier", "keyword": "rząd",
+         "feed": "Times of Central Asia",
+         "item": {"title": "Kazakhstan’s government outlines its 2026 priorities",
+                  "link": "https://timesca.com/", "published": "2026-02-27",
+                  "summary": "The cabinet presented its plan for the year."}},
+    ]
+    return build_digest({"id": "kz-security-2025", "title": "Kazachstan – sytuacja "
+                         "bezpieczeństwa", "language": "pl", "published": "2025-10-15"},
+                        findings, memory={}, news=news,
+                        sources={"factbook-kz": factbook, "acled-kz": acled}, now=NOW)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", head[16:24])
+
+
+@needs_chromium
+def test_digest_renders_on_a_phone_sized_window(tmp_path):
+    page = tmp_path / "digest.html"
+    page.write_text(render_html(demo_digest()), encoding="utf-8")
+    shot = tmp_path / "digest.png"
+    proc = chromium(tmp_path, page, f"--screenshot={shot}", "--window-size=420,1600",
+                    "--hide-scrollbars")
+    assert shot.exists(), proc.stderr[-2000:]
+    assert png_size(shot) == (420, 1600)
+    assert shot.stat().st_size > 40_000  # a blank or unstyled page compresses far smaller
+    # Nothing wider than the window: a phone never scrolls sideways.
+    dom = chromium(tmp_path, page, "--window-size=420,1600", "--virtual-time-budget=2000",
+                   "--run-all-compositor-stages-before-draw", "--dump-dom").stdout
+    assert "Ludność" in dom and "Олжас Бектенов" in dom
+    target = os.environ.get("DIGEST_SCREENSHOT")
+    if target:
+        shutil.copyfile(shot, target)
+
+
+@needs_chromium
+def test_hostile_feed_items_stay_inert_in_a_real_browser(tmp_path):
+    # Each payload would stamp the marker on <body> if it ever ran; the marker is only
+    # assembled at run time, so finding it in the DOM proves a script executed.
+    stamp = "document.body.setAttribute('data-pwned','PW'+'NED')"
+    hostile = [
+        {"title": f"<script>{stamp}</script>Bektenov", "link": f"javascript:{stamp}",
+         "summary": f'<img src=x onerror="{stamp}"><svg onload="{stamp}"></svg>'},
+        {"title": f'"><img src=x onerror="{stamp}">', "link": " javascript:void(0)",
+         "summary": f"<iframe srcdoc=\"<script>parent.{stamp}</script>\"></iframe><b>unclosed"},
+        {"title": "<a href='javascript:x'>link", "link": "data:text/html,<script>x</script>",
+         "summary": f"<style>@import 'x';</style><body onload=\"{stamp}\">"},
+    ]
+    news = [{"id": str(i), "fact": "head-of-government", "keyword": "x", "feed": "feed",
+             "item": item} for i, item in enumerate(hostile)]
+    page = tmp_path / "hostile.html"
+    page.write_text(render_html(demo_digest(news)), encoding="utf-8")
+    proc = chromium(tmp_path, page, "--virtual-time-budget=3000", "--dump-dom")
+    assert "<body" in proc.stdout, proc.stderr[-2000:]
+    assert "PWNED" not in proc.stdout and "data-pwned" not in proc.stdout
+    assert "<script" not in proc.stdout and "<iframe" not in proc.stdout
