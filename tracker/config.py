@@ -189,8 +189,16 @@ class ReportMeta(Strict):
     authors: list[str] = []
 
 
+class Section(Strict):
+    """A report section watched for news by keywords (facts carry their own `watch`)."""
+
+    title: Annotated[str, Field(min_length=1)]
+    watch: list[Annotated[str, Field(min_length=1)]] = []
+
+
 class ReportFile(Strict):
     report: ReportMeta
+    sections: list[Section] = []
     facts: list[Fact] = []
 
 
@@ -208,6 +216,7 @@ class Report:
     meta: ReportMeta
     facts: list[Fact]
     file: Path
+    sections: list[Section] = field(default_factory=list)
 
 
 @dataclass
@@ -280,7 +289,7 @@ def load_report(path: Path) -> Report:
         _check_extractor(fact.extract, fact.params, tree, path, ("facts", index, "extract"))
         for j, ref in enumerate(fact.also):
             _check_extractor(ref.extract, ref.params, tree, path, ("facts", index, "also", j))
-    return Report(meta=parsed.report, facts=parsed.facts, file=path)
+    return Report(meta=parsed.report, facts=parsed.facts, file=path, sections=parsed.sections)
 
 
 def _check_extractor(name: str, params: dict[str, Any], tree: Any, path: Path,

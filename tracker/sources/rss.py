@@ -24,6 +24,7 @@ import io
 import xml.sax
 from datetime import datetime, timezone
 from typing import Annotated, Any
+from urllib.parse import urljoin
 
 import feedparser
 from defusedxml import DefusedXmlException
@@ -65,11 +66,10 @@ def normalize_feed(content: bytes, headers: dict[str, str] | None = None,
     if not content.strip():
         raise ParseError(f"{where}: empty document, not a feed")
     refuse_entity_declarations(content, where)
-    parsed = feedparser.parse(io.BytesIO(content), response_headers=_parser_headers(headers,
-                                                                                    where))
+    parsed = feedparser.parse(io.BytesIO(content), response_headers=_parser_headers(headers))
     items: dict[str, dict[str, Any]] = {}
     for entry in parsed.entries:
-        item = _item(entry)
+        item = _item(entry, where)
         if item is not None:
             items.setdefault(_item_id(entry, item), item)  # duplicate guid: the first wins
     if not items:
@@ -132,14 +132,14 @@ def refuse_entity_declarations(content: bytes, where: str) -> None:
 # ------------------------------------------------------------------ items
 
 
-def _item(entry: Any) -> dict[str, Any] | None:
+def _item(entry: Any, where: str) -> dict[str, Any] | None:
     title = html_to_text(entry.get("title"))
     summary = html_to_text(_summary_html(entry))
     link = (entry.get("link") or "").strip() or None
     if not (title or summary or link or entry.get("id")):
         return None  # the debris of a broken document, not an item
-    return {"title": title, "link": link, "published": _published(entry),
-            "summary": _shorten(summary, SUMMARY_CHARS)}
+    return {"title": title, "link": urljoin(where, link) if link else None,
+            "published": _published(entry), "summary": _shorten(summary, SUMMARY_CHARS)}
 
 
 def _summary_html(entry: Any) -> str:
@@ -150,18 +150,21 @@ def _summary_html(entry: Any) -> str:
 
 
 def _item_id(entry: Any, item: dict[str, Any]) -> str:
+    # Verbatim guid or link (never resolved against the feed URL): a feed moved to a
+    # mirror keeps its item ids.
     guid = (entry.get("id") or "").strip()
     if guid:
         return guid
-    if item["link"]:
-        return item["link"]
+    raw_link = (entry.get("link") or "").strip()
+    if raw_link:
+        return raw_link
     basis = f"{item['title']}\n{item['published'] or ''}".encode("utf-8")
     return "sha1:" + hashlib.sha1(basis).hexdigest()[:20]
 
 
 def _published(entry: Any) -> str | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        stamp = entry.get(key)
+        stamp = dict.get(entry, key)  # plain dict access: no deprecated alias lookup
         if stamp:  # feedparser gives UTC struct_time
             when = datetime.fromtimestamp(calendar.timegm(stamp), timezone.utc)
             return when.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -178,13 +181,11 @@ def _shorten(text: str, limit: int) -> str:
 # ------------------------------------------------------------------ failures
 
 
-def _parser_headers(headers: dict[str, str] | None, where: str) -> dict[str, str]:
-    """Only what feedparser needs: the charset, and the location for relative links."""
+def _parser_headers(headers: dict[str, str] | None) -> dict[str, str]:
+    """Only the content type (for the charset). No Content-Location: feedparser would
+    resolve relative guids against it, and item ids would change with the feed URL."""
     lowered = {k.lower(): v for k, v in (headers or {}).items()}
-    out = {"content-location": where}
-    if "content-type" in lowered:
-        out["content-type"] = lowered["content-type"]
-    return out
+    return {"content-type": lowered["content-type"]} if "content-type" in lowered else {}
 
 
 def _check_empty(parsed: Any, content: bytes, headers: dict[str, str], where: str) -> None:
