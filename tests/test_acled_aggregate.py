@@ -78,10 +78,13 @@ def test_missing_field_and_bad_envelopes_are_errors() -> None:
         normalize_acled(b"<!DOCTYPE html><html>moved</html>", ACCESSED)
 
 
-def acled(params: dict, snap: dict | None = None) -> int:
+def acled(params: dict) -> int:
+    """The count over `measure` (the fact's path: events or fatalities) with params."""
+    params = dict(params)
+    days = normalize(sample())[params.pop("measure")]
     extractor = EXTRACTORS["acled"]
     extractor.check(params)
-    return extractor(snap or normalize(sample()), params)
+    return extractor(days, params)
 
 
 def test_window_sums_with_filters() -> None:
@@ -99,13 +102,11 @@ def test_window_sums_with_filters() -> None:
 
 
 @pytest.mark.parametrize("params, message", [
-    ({}, "missing required"),
-    ({"measure": "deaths"}, "`measure` must be one of events, fatalities"),
-    ({"measure": "events", "from": "12.09.2025"}, "`from` must be an ISO date"),
-    ({"measure": "events", "from": "2025-09-12", "to": "2025-01-01"}, "is after"),
-    ({"measure": "events", "civilian_targeting": "yes"}, "true or false"),
-    ({"measure": "events", "event_type": [""]}, "a name or a list of names"),
-    ({"measure": "events", "fields": "x"}, "unknown"),
+    ({"from": "12.09.2025"}, "`from` must be an ISO date"),
+    ({"from": "2025-09-12", "to": "2025-01-01"}, "is after"),
+    ({"civilian_targeting": "yes"}, "true or false"),
+    ({"event_type": [""]}, "a name or a list of names"),
+    ({"measure": "events"}, "unknown"),
 ])
 def test_bad_params_are_refused_at_load(params, message) -> None:
     with pytest.raises(ValueError, match=message):
@@ -117,19 +118,21 @@ def test_annotation_says_how_far_the_data_reaches() -> None:
     annotate = EXTRACTORS["acled"].annotate
     later = copy.deepcopy(snap)
     later["data_through"] = "2026-03-20"
-    window = {"measure": "events", "from": "2025-01-01", "to": "2025-09-12"}
+    window = {"from": "2025-01-01", "to": "2025-09-12"}
     assert "note" not in annotate(snap, window)  # a quiet last week is no gap
     note = annotate(later, window)["note"]
     assert note == ("ACLED data now reaches 2026-03-20, 189 days past this count's window "
                     "(2025-01-01 to 2025-09-12)")
-    early = annotate(snap, {"measure": "events", "to": "2025-12-31"})
+    early = annotate(snap, {"to": "2025-12-31"})
     assert early["note"] == ("ACLED data was read on 2025-09-17, before this count's window "
                              "ends (2025-12-31): the count may still grow")
     assert early["data_through"] == "2025-09-05" and early["window"]["to"] == "2025-12-31"
 
 
-def test_extractor_needs_the_whole_snapshot() -> None:
+def test_extractor_needs_a_day_map() -> None:
     from tracker.extract import ExtractError
 
-    with pytest.raises(ExtractError, match="leave `path` empty"):
-        EXTRACTORS["acled"]({"2024-01-01": {}}, {"measure": "events"})
+    with pytest.raises(ExtractError, match=r"set `path` to \[events\] or \[fatalities\]"):
+        EXTRACTORS["acled"](normalize(sample()), {})
+    with pytest.raises(ExtractError, match="key 'Protests' is not a date"):
+        EXTRACTORS["acled"]({"Protests": {}}, {})

@@ -39,14 +39,16 @@ facts:
     claim: ACLED counted 2 deaths between 1 January and 12 September 2025.
     expect: 2
     source: acled-kz
+    path: [fatalities]
     extract: acled
-    params: {measure: fatalities, from: 2025-01-01, to: 2025-09-12}
+    params: {from: 2025-01-01, to: 2025-09-12}
   - id: acled-protests-intervention-2025
     claim: 1 protest with intervention between 1 January and 12 September 2025.
     expect: 1
     source: acled-kz
+    path: [events]
     extract: acled
-    params: {measure: events, sub_event_type: Protest with intervention,
+    params: {sub_event_type: Protest with intervention,
              from: 2025-01-01, to: 2025-09-12}
 """
 
@@ -187,3 +189,19 @@ def test_three_years_stay_small_and_a_weekly_update_diffs_as_a_few_days(
     assert len(changed) < 30, diff
     day_lines = {line[1:].strip() for line in changed if line[1:].strip().startswith("'20")}
     assert {f"'{d}':" for d in new_days} <= day_lines
+
+
+def test_bad_acled_settings_are_config_errors_naming_file_and_key(server, workspace) -> None:
+    from tracker.config import load_config
+    from tracker.errors import ConfigError
+
+    bad_window = REPORT.replace("from: 2025-01-01, to: 2025-09-12}", "from: 2025-09-12, "
+                                "to: 2025-01-01}", 1)
+    ws = workspace(FEEDS.format(base=server.url("")), {"kz": bad_window})
+    with pytest.raises(ConfigError, match=r"kz.yaml:\d+: .*`from` 2025-09-12 is after `to`"):
+        load_config(ws)
+    no_creds = FEEDS.format(base=server.url("")).replace(
+        "    credentials: {username_env: ACLED_USERNAME, password_env: ACLED_PASSWORD}\n", "")
+    ws = workspace(no_creds, {"kz": REPORT}, name="ws2")
+    with pytest.raises(ConfigError, match=r"feeds.yaml:\d+: .*credentials.*required"):
+        load_config(ws)

@@ -4,12 +4,12 @@ A report states ACLED figures over a period — "6 deaths between 1 January and 
 2025", "320 protests, 5 with intervention" — so a fact names the window and the filters:
 
     source: acled-kz
+    path: [fatalities]          # or [events]: what is counted
     extract: acled
-    params: {measure: fatalities, from: 2025-01-01, to: 2025-09-12,
-             event_type: Protests, sub_event_type: [Protest with intervention],
-             civilian_targeting: true}
+    params: {from: 2025-01-01, to: 2025-09-12, event_type: Protests,
+             sub_event_type: [Protest with intervention], civilian_targeting: true}
 
-`path` stays empty: the extractor reads the whole snapshot (see sources/acled.py). ACLED
+The path leads to one of the snapshot's day maps (see sources/acled.py). ACLED
 recodes past events, so the sum can change after publication; the fact then turns `stale`
 with the report's count as `expected` and ACLED's count now as `current`.
 """
@@ -21,16 +21,12 @@ from typing import Any
 from .extract import ExtractError, register
 from .textutil import fold
 
-MEASURES = ("events", "fatalities")
 FILTERS = ("event_type", "sub_event_type", "civilian_targeting")
 REACH_MARGIN = timedelta(days=14)  # ACLED publishes weekly: two missed updates is "well past"
 
 
 def check_params(params: dict[str, Any]) -> None:
     """Values of the params (names are checked by the registry); ValueError if bad."""
-    if params.get("measure") not in MEASURES:
-        raise ValueError(f"`measure` must be one of {', '.join(MEASURES)}, "
-                         f"got {params.get('measure')!r}")
     start, end = _bound(params, "from"), _bound(params, "to")
     if start and end and start > end:
         raise ValueError(f"`from` {start} is after `to` {end}")
@@ -64,20 +60,22 @@ def annotate(snapshot: Any, params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@register("acled", compare="number", params=("measure", "from", "to") + FILTERS,
-          required=("measure",), takes_structure=True, validate=check_params, annotate=annotate)
-def extract_acled(snapshot: Any, params: dict[str, Any]) -> int:
-    """Sum events or fatalities over the window, keeping only categories that match."""
+@register("acled", compare="number", params=("from", "to") + FILTERS, takes_structure=True,
+          validate=check_params, annotate=annotate)
+def extract_acled(days: Any, params: dict[str, Any]) -> int:
+    """Sum a day map ({day: {category: count}}) over the window, for matching categories."""
     from .sources.acled import split_key
 
-    if not isinstance(snapshot, dict) or not isinstance(snapshot.get("events"), dict):
-        raise ExtractError("the acled extractor reads a whole ACLED snapshot; leave `path` "
-                           "empty (it found no `events`)")
-    counts = snapshot.get(params["measure"]) or {}
+    if not isinstance(days, dict) or "events" in days:
+        raise ExtractError("the acled extractor sums a day map: set `path` to [events] or "
+                           "[fatalities] of an ACLED snapshot")
     start, end = _bound(params, "from"), _bound(params, "to")
     total = 0
-    for day, categories in counts.items():
-        when = date.fromisoformat(str(day))
+    for day, categories in days.items():
+        try:
+            when = date.fromisoformat(str(day))
+        except ValueError:
+            raise ExtractError(f"not an ACLED day map: key {day!r} is not a date") from None
         if (start and when < start) or (end and when > end):
             continue
         total += sum(int(n) for key, n in (categories or {}).items()

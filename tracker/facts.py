@@ -138,19 +138,20 @@ def _read_current(fact: Fact, snapshot: Any, finding: Finding, since: str | None
         finding.status, finding.note = "unverifiable", str(exc)
         return
     finding.path, finding.since = path, since
-    _annotate(fact, snapshot, path, finding)
+    _annotate(fact, snapshot, finding)
     if not matches(fact, finding.current):
         finding.status = "stale"
         if EXTRACTORS[fact.extract].compare == "shares":
             finding.details["shares"] = shares_differ(fact.expect, finding.current, fact.tolerance)
 
 
-def _annotate(fact: Fact, snapshot: Any, path: list[str], finding: Finding) -> None:
-    """Extractors may add context to a finding (e.g. how far ACLED's data now reaches)."""
+def _annotate(fact: Fact, snapshot: Any, finding: Finding) -> None:
+    """Extractors may add context to a finding (e.g. how far ACLED's data now reaches);
+    they see the whole snapshot, since that context lives beside the value's path."""
     annotate = EXTRACTORS[fact.extract].annotate
     if annotate is None:
         return
-    extra = dict(annotate(resolve(snapshot, [path])[0], fact.params))
+    extra = dict(annotate(snapshot, fact.params))
     note = extra.pop("note", None)
     finding.details.update(extra)
     if note:
