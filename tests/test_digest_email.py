@@ -344,3 +344,17 @@ def test_matched_news_is_in_the_digest_once(workspace, server, smtp):
     assert "<script" not in html and "onerror" not in html and "javascript:" not in html
     run_once(root, now=utc("2026-01-23T07:00"), run_all=True)  # same feed: nothing new
     assert len(mail.sink.envelopes) == 1
+
+
+def test_without_maintainers_a_failing_source_reaches_the_analysts_once(kz, server):
+    root, mail = kz
+    server.route("/kz.json", status=503, body=b"down for maintenance")
+    run_once(root, now=utc("2026-01-22T07:00"), run_all=True)
+    [message] = mail.sink.messages()
+    assert message["To"] == "analityk@example.org"
+    assert message["Subject"] == "[kz-security-2025] 1 source failing"
+    text = message.get_body(("plain",)).get_content()
+    assert "NOT CHECKED THIS TIME (2)" in text and "could not be read since 2026-01-22" in text
+    assert "503" in text  # no maintainers configured: the analysts get the detail
+    run_once(root, now=utc("2026-01-23T07:00"), run_all=True)  # still failing: said already
+    assert len(mail.sink.envelopes) == 1

@@ -126,11 +126,13 @@ def days_between(start: str | None, today: date) -> int | None:
 def build_digest(report: dict[str, Any], findings: list[Finding], *,
                  memory: dict[str, Any], news: Iterable[dict[str, Any]],
                  sources: dict[str, dict[str, Any]], now: datetime,
-                 source_errors_to_maintainers: bool = False) -> dict[str, Any]:
+                 source_errors_to_maintainers: bool = False,
+                 known_health: dict[str, str] | None = None) -> dict[str, Any]:
     """The digest of one report as plain data (see the module docstring).
 
     `sources` maps a source id → {title, link, health, since, error}. `memory` is the
-    previous digest's record for this report (see `next_memory`).
+    previous digest's record for this report (see `next_memory`); `known_health` the
+    unhealthy sources it showed: when no maintainers are told, a change there is news.
     """
     today = now.date()
     review, reminders, resolved, unchecked = [], [], [], []
@@ -164,7 +166,10 @@ def build_digest(report: dict[str, Any], findings: list[Finding], *,
         "tracked": len(findings),
         "current": sum(1 for f in findings if f.status == "current" and not flag_of(f)),
     }
-    digest["has_new"] = bool(review or resolved or digest["news_count"])
+    digest["health"] = {row["id"]: row["health"] for row in health}
+    health_news = not source_errors_to_maintainers and digest["health"] != (known_health or {})
+    digest["health_news"] = health_news and bool(digest["health"])
+    digest["has_new"] = bool(review or resolved or digest["news_count"] or health_news)
     digest["subject"] = subject(digest)
     return digest
 
@@ -263,6 +268,11 @@ def subject(digest: dict[str, Any]) -> str:
     if digest["news_count"]:
         n = digest["news_count"]
         parts.append(f"{n} news item{'s' if n != 1 else ''}")
+    if digest.get("health_news"):
+        for health in ("failing", "gone", "quiet"):
+            n = sum(1 for h in digest["health"].values() if h == health)
+            if n:
+                parts.append(f"{n} source{'s' if n != 1 else ''} {health}")
     if not parts:
         parts.append("no changes")
     return f"[{digest['report']['id']}] " + " · ".join(parts)

@@ -3,7 +3,8 @@
 What the previous digest said is remembered in `.tracker/digest.json`:
 
     {"last_run": ISO,
-     "reports": {REPORT: {"last": ISO, "facts": {FACT: {key, status, first_reported}}}},
+     "reports": {REPORT: {"last": ISO, "sources": {SOURCE: health},
+                          "facts": {FACT: {key, status, first_reported}}}},
      "maintainers": {"last": ISO, "sources": {SOURCE: health}}}
 
 so the next digest can tell newly flagged facts from reminders and resolved ones. That
@@ -139,11 +140,12 @@ def build_all(root: Path, config: Config, findings: list[Finding], state: State,
         meta = config.reports[rid].meta
         report = {"id": rid, "title": meta.title, "language": meta.language,
                   "published": meta.published.isoformat() if meta.published else None}
-        remembered = memory.get("reports", {}).get(rid, {}).get("facts", {})
+        remembered = memory.get("reports", {}).get(rid, {})
         out.append(build_digest(report, [f for f in findings if f.report == rid],
-                                memory=remembered, news=unreported_news(root, rid),
-                                sources=sources, now=now,
-                                source_errors_to_maintainers=maintainers))
+                                memory=remembered.get("facts", {}),
+                                news=unreported_news(root, rid), sources=sources, now=now,
+                                source_errors_to_maintainers=maintainers,
+                                known_health=remembered.get("sources", {})))
     return out
 
 
@@ -175,8 +177,9 @@ def run_digests(root: Path | str, config: Config, findings: list[Finding], state
                                           now=now, tag=f"{rid}.{digest['date']}"))
         reports = memory.setdefault("reports", {})
         previous = reports.get(rid, {}).get("facts", {})
-        reports[rid] = {"last": now.isoformat(), "facts": next_memory(
-            [f for f in findings if f.report == rid], previous, now.date())}
+        reports[rid] = {"last": now.isoformat(), "sources": digest["health"],
+                        "facts": next_memory([f for f in findings if f.report == rid],
+                                             previous, now.date())}
         reported_news += [i["id"] for g in digest["news"] for i in g["entries"] if i["id"]]
     if result.written:
         subjects = "; ".join(m["Subject"] for m in messages) or \
