@@ -205,3 +205,27 @@ def test_bad_acled_settings_are_config_errors_naming_file_and_key(server, worksp
     ws = workspace(no_creds, {"kz": REPORT}, name="ws2")
     with pytest.raises(ConfigError, match=r"feeds.yaml:\d+: .*credentials.*required"):
         load_config(ws)
+
+
+def test_backfill_reads_saved_api_answers_dated_by_file_name(server, workspace,
+                                                              tmp_path) -> None:
+    from tests.conftest import TEST_DATA
+    from tracker.backfill import backfill
+    from tracker.config import load_config
+    from tracker.history import fact_history
+    from tracker.store import GitStore
+
+    sample = json.loads((TEST_DATA / "acled" / "kz-sample.synthetic.json").read_text())
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "2025-09-17-kz.json").write_text(json.dumps(sample))
+    sample["data"][10]["fatalities"] = "2"  # recoded: 2025-05-30 now counts 2 dead
+    (archive / "2025-10-20-kz.json").write_text(json.dumps(sample))
+    ws = workspace(FEEDS.format(base=server.url("")), {"kz": REPORT})
+    result = backfill(ws, "acled-kz", archive)
+    assert len(result.commits) == 2 and not result.failed
+    fact = load_config(ws).fact("acled-fatalities-2025")[1]
+    rows = fact_history(GitStore(ws), fact.primary)
+    assert [(r["value"], r["since"]) for r in rows] == [(4, "2025-09-17"), (5, "2025-10-20")]
+    snapshot = (ws / "snapshots" / "acled-kz.yaml").read_text()
+    assert "accessed: '2025-10-20'" in snapshot and "KAZ9" not in snapshot
