@@ -61,6 +61,25 @@ def test_word_boundaries(text):
     assert hits(text, targets=targets) == []
 
 
+def test_each_word_of_a_keyword_may_be_a_prefix():
+    crime = Target("kz", None, "Organised crime", ("организованн* преступност*",
+                                                    "przestępczoś* zorganizowan*"))
+    assert hits("Удар по организованной преступности", targets=[crime]) == \
+        [("Organised crime", "организованн* преступност*")]
+    assert hits("Przestępczość zorganizowana rośnie", targets=[crime]) == \
+        [("Organised crime", "przestępczoś* zorganizowan*")]
+    assert hits("организованный отдых", targets=[crime]) == []
+
+
+def test_the_example_report_matches_an_inflected_russian_pm_item():
+    from tracker.config import load_config
+    from tracker.news import targets_of
+
+    targets = targets_of(load_config(Path(__file__).resolve().parents[1]))
+    found = match_item(item("Премьер-министра Бектенова критикуют"), targets)
+    assert "head-of-government" in [t.fact for t, _ in found]
+
+
 def test_keyword_without_letters_matches_nothing():
     assert keyword_pattern("*") is None and keyword_pattern(" - ") is None
     assert hits("anything", targets=[Target("kz", "f", None, ("*",))]) == []
@@ -189,6 +208,14 @@ def test_edited_title_of_an_unreported_item_is_not_a_second_match(ws, server):
     serve(server, rss(PM_EDITED, OLD))
     run(ws, "2025-10-14T11:00:00")
     assert len(unreported_matches(ws)) == 1
+
+
+def test_not_modified_feed_brings_nothing(ws, server):
+    server.route("/feed", Reply(body=rss(PM, OLD), etag=True, content_type="application/rss+xml"))
+    run(ws, "2025-10-14T09:00:00")
+    result = run(ws, "2025-10-14T10:00:00")
+    assert result.sources[0].not_modified and server.hits("/feed") == 2
+    assert unreported_matches(ws) == []
 
 
 def test_feed_filters_apply(workspace, server):

@@ -50,14 +50,16 @@ class Target:
 
 @lru_cache(maxsize=4096)
 def keyword_pattern(keyword: str) -> re.Pattern[str] | None:
-    """A keyword → a regex over folded text; None for a keyword with no letters left."""
-    folded = fold(keyword)
-    prefix = folded.endswith("*")
-    words = [w for w in re.split(r"[\s\-‐‑–]+", folded.rstrip("*")) if w]
+    """A keyword → a regex over folded text; None for a keyword with no letters left.
+
+    Words are separated by spaces or hyphens ("prime minister" ~ "prime-minister"); a word
+    ending in `*` is a prefix ("организованн* преступност*")."""
+    words = [w for w in re.split(r"[\s\-‐‑–]+", fold(keyword)) if w.strip("*")]
     if not words:
         return None
-    body = r"[\s\-‐‑–]+".join(re.escape(w) for w in words)  # "prime minister" ~ "prime-minister"
-    return re.compile(r"(?<!\w)" + body + (r"\w*" if prefix else r"(?!\w)"))
+    body = r"[\s\-‐‑–]+".join(re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w)
+                               for w in words)
+    return re.compile(r"(?<!\w)" + body + r"(?!\w)")
 
 
 def first_hit(keywords: Iterable[str], folded_text: str) -> str | None:
