@@ -422,6 +422,43 @@ def kinds() -> None:
                       markup=True)
 
 
+report_app = typer.Typer(no_args_is_help=True, help="Read a report: citations, link health, "
+                         "draft facts.")
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("scan")
+def report_scan(file: Path = typer.Argument(..., help="the report: .pdf, .docx or text layer"),
+                id_: Optional[str] = typer.Option(None, "--id", help="report id (default: "
+                                                  "the file name)"),
+                now: Optional[str] = typer.Option(None, "--now", help="the clock, ISO"),
+                format_: str = typer.Option("table", "--format", help=FORMAT_HELP)) -> None:
+    """Find every footnote and the sentences citing it; write reports/<id>.citations.yaml
+    and reports/<id>.draft.yaml (draft facts to confirm) and commit them."""
+    from .report_scan import scan_report
+
+    result = _guard(lambda: scan_report(_root(), file, id_, parse_now(now)))
+    if format_ == "json":
+        _print_json({"report": result.report_id, "files": result.paths, "commit": result.commit,
+                     "footnotes": result.footnotes, "urls": result.urls,
+                     "drafts": result.drafts, "warnings": result.warnings, **result.summary})
+        return
+    from rich.table import Table
+
+    console = _console()
+    console.print(f"{result.report_id}: {result.footnotes} footnotes, {result.urls} distinct "
+                  f"URLs, {result.drafts} draft facts → {', '.join(result.paths)}")
+    outlets = Table("outlet", "footnotes", "URLs", title="By outlet")
+    for row in result.summary["by_outlet"]:
+        outlets.add_row(_short(row["outlet"], 50), str(row["footnotes"]), str(row["urls"]))
+    ages = Table("access (or cited) date", "footnotes", title="By age")
+    for row in result.summary["by_age"]:
+        ages.add_row(row["age"], str(row["footnotes"]))
+    console.print(outlets, ages)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}", markup=True)
+
+
 def main() -> None:
     app()
 

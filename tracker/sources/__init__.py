@@ -77,3 +77,4 @@ from . import factbook  # noqa: E402,F401
 from . import wikidata  # noqa: E402,F401
 from . import acled  # noqa: E402,F401
 from . import rss  # noqa: E402,F401
+from . import citations  # noqa: E402,F401

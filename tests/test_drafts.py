@@ -1,0 +1,113 @@
+"""Draft facts from the security brief against the Factbook version the report read."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import utc
+from tracker import snapshot_yaml
+from tracker.citations import parse_report
+from tracker.config import SourceRef, load_report
+from tracker.drafts import draft_facts, sentence_values
+from tracker.facts import extract
+from tracker.sources.factbook import normalize_factbook
+
+
+@pytest.fixture
+def factbook_2025_10_07(shared: Path) -> dict:
+    [path] = sorted((shared / "data" / "cia-geos-kz").glob("2025-10-07*.json"))
+    return normalize_factbook(path.read_bytes())
+
+
+@pytest.fixture
+def drafts(shared: Path, factbook_2025_10_07: dict) -> dict:
+    text = (shared / "reports" / "kazakhstan-security-2025.txt").read_text(encoding="utf-8")
+    return draft_facts(parse_report(text), "kz-security-2025",
+                       {"factbook-kz": factbook_2025_10_07})
+
+
+def _by_footnote(drafts: dict, footnote: int) -> dict:
+    [fact] = [f for f in drafts["facts"] if f["footnote"] == footnote]
+    return fact
+
+
+def test_population_prime_minister_and_senate_election(drafts: dict,
+                                                       factbook_2025_10_07: dict) -> None:
+    population = _by_footnote(drafts, 1)
+    assert (population["source"], population["path"], population["extract"]) == \
+        ("factbook-kz", ["People and Society", "Population", "total"], "number")
+    assert population["expect"] == 20_260_000 and population["tolerance"] == "0.5%"
+    pm = _by_footnote(drafts, 10)
+    assert (pm["path"], pm["extract"], pm["expect"]) == \
+        (["Government", "Executive branch", "head of government"], "person", "Olzhas Bektenov")
+    senate = _by_footnote(drafts, 15)
+    assert senate["path"] == ["Government", "Legislative branch - upper chamber",
+                              "expected date of next election"]
+    assert (senate["extract"], senate["expect"], senate["valid_until"]) == \
+        ("year", "2026", "2026-12-31")
+    # each suggestion really reads its expected value from that snapshot
+    from tracker.config import Fact
+    from tracker.facts import matches
+
+    for draft in (population, pm, senate):
+        fact = Fact(**{k: v for k, v in draft.items()})
+        value, _ = extract(factbook_2025_10_07, SourceRef(source="factbook-kz", path=draft["path"],
+                                                           extract=draft["extract"]))
+        assert matches(fact, value), draft["id"]
+
+
+def test_claims_without_a_matching_source_are_drafted_without_one(drafts: dict) -> None:
+    mci = [f for f in drafts["facts"] if f["footnote"] == 51 and f["extract"] == "number"]
+    assert mci and mci[0]["expect"] == 3692 and "source" not in mci[0]
+    assert "choose a source" in mci[0]["note"]
+
+
+def test_draft_file_is_a_valid_report_file(tmp_path: Path, drafts: dict) -> None:
+    path = tmp_path / "kz.draft.yaml"
+    path.write_text(snapshot_yaml.dumps({"report": drafts["report"], "facts": drafts["facts"]}))
+    report = load_report(path)
+    assert len(report.facts) == len(drafts["facts"]) > 10
+
+
+def test_sentence_values_in_polish_forms() -> None:
+    values = sentence_values("Od 1 stycznia 2025 r. MCI wynosi: 3 692 tenge, a ludność ok. "
+                             "20,26 mln, w tym 58,2% w miastach; wybory w 2026 r.")
+    assert [(v.kind, v.value) for v in values] == [
+        ("date", "2025-01-01"), ("percent", 58.2), ("number", 3692), ("number", 20_260_000),
+        ("year", "2026")]
+
+
+def test_scan_command_writes_and_commits(workspace, shared: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tracker.cli import app
+
+    root = workspace("sources: {}\n")
+    report = shared / "reports" / "kazakhstan-security-2025.txt"
+    result = CliRunner().invoke(app, ["-w", str(root), "report", "scan", str(report), "--id",
+                                      "kz", "--now", "2025-10-15", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    out = json.loads(result.output)
+    assert out["footnotes"] == 68 and out["commit"]
+    assert {"outlet": "CIA (Central Intelligence Agency)", "footnotes": 18, "urls": 1} in \
+        out["by_outlet"]
+    saved = snapshot_yaml.loads((root / "reports" / "kz.citations.yaml").read_text())
+    assert len(saved["footnotes"]) == 68
+    from tracker.store import GitStore
+
+    assert GitStore(root).versions("reports/kz.draft.yaml")[0].date == utc("2025-10-15")
+
+
+def test_scan_of_a_file_without_footnotes_writes_nothing(workspace, tmp_path: Path) -> None:
+    from tracker.errors import ConfigError
+    from tracker.report_scan import scan_report
+
+    root = workspace("sources: {}\n")
+    plain = tmp_path / "plain.txt"
+    plain.write_text("Just a sentence.\n")
+    with pytest.raises(ConfigError, match="no footnotes"):
+        scan_report(root, plain, "plain", utc("2025-10-15"))
+    assert not (root / "reports" / "plain.citations.yaml").exists()

@@ -1,0 +1,139 @@
+"""kind `citations`: the health of every URL a report cites.
+
+Reads the URLs from `reports/<report>.citations.yaml` (written by `tracker report scan`)
+and checks them all concurrently and politely: at most `per_host` requests at once per
+host, HEAD first and GET when a server refuses HEAD. The snapshot is
+`{url: {state, status, final_url, gone, footnotes}}` with no timestamps, so the git
+history of `snapshots/<id>.yaml` changes only when a link's state changes and
+`git log -p` shows the day each link died.
+
+States: `ok`; `redirected` (to another page); `gone` (404/410, or a deep link redirected
+to a site's home page — how sites retire pages); `error` (another HTTP error status);
+`unreachable` (timeout, refused connection: transient, not gone). If no URL answers at
+all, the check itself failed (our network, not the links): the source fails and the
+previous snapshot stays.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import Field
+
+from ..config import ID_PATTERN, SourceOptions
+from ..errors import ConfigError, FetchError, ParseError, SourceGone
+from ..models import RawDocument
+from . import Fetched, Source
+
+HEAD_REFUSED = {400, 403, 405, 406, 409, 501}  # servers that mishandle HEAD; try GET
+
+
+class CitationsOptions(SourceOptions):
+    report: str = Field(pattern=ID_PATTERN, description="report id: reads "
+                        "reports/<report>.citations.yaml")
+    per_host: int = Field(2, ge=1, description="concurrent checks per host (politeness)")
+    timeout: float = Field(15.0, gt=0)
+    max_bytes: int = Field(5_000_000, gt=0)  # GET fallback only; HEAD has no body
+
+
+class CitationsSource(Source):
+    """Link health of a report's citations (`report: ID`; run `tracker report scan` first):
+    status, final URL, gone (404/410 or redirected to the home page), per link."""
+
+    kind = "citations"
+    Options = CitationsOptions
+
+    @property
+    def url(self) -> str:  # not one document: the URLs come from the citations file
+        return f"citations:{self.options.report}"
+
+    def citations_file(self) -> Path:
+        # the runner sets state_dir to <workspace>/.tracker
+        root = Path(self.state_dir).parent if self.state_dir is not None else Path(".")
+        return root / "reports" / f"{self.options.report}.citations.yaml"
+
+    async def fetch(self, http: Any, validators: dict[str, str], now: datetime) -> Fetched:
+        links = cited_links(self.citations_file())
+        results = await check_links(http, links, self.options)
+        answered = [r for r in results.values() if r["state"] != "unreachable"]
+        if links and not answered:
+            raise FetchError(f"citations of {self.options.report}: none of {len(links)} links "
+                             "answered (network down?); keeping the previous check")
+        for url, entry in results.items():
+            entry["footnotes"] = links[url]
+        body = yaml.safe_dump(results, allow_unicode=True, sort_keys=True).encode()
+        return Fetched(RawDocument(body, self.url, now), {})
+
+    def normalize(self, raw: RawDocument) -> dict[str, Any]:
+        data = yaml.safe_load(raw.content)
+        if not isinstance(data, dict):
+            raise ParseError(f"{self.url}: link check result is not a mapping")
+        return data
+
+
+def cited_links(path: Path) -> dict[str, list[int]]:
+    """URL → the footnotes citing it, from a citations file."""
+    if not path.exists():
+        raise ConfigError(f"{path} not found: run `tracker report scan FILE --id "
+                          f"{path.name.split('.')[0]}` first")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}", file=str(path)) from None
+    links: dict[str, list[int]] = defaultdict(list)
+    for note in data.get("footnotes") or []:
+        for url in note.get("urls") or []:
+            links[url].append(int(note["number"]))
+    return dict(links)
+
+
+async def check_links(http: Any, links: dict[str, list[int]],
+                      options: CitationsOptions) -> dict[str, dict[str, Any]]:
+    hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(options.per_host))
+
+    async def one(url: str) -> tuple[str, dict[str, Any]]:
+        target = url if "://" in url else f"https://{url}"
+        async with hosts[urlsplit(target).netloc]:
+            return url, await check_link(http, target, options)
+
+    return dict(await asyncio.gather(*(one(url) for url in links)))
+
+
+async def check_link(http: Any, url: str, options: CitationsOptions) -> dict[str, Any]:
+    """One link: HEAD, then GET if HEAD is refused; classified, never raising."""
+    try:
+        try:
+            response = await http.request("HEAD", url, timeout=options.timeout, retries=0)
+        except FetchError as exc:
+            if exc.gone or exc.status not in HEAD_REFUSED:
+                raise
+            response = await http.request("GET", url, timeout=options.timeout, retries=0,
+                                          max_bytes=options.max_bytes)
+    except SourceGone as exc:
+        return {"state": "gone", "status": exc.status, "final_url": None, "gone": True}
+    except FetchError as exc:
+        state = "error" if exc.status else "unreachable"
+        return {"state": state, "status": exc.status, "final_url": None, "gone": False,
+                "error": str(exc)}
+    return classify(url, response.status, response.url)
+
+
+def classify(url: str, status: int, final_url: str) -> dict[str, Any]:
+    """A 2xx/3xx answer: ok, redirected, or gone when a deep link lands on a home page."""
+    if _same(url, final_url):
+        return {"state": "ok", "status": status, "final_url": None, "gone": False}
+    deep = urlsplit(url).path.strip("/") != ""
+    home = urlsplit(final_url).path.strip("/") == "" and not urlsplit(final_url).query
+    if deep and home:
+        return {"state": "gone", "status": status, "final_url": final_url, "gone": True,
+                "error": "redirected to the home page"}
+    return {"state": "redirected", "status": status, "final_url": final_url, "gone": False}
+
+
+def _same(a: str, b: str) -> bool:
+    return a.rstrip("/") == b.rstrip("/")
