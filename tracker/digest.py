@@ -161,6 +161,7 @@ def build_digest(report: dict[str, Any], findings: list[Finding], *,
         "report": report, "date": today.isoformat(), "generated": now.isoformat(),
         "review": review, "reminders": reminders, "resolved": resolved,
         "unchecked": unchecked, "news": groups, "sources": health,
+        "dead_links": [],  # cited links that died: filled by digest_job (citations.py)
         "maintainers_notified": source_errors_to_maintainers,
         "news_count": sum(len(g["entries"]) for g in groups),
         "tracked": len(findings),
