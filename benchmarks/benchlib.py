@@ -1,0 +1,83 @@
+"""Shared helpers for the benchmarks: a feed server in its own process, and measuring a
+command's wall time, CPU time (user + system, its children included) and peak RSS."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+TRACKER = ROOT / ".venv" / "bin" / "tracker"
+
+
+@dataclass
+class Cost:
+    wall: float
+    cpu: float
+    rss_mb: float  # the largest resident set of the process or any child it waited for
+    returncode: int
+    stdout: str = ""
+
+    def __str__(self) -> str:
+        return f"wall {self.wall:6.2f}s  cpu {self.cpu:6.2f}s  peak RSS {self.rss_mb:5.0f} MB"
+
+
+def measure(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Cost:
+    """Run `cmd` to the end; its own rusage via wait4 (not the whole benchmark's)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    out = proc.stdout.read() if proc.stdout else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    return Cost(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
+                proc.returncode, out.decode("utf-8", "replace"))
+
+
+class FeedServer:
+    """benchmarks/feedserver.py in a child process."""
+
+    def __init__(self, root: Path, latency: float = 0.0, ports: int = 1) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HERE / "feedserver.py"), "--root", str(root),
+             "--latency", str(latency), "--ports", str(ports)],
+            stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if not line.startswith("READY"):
+            self.proc.kill()
+            raise RuntimeError(f"feed server did not start: {line!r}")
+        self.ports = [int(p) for p in line.split()[1:]]
+
+    def url(self, index: int, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[index % len(self.ports)]}/{name}"
+
+    def stats(self, reset: bool = False) -> dict[str, int]:
+        path = "__reset" if reset else "__stats"
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[0]}/{path}") as reply:
+            return json.loads(reply.read())
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@contextmanager
+def feed_server(root: Path, latency: float = 0.0, ports: int = 1) -> Iterator[FeedServer]:
+    server = FeedServer(root, latency, ports)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def tracker(workspace: Path, *args: str) -> Cost:
+    return measure([str(TRACKER), "-w", str(workspace), *args])
