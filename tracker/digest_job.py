@@ -146,7 +146,18 @@ def build_all(root: Path, config: Config, findings: list[Finding], state: State,
                                 news=unreported_news(root, rid), sources=sources, now=now,
                                 source_errors_to_maintainers=maintainers,
                                 known_health=remembered.get("sources", {})))
+        _add_dead_links(out[-1], root, config, remembered.get("last"), rid)
     return out
+
+
+def _add_dead_links(digest: dict[str, Any], root: Path, config: Config, last: str | None,
+                    rid: str) -> None:
+    """Cited links that died since this report's last digest (each is listed once)."""
+    from .citations import dead_citations
+
+    since = datetime.fromisoformat(last) if last else None
+    digest["dead_links"] = dead_citations(config, GitStore(root), since, report=rid)
+    digest["has_new"] = digest["has_new"] or bool(digest["dead_links"])
 
 
 # ---------------------------------------------------------------- the pass

@@ -26,7 +26,7 @@ import yaml
 from pydantic import Field
 
 from ..config import ID_PATTERN, SourceOptions
-from ..errors import ConfigError, FetchError, ParseError, SourceGone
+from ..errors import FetchError, ParseError, SourceGone
 from ..models import RawDocument
 from . import Fetched, Source
 
@@ -78,13 +78,14 @@ class CitationsSource(Source):
 
 def cited_links(path: Path) -> dict[str, list[int]]:
     """URL → the footnotes citing it, from a citations file."""
+    # A source-level failure (not a ConfigError): the other sources of the run go on.
     if not path.exists():
-        raise ConfigError(f"{path} not found: run `tracker report scan FILE --id "
-                          f"{path.name.split('.')[0]}` first")
+        raise ParseError(f"{path} not found: run `tracker report scan FILE --id "
+                         f"{path.name.split('.')[0]}` first")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", file=str(path)) from None
+        raise ParseError(f"{path}: invalid YAML: {exc}") from None
     links: dict[str, list[int]] = defaultdict(list)
     for note in data.get("footnotes") or []:
         for url in note.get("urls") or []:
