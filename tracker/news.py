@@ -178,6 +178,8 @@ def match_new_items(root: Path | str, config: Config, now: datetime,
     store = store or GitStore(root)
     targets = targets_of(config)
     feeds = [sid for sid, options in config.sources.items() if options.kind == "rss"]
+    if not feeds:
+        return []
     new_matches: list[dict[str, Any]] = []
     with _lock(root):
         data = _load(root)
