@@ -31,7 +31,7 @@ def report():
 
 
 def factbook_facts(report) -> list[Fact]:
-    return [f for f in report.facts if f.source == "factbook-kz"]
+    return [f for f in report.facts if f.source in ("factbook-kz", "factbook-cia")]
 
 
 def snapshot_of(shared: Path, stamp: str) -> dict:

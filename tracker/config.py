@@ -250,8 +250,8 @@ def load_config(root: Path | str) -> Config:
     if not feeds_path.exists():
         raise ConfigError("feeds.yaml not found; is this a workspace? (`tracker init DIR`)",
                           file=str(feeds_path))
-    tree = _read_yaml(feeds_path) or {}
-    feeds = _validate(FeedsFile, tree, feeds_path, ())
+    tree = _Doc(feeds_path)
+    feeds = _validate(FeedsFile, tree.data or {}, feeds_path, (), tree)
     sources = {sid: _source_options(sid, raw, tree, feeds_path)
                for sid, raw in feeds.sources.items()}
     config = Config(root=root, sources=sources, digest=feeds.digest, email=feeds.email,
@@ -277,8 +277,8 @@ def report_files(root: Path) -> list[Path]:
 
 
 def load_report(path: Path) -> Report:
-    tree = _read_yaml(path)
-    parsed = _validate(ReportFile, tree, path, ())
+    tree = _Doc(path)
+    parsed = _validate(ReportFile, tree.data, path, (), tree)
     seen: dict[str, int] = {}
     for index, fact in enumerate(parsed.facts):
         if fact.id in seen:
@@ -333,7 +333,7 @@ def _check_references(config: Config) -> None:
             refs = ([fact.primary] if fact.primary else []) + list(fact.also)
             for ref in refs:
                 if ref.source not in config.sources:
-                    tree = tree if tree is not None else _read_yaml(report.file)
+                    tree = tree if tree is not None else _Doc(report.file)
                     known = ", ".join(sorted(config.sources)) or "none defined"
                     raise ConfigError(
                         f"fact {fact.id!r} names source {ref.source!r}, which feeds.yaml does "
@@ -342,8 +342,23 @@ def _check_references(config: Config) -> None:
                         key=f"facts[{index}].source")
 
 
-def _read_yaml(path: Path) -> Any:
-    yaml = YAML(typ="rt")
+class _Doc:
+    """A YAML file parsed fast (libyaml via ruamel's C parser) for its values; parsed again
+    in round-trip mode, which records line numbers, only when an error must name a line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data = _read_yaml(path, YAML(typ="safe", pure=False))
+        self._tree: Any = None
+
+    @property
+    def tree(self) -> Any:
+        if self._tree is None:
+            self._tree = _read_yaml(self.path, YAML(typ="rt"))
+        return self._tree
+
+
+def _read_yaml(path: Path, yaml: YAML) -> Any:
     yaml.allow_duplicate_keys = False
     try:
         return yaml.load(path.read_text(encoding="utf-8"))
@@ -361,8 +376,7 @@ def _read_yaml(path: Path) -> Any:
 
 
 def _validate(model: type[BaseModel], data: Any, path: Path, prefix: tuple[Any, ...],
-              tree: Any = None) -> Any:
-    tree = data if tree is None else tree
+              tree: "_Doc") -> Any:
     try:
         return model.model_validate(_plain(data))
     except ValidationError as exc:
@@ -423,9 +437,9 @@ def _inner_model(annotation: Any) -> Any:
     return annotation
 
 
-def _line_of(tree: Any, loc: tuple[Any, ...]) -> int | None:
+def _line_of(doc: "_Doc", loc: tuple[Any, ...]) -> int | None:
     """1-based line of the deepest key along `loc` that ruamel recorded."""
-    line, node = None, tree
+    line, node = None, doc.tree
     for part in loc:
         lc = getattr(node, "lc", None)
         try:

@@ -17,9 +17,13 @@ def fact_history(store: GitStore, ref: SourceRef) -> list[dict[str, Any]]:
     source's shape (a field split into subfields) is not a new value when `path` lists
     alternatives. Values compare the way the extractor compares (names case-folded).
     """
+    versions = store.versions(store.relpath(ref.source))
+    memo_key = ("history", ref.model_dump_json(), versions[-1].commit if versions else None)
+    if memo_key in store.derived:
+        return [dict(row) for row in store.derived[memo_key]]
     rows: list[dict[str, Any]] = []
     last_key: Any = object()
-    for version in store.versions(store.relpath(ref.source)):
+    for version in versions:
         if version.blob is None:
             continue
         try:
@@ -31,7 +35,8 @@ def fact_history(store: GitStore, ref: SourceRef) -> list[dict[str, Any]]:
             rows.append({"value": value, "since": version.date.date().isoformat(),
                          "commit": version.commit})
             last_key = key
-    return rows
+    store.derived[memo_key] = rows
+    return [dict(row) for row in rows]
 
 
 def comparable(value: Any, extractor: str) -> Any:

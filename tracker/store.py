@@ -10,6 +10,7 @@ import json
 import os
 import re
 import tempfile
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -59,7 +60,9 @@ class GitStore:
             self.repo = git.Repo(self.root)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             raise StoreError(f"{self.root}: not a git repository (run `tracker init`)") from None
-        self._memo: dict[str, Any] = {}
+        self._memo: OrderedDict[str, Any] = OrderedDict()  # LRU of parsed blobs
+        self.derived: dict[Any, Any] = {}  # per-instance memo for values derived from history
+        self._versions: dict[tuple[str, str], list[Version]] = {}
 
     @classmethod
     def init(cls, root: Path | str) -> "GitStore":
@@ -145,6 +148,12 @@ class GitStore:
         """Every commit that changed `relpath`, oldest first, with the file's blob id."""
         if not self.repo.head.is_valid():
             return []
+        key = (relpath, self.repo.head.commit.hexsha)  # history only grows with HEAD
+        if key not in self._versions:
+            self._versions[key] = self._read_versions(relpath)
+        return list(self._versions[key])
+
+    def _read_versions(self, relpath: str) -> list[Version]:
         out = self.repo.git.log("--format=@%H %ct", "--raw", "--no-abbrev", "--no-renames",
                                 "--", relpath)
         versions: list[Version] = []
@@ -163,6 +172,7 @@ class GitStore:
     def load_blob(self, blob: str) -> Any:
         """Parsed content of a snapshot blob, cached by blob id (immutable)."""
         if blob in self._memo:
+            self._memo.move_to_end(blob)
             return self._memo[blob]
         cache = self.root / STATE_DIR / "cache" / "blobs" / f"{blob}.json"
         data = None
@@ -178,9 +188,9 @@ class GitStore:
                 write_atomic(cache, json.dumps(data, ensure_ascii=False, default=str))
             except OSError:
                 pass  # the cache is an optimization only
-        if len(self._memo) > 64:
-            self._memo.clear()
         self._memo[blob] = data
+        if len(self._memo) > 64:
+            self._memo.popitem(last=False)
         return data
 
     def head(self) -> str | None:
