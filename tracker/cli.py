@@ -422,6 +422,60 @@ def kinds() -> None:
                       markup=True)
 
 
+@app.command()
+def demo(directory: Path = typer.Argument(Path("demo-workspace"),
+                                          help="new folder for the demo workspace")) -> None:
+    """Offline: replay bundled real data through a local HTTP server, end to end."""
+    from .demo import run_demo
+
+    console = _console()
+    console.print(f"Replaying Kazakhstan sources into {directory} (offline, local server)…")
+
+    def progress(when: datetime, result: Any) -> None:
+        changed = [s.source for s in result.sources if s.changed]
+        failed = [s.source for s in result.sources if not s.ok]
+        line = f"  {when:%Y-%m-%d}  changed: {', '.join(changed) or '—'}"
+        if failed:
+            line += f"  failed: {', '.join(failed)}"
+        if result.digests:
+            line += f"  digest: {len(result.digests)} file(s)"
+        console.print(line)
+
+    result = _guard(lambda: run_demo(directory, progress))
+    _print_demo_summary(console, result)
+
+
+def _print_demo_summary(console: Any, result: Any) -> None:
+    from rich.table import Table
+
+    counts: dict[str, int] = {}
+    for finding in result.findings:
+        counts[finding.status] = counts.get(finding.status, 0) + 1
+    console.print("\nFacts by status: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    table = Table("fact", "status", "expected", "current", "since", "note", title="Needs review")
+    for f in result.findings:
+        if f.status not in ("current", "acknowledged"):
+            style = STATUS_STYLE.get(f.status, "")
+            table.add_row(f.fact, f"[{style}]{f.status}[/{style}]", _short(f.expected, 24),
+                          _short(f.current, 24), f.since or "", _short(f.note, 50))
+    console.print(table)
+    sources = Table("source", "kind", "health", "since", "last error", title="Sources")
+    for row in result.sources:
+        sources.add_row(row["source"], row["kind"], row["health"], row["since"] or "",
+                        _short(row["last_error"], 50))
+    console.print(sources)
+    console.print("What changed when (git log):")
+    for day, subject in result.timeline:
+        console.print(f"  {day}  {subject}")
+    root = result.root.resolve()
+    console.print(f"\nWorkspace: {root}")
+    latest = sorted(d for d in result.digests if d.endswith(".html"))
+    if latest:
+        console.print(f"Latest digest: {root / latest[-1]}")
+        console.print(f"               {root / latest[-1][:-5]}.txt")
+    console.print(f"Try: tracker -w {root} status   ·   tracker -w {root} history population")
+
+
 report_app = typer.Typer(no_args_is_help=True, help="Read a report: citations, link health, "
                          "draft facts.")
 app.add_typer(report_app, name="report")
