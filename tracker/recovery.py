@@ -75,14 +75,15 @@ def _git_lock_files(git_dir: Path) -> list[Path]:
 
 
 def live_git_processes(root: Path) -> list[int]:
-    """Pids of git processes working in this workspace (other than us)."""
+    """Pids of git processes working in this workspace, other than our own children
+    (GitPython keeps `git cat-file --batch` helpers alive; they hold no lock)."""
     import psutil
 
     target = root.resolve()
     pids = []
-    for proc in psutil.process_iter(["pid", "name", "cwd", "status"]):
+    for proc in psutil.process_iter(["pid", "ppid", "name", "cwd", "status"]):
         info = proc.info
-        if not (info.get("name") or "").startswith("git") or info["pid"] == os.getpid():
+        if not (info.get("name") or "").startswith("git") or info.get("ppid") == os.getpid():
             continue
         if info.get("status") == psutil.STATUS_ZOMBIE or not info.get("cwd"):
             continue

@@ -74,11 +74,17 @@ def commits(root: Path) -> list[str]:
 
 def fingerprint(root: Path) -> dict[str, object]:
     """What must be equal after a crashed history and a clean one: every commit's tree,
-    date and message (oldest first), and the snapshot files in the work tree."""
+    date and message (oldest first), the snapshot and digest files in the work tree, and
+    the local state a run keeps (source health and validators, the digest memory)."""
     log = git(root, "log", "--reverse", "--format=%T %ad%n%B%x00", "--date=iso-strict")
-    files = {p.name: p.read_text() for p in sorted((root / "snapshots").glob("*"))} \
-        if (root / "snapshots").is_dir() else {}
-    return {"commits": [c.strip() for c in log.split("\0") if c.strip()], "snapshots": files}
+    files = {f"{p.parent.name}/{p.name}": p.read_text()
+             for folder in ("snapshots", "digests") for p in sorted((root / folder).glob("*"))}
+    local = {}
+    for name in ("state.json", "digest.json"):
+        path = root / ".tracker" / name
+        local[name] = json.loads(path.read_text()) if path.exists() else None
+    return {"commits": [c.strip() for c in log.split("\0") if c.strip()], "files": files,
+            "local": local}
 
 
 def check_consistent(root: Path) -> None:
@@ -96,5 +102,6 @@ def check_consistent(root: Path) -> None:
         raw = subprocess.run(["git", "cat-file", "blob", blob], cwd=root, capture_output=True,
                              check=True).stdout
         assert isinstance(snapshot_yaml.loads(raw), dict)
-    assert git(root, "status", "--porcelain", "--", "snapshots/") == ""
+    dirty = git(root, "status", "--porcelain", "--", "snapshots/", "digests/")
+    assert dirty == "", f"uncommitted run output:\n{dirty}"
     assert not (root / ".git" / "index.lock").exists()
