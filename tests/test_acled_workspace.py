@@ -6,7 +6,6 @@ import json
 import random
 import subprocess
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
