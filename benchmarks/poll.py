@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Polling many feeds: tracker vs urlwatch 2.29, measured in the same run.
+
+benchmarks/feedserver.py (its own process) serves N generated RSS 2.0 feeds of 20 items
+each on `--hosts` loopback ports, with a simulated per-request latency and ETag /
+Last-Modified. Each round, alternating, in fresh state:
+
+  tracker:  `tracker run --all --no-email` on a workspace with N rss sources
+            (tracker parses every feed into a structured snapshot and commits it)
+  urlwatch: `urlwatch --urls … --cache …` on the same N URLs (stores the raw text)
+
+each twice: a first pass, then a second pass with nothing changed (conditional GETs).
+Prints wall time, CPU time (user+system, children included) and peak RSS of each, the
+ratios, and for tracker's second pass the share of requests answered 304 and whether it
+made a commit. urlwatch runs from its own virtualenv (benchmarks/.venv-urlwatch, created
+on first use with `pip install urlwatch==2.29`).
+
+    .venv/bin/python benchmarks/poll.py [--feeds 1000] [--latency 0.2] [--rounds 2]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from email.utils import format_datetime
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from benchlib import HERE, ROOT, Cost, FeedServer, feed_server, measure, tracker
+
+sys.path.insert(0, str(ROOT))
+URLWATCH_VENV = HERE / ".venv-urlwatch"
+URLWATCH_CONFIG = """display: {new: true, error: true, unchanged: false}
+report:
+  stdout: {enabled: true, color: false}
+  email: {enabled: false}
+"""
+WORDS = ("Astana Almaty Tokayev parliament senate election ministry security border "
+         "Caspian oil gas uranium grain tenge inflation court reform protest").split()
+
+
+def feed(index: int, items: int = 20) -> str:
+    start = datetime(2025, 10, 1, tzinfo=timezone.utc)
+    body = []
+    for n in range(items):
+        words = " ".join(WORDS[(index + n + k) % len(WORDS)] for k in range(12))
+        when = format_datetime(start + timedelta(hours=index % 97 + n * 3), usegmt=True)
+        body.append(
+            f"<item><title>Feed {index} story {n}: {words[:60]}</title>"
+            f"<link>https://news{index % 50}.example.org/{index}/{n}</link>"
+            f"<guid isPermaLink=\"false\">feed{index}-item{n}</guid><pubDate>{when}</pubDate>"
+            f"<description>&lt;p&gt;{words}. {words}.&lt;/p&gt;&lt;p&gt;More on "
+            f"&lt;a href=\"https://example.org/{n}\"&gt;{WORDS[n % len(WORDS)]}&lt;/a&gt;."
+            f"&lt;/p&gt;</description></item>")
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+            f"<title>News site {index}</title><link>https://news{index % 50}.example.org/</link>"
+            f"<description>Feed {index}</description>{''.join(body)}</channel></rss>\n")
+
+
+def urlwatch_bin() -> Path:
+    exe = URLWATCH_VENV / "bin" / "urlwatch"
+    if not exe.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(URLWATCH_VENV)], check=True)
+        subprocess.run([str(URLWATCH_VENV / "bin" / "pip"), "install", "-q",
+                        "urlwatch==2.29"], check=True)
+    return exe
+
+
+def tracker_workspace(root: Path, urls: list[str], concurrency: int) -> None:
+    from tracker.workspace import init_workspace
+
+    init_workspace(root)
+    (root / "reports" / "example.yaml").unlink()  # it cites a Factbook source
+    lines = ["sources:"] + [f"  feed{i:04d}:\n    kind: rss\n    url: {url}"
+                            for i, url in enumerate(urls)]
+    lines.append(f"http:\n  concurrency: {concurrency}")
+    (root / "feeds.yaml").write_text("\n".join(lines) + "\n")
+
+
+def urlwatch_dir(root: Path, urls: list[str]) -> list[str]:
+    root.mkdir()
+    jobs = "\n---\n".join(f'name: "feed{i:04d}"\nurl: "{url}"' for i, url in enumerate(urls))
+    (root / "urls.yaml").write_text(jobs + "\n")
+    (root / "urlwatch.yaml").write_text(URLWATCH_CONFIG)
+    return [str(urlwatch_bin()), "--urls", str(root / "urls.yaml"), "--config",
+            str(root / "urlwatch.yaml"), "--cache", str(root / "cache.db"),
+            "--hooks", str(root / "hooks.py")]
+
+
+def one_round(server: FeedServer, urls: list[str], tmp: Path, n: int,
+              concurrency: int) -> dict[str, Cost | dict]:
+    out: dict[str, Cost | dict] = {}
+    workspace = tmp / f"ws-{n}"
+    tracker_workspace(workspace, urls, concurrency)
+    command = urlwatch_dir(tmp / f"uw-{n}", urls)
+    for label in ("first", "second"):
+        server.stats(reset=True)
+        out[f"tracker {label}"] = tracker(workspace, "run", "--all", "--no-email",
+                                          "--format", "json")
+        out[f"tracker {label} stats"] = server.stats()
+        server.stats(reset=True)
+        out[f"urlwatch {label}"] = measure(command)
+        out[f"urlwatch {label} stats"] = server.stats()
+    for name, cost in out.items():
+        if isinstance(cost, Cost) and cost.returncode != 0:
+            raise SystemExit(f"{name}: exit {cost.returncode}\n{cost.stdout[-3000:]}")
+    second = json.loads(out["tracker second"].stdout)  # type: ignore[union-attr]
+    first = json.loads(out["tracker first"].stdout)  # type: ignore[union-attr]
+    out["commits"] = {"first": first["commit"], "second": second["commit"],
+                      "parsed": sum(1 for s in first["sources"] if s["changed"])}
+    return out
+
+
+def report(rounds: list[dict], feeds: int, latency: float) -> None:
+    print(f"\n{feeds} feeds × 20 items, {latency * 1000:.0f} ms latency, {len(rounds)} round(s)")
+    for i, r in enumerate(rounds, 1):
+        print(f"round {i}: tracker parsed and committed {r['commits']['parsed']} feeds "
+              f"(commit {str(r['commits']['first'])[:10]}); second pass commit: "
+              f"{r['commits']['second']}")
+        for label in ("first", "second"):
+            t, u = r[f"tracker {label}"], r[f"urlwatch {label}"]
+            ts, us = r[f"tracker {label} stats"], r[f"urlwatch {label} stats"]
+            print(f"  {label:6s} tracker  {t}  requests {ts['requests']}, "
+                  f"304 {ts['not_modified']} ({100 * ts['not_modified'] / max(1, ts['requests']):.0f}%)")
+            print(f"  {label:6s} urlwatch {u}  requests {us['requests']}, "
+                  f"304 {us['not_modified']} ({100 * us['not_modified'] / max(1, us['requests']):.0f}%)")
+            print(f"  {label:6s} ratio tracker/urlwatch: wall {t.wall / u.wall:.3f} "
+                  f"(urlwatch takes {u.wall / t.wall:.1f}x as long), cpu {t.cpu / u.cpu:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=0.2, help="seconds per request")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--hosts", type=int, default=50, help="server ports (sites)")
+    parser.add_argument("--concurrency", type=int, default=100,
+                        help="tracker's http.concurrency (urlwatch: its fixed 10 workers)")
+    args = parser.parse_args()
+    urlwatch_bin()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-poll-"))
+    try:
+        served = tmp / "served"
+        served.mkdir()
+        for i in range(args.feeds):
+            (served / f"feed{i:04d}.xml").write_text(feed(i), encoding="utf-8")
+        with feed_server(served, args.latency, args.hosts) as server:
+            urls = [server.url(i, f"feed{i:04d}.xml") for i in range(args.feeds)]
+            rounds = [one_round(server, urls, tmp, n, args.concurrency)
+                      for n in range(args.rounds)]
+        report(rounds, args.feeds, args.latency)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
