@@ -116,15 +116,20 @@ def _run_locked(root: Path | str, *, now: datetime, only: Iterable[str] = (),
 
 async def _poll_all(config: Config, state: State, sources: list[Source], now: datetime,
                     transport: httpx.AsyncBaseTransport | None) -> list[Polled]:
-    async with Http(config.http, transport=transport) as http:
-        return list(await asyncio.gather(*(_poll(http, state, s, now) for s in sources)))
+    from .parallel import Normalizer  # many sources: parse on every core
+
+    with Normalizer(len(sources)) as normalize:
+        async with Http(config.http, transport=transport) as http:
+            return list(await asyncio.gather(*(_poll(http, state, s, now, normalize)
+                                               for s in sources)))
 
 
-async def _poll(http: Http, state: State, source: Source, now: datetime) -> Polled:
+async def _poll(http: Http, state: State, source: Source, now: datetime,
+                normalize: Any) -> Polled:
     validators = state.source(source.id).validators
     try:
         fetched = await source.fetch(http, validators, now)
-        snapshot = source.normalize(fetched.raw) if fetched.raw is not None else None
+        snapshot = await normalize(source, fetched.raw) if fetched.raw is not None else None
         return Polled(source, fetched, snapshot)
     except SourceError as exc:
         return Polled(source, error=exc)
