@@ -54,6 +54,16 @@ def backfill(root: Path | str, source_id: str, directory: Path | str,
         except ValueError:
             raise ConfigError(f"{path.name}: file names must start with a date "
                               "YYYY-MM-DD[THHMM]", file=str(path)) from None
+    from .lock import RunLock
+    from .recovery import recover
+
+    with RunLock(root) as lock:  # one writer at a time; a killed backfill gets repaired too
+        recover(root, previous_died=lock.previous_died)
+        return _import(root, source_id, config, dated)
+
+
+def _import(root: Path, source_id: str, config: Config,
+            dated: list[tuple[datetime, Path]]) -> BackfillResult:
     store = GitStore(root)
     source = make_source(source_id, config.sources[source_id])
     result = BackfillResult()
