@@ -76,3 +76,13 @@ def test_pooled_normalize_equals_in_process_and_raises_the_same_errors():
     assert in_pool[0] == in_process[0] == source.normalize(good)
     assert type(in_pool[1]) is type(in_process[1]) and str(in_pool[1]) == str(in_process[1])
     assert isinstance(in_process[1], SourceError)  # HTML where a feed was expected
+
+
+def test_a_commit_message_longer_than_one_argument_may_be_is_committed(tmp_path):
+    store = GitStore.init(tmp_path / "ws")
+    (store.root / "snapshots").mkdir()
+    (store.root / "snapshots" / "a.yaml").write_text("a: 1\n")
+    message = "Update 260 sources\n\n" + "  changed: a › b › c\n" * 12_000  # ~250 KB
+    sha = store.commit(["snapshots/a.yaml"], message, when=utc("2026-03-01T00:00:00"))
+    assert sha is not None
+    assert store.repo.commit(sha).message.rstrip("\n") == message.rstrip("\n")

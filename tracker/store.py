@@ -118,7 +118,13 @@ class GitStore:
                 self.repo.git.rm("--cached", "--ignore-unmatch", "-q", "--", *gone)
             if not self._staged(paths):
                 return None
-            self.repo.git.commit("-q", "-m", message, "--", *paths, env=self._env(when))
+            # The message on stdin: a run over hundreds of sources writes one longer than
+            # the kernel's 128 KB limit for a single argument (E2BIG).
+            with tempfile.TemporaryFile() as stdin:
+                stdin.write(message.encode("utf-8"))
+                stdin.seek(0)
+                self.repo.git.commit("-q", "-F", "-", "--", *paths, env=self._env(when),
+                                     istream=stdin)
         except git.GitCommandError as exc:
             raise StoreError(f"git commit failed: {exc.stderr.strip() or exc}") from None
         return self.repo.head.commit.hexsha
