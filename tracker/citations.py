@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from .extract import _DATE, parse_date
+from .report_sentences import marker_numbers, sentences
 from .textutil import fold
 
 _FOOTNOTE_START = re.compile(r"^ ?(\d{1,3})\s+(?=\S)")
-MARKER = re.compile(r"\[(\d{1,3})\]|([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
-_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _URL_START = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
 _BARE_URL_AT_END = re.compile(r"(?:https?://|www\.)[^\s<>]*$", re.IGNORECASE)
 _ACCESS_LABEL = re.compile(r"(?:dostęp|accessed|access date|retrieved|pobrano|"
@@ -152,14 +151,6 @@ def _without_running_heads(lines: list[str]) -> list[str]:
         repeated_head = (counts[key] > 1 and isolated and 0 < len(key) <= 60
                          and not _URL_START.search(key) and not key[:1].isdigit())
         out.append("" if repeated_head else line)
-    return out
-
-
-def marker_numbers(text: str) -> list[int]:
-    out = []
-    for match in MARKER.finditer(text):
-        digits = match.group(1) or match.group(2).translate(_SUPERSCRIPT)
-        out.append(int(digits))
     return out
 
 
@@ -336,68 +327,6 @@ def parse_footnote(note: _Note) -> dict[str, Any]:
     return entry
 
 
-# ------------------------------------------------------------------ sentences
-
-
-def _is_heading(line: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
-    return len(letters) >= 3 and all(c.isupper() for c in letters) and not MARKER.search(line)
-
-
-def paragraphs(body: list[str]) -> list[str]:
-    """Body lines → paragraphs: headings dropped, hyphenated words joined. A blank line
-    inside a sentence (an extraction artefact) does not end the paragraph."""
-    out, current, pending_break = [], "", False
-    for raw in body:
-        line = raw.strip()
-        if not line or _is_heading(line):
-            pending_break = True
-            if _is_heading(line) and current:
-                out.append(current)
-                current = ""
-            continue
-        finished = re.search(r"[.!?:…”\"»)\]⁰¹²³⁴⁵⁶⁷⁸⁹]$", current)
-        if current and pending_break and (finished or line[:1].isupper()):
-            out.append(current)
-            current = ""
-        if current.endswith("-") and line[:1].islower() and current[-2:-1].isalpha():
-            current = current[:-1] + line
-        elif current.endswith("-") and line[:1].isdigit() and current[-2:-1].isalnum():
-            current += line
-        else:
-            current = f"{current} {line}".strip()
-        pending_break = False
-    return out + ([current] if current else [])
-
-
-_SENTENCE_END = re.compile(r"[.!?…]+[\"”»’)]*((?:\[\d{1,3}\]|[⁰¹²³⁴⁵⁶⁷⁸⁹]+)*)\s+")
-
-
-def split_sentences(paragraph: str) -> list[str]:
-    out, start = [], 0
-    for match in _SENTENCE_END.finditer(paragraph):
-        following = paragraph[match.end():match.end() + 2].lstrip("„\"«(")
-        short = len(paragraph[start:match.start()].split()) < 3 and not match.group(1)
-        if not short and (following[:1].isupper() or (following[:1].isdigit()
-                                                      and match.group(1))):
-            out.append(paragraph[start:match.end()].strip())
-            start = match.end()
-    tail = paragraph[start:].strip()
-    return out + ([tail] if tail else [])
-
-
-def sentences(body: list[str]) -> list[dict[str, Any]]:
-    """Every body sentence: its text (markers removed), the footnotes it cites, its paragraph."""
-    out = []
-    for index, para in enumerate(paragraphs(body)):
-        for sentence in split_sentences(para):
-            text = " ".join(MARKER.sub("", sentence).split())
-            text = re.sub(r"\s+([,.;:])", r"\1", text)
-            out.append({"text": text, "footnotes": sorted(set(marker_numbers(sentence))),
-                        "paragraph": index})
-    return out
-
-
 # ------------------------------------------------------------------ the whole report
 
 
@@ -449,45 +378,5 @@ def citation_date(note: dict[str, Any]) -> date | None:
     return date.fromisoformat(max(values)) if values else None
 
 
-# ------------------------------------------------------------------ link deaths (git history)
-
-
-def died_links(store: Any, source_id: str, since: datetime | None) -> list[dict[str, Any]]:
-    """Links of a `citations` source that are gone now but were not at `since`.
-
-    Computed from the git history of snapshots/<source_id>.yaml, so a link that died
-    between two digests is listed by the next digest only (its `since` moves past it).
-    """
-    versions = [v for v in store.versions(store.relpath(source_id)) if v.blob]
-    if not versions:
-        return []
-    before = [v for v in versions if since is not None and v.date <= since]
-    old = store.load_blob(before[-1].blob) if before else {}
-    later = [v for v in versions if since is None or v.date > since]
-    current = store.load_blob(versions[-1].blob) or {}
-    out = []
-    for url, entry in sorted(current.items()):
-        if not entry.get("gone") or (old or {}).get(url, {}).get("gone"):
-            continue
-        died = next((v for v in later if (store.load_blob(v.blob) or {}).get(url, {})
-                     .get("gone")), versions[-1])
-        out.append({"source": source_id, "url": url, "state": entry.get("state"),
-                    "status": entry.get("status"), "final_url": entry.get("final_url"),
-                    "footnotes": entry.get("footnotes") or [], "died": died.date.date()
-                    .isoformat(), "commit": died.commit})
-    return out
-
-
-def dead_citations(config: Any, store: Any, since: datetime | None,
-                   report: str | None = None) -> list[dict[str, Any]]:
-    """Every citation that died since `since`, with the report's facts resting on it."""
-    out = []
-    for sid, options in config.sources.items():
-        if options.kind != "citations" or (report and options.report != report):
-            continue
-        facts = config.reports[options.report].facts if options.report in config.reports else []
-        for link in died_links(store, sid, since):
-            link["report"] = options.report
-            link["facts"] = [f.id for f in facts if f.footnote in link["footnotes"]]
-            out.append(link)
-    return out
+# Link deaths live in link_deaths.py; re-exported for the digest and callers.
+from .link_deaths import dead_citations, died_links  # noqa: E402,F401
