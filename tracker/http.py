@@ -200,6 +200,8 @@ class Http:
         if status >= 400:
             raise FetchError(f"{where}: HTTP {status}", status=status)
         declared = headers.get("content-length", "")
+        if response.request.method == "HEAD":  # its Content-Length is the GET's, no body
+            return HttpResponse(status, final, headers)
         if declared.isdigit() and int(declared) > max_bytes and "content-encoding" not in headers:
             raise FetchError(f"{where}: body of {declared} bytes exceeds the cap of {max_bytes}")
         content = await asyncio.wait_for(_read_capped(response, where, max_bytes), timeout * 4)

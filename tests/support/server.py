@@ -6,7 +6,8 @@
         url = server.url("/kz.json")
 
 A route is a `Reply` or a list of them (served in turn; the last repeats). Every request
-is recorded in `server.requests` as (method, path, headers).
+is recorded in `server.requests` as (method, path, headers). `Reply(stream=...)` sends a
+generated body without a length; `with server.down():` refuses connections meanwhile.
 """
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ import hashlib
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
+from typing import Callable, Iterator
 
 
 @dataclass
@@ -31,6 +33,9 @@ class Reply:
     truncate: int | None = None   # declare the full length, send only this many bytes
     reset: bool = False           # close the connection mid-body
     content_type: str = "application/json"
+    # A body made on the fly (e.g. 50 MB) and sent without Content-Length, ended by closing
+    # the connection: neither the server nor a declared length bounds what a client reads.
+    stream: Callable[[], Iterator[bytes]] | None = None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -81,10 +86,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Last-Modified", reply.last_modified)
         for key, value in reply.headers.items():
             self.send_header(key, value)
-        if "Content-Length" not in reply.headers:
+        if reply.stream is not None:
+            self.send_header("Connection", "close")
+        elif "Content-Length" not in reply.headers:
             self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
         if head:
+            return
+        if reply.stream is not None:
+            self._stream(reply.stream())
             return
         body = reply.body if reply.truncate is None else reply.body[: reply.truncate]
         if reply.reset:
@@ -103,10 +113,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.connection.shutdown(socket.SHUT_RDWR)
 
+    def _stream(self, chunks: Iterator[bytes]) -> None:
+        self.close_connection = True
+        try:
+            for chunk in chunks:
+                self.wfile.write(chunk)
+        except OSError:  # the client hung up (e.g. at its size cap): expected
+            pass
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     owner: "LocalServer"
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)  # a client hanging up is a test
 
 
 class LocalServer:
@@ -150,6 +173,21 @@ class LocalServer:
             if callable(route):
                 return route(handler)
             return route.pop(0) if len(route) > 1 else route[0]
+
+    @contextmanager
+    def down(self) -> Iterator[None]:
+        """Nothing listens on the port meanwhile (connection refused); then the same port,
+        routes and request log come back."""
+        port = self.port
+        self._server.shutdown()
+        self._server.server_close()
+        try:
+            yield
+        finally:
+            self._server = _Server(("127.0.0.1", port), _Handler)
+            self._server.owner = self
+            self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+            self._thread.start()
 
     def hits(self, path: str) -> int:
         return sum(1 for _, p, _ in self.requests if p.split("?")[0] == path)

@@ -31,6 +31,7 @@ from ..models import RawDocument
 from . import Fetched, Source
 
 HEAD_REFUSED = {400, 403, 405, 406, 409, 501}  # servers that mishandle HEAD; try GET
+TRANSIENT_STATUS = {429, 500, 502, 503, 504}  # a bad minute of a server, not a dead link
 
 
 class CitationsOptions(SourceOptions):
@@ -69,11 +70,29 @@ class CitationsSource(Source):
         body = yaml.safe_dump(results, allow_unicode=True, sort_keys=True).encode()
         return Fetched(RawDocument(body, self.url, now), {})
 
+    def merge(self, previous: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+        """A link checked before keeps its last state through a transient failure (timeout,
+        refused, 429, 5xx): otherwise every bad minute of a server is two commits."""
+        if not isinstance(previous, dict):
+            return new
+        merged = {}
+        for url, entry in new.items():
+            old = previous.get(url)
+            if isinstance(old, dict) and is_transient(entry):
+                entry = {**old, "footnotes": entry.get("footnotes", old.get("footnotes"))}
+            merged[url] = entry
+        return merged
+
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
         data = yaml.safe_load(raw.content)
         if not isinstance(data, dict):
             raise ParseError(f"{self.url}: link check result is not a mapping")
         return data
+
+
+def is_transient(entry: dict[str, Any]) -> bool:
+    return entry.get("state") == "unreachable" or (
+        entry.get("state") == "error" and entry.get("status") in TRANSIENT_STATUS)
 
 
 def cited_links(path: Path) -> dict[str, list[int]]:

@@ -19,8 +19,10 @@ and documents without a single readable item unless they are a well-formed empty
 from __future__ import annotations
 
 import calendar
+import codecs
 import hashlib
 import io
+import re
 import xml.sax
 from datetime import datetime, timezone
 from typing import Annotated, Any
@@ -66,9 +68,13 @@ def normalize_feed(content: bytes, headers: dict[str, str] | None = None,
     if not content.strip():
         raise ParseError(f"{where}: empty document, not a feed")
     refuse_entity_declarations(content, where)
-    parsed = feedparser.parse(io.BytesIO(content), response_headers=_parser_headers(headers))
+    content, parser_headers = _trust_declared_encoding(content, _parser_headers(headers))
+    parsed = feedparser.parse(io.BytesIO(content), response_headers=parser_headers)
+    entries = parsed.entries
+    if entries and _ends_early(content):
+        entries = entries[:-1]  # cut off mid-document: the last item is incomplete
     items: dict[str, dict[str, Any]] = {}
-    for entry in parsed.entries:
+    for entry in entries:
         item = _item(entry, where)
         if item is not None:
             items.setdefault(_item_id(entry, item), item)  # duplicate guid: the first wins
@@ -127,6 +133,41 @@ def refuse_entity_declarations(content: bytes, where: str) -> None:
         if b"<!entity" in content.replace(b"\x00", b"").lower():
             raise ParseError(f"{where}: a malformed document that declares XML entities; "
                              "refused (entity expansion attack?)") from None
+
+
+# ------------------------------------------------------------------ encoding, truncation
+
+_XML_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _trust_declared_encoding(content: bytes,
+                             headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+    """A document that names its encoding (BOM or XML declaration) and is valid in it is
+    read in it, whatever the HTTP header claims: otherwise a wrong header charset, or a
+    body cut mid-character, makes feedparser guess another encoding and every item turns
+    to mojibake (a false change of every title). An incomplete last character is dropped."""
+    declared = next((name for bom, name in _BOMS if content.startswith(bom)), None)
+    if declared is None and (match := _XML_DECLARED.match(content[:300])):
+        declared = match.group(1).decode("ascii")
+    if declared is None:
+        return content, headers
+    try:
+        decoder = codecs.getincrementaldecoder(declared)()
+        decoder.decode(content, final=False)
+    except (LookupError, UnicodeDecodeError):
+        return content, headers  # not what it says it is: let feedparser work it out
+    pending = decoder.getstate()[0]
+    if pending:
+        content = content[: len(content) - len(pending)]
+    return content, {"content-type": f"application/xml; charset={declared}"}
+
+
+def _ends_early(content: bytes) -> bool:
+    """The document stops before a closing tag (or a trailing comment): truncated."""
+    tail = content[-64:].replace(b"\x00", b"").rstrip()
+    return not tail.endswith(b">")
 
 
 # ------------------------------------------------------------------ items
