@@ -1,7 +1,7 @@
 """The one shared async HTTP client.
 
 Timeouts, retries with exponential backoff that honour `Retry-After` (tenacity), a cap on
-the decoded body size (which also defuses gzip bombs), a descriptive User-Agent, a
+the decoded body size (gzip/deflate inflated here in 1 MB steps, so a bomb hits the cap early), a descriptive User-Agent, a
 per-host concurrency limit, and conditional GET: a 304 comes back as `not_modified` and
 the caller parses nothing.
 """
@@ -11,9 +11,10 @@ import asyncio
 import email.utils
 import random
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import timezone
-from typing import Any, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 from urllib.parse import urlsplit
 
 import httpx
@@ -209,11 +210,32 @@ class Http:
 
 
 async def _read_capped(response: httpx.Response, where: str, max_bytes: int) -> bytes:
-    chunks, size = [], 0
-    async for chunk in response.aiter_bytes():  # decoded: a gzip bomb hits the cap early
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        # Inflate ourselves, in bounded steps: httpx inflates a whole network chunk at
+        # once, and 64 KB of a gzip bomb is ~64 MB before any cap could look at it.
+        chunks = _inflate(response.aiter_raw(), where, encoding)
+    else:
+        chunks = response.aiter_bytes()
+    parts, size = [], 0
+    async for chunk in chunks:
         size += len(chunk)
         if size > max_bytes:
             raise FetchError(f"{where}: body exceeds the cap of {max_bytes} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+        parts.append(chunk)
+    return b"".join(parts)
 
+
+INFLATE_STEP = 1 << 20  # at most this much decompressed output per step
+
+
+async def _inflate(raw: AsyncIterator[bytes], where: str, encoding: str) -> AsyncIterator[bytes]:
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header, detected
+    try:
+        async for data in raw:
+            while data:
+                yield inflater.decompress(data, INFLATE_STEP)
+                data = inflater.unconsumed_tail
+        yield inflater.flush()
+    except zlib.error:
+        raise FetchError(f"{where}: corrupt {encoding} body") from None
