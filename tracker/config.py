@@ -311,7 +311,7 @@ def _source_options(sid: str, raw: Any, tree: Any, path: Path) -> SourceOptions:
     from .sources import SOURCES
 
     loc = ("sources", sid)
-    if not re.match(ID_PATTERN, sid):
+    if not isinstance(sid, str) or not re.fullmatch(ID_PATTERN, sid):  # `$` alone allows "id\n"
         raise ConfigError(f"bad source id {sid!r}: letters, digits, '.', '_', '-' only "
                           "(it names snapshots/<id>.yaml)", file=str(path),
                           line=_line_of(tree, loc), key=_dotted(loc))
@@ -319,7 +319,7 @@ def _source_options(sid: str, raw: Any, tree: Any, path: Path) -> SourceOptions:
         raise ConfigError("a source must be a mapping with at least `kind`", file=str(path),
                           line=_line_of(tree, loc), key=_dotted(loc))
     kind = raw.get("kind")
-    if kind not in SOURCES:
+    if not isinstance(kind, str) or kind not in SOURCES:
         raise ConfigError(f"unknown source kind {kind!r}; allowed: {', '.join(sorted(SOURCES))}",
                           file=str(path), line=_line_of(tree, loc + ("kind",)),
                           key=_dotted(loc + ("kind",)))

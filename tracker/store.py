@@ -75,11 +75,12 @@ class GitStore:
     # ------------------------------------------------------------ files
 
     def snapshot_path(self, source_id: str) -> Path:
-        if not re.match(ID_PATTERN, source_id):
+        if not isinstance(source_id, str) or not re.fullmatch(ID_PATTERN, source_id):
             raise StoreError(f"bad source id {source_id!r}: it would escape {SNAPSHOTS}/")
         return self.root / SNAPSHOTS / f"{source_id}.yaml"
 
     def relpath(self, source_id: str) -> str:
+        self.snapshot_path(source_id)  # refuses an id that would escape snapshots/
         return f"{SNAPSHOTS}/{source_id}.yaml"
 
     def read_snapshot(self, source_id: str, rev: str | None = None) -> Any:
