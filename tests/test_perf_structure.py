@@ -2,15 +2,13 @@
 behave exactly as in-process; an unchanged second pass is all 304s and makes no commit."""
 from __future__ import annotations
 
-import asyncio
+import os
 
 from tests.conftest import utc
 from tests.support.server import Reply
-from tracker.errors import SourceError
-from tracker.models import RawDocument
-from tracker.parallel import POOL_MIN_SOURCES, Normalizer
+from tracker.parallel import POOL_MIN_SOURCES
 from tracker.runner import run_once
-from tracker.sources.rss import RssSource
+from tracker.state import State
 from tracker.store import GitStore
 
 N = POOL_MIN_SOURCES + 4  # enough sources for the worker pool
@@ -56,27 +54,32 @@ def test_many_sources_second_pass_is_304_and_makes_no_commit(server, workspace):
     assert len(conditional) >= 0.95 * (N - 1) and len(server.requests) - before == N
 
 
-def test_pooled_normalize_equals_in_process_and_raises_the_same_errors():
-    source = RssSource("feed", RssSource.Options(kind="rss", url="http://127.0.0.1/f.xml"))
-    good = RawDocument(rss(1), "http://127.0.0.1/f.xml", utc("2026-03-01T00:00:00"))
-    bad = RawDocument(b"<html><body>moved</body></html>", "http://127.0.0.1/f.xml",
-                      utc("2026-03-01T00:00:00"))
+def test_sharded_run_equals_in_process_run(server, workspace, monkeypatch):
+    """The same sources polled by forked shards and in-process give the same snapshots,
+    states and errors (errors cross the process boundary as themselves)."""
+    import tracker.parallel as parallel
 
-    async def both(normalize: Normalizer):
-        results = await asyncio.gather(normalize(source, good), normalize(source, bad),
-                                       return_exceptions=True)
-        return results
-
-    with Normalizer(POOL_MIN_SOURCES, workers=2) as pooled:
-        assert pooled.pool is not None
-        in_pool = asyncio.run(both(pooled))
-    with Normalizer(1) as local:
-        assert local.pool is None  # a small run pays no process start-up
-        in_process = asyncio.run(both(local))
-    assert in_pool[0] == in_process[0] == source.normalize(good)
-    assert type(in_pool[1]) is type(in_process[1]) and str(in_pool[1]) == str(in_process[1])
-    assert isinstance(in_process[1], SourceError)  # HTML where a feed was expected
-
+    for i in range(N):
+        server.route(f"/f{i}.xml", Reply(body=rss(i), etag=True,
+                                         content_type="application/rss+xml"))
+    server.route("/f5.xml", Reply(body=b"<html><body>moved</body></html>",
+                                  content_type="text/html"))
+    results = {}
+    for mode in ("sharded", "in-process"):
+        if mode == "in-process":
+            monkeypatch.setattr(parallel, "POOL_MIN_SOURCES", 10 ** 6)
+        assert (parallel.shard_count(N) > 1) is (mode == "sharded") or (os.cpu_count() or 1) < 2
+        root = workspace(feeds(server, N), name=mode)
+        run = run_once(root, now=utc("2026-03-01T00:00:00"), run_all=True, send_email=False)
+        snapshots = {p.name: p.read_text() for p in (root / "snapshots").glob("*.yaml")}
+        states = {sid: (e.failures, e.last_error, e.gone_count)
+                  for sid, e in State.load(root).sources.items()}
+        outcomes = [(s.source, s.ok, s.changed, s.error, s.gone) for s in run.sources]
+        results[mode] = (snapshots, states, outcomes)
+    assert results["sharded"] == results["in-process"]
+    assert len(results["sharded"][0]) == N - 1
+    [failed] = [o for o in results["sharded"][2] if not o[1]]
+    assert failed[0] == "feed05" and failed[4] is True  # HTML where a feed was expected: gone
 
 def test_a_commit_message_longer_than_one_argument_may_be_is_committed(tmp_path):
     store = GitStore.init(tmp_path / "ws")

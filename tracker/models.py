@@ -48,6 +48,7 @@ class SourceResult:
     error: str | None = None
     gone: bool = False
     changes: list[Change] = field(default_factory=list)
+    snapshot: Any = field(default=None, repr=False)  # the new snapshot, when changed
 
 
 @dataclass

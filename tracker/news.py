@@ -169,26 +169,37 @@ def _remember(seen: list[str], current: list[str]) -> list[str]:
 
 
 def match_new_items(root: Path | str, config: Config, now: datetime,
-                    store: GitStore | None = None) -> list[dict[str, Any]]:
+                    store: GitStore | None = None,
+                    fresh: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Match the items of every rss snapshot not seen before; store them as pending.
 
     Returns the new matches. Reads the snapshots as written (a failed fetch leaves its
-    snapshot untouched, so it can never bring new items).
+    snapshot untouched, so it can never bring new items). A feed whose snapshot file is
+    byte-for-byte what was matched last time is skipped without parsing it; `fresh` may
+    hand over snapshots this run already holds in memory.
     """
     store = store or GitStore(root)
-    targets = targets_of(config)
     feeds = [sid for sid, options in config.sources.items() if options.kind == "rss"]
     if not feeds:
         return []
+    targets = targets_of(config)
     new_matches: list[dict[str, Any]] = []
     with _lock(root):
         data = _load(root)
         for feed in feeds:
-            snapshot = store.read_snapshot(feed)
+            path = store.snapshot_path(feed)
+            if not path.exists():
+                continue
+            digest = hashlib.sha1(path.read_bytes()).hexdigest()
+            record = data["feeds"].get(feed)
+            if record is not None and record.get("digest") == digest:
+                continue  # nothing new can be in an unchanged snapshot
+            snapshot = (fresh or {}).get(feed) or store.read_snapshot(feed)
             if not isinstance(snapshot, dict) or not isinstance(snapshot.get("items"), dict):
                 continue
             new_matches += _match_feed(data, feed, snapshot["items"], targets,
                                        config.sources[feed], now)
+            data["feeds"][feed]["digest"] = digest
         _save(root, data)
     return new_matches
 

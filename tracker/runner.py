@@ -89,22 +89,18 @@ def _run_locked(root: Path | str, *, now: datetime, only: Iterable[str] = (),
     store, state = GitStore(root), State.load(root)
     result = RunResult(started=now)
     chosen = select_sources(config, state, now, only, run_all)
-    sources = [make_source(sid, config.sources[sid]) for sid in chosen]
-    for source in sources:  # kinds that cache locally (ACLED's token and rows) use .tracker/
-        source.state_dir = root / STATE_DIR
-    polled = asyncio.run(_poll_all(config, state, sources, now, transport)) if sources else []
     paths: list[str] = []
-    for item in polled:
-        outcome = _store(store, state, item, now)
+    for outcome in _poll_and_store(root, config, store, state, chosen, now, transport):
         result.sources.append(outcome)
         if outcome.changed:
-            paths.append(store.relpath(item.source.id))
+            paths.append(store.relpath(outcome.source))
     result.commit = store.commit(paths, commit_message(result, now), when=now)
     state.save()
     # news: items new in rss snapshots → pending matches in .tracker/news.json (news.py)
     from .news import match_new_items
 
-    match_new_items(root, config, now, store=store)
+    match_new_items(root, config, now, store=store,
+                    fresh={s.source: s.snapshot for s in result.sources if s.changed})
     result.findings = evaluate_all(config, store, state, now)
     # the digest, when due (digest_job.py); --no-email writes it without sending
     from .digest_job import run_if_due
@@ -114,28 +110,49 @@ def _run_locked(root: Path | str, *, now: datetime, only: Iterable[str] = (),
     return result
 
 
-async def _poll_all(config: Config, state: State, sources: list[Source], now: datetime,
-                    transport: httpx.AsyncBaseTransport | None) -> list[Polled]:
-    from .parallel import Normalizer  # many sources: parse on every core
+def _poll_and_store(root: Path, config: Config, store: GitStore, state: State,
+                    chosen: list[str], now: datetime,
+                    transport: httpx.AsyncBaseTransport | None) -> list[SourceResult]:
+    """Fetch and store the chosen sources: in-process, or sharded over cores (parallel.py)."""
+    from .parallel import poll_sharded, shard_count
 
-    with Normalizer(len(sources)) as normalize:
-        async with Http(config.http, transport=transport) as http:
-            return list(await asyncio.gather(*(_poll(http, state, s, now, normalize)
-                                               for s in sources)))
+    shards = shard_count(len(chosen)) if transport is None else 1
+    if shards > 1:
+        outcomes = []
+        for outcome, entry in poll_sharded(root, config, state, chosen, now, shards):
+            state.sources[outcome.source] = entry
+            outcomes.append(outcome)
+        return outcomes
+    sources = make_sources(root, config, chosen)
+    polled = asyncio.run(poll_all(config.http, state, sources, now, transport)) \
+        if sources else []
+    return [store_polled(store, state, item, now) for item in polled]
 
 
-async def _poll(http: Http, state: State, source: Source, now: datetime,
-                normalize: Any) -> Polled:
+def make_sources(root: Path, config: Config, ids: list[str]) -> list[Source]:
+    sources = [make_source(sid, config.sources[sid]) for sid in ids]
+    for source in sources:  # kinds that cache locally (ACLED's token and rows) use .tracker/
+        source.state_dir = root / STATE_DIR
+    return sources
+
+
+async def poll_all(http_config: Any, state: State, sources: list[Source], now: datetime,
+                   transport: httpx.AsyncBaseTransport | None) -> list[Polled]:
+    async with Http(http_config, transport=transport) as http:
+        return list(await asyncio.gather(*(_poll(http, state, s, now) for s in sources)))
+
+
+async def _poll(http: Http, state: State, source: Source, now: datetime) -> Polled:
     validators = state.source(source.id).validators
     try:
         fetched = await source.fetch(http, validators, now)
-        snapshot = await normalize(source, fetched.raw) if fetched.raw is not None else None
+        snapshot = source.normalize(fetched.raw) if fetched.raw is not None else None
         return Polled(source, fetched, snapshot)
     except SourceError as exc:
         return Polled(source, error=exc)
 
 
-def _store(store: GitStore, state: State, item: Polled, now: datetime) -> SourceResult:
+def store_polled(store: GitStore, state: State, item: Polled, now: datetime) -> SourceResult:
     entry = state.source(item.source.id)
     if item.error is not None:
         entry.failed(now, str(item.error), item.error.gone)
@@ -150,7 +167,8 @@ def _store(store: GitStore, state: State, item: Polled, now: datetime) -> Source
     changed = store.write_snapshot(item.source.id, snapshot)
     changes = diff_snapshots(previous, snapshot, item.source.id) if changed else []
     entry.succeeded(now, changed, item.fetched.validators)
-    return SourceResult(item.source.id, ok=True, changed=changed, changes=changes)
+    return SourceResult(item.source.id, ok=True, changed=changed, changes=changes,
+                        snapshot=snapshot if changed else None)
 
 
 def commit_message(result: RunResult, now: datetime) -> str:
