@@ -96,6 +96,7 @@ def _run_locked(root: Path | str, *, now: datetime, only: Iterable[str] = (),
             paths.append(store.relpath(outcome.source))
     result.commit = store.commit(paths, commit_message(result, now), when=now)
     state.save()
+    store.prune_cache()
     # news: items new in rss snapshots → pending matches in .tracker/news.json (news.py)
     from .news import match_new_items
 

@@ -6,6 +6,8 @@ version is a git blob, and a blob never changes, so its parsed form is cached un
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import re
@@ -24,6 +26,7 @@ from .errors import StoreError
 
 SNAPSHOTS = "snapshots"
 STATE_DIR = ".tracker"
+CACHE_KEEP = 5000  # parsed snapshot versions kept in .tracker/cache/blobs
 IDENTITY = {"GIT_AUTHOR_NAME": "report-tracker", "GIT_AUTHOR_EMAIL": "tracker@localhost",
             "GIT_COMMITTER_NAME": "report-tracker", "GIT_COMMITTER_EMAIL": "tracker@localhost"}
 
@@ -49,6 +52,11 @@ def write_atomic(path: Path, text: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def blob_id(content: bytes) -> str:
+    """The id git gives these bytes as a blob (what `git hash-object` prints)."""
+    return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
 
 
 class GitStore:
@@ -87,7 +95,14 @@ class GitStore:
         """The snapshot in the work tree (rev=None) or at a revision; None if absent."""
         if rev is None:
             path = self.snapshot_path(source_id)
-            return snapshot_yaml.loads(path.read_bytes()) if path.exists() else None
+            if not path.exists():
+                return None
+            raw = path.read_bytes()
+            # The file's git blob id keys the cache that history reads fill: a JSON parse
+            # instead of YAML when this version was read before. Fresh objects: callers
+            # may change what they get.
+            cached = self._cached(blob_id(raw))
+            return cached if cached is not None else snapshot_yaml.loads(raw)
         try:
             blob = self.repo.git.rev_parse(f"{rev}:{self.relpath(source_id)}")
         except git.GitCommandError:
@@ -181,24 +196,40 @@ class GitStore:
         if blob in self._memo:
             self._memo.move_to_end(blob)
             return self._memo[blob]
-        cache = self.root / STATE_DIR / "cache" / "blobs" / f"{blob}.json"
-        data = None
-        if cache.exists():
-            try:
-                data = json.loads(cache.read_bytes())
-            except ValueError:
-                data = None
+        data = self._cached(blob)
         if data is None:
-            raw = self.repo.odb.stream(bytes.fromhex(blob)).read()
-            data = snapshot_yaml.loads(raw)
+            data = snapshot_yaml.loads(self.repo.odb.stream(bytes.fromhex(blob)).read())
             try:
-                write_atomic(cache, json.dumps(data, ensure_ascii=False, default=str))
-            except OSError:
+                write_atomic(self._cache_path(blob), json.dumps(data, ensure_ascii=False))
+            except (OSError, TypeError, ValueError):
                 pass  # the cache is an optimization only
         self._memo[blob] = data
         if len(self._memo) > 64:
             self._memo.popitem(last=False)
         return data
+
+    def _cache_path(self, blob: str) -> Path:
+        return self.root / STATE_DIR / "cache" / "blobs" / f"{blob}.json"
+
+    def _cached(self, blob: str) -> Any:
+        try:
+            return json.loads(self._cache_path(blob).read_bytes())
+        except (OSError, ValueError):
+            return None
+
+    def prune_cache(self, keep: int = CACHE_KEEP) -> int:
+        """Drop the least recently written cache entries beyond `keep` (bounded disk)."""
+        folder = self.root / STATE_DIR / "cache" / "blobs"
+        if not folder.is_dir():
+            return 0
+        entries = list(os.scandir(folder))
+        if len(entries) <= keep:
+            return 0
+        entries.sort(key=lambda e: e.stat().st_mtime)
+        for entry in entries[: len(entries) - keep]:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+        return len(entries) - keep
 
     def head(self) -> str | None:
         return self.repo.head.commit.hexsha if self.repo.head.is_valid() else None

@@ -1,0 +1,63 @@
+"""The git store: canonical YAML, no empty commits, the parse cache and its bound."""
+from __future__ import annotations
+
+import os
+import subprocess
+
+from tests.conftest import utc
+from tracker import snapshot_yaml
+from tracker.store import GitStore, blob_id
+
+
+def test_canonical_yaml_is_stable_and_readable():
+    data = {"b": {"z": "1", "a": "two\nlines"}, "a": [1, 2], "ü": "Ołżas"}
+    text = snapshot_yaml.dumps(data)
+    assert text == snapshot_yaml.dumps(snapshot_yaml.loads(text))
+    assert text.index("a:") < text.index("b:")  # sorted keys
+    assert "Ołżas" in text and "|-" in text or "|" in text  # unicode kept, literal block
+    assert snapshot_yaml.loads(text) == data
+
+
+def test_no_commit_when_nothing_changed(tmp_path):
+    store = GitStore.init(tmp_path / "ws")
+    assert store.write_snapshot("s", {"a": "1"}) is True
+    first = store.commit(["snapshots/s.yaml"], "first", when=utc("2025-01-01"))
+    assert first and store.write_snapshot("s", {"a": "1"}) is False
+    assert store.commit(["snapshots/s.yaml"], "again", when=utc("2025-01-02")) is None
+    store.write_snapshot("s", {"a": "2"})
+    second = store.commit(["snapshots/s.yaml"], "second", when=utc("2025-01-03"))
+    assert store.read_snapshot("s", rev=first) == {"a": "1"}
+    assert [v.commit for v in store.versions("snapshots/s.yaml")] == [first, second]
+
+
+def test_blob_id_is_gits(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"key: value\n")
+    git = subprocess.run(["git", "hash-object", str(path)], capture_output=True, text=True)
+    assert blob_id(path.read_bytes()) == git.stdout.strip()
+
+
+def test_work_tree_reads_use_the_history_cache_and_stay_private(tmp_path):
+    store = GitStore.init(tmp_path / "ws")
+    store.write_snapshot("s", {"a": {"b": "1"}})
+    store.commit(["snapshots/s.yaml"], "c", when=utc("2025-01-01"))
+    [version] = store.versions("snapshots/s.yaml")
+    store.load_blob(version.blob)  # fills the cache
+    cache = tmp_path / "ws" / ".tracker" / "cache" / "blobs" / f"{version.blob}.json"
+    cache.write_text('{"a": {"b": "from cache"}}')  # prove the cache is what is read
+    one = GitStore(tmp_path / "ws").read_snapshot("s")
+    assert one == {"a": {"b": "from cache"}}
+    one["a"]["b"] = "changed by a caller"
+    assert GitStore(tmp_path / "ws").read_snapshot("s") == {"a": {"b": "from cache"}}
+
+
+def test_cache_is_bounded(tmp_path):
+    store = GitStore.init(tmp_path / "ws")
+    folder = tmp_path / "ws" / ".tracker" / "cache" / "blobs"
+    folder.mkdir(parents=True)
+    for i in range(30):
+        (folder / f"{i:040x}.json").write_text("{}")
+        os.utime(folder / f"{i:040x}.json", (1000 + i, 1000 + i))
+    assert store.prune_cache(keep=10) == 20
+    left = sorted(p.name for p in folder.iterdir())
+    assert len(left) == 10 and left[0] == f"{20:040x}.json"  # the newest kept
