@@ -193,6 +193,20 @@ def test_plain_text_and_values():
     assert plain_text("x" * 400).endswith("…") and len(plain_text("x" * 400)) == 280
     assert show(20432662.0) == "20,432,662" and show(None) == "—"
     assert show({"Kazakh": 71.0, "Russian": 14.9}) == "Kazakh 71%, Russian 14.9%"
+    assert show(2029, "year") == "2029" and show(2029) == "2,029"
+
+
+def test_news_count_counts_items_not_matches():
+    item = {"id": "guid-1", "title": "Bektenov and the Senate", "link": "https://e.kz/1"}
+    news = [{"id": f"m{n}", "fact": fact, "keyword": "k", "feed": "f", "item": item}
+            for n, fact in enumerate(["head-of-government", "population"])]
+    assert build([premier(), population()], news=news)["news_count"] == 1
+
+
+def test_a_year_reads_as_a_year():
+    finding = Finding("kz-security-2025", "senate-next-election", "expired", "2026", 2026,
+                      since="2026-01-31", source="factbook-kz", details={"extract": "year"})
+    assert "2,026" not in render_text(build([finding]))
 
 
 def test_nothing_to_report_says_so():

@@ -71,10 +71,12 @@ def plain_text(markup: Any, limit: int = SUMMARY_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def show(value: Any) -> str:
-    """A value as an analyst reads it: 20,260,006 · Kazakh 71%, Russian 14.9%."""
+def show(value: Any, extract: str | None = None) -> str:
+    """A value as an analyst reads it: 20,260,006 · Kazakh 71%, Russian 14.9% · 2029."""
     if value is None:
         return "—"
+    if extract == "year" and isinstance(value, (int, float)):
+        return str(int(value))  # a year, not a count: no thousands separator
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float) and value.is_integer():
@@ -163,7 +165,8 @@ def build_digest(report: dict[str, Any], findings: list[Finding], *,
         "unchecked": unchecked, "news": groups, "sources": health,
         "dead_links": [],  # cited links that died: filled by digest_job (citations.py)
         "maintainers_notified": source_errors_to_maintainers,
-        "news_count": sum(len(g["entries"]) for g in groups),
+        # items, not matches: one article matching three facts is one news item
+        "news_count": len({(m.get("feed"), _item_key(m.get("item") or {})) for m in news}),
         "tracked": len(findings),
         "current": sum(1 for f in findings if f.status == "current" and not flag_of(f)),
     }
@@ -188,7 +191,8 @@ def _item(finding: Finding, flag: str, sources: dict[str, dict[str, Any]],
     return {
         "fact": finding.fact, "status": flag, "reason": _reason(finding, flag),
         "claim": finding.claim, "section": finding.section, "footnote": finding.footnote,
-        "expected": show(finding.expected), "current": show(finding.current),
+        "expected": show(finding.expected, finding.details.get("extract")),
+        "current": show(finding.current, finding.details.get("extract")),
         "source": finding.source, "source_title": source.get("title") or finding.source,
         "link": source.get("link"), "path": " › ".join(_flat_path(finding.path)),
         "changed_on": changed_on, "days": days_between(changed_on, today),
@@ -254,6 +258,10 @@ def group_news(matches: list[dict[str, Any]], facts: dict[str, Finding]) -> list
         })
     order = {"fact": 0, "section": 1, "other": 2}
     return [groups[k] for k in sorted(groups, key=lambda k: (order[k[0]], k[1]))]
+
+
+def _item_key(item: dict[str, Any]) -> Any:
+    return item.get("id") or item.get("link") or item.get("title")
 
 
 def subject(digest: dict[str, Any]) -> str:

@@ -110,6 +110,7 @@ def evaluate(report_id: str, fact: Fact, snapshot: Any, health: Health, now: dat
     finding = Finding(report=report_id, fact=fact.id, status="current", expected=fact.expect,
                       source=fact.source, claim=fact.claim, section=fact.section,
                       footnote=fact.footnote, path=fact.path or None)
+    finding.details["extract"] = fact.extract
     today = now.date()
     if fact.primary is not None and snapshot is not None:
         _read_current(fact, snapshot, finding, since)

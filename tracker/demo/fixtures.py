@@ -67,39 +67,40 @@ def _published(row: dict[str, str]) -> datetime:
 
 # Invented headlines about documented events; dates are the (simulated) publication dates.
 NEWS: list[dict[str, Any]] = [
-    {"date": "2025-09-20", "title": "Prime Minister Bektenov chairs meeting on flood preparedness",
+    {"feed": "timesca", "date": "2025-09-20", "title": "Prime Minister Bektenov chairs meeting on flood preparedness",
      "summary": "The government reviewed dams and evacuation plans after the 2024 floods."},
-    {"date": "2025-11-05", "title": "Senate approves budget for 2026–2028",
+    {"feed": "astanatimes", "date": "2025-11-05", "title": "Senate approves budget for 2026–2028",
      "summary": "Senators passed the republican budget; the monthly calculation index (MCI) "
                 "is set at 4,325 tenge from 1 January 2026."},
-    {"date": "2026-02-12", "title": "Tokayev signs decree on constitutional referendum",
+    {"feed": "tengrinews", "date": "2026-02-12", "title": "Tokayev signs decree on constitutional referendum",
      "summary": "A draft constitution would replace the bicameral Parliament with a "
                 "unicameral Kurultai; the referendum is set for 15 March."},
-    {"date": "2026-03-16", "title": "Voters approve new constitution; Kurultai to replace "
+    {"feed": "kursiv", "date": "2026-03-16", "title": "Voters approve new constitution; Kurultai to replace "
                                     "Senate and Mazhilis",
      "summary": "Turnout was 73.12% and 87.15% voted yes. The constitution enters into force "
                 "on 1 July 2026 and creates a vice-president post."},
-    {"date": "2026-04-10", "title": "Премьер-министр Бектенов провёл заседание правительства",
+    {"feed": "timesca", "date": "2026-04-10", "title": "Премьер-министр Бектенов провёл заседание правительства",
      "summary": "<p>Правительство обсудило <b>паводки</b> и эвакуацию.</p>"
                 "<script>alert('x')</script>"},
-    {"date": "2026-07-01", "title": "New constitution enters into force; Kurultai elections "
+    {"feed": "astanatimes", "date": "2026-07-01", "title": "New constitution enters into force; Kurultai elections "
                                     "to be called",
      "summary": "Parliament's two chambers cease to exist; elections to the 145-seat "
                 "Kurultai must be held within two months."},
-    {"date": "2026-09-15", "title": "Kurultai holds first session",
+    {"feed": "kursiv", "date": "2026-09-15", "title": "Kurultai holds first session",
      "summary": "Deputies elected a speaker; the prime minister presented the government."},
 ]
 
 
 def rss_feed(title: str, link: str, today: datetime) -> bytes:
-    """An RSS 2.0 document with the synthetic items published up to `today`."""
+    """An RSS 2.0 document with the synthetic items of feed `title` published up to `today`
+    (feeds without items of their own are well-formed and empty)."""
     from email.utils import format_datetime
     from xml.sax.saxutils import escape
 
     items = []
     for index, item in enumerate(NEWS):
         when = datetime.fromisoformat(item["date"]).replace(hour=9, tzinfo=timezone.utc)
-        if when > today:
+        if when > today or item["feed"] != title:
             continue
         items.append(
             f"<item><title>{escape(item['title'])}</title>"
