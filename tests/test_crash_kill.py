@@ -20,8 +20,16 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import utc
-from tests.support.unattended import (REPORT, check_consistent, commits, feeds, fingerprint,
-                                      run_env, serve_epoch, tracker_cmd)
+from tests.support.unattended import (
+    REPORT,
+    check_consistent,
+    commits,
+    feeds,
+    fingerprint,
+    run_env,
+    serve_epoch,
+    tracker_cmd,
+)
 from tracker.lock import HOLDER_FILE
 from tracker.runner import run_once
 

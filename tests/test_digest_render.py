@@ -6,8 +6,15 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.conftest import utc
-from tracker.digest import (build_digest, next_memory, plain_text, render_html, render_text,
-                            safe_href, show)
+from tracker.digest import (
+    build_digest,
+    next_memory,
+    plain_text,
+    render_html,
+    render_text,
+    safe_href,
+    show,
+)
 from tracker.models import Finding
 
 NOW = utc("2026-03-01T06:00")

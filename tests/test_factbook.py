@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tracker.config import SourceRef
 from tracker.errors import ParseError, SourceGone
 from tracker.facts import extract
-from tracker.config import SourceRef
 from tracker.sources.factbook import normalize_factbook
 
 PATHS = {

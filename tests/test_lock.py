@@ -10,8 +10,7 @@ import pytest
 
 from tests.conftest import utc
 from tests.support.server import Reply
-from tests.support.unattended import (REPORT, commits, document, feeds, git, run_env,
-                                      tracker_cmd)
+from tests.support.unattended import REPORT, commits, document, feeds, git, run_env, tracker_cmd
 from tracker.errors import LockError
 from tracker.lock import HOLDER_FILE, RunLock, read_holder
 

@@ -10,8 +10,7 @@ import pytest
 
 from tests.conftest import utc
 from tests.support.server import Reply
-from tracker.news import (Target, keyword_pattern, mark_reported, match_item,
-                          unreported_matches)
+from tracker.news import Target, keyword_pattern, mark_reported, match_item, unreported_matches
 from tracker.runner import run_once
 from tracker.store import GitStore
 

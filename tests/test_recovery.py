@@ -11,14 +11,23 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import utc
-from tests.support.unattended import (REPORT, check_consistent, commits, document, feeds,
-                                      fingerprint, git, run_env, serve_epoch)
+from tests.support.unattended import (
+    REPORT,
+    check_consistent,
+    commits,
+    document,
+    feeds,
+    fingerprint,
+    git,
+    run_env,
+    serve_epoch,
+)
+from tracker.config import load_config
 from tracker.lock import HOLDER_FILE, RunLock
 from tracker.models import RawDocument
 from tracker.recovery import live_git_processes, recover
 from tracker.runner import run_once, store_document
 from tracker.sources import make_source
-from tracker.config import load_config
 from tracker.store import GitStore
 
 COUNT = 3

@@ -14,8 +14,17 @@ import pytest
 
 from tests.conftest import utc
 from tests.support.server import Reply
-from tests.support.unattended import (REPORT, check_consistent, commits, document, feeds,
-                                      git, run_env, serve_epoch, tracker_cmd)
+from tests.support.unattended import (
+    REPORT,
+    check_consistent,
+    commits,
+    document,
+    feeds,
+    git,
+    run_env,
+    serve_epoch,
+    tracker_cmd,
+)
 from tracker import snapshot_yaml
 from tracker.lock import HOLDER_FILE
 from tracker.runner import run_once

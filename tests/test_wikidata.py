@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date, datetime, timezone
-from pathlib import Path
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,8 +13,14 @@ from tests.support.server import Reply
 from tracker.config import HttpConfig
 from tracker.errors import ConfigError, ParseError, SourceGone
 from tracker.http import Http
-from tracker.sources.wikidata import (WikidataOptions, WikidataSource, batches,
-                                      normalize_wikidata, parse_time, select_statement)
+from tracker.sources.wikidata import (
+    WikidataOptions,
+    WikidataSource,
+    batches,
+    normalize_wikidata,
+    parse_time,
+    select_statement,
+)
 
 WD = TEST_DATA / "wikidata"
 TODAY = date(2026, 3, 1)

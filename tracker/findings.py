@@ -5,13 +5,12 @@ from datetime import datetime
 from typing import Any
 
 from .config import Config, Fact, SourceRef
-from .facts import Health, PathMissing, extract, matches
 from .extract import ExtractError
+from .facts import Health, PathMissing, evaluate, extract, matches
 from .history import value_since
 from .models import Finding
 from .state import State
 from .store import GitStore
-from .facts import evaluate
 
 
 def evaluate_all(config: Config, store: GitStore, state: State, now: datetime,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+
 def died_links(store: Any, source_id: str, since: datetime | None) -> list[dict[str, Any]]:
     """Links of a `citations` source that are gone now but were not at `since`.
 

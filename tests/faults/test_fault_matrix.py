@@ -11,8 +11,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_workspace, utc
-from tests.support.faults import (CREDENTIALS, FAULTS, KINDS, Kind, citations_file, make_kind,
-                                  workspace_files)
+from tests.support.faults import (
+    CREDENTIALS,
+    FAULTS,
+    KINDS,
+    Kind,
+    citations_file,
+    make_kind,
+    workspace_files,
+)
 from tests.support.server import LocalServer
 from tracker.runner import run_once
 from tracker.state import State

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from tests.conftest import make_workspace, utc
+from tests.conftest import make_workspace
 from tests.support.faults import FAULTS, MB, make_kind
 from tests.support.server import LocalServer
 

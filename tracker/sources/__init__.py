@@ -73,8 +73,4 @@ def make_source(source_id: str, options: SourceOptions) -> Source:
 
 
 # Explicit imports register the kinds (no silent plugin discovery).
-from . import factbook  # noqa: E402,F401
-from . import wikidata  # noqa: E402,F401
-from . import acled  # noqa: E402,F401
-from . import rss  # noqa: E402,F401
-from . import citations  # noqa: E402,F401
+from . import acled, citations, factbook, rss, wikidata  # noqa: E402,F401
