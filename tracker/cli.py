@@ -475,7 +475,8 @@ def _print_demo_summary(console: Any, result: Any) -> None:
     if latest:
         console.print(f"Latest digest: {root / latest[-1]}")
         console.print(f"               {root / latest[-1][:-5]}.txt")
-    console.print(f"Try: tracker -w {root} status   ·   tracker -w {root} history population")
+    exe = sys.argv[0] if Path(sys.argv[0]).name == "tracker" else "tracker"
+    console.print(f"Try: {exe} -w {root} status   ·   {exe} -w {root} history population")
 
 
 report_app = typer.Typer(no_args_is_help=True, help="Read a report: citations, link health, "
