@@ -137,12 +137,19 @@ class Http:
             if validators.get("last_modified"):
                 sent["If-Modified-Since"] = validators["last_modified"]
         attempts = (self.config.retries if retries is None else retries) + 1
-        retrying = AsyncRetrying(stop=stop_after_attempt(attempts), wait=self._wait,
+        args = (method, url, sent, data, params, timeout, max_bytes)
+        try:  # the common case, one attempt, without building a retry loop (CPU per request)
+            return await self._once(*args)
+        except RetryableError as exc:
+            if attempts < 2 or not self._should_retry(exc):
+                raise
+            await self.sleep(self._delay(exc, 1))
+        retrying = AsyncRetrying(stop=stop_after_attempt(attempts - 1), wait=self._wait,
                                  retry=retry_if_exception(self._should_retry), sleep=self.sleep,
                                  reraise=True)
         async for attempt in retrying:
             with attempt:
-                return await self._once(method, url, sent, data, params, timeout, max_bytes)
+                return await self._once(*args)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def get(self, url: str, **kw: Any) -> HttpResponse:
@@ -155,9 +162,13 @@ class Http:
 
     def _wait(self, state: Any) -> float:
         exc = state.outcome.exception() if state.outcome else None
+        return self._delay(exc, state.attempt_number + 1)  # the first try ran before the loop
+
+    def _delay(self, exc: BaseException | None, failed_attempts: int) -> float:
+        """Retry-After when the server gave one, else exponential backoff with jitter."""
         if isinstance(exc, RetryableError) and exc.retry_after is not None:
             return exc.retry_after
-        base = self.config.backoff * (2 ** (state.attempt_number - 1))
+        base = self.config.backoff * (2 ** (failed_attempts - 1))
         return base + random.uniform(0, base / 2)
 
     async def _once(self, method: str, url: str, headers: dict[str, str], data: Any,
