@@ -165,3 +165,24 @@ def test_due_sources_follow_the_schedule(workspace, server, october):
     assert {s.source for s in later.sources} == {"other"}, "fb ran at 04:00, next at 04:00"
     next_day = run_once(root, now=utc("2025-10-09T04:01"))
     assert "fb" in {s.source for s in next_day.sources}
+
+
+def test_304s_reuse_connections(server):
+    """A 304 is read to its end, so keep-alive holds: no new TCP connection per request."""
+    import asyncio
+
+    from tracker.config import HttpConfig
+    from tracker.http import Http
+
+    server.route("/f.xml", Reply(body=b"<rss/>", etag=True))
+
+    async def poll_many() -> int:
+        async with Http(HttpConfig(per_host=2)) as http:
+            first = await http.get(server.url("/f.xml"))
+            for _ in range(20):
+                again = await http.get(server.url("/f.xml"), validators=first.validators)
+                assert again.not_modified
+            return http.not_modified
+
+    assert asyncio.run(poll_many()) == 20
+    assert len(set(server.peers)) <= 2

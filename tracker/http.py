@@ -201,6 +201,9 @@ class Http:
         final = str(response.url)
         if status == 304:
             self.not_modified += 1
+            # Read the (empty) body to its end: a response closed unread closes its
+            # connection, and every 304 would then cost a new TCP connection.
+            await asyncio.wait_for(_read_capped(response, where, 65536), timeout)
             return HttpResponse(status, final, headers, not_modified=True)
         if status in GONE_STATUS:
             raise SourceGone(f"{where}: HTTP {status}; the source may be gone", status=status)

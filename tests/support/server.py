@@ -60,6 +60,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         path = self.path
         owner.requests.append((self.command, path, dict(self.headers)))
+        owner.peers.append(self.client_address)  # one per TCP connection used
         reply = owner.next_reply(path, self)
         if reply is None:
             reply = Reply(404, b"not found", content_type="text/plain")
@@ -136,6 +137,7 @@ class LocalServer:
     def __init__(self) -> None:
         self.routes: dict[str, list[Reply] | Callable[[_Handler], Reply]] = {}
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.peers: list[tuple[str, int]] = []
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self
