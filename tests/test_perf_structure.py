@@ -89,3 +89,30 @@ def test_a_commit_message_longer_than_one_argument_may_be_is_committed(tmp_path)
     sha = store.commit(["snapshots/a.yaml"], message, when=utc("2026-03-01T00:00:00"))
     assert sha is not None
     assert store.repo.commit(sha).message.rstrip("\n") == message.rstrip("\n")
+
+
+_DYING: dict = {}
+
+
+def _dying_poll_shard(index: int):
+    """Shard 0's worker dies at once; run in the parent, it works (module level: pickled
+    by reference when submitted to the pool)."""
+    if os.getpid() != _DYING["parent"] and index == 0:
+        os._exit(9)
+    return _DYING["real"](index)
+
+
+def test_a_dead_shard_worker_is_redone_in_process(server, workspace, monkeypatch):
+    """A worker killed mid-run (OOM killer, kill -9) costs time, not sources."""
+    import tracker.parallel as parallel
+
+    _DYING["real"], _DYING["parent"] = parallel._poll_shard, os.getpid()
+    monkeypatch.setattr(parallel, "_poll_shard", _dying_poll_shard)
+    monkeypatch.setattr(parallel, "shard_count", lambda sources, workers=None: 2)
+    for i in range(N):
+        server.route(f"/f{i}.xml", Reply(body=rss(i), etag=True,
+                                         content_type="application/rss+xml"))
+    root = workspace(feeds(server, N))
+    run = run_once(root, now=utc("2026-03-01T00:00:00"), run_all=True, send_email=False)
+    assert len(run.sources) == N and all(s.ok and s.changed for s in run.sources)
+    assert len(list((root / "snapshots").glob("*.yaml"))) == N

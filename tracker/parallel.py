@@ -15,6 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -50,13 +51,22 @@ def poll_sharded(root: Path, config: Any, state: Any, ids: list[str], now: datet
     """[(SourceResult, SourceState)] for `ids`, polled by `shards` forked workers."""
     global _JOB
     _JOB = _Job(root, config, state, ids, now, shards)
+    parts: dict[int, list[tuple[Any, Any]]] = {}
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(shards, mp_context=context) as pool:
-            parts = list(pool.map(_poll_shard, range(shards)))
+            futures = {index: pool.submit(_poll_shard, index) for index in range(shards)}
+            for index, future in futures.items():
+                try:
+                    parts[index] = future.result()
+                except BrokenProcessPool:
+                    pass  # a worker died (killed, out of memory): redone below, in-process
+        for index in range(shards):
+            if index not in parts:
+                parts[index] = _poll_shard(index)
     finally:
         _JOB = None
-    by_id = {result.source: (result, entry) for part in parts for result, entry in part}
+    by_id = {result.source: (result, entry) for part in parts.values() for result, entry in part}
     return [by_id[sid] for sid in ids]
 
 
