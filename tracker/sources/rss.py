@@ -39,6 +39,7 @@ from ..errors import ParseError, SourceGone
 from ..models import RawDocument
 from ..textutil import html_to_text
 from . import Source
+from .rss_fast import read_plain_rss2
 
 SUMMARY_CHARS = 600  # a digest needs a teaser, not the article; keeps snapshots small
 Keyword = Annotated[str, Field(min_length=1)]
@@ -70,6 +71,10 @@ def normalize_feed(content: bytes, headers: dict[str, str] | None = None,
         raise ParseError(f"{where}: empty document, not a feed")
     refuse_entity_declarations(content, where)
     content, parser_headers = _trust_declared_encoding(content, _parser_headers(headers))
+    fast = read_plain_rss2(content, _charset(parser_headers))
+    if fast is not None:  # plain RSS 2.0: ElementTree, ~10x faster, same items (rss_fast.py)
+        feed, entries = fast
+        return _snapshot(feed, entries, where)
     # No feedparser sanitizing or URI resolving: html_to_text below keeps only the text
     # (script and style content dropped), so both would be thrown-away work — half the
     # parse time of a typical feed.
@@ -78,16 +83,26 @@ def normalize_feed(content: bytes, headers: dict[str, str] | None = None,
     entries = parsed.entries
     if entries and _ends_early(content):
         entries = entries[:-1]  # cut off mid-document: the last item is incomplete
+    snapshot = _snapshot(parsed.feed, entries, where)
+    if not snapshot["items"]:
+        _check_empty(parsed, content, headers or {}, where)
+    return snapshot
+
+
+def _snapshot(feed: Any, entries: list[Any], where: str) -> dict[str, Any]:
     items: dict[str, dict[str, Any]] = {}
     for entry in entries:
         item = _item(entry, where)
         if item is not None:
             items.setdefault(_item_id(entry, item), item)  # duplicate guid: the first wins
-    if not items:
-        _check_empty(parsed, content, headers or {}, where)
-    feed = parsed.feed
     return {"title": html_to_text(feed.get("title")) or None, "link": feed.get("link") or None,
             "items": items}
+
+
+def _charset(headers: dict[str, str]) -> str | None:
+    content_type = headers.get("content-type", "")
+    _, _, charset = content_type.partition("charset=")
+    return charset.strip().strip('"').lower() or None
 
 
 def merge_feeds(previous: Any, new: dict[str, Any], limit: int) -> dict[str, Any]:
