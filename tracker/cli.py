@@ -28,7 +28,11 @@ EXIT_SOURCES_FAILED = 3
 def _console(stderr: bool = False) -> Any:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    stream = sys.stderr if stderr else sys.stdout
+    # Piped or from cron there is no terminal width: tables get room instead of the
+    # 80-column default that cuts source ids and dates short.
+    width = None if stream.isatty() else 160
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
 
 
 def parse_now(value: Optional[str]) -> datetime:
