@@ -1,4 +1,4 @@
-"""Peak memory of a run facing the big faults, measured in a child process (ru_maxrss):
+"""Peak memory of a run facing the big faults, measured in a child process (VmHWM):
 the growth over a warmed-up good run stays under a stated bound, far below what reading
 the whole hostile body would take."""
 from __future__ import annotations
@@ -40,6 +40,11 @@ CHILD = textwrap.dedent("""
     from tracker.runner import run_once
     root = sys.argv[1]
     def rss():
+        # VmHWM: this process's own peak. ru_maxrss would start at the forking parent's
+        # peak (Linux keeps it across exec), which could hide any growth here.
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     when = lambda h: datetime(2025, 10, 8, h, tzinfo=timezone.utc)
     for hour in (4, 5):  # warm: imports, parsers, git, caches
