@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from .models import Change
 
 _KINDS = {
@@ -27,6 +25,8 @@ def diff_snapshots(old: Any, new: Any, source: str = "", commit: str | None = No
         new = {}
     if old == new:  # the common case (and cheap): nothing to walk
         return []
+    from deepdiff import DeepDiff  # ~170 ms to import: only when something changed
+
     tree = DeepDiff(old, new, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
     changes = []
     for report_type, kind in _KINDS.items():

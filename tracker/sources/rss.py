@@ -29,7 +29,6 @@ from datetime import datetime, timezone
 from typing import Annotated, Any
 from urllib.parse import urljoin
 
-import feedparser
 from defusedxml import DefusedXmlException
 from defusedxml.expatreader import create_parser
 from pydantic import Field
@@ -75,6 +74,8 @@ def normalize_feed(content: bytes, headers: dict[str, str] | None = None,
     if fast is not None:  # plain RSS 2.0: ElementTree, ~10x faster, same items (rss_fast.py)
         feed, entries = fast
         return _snapshot(feed, entries, where)
+    import feedparser  # ~100 ms to import: only for feeds the fast path does not read
+
     # No feedparser sanitizing or URI resolving: html_to_text below keeps only the text
     # (script and style content dropped), so both would be thrown-away work — half the
     # parse time of a typical feed.
@@ -256,6 +257,8 @@ def _check_empty(parsed: Any, content: bytes, headers: dict[str, str], where: st
             raise SourceGone(f"{where}: an HTML page where a feed was expected; the feed may "
                              "have moved, be gone, or be behind an anti-bot check")
         raise ParseError(f"{where}: not an RSS or Atom feed")
+    import feedparser  # loaded already: only feedparser's results get here
+
     reason = parsed.get("bozo_exception")
     if parsed.get("bozo") and not isinstance(reason, feedparser.ThingsNobodyCaresAboutButMe):
         raise ParseError(f"{where}: malformed feed without a readable item "
