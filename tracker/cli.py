@@ -309,24 +309,11 @@ def sources(now: Optional[str] = typer.Option(None, "--now", help="the clock, IS
             format_: str = typer.Option("table", "--format", help=FORMAT_HELP)) -> None:
     """Sources with health: last success, failures, quiet, gone."""
     from .config import load_config
-    from .state import State
+    from .state import State, source_health
 
     when = parse_now(now)
 
-    def body() -> list[dict[str, Any]]:
-        config = load_config(_root())
-        state = State.load(_root())
-        rows = []
-        for sid, options in config.sources.items():
-            entry = state.source(sid)
-            health = entry.health(options, when)
-            rows.append({"source": sid, "kind": options.kind, "health": health.health,
-                         "last_success": entry.last_success, "failures": entry.failures,
-                         "first_failure": entry.first_failure, "last_error": entry.last_error,
-                         "since": health.since})
-        return rows
-
-    rows = _guard(body)
+    rows = _guard(lambda: source_health(load_config(_root()), State.load(_root()), when))
     if format_ == "json":  # exactly DESIGN.md's shape; `since` (of the health) is for the table
         _print_json([{k: v for k, v in r.items() if k != "since"} for r in rows])
         return

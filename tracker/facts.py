@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from .config import Fact, SourceRef
-from .extract import EXTRACTORS, ExtractError, parse_date, parse_number
+from .extract import EXTRACTORS, ExtractError, find_numbers, parse_date, parse_number
 from .models import Finding
 from .textutil import fold
 
@@ -72,8 +72,6 @@ def _equal(compare: str, expected: Any, current: Any, tolerance: Any) -> bool:
 def to_number(value: Any) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    from .extract import find_numbers
-
     numbers = find_numbers(str(value))
     if not numbers:
         raise ValueError(f"not a number: {value!r}")

@@ -82,10 +82,9 @@ def run_once(root: Path | str, *, now: datetime, only: Iterable[str] = (),
 
 def _run_locked(root: Path | str, *, now: datetime, only: Iterable[str] = (),
                 run_all: bool = False, transport: httpx.AsyncBaseTransport | None = None,
-                config: Config | None = None, send_email: bool = True) -> RunResult:
+                config: Config, send_email: bool = True) -> RunResult:
     """Fetch, store, commit, evaluate. One failing source never stops the others."""
     root = Path(root)
-    config = config or load_config(root)
     store, state = GitStore(root), State.load(root)
     result = RunResult(started=now)
     chosen = select_sources(config, state, now, only, run_all)

@@ -102,3 +102,16 @@ class State:
         data = {"sources": {k: asdict(v) for k, v in sorted(self.sources.items())},
                 "extra": self.extra}
         write_atomic(self.path, json.dumps(data, indent=1, sort_keys=True))
+
+
+def source_health(config: Any, state: State, now: datetime) -> list[dict[str, Any]]:
+    """`tracker sources` rows, one per configured source, in feeds.yaml order."""
+    rows = []
+    for sid, options in config.sources.items():
+        entry = state.source(sid)
+        health = entry.health(options, now)
+        rows.append({"source": sid, "kind": options.kind, "health": health.health,
+                     "last_success": entry.last_success, "failures": entry.failures,
+                     "first_failure": entry.first_failure, "last_error": entry.last_error,
+                     "since": health.since})
+    return rows

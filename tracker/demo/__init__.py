@@ -22,7 +22,7 @@ from ..errors import ConfigError
 from ..findings import evaluate_all
 from ..models import Finding, RunResult
 from ..runner import run_once
-from ..state import State
+from ..state import State, source_health
 from ..store import GitStore
 from .server import DemoServer
 
@@ -126,11 +126,7 @@ def summarize(result: DemoResult, now: datetime) -> DemoResult:
     store = GitStore(root)
     state = State.load(root)
     result.findings = evaluate_all(config, store, state, now)
-    for sid, options in config.sources.items():
-        entry = state.source(sid)
-        health = entry.health(options, now)
-        result.sources.append({"source": sid, "kind": options.kind, "health": health.health,
-                               "since": health.since, "last_error": entry.last_error})
+    result.sources = source_health(config, state, now)
     for commit in reversed(list(store.repo.iter_commits())):
         result.timeline.append((commit.committed_datetime.date().isoformat(),
                                 commit.message.splitlines()[0]))
