@@ -5,7 +5,7 @@ Serves N RSS feeds (poll.py's generator) from feedserver.py in its own process, 
 first pass, then times `run_once` in this process for the unchanged pass with the shard
 count forced, and prints each against one shard, measured in the same run.
 
-    .venv/bin/python benchmarks/shards.py [--feeds 1000] [--latency 0.2]
+    .venv/bin/python benchmarks/shards.py [--feeds 1000] [--latency 0.2] [--server-processes 2]
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from benchlib import feed_server  # noqa: E402
+from benchlib import FeedServer  # noqa: E402
 from poll import feed, tracker_workspace  # noqa: E402
 
 
@@ -29,6 +29,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--server-processes", type=int, default=1,
+                        help="split the 50 simulated sites over this many server processes")
     args = parser.parse_args()
 
     import tracker.parallel as parallel
@@ -40,9 +42,12 @@ def main() -> None:
         folder.mkdir()
         for i in range(args.feeds):
             (folder / f"f{i}.xml").write_text(feed(i))
-        with feed_server(folder, args.latency, 50) as server:
+        servers = [FeedServer(folder, args.latency, 50 // args.server_processes)
+                   for _ in range(args.server_processes)]
+        try:
+            ports = [port for server in servers for port in server.ports]
             workspace = tmp / "ws"
-            tracker_workspace(workspace, [server.url(i, f"f{i}.xml")
+            tracker_workspace(workspace, [f"http://127.0.0.1:{ports[i % len(ports)]}/f{i}.xml"
                                           for i in range(args.feeds)], 300)
             now = datetime(2026, 11, 22, tzinfo=timezone.utc)
             run_once(workspace, now=now, run_all=True, send_email=False)
@@ -55,6 +60,9 @@ def main() -> None:
                 base = base or wall
                 print(f"{shards} shard(s): unchanged pass {wall:5.2f} s   "
                       f"ratio to 1 shard {wall / base:.2f}")
+        finally:
+            for server in servers:
+                server.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
