@@ -116,3 +116,73 @@ def test_a_dead_shard_worker_is_redone_in_process(server, workspace, monkeypatch
     run = run_once(root, now=utc("2026-03-01T00:00:00"), run_all=True, send_email=False)
     assert len(run.sources) == N and all(s.ok and s.changed for s in run.sources)
     assert len(list((root / "snapshots").glob("*.yaml"))) == N
+
+
+# ------------------------------------------------------------------ shards cut along hosts
+
+def _plan(hosts: dict[str, str], shards: int = 2, per_host: int = 6):
+    from tracker.parallel import plan_shards
+
+    return plan_shards(list(hosts), hosts, shards, per_host)
+
+
+def test_shards_keep_each_hosts_sources_together_with_its_whole_limit():
+    """50 sites × 20 feeds over 2 shards: every site in one shard (its 6 connections
+    there), 500 sources each. Cutting by position gave each shard every site at 3."""
+    hosts = {f"f{i:04d}": f"127.0.0.1:{8000 + i % 50}" for i in range(1000)}
+    plan = _plan(hosts)
+    assert sorted(len(shard.ids) for shard in plan) == [500, 500]
+    for shard in plan:
+        assert shard.host_limits == {}
+        assert len({hosts[sid] for sid in shard.ids}) == 25
+    assert sorted(sid for shard in plan for sid in shard.ids) == sorted(hosts)
+
+
+def test_a_host_bigger_than_a_shard_is_spread_and_its_limit_divided():
+    hosts = {f"big{i}": "mirror.example:443" for i in range(30)}
+    hosts |= {f"s{i}": f"site{i}.example" for i in range(10)}
+    plan = _plan(hosts)
+    assert sorted(len(shard.ids) for shard in plan) == [20, 20]
+    for shard in plan:  # 6 connections to the mirror for the whole run: 3 + 3
+        assert shard.host_limits == {"mirror.example:443": 3}
+    assert sorted(sid for shard in plan for sid in shard.ids) == sorted(hosts)
+
+
+def test_a_host_limited_to_one_connection_stays_in_one_shard():
+    hosts = {f"big{i}": "slow.example" for i in range(30)}
+    plan = _plan(hosts, shards=4, per_host=1)
+    assert sorted(len(shard.ids) for shard in plan) == [0, 0, 0, 30]
+    assert all(shard.host_limits == {} for shard in plan)
+
+
+def test_source_hosts_count_host_and_port_and_a_kinds_fixed_api():
+    from tracker.config import SourceOptions
+    from tracker.parallel import source_hosts
+
+    class Config:
+        sources = {"a": SourceOptions(kind="rss", url="https://user:pw@News.Example:8443/f"),
+                   "b": SourceOptions(kind="rss", url="https://news.example:8443/g"),
+                   "c": SourceOptions(kind="acled")}
+    assert source_hosts(Config, ["a", "b", "c"]) == {
+        "a": "news.example:8443", "b": "news.example:8443", "c": "kind:acled"}
+
+
+def test_a_host_limit_overrides_per_host_for_that_host(server):
+    """host_limits (a shard's share of a host) bounds the connections actually opened."""
+    import asyncio
+
+    from tracker.config import HttpConfig
+    from tracker.http import Http, host_key
+
+    server.route("/slow", Reply(body=b"x", delay=0.2, content_type="text/plain"))
+    url = server.url("/slow")
+
+    async def fetch(limits: dict[str, int]) -> None:
+        async with Http(HttpConfig(per_host=6, retries=0), host_limits=limits) as http:
+            await asyncio.gather(*(http.get(url) for _ in range(6)))
+
+    asyncio.run(fetch({host_key(url): 2}))
+    assert len(set(server.peers)) == 2
+    server.peers.clear()
+    asyncio.run(fetch({}))
+    assert len(set(server.peers)) == 6

@@ -6,6 +6,8 @@ Exit codes: 0 done; 2 configuration error; 3 run completed but sources failed; 7
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -508,7 +510,25 @@ def report_scan(file: Path = typer.Argument(..., help="the report: .pdf, .docx o
 
 
 def main() -> None:
-    app()
+    """The console script. Once a command has finished and its output is flushed, the
+    process ends with os._exit: tearing the interpreter down (module dicts, every object
+    the loaded libraries made) took ~0.2 s of a 2.4 s run (benchmarks/startup.py), and
+    there is nothing left to finalize — files are written atomically and closed, the run
+    lock is released, worker pools are joined, and git's helper processes end on EOF."""
+    try:
+        app()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if not isinstance(code, int) and code is not None:
+        raise SystemExit(code)  # a message to print: the ordinary way
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`tracker … | head`)
+            code = code or 1
+    os._exit(code or 0)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,11 @@ def user_agent(config: HttpConfig) -> str:
             f"{contact}) httpx/{httpx.__version__}")
 
 
+def host_key(url: str) -> str:
+    """What per-host limits count by: the URL's host and port."""
+    return urlsplit(url).netloc.rpartition("@")[2].lower()
+
+
 def safe_url(url: str) -> str:
     """The URL without query or credentials, for messages and logs (no secrets)."""
     parts = urlsplit(str(url))
@@ -95,6 +100,7 @@ class Http:
     config: HttpConfig = field(default_factory=HttpConfig)
     transport: httpx.AsyncBaseTransport | None = None
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+    host_limits: dict[str, int] = field(default_factory=dict)  # per_host, overridden per host
     _clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
     _overall: asyncio.Semaphore | None = None
     _hosts: dict[str, asyncio.Semaphore] = field(default_factory=dict)
@@ -117,13 +123,16 @@ class Http:
         hundreds of connections costs O(connections × requests) CPU (measured: most of an
         all-304 pass over 1,000 feeds)."""
         if host not in self._clients:
-            limits = httpx.Limits(max_connections=self.config.per_host,
-                                  max_keepalive_connections=self.config.per_host)
+            limit = self._limit(host)
+            limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
             self._clients[host] = httpx.AsyncClient(
                 transport=self.transport, limits=limits, verify=self._ssl, follow_redirects=True,
                 max_redirects=10, headers={"User-Agent": user_agent(self.config),
                                            "Accept-Encoding": "gzip, deflate"})
         return self._clients[host]
+
+    def _limit(self, host: str) -> int:
+        return self.host_limits.get(host, self.config.per_host)
 
     async def request(self, method: str, url: str, *, validators: dict[str, str] | None = None,
                       headers: dict[str, str] | None = None, data: Any = None,
@@ -174,12 +183,12 @@ class Http:
     async def _once(self, method: str, url: str, headers: dict[str, str], data: Any,
                     params: Any, timeout: float, max_bytes: int) -> HttpResponse:
         assert self._overall is not None, "use `async with Http(...)`"
-        host = urlsplit(url).netloc
+        host = host_key(url)
         where = safe_url(url)
         client = self._client_for(host)
         # The host's turn first, then an overall slot: a queue for one busy host never
         # holds slots that other hosts could use.
-        async with self._hosts.setdefault(host, asyncio.Semaphore(self.config.per_host)), \
+        async with self._hosts.setdefault(host, asyncio.Semaphore(self._limit(host))), \
                 self._overall:
             self.requests += 1
             try:

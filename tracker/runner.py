@@ -137,8 +137,9 @@ def make_sources(root: Path, config: Config, ids: list[str]) -> list[Source]:
 
 
 async def poll_all(http_config: Any, state: State, sources: list[Source], now: datetime,
-                   transport: httpx.AsyncBaseTransport | None) -> list[Polled]:
-    async with Http(http_config, transport=transport) as http:
+                   transport: httpx.AsyncBaseTransport | None,
+                   host_limits: dict[str, int] | None = None) -> list[Polled]:
+    async with Http(http_config, transport=transport, host_limits=host_limits or {}) as http:
         return list(await asyncio.gather(*(_poll(http, state, s, now) for s in sources)))
 
 
