@@ -25,8 +25,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
 from benchlib import HERE, ROOT, Cost, FeedServer, feed_server, measure, tracker

@@ -69,8 +69,8 @@ def change_fields(document: dict, share: float, rng: random.Random) -> int:
 
 
 def make_workspace(root: Path, urls: list[str]) -> None:
-    from tracker.workspace import init_workspace
     from tracker.store import GitStore
+    from tracker.workspace import init_workspace
 
     init_workspace(root)
     (root / "reports" / "example.yaml").unlink()
