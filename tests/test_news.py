@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -215,6 +216,33 @@ def test_not_modified_feed_brings_nothing(ws, server):
     result = run(ws, "2025-10-14T10:00:00")
     assert result.sources[0].not_modified and server.hits("/feed") == 2
     assert unreported_matches(ws) == []
+
+
+def test_an_untouched_snapshot_is_neither_read_nor_rewritten(ws, server, monkeypatch):
+    """Unchanged pass: no snapshot read, news.json left as it was. A snapshot rewritten
+    with the same bytes (new mtime) is hashed, found equal, and brings nothing."""
+    import tracker.news as news
+
+    server.route("/feed", Reply(body=rss(OLD), etag=True, content_type="application/rss+xml"))
+    run(ws, "2025-10-14T09:00:00")
+    record = ws / ".tracker" / "news.json"
+    before = (record.read_bytes(), record.stat().st_mtime_ns)
+    read, real = [], Path.read_bytes
+
+    def reading(self):
+        if self.parent.name == "snapshots":
+            read.append(self.name)
+        return real(self)
+    monkeypatch.setattr(news.Path, "read_bytes", reading)
+    run(ws, "2025-10-14T10:00:00")
+    assert read == [] and (record.read_bytes(), record.stat().st_mtime_ns) == before
+    snapshot = GitStore(ws).snapshot_path("news")
+    os.utime(snapshot, ns=(snapshot.stat().st_atime_ns, snapshot.stat().st_mtime_ns + 10**9))
+    run(ws, "2025-10-14T11:00:00")
+    assert read == ["news.yaml"] and unreported_matches(ws) == []
+    serve(server, rss(PM, OLD))  # and a real change still matches
+    run(ws, "2025-10-14T12:00:00")
+    assert [m["item"]["id"] for m in unreported_matches(ws)] == ["g2"]
 
 
 def test_feed_filters_apply(workspace, server):

@@ -175,7 +175,9 @@ def match_new_items(root: Path | str, config: Config, now: datetime,
 
     Returns the new matches. Reads the snapshots as written (a failed fetch leaves its
     snapshot untouched, so it can never bring new items). A feed whose snapshot file is
-    byte-for-byte what was matched last time is skipped without parsing it; `fresh` may
+    byte-for-byte what was matched last time is skipped without parsing it (and without
+    reading it when its size and mtime are unchanged; news.json is then not rewritten
+    either: an unchanged pass over 1,000 feeds read 20 MB for nothing); `fresh` may
     hand over snapshots this run already holds in memory.
     """
     store = store or GitStore(root)
@@ -186,21 +188,31 @@ def match_new_items(root: Path | str, config: Config, now: datetime,
     new_matches: list[dict[str, Any]] = []
     with _lock(root):
         data = _load(root)
+        dirty = False
         for feed in feeds:
             path = store.snapshot_path(feed)
-            if not path.exists():
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            record = data["feeds"].get(feed)
+            # size and mtime as last time: the very file matched then (no read, no hash)
+            signature = [stat.st_size, stat.st_mtime_ns]
+            if record is not None and record.get("stat") == signature:
                 continue
             digest = hashlib.sha1(path.read_bytes()).hexdigest()
-            record = data["feeds"].get(feed)
             if record is not None and record.get("digest") == digest:
+                record["stat"], dirty = signature, True
                 continue  # nothing new can be in an unchanged snapshot
             snapshot = (fresh or {}).get(feed) or store.read_snapshot(feed)
             if not isinstance(snapshot, dict) or not isinstance(snapshot.get("items"), dict):
                 continue
             new_matches += _match_feed(data, feed, snapshot["items"], targets,
                                        config.sources[feed], now)
-            data["feeds"][feed]["digest"] = digest
-        _save(root, data)
+            data["feeds"][feed].update(digest=digest, stat=signature)
+            dirty = True
+        if dirty:
+            _save(root, data)
     return new_matches
 
 

@@ -7,7 +7,7 @@ Health is derived from the record of attempts: `ok`, `failing` (last attempt fai
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -99,9 +99,13 @@ class State:
         return self.sources.setdefault(source_id, SourceState())
 
     def save(self) -> None:
-        data = {"sources": {k: asdict(v) for k, v in sorted(self.sources.items())},
-                "extra": self.extra}
-        write_atomic(self.path, json.dumps(data, indent=1, sort_keys=True))
+        # One source per line: still readable, and json's C encoder does the work (any
+        # indent= falls back to the pure-Python encoder, ~4x slower for 1,000 sources).
+        rows = [f"{json.dumps(sid)}: {json.dumps(vars(entry), sort_keys=True)}"
+                for sid, entry in sorted(self.sources.items())]
+        extra = json.dumps(self.extra, sort_keys=True)
+        write_atomic(self.path, '{"extra": ' + extra + ',\n"sources": {\n' + ",\n".join(rows) +
+                     "\n}}\n")
 
 
 def source_health(config: Any, state: State, now: datetime) -> list[dict[str, Any]]:
