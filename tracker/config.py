@@ -62,7 +62,8 @@ Ident = Annotated[str, Field(pattern=ID_PATTERN)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", frozen=False, arbitrary_types_allowed=True,
+                              defer_build=True)
 
 
 class SourceOptions(Strict):

@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import random
+import ssl
 import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import timezone
 from typing import Any, AsyncIterator, Awaitable, Callable
 from urllib.parse import urlsplit
+from urllib.request import getproxies
 
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
@@ -110,7 +112,6 @@ class Http:
 
     async def __aenter__(self) -> "Http":
         self._overall = asyncio.Semaphore(self.config.concurrency)
-        self._ssl = httpx.create_ssl_context()  # ~30 ms to load the CA store: once, shared
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -118,18 +119,32 @@ class Http:
             await client.aclose()
 
     def _client_for(self, host: str) -> httpx.AsyncClient:
-        """One keep-alive pool per host, `per_host` connections each: httpcore matches
-        every queued request against every pooled connection, so one shared pool of
-        hundreds of connections costs O(connections × requests) CPU (measured: most of an
-        all-304 pass over 1,000 feeds)."""
+        """One client and keep-alive pool per host, `per_host` connections each (a shard's
+        share where a host is split, `host_limits`). One shared pool of hundreds of
+        connections cost O(connections × requests) CPU in httpcore (most of an all-304
+        pass over 1,000 feeds), and per-host pools make the per-host limit exact."""
         if host not in self._clients:
             limit = self._limit(host)
-            limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
+            transport = self.transport
+            if transport is None:  # aiohttp underneath (aio_transport.py: less CPU per request)
+                from .aio_transport import AiohttpTransport
+
+                transport = AiohttpTransport(limit=limit, tls=self._tls)
+            # httpx's own transports still serve proxies from the environment: they need
+            # the context up front (asked only then, it costs nothing otherwise)
+            verify = self._tls() if getproxies() else True
             self._clients[host] = httpx.AsyncClient(
-                transport=self.transport, limits=limits, verify=self._ssl, follow_redirects=True,
-                max_redirects=10, headers={"User-Agent": user_agent(self.config),
-                                           "Accept-Encoding": "gzip, deflate"})
+                transport=transport, verify=verify, follow_redirects=True, max_redirects=10,
+                limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
+                headers={"User-Agent": user_agent(self.config), "Accept-Encoding": "gzip, deflate"})
         return self._clients[host]
+
+    def _tls(self) -> ssl.SSLContext:
+        """The SSL context (certifi's CA store, ~30 ms to load): made at the first https
+        request, then shared by every host's client."""
+        if self._ssl is None:
+            self._ssl = httpx.create_ssl_context()
+        return self._ssl
 
     def _limit(self, host: str) -> int:
         return self.host_limits.get(host, self.config.per_host)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from math import ceil
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 POOL_MIN_SOURCES = 16
 MAX_WORKERS = 4
@@ -92,8 +92,10 @@ def source_hosts(config: Any, ids: list[str]) -> dict[str, str]:
 
 
 def poll_sharded(root: Path, config: Any, state: Any, ids: list[str], now: datetime,
-                 shards: int) -> list[tuple[Any, Any]]:
-    """[(SourceResult, SourceState)] for `ids`, polled by `shards` forked workers."""
+                 shards: int, meanwhile: Callable[[], None] | None = None
+                 ) -> list[tuple[Any, Any]]:
+    """[(SourceResult, SourceState)] for `ids`, polled by `shards` forked workers; the
+    parent runs `meanwhile` while they work."""
     global _JOB
     plan = plan_shards(ids, source_hosts(config, ids), shards, config.http.per_host)
     _JOB = _Job(root, config, state, now, [shard for shard in plan if shard.ids])
@@ -103,6 +105,8 @@ def poll_sharded(root: Path, config: Any, state: Any, ids: list[str], now: datet
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(shards, mp_context=context) as pool:
             futures = {index: pool.submit(_poll_shard, index) for index in range(shards)}
+            if meanwhile is not None:
+                meanwhile()
             for index, future in futures.items():
                 try:
                     parts[index] = future.result()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,12 +13,20 @@ import httpx
 from .config import Config, load_config
 from .diff import diff_snapshots, summarize
 from .errors import ConfigError, SourceError
-from .findings import evaluate_all
 from .http import Http
 from .models import Change, RawDocument, RunResult, SourceResult
 from .sources import Fetched, Source, make_source
 from .state import State
 from .store import STATE_DIR, GitStore
+
+# What a run needs only after polling. Imported while shards poll (the parent is idle
+# then), so these ~0.1 s are off the run's critical path; in-process runs import them later.
+AFTER_POLL = ("tracker.findings", "tracker.news", "tracker.digest_job")
+
+
+def import_after_poll() -> None:
+    for name in AFTER_POLL:
+        importlib.import_module(name)
 
 
 @dataclass
@@ -101,6 +110,8 @@ def _run_locked(root: Path | str, *, now: datetime, only: Iterable[str] = (),
 
     match_new_items(root, config, now, store=store,
                     fresh={s.source: s.snapshot for s in result.sources if s.changed})
+    from .findings import evaluate_all
+
     result.findings = evaluate_all(config, store, state, now)
     # the digest, when due (digest_job.py); --no-email writes it without sending
     from .digest_job import run_if_due
@@ -119,7 +130,8 @@ def _poll_and_store(root: Path, config: Config, store: GitStore, state: State,
     shards = shard_count(len(chosen)) if transport is None else 1
     if shards > 1:
         outcomes = []
-        for outcome, entry in poll_sharded(root, config, state, chosen, now, shards):
+        for outcome, entry in poll_sharded(root, config, state, chosen, now, shards,
+                                           meanwhile=import_after_poll):
             state.sources[outcome.source] = entry
             outcomes.append(outcome)
         return outcomes
