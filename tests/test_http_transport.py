@@ -135,3 +135,12 @@ def test_aiohttp_errors_map_to_the_httpx_errors_the_retry_policy_reads():
     }
     for error, expected in cases.items():
         assert type(mapped_error(error)) is expected, error
+
+
+def test_a_cookie_set_on_a_redirect_comes_back(server):
+    """Consent and bot walls: Set-Cookie then redirect, and the cookie is expected."""
+    server.route("/start", Reply(302, headers={"Location": "/feed",
+                                               "Set-Cookie": "consent=yes; Path=/"}))
+    server.handler("/feed", lambda h: Reply(body=b"<rss/>") if "consent=yes" in
+                   (h.headers.get("Cookie") or "") else Reply(403, b"no cookie"))
+    assert get(server.url("/start")).content == b"<rss/>"

@@ -8,19 +8,27 @@ Factbook snapshot loads ~10x faster than with a pure-Python parser, which is wha
 """
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-import yaml
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+@cache
+def _yaml() -> tuple[Any, Any, Any]:
+    """(yaml, Loader, Dumper), imported on first use: a run where nothing changed reads
+    and writes no snapshot, and need not pay for loading PyYAML."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    class CanonicalDumper(base):  # type: ignore[misc,valid-type]
+        pass
+
+    CanonicalDumper.add_representer(str, _str_representer)
+    return yaml, loader, CanonicalDumper
 
 
-class _CanonicalDumper(_BaseDumper):  # type: ignore[misc,valid-type]
-    pass
-
-
-def _str_representer(dumper: yaml.BaseDumper, value: str) -> yaml.Node:
+def _str_representer(dumper: Any, value: str) -> Any:
     if "\n" in value:
         # Literal blocks cannot carry trailing spaces on lines or a few control chars
         # faithfully; fall back to a quoted scalar there so round-trips stay exact.
@@ -29,15 +37,14 @@ def _str_representer(dumper: yaml.BaseDumper, value: str) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
 
-_CanonicalDumper.add_representer(str, _str_representer)
-
-
 def dumps(data: Any) -> str:
     """Serialize `data` canonically (sorted keys, block style, unicode kept)."""
-    return yaml.dump(data, Dumper=_CanonicalDumper, sort_keys=True, default_flow_style=False,
+    yaml, _, dumper = _yaml()
+    return yaml.dump(data, Dumper=dumper, sort_keys=True, default_flow_style=False,
                      allow_unicode=True, width=1_000_000, indent=2)
 
 
 def loads(text: str | bytes) -> Any:
     """Parse snapshot YAML with the safe (C) loader: no tags, no objects."""
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader
+    yaml, loader, _ = _yaml()
+    return yaml.load(text, Loader=loader)  # noqa: S506 - safe loader

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import Field
 
 from ..config import ID_PATTERN, SourceOptions
@@ -67,6 +66,8 @@ class CitationsSource(Source):
                              "answered (network down?); keeping the previous check")
         for url, entry in results.items():
             entry["footnotes"] = links[url]
+        import yaml  # here: most runs have no citations source
+
         body = yaml.safe_dump(results, allow_unicode=True, sort_keys=True).encode()
         return Fetched(RawDocument(body, self.url, now), {})
 
@@ -84,6 +85,8 @@ class CitationsSource(Source):
         return merged
 
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
+        import yaml
+
         data = yaml.safe_load(raw.content)
         if not isinstance(data, dict):
             raise ParseError(f"{self.url}: link check result is not a mapping")
@@ -101,6 +104,8 @@ def cited_links(path: Path) -> dict[str, list[int]]:
     if not path.exists():
         raise ParseError(f"{path} not found: run `tracker report scan FILE --id "
                          f"{path.name.split('.')[0]}` first")
+    import yaml
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
