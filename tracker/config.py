@@ -25,6 +25,7 @@ from pydantic import (
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from . import yamlcache
 from .errors import ConfigError
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
@@ -258,20 +259,26 @@ def load_config(root: Path | str) -> Config:
     if not feeds_path.exists():
         raise ConfigError("feeds.yaml not found; is this a workspace? (`tracker init DIR`)",
                           file=str(feeds_path))
-    tree = _Doc(feeds_path)
+    cache = root / ".tracker" / "cache" / "yaml"  # parsed values per file content
+    tree = _Doc(feeds_path, cache)
+    pending = [tree.remember]
     feeds = _validate(FeedsFile, tree.data or {}, feeds_path, (), tree)
     sources = {sid: _source_options(sid, raw, tree, feeds_path)
                for sid, raw in feeds.sources.items()}
     config = Config(root=root, sources=sources, digest=feeds.digest, email=feeds.email,
                     http=feeds.http)
     for path in report_files(root):
-        report = load_report(path)
+        report, remember = _load_report(path, cache)
+        pending.append(remember)
         if report.meta.id in config.reports:
             raise ConfigError(f"duplicate report id {report.meta.id!r} (also in "
                               f"{config.reports[report.meta.id].file.name})", file=str(path),
                               key="report.id")
         config.reports[report.meta.id] = report
     _check_references(config)
+    for remember in pending:
+        if remember is not None:
+            remember()  # all valid: keep the parsed values for the next run
     return config
 
 
@@ -285,7 +292,11 @@ def report_files(root: Path) -> list[Path]:
 
 
 def load_report(path: Path) -> Report:
-    tree = _Doc(path)
+    return _load_report(path, None)[0]
+
+
+def _load_report(path: Path, cache: Path | None) -> tuple[Report, Any]:
+    tree = _Doc(path, cache)
     parsed = _validate(ReportFile, tree.data, path, (), tree)
     seen: dict[str, int] = {}
     for index, fact in enumerate(parsed.facts):
@@ -297,7 +308,8 @@ def load_report(path: Path) -> Report:
         _check_extractor(fact.extract, fact.params, tree, path, ("facts", index, "extract"))
         for j, ref in enumerate(fact.also):
             _check_extractor(ref.extract, ref.params, tree, path, ("facts", index, "also", j))
-    return Report(meta=parsed.report, facts=parsed.facts, file=path, sections=parsed.sections)
+    report = Report(meta=parsed.report, facts=parsed.facts, file=path, sections=parsed.sections)
+    return report, tree.remember
 
 
 def _check_extractor(name: str, params: dict[str, Any], tree: Any, path: Path,
@@ -354,9 +366,11 @@ class _Doc:
     """A YAML file parsed fast (libyaml via ruamel's C parser) for its values; parsed again
     in round-trip mode, which records line numbers, only when an error must name a line."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cache_dir: Path | None = None) -> None:
         self.path = path
-        self.data = _read_yaml(path, YAML(typ="safe", pure=False))
+        self.data, self.remember = yamlcache.load(
+            path, _read_bytes(path), cache_dir,
+            lambda: _read_yaml(path, YAML(typ="safe", pure=False)))
         self._tree: Any = None
 
     @property
@@ -364,6 +378,13 @@ class _Doc:
         if self._tree is None:
             self._tree = _read_yaml(self.path, YAML(typ="rt"))
         return self._tree
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", file=str(path)) from None
 
 
 def _read_yaml(path: Path, yaml: YAML) -> Any:
