@@ -22,8 +22,6 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from . import yamlcache
 from .errors import ConfigError
@@ -370,13 +368,13 @@ class _Doc:
         self.path = path
         self.data, self.remember = yamlcache.load(
             path, _read_bytes(path), cache_dir,
-            lambda: _read_yaml(path, YAML(typ="safe", pure=False)))
+            lambda: _read_yaml(path, "safe"))
         self._tree: Any = None
 
     @property
     def tree(self) -> Any:
         if self._tree is None:
-            self._tree = _read_yaml(self.path, YAML(typ="rt"))
+            self._tree = _read_yaml(self.path, "rt")
         return self._tree
 
 
@@ -387,7 +385,12 @@ def _read_bytes(path: Path) -> bytes:
         raise ConfigError(f"cannot read: {exc.strerror}", file=str(path)) from None
 
 
-def _read_yaml(path: Path, yaml: YAML) -> Any:
+def _read_yaml(path: Path, typ: str) -> Any:
+    # ruamel is imported here: with the values cached (yamlcache.py) a run needs no parser
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ=typ, pure=False) if typ == "safe" else YAML(typ=typ)
     yaml.allow_duplicate_keys = False
     try:
         return yaml.load(path.read_text(encoding="utf-8"))

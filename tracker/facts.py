@@ -1,13 +1,12 @@
 """Evaluate a fact against a snapshot: extract → compare → status (pure functions)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from .config import Fact, SourceRef
 from .extract import EXTRACTORS, ExtractError, find_numbers, parse_date, parse_number
-from .models import Finding
+from .models import Finding, Health
 from .textutil import fold
 
 DEFAULT_SHARE_TOLERANCE = 0.05  # percentage points; the Factbook rounds to 0.1
@@ -15,15 +14,6 @@ DEFAULT_SHARE_TOLERANCE = 0.05  # percentage points; the Factbook rounds to 0.1
 
 class PathMissing(LookupError):
     """None of a fact's path alternatives exists in the snapshot."""
-
-
-@dataclass(frozen=True)
-class Health:
-    """What evaluation needs to know about a source's health (see state.py)."""
-
-    health: str = "ok"
-    since: str | None = None
-    error: str | None = None
 
 
 def resolve(snapshot: Any, alternatives: list[list[str]]) -> tuple[Any, list[str]]:

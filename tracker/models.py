@@ -101,3 +101,12 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+@dataclass(frozen=True)
+class Health:
+    """What evaluation needs to know about a source's health (see state.py)."""
+
+    health: str = "ok"
+    since: str | None = None
+    error: str | None = None

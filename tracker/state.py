@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import SourceOptions
-from .facts import Health
+from .models import Health
 from .store import STATE_DIR, write_atomic
 
 STATE_FILE = "state.json"
