@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
@@ -58,3 +60,17 @@ def workspace(tmp_path: Path):
     def factory(feeds: str, reports: dict[str, str] | None = None, name: str = "ws") -> Path:
         return make_workspace(tmp_path / name, feeds, reports)
     return factory
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A throw-away certificate and key for 127.0.0.1 (TLS tests trust it through
+    SSL_CERT_FILE, which the default SSL context reads)."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is not installed: cannot make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key

@@ -5,10 +5,8 @@ SSL_CERT_FILE, which the default SSL context reads — the same verification as 
 """
 from __future__ import annotations
 
-import shutil
 import socket
 import ssl
-import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,18 +18,6 @@ from tracker.config import SmtpConfig
 from tracker.notify import build_message, connect
 
 PASSWORD = "tls-test-Pa55"
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory) -> tuple[Path, Path]:
-    if not shutil.which("openssl"):
-        pytest.skip("openssl is not installed: cannot make a test certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    return cert, key
 
 
 class Sink:
