@@ -106,3 +106,58 @@ def test_init_creates_a_working_workspace(tmp_path):
     assert cli(root, "status", "--format", "json").returncode == 0
     again = cli(tmp_path, "init", str(root))
     assert again.returncode == 2 and "already" in again.stderr
+
+
+# ------------------------------------------------------------------ reviews and the run lock
+
+def test_ack_and_digest_send_wait_for_a_run_and_never_write_beside_it(ws):
+    """ack/accept/digest --send commit: while a run holds the workspace they are refused
+    (exit 75, naming the holder) and change nothing; after it, ack works."""
+    from tracker.lock import RunLock
+
+    with (ws / "feeds.yaml").open("a") as feeds:  # digest --send needs somewhere to send
+        feeds.write("email:\n  smtp: {host: 127.0.0.1, port: 1, security: plain}\n"
+                    "  from: tracker@example.org\n  to: [analyst@example.org]\n")
+    report = (ws / "reports" / "kz.yaml").read_text()
+    head = GitStore(ws).head()
+    with RunLock(ws, started=utc("2026-01-24T04:00")):
+        for args in (["ack", "population"], ["accept", "population"],
+                     ["digest", "--send"]):
+            proc = cli(ws, *args, "--now", "2026-01-24")
+            assert proc.returncode == 75, (args, proc.stderr)
+            assert "locked by pid" in proc.stderr and "--wait" in proc.stderr
+    assert (ws / "reports" / "kz.yaml").read_text() == report and GitStore(ws).head() == head
+    proc = cli(ws, "ack", "population", "--now", "2026-01-24", "--wait", "5")
+    assert proc.returncode == 0, proc.stderr
+    assert status(ws)["population"]["status"] == "acknowledged"
+
+
+def test_a_review_after_a_dead_run_repairs_first_and_keeps_no_stale_note(ws):
+    from tracker.lock import HOLDER_FILE
+
+    holder = ws / ".tracker" / HOLDER_FILE
+    holder.write_text('{"pid": 999999, "host": "gone", "started": null}')  # a run died
+    litter = ws / "snapshots" / ".fb.yaml.x1y2.tmp"
+    litter.write_text("half a snapshot")
+    snapshot = ws / "snapshots" / "fb.yaml"
+    committed = snapshot.read_text()
+    snapshot.write_text(committed + "written: but never committed\n")
+    proc = cli(ws, "ack", "population", "--now", "2026-01-24")
+    assert proc.returncode == 0, proc.stderr
+    assert not litter.exists() and snapshot.read_text() == committed  # the run's repairs
+    assert not holder.exists()
+
+
+def test_a_refused_command_inside_the_lock_ends_it_cleanly(tmp_path):
+    """clean_on: a TrackerError is a refusal, not a crash — no holder note is left for the
+    next run to 'repair'; any other exception keeps it."""
+    from tracker.errors import ConfigError, TrackerError
+    from tracker.lock import HOLDER_FILE, RunLock
+
+    holder = tmp_path / ".tracker" / HOLDER_FILE
+    with pytest.raises(ConfigError), RunLock(tmp_path, clean_on=(TrackerError,)):
+        raise ConfigError("no such fact")
+    assert not holder.exists()
+    with pytest.raises(ValueError), RunLock(tmp_path, clean_on=(TrackerError,)):
+        raise ValueError("a crash")
+    assert holder.exists()

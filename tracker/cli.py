@@ -271,7 +271,19 @@ def backfill(source: str = typer.Argument(..., help="source id from feeds.yaml")
         raise typer.Exit(EXIT_SOURCES_FAILED)
 
 
-def _review(fact: str, note: Optional[str], now: Optional[str], accept: bool) -> None:
+WAIT_HELP = "seconds to wait while a run holds the workspace"
+
+
+def _locked(when: datetime, wait: float) -> Any:
+    """The run lock (and a dead run's repairs) for commands that write the report or
+    commit: never beside a run."""
+    from .recovery import exclusive
+
+    return exclusive(_root(), wait=wait, started=when, clean_on=(TrackerError,))
+
+
+def _review(fact: str, note: Optional[str], now: Optional[str], accept: bool,
+            wait: float) -> None:
     from .config import load_config
     from .findings import evaluate_fact
     from .review import record_review
@@ -283,9 +295,11 @@ def _review(fact: str, note: Optional[str], now: Optional[str], accept: bool) ->
     def body() -> Any:
         config = load_config(_root())
         report, found = config.fact(fact)
-        store = GitStore(_root())
-        finding = evaluate_fact(config, store, State.load(_root()), when, report.meta.id, found)
-        sha = record_review(config, store, finding, when, note=note, accept=accept)
+        with _locked(when, wait):
+            store = GitStore(_root())
+            finding = evaluate_fact(config, store, State.load(_root()), when, report.meta.id,
+                                    found)
+            sha = record_review(config, store, finding, when, note=note, accept=accept)
         return finding, sha
 
     finding, sha = _guard(body)
@@ -297,17 +311,19 @@ def _review(fact: str, note: Optional[str], now: Optional[str], accept: bool) ->
 @app.command()
 def ack(fact: str = typer.Argument(..., help="fact id or REPORT/FACT"),
         note: Optional[str] = typer.Option(None, "--note", help="why it is fine as it is"),
-        now: Optional[str] = typer.Option(None, "--now", help="the clock, ISO")) -> None:
+        now: Optional[str] = typer.Option(None, "--now", help="the clock, ISO"),
+        wait: float = typer.Option(0.0, "--wait", help=WAIT_HELP)) -> None:
     """Record a review: the fact stays as written, the current value was seen."""
-    _review(fact, note, now, accept=False)
+    _review(fact, note, now, accept=False, wait=wait)
 
 
 @app.command()
 def accept(fact: str = typer.Argument(..., help="fact id or REPORT/FACT"),
            note: Optional[str] = typer.Option(None, "--note", help="a note for the record"),
-           now: Optional[str] = typer.Option(None, "--now", help="the clock, ISO")) -> None:
+           now: Optional[str] = typer.Option(None, "--now", help="the clock, ISO"),
+           wait: float = typer.Option(0.0, "--wait", help=WAIT_HELP)) -> None:
     """Adopt the source's current value as the report's new claim (committed)."""
-    _review(fact, note, now, accept=True)
+    _review(fact, note, now, accept=True, wait=wait)
 
 
 @app.command()
@@ -338,7 +354,8 @@ def digest(report: Optional[str] = typer.Option(None, "--report", help="only thi
            output: Optional[Path] = typer.Option(None, "--output",
                                                  help="write to FILE (.html or .txt)"),
            send: bool = typer.Option(False, "--send", help="save under digests/, commit, email"),
-           now: Optional[str] = typer.Option(None, "--now", help="the clock, ISO")) -> None:
+           now: Optional[str] = typer.Option(None, "--now", help="the clock, ISO"),
+           wait: float = typer.Option(0.0, "--wait", help=f"with --send: {WAIT_HELP}")) -> None:
     """Render the digest now (a preview that changes nothing), or --send it."""
     from . import digest_job
 
@@ -358,11 +375,14 @@ def digest(report: Optional[str] = typer.Option(None, "--report", help="only thi
             from .errors import ConfigError
 
             raise ConfigError("no `email:` section: nothing to send to", file="feeds.yaml")
+        if send:  # writes digests/, commits, updates the outbox: not beside a run
+            with _locked(when, wait):
+                state = State.load(_root())
+                findings = evaluate_all(config, GitStore(_root()), state, when, report)
+                return digest_job.run_digests(_root(), config, findings, state, when,
+                                              send=True, force=True, only=report)
         state = State.load(_root())
         findings = evaluate_all(config, GitStore(_root()), state, when, report)
-        if send:
-            return digest_job.run_digests(_root(), config, findings, state, when, send=True,
-                                          force=True, only=report)
         return digest_job.preview(_root(), config, findings, state, when, fmt, report)
 
     result = _guard(body)

@@ -36,6 +36,9 @@ class RunLock:
     wait: float = 0.0
     started: datetime | None = None
     previous_died: bool = False
+    # Exceptions that end the holder cleanly (a refused `ack` leaves nothing to repair);
+    # any other exception keeps the holder note, so the next run repairs what it left.
+    clean_on: tuple[type[BaseException], ...] = ()
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
@@ -62,7 +65,9 @@ class RunLock:
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
         try:
-            if exc_type is None:  # a run that raised keeps its note: the next one repairs
+            clean = exc_type is None or (isinstance(exc_type, type) and
+                                         issubclass(exc_type, self.clean_on))
+            if clean:  # a run that raised keeps its note: the next one repairs
                 self._holder_path.unlink(missing_ok=True)
         finally:
             if self._lock is not None:

@@ -26,8 +26,10 @@ import json
 import logging
 import os
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Iterator
 
 import git
 
@@ -41,6 +43,19 @@ TEMP_GLOB = ".*.tmp"          # write_atomic's temp names: .<name>.<random>.tmp
 RUN_OUTPUT = (SNAPSHOTS, "digests")  # work-tree folders a run writes, then commits
 OLD_TEMP_SECONDS = 3600       # older than this, a temp file is litter even after a clean run
 STATE_FILE = "state.json"
+
+
+@contextmanager
+def exclusive(root: Path | str, *, wait: float = 0.0, started: datetime | None = None,
+              clean_on: tuple[type[BaseException], ...] = ()) -> Iterator[list[str]]:
+    """Hold the run lock (LockError after `wait` s) with the workspace repaired first;
+    yields the repairs made. For runs, and for commands that commit (ack, digest --send):
+    had such a command simply taken the lock, it would have cleared a dead run's note and
+    the repairs would never have happened."""
+    from .lock import RunLock
+
+    with RunLock(Path(root), wait=wait, started=started, clean_on=clean_on) as lock:
+        yield recover(root, previous_died=lock.previous_died)
 
 
 def recover(root: Path | str, *, previous_died: bool, git_wait: float = 30.0) -> list[str]:

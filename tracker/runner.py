@@ -77,12 +77,10 @@ def run_once(root: Path | str, *, now: datetime, only: Iterable[str] = (),
              config: Config | None = None, send_email: bool = True,
              wait: float = 0.0) -> RunResult:
     """One run at a time (LockError after `wait` s); repairs a dead run's leftovers first."""
-    from .lock import RunLock
-    from .recovery import recover
+    from .recovery import exclusive
 
     config = config or load_config(root)  # a bad config exits 2 before anything is touched
-    with RunLock(Path(root), wait=wait, started=now) as lock:
-        repaired = recover(root, previous_died=lock.previous_died)
+    with exclusive(root, wait=wait, started=now) as repaired:
         result = _run_locked(root, now=now, only=only, run_all=run_all, transport=transport,
                              config=config, send_email=send_email)
     result.repaired = repaired
