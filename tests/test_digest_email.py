@@ -358,3 +358,41 @@ def test_without_maintainers_a_failing_source_reaches_the_analysts_once(kz, serv
     assert "503" in text  # no maintainers configured: the analysts get the detail
     run_once(root, now=utc("2026-01-23T07:00"), run_all=True)  # still failing: said already
     assert len(mail.sink.envelopes) == 1
+
+
+class Refusing(Sink):
+    """Refuses the analyst's address with `code` (550: for good; 450: try later)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__()
+        self.code, self.attempts = code, 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        self.attempts += 1
+        if address == "analityk@example.org":
+            return f"{self.code} mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.mark.parametrize("code, kept_aside", [(550, True), (450, False)])
+def test_a_message_refused_for_good_is_set_aside_not_retried(workspace, server, smtp, code,
+                                                             kept_aside):
+    mail = smtp(start=False)
+    mail.sink = Refusing(code)
+    mail.start()
+    server.route("/kz.json", body=JANUARY)
+    root = workspace(feeds(server.url("/kz.json"), mail.port), {"kz-security-2025": REPORT})
+    first = run_once(root, now=utc("2026-01-22T07:00"), run_all=True)
+    rejected = Outbox(root).folder / "rejected"
+    if kept_aside:
+        [notice] = [n for n in first.notices if "rejected for good" in n]
+        assert "recipients refused: analityk@example.org" in notice and "rejected/" in notice
+        assert Outbox(root).pending() == [] and len(list(rejected.glob("*.eml"))) == 1
+    else:
+        assert any(n.startswith("email not sent") for n in first.notices)
+        assert len(Outbox(root).pending()) == 1 and not rejected.exists()
+    tried = mail.sink.attempts
+    run_once(root, now=utc("2026-01-22T08:00"))  # outbox only
+    assert (mail.sink.attempts == tried) is kept_aside  # set aside: never tried again
+    assert mail.sink.envelopes == []

@@ -392,7 +392,7 @@ def digest(report: Optional[str] = typer.Option(None, "--report", help="only thi
             console.print(f"queued: {subject}", markup=False)
         for notice in digest_job.flush_notices(result.flush):
             console.print(notice, markup=False)
-        if result.flush and result.flush.error:
+        if result.flush and (result.flush.error or result.flush.rejected):
             raise typer.Exit(1)
         return
     if output:

@@ -299,6 +299,8 @@ def flush_notices(flush: FlushResult | None) -> list[str]:
     if flush is None:
         return []
     notices = [f"emailed: {len(flush.sent)} message(s)"] if flush.sent else []
+    notices += [f"email rejected for good: {why}; the message is kept in "
+                f".tracker/outbox/rejected/ and not retried" for why in flush.rejected]
     if flush.error:
         notices.append(f"email not sent: {flush.error}; {len(flush.waiting)} message(s) wait "
                        f"in .tracker/outbox/ for the next run")

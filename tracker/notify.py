@@ -27,6 +27,7 @@ from .errors import NotifyError
 from .store import STATE_DIR, write_atomic
 
 OUTBOX = "outbox"
+REJECTED = "rejected"  # outbox/rejected/: messages the server refused for good (5xx)
 SENT_LOG = "sent.json"
 SENT_LOG_KEEP = 1000  # Message-IDs remembered; far more than a year of daily digests
 
@@ -60,6 +61,7 @@ class FlushResult:
     sent: list[str] = field(default_factory=list)       # Message-IDs delivered now
     skipped: list[str] = field(default_factory=list)    # already delivered earlier
     waiting: list[str] = field(default_factory=list)    # still in the outbox
+    rejected: list[str] = field(default_factory=list)   # refused for good: why, per message
     error: str | None = None
 
 
@@ -102,17 +104,45 @@ class Outbox:
                 for path in files:
                     message = _read(path)
                     message_id = str(message["Message-ID"])
-                    if message_id not in already:
-                        smtp.send_message(message)
+                    if message_id in already:
+                        result.skipped.append(message_id)
+                    else:
+                        refusal = _send(smtp, message)
+                        if refusal is not None:  # kept aside, never tried again
+                            result.rejected.append(f"{describe(refusal, email.smtp)} "
+                                                   f"({message['Subject']})")
+                            self._set_aside(path)
+                            continue
                         self.mark_sent(message_id)
                         result.sent.append(message_id)
-                    else:
-                        result.skipped.append(message_id)
                     path.unlink()
         except (OSError, smtplib.SMTPException, NotifyError) as exc:
             result.error = describe(exc, email.smtp)
         result.waiting = [p.name for p in self.pending()]
         return result
+
+    def _set_aside(self, path: Path) -> None:
+        folder = self.folder / REJECTED
+        folder.mkdir(parents=True, exist_ok=True)
+        os.replace(path, folder / path.name)
+
+
+def _send(smtp: smtplib.SMTP, message: EmailMessage) -> smtplib.SMTPException | None:
+    """None when the server took the message; the refusal when it refused this message
+    for good (5xx to every recipient, or to the data). Anything else (4xx, a dropped
+    connection, a refused sender — a setting, not this message) raises: the message
+    waits in the outbox for the next run."""
+    try:
+        smtp.send_message(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        if all(code >= 500 for code, _ in exc.recipients.values()):
+            return exc
+        raise
+    except smtplib.SMTPDataError as exc:
+        if exc.smtp_code >= 500:
+            return exc
+        raise
+    return None
 
 
 def _file_stem(message_id: str) -> str:
