@@ -26,7 +26,7 @@ from .digest import build_digest, next_memory, render_html, render_text, safe_hr
 from .errors import ConfigError
 from .models import Finding
 from .notify import FlushResult, Outbox, build_message
-from .state import State
+from .state import State, source_health
 from .store import STATE_DIR, GitStore, write_atomic
 
 MEMORY_FILE = "digest.json"
@@ -89,14 +89,15 @@ def source_link(options: SourceOptions) -> str | None:
 
 
 def source_rows(config: Config, state: State, now: datetime) -> dict[str, dict[str, Any]]:
+    """The digest's view of `tracker sources` (state.source_health): title, link, and the
+    error only where the health is bad."""
     rows = {}
-    for sid, options in config.sources.items():
-        entry = state.source(sid)
-        health = entry.health(options, now)
+    for row in source_health(config, state, now):
+        sid, options = row["source"], config.sources[row["source"]]
+        bad = row["health"] in ("failing", "gone")
         rows[sid] = {"title": options.title or sid, "link": source_link(options),
-                     "health": health.health, "since": health.since,
-                     "error": (health.error or entry.last_error)
-                     if health.health in ("failing", "gone") else None}
+                     "health": row["health"], "since": row["since"],
+                     "error": row["last_error"] if bad else None}
     return rows
 
 
