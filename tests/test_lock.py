@@ -92,7 +92,7 @@ def test_two_runs_at_once_one_works_the_other_exits_75(gated, server):
     assert f"locked by pid {winner.pid} on " in err and "--wait" in err
     gate.set()
     out, err = winner.communicate(timeout=60)
-    assert winner.returncode == 0, err
+    assert winner.returncode == 0, (err, out)  # out: the run's table names failed sources
     assert update_commits(ws) == ["Update s0, s1"]
     assert commits(ws)[:len(before)] == before
     assert server.hits("/s0.json") == 1  # the loser fetched nothing

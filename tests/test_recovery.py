@@ -136,7 +136,8 @@ def test_damaged_state_is_set_aside_and_rebuilt(setup, server):
     assert any("state.json.damaged" in note for note in result.repaired)
     assert (ws / ".tracker" / "state.json.damaged").read_text().startswith('{"sources"')
     assert set(json.loads(state.read_text())["sources"]) == {"s0", "s1", "s2"}
-    assert result.commit is None  # re-fetched everything, found nothing new: no commit
+    # re-fetched everything, found nothing new: no commit
+    assert result.commit is None, [(s.source, s.ok, s.changed, s.error) for s in result.sources]
 
 
 def test_git_lock_of_a_live_git_process_is_never_stolen(setup, server):

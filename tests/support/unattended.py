@@ -28,7 +28,7 @@ def feeds(server: LocalServer, count: int, schedule: str = "0 * * * *") -> str:
     lines = ["sources:"]
     for i in range(count):
         lines += [f"  s{i}:", "    kind: factbook", f"    url: {server.url(f'/s{i}.json')}",
-                  f'    schedule: "{schedule}"', "    timeout: 5"]
+                  f'    schedule: "{schedule}"', "    timeout: 30"]
     lines += ["http:", "  retries: 0", "  backoff: 0.01"]
     return "\n".join(lines) + "\n"
 
