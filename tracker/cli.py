@@ -5,6 +5,7 @@ Exit codes: 0 done; 2 configuration error; 3 run completed but sources failed; 7
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -375,15 +376,14 @@ def digest(report: Optional[str] = typer.Option(None, "--report", help="only thi
             from .errors import ConfigError
 
             raise ConfigError("no `email:` section: nothing to send to", file="feeds.yaml")
-        if send:  # writes digests/, commits, updates the outbox: not beside a run
-            with _locked(when, wait):
-                state = State.load(_root())
-                findings = evaluate_all(config, GitStore(_root()), state, when, report)
+        # --send writes digests/, commits and fills the outbox: never beside a run
+        with _locked(when, wait) if send else contextlib.nullcontext():
+            state = State.load(_root())
+            findings = evaluate_all(config, GitStore(_root()), state, when, report)
+            if send:
                 return digest_job.run_digests(_root(), config, findings, state, when,
                                               send=True, force=True, only=report)
-        state = State.load(_root())
-        findings = evaluate_all(config, GitStore(_root()), state, when, report)
-        return digest_job.preview(_root(), config, findings, state, when, fmt, report)
+            return digest_job.preview(_root(), config, findings, state, when, fmt, report)
 
     result = _guard(body)
     console = _console()

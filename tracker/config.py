@@ -366,9 +366,9 @@ class _Doc:
 
     def __init__(self, path: Path, cache_dir: Path | None = None) -> None:
         self.path = path
-        self.data, self.remember = yamlcache.load(
-            path, _read_bytes(path), cache_dir,
-            lambda: _read_yaml(path, "safe"))
+        raw = _read_bytes(path)
+        self.data, self.remember = yamlcache.load(path, raw, cache_dir,
+                                                  lambda: _read_yaml(path, "safe", raw))
         self._tree: Any = None
 
     @property
@@ -385,15 +385,15 @@ def _read_bytes(path: Path) -> bytes:
         raise ConfigError(f"cannot read: {exc.strerror}", file=str(path)) from None
 
 
-def _read_yaml(path: Path, typ: str) -> Any:
+def _read_yaml(path: Path, typ: str, raw: bytes | None = None) -> Any:
     # ruamel is imported here: with the values cached (yamlcache.py) a run needs no parser
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    yaml = YAML(typ=typ, pure=False) if typ == "safe" else YAML(typ=typ)
+    yaml = YAML(typ=typ)  # C parser for "safe" (pure=False is the default)
     yaml.allow_duplicate_keys = False
     try:
-        return yaml.load(path.read_text(encoding="utf-8"))
+        return yaml.load((path.read_bytes() if raw is None else raw).decode("utf-8"))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

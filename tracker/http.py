@@ -107,6 +107,14 @@ class _CookieJar(CookieJar):
         super().extract_cookies(response, request)
 
 
+def default_transport() -> type[httpx.AsyncBaseTransport]:
+    """aiohttp underneath httpx (aio_transport.py: less CPU per request). Imported on
+    first use (~0.1 s); parallel.py calls this before forking so shards inherit it."""
+    from .aio_transport import AiohttpTransport
+
+    return AiohttpTransport
+
+
 @dataclass
 class Http:
     """Wraps one httpx.AsyncClient; create with `async with Http(config) as http`."""
@@ -137,11 +145,7 @@ class Http:
         pass over 1,000 feeds), and per-host pools make the per-host limit exact."""
         if host not in self._clients:
             limit = self._limit(host)
-            transport = self.transport
-            if transport is None:  # aiohttp underneath (aio_transport.py: less CPU per request)
-                from .aio_transport import AiohttpTransport
-
-                transport = AiohttpTransport(limit=limit, tls=self._tls)
+            transport = self.transport or default_transport()(limit=limit, tls=self._tls)
             # httpx's own transports still serve proxies from the environment: they need
             # the context up front (asked only then, it costs nothing otherwise)
             verify = self._tls() if getproxies() else True

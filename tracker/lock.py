@@ -65,9 +65,8 @@ class RunLock:
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
         try:
-            clean = exc_type is None or (isinstance(exc_type, type) and
-                                         issubclass(exc_type, self.clean_on))
-            if clean:  # a run that raised keeps its note: the next one repairs
+            # a run that raised keeps its note: the next one repairs
+            if exc_type is None or issubclass(exc_type, self.clean_on):  # type: ignore[arg-type]
                 self._holder_path.unlink(missing_ok=True)
         finally:
             if self._lock is not None:

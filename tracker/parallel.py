@@ -97,10 +97,11 @@ def poll_sharded(root: Path, config: Any, state: Any, ids: list[str], now: datet
     """[(SourceResult, SourceState)] for `ids`, polled by `shards` forked workers; the
     parent runs `meanwhile` while they work."""
     global _JOB
-    # aiohttp (~0.1 s to import) is loaded once here, not in each shard after the fork:
-    # there it delayed every shard's first request and competed for the cores with
-    # `meanwhile` (measured: 200 ms from a shard's start to its first request, now ~5 ms).
-    from . import aio_transport  # noqa: F401
+    from .http import default_transport
+
+    # Loaded once here, not in each shard after the fork: there it delayed every shard's
+    # first request and competed for the cores with `meanwhile`.
+    default_transport()
 
     plan = plan_shards(ids, source_hosts(config, ids), shards, config.http.per_host)
     _JOB = _Job(root, config, state, now, [shard for shard in plan if shard.ids])

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -47,13 +45,11 @@ def _read(entry: Path, digest: str) -> Any:
 
 
 def _write(entry: Path, digest: str, data: Any) -> None:
+    from .store import write_atomic  # (store imports config, which imports this module)
+
     try:
         text = json.dumps({"content": digest, "data": _encode(data)}, ensure_ascii=False)
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, entry)
+        write_atomic(entry, text)
     except (TypeError, ValueError, OSError):
         pass  # a value JSON cannot hold, or a read-only workspace: just no cache
 
