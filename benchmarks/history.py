@@ -38,10 +38,10 @@ def main() -> None:
 
     from ruamel.yaml import YAML
 
-    from tracker.backfill import backfill
-    from tracker.config import load_config
-    from tracker.history import fact_history
-    from tracker.store import GitStore
+    from tracker.run.backfill import backfill
+    from tracker.config.loader import load_config
+    from tracker.evaluate.history import fact_history
+    from tracker.store.git import GitStore
     from tracker.workspace import init_workspace
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-history-"))

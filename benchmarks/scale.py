@@ -69,7 +69,7 @@ def change_fields(document: dict, share: float, rng: random.Random) -> int:
 
 
 def make_workspace(root: Path, urls: list[str]) -> None:
-    from tracker.store import GitStore
+    from tracker.store.git import GitStore
     from tracker.workspace import init_workspace
 
     init_workspace(root)

@@ -33,8 +33,8 @@ def main() -> None:
                         help="split the 50 simulated sites over this many server processes")
     args = parser.parse_args()
 
-    import tracker.parallel as parallel
-    from tracker.runner import run_once
+    import tracker.run.parallel as parallel
+    from tracker.run.runner import run_once
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-shards-"))
     try:

@@ -41,7 +41,7 @@ def utc(text: str) -> datetime:
 
 def make_workspace(root: Path, feeds: str, reports: dict[str, str] | None = None) -> Path:
     """A real workspace: git repo + feeds.yaml + reports/*.yaml (committed)."""
-    from tracker.store import GitStore
+    from tracker.store.git import GitStore
 
     store = GitStore.init(root)
     (root / ".gitignore").write_text(".tracker/\n")

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from tests.conftest import TEST_DATA
-from tracker import snapshot_yaml
+from tracker.store import snapshot_yaml
 from tracker.errors import ParseError, SourceGone
-from tracker.extract import EXTRACTORS
+from tracker.evaluate.extract import EXTRACTORS
 from tracker.sources.acled import ATTRIBUTION, normalize_acled
 
 SAMPLE = TEST_DATA / "acled" / "kz-sample.synthetic.json"  # synthetic rows, not ACLED data
@@ -130,7 +130,7 @@ def test_annotation_says_how_far_the_data_reaches() -> None:
 
 
 def test_extractor_needs_a_day_map() -> None:
-    from tracker.extract import ExtractError
+    from tracker.evaluate.extract import ExtractError
 
     with pytest.raises(ExtractError, match=r"set `path` to \[events\] or \[fatalities\]"):
         EXTRACTORS["acled"](normalize(sample()), {})

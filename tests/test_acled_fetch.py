@@ -13,9 +13,9 @@ import pytest
 from tests.conftest import utc
 from tests.support.acled_server import PASSWORD, USERNAME, FakeAcled, event, reply
 from tests.support.server import Reply
-from tracker.config import HttpConfig
+from tracker.config.loader import HttpConfig
 from tracker.errors import FetchError, ParseError, SourceError
-from tracker.http import Http
+from tracker.fetch.client import Http
 from tracker.sources.acled import AcledOptions, AcledSource
 
 NOW = utc("2025-09-17T05:00:00")

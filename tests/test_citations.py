@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_DATA
-from tracker import snapshot_yaml
-from tracker.citations import join_note, parse_report
+from tracker.store import snapshot_yaml
+from tracker.reports.footnotes import join_note, parse_report
 from tracker.errors import ConfigError
-from tracker.extract import EXTRACTORS, parse_date
-from tracker.report_text import read_report_text
+from tracker.evaluate.extract import EXTRACTORS, parse_date
+from tracker.reports.text import read_report_text
 
 EXPECTED = TEST_DATA / "citations"
 
@@ -83,13 +83,13 @@ def test_superscript_markers_and_a_footnote_continued_after_the_next_page(shared
      "https://www.rp.pl/dyplomacja/art1-kazachstan"),
 ])
 def test_url_breaks(lines: list[str], url: str) -> None:
-    from tracker.citations import find_urls
+    from tracker.reports.footnotes import find_urls
 
     assert find_urls(join_note(lines)) == [url]
 
 
 def test_bare_url_followed_by_text_is_not_extended() -> None:
-    from tracker.citations import find_urls
+    from tracker.reports.footnotes import find_urls
 
     text = join_note(["Outlet, Title, 01.01.2025, https://a.example/page/ ", "more words"])
     assert find_urls(text) == ["https://a.example/page/"]

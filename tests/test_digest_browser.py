@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import utc
-from tracker.digest import build_digest, render_html
+from tracker.digest.build import build_digest, render_html
 from tracker.models import Finding
 
 pytestmark = pytest.mark.browser

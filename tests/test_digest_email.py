@@ -14,10 +14,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from tests.conftest import utc
-from tracker.digest_job import load_memory
-from tracker.notify import Outbox
-from tracker.runner import run_once
-from tracker.store import GitStore
+from tracker.digest.job import load_memory
+from tracker.notify.outbox import Outbox
+from tracker.run.runner import run_once
+from tracker.store.git import GitStore
 
 
 def factbook(population: str) -> bytes:

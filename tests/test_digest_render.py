@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.conftest import utc
-from tracker.digest import (
+from tracker.digest.build import (
     build_digest,
     next_memory,
     plain_text,

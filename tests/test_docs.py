@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer.main
 
-from tracker.cli import app
+from tracker.cli.app import app
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 

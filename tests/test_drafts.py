@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import utc
-from tracker import snapshot_yaml
-from tracker.citations import parse_report
-from tracker.config import SourceRef, load_report
-from tracker.drafts import draft_facts, sentence_values
-from tracker.facts import extract
+from tracker.store import snapshot_yaml
+from tracker.reports.footnotes import parse_report
+from tracker.config.loader import SourceRef, load_report
+from tracker.reports.drafts import draft_facts, sentence_values
+from tracker.evaluate.facts import extract
 from tracker.sources.factbook import normalize_factbook
 
 
@@ -47,8 +47,8 @@ def test_population_prime_minister_and_senate_election(drafts: dict,
     assert (senate["extract"], senate["expect"], senate["valid_until"]) == \
         ("year", "2026", "2026-12-31")
     # each suggestion really reads its expected value from that snapshot
-    from tracker.config import Fact
-    from tracker.facts import matches
+    from tracker.config.loader import Fact
+    from tracker.evaluate.facts import matches
 
     for draft in (population, pm, senate):
         fact = Fact(**{k: v for k, v in draft.items()})
@@ -81,7 +81,7 @@ def test_sentence_values_in_polish_forms() -> None:
 def test_scan_command_writes_and_commits(workspace, shared: Path) -> None:
     from typer.testing import CliRunner
 
-    from tracker.cli import app
+    from tracker.cli.app import app
 
     root = workspace("sources: {}\n")
     report = shared / "reports" / "kazakhstan-security-2025.txt"
@@ -96,14 +96,14 @@ def test_scan_command_writes_and_commits(workspace, shared: Path) -> None:
         out["by_outlet"]
     saved = snapshot_yaml.loads((root / "reports" / "kz.citations.yaml").read_text())
     assert len(saved["footnotes"]) == 68
-    from tracker.store import GitStore
+    from tracker.store.git import GitStore
 
     assert GitStore(root).versions("reports/kz.draft.yaml")[0].date == utc("2025-10-15")
 
 
 def test_scan_of_a_file_without_footnotes_writes_nothing(workspace, tmp_path: Path) -> None:
     from tracker.errors import ConfigError
-    from tracker.report_scan import scan_report
+    from tracker.reports.scan import scan_report
 
     root = workspace("sources: {}\n")
     plain = tmp_path / "plain.txt"

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tracker.config import Fact
-from tracker.extract import EXTRACTORS, ExtractError
-from tracker.facts import Health, evaluate, matches
+from tracker.config.loader import Fact
+from tracker.evaluate.extract import EXTRACTORS, ExtractError
+from tracker.evaluate.facts import Health, evaluate, matches
 
 CASES = yaml.safe_load((Path(__file__).parent / "data" / "extract_cases.yaml").read_text())
 NOW = datetime(2025, 10, 8, tzinfo=timezone.utc)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tracker.config import SourceRef
+from tracker.config.loader import SourceRef
 from tracker.errors import ParseError, SourceGone
-from tracker.facts import extract
+from tracker.evaluate.facts import extract
 from tracker.sources.factbook import normalize_factbook
 
 PATHS = {

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA, make_workspace, utc
-from tracker.backfill import backfill, date_from_name
-from tracker.config import load_config
-from tracker.facts import Health, evaluate
-from tracker.history import fact_history
-from tracker.store import GitStore
+from tracker.run.backfill import backfill, date_from_name
+from tracker.config.loader import load_config
+from tracker.evaluate.facts import Health, evaluate
+from tracker.evaluate.history import fact_history
+from tracker.store.git import GitStore
 
 FEEDS = """\
 sources:

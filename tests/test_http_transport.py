@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from tests.support.server import LocalServer, Reply
-from tracker.aio_transport import mapped_error
-from tracker.config import HttpConfig
+from tracker.fetch.aio_transport import mapped_error
+from tracker.config.loader import HttpConfig
 from tracker.errors import FetchError
-from tracker.http import Http
+from tracker.fetch.client import Http
 
 
 def get(url: str, **kw) -> object:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA, TEST_DATA, utc
-from tracker.runner import run_once
+from tracker.run.runner import run_once
 
 ROOT = Path(__file__).resolve().parents[1]
 WD = TEST_DATA / "wikidata"

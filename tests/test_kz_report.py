@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tracker.config import Fact, load_config
-from tracker.extract import EXTRACTORS
-from tracker.facts import Health, evaluate
+from tracker.config.loader import Fact, load_config
+from tracker.evaluate.extract import EXTRACTORS
+from tracker.evaluate.facts import Health, evaluate
 from tracker.sources.factbook import normalize_factbook
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 from tests.conftest import TEST_DATA, utc
 from tests.support.server import Reply
-from tracker.cli import app
-from tracker.runner import run_once
-from tracker.state import State
-from tracker.store import GitStore
+from tracker.cli.app import app
+from tracker.run.runner import run_once
+from tracker.store.state import State
+from tracker.store.git import GitStore
 
 SOURCES_KEYS = {"source", "kind", "health", "last_success", "failures", "first_failure",
                 "last_error"}

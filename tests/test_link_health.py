@@ -6,11 +6,11 @@ from pathlib import Path
 
 from tests.conftest import utc
 from tests.support.server import Reply
-from tracker import snapshot_yaml
-from tracker.citations import dead_citations, died_links
-from tracker.config import load_config
-from tracker.runner import run_once
-from tracker.store import GitStore
+from tracker.store import snapshot_yaml
+from tracker.reports.footnotes import dead_citations, died_links
+from tracker.config.loader import load_config
+from tracker.run.runner import run_once
+from tracker.store.git import GitStore
 
 REPORT = """
 report: {id: r1, title: Test brief}

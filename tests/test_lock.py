@@ -12,7 +12,7 @@ from tests.conftest import utc
 from tests.support.server import Reply
 from tests.support.unattended import REPORT, commits, document, feeds, git, run_env, tracker_cmd
 from tracker.errors import LockError
-from tracker.lock import HOLDER_FILE, RunLock, read_holder
+from tracker.store.lock import HOLDER_FILE, RunLock, read_holder
 
 COUNT = 2
 NOW = "2026-03-02T00:00:00+00:00"

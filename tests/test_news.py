@@ -11,9 +11,9 @@ import pytest
 
 from tests.conftest import utc
 from tests.support.server import Reply
-from tracker.news import Target, keyword_pattern, mark_reported, match_item, unreported_matches
-from tracker.runner import run_once
-from tracker.store import GitStore
+from tracker.evaluate.news import Target, keyword_pattern, mark_reported, match_item, unreported_matches
+from tracker.run.runner import run_once
+from tracker.store.git import GitStore
 
 RSS = Path(__file__).parent / "data" / "rss"
 HOG = Target("kz", "head-of-government", "Government", ("prime minister", "Bektenov*",
@@ -72,8 +72,8 @@ def test_each_word_of_a_keyword_may_be_a_prefix():
 
 
 def test_the_example_report_matches_an_inflected_russian_pm_item():
-    from tracker.config import load_config
-    from tracker.news import targets_of
+    from tracker.config.loader import load_config
+    from tracker.evaluate.news import targets_of
 
     targets = targets_of(load_config(Path(__file__).resolve().parents[1]))
     found = match_item(item("Премьер-министра Бектенова критикуют"), targets)
@@ -221,7 +221,7 @@ def test_not_modified_feed_brings_nothing(ws, server):
 def test_an_untouched_snapshot_is_neither_read_nor_rewritten(ws, server, monkeypatch):
     """Unchanged pass: no snapshot read, news.json left as it was. A snapshot rewritten
     with the same bytes (new mtime) is hashed, found equal, and brings nothing."""
-    import tracker.news as news
+    import tracker.evaluate.news as news
 
     server.route("/feed", Reply(body=rss(OLD), etag=True, content_type="application/rss+xml"))
     run(ws, "2025-10-14T09:00:00")

@@ -6,10 +6,10 @@ import os
 
 from tests.conftest import utc
 from tests.support.server import Reply
-from tracker.parallel import POOL_MIN_SOURCES
-from tracker.runner import run_once
-from tracker.state import State
-from tracker.store import GitStore
+from tracker.run.parallel import POOL_MIN_SOURCES
+from tracker.run.runner import run_once
+from tracker.store.state import State
+from tracker.store.git import GitStore
 
 N = POOL_MIN_SOURCES + 4  # enough sources for the worker pool
 
@@ -57,7 +57,7 @@ def test_many_sources_second_pass_is_304_and_makes_no_commit(server, workspace):
 def test_sharded_run_equals_in_process_run(server, workspace, monkeypatch):
     """The same sources polled by forked shards and in-process give the same snapshots,
     states and errors (errors cross the process boundary as themselves)."""
-    import tracker.parallel as parallel
+    import tracker.run.parallel as parallel
 
     for i in range(N):
         server.route(f"/f{i}.xml", Reply(body=rss(i), etag=True,
@@ -104,7 +104,7 @@ def _dying_poll_shard(index: int):
 
 def test_a_dead_shard_worker_is_redone_in_process(server, workspace, monkeypatch):
     """A worker killed mid-run (OOM killer, kill -9) costs time, not sources."""
-    import tracker.parallel as parallel
+    import tracker.run.parallel as parallel
 
     _DYING["real"], _DYING["parent"] = parallel._poll_shard, os.getpid()
     monkeypatch.setattr(parallel, "_poll_shard", _dying_poll_shard)
@@ -121,7 +121,7 @@ def test_a_dead_shard_worker_is_redone_in_process(server, workspace, monkeypatch
 # ------------------------------------------------------------------ shards cut along hosts
 
 def _plan(hosts: dict[str, str], shards: int = 2, per_host: int = 6):
-    from tracker.parallel import plan_shards
+    from tracker.run.parallel import plan_shards
 
     return plan_shards(list(hosts), hosts, shards, per_host)
 
@@ -156,8 +156,8 @@ def test_a_host_limited_to_one_connection_stays_in_one_shard():
 
 
 def test_source_hosts_count_host_and_port_and_a_kinds_fixed_api():
-    from tracker.config import SourceOptions
-    from tracker.parallel import source_hosts
+    from tracker.config.loader import SourceOptions
+    from tracker.run.parallel import source_hosts
 
     class Config:
         sources = {"a": SourceOptions(kind="rss", url="https://user:pw@News.Example:8443/f"),
@@ -171,8 +171,8 @@ def test_a_host_limit_overrides_per_host_for_that_host(server):
     """host_limits (a shard's share of a host) bounds the connections actually opened."""
     import asyncio
 
-    from tracker.config import HttpConfig
-    from tracker.http import Http, host_key
+    from tracker.config.loader import HttpConfig
+    from tracker.fetch.client import Http, host_key
 
     server.route("/slow", Reply(body=b"x", delay=0.2, content_type="text/plain"))
     url = server.url("/slow")

@@ -22,13 +22,13 @@ from tests.support.unattended import (
     run_env,
     serve_epoch,
 )
-from tracker.config import load_config
-from tracker.lock import HOLDER_FILE, RunLock
+from tracker.config.loader import load_config
+from tracker.store.lock import HOLDER_FILE, RunLock
 from tracker.models import RawDocument
-from tracker.recovery import live_git_processes, recover
-from tracker.runner import run_once, store_document
-from tracker.sources import make_source
-from tracker.store import GitStore
+from tracker.store.recovery import live_git_processes, recover
+from tracker.run.runner import run_once, store_document
+from tracker.sources.base import make_source
+from tracker.store.git import GitStore
 
 COUNT = 3
 T0 = utc("2026-03-02T00:00:00")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA, utc
-from tracker.runner import run_once
-from tracker.store import GitStore
+from tracker.run.runner import run_once
+from tracker.store.git import GitStore
 
 REPORT = """\
 # The brief's facts. This comment must survive reviews.
@@ -113,7 +113,7 @@ def test_init_creates_a_working_workspace(tmp_path):
 def test_ack_and_digest_send_wait_for_a_run_and_never_write_beside_it(ws):
     """ack/accept/digest --send commit: while a run holds the workspace they are refused
     (exit 75, naming the holder) and change nothing; after it, ack works."""
-    from tracker.lock import RunLock
+    from tracker.store.lock import RunLock
 
     with (ws / "feeds.yaml").open("a") as feeds:  # digest --send needs somewhere to send
         feeds.write("email:\n  smtp: {host: 127.0.0.1, port: 1, security: plain}\n"
@@ -133,7 +133,7 @@ def test_ack_and_digest_send_wait_for_a_run_and_never_write_beside_it(ws):
 
 
 def test_a_review_after_a_dead_run_repairs_first_and_keeps_no_stale_note(ws):
-    from tracker.lock import HOLDER_FILE
+    from tracker.store.lock import HOLDER_FILE
 
     holder = ws / ".tracker" / HOLDER_FILE
     holder.write_text('{"pid": 999999, "host": "gone", "started": null}')  # a run died
@@ -152,7 +152,7 @@ def test_a_refused_command_inside_the_lock_ends_it_cleanly(tmp_path):
     """clean_on: a TrackerError is a refusal, not a crash — no holder note is left for the
     next run to 'repair'; any other exception keeps it."""
     from tracker.errors import ConfigError, TrackerError
-    from tracker.lock import HOLDER_FILE, RunLock
+    from tracker.store.lock import HOLDER_FILE, RunLock
 
     holder = tmp_path / ".tracker" / HOLDER_FILE
     with pytest.raises(ConfigError), RunLock(tmp_path, clean_on=(TrackerError,)):

@@ -10,9 +10,9 @@ import pytest
 
 from tests.conftest import DATA, utc
 from tests.support.server import Reply
-from tracker.runner import run_once
-from tracker.state import State
-from tracker.store import GitStore
+from tracker.run.runner import run_once
+from tracker.store.state import State
+from tracker.store.git import GitStore
 
 REPORT = """\
 report: {id: kz}
@@ -171,8 +171,8 @@ def test_304s_reuse_connections(server):
     """A 304 is read to its end, so keep-alive holds: no new TCP connection per request."""
     import asyncio
 
-    from tracker.config import HttpConfig
-    from tracker.http import Http
+    from tracker.config.loader import HttpConfig
+    from tracker.fetch.client import Http
 
     server.route("/f.xml", Reply(body=b"<rss/>", etag=True))
 

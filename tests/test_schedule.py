@@ -25,10 +25,10 @@ from tests.support.unattended import (
     serve_epoch,
     tracker_cmd,
 )
-from tracker import snapshot_yaml
-from tracker.lock import HOLDER_FILE
-from tracker.runner import run_once
-from tracker.schedule import CATCH_UP, Daemon, JobPlan, plan_jobs
+from tracker.store import snapshot_yaml
+from tracker.store.lock import HOLDER_FILE
+from tracker.run.runner import run_once
+from tracker.run.schedule import CATCH_UP, Daemon, JobPlan, plan_jobs
 from tracker.sources.factbook import normalize_factbook
 
 
@@ -99,7 +99,7 @@ def test_daemon_runs_the_jobs_on_a_fast_schedule(workspace, server, caplog):
     daemon = Daemon(ws, clock=real_clock, interval=0.3, send_email=False)
     stop = threading.Event()
     thread = threading.Thread(target=daemon.serve, args=(stop,))
-    caplog.set_level(logging.INFO, logger="tracker.schedule")
+    caplog.set_level(logging.INFO, logger="tracker.run.schedule")
     thread.start()
     try:
         until(lambda: len(changing.served) >= 4 and server.hits("/s1.json") >= 2,

@@ -5,8 +5,8 @@ import os
 import subprocess
 
 from tests.conftest import utc
-from tracker import snapshot_yaml
-from tracker.store import GitStore, blob_id
+from tracker.store import snapshot_yaml
+from tracker.store.git import GitStore, blob_id
 
 
 def test_canonical_yaml_is_stable_and_readable():

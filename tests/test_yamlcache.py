@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker import yamlcache
-from tracker.config import load_config
+from tracker.store import yamlcache
+from tracker.config.loader import load_config
 from tracker.errors import ConfigError
 from tracker.workspace import init_workspace
 

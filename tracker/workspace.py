@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import ConfigError
-from .store import GitStore, write_atomic
+from tracker.errors import ConfigError
+from tracker.store.git import GitStore, write_atomic
 
 GITIGNORE = ".tracker/\n"
 

@@ -1,4 +1,4 @@
-"""Every source kind × every fault, through `tracker.runner.run_once` against the real local
+"""Every source kind × every fault, through `tracker.run.runner.run_once` against the real local
 server: no false change, nothing committed, the previous snapshot kept, the source marked
 failing with a clear one-line error, and the next good answer makes no spurious diff."""
 from __future__ import annotations
@@ -21,9 +21,9 @@ from tests.support.faults import (
     workspace_files,
 )
 from tests.support.server import LocalServer
-from tracker.runner import run_once
-from tracker.state import State
-from tracker.store import GitStore
+from tracker.run.runner import run_once
+from tracker.store.state import State
+from tracker.store.git import GitStore
 
 FIRST, FAULTY, AGAIN = utc("2025-10-08T04:00"), utc("2025-10-09T04:00"), utc("2025-10-10T04:00")
 

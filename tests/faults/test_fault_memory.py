@@ -37,7 +37,7 @@ BOUNDS = {
 CHILD = textwrap.dedent("""
     import json, resource, sys
     from datetime import datetime, timezone
-    from tracker.runner import run_once
+    from tracker.run.runner import run_once
     root = sys.argv[1]
     def rss():
         # VmHWM: this process's own peak. ru_maxrss would start at the forking parent's

@@ -9,9 +9,9 @@ import pytest
 
 from tests.support.faults import gzip_bomb
 from tests.support.server import LocalServer, Reply
-from tracker.config import HttpConfig
+from tracker.config.loader import HttpConfig
 from tracker.errors import FetchError
-from tracker.http import Http
+from tracker.fetch.client import Http
 
 
 def get(url: str, method: str = "GET", max_bytes: int = 1_000_000):

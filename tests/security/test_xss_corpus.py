@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 import html5lib
 import pytest
 
-from tracker.digest import build_digest, render_html
+from tracker.digest.build import build_digest, render_html
 from tracker.models import Finding
 from tracker.sources.factbook import normalize_factbook
 from tracker.sources.rss import normalize_feed

@@ -89,7 +89,7 @@ def fingerprint(root: Path) -> dict[str, object]:
 
 def check_consistent(root: Path) -> None:
     """git fsck clean, every committed and work-tree snapshot parses, nothing uncommitted."""
-    from tracker import snapshot_yaml
+    from tracker.store import snapshot_yaml
 
     fsck = subprocess.run(["git", "fsck", "--full", "--strict"], cwd=root, capture_output=True,
                           text=True, env=run_env())

@@ -17,14 +17,14 @@ from typing import Any, Callable
 
 from ruamel.yaml import YAML
 
-from ..config import load_config, report_files
-from ..errors import ConfigError
-from ..findings import evaluate_all
-from ..models import Finding, RunResult
-from ..runner import run_once
-from ..state import State, source_health
-from ..store import GitStore
-from .server import DemoServer
+from tracker.config.loader import load_config, report_files
+from tracker.errors import ConfigError
+from tracker.evaluate.findings import evaluate_all
+from tracker.models import Finding, RunResult
+from tracker.run.runner import run_once
+from tracker.store.state import State, source_health
+from tracker.store.git import GitStore
+from tracker.demo.server import DemoServer
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CREDENTIALS = {"ACLED_USERNAME": "demo@example.org", "ACLED_PASSWORD": "demo-only"}

@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import fixtures
+from tracker.demo import fixtures
 
 FAREWELL_FROM = datetime(2026, 2, 4, tzinfo=timezone.utc)
 WIKIDATA_UPDATED = datetime(2026, 2, 3, tzinfo=timezone.utc)  # 2026 population published

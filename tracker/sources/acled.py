@@ -33,12 +33,12 @@ from typing import Any, Mapping
 
 from pydantic import Field
 
-from ..config import Duration, SourceOptions, Strict
-from ..errors import FetchError, ParseError, SourceGone
-from ..models import RawDocument
-from ..store import write_atomic
-from . import Fetched, Source
-from .acled_api import DELETED_PATH, READ_PATH, AcledClient
+from tracker.config.loader import Duration, SourceOptions, Strict
+from tracker.errors import FetchError, ParseError, SourceGone
+from tracker.models import RawDocument
+from tracker.store.git import write_atomic
+from tracker.sources.base import Fetched, Source
+from tracker.sources.acled_api import DELETED_PATH, READ_PATH, AcledClient
 
 ATTRIBUTION = ("Armed Conflict Location & Event Data Project (ACLED); https://acleddata.com. "
                "Counts aggregated by report-tracker from the ACLED API for the query below; "

@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..errors import FetchError, ParseError, SourceGone
-from ..http import safe_url
-from ..store import write_atomic
+from tracker.errors import FetchError, ParseError, SourceGone
+from tracker.fetch.client import safe_url
+from tracker.store.git import write_atomic
 
 CLIENT_ID = "acled"
 TOKEN_PATH = "/oauth/token"

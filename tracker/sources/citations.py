@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 
 from pydantic import Field
 
-from ..config import ID_PATTERN, SourceOptions
-from ..errors import FetchError, ParseError, SourceGone
-from ..models import RawDocument
-from . import Fetched, Source
+from tracker.config.loader import ID_PATTERN, SourceOptions
+from tracker.errors import FetchError, ParseError, SourceGone
+from tracker.models import RawDocument
+from tracker.sources.base import Fetched, Source
 
 HEAD_REFUSED = {400, 403, 405, 406, 409, 501}  # servers that mishandle HEAD; try GET
 TRANSIENT_STATUS = {429, 500, 502, 503, 504}  # a bad minute of a server, not a dead link

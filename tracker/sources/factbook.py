@@ -19,10 +19,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from ..errors import ParseError, SourceGone
-from ..models import RawDocument
-from ..textutil import html_to_text
-from . import Source
+from tracker.errors import ParseError, SourceGone
+from tracker.models import RawDocument
+from tracker.text import html_to_text
+from tracker.sources.base import Source
 
 TEXT = "text"
 NOTE = "note"

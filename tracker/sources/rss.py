@@ -33,12 +33,12 @@ from defusedxml import DefusedXmlException
 from defusedxml.expatreader import create_parser
 from pydantic import Field
 
-from ..config import SourceOptions
-from ..errors import ParseError, SourceGone
-from ..models import RawDocument
-from ..textutil import html_to_text
-from . import Source
-from .rss_fast import read_plain_rss2
+from tracker.config.loader import SourceOptions
+from tracker.errors import ParseError, SourceGone
+from tracker.models import RawDocument
+from tracker.text import html_to_text
+from tracker.sources.base import Source
+from tracker.sources.rss_fast import read_plain_rss2
 
 SUMMARY_CHARS = 600  # a digest needs a teaser, not the article; keeps snapshots small
 Keyword = Annotated[str, Field(min_length=1)]

@@ -36,10 +36,10 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from ..config import SourceOptions
-from ..errors import ParseError, SourceGone
-from ..models import RawDocument
-from . import Fetched, Source
+from tracker.config.loader import SourceOptions
+from tracker.errors import ParseError, SourceGone
+from tracker.models import RawDocument
+from tracker.sources.base import Fetched, Source
 
 START, END, POINT_IN_TIME = "P580", "P582", "P585"
 LABEL_BATCH = 50  # wbgetentities accepts at most 50 ids per call

@@ -1,0 +1,1 @@
+"""Configuration: option types, the loader (file:line errors), cross-reference checks."""

@@ -1,0 +1,308 @@
+"""The digest as a job: decide it is due, build it per report, save, commit, email.
+
+What the previous digest said is remembered in `.tracker/digest.json`:
+
+    {"last_run": ISO,
+     "reports": {REPORT: {"last": ISO, "sources": {SOURCE: health},
+                          "facts": {FACT: {key, status, first_reported}}}},
+     "maintainers": {"last": ISO, "sources": {SOURCE: health}}}
+
+so the next digest can tell newly flagged facts from reminders and resolved ones. That
+file advances only once a digest was written (and queued, when sending), so a failed run
+loses nothing. Source failures go to `email.maintainers` in a message of their own when
+maintainers are configured (the analysts' digest then says only which sources are affected);
+otherwise the analysts' digest carries the technical details itself.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tracker.config.loader import Config, SourceOptions
+from tracker.digest.build import build_digest, next_memory, render_html, render_text, safe_href
+from tracker.errors import ConfigError
+from tracker.models import Finding
+from tracker.notify.outbox import FlushResult, Outbox, build_message
+from tracker.store.state import State, source_health
+from tracker.store.git import STATE_DIR, GitStore, write_atomic
+
+MEMORY_FILE = "digest.json"
+DIGESTS = "digests"
+PROBLEM_HEALTH = ("failing", "gone", "quiet")
+
+
+@dataclass
+class DigestRun:
+    """What one digest pass did."""
+
+    written: list[str] = field(default_factory=list)     # digests/… paths
+    queued: list[str] = field(default_factory=list)      # subjects put in the outbox
+    skipped: list[str] = field(default_factory=list)     # reports with nothing new
+    commit: str | None = None
+    flush: FlushResult | None = None
+
+
+# ---------------------------------------------------------------- memory and schedule
+
+
+def memory_path(root: Path) -> Path:
+    return Path(root) / STATE_DIR / MEMORY_FILE
+
+
+def load_memory(root: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(memory_path(root).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}  # first digest, or a damaged file: everything counts as new
+
+
+def save_memory(root: Path, memory: dict[str, Any]) -> None:
+    write_atomic(memory_path(root), json.dumps(memory, indent=1, sort_keys=True,
+                                               ensure_ascii=False))
+
+
+def digest_due(config: Config, memory: dict[str, Any], now: datetime) -> bool:
+    """Has `digest.schedule` fired since the last digest pass? (No schedule: every run.)"""
+    from apscheduler.triggers.cron import CronTrigger
+
+    last = memory.get("last_run")
+    if not last or not config.digest.schedule:
+        return True
+    trigger = CronTrigger.from_crontab(config.digest.schedule, timezone="UTC")
+    fire = trigger.get_next_fire_time(None, datetime.fromisoformat(last) + timedelta(seconds=1))
+    return fire is not None and fire <= now
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def source_link(options: SourceOptions) -> str | None:
+    """A human page for the source where one exists, else its URL (http/https only)."""
+    entity = getattr(options, "entity", None)
+    if options.kind == "wikidata" and entity:
+        return f"https://www.wikidata.org/wiki/{entity}"
+    return safe_href(options.url)
+
+
+def source_rows(config: Config, state: State, now: datetime) -> dict[str, dict[str, Any]]:
+    """The digest's view of `tracker sources` (state.source_health): title, link, and the
+    error only where the health is bad."""
+    rows = {}
+    for row in source_health(config, state, now):
+        sid, options = row["source"], config.sources[row["source"]]
+        bad = row["health"] in ("failing", "gone")
+        rows[sid] = {"title": options.title or sid, "link": source_link(options),
+                     "health": row["health"], "since": row["since"],
+                     "error": row["last_error"] if bad else None}
+    return rows
+
+
+def unreported_news(root: Path, report_id: str) -> list[dict[str, Any]]:
+    """Matched, not yet reported news items of one report (none before news.py exists)."""
+    try:
+        from tracker.evaluate.news import unreported_matches
+    except ImportError:
+        return []
+    return [m for m in unreported_matches(root) if m.get("report") == report_id]
+
+
+def mark_news_reported(root: Path, ids: list[str], now: datetime) -> None:
+    if not ids:
+        return
+    try:
+        from tracker.evaluate.news import mark_reported
+    except ImportError:
+        return
+    mark_reported(root, ids, now)
+
+
+def report_ids(config: Config, only: str | None) -> list[str]:
+    if only:
+        if only not in config.reports:
+            raise ConfigError(f"unknown report {only!r}; known: "
+                              f"{', '.join(config.reports) or 'none'}")
+        return [only]
+    chosen = config.digest.reports or list(config.reports)
+    return [r for r in chosen if r in config.reports]
+
+
+def build_all(root: Path, config: Config, findings: list[Finding], state: State,
+              now: datetime, memory: dict[str, Any], only: str | None = None
+              ) -> list[dict[str, Any]]:
+    """One digest dict per chosen report (nothing written)."""
+    sources = source_rows(config, state, now)
+    maintainers = bool(config.email and config.email.maintainers)
+    out = []
+    for rid in report_ids(config, only):
+        meta = config.reports[rid].meta
+        report = {"id": rid, "title": meta.title, "language": meta.language,
+                  "published": meta.published.isoformat() if meta.published else None}
+        remembered = memory.get("reports", {}).get(rid, {})
+        out.append(build_digest(report, [f for f in findings if f.report == rid],
+                                memory=remembered.get("facts", {}),
+                                news=unreported_news(root, rid), sources=sources, now=now,
+                                source_errors_to_maintainers=maintainers,
+                                known_health=remembered.get("sources", {})))
+        _add_dead_links(out[-1], root, config, remembered.get("last"), rid)
+    return out
+
+
+def _add_dead_links(digest: dict[str, Any], root: Path, config: Config, last: str | None,
+                    rid: str) -> None:
+    """Cited links that died since this report's last digest (each is listed once)."""
+    from tracker.reports.footnotes import dead_citations
+
+    since = datetime.fromisoformat(last) if last else None
+    digest["dead_links"] = dead_citations(config, GitStore(root), since, report=rid)
+    digest["has_new"] = digest["has_new"] or bool(digest["dead_links"])
+
+
+# ---------------------------------------------------------------- the pass
+
+
+def run_digests(root: Path | str, config: Config, findings: list[Finding], state: State,
+                now: datetime, *, send: bool, force: bool = False,
+                only: str | None = None) -> DigestRun:
+    """Build, save under digests/, commit, queue and send. `force`: even if nothing new."""
+    root = Path(root)
+    memory = load_memory(root)
+    result = DigestRun()
+    outbox = Outbox(root)
+    send_empty = force or config.digest.send_when_empty or bool(
+        config.email and config.email.send_when_empty)
+    reported_news: list[str] = []
+    messages = []
+    for digest in build_all(root, config, findings, state, now, memory, only):
+        rid = digest["report"]["id"]
+        if not digest["has_new"] and not send_empty:
+            result.skipped.append(rid)
+            continue
+        text, html = render_text(digest), render_html(digest)
+        result.written += write_digest_files(root, rid, digest["date"], text, html)
+        if send and config.email:
+            messages.append(build_message(sender=config.email.from_, to=config.email.to,
+                                          subject=digest["subject"], text=text, html=html,
+                                          now=now, tag=f"{rid}.{digest['date']}"))
+        reports = memory.setdefault("reports", {})
+        previous = reports.get(rid, {}).get("facts", {})
+        reports[rid] = {"last": now.isoformat(), "sources": digest["health"],
+                        "facts": next_memory([f for f in findings if f.report == rid],
+                                             previous, now.date())}
+        reported_news += [i["id"] for g in digest["news"] for i in g["entries"] if i["id"]]
+    if result.written:
+        subjects = "; ".join(m["Subject"] for m in messages) or \
+            f"{len(result.written) // 2} report(s)"
+        result.commit = GitStore(root).commit(result.written, f"Digest {now.date()}: {subjects}",
+                                              when=now)
+    for message in messages:  # queued only once committed: a failed commit sends nothing
+        outbox.put(message)
+        result.queued.append(str(message["Subject"]))
+    if send and config.email and config.email.maintainers:
+        _queue_maintainers(config, state, now, memory, outbox, result)
+    memory["last_run"] = now.isoformat()
+    save_memory(root, memory)  # after the files and the outbox: a crash loses nothing
+    mark_news_reported(root, reported_news, now)
+    if send and config.email:
+        result.flush = outbox.flush(config.email)
+    return result
+
+
+def write_digest_files(root: Path, report_id: str, day: str, text: str, html: str) -> list[str]:
+    paths = []
+    for ext, body in (("txt", text), ("html", html)):
+        rel = f"{DIGESTS}/{day}-{report_id}.{ext}"
+        write_atomic(root / rel, body)
+        paths.append(rel)
+    return paths
+
+
+def flush_outbox(root: Path | str, config: Config) -> FlushResult | None:
+    """Send what earlier runs left in the outbox (every run, digest due or not)."""
+    if not config.email:
+        return None
+    outbox = Outbox(root)
+    return outbox.flush(config.email) if outbox.pending() else None
+
+
+# ---------------------------------------------------------------- maintainers
+
+
+def _queue_maintainers(config: Config, state: State, now: datetime, memory: dict[str, Any],
+                       outbox: Outbox, result: DigestRun) -> None:
+    """One message to the maintainers when the set of unhealthy sources changed."""
+    assert config.email is not None
+    rows = source_rows(config, state, now)
+    problems = {sid: r["health"] for sid, r in rows.items() if r["health"] in PROBLEM_HEALTH}
+    before = memory.get("maintainers", {}).get("sources", {})
+    if problems == before:
+        return
+    subject = maintainers_subject(problems)
+    lines = [subject, ""]
+    for sid, row in rows.items():
+        if row["health"] in PROBLEM_HEALTH:
+            lines.append(f"* {sid} ({row['title']}): {row['health']} since {row['since'] or '?'}")
+            if row["error"]:
+                lines.append(f"    {row['error']}")
+    recovered = sorted(set(before) - set(problems))
+    if recovered:
+        lines.append(f"Recovered: {', '.join(recovered)}")
+    lines += ["", "`tracker sources` shows every source's health."]
+    outbox.put(build_message(sender=config.email.from_, to=config.email.maintainers,
+                             subject=subject, text="\n".join(lines) + "\n", html=None,
+                             now=now, tag=f"sources.{now.date()}"))
+    result.queued.append(subject)
+    memory["maintainers"] = {"last": now.isoformat(), "sources": problems}
+
+
+def maintainers_subject(problems: dict[str, str]) -> str:
+    if not problems:
+        return "[report-tracker] all sources healthy again"
+    counts: dict[str, int] = {}
+    for health in problems.values():
+        counts[health] = counts.get(health, 0) + 1
+    parts = [f"{n} source{'s' if n != 1 else ''} {h}" for h, n in sorted(counts.items())]
+    return "[report-tracker] " + " · ".join(parts)
+
+
+# ---------------------------------------------------------------- preview
+
+
+def preview(root: Path | str, config: Config, findings: list[Finding], state: State,
+            now: datetime, fmt: str, only: str | None = None) -> list[tuple[str, str]]:
+    """(report id, rendered digest) without writing, sending or remembering anything."""
+    renderer = render_html if fmt == "html" else render_text
+    digests = build_all(Path(root), config, findings, state, now, load_memory(Path(root)), only)
+    return [(d["report"]["id"], renderer(d)) for d in digests]
+
+
+__all__ = ["DigestRun", "run_digests", "run_if_due", "flush_outbox", "preview", "digest_due",
+           "load_memory"]
+
+
+def run_if_due(root: Path | str, config: Config, state: State, findings: list[Finding],
+               now: datetime, *, send: bool) -> tuple[list[str], list[str]]:
+    """The `tracker run` hook: the digest when due, else only the outbox. → (files, notices)."""
+    root = Path(root)
+    written: list[str] = []
+    if digest_due(config, load_memory(root), now):
+        run = run_digests(root, config, findings, state, now, send=send)
+        written, flush = run.written, run.flush
+    else:
+        flush = flush_outbox(root, config) if send else None
+    return written, flush_notices(flush)
+
+
+def flush_notices(flush: FlushResult | None) -> list[str]:
+    if flush is None:
+        return []
+    notices = [f"emailed: {len(flush.sent)} message(s)"] if flush.sent else []
+    notices += [f"email rejected for good: {why}; the message is kept in "
+                f".tracker/outbox/rejected/ and not retried" for why in flush.rejected]
+    if flush.error:
+        notices.append(f"email not sent: {flush.error}; {len(flush.waiting)} message(s) wait "
+                       f"in .tracker/outbox/ for the next run")
+    return notices

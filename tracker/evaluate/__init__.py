@@ -1,0 +1,1 @@
+"""From snapshots to findings: extractors, fact evaluation, history, diffs, news matching."""

@@ -1,0 +1,117 @@
+"""The `acled` extractor: a count over a date window from an ACLED aggregate snapshot.
+
+A report states ACLED figures over a period — "6 deaths between 1 January and 12 September
+2025", "320 protests, 5 with intervention" — so a fact names the window and the filters:
+
+    source: acled-kz
+    path: [fatalities]          # or [events]: what is counted
+    extract: acled
+    params: {from: 2025-01-01, to: 2025-09-12, event_type: Protests,
+             sub_event_type: [Protest with intervention], civilian_targeting: true}
+
+The path leads to one of the snapshot's day maps (see sources/acled.py). ACLED
+recodes past events, so the sum can change after publication; the fact then turns `stale`
+with the report's count as `expected` and ACLED's count now as `current`.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from tracker.evaluate.extract import ExtractError, register
+from tracker.text import fold
+
+FILTERS = ("event_type", "sub_event_type", "civilian_targeting")
+REACH_MARGIN = timedelta(days=14)  # ACLED publishes weekly: two missed updates is "well past"
+
+
+def check_params(params: dict[str, Any]) -> None:
+    """Values of the params (names are checked by the registry); ValueError if bad."""
+    start, end = _bound(params, "from"), _bound(params, "to")
+    if start and end and start > end:
+        raise ValueError(f"`from` {start} is after `to` {end}")
+    if "civilian_targeting" in params and not isinstance(params["civilian_targeting"], bool):
+        raise ValueError("`civilian_targeting` must be true or false")
+    for name in ("event_type", "sub_event_type"):
+        if name in params and not all(isinstance(v, str) and v.strip()
+                                      for v in _as_list(params[name])):
+            raise ValueError(f"`{name}` must be a name or a list of names")
+
+
+def annotate(snapshot: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """The window counted and how far the data reaches (its latest event), with a note when
+    that is well past the window's end, or when the data was read before the window closed."""
+    start, end = _bound(params, "from"), _bound(params, "to")
+    out: dict[str, Any] = {"window": {"from": start and start.isoformat(),
+                                      "to": end and end.isoformat()}}
+    if not isinstance(snapshot, dict):
+        return out
+    through = snapshot.get("data_through")
+    out["data_through"], out["accessed"] = through, snapshot.get("accessed")
+    if not through or end is None:
+        return out
+    reach = date.fromisoformat(through)
+    if reach > end + REACH_MARGIN:
+        out["note"] = (f"ACLED data now reaches {reach.isoformat()}, {(reach - end).days} days "
+                       f"past this count's window ({_window_text(start, end)})")
+    elif out["accessed"] and date.fromisoformat(out["accessed"]) < end:
+        out["note"] = (f"ACLED data was read on {out['accessed']}, before this count's window "
+                       f"ends ({end.isoformat()}): the count may still grow")
+    return out
+
+
+@register("acled", compare="number", params=("from", "to") + FILTERS, takes_structure=True,
+          validate=check_params, annotate=annotate)
+def extract_acled(days: Any, params: dict[str, Any]) -> int:
+    """Sum a day map ({day: {category: count}}) over the window, for matching categories."""
+    from tracker.sources.acled import split_key
+
+    if not isinstance(days, dict) or "events" in days:
+        raise ExtractError("the acled extractor sums a day map: set `path` to [events] or "
+                           "[fatalities] of an ACLED snapshot")
+    start, end = _bound(params, "from"), _bound(params, "to")
+    total = 0
+    for day, categories in days.items():
+        try:
+            when = date.fromisoformat(str(day))
+        except ValueError:
+            raise ExtractError(f"not an ACLED day map: key {day!r} is not a date") from None
+        if (start and when < start) or (end and when > end):
+            continue
+        total += sum(int(n) for key, n in (categories or {}).items()
+                     if _wanted(split_key(key), params))
+    return total
+
+
+def _wanted(category: tuple[str, str, bool], params: dict[str, Any]) -> bool:
+    event_type, sub_event_type, civilian = category
+    if "event_type" in params and fold(event_type) not in _folded(params["event_type"]):
+        return False
+    if "sub_event_type" in params and \
+            fold(sub_event_type) not in _folded(params["sub_event_type"]):
+        return False
+    return "civilian_targeting" not in params or civilian == params["civilian_targeting"]
+
+
+def _folded(value: Any) -> set[str]:
+    return {fold(v) for v in _as_list(value)}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _bound(params: dict[str, Any], name: str) -> date | None:
+    value = params.get(name)
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"`{name}` must be an ISO date (YYYY-MM-DD), got {value!r}") from None
+
+
+def _window_text(start: date | None, end: date) -> str:
+    return f"{start.isoformat() if start else 'start'} to {end.isoformat()}"

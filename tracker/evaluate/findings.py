@@ -1,0 +1,158 @@
+"""Evaluate every fact of a workspace against the current snapshots and source health."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tracker.config.loader import Config, Fact, SourceRef
+from tracker.evaluate.extract import ExtractError
+from tracker.evaluate.facts import Health, PathMissing, evaluate, extract, matches
+from tracker.evaluate.history import value_since
+from tracker.models import Finding
+from tracker.store.state import State
+from tracker.store.git import GitStore
+
+
+def evaluate_all(config: Config, store: GitStore, state: State, now: datetime,
+                 report: str | None = None) -> list[Finding]:
+    """Findings for every fact (of one report, if given), in file order."""
+    snapshots: dict[str, Any] = {}
+    findings = []
+    for report_id, rep in config.reports.items():
+        if report and report_id != report:
+            continue
+        for fact in rep.facts:
+            findings.append(evaluate_fact(config, store, state, now, report_id, fact, snapshots))
+    return findings
+
+
+def evaluate_fact(config: Config, store: GitStore, state: State, now: datetime,
+                  report_id: str, fact: Fact, cache: dict[str, Any] | None = None) -> Finding:
+    cache = {} if cache is None else cache
+    snapshot = _snapshot(store, fact.source, cache) if fact.source else None
+    health = _health(config, state, fact.source, now)
+    since = None
+    finding = evaluate(report_id, fact, snapshot, health, now)
+    if fact.primary is not None and finding.current is not None:
+        since = value_since(store, fact.primary, finding.current)
+        if finding.status in ("current", "stale", "acknowledged"):
+            finding.since = since
+        finding.details["value_since"] = since
+    if fact.source:
+        finding.details["primary_health"] = health.health
+        if health.health == "gone":
+            finding.details["gone_since"] = health.since
+    _cross_check(config, store, state, now, fact, finding, cache)
+    return finding
+
+
+def _snapshot(store: GitStore, source_id: str, cache: dict[str, Any]) -> Any:
+    if source_id not in cache:
+        cache[source_id] = store.read_snapshot(source_id)
+    return cache[source_id]
+
+
+def _health(config: Config, state: State, source_id: str | None, now: datetime) -> Health:
+    if not source_id:
+        return Health()
+    return state.source(source_id).health(config.sources[source_id], now)
+
+
+def _cross_check(config: Config, store: GitStore, state: State, now: datetime, fact: Fact,
+                 finding: Finding, cache: dict[str, Any]) -> None:
+    """Secondary sources (`also:`): each one's value, whether it agrees with the claim and
+    with the primary source, and — when the sources disagree — which value is newer."""
+    checks = [_secondary(config, store, state, now, fact, finding, ref, cache)
+              for ref in fact.also]
+    if not checks:
+        return
+    finding.details["also"] = checks
+    if _fall_back(fact, finding, checks):
+        return
+    disagreeing = [c for c in checks if c.get("matches_primary") is False]
+    if disagreeing:
+        finding.details["disagreement"] = True
+        finding.details["newer"] = _newest(fact.source, finding.details.get("value_since"),
+                                           disagreeing)
+        _add_note(finding, "sources disagree: " + "; ".join(
+            _disagreement(fact.source, finding, c) for c in disagreeing))
+    elif finding.status == "current":
+        confirmed = [c["source"] for c in checks if c.get("agrees")]
+        if confirmed:
+            finding.details["confirmed_by"] = confirmed
+            _add_note(finding, f"confirmed by {', '.join(confirmed)}")
+
+
+def _secondary(config: Config, store: GitStore, state: State, now: datetime, fact: Fact,
+               finding: Finding, ref: SourceRef, cache: dict[str, Any]) -> dict[str, Any]:
+    snapshot = _snapshot(store, ref.source, cache)
+    entry: dict[str, Any] = {"source": ref.source, "path": ref.path,
+                             "health": _health(config, state, ref.source, now).health}
+    if snapshot is None:
+        entry["error"] = "no snapshot yet"
+        return entry
+    try:
+        entry["value"], _ = extract(snapshot, ref)
+    except (PathMissing, ExtractError) as exc:
+        entry["error"] = str(exc)
+        return entry
+    entry["agrees"] = matches(fact, entry["value"], ref.extract)
+    entry["since"] = value_since(store, ref, entry["value"])
+    if fact.primary is not None and finding.current is not None:
+        entry["matches_primary"] = _same_as_primary(fact, finding.current, entry, ref)
+    return entry
+
+
+def _same_as_primary(fact: Fact, primary: Any, entry: dict[str, Any], ref: SourceRef) -> bool:
+    """Do the two sources say the same? Both matching the claim counts as the same (the
+    claim's aliases cover spellings: 'Kasym-Zhomart' / 'Kassym-Jomart' Tokayev)."""
+    primary_agrees = matches(fact, primary)
+    if primary_agrees or entry["agrees"]:
+        return primary_agrees and entry["agrees"]
+    as_primary = fact.model_copy(update={"expect": primary, "aliases": []})
+    return matches(as_primary, entry["value"], ref.extract)
+
+
+def _fall_back(fact: Fact, finding: Finding, checks: list[dict[str, Any]]) -> bool:
+    """The primary source is gone: a live secondary source decides instead (a fact is
+    unverifiable only when its only source is gone)."""
+    if finding.status != "unverifiable" or finding.details.get("primary_health") != "gone":
+        return False
+    live = [c for c in checks if "value" in c and c["health"] in ("ok", "quiet")]
+    if not live:
+        return False
+    check = live[0]
+    last = finding.current
+    finding.status = "current" if check["agrees"] else "stale"
+    finding.current, finding.since = check["value"], check.get("since")
+    finding.details["checked_against"] = check["source"]
+    finding.note = (f"{fact.source} gone since {finding.details.get('gone_since')} (last value "
+                    f"{last!r}); checked against {check['source']}")
+    return True
+
+
+def _newest(primary: str | None, primary_since: str | None,
+            checks: list[dict[str, Any]]) -> str | None:
+    """The source whose value appeared last (by the date each value first appeared)."""
+    dated = [(primary_since, primary)] + [(c.get("since"), c["source"]) for c in checks]
+    dated = [(since, source) for since, source in dated if since]
+    if len(dated) < 2:
+        return None
+    latest = max(since for since, _ in dated)
+    newest = [source for since, source in dated if since == latest]
+    return newest[0] if len(newest) == 1 else None
+
+
+def _disagreement(primary: str | None, finding: Finding, check: dict[str, Any]) -> str:
+    ours, theirs = finding.details.get("value_since"), check.get("since")
+    text = (f"{check['source']} says {check['value']!r} (since {theirs or '?'}), "
+            f"{primary} says {finding.current!r} (since {ours or '?'})")
+    if not ours or not theirs:
+        return text + "; which is newer is unknown"
+    if ours == theirs:
+        return text + "; both first seen the same day"
+    return text + f"; {check['source'] if theirs > ours else primary} is newer"
+
+
+def _add_note(finding: Finding, text: str) -> None:
+    finding.note = f"{finding.note}; {text}" if finding.note else text

@@ -1,0 +1,1 @@
+"""The one HTTP client: deadlines, retries, Retry-After, size caps, conditional GET."""

@@ -1,0 +1,1 @@
+"""Email: the message, the outbox, SMTP."""

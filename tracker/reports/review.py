@@ -1,0 +1,62 @@
+"""Record reviews in the report file (ruamel round-trip keeps comments and order)."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+
+from tracker.config.loader import Config
+from tracker.errors import ConfigError
+from tracker.models import Finding
+from tracker.store.git import GitStore, write_atomic
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def record_review(config: Config, store: GitStore, finding: Finding, now: datetime, *,
+                  note: str | None, accept: bool) -> str | None:
+    """`ack` (reviewed: {on, value, note}) or `accept` (also expect := current); commit."""
+    report = config.reports[finding.report]
+    yaml = _yaml()
+    text = report.file.read_text(encoding="utf-8")
+    tree = yaml.load(text)
+    node = next((f for f in tree.get("facts", []) if f.get("id") == finding.fact), None)
+    if node is None:
+        raise ConfigError(f"fact {finding.fact!r} not found", file=str(report.file))
+    if accept:
+        if finding.current is None:
+            raise ConfigError(f"{finding.fact}: no current value to accept ({finding.status})")
+        old = node.get("expect")
+        node["expect"] = _plain_value(finding.current)
+    reviewed = CommentedMap()
+    reviewed["on"] = now.date()
+    reviewed["value"] = _plain_value(finding.current)
+    if note:
+        reviewed["note"] = note
+    node["reviewed"] = reviewed
+    buffer = io.StringIO()
+    yaml.dump(tree, buffer)
+    write_atomic(report.file, buffer.getvalue())
+    rel = str(report.file.relative_to(store.root))
+    verb = "Accept" if accept else "Acknowledge"
+    detail = f": {old!r} → {finding.current!r}" if accept else f" ({finding.status})"
+    message = f"{verb} {finding.report}/{finding.fact}{detail}" + (f"\n\n{note}" if note else "")
+    return store.commit([rel], message, when=now)
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        out = CommentedMap()
+        for key, item in value.items():
+            out[key] = item
+        return out
+    return value

@@ -1,0 +1,90 @@
+"""`tracker report scan`: read a report file, write its citations and draft facts, commit.
+
+Writes reports/<id>.citations.yaml (canonical YAML: footnotes, the sentences citing them,
+warnings) and reports/<id>.draft.yaml (draft facts, with sources suggested from the
+workspace's current snapshots), then commits both. A scan that finds no footnote writes
+nothing: that is a wrong file or a text layer this reader does not understand.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tracker.store import snapshot_yaml
+from tracker.reports.footnotes import citation_date, citations_document, parse_report
+from tracker.config.loader import ID_PATTERN, load_config
+from tracker.reports.drafts import draft_facts
+from tracker.errors import ConfigError
+from tracker.reports.text import read_report_text
+from tracker.store.git import GitStore, write_atomic
+
+AGE_BUCKETS = ((92, "< 3 months"), (365, "3–12 months"), (730, "1–2 years"),
+               (10**6, "> 2 years"))
+
+
+@dataclass
+class ScanResult:
+    report_id: str
+    paths: list[str]
+    commit: str | None
+    footnotes: int
+    urls: int
+    drafts: int
+    warnings: list[str] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def scan_report(root: Path | str, file: Path | str, report_id: str | None,
+                now: datetime) -> ScanResult:
+    import re
+
+    root, file = Path(root), Path(file)
+    report_id = report_id or file.stem
+    if not re.match(ID_PATTERN, report_id):
+        raise ConfigError(f"bad report id {report_id!r}: letters, digits, '.', '_', '-' only")
+    config = load_config(root)
+    parsed = parse_report(read_report_text(file))
+    if not parsed["footnotes"]:
+        raise ConfigError("no footnotes found (expected numbered footnotes and [n] or "
+                          "superscript markers); nothing written", file=str(file))
+    store = GitStore(root)
+    snapshots = {sid: store.read_snapshot(sid) for sid, options in config.sources.items()
+                 if options.kind != "citations"}
+    document = citations_document(parsed, report_id, file.name)
+    draft = draft_facts(parsed, report_id, {k: v for k, v in snapshots.items() if v})
+    paths = [f"reports/{report_id}.citations.yaml", f"reports/{report_id}.draft.yaml"]
+    for relpath, data in zip(paths, (document, draft)):
+        write_atomic(root / relpath, snapshot_yaml.dumps(data))
+    commit = store.commit(paths, f"Scan report {report_id} ({file.name}): "
+                          f"{len(parsed['footnotes'])} footnotes, {len(draft['facts'])} draft "
+                          "facts", when=now)
+    urls = {u for n in parsed["footnotes"] for u in n["urls"]}
+    return ScanResult(report_id, paths, commit, len(parsed["footnotes"]), len(urls),
+                      len(draft["facts"]), parsed["warnings"], summarize(parsed, now))
+
+
+def summarize(parsed: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Footnotes by outlet (or the URL's host) and by age of the access (or cited) date."""
+    outlets: dict[str, dict[str, Any]] = defaultdict(lambda: {"footnotes": 0, "urls": set()})
+    ages: Counter[str] = Counter()
+    for note in parsed["footnotes"]:
+        name = note.get("outlet") or (urlsplit(note["urls"][0]).hostname if note["urls"]
+                                      else None) or "—"
+        row = outlets[name.strip()]
+        row["footnotes"] += 1
+        row["urls"].update(note["urls"])
+        when = citation_date(note)
+        ages[_age_bucket((now.date() - when).days) if when else "undated"] += 1
+    by_outlet = sorted(({"outlet": k, "footnotes": v["footnotes"], "urls": len(v["urls"])}
+                        for k, v in outlets.items()), key=lambda r: (-r["footnotes"], r["outlet"]))
+    order = [label for _, label in AGE_BUCKETS] + ["undated"]
+    by_age = [{"age": label, "footnotes": ages[label]} for label in order if ages[label]]
+    return {"by_outlet": by_outlet, "by_age": by_age}
+
+
+def _age_bucket(days: int) -> str:
+    return next(label for limit, label in AGE_BUCKETS if days < limit)

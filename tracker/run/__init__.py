@@ -1,0 +1,1 @@
+"""Runs: one pass over a workspace (runner), the scheduler daemon, backfill."""

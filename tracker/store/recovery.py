@@ -1,0 +1,245 @@
+"""Crash recovery: make a workspace whole again after a run died (kill -9, power loss).
+
+Called by `run_once` right after it takes the run lock, so no other tracker run is alive.
+What a dead run can leave, and what is done about it:
+
+* git children still running: a SIGKILL kills the tracker, not the `git commit` it
+  started; wait for such processes (cwd = the workspace) to finish before touching git.
+* stale git lock files (`index.lock`, `HEAD.lock`, `refs/**.lock`) with no live git
+  process in the workspace: removed, otherwise every later git command fails.
+* a corrupt index: rebuilt from HEAD (the work tree is untouched).
+* half-written temp files (`write_atomic`'s `.NAME.XXXX.tmp`, the outbox's `*.tmp`): removed.
+* snapshot and digest files written but never committed (the run died between write and
+  commit): restored to HEAD, so this run fetches and derives them again. Committing them
+  instead would record a run whose state (validators, health) was never saved.
+* a commit made but state.json not saved (died in between): the source's `last_change` is
+  set from git, so health ("quiet", "since") is what an uninterrupted run would have said.
+* a damaged `.tracker/state.json`: set aside as `state.json.damaged` (State starts afresh).
+
+Leftovers that only a dead run leaves (temp files, uncommitted snapshots) are repaired only
+when the lock says the previous run did not finish, so nothing a person is doing by hand in
+the work tree is thrown away on an ordinary run.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+import git
+
+from tracker.errors import StoreError
+from tracker.store.git import SNAPSHOTS, STATE_DIR, GitStore
+
+log = logging.getLogger(__name__)
+
+GIT_LOCKS = ("index.lock", "HEAD.lock", "packed-refs.lock")
+TEMP_GLOB = ".*.tmp"          # write_atomic's temp names: .<name>.<random>.tmp
+RUN_OUTPUT = (SNAPSHOTS, "digests")  # work-tree folders a run writes, then commits
+OLD_TEMP_SECONDS = 3600       # older than this, a temp file is litter even after a clean run
+STATE_FILE = "state.json"
+
+
+@contextmanager
+def exclusive(root: Path | str, *, wait: float = 0.0, started: datetime | None = None,
+              clean_on: tuple[type[BaseException], ...] = ()) -> Iterator[list[str]]:
+    """Hold the run lock (LockError after `wait` s) with the workspace repaired first;
+    yields the repairs made. For runs, and for commands that commit (ack, digest --send):
+    had such a command simply taken the lock, it would have cleared a dead run's note and
+    the repairs would never have happened."""
+    from tracker.store.lock import RunLock
+
+    with RunLock(Path(root), wait=wait, started=started, clean_on=clean_on) as lock:
+        yield recover(root, previous_died=lock.previous_died)
+
+
+def recover(root: Path | str, *, previous_died: bool, git_wait: float = 30.0) -> list[str]:
+    """Repair what a dead run left; returns one line per repair (also logged)."""
+    root = Path(root)
+    store = GitStore(root)
+    notes: list[str] = []
+    git_dir = Path(store.repo.git_dir)
+    if previous_died or _git_lock_files(git_dir):
+        notes += _wait_for_git(root, git_wait)
+        notes += _remove_git_locks(root, git_dir)
+    notes += _repair_index(store, git_dir)
+    notes += _remove_temp_files(root, any_age=previous_died)
+    if previous_died:
+        notes += _restore_run_output(store)
+    notes += _set_aside_damaged_state(root)
+    if previous_died:
+        notes += _reconcile_state(store)
+    for note in notes:
+        log.warning("recovery: %s", note)
+    return notes
+
+
+# ------------------------------------------------------------------ git processes and locks
+
+def _git_lock_files(git_dir: Path) -> list[Path]:
+    found = [git_dir / name for name in GIT_LOCKS if (git_dir / name).exists()]
+    refs = git_dir / "refs"
+    if refs.is_dir():
+        found += sorted(refs.rglob("*.lock"))
+    return found
+
+
+def live_git_processes(root: Path) -> list[int]:
+    """Pids of git processes working in this workspace, other than our own children
+    (GitPython keeps `git cat-file --batch` helpers alive; they hold no lock)."""
+    import psutil
+
+    target = root.resolve()
+    pids = []
+    for proc in psutil.process_iter(["pid", "ppid", "name", "cwd", "status"]):
+        info = proc.info
+        if not (info.get("name") or "").startswith("git") or info.get("ppid") == os.getpid():
+            continue
+        if info.get("status") == psutil.STATUS_ZOMBIE or not info.get("cwd"):
+            continue
+        try:
+            if Path(info["cwd"]).resolve() == target:
+                pids.append(info["pid"])
+        except OSError:
+            continue
+    return pids
+
+
+def _wait_for_git(root: Path, timeout: float) -> list[str]:
+    deadline = time.monotonic() + timeout
+    pids = live_git_processes(root)
+    if not pids:
+        return []
+    while pids and time.monotonic() < deadline:
+        time.sleep(0.05)
+        pids = live_git_processes(root)
+    if pids:
+        return [f"git process(es) {pids} still running in the workspace after {timeout:g} s"]
+    return ["waited for the git process of the previous run to finish"]
+
+
+def _remove_git_locks(root: Path, git_dir: Path) -> list[str]:
+    locks = _git_lock_files(git_dir)
+    if not locks or live_git_processes(root):
+        return []  # a live git owns them (or there are none): never steal a lock in use
+    notes = []
+    for path in locks:
+        try:
+            path.unlink()
+            notes.append(f"removed stale git lock {path.relative_to(git_dir.parent)}")
+        except FileNotFoundError:
+            continue
+    return notes
+
+
+def _repair_index(store: GitStore, git_dir: Path) -> list[str]:
+    try:
+        store.repo.git.status("--porcelain")
+        return []
+    except git.GitCommandError as exc:
+        text = f"{exc.stderr}"
+        if "index" not in text or not store.repo.head.is_valid():
+            raise StoreError(f"git status failed: {text.strip() or exc}") from None
+    (git_dir / "index").unlink(missing_ok=True)
+    store.repo.git.read_tree("HEAD")
+    return ["rebuilt the corrupt git index from HEAD (work tree untouched)"]
+
+
+# ------------------------------------------------------------------ work-tree files
+
+def _remove_temp_files(root: Path, *, any_age: bool) -> list[str]:
+    cutoff = time.time() - OLD_TEMP_SECONDS
+    removed = []
+    places = [(root / folder, TEMP_GLOB) for folder in RUN_OUTPUT]
+    for folder, pattern in places + [(root / STATE_DIR, "**/*.tmp")]:
+        if not folder.is_dir():
+            continue
+        for path in folder.glob(pattern):
+            try:
+                if any_age or path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed.append(str(path.relative_to(root)))
+            except FileNotFoundError:
+                continue
+    return [f"removed half-written file {name}" for name in sorted(removed)]
+
+
+def _restore_run_output(store: GitStore) -> list[str]:
+    """Snapshots/digests differing from HEAD (modified, staged, new, deleted) go back."""
+    dirty = _dirty_files(store)
+    if not dirty:
+        return []
+    in_head = set()
+    if store.repo.head.is_valid():
+        in_head = set(store.repo.git.ls_tree("--name-only", "HEAD", "--",
+                                             *[f"{d}/" for d in RUN_OUTPUT]).split("\n"))
+    tracked = [p for p in dirty if p in in_head]
+    new = [p for p in dirty if p not in in_head]
+    if tracked:
+        store.repo.git.checkout("HEAD", "--", *tracked)
+    if new:
+        store.repo.git.rm("--cached", "-q", "--ignore-unmatch", "--", *new)
+        for rel in new:
+            (store.root / rel).unlink(missing_ok=True)
+    return [f"restored {p} to the last commit (a dead run wrote it without committing)"
+            for p in tracked] + [f"removed {p}: written by a dead run, never committed"
+                                 for p in new]
+
+
+def _dirty_files(store: GitStore) -> list[str]:
+    """Files directly in snapshots/ or digests/ that differ from HEAD in any way."""
+    out = store.repo.git.status("--porcelain=v1", "-z", "--no-renames", "--untracked-files=all",
+                                "--", *[f"{d}/" for d in RUN_OUTPUT])
+    paths = []
+    for entry in out.split("\0"):
+        rel = entry[3:]
+        folder, _, name = rel.partition("/")
+        if folder in RUN_OUTPUT and name and "/" not in name and not name.startswith("."):
+            paths.append(rel)
+    return sorted(set(paths))
+
+
+def _set_aside_damaged_state(root: Path) -> list[str]:
+    path = root / STATE_DIR / STATE_FILE
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+        return []
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError):
+        os.replace(path, path.with_name(STATE_FILE + ".damaged"))
+    return [f"set aside damaged {STATE_DIR}/{STATE_FILE} as {STATE_FILE}.damaged; "
+            "source health and HTTP validators start afresh"]
+
+
+def _reconcile_state(store: GitStore) -> list[str]:
+    """A snapshot commit newer than the source's recorded last change means the dead run
+    committed but never saved state.json: take the change time from git (commits carry
+    the run's clock), as an uninterrupted run would have recorded it."""
+    from tracker.store.state import State
+
+    if not store.repo.head.is_valid():
+        return []
+    state = State.load(store.root)
+    notes = []
+    for rel in store.repo.git.ls_tree("--name-only", "HEAD", f"{SNAPSHOTS}/").split("\n"):
+        if not rel.endswith(".yaml"):
+            continue
+        sid = rel[len(SNAPSHOTS) + 1:-len(".yaml")]
+        versions = store.versions(rel)
+        entry = state.source(sid)
+        if not versions or versions[-1].blob is None:
+            continue
+        committed = versions[-1].date
+        if entry.last_change is None or datetime.fromisoformat(entry.last_change) < committed:
+            entry.last_change = committed.isoformat()
+            notes.append(f"{sid}: last change set to {entry.last_change} from git (the dead "
+                         "run committed it but did not save its state)")
+    if notes:
+        state.save()
+    return notes
