@@ -38,9 +38,9 @@ def main() -> None:
 
     from ruamel.yaml import YAML
 
-    from tracker.run.backfill import backfill
-    from tracker.config.loader import load_config
+    from tracker.config import load_config
     from tracker.evaluate.history import fact_history
+    from tracker.run.backfill import backfill
     from tracker.store.git import GitStore
     from tracker.workspace import init_workspace
 

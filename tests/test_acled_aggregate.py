@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 
 from tests.conftest import TEST_DATA
-from tracker.store import snapshot_yaml
 from tracker.errors import ParseError, SourceGone
 from tracker.evaluate.extract import EXTRACTORS
 from tracker.sources.acled import ATTRIBUTION, normalize_acled
+from tracker.store import snapshot_yaml
 
 SAMPLE = TEST_DATA / "acled" / "kz-sample.synthetic.json"  # synthetic rows, not ACLED data
 ACCESSED = date(2025, 9, 17)

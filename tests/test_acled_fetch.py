@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import utc
 from tests.support.acled_server import PASSWORD, USERNAME, FakeAcled, event, reply
 from tests.support.server import Reply
-from tracker.config.loader import HttpConfig
+from tracker.config import HttpConfig
 from tracker.errors import FetchError, ParseError, SourceError
 from tracker.fetch.client import Http
 from tracker.sources.acled import AcledOptions, AcledSource

@@ -191,7 +191,7 @@ def test_three_years_stay_small_and_a_weekly_update_diffs_as_a_few_days(
 
 
 def test_bad_acled_settings_are_config_errors_naming_file_and_key(server, workspace) -> None:
-    from tracker.config.loader import load_config
+    from tracker.config import load_config
     from tracker.errors import ConfigError
 
     bad_window = REPORT.replace("from: 2025-01-01, to: 2025-09-12}", "from: 2025-09-12, "
@@ -209,9 +209,9 @@ def test_bad_acled_settings_are_config_errors_naming_file_and_key(server, worksp
 def test_backfill_reads_saved_api_answers_dated_by_file_name(server, workspace,
                                                               tmp_path) -> None:
     from tests.conftest import TEST_DATA
-    from tracker.run.backfill import backfill
-    from tracker.config.loader import load_config
+    from tracker.config import load_config
     from tracker.evaluate.history import fact_history
+    from tracker.run.backfill import backfill
     from tracker.store.git import GitStore
 
     sample = json.loads((TEST_DATA / "acled" / "kz-sample.synthetic.json").read_text())

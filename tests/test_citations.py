@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_DATA
-from tracker.store import snapshot_yaml
-from tracker.reports.footnotes import join_note, parse_report
 from tracker.errors import ConfigError
 from tracker.evaluate.extract import EXTRACTORS, parse_date
+from tracker.reports.footnotes import join_note, parse_report
 from tracker.reports.text import read_report_text
+from tracker.store import snapshot_yaml
 
 EXPECTED = TEST_DATA / "citations"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.config.loader import load_config, parse_duration
+from tracker.config import load_config, parse_duration
 from tracker.errors import ConfigError
 
 GOOD_FEEDS = """\

@@ -30,8 +30,8 @@ from tests.support.unattended import (
     serve_epoch,
     tracker_cmd,
 )
-from tracker.store.lock import HOLDER_FILE
 from tracker.run.runner import run_once
+from tracker.store.lock import HOLDER_FILE
 
 COUNT = 4
 KILLS = int(os.environ.get("TRACKER_KILLS", "20"))

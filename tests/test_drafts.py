@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import utc
-from tracker.store import snapshot_yaml
-from tracker.reports.footnotes import parse_report
-from tracker.config.loader import SourceRef, load_report
-from tracker.reports.drafts import draft_facts, sentence_values
+from tracker.config import SourceRef, load_report
 from tracker.evaluate.facts import extract
+from tracker.reports.drafts import draft_facts, sentence_values
+from tracker.reports.footnotes import parse_report
 from tracker.sources.factbook import normalize_factbook
+from tracker.store import snapshot_yaml
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_population_prime_minister_and_senate_election(drafts: dict,
     assert (senate["extract"], senate["expect"], senate["valid_until"]) == \
         ("year", "2026", "2026-12-31")
     # each suggestion really reads its expected value from that snapshot
-    from tracker.config.loader import Fact
+    from tracker.config import Fact
     from tracker.evaluate.facts import matches
 
     for draft in (population, pm, senate):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tracker.config.loader import Fact
+from tracker.config import Fact
 from tracker.evaluate.extract import EXTRACTORS, ExtractError
 from tracker.evaluate.facts import Health, evaluate, matches
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.config.loader import SourceRef
+from tracker.config import SourceRef
 from tracker.errors import ParseError, SourceGone
 from tracker.evaluate.facts import extract
 from tracker.sources.factbook import normalize_factbook

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA, make_workspace, utc
-from tracker.run.backfill import backfill, date_from_name
-from tracker.config.loader import load_config
+from tracker.config import load_config
 from tracker.evaluate.facts import Health, evaluate
 from tracker.evaluate.history import fact_history
+from tracker.run.backfill import backfill, date_from_name
 from tracker.store.git import GitStore
 
 FEEDS = """\

@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from tests.support.server import LocalServer, Reply
-from tracker.fetch.aio_transport import mapped_error
-from tracker.config.loader import HttpConfig
+from tracker.config import HttpConfig
 from tracker.errors import FetchError
+from tracker.fetch.aio_transport import mapped_error
 from tracker.fetch.client import Http
 
 

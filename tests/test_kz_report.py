@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.config.loader import Fact, load_config
+from tracker.config import Fact, load_config
 from tracker.evaluate.extract import EXTRACTORS
 from tracker.evaluate.facts import Health, evaluate
 from tracker.sources.factbook import normalize_factbook

@@ -12,8 +12,8 @@ from tests.conftest import TEST_DATA, utc
 from tests.support.server import Reply
 from tracker.cli.app import app
 from tracker.run.runner import run_once
-from tracker.store.state import State
 from tracker.store.git import GitStore
+from tracker.store.state import State
 
 SOURCES_KEYS = {"source", "kind", "health", "last_success", "failures", "first_failure",
                 "last_error"}

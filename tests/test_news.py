@@ -11,7 +11,13 @@ import pytest
 
 from tests.conftest import utc
 from tests.support.server import Reply
-from tracker.evaluate.news import Target, keyword_pattern, mark_reported, match_item, unreported_matches
+from tracker.evaluate.news import (
+    Target,
+    keyword_pattern,
+    mark_reported,
+    match_item,
+    unreported_matches,
+)
 from tracker.run.runner import run_once
 from tracker.store.git import GitStore
 
@@ -72,7 +78,7 @@ def test_each_word_of_a_keyword_may_be_a_prefix():
 
 
 def test_the_example_report_matches_an_inflected_russian_pm_item():
-    from tracker.config.loader import load_config
+    from tracker.config import load_config
     from tracker.evaluate.news import targets_of
 
     targets = targets_of(load_config(Path(__file__).resolve().parents[1]))

@@ -8,8 +8,8 @@ from tests.conftest import utc
 from tests.support.server import Reply
 from tracker.run.parallel import POOL_MIN_SOURCES
 from tracker.run.runner import run_once
-from tracker.store.state import State
 from tracker.store.git import GitStore
+from tracker.store.state import State
 
 N = POOL_MIN_SOURCES + 4  # enough sources for the worker pool
 
@@ -156,7 +156,7 @@ def test_a_host_limited_to_one_connection_stays_in_one_shard():
 
 
 def test_source_hosts_count_host_and_port_and_a_kinds_fixed_api():
-    from tracker.config.loader import SourceOptions
+    from tracker.config import SourceOptions
     from tracker.run.parallel import source_hosts
 
     class Config:
@@ -171,7 +171,7 @@ def test_a_host_limit_overrides_per_host_for_that_host(server):
     """host_limits (a shard's share of a host) bounds the connections actually opened."""
     import asyncio
 
-    from tracker.config.loader import HttpConfig
+    from tracker.config import HttpConfig
     from tracker.fetch.client import Http, host_key
 
     server.route("/slow", Reply(body=b"x", delay=0.2, content_type="text/plain"))

@@ -22,13 +22,13 @@ from tests.support.unattended import (
     run_env,
     serve_epoch,
 )
-from tracker.config.loader import load_config
-from tracker.store.lock import HOLDER_FILE, RunLock
+from tracker.config import load_config
 from tracker.models import RawDocument
-from tracker.store.recovery import live_git_processes, recover
 from tracker.run.runner import run_once, store_document
 from tracker.sources.base import make_source
 from tracker.store.git import GitStore
+from tracker.store.lock import HOLDER_FILE, RunLock
+from tracker.store.recovery import live_git_processes, recover
 
 COUNT = 3
 T0 = utc("2026-03-02T00:00:00")
@@ -152,12 +152,12 @@ def test_git_lock_of_a_live_git_process_is_never_stolen(setup, server):
         deadline = time.monotonic() + 10
         while not live_git_processes(ws) and time.monotonic() < deadline:
             time.sleep(0.02)
-        notes = recover(ws, previous_died=True, git_wait=0.3)
+        notes = recover(GitStore(ws), previous_died=True, git_wait=0.3)
         assert lock.exists()
         assert any("still running" in n for n in notes), notes
     finally:
         proc.communicate(b"x", timeout=10)
-    notes = recover(ws, previous_died=True, git_wait=0.3)
+    notes = recover(GitStore(ws), previous_died=True, git_wait=0.3)
     assert "removed stale git lock .git/index.lock" in notes, notes
     assert not lock.exists()
 
@@ -172,6 +172,6 @@ def test_old_temp_files_go_even_after_a_clean_run(setup, server):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("{")
     os.utime(old, (0, 0))
-    notes = recover(ws, previous_died=False)
+    notes = recover(GitStore(ws), previous_died=False)
     assert not old.exists() and fresh.exists()  # a fresh one may be another command's
     assert notes == ["removed half-written file .tracker/.state.json.old.tmp"]

@@ -11,8 +11,8 @@ import pytest
 from tests.conftest import DATA, utc
 from tests.support.server import Reply
 from tracker.run.runner import run_once
-from tracker.store.state import State
 from tracker.store.git import GitStore
+from tracker.store.state import State
 
 REPORT = """\
 report: {id: kz}
@@ -171,7 +171,7 @@ def test_304s_reuse_connections(server):
     """A 304 is read to its end, so keep-alive holds: no new TCP connection per request."""
     import asyncio
 
-    from tracker.config.loader import HttpConfig
+    from tracker.config import HttpConfig
     from tracker.fetch.client import Http
 
     server.route("/f.xml", Reply(body=b"<rss/>", etag=True))

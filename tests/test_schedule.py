@@ -25,11 +25,11 @@ from tests.support.unattended import (
     serve_epoch,
     tracker_cmd,
 )
-from tracker.store import snapshot_yaml
-from tracker.store.lock import HOLDER_FILE
 from tracker.run.runner import run_once
 from tracker.run.schedule import CATCH_UP, Daemon, JobPlan, plan_jobs
 from tracker.sources.factbook import normalize_factbook
+from tracker.store import snapshot_yaml
+from tracker.store.lock import HOLDER_FILE
 
 
 def real_clock() -> datetime:

@@ -14,7 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tracker.config.loader import SmtpConfig
+from tracker.config import SmtpConfig
 from tracker.notify.outbox import build_message, connect
 
 PASSWORD = "tls-test-Pa55"

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import TEST_DATA, utc
 from tests.support.server import Reply
-from tracker.config.loader import HttpConfig
+from tracker.config import HttpConfig
 from tracker.errors import ConfigError, ParseError, SourceGone
 from tracker.fetch.client import Http
 from tracker.sources.wikidata import (
@@ -178,7 +178,7 @@ def test_options_validate_ids(workspace):
         sources:
           wd: {kind: wikidata, entity: Q232, properties: [P6, population]}
     """
-    from tracker.config.loader import load_config
+    from tracker.config import load_config
 
     with pytest.raises(ConfigError) as info:
         load_config(workspace(bad))

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tracker.store import yamlcache
-from tracker.config.loader import load_config
 from tracker.errors import ConfigError
-from tracker.workspace import init_workspace
+from tracker.store import yamlcache
+from tracker.workspace import Workspace, init_workspace
 
 VALUES = {"a": [1, 2.5, None, True, "x"], "when": date(2025, 10, 7),
           "at": datetime(2025, 10, 7, 8, 30, tzinfo=timezone.utc), "nested": {"k": {"v": []}}}
@@ -24,7 +23,7 @@ def cached(tmp_path: Path, data, raw: bytes = b"v1"):
         return data
     path = tmp_path / "f.yaml"
     path.write_bytes(raw)
-    value, remember = yamlcache.load(path, raw, tmp_path / "cache", parse)
+    value, remember = yamlcache.YamlCache(tmp_path / "cache").load(path, raw, parse)
     if remember is not None:
         remember()  # what load_config does once everything validated
     return value, calls
@@ -61,18 +60,18 @@ def test_a_damaged_cache_file_is_ignored(tmp_path):
 def test_nothing_is_cached_before_the_caller_says_so(tmp_path):
     path = tmp_path / "f.yaml"
     path.write_bytes(b"v1")
-    value, remember = yamlcache.load(path, b"v1", tmp_path / "cache", lambda: VALUES)
+    value, remember = yamlcache.YamlCache(tmp_path / "cache").load(path, b"v1", lambda: VALUES)
     assert value == VALUES and remember is not None and not (tmp_path / "cache").exists()
 
 
 def test_workspace_config_from_cache_equals_a_fresh_parse_and_errors_still_name_lines(tmp_path):
     root = init_workspace(tmp_path / "ws")
-    fresh = load_config(root)
+    fresh = Workspace(root).config
     assert list((root / ".tracker" / "cache" / "yaml").glob("*.json"))
-    again = load_config(root)
+    again = Workspace(root).config
     assert again.sources == fresh.sources and again.reports == fresh.reports
     feeds = root / "feeds.yaml"
     feeds.write_text(feeds.read_text() + "http:\n  retries: many\n")
     with pytest.raises(ConfigError) as caught:
-        load_config(root)
+        Workspace(root).config  # noqa: B018
     assert "retries" in str(caught.value) and "feeds.yaml:" in str(caught.value)

@@ -7,6 +7,7 @@
     │   │   └── SourceGone   404/410 or HTML where data was expected
     │   └── ParseError       the document is not what the kind expects
     ├── StoreError           git or the workspace on disk
+    │   └── GitStateError    HEAD not on the workspace's branch, a merge/rebase… → exit 4
     ├── LockError            another run holds the workspace    → exit 75
     └── NotifyError          sending the digest failed
 """
@@ -62,6 +63,13 @@ class ParseError(SourceError):
 
 class StoreError(TrackerError):
     """The git store or a workspace file could not be read or written."""
+
+
+class GitStateError(StoreError):
+    """The repository is in a state no writer may commit in (another branch, a detached
+    HEAD, a merge, rebase, cherry-pick or bisect in progress): nothing fetched or written."""
+
+    exit_code = 4
 
 
 class LockError(TrackerError):

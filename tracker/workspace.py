@@ -1,77 +1,175 @@
-"""Create a new workspace: git repository, example feeds.yaml and report, .gitignore."""
+"""The Workspace: one wiring point for every command — where things are, the configuration,
+the git store, local state — and the one write path every writer goes through.
+
+    ws = Workspace(root)
+    findings = evaluate_all(ws.config, ws.store, ws.state, now)       # readers
+    with ws.writing(now=now, wait=wait) as writer:                    # writers
+        writer.write_file("reports/x.yaml", text)
+        writer.commit(["reports/x.yaml"], "Edit x", when=now)
+
+`writing()` takes the run lock (LockError after `wait` s), checks the git state (branch,
+no merge/rebase in progress: GitStateError, exit 4, before anything is fetched or
+written), repairs what a dead run left, and yields a Writer whose writes are atomic and
+stay inside the workspace. Nothing else opens the store or takes the lock.
+"""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cached_property
 from pathlib import Path
+from typing import Any, Iterator
 
-from tracker.errors import ConfigError
-from tracker.store.git import GitStore, write_atomic
+from tracker.config import Config, load_config
+from tracker.errors import ConfigError, GitStateError
+from tracker.store.files import DIGESTS, REPORTS, SNAPSHOTS, STATE_DIR, inside, write_atomic
+from tracker.store.git import GitStore
+from tracker.store.gitstate import check_writable
+from tracker.store.lock import RunLock
+from tracker.store.recovery import recover
+from tracker.store.state import State
+from tracker.store.yamlcache import YamlCache
 
-GITIGNORE = ".tracker/\n"
 
-FEEDS_EXAMPLE = """\
-# Sources this workspace polls. Each id names snapshots/<id>.yaml.
-# Reference: see the README ("Configuration").
-sources:
-  factbook-kz:
-    kind: factbook
-    # The CIA retired the Factbook in February 2026; this public mirror is frozen
-    # at its last edition (2026-01-22). Use Wikidata for live checks.
-    url: https://github.com/factbook/cache.factbook.json/raw/master/central-asia/kz.json
-    schedule: "0 4 * * 4"          # cron, UTC
-    expect_update_within: 45d      # unchanged longer than this → health "quiet"
-digest:
-  schedule: "0 6 * * *"
-# email:
-#   smtp: {host: smtp.example.org, port: 587, security: starttls, username: tracker,
-#          password_env: TRACKER_SMTP_PASSWORD}
-#   from: tracker@example.org
-#   to: [analysts@example.org]
-#   maintainers: [it@example.org]
-"""
+class Workspace:
+    """A workspace directory: feeds.yaml, reports/, snapshots/, digests/, .tracker/."""
 
-REPORT_EXAMPLE = """\
-# One file per report: what it claims, and where each claim can be checked.
-report:
-  id: example
-  title: Example country report
-  language: en
-  published: 2025-10-15
-facts:
-  - id: head-of-government
-    section: Government
-    footnote: 1
-    claim: The prime minister is Olzhas Bektenov.
-    expect: Olzhas Bektenov
-    source: factbook-kz
-    path: [Government, Executive branch, head of government]
-    extract: person
-    watch: [prime minister, Bektenov]
-  - id: population
-    section: People
-    claim: The population is about 20.26 million (2024 estimate).
-    expect: 20260006
-    source: factbook-kz
-    path:
-      - [People and Society, Population, total]
-      - [People and Society, Population, text]
-    extract: number
-    tolerance: 0.5%
-"""
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self._state: State | None = None
+
+    # ------------------------------------------------------------ layout
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.root / SNAPSHOTS
+
+    @property
+    def digests_dir(self) -> Path:
+        return self.root / DIGESTS
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / REPORTS
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.state_dir / "cache"
+
+    # ------------------------------------------------------------ parts
+
+    @cached_property
+    def config(self) -> Config:
+        """feeds.yaml and reports, validated (ConfigError, exit 2); values cached per
+        file content in .tracker/cache/yaml."""
+        return load_config(self.root, cache=YamlCache(self.cache_dir / "yaml"))
+
+    @cached_property
+    def store(self) -> GitStore:
+        return GitStore(self.root)
+
+    @property
+    def state(self) -> State:
+        """Local state (.tracker/state.json), loaded on first use."""
+        if self._state is None:
+            self._state = State.load(self.root)
+        return self._state
+
+    # ------------------------------------------------------------ the write path
+
+    @contextmanager
+    def writing(self, *, now: datetime | None = None, wait: float = 0.0,
+                clean_on: tuple[type[BaseException], ...] = ()) -> Iterator[Writer]:
+        """The one write path: lock, git-state check, repair, then the writer.
+
+        An exception in `clean_on` (or a refused git state) ends the lock cleanly; any
+        other keeps the holder note, so the next writer repairs what this one left."""
+        config = self.config  # a bad configuration is refused before anything else
+        with RunLock(self.root, wait=wait, started=now,
+                     clean_on=(GitStateError, *clean_on)) as lock:
+            check_writable(Path(self.store.repo.git_dir), config.git.branch, self.root)
+            repaired = recover(self.store, previous_died=lock.previous_died)
+            self._state = None  # what a dead run or another process saved: read it now
+            yield Writer(self, repaired)
+
+    # ------------------------------------------------------------ creation
+
+    @classmethod
+    def create(cls, root: Path | str, files: dict[str, str], message: str,
+               when: datetime | None = None) -> Workspace:
+        """A new workspace: git repository on branch main, these files, one commit."""
+        root = Path(root)
+        store = GitStore.init(root)
+        for rel, text in files.items():
+            path = inside(root, rel)
+            if not path.exists():
+                write_atomic(path, text)
+        for folder in (SNAPSHOTS, DIGESTS, REPORTS):
+            (root / folder).mkdir(exist_ok=True)
+        store.commit(list(files), message, when=when)
+        return cls(root)
+
+
+class Writer:
+    """What a writer may do while it holds the workspace (see Workspace.writing)."""
+
+    def __init__(self, workspace: Workspace, repaired: list[str]) -> None:
+        self.workspace = workspace
+        self.repaired = repaired
+
+    @property
+    def root(self) -> Path:
+        return self.workspace.root
+
+    @property
+    def config(self) -> Config:
+        return self.workspace.config
+
+    @property
+    def store(self) -> GitStore:
+        return self.workspace.store
+
+    @property
+    def state(self) -> State:
+        return self.workspace.state
+
+    def write_file(self, rel: str, text: str) -> Path:
+        """Write `rel` (inside the workspace, no symlinks on the way) atomically."""
+        path = inside(self.root, rel)
+        write_atomic(path, text)
+        return path
+
+    def write_snapshot(self, source_id: str, data: Any) -> bool:
+        """Canonical YAML of a snapshot; False (nothing written) when unchanged."""
+        rel = self.store.relpath(source_id)
+        inside(self.root, rel)
+        return self.store.write_snapshot(source_id, data)
+
+    def commit(self, paths: list[str], message: str, when: datetime | None = None) -> str | None:
+        """Stage exactly `paths` and commit them (None when nothing changed)."""
+        for rel in paths:
+            inside(self.root, rel)
+        return self.store.commit(paths, message, when=when)
+
+    def save_state(self) -> None:
+        self.state.save()
 
 
 def init_workspace(directory: Path | str) -> Path:
-    """Make `directory` a workspace; refuses to overwrite an existing feeds.yaml."""
+    """`tracker init`: refuses to overwrite an existing feeds.yaml."""
+    from tracker.examples import FEEDS_EXAMPLE, GITIGNORE, REPORT_EXAMPLE
+
     root = Path(directory)
     if (root / "feeds.yaml").exists():
         raise ConfigError("a workspace already exists here (feeds.yaml found)",
                           file=str(root / "feeds.yaml"))
-    store = GitStore.init(root)
-    for rel, text in ((".gitignore", GITIGNORE), ("feeds.yaml", FEEDS_EXAMPLE),
-                      ("reports/example.yaml", REPORT_EXAMPLE)):
-        path = root / rel
-        if not path.exists():
-            write_atomic(path, text)
-    (root / "snapshots").mkdir(exist_ok=True)
-    (root / "digests").mkdir(exist_ok=True)
-    store.commit([".gitignore", "feeds.yaml", "reports/example.yaml"], "Create workspace")
+    Workspace.create(root, {".gitignore": GITIGNORE, "feeds.yaml": FEEDS_EXAMPLE,
+                            "reports/example.yaml": REPORT_EXAMPLE}, "Create workspace")
     return root
+
+
+__all__ = ["Workspace", "Writer", "init_workspace"]

@@ -22,8 +22,8 @@ from tests.support.faults import (
 )
 from tests.support.server import LocalServer
 from tracker.run.runner import run_once
-from tracker.store.state import State
 from tracker.store.git import GitStore
+from tracker.store.state import State
 
 FIRST, FAULTY, AGAIN = utc("2025-10-08T04:00"), utc("2025-10-09T04:00"), utc("2025-10-10T04:00")
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.faults import gzip_bomb
 from tests.support.server import LocalServer, Reply
-from tracker.config.loader import HttpConfig
+from tracker.config import HttpConfig
 from tracker.errors import FetchError
 from tracker.fetch.client import Http
 

@@ -12,9 +12,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracker.config.loader import Config, load_config
+from tracker.config import Config, load_config
 from tracker.errors import ConfigError, StoreError
-from tracker.store.git import SNAPSHOTS, GitStore
+from tracker.store.files import SNAPSHOTS
+from tracker.store.git import GitStore
 
 SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "120")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

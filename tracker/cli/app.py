@@ -5,7 +5,6 @@ Exit codes: 0 done; 2 configuration error; 3 run completed but sources failed; 7
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -175,18 +174,21 @@ def status(report: Optional[str] = typer.Option(None, "--report", help="only thi
     _console().print(table)
 
 
-def _findings(now: datetime, report: Optional[str] = None) -> list[Any]:
-    from tracker.config.loader import load_config
-    from tracker.evaluate.findings import evaluate_all
-    from tracker.store.state import State
-    from tracker.store.git import GitStore
+def _workspace() -> Any:
+    from tracker.workspace import Workspace
 
-    config = load_config(_root())
-    if report and report not in config.reports:
+    return Workspace(_root())
+
+
+def _findings(now: datetime, report: Optional[str] = None) -> list[Any]:
+    from tracker.evaluate.findings import evaluate_all
+
+    ws = _workspace()
+    if report and report not in ws.config.reports:
         from tracker.errors import ConfigError
 
-        raise ConfigError(f"unknown report {report!r}; known: {', '.join(config.reports)}")
-    return evaluate_all(config, GitStore(_root()), State.load(_root()), now, report)
+        raise ConfigError(f"unknown report {report!r}; known: {', '.join(ws.config.reports)}")
+    return evaluate_all(ws.config, ws.store, ws.state, now, report)
 
 
 def _short(value: Any, width: int = 40) -> str:
@@ -201,13 +203,11 @@ def diff(source: Optional[str] = typer.Argument(None, help="one source (default:
                                              help="ISO date or git revision (default: latest)"),
          format_: str = typer.Option("table", "--format", help=FORMAT_HELP)) -> None:
     """Structured changes between snapshot versions."""
-    from tracker.config.loader import load_config
     from tracker.evaluate.history import source_changes
-    from tracker.store.git import GitStore
 
     def body() -> list[Any]:
-        config = load_config(_root())
-        store = GitStore(_root())
+        ws = _workspace()
+        config, store = ws.config, ws.store
         ids = [source] if source else list(config.sources)
         if source and source not in config.sources:
             from tracker.errors import ConfigError
@@ -232,17 +232,15 @@ def diff(source: Optional[str] = typer.Argument(None, help="one source (default:
 def history(fact: str = typer.Argument(..., help="fact id or REPORT/FACT"),
             format_: str = typer.Option("table", "--format", help=FORMAT_HELP)) -> None:
     """The fact's value over time from git: one row per distinct value."""
-    from tracker.config.loader import load_config
     from tracker.errors import ConfigError
     from tracker.evaluate.history import fact_history
-    from tracker.store.git import GitStore
 
     def body() -> list[dict[str, Any]]:
-        config = load_config(_root())
-        _, found = config.fact(fact)
+        ws = _workspace()
+        _, found = ws.config.fact(fact)
         if found.primary is None:
             raise ConfigError(f"fact {fact!r} has no source; nothing to trace")
-        return fact_history(GitStore(_root()), found.primary)
+        return fact_history(ws.store, found.primary)
 
     rows = _guard(body)
     if format_ == "json":
@@ -275,32 +273,26 @@ def backfill(source: str = typer.Argument(..., help="source id from feeds.yaml")
 WAIT_HELP = "seconds to wait while a run holds the workspace"
 
 
-def _locked(when: datetime, wait: float) -> Any:
-    """The run lock (and a dead run's repairs) for commands that write the report or
-    commit: never beside a run."""
-    from tracker.store.recovery import exclusive
-
-    return exclusive(_root(), wait=wait, started=when, clean_on=(TrackerError,))
+def _locked(ws: Any, when: datetime, wait: float) -> Any:
+    """The one write path (lock, git-state check, a dead run's repairs) for commands that
+    write the report or commit: never beside a run."""
+    return ws.writing(now=when, wait=wait, clean_on=(TrackerError,))
 
 
 def _review(fact: str, note: Optional[str], now: Optional[str], accept: bool,
             wait: float) -> None:
-    from tracker.config.loader import load_config
     from tracker.evaluate.findings import evaluate_fact
     from tracker.reports.review import record_review
-    from tracker.store.state import State
-    from tracker.store.git import GitStore
 
     when = parse_now(now)
 
     def body() -> Any:
-        config = load_config(_root())
-        report, found = config.fact(fact)
-        with _locked(when, wait):
-            store = GitStore(_root())
-            finding = evaluate_fact(config, store, State.load(_root()), when, report.meta.id,
+        ws = _workspace()
+        report, found = ws.config.fact(fact)
+        with _locked(ws, when, wait) as writer:
+            finding = evaluate_fact(ws.config, ws.store, writer.state, when, report.meta.id,
                                     found)
-            sha = record_review(config, store, finding, when, note=note, accept=accept)
+            sha = record_review(writer, finding, when, note=note, accept=accept)
         return finding, sha
 
     finding, sha = _guard(body)
@@ -331,12 +323,15 @@ def accept(fact: str = typer.Argument(..., help="fact id or REPORT/FACT"),
 def sources(now: Optional[str] = typer.Option(None, "--now", help="the clock, ISO"),
             format_: str = typer.Option("table", "--format", help=FORMAT_HELP)) -> None:
     """Sources with health: last success, failures, quiet, gone."""
-    from tracker.config.loader import load_config
-    from tracker.store.state import State, source_health
+    from tracker.store.state import source_health
 
     when = parse_now(now)
 
-    rows = _guard(lambda: source_health(load_config(_root()), State.load(_root()), when))
+    def body() -> list[dict[str, Any]]:
+        ws = _workspace()
+        return source_health(ws.config, ws.state, when)
+
+    rows = _guard(body)
     if format_ == "json":  # exactly DESIGN.md's shape; `since` (of the health) is for the table
         _print_json([{k: v for k, v in r.items() if k != "since"} for r in rows])
         return
@@ -366,24 +361,22 @@ def digest(report: Optional[str] = typer.Option(None, "--report", help="only thi
         raise typer.BadParameter(f"{output}: use a .html or .txt file name", param_hint="--output")
 
     def body() -> Any:
-        from tracker.config.loader import load_config
         from tracker.evaluate.findings import evaluate_all
-        from tracker.store.state import State
-        from tracker.store.git import GitStore
 
-        config = load_config(_root())
+        ws = _workspace()
+        config = ws.config
         if send and not config.email:
             from tracker.errors import ConfigError
 
             raise ConfigError("no `email:` section: nothing to send to", file="feeds.yaml")
+        if not send:
+            findings = evaluate_all(config, ws.store, ws.state, when, report)
+            return digest_job.preview(ws, findings, when, fmt, report)
         # --send writes digests/, commits and fills the outbox: never beside a run
-        with _locked(when, wait) if send else contextlib.nullcontext():
-            state = State.load(_root())
-            findings = evaluate_all(config, GitStore(_root()), state, when, report)
-            if send:
-                return digest_job.run_digests(_root(), config, findings, state, when,
-                                              send=True, force=True, only=report)
-            return digest_job.preview(_root(), config, findings, state, when, fmt, report)
+        with _locked(ws, when, wait) as writer:
+            findings = evaluate_all(config, ws.store, writer.state, when, report)
+            return digest_job.run_digests(writer, findings, when, send=True, force=True,
+                                          only=report)
 
     result = _guard(body)
     console = _console()

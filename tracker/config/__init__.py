@@ -1,1 +1,29 @@
-"""Configuration: option types, the loader (file:line errors), cross-reference checks."""
+"""Configuration: option types (types, options, facts, extractors: leaves), the loader
+with file:line errors (loader, yamlfile), and cross-reference checks (references)."""
+from __future__ import annotations
+
+from tracker.config.facts import Fact, ReportFile, ReportMeta, Reviewed, Section, SourceRef
+from tracker.config.loader import Config, Report, load_config, load_report, report_files
+from tracker.config.options import (
+    SOURCE_OPTIONS,
+    AcledOptions,
+    CitationsOptions,
+    DigestConfig,
+    EmailConfig,
+    FactbookOptions,
+    GitConfig,
+    HttpConfig,
+    RssOptions,
+    SmtpConfig,
+    SourceOptions,
+    WikidataOptions,
+)
+from tracker.config.types import ID_PATTERN, Duration, Strict, is_ident, parse_duration
+
+__all__ = [
+    "ID_PATTERN", "SOURCE_OPTIONS", "AcledOptions", "CitationsOptions", "Config",
+    "DigestConfig", "Duration", "EmailConfig", "FactbookOptions", "Fact", "GitConfig", "HttpConfig",
+    "Report", "ReportFile", "ReportMeta", "Reviewed", "RssOptions", "Section", "SmtpConfig",
+    "SourceOptions", "SourceRef", "Strict", "WikidataOptions", "is_ident", "load_config",
+    "load_report", "parse_duration", "report_files",
+]

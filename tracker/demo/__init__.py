@@ -8,25 +8,27 @@ reports/ with the URLs pointed at that server; the runs are ordinary `run_once` 
 """
 from __future__ import annotations
 
+import io
 import os
-import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
 from ruamel.yaml import YAML
 
-from tracker.config.loader import load_config, report_files
+from tracker.demo.server import DemoServer
 from tracker.errors import ConfigError
 from tracker.evaluate.findings import evaluate_all
 from tracker.models import Finding, RunResult
 from tracker.run.runner import run_once
-from tracker.store.state import State, source_health
-from tracker.store.git import GitStore
-from tracker.demo.server import DemoServer
+from tracker.store.state import source_health
+from tracker.workspace import Workspace
 
-REPO = Path(__file__).resolve().parents[2]
+# The repository's Kazakhstan workspace (feeds.yaml, reports/), shipped in the package
+# (links to the top-level files in a checkout, copies in a wheel).
+EXAMPLE = resources.files("tracker.demo").joinpath("data", "workspace")
 DEMO_CREDENTIALS = {"ACLED_USERNAME": "demo@example.org", "ACLED_PASSWORD": "demo-only"}
 
 
@@ -74,25 +76,19 @@ def run_demo(directory: Path | str, progress: Callable[[datetime, RunResult], No
 
 
 def prepare_workspace(root: Path, server: DemoServer) -> None:
-    """Copy this repository's example workspace, sources pointed at the demo server."""
-    if not (REPO / "feeds.yaml").exists():
-        raise ConfigError("the demo needs the repository checkout (feeds.yaml, reports/)",
-                          file=str(REPO / "feeds.yaml"))
-    store = GitStore.init(root)
-    (root / "reports").mkdir(parents=True, exist_ok=True)
-    for path in report_files(REPO) + [REPO / "reports" / "README.md"]:
-        if path.exists():
-            shutil.copy(path, root / "reports" / path.name)
-    (root / ".gitignore").write_text(".tracker/\n", encoding="utf-8")
-    _write_feeds(REPO / "feeds.yaml", root / "feeds.yaml", server)
-    load_config(root)  # fail early, before any run, if the copy does not validate
-    store.commit([".gitignore", "feeds.yaml", "reports"], "Demo workspace: the Kazakhstan "
-                 "example, sources served by the local demo server", when=RUN_DATES[0])
+    """Copy the example workspace, sources pointed at the demo server."""
+    files = {".gitignore": ".tracker/\n",
+             "feeds.yaml": _demo_feeds(EXAMPLE.joinpath("feeds.yaml").read_text("utf-8"), server)}
+    for entry in EXAMPLE.joinpath("reports").iterdir():
+        files[f"reports/{entry.name}"] = entry.read_text("utf-8")
+    workspace = Workspace.create(root, files, "Demo workspace: the Kazakhstan example, "
+                                 "sources served by the local demo server", when=RUN_DATES[0])
+    workspace.config  # noqa: B018 - fail early, before any run, if the copy does not validate
 
 
-def _write_feeds(source: Path, target: Path, server: DemoServer) -> None:
+def _demo_feeds(text: str, server: DemoServer) -> str:
     yaml = YAML(typ="rt")
-    feeds = yaml.load(source.read_text(encoding="utf-8"))
+    feeds = yaml.load(text)
     for sid in list(feeds["sources"]):
         options = feeds["sources"][sid]
         url = _demo_url(sid, options, server)
@@ -102,8 +98,9 @@ def _write_feeds(source: Path, target: Path, server: DemoServer) -> None:
             options["url"] = url
     feeds.pop("email", None)  # the demo writes digests, it sends no mail
     feeds["http"] = {"contact": "demo@example.org", "retries": 1, "backoff": 0.05}
-    with target.open("w", encoding="utf-8") as handle:
-        yaml.dump(feeds, handle)
+    out = io.StringIO()
+    yaml.dump(feeds, out)
+    return out.getvalue()
 
 
 def _demo_url(sid: str, options: Any, server: DemoServer) -> str | None:
@@ -122,9 +119,8 @@ def _demo_url(sid: str, options: Any, server: DemoServer) -> str | None:
 
 def summarize(result: DemoResult, now: datetime) -> DemoResult:
     root = result.root
-    config = load_config(root)
-    store = GitStore(root)
-    state = State.load(root)
+    workspace = Workspace(root)
+    config, store, state = workspace.config, workspace.store, workspace.state
     result.findings = evaluate_all(config, store, state, now)
     result.sources = source_health(config, state, now)
     for commit in reversed(list(store.repo.iter_commits())):

@@ -21,13 +21,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tracker.config.loader import Config, SourceOptions
+from tracker.config import Config, SourceOptions
 from tracker.digest.build import build_digest, next_memory, render_html, render_text, safe_href
 from tracker.errors import ConfigError
 from tracker.models import Finding
 from tracker.notify.outbox import FlushResult, Outbox, build_message
+from tracker.store.files import STATE_DIR, write_atomic
 from tracker.store.state import State, source_health
-from tracker.store.git import STATE_DIR, GitStore, write_atomic
+from tracker.workspace import Workspace, Writer
 
 MEMORY_FILE = "digest.json"
 DIGESTS = "digests"
@@ -130,10 +131,10 @@ def report_ids(config: Config, only: str | None) -> list[str]:
     return [r for r in chosen if r in config.reports]
 
 
-def build_all(root: Path, config: Config, findings: list[Finding], state: State,
-              now: datetime, memory: dict[str, Any], only: str | None = None
-              ) -> list[dict[str, Any]]:
+def build_all(workspace: Workspace, findings: list[Finding], now: datetime,
+              memory: dict[str, Any], only: str | None = None) -> list[dict[str, Any]]:
     """One digest dict per chosen report (nothing written)."""
+    root, config, state = workspace.root, workspace.config, workspace.state
     sources = source_rows(config, state, now)
     maintainers = bool(config.email and config.email.maintainers)
     out = []
@@ -147,28 +148,27 @@ def build_all(root: Path, config: Config, findings: list[Finding], state: State,
                                 news=unreported_news(root, rid), sources=sources, now=now,
                                 source_errors_to_maintainers=maintainers,
                                 known_health=remembered.get("sources", {})))
-        _add_dead_links(out[-1], root, config, remembered.get("last"), rid)
+        _add_dead_links(out[-1], workspace, remembered.get("last"), rid)
     return out
 
 
-def _add_dead_links(digest: dict[str, Any], root: Path, config: Config, last: str | None,
+def _add_dead_links(digest: dict[str, Any], workspace: Workspace, last: str | None,
                     rid: str) -> None:
     """Cited links that died since this report's last digest (each is listed once)."""
     from tracker.reports.footnotes import dead_citations
 
     since = datetime.fromisoformat(last) if last else None
-    digest["dead_links"] = dead_citations(config, GitStore(root), since, report=rid)
+    digest["dead_links"] = dead_citations(workspace.config, workspace.store, since, report=rid)
     digest["has_new"] = digest["has_new"] or bool(digest["dead_links"])
 
 
 # ---------------------------------------------------------------- the pass
 
 
-def run_digests(root: Path | str, config: Config, findings: list[Finding], state: State,
-                now: datetime, *, send: bool, force: bool = False,
-                only: str | None = None) -> DigestRun:
+def run_digests(writer: Writer, findings: list[Finding], now: datetime, *, send: bool,
+                force: bool = False, only: str | None = None) -> DigestRun:
     """Build, save under digests/, commit, queue and send. `force`: even if nothing new."""
-    root = Path(root)
+    root, config, state = writer.root, writer.config, writer.state
     memory = load_memory(root)
     result = DigestRun()
     outbox = Outbox(root)
@@ -176,13 +176,13 @@ def run_digests(root: Path | str, config: Config, findings: list[Finding], state
         config.email and config.email.send_when_empty)
     reported_news: list[str] = []
     messages = []
-    for digest in build_all(root, config, findings, state, now, memory, only):
+    for digest in build_all(writer.workspace, findings, now, memory, only):
         rid = digest["report"]["id"]
         if not digest["has_new"] and not send_empty:
             result.skipped.append(rid)
             continue
         text, html = render_text(digest), render_html(digest)
-        result.written += write_digest_files(root, rid, digest["date"], text, html)
+        result.written += write_digest_files(writer, rid, digest["date"], text, html)
         if send and config.email:
             messages.append(build_message(sender=config.email.from_, to=config.email.to,
                                           subject=digest["subject"], text=text, html=html,
@@ -196,8 +196,8 @@ def run_digests(root: Path | str, config: Config, findings: list[Finding], state
     if result.written:
         subjects = "; ".join(m["Subject"] for m in messages) or \
             f"{len(result.written) // 2} report(s)"
-        result.commit = GitStore(root).commit(result.written, f"Digest {now.date()}: {subjects}",
-                                              when=now)
+        result.commit = writer.commit(result.written, f"Digest {now.date()}: {subjects}",
+                                      when=now)
     for message in messages:  # queued only once committed: a failed commit sends nothing
         outbox.put(message)
         result.queued.append(str(message["Subject"]))
@@ -211,11 +211,12 @@ def run_digests(root: Path | str, config: Config, findings: list[Finding], state
     return result
 
 
-def write_digest_files(root: Path, report_id: str, day: str, text: str, html: str) -> list[str]:
+def write_digest_files(writer: Writer, report_id: str, day: str, text: str,
+                       html: str) -> list[str]:
     paths = []
     for ext, body in (("txt", text), ("html", html)):
         rel = f"{DIGESTS}/{day}-{report_id}.{ext}"
-        write_atomic(root / rel, body)
+        writer.write_file(rel, body)
         paths.append(rel)
     return paths
 
@@ -271,11 +272,11 @@ def maintainers_subject(problems: dict[str, str]) -> str:
 # ---------------------------------------------------------------- preview
 
 
-def preview(root: Path | str, config: Config, findings: list[Finding], state: State,
-            now: datetime, fmt: str, only: str | None = None) -> list[tuple[str, str]]:
+def preview(workspace: Workspace, findings: list[Finding], now: datetime, fmt: str,
+            only: str | None = None) -> list[tuple[str, str]]:
     """(report id, rendered digest) without writing, sending or remembering anything."""
     renderer = render_html if fmt == "html" else render_text
-    digests = build_all(Path(root), config, findings, state, now, load_memory(Path(root)), only)
+    digests = build_all(workspace, findings, now, load_memory(workspace.root), only)
     return [(d["report"]["id"], renderer(d)) for d in digests]
 
 
@@ -283,13 +284,13 @@ __all__ = ["DigestRun", "run_digests", "run_if_due", "flush_outbox", "preview", 
            "load_memory"]
 
 
-def run_if_due(root: Path | str, config: Config, state: State, findings: list[Finding],
-               now: datetime, *, send: bool) -> tuple[list[str], list[str]]:
+def run_if_due(writer: Writer, findings: list[Finding], now: datetime, *,
+               send: bool) -> tuple[list[str], list[str]]:
     """The `tracker run` hook: the digest when due, else only the outbox. → (files, notices)."""
-    root = Path(root)
+    root, config = writer.root, writer.config
     written: list[str] = []
     if digest_due(config, load_memory(root), now):
-        run = run_digests(root, config, findings, state, now, send=send)
+        run = run_digests(writer, findings, now, send=send)
         written, flush = run.written, run.flush
     else:
         flush = flush_outbox(root, config) if send else None

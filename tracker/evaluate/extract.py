@@ -8,13 +8,13 @@ params: `within`, a regex whose first group (or whole match) narrows the text fi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
 
 from dateutil import parser as dateparser
 
-COMMON_PARAMS = frozenset({"within", "index"})
+from tracker.config.extractors import EXTRACTOR_SPECS, ExtractorSpec
 
 
 class ExtractError(ValueError):
@@ -23,35 +23,26 @@ class ExtractError(ValueError):
 
 @dataclass(frozen=True)
 class Extractor:
-    name: str
-    func: Callable[[str, dict[str, Any]], Any]
-    compare: str = "text"
-    params: frozenset[str] = field(default_factory=frozenset)
-    required: frozenset[str] = field(default_factory=frozenset)
-    takes_structure: bool = False  # gets the subtree at the path, not text
-    validate: Callable[[dict[str, Any]], None] | None = None  # param values; ValueError if bad
+    """An extractor function with its declaration (`tracker.config.extractors`)."""
+
+    spec: ExtractorSpec
+    func: Callable[[Any, dict[str, Any]], Any]
     annotate: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None  # finding details
 
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def compare(self) -> str:
+        return self.spec.compare
+
     def check(self, params: dict[str, Any]) -> None:
-        allowed = self.params | COMMON_PARAMS
-        unknown = set(params) - allowed
-        if unknown:
-            raise ValueError(f"unknown {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}")
-        missing = self.required - set(params)
-        if missing:
-            raise ValueError(f"missing required {sorted(missing)}")
-        for key in ("within", "pattern"):
-            if key in params:
-                try:
-                    re.compile(str(params[key]))
-                except re.error as exc:
-                    raise ValueError(f"`{key}` is not a valid regex: {exc}") from None
-        if self.validate is not None:
-            self.validate(params)
+        self.spec.check(params)
 
     def __call__(self, value: Any, params: dict[str, Any] | None = None) -> Any:
         params = params or {}
-        if self.takes_structure:
+        if self.spec.takes_structure:
             return self.func(value, params)
         text = as_text(value)
         if "within" in params:
@@ -60,14 +51,14 @@ class Extractor:
 
 
 EXTRACTORS: dict[str, Extractor] = {}
+Func = Callable[[Any, dict[str, Any]], Any]
 
 
-def register(name: str, compare: str = "text", params: tuple[str, ...] = (),
-             required: tuple[str, ...] = (), takes_structure: bool = False,
-             validate: Callable | None = None, annotate: Callable | None = None) -> Callable:
-    def wrap(func: Callable[[Any, dict[str, Any]], Any]) -> Callable:
-        EXTRACTORS[name] = Extractor(name, func, compare, frozenset(params) | frozenset(required),
-                                     frozenset(required), takes_structure, validate, annotate)
+def register(name: str, annotate: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None
+             ) -> Callable[[Func], Func]:
+    """Attach the function to its declaration in EXTRACTOR_SPECS (which must exist)."""
+    def wrap(func: Func) -> Func:
+        EXTRACTORS[name] = Extractor(EXTRACTOR_SPECS[name], func, annotate)
         return func
     return wrap
 
@@ -110,7 +101,7 @@ def extract_text(text: str, params: dict[str, Any]) -> str:
     return " ".join(text.split())
 
 
-@register("regex", params=("group",), required=("pattern",))
+@register("regex")
 def extract_regex(text: str, params: dict[str, Any]) -> str:
     matches = list(re.finditer(str(params["pattern"]), text, re.IGNORECASE | re.DOTALL))
     match = _pick(matches, params, "match")
@@ -210,12 +201,12 @@ def tidy_number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(value, 6)
 
 
-@register("number", compare="number")
+@register("number")
 def extract_number(text: str, params: dict[str, Any]) -> float | int:
     return tidy_number(_pick(find_numbers(text), params, "number"))
 
 
-@register("percent", compare="number", params=("label",))
+@register("percent")
 def extract_percent(text: str, params: dict[str, Any]) -> float | int:
     label = params.get("label")
     prefix = rf"{re.escape(str(label))}\W{{0,3}}" if label else ""
@@ -224,7 +215,7 @@ def extract_percent(text: str, params: dict[str, Any]) -> float | int:
     return tidy_number(_pick(found, params, "percentage"))
 
 
-@register("year", compare="number")
+@register("year")
 def extract_year(text: str, params: dict[str, Any]) -> int:
     years = [int(y) for y in re.findall(r"(?<!\d)(1[89]\d\d|20\d\d|21\d\d)(?!\d)", text)]
     return _pick(years, params, "year")
@@ -289,7 +280,7 @@ def parse_local_date(text: str) -> date | None:
         return None
 
 
-@register("date", compare="date", params=("month_first",))
+@register("date")
 def extract_date(text: str, params: dict[str, Any]) -> str:
     month_first = bool(params.get("month_first", False))
     found = [parse_date(m.group(0), month_first) for m in _DATE.finditer(text)]
@@ -299,7 +290,7 @@ def extract_date(text: str, params: dict[str, Any]) -> str:
 # ------------------------------------------------------------------ shares
 
 
-@register("shares", compare="shares")
+@register("shares")
 def extract_shares(text: str, params: dict[str, Any]) -> dict[str, float | int]:
     """'Kazakh (Qazaq) 68%, Russian 19.3%, …, other 4.4% (2019 est.)' → {name: percent}."""
     shares: dict[str, float | int] = {}

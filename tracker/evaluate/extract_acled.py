@@ -18,24 +18,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from tracker.config.extractors import acled_bound as _bound
+from tracker.config.extractors import as_list as _as_list
 from tracker.evaluate.extract import ExtractError, register
 from tracker.text import fold
 
-FILTERS = ("event_type", "sub_event_type", "civilian_targeting")
 REACH_MARGIN = timedelta(days=14)  # ACLED publishes weekly: two missed updates is "well past"
-
-
-def check_params(params: dict[str, Any]) -> None:
-    """Values of the params (names are checked by the registry); ValueError if bad."""
-    start, end = _bound(params, "from"), _bound(params, "to")
-    if start and end and start > end:
-        raise ValueError(f"`from` {start} is after `to` {end}")
-    if "civilian_targeting" in params and not isinstance(params["civilian_targeting"], bool):
-        raise ValueError("`civilian_targeting` must be true or false")
-    for name in ("event_type", "sub_event_type"):
-        if name in params and not all(isinstance(v, str) and v.strip()
-                                      for v in _as_list(params[name])):
-            raise ValueError(f"`{name}` must be a name or a list of names")
 
 
 def annotate(snapshot: Any, params: dict[str, Any]) -> dict[str, Any]:
@@ -60,8 +48,7 @@ def annotate(snapshot: Any, params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@register("acled", compare="number", params=("from", "to") + FILTERS, takes_structure=True,
-          validate=check_params, annotate=annotate)
+@register("acled", annotate=annotate)
 def extract_acled(days: Any, params: dict[str, Any]) -> int:
     """Sum a day map ({day: {category: count}}) over the window, for matching categories."""
     from tracker.sources.acled import split_key
@@ -95,22 +82,6 @@ def _wanted(category: tuple[str, str, bool], params: dict[str, Any]) -> bool:
 
 def _folded(value: Any) -> set[str]:
     return {fold(v) for v in _as_list(value)}
-
-
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def _bound(params: dict[str, Any], name: str) -> date | None:
-    value = params.get(name)
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValueError(f"`{name}` must be an ISO date (YYYY-MM-DD), got {value!r}") from None
 
 
 def _window_text(start: date | None, end: date) -> str:

@@ -4,8 +4,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from tracker.config.loader import Fact, SourceRef
-from tracker.evaluate.extract import EXTRACTORS, ExtractError, find_numbers, parse_date, parse_number
+from tracker.config import Fact, SourceRef
+from tracker.evaluate.extract import (
+    EXTRACTORS,
+    ExtractError,
+    find_numbers,
+    parse_date,
+    parse_number,
+)
 from tracker.models import Finding, Health
 from tracker.text import fold
 

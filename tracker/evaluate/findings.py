@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tracker.config.loader import Config, Fact, SourceRef
+from tracker.config import Config, Fact, SourceRef
 from tracker.evaluate.extract import ExtractError
 from tracker.evaluate.facts import Health, PathMissing, evaluate, extract, matches
 from tracker.evaluate.history import value_since
 from tracker.models import Finding
-from tracker.store.state import State
 from tracker.store.git import GitStore
+from tracker.store.state import State
 
 
 def evaluate_all(config: Config, store: GitStore, state: State, now: datetime,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.config.loader import SourceRef
+from tracker.config import SourceRef
 from tracker.evaluate.extract import EXTRACTORS, ExtractError
 from tracker.evaluate.facts import PathMissing, extract
 from tracker.store.git import GitStore

@@ -25,8 +25,9 @@ from typing import Any, Iterable
 
 from filelock import FileLock
 
-from tracker.config.loader import Config
-from tracker.store.git import STATE_DIR, GitStore, write_atomic
+from tracker.config import Config
+from tracker.store.files import STATE_DIR, write_atomic
+from tracker.store.git import GitStore
 from tracker.text import fold
 
 NEWS_FILE = "news.json"
@@ -169,7 +170,7 @@ def _remember(seen: list[str], current: list[str]) -> list[str]:
 
 
 def match_new_items(root: Path | str, config: Config, now: datetime,
-                    store: GitStore | None = None,
+                    store: GitStore,
                     fresh: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Match the items of every rss snapshot not seen before; store them as pending.
 
@@ -180,7 +181,6 @@ def match_new_items(root: Path | str, config: Config, now: datetime,
     either: an unchanged pass over 1,000 feeds read 20 MB for nothing); `fresh` may
     hand over snapshots this run already holds in memory.
     """
-    store = store or GitStore(root)
     feeds = [sid for sid, options in config.sources.items() if options.kind == "rss"]
     if not feeds:
         return []

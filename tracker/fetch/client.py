@@ -23,7 +23,7 @@ from urllib.request import getproxies
 import httpx
 
 from tracker import __version__
-from tracker.config.loader import HttpConfig
+from tracker.config import HttpConfig
 from tracker.errors import FetchError, SourceGone
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}

@@ -22,9 +22,9 @@ from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from tracker.config.loader import EmailConfig, SmtpConfig
+from tracker.config import EmailConfig, SmtpConfig
 from tracker.errors import NotifyError
-from tracker.store.git import STATE_DIR, write_atomic
+from tracker.store.files import STATE_DIR, write_atomic
 
 OUTBOX = "outbox"
 REJECTED = "rejected"  # outbox/rejected/: messages the server refused for good (5xx)

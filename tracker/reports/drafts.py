@@ -16,7 +16,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from tracker.evaluate.extract import _DATE, _NUMBER, EXTRACTORS, ExtractError, find_numbers, parse_date
+from tracker.evaluate.extract import (
+    _DATE,
+    _NUMBER,
+    EXTRACTORS,
+    ExtractError,
+    find_numbers,
+    parse_date,
+)
 from tracker.text import fold
 
 FUTURE = re.compile(r"\b(?:kolejn|przewidzian|planowan|zaplanowan|wprowadzi|będzie|nastąpi|"

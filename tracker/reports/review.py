@@ -8,10 +8,9 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from tracker.config.loader import Config
 from tracker.errors import ConfigError
 from tracker.models import Finding
-from tracker.store.git import GitStore, write_atomic
+from tracker.workspace import Writer
 
 
 def _yaml() -> YAML:
@@ -22,10 +21,10 @@ def _yaml() -> YAML:
     return yaml
 
 
-def record_review(config: Config, store: GitStore, finding: Finding, now: datetime, *,
+def record_review(writer: Writer, finding: Finding, now: datetime, *,
                   note: str | None, accept: bool) -> str | None:
     """`ack` (reviewed: {on, value, note}) or `accept` (also expect := current); commit."""
-    report = config.reports[finding.report]
+    report = writer.config.reports[finding.report]
     yaml = _yaml()
     text = report.file.read_text(encoding="utf-8")
     tree = yaml.load(text)
@@ -45,12 +44,12 @@ def record_review(config: Config, store: GitStore, finding: Finding, now: dateti
     node["reviewed"] = reviewed
     buffer = io.StringIO()
     yaml.dump(tree, buffer)
-    write_atomic(report.file, buffer.getvalue())
-    rel = str(report.file.relative_to(store.root))
+    rel = str(report.file.relative_to(writer.root))
+    writer.write_file(rel, buffer.getvalue())
     verb = "Accept" if accept else "Acknowledge"
     detail = f": {old!r} → {finding.current!r}" if accept else f" ({finding.status})"
     message = f"{verb} {finding.report}/{finding.fact}{detail}" + (f"\n\n{note}" if note else "")
-    return store.commit([rel], message, when=now)
+    return writer.commit([rel], message, when=now)
 
 
 def _plain_value(value: Any) -> Any:

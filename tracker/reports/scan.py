@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tracker.store import snapshot_yaml
-from tracker.reports.footnotes import citation_date, citations_document, parse_report
-from tracker.config.loader import ID_PATTERN, load_config
-from tracker.reports.drafts import draft_facts
+from tracker.config import is_ident
 from tracker.errors import ConfigError
+from tracker.reports.drafts import draft_facts
+from tracker.reports.footnotes import citation_date, citations_document, parse_report
 from tracker.reports.text import read_report_text
-from tracker.store.git import GitStore, write_atomic
+from tracker.store import snapshot_yaml
+from tracker.workspace import Workspace
 
 AGE_BUCKETS = ((92, "< 3 months"), (365, "3–12 months"), (730, "1–2 years"),
                (10**6, "> 2 years"))
@@ -39,29 +39,28 @@ class ScanResult:
 
 
 def scan_report(root: Path | str, file: Path | str, report_id: str | None,
-                now: datetime) -> ScanResult:
-    import re
-
-    root, file = Path(root), Path(file)
+                now: datetime, wait: float = 0.0) -> ScanResult:
+    file = Path(file)
     report_id = report_id or file.stem
-    if not re.match(ID_PATTERN, report_id):
+    if not is_ident(report_id):
         raise ConfigError(f"bad report id {report_id!r}: letters, digits, '.', '_', '-' only")
-    config = load_config(root)
+    workspace = Workspace(root)
+    config = workspace.config
     parsed = parse_report(read_report_text(file))
     if not parsed["footnotes"]:
         raise ConfigError("no footnotes found (expected numbered footnotes and [n] or "
                           "superscript markers); nothing written", file=str(file))
-    store = GitStore(root)
-    snapshots = {sid: store.read_snapshot(sid) for sid, options in config.sources.items()
-                 if options.kind != "citations"}
-    document = citations_document(parsed, report_id, file.name)
-    draft = draft_facts(parsed, report_id, {k: v for k, v in snapshots.items() if v})
-    paths = [f"reports/{report_id}.citations.yaml", f"reports/{report_id}.draft.yaml"]
-    for relpath, data in zip(paths, (document, draft)):
-        write_atomic(root / relpath, snapshot_yaml.dumps(data))
-    commit = store.commit(paths, f"Scan report {report_id} ({file.name}): "
-                          f"{len(parsed['footnotes'])} footnotes, {len(draft['facts'])} draft "
-                          "facts", when=now)
+    with workspace.writing(now=now, wait=wait, clean_on=(ConfigError,)) as writer:
+        snapshots = {sid: writer.store.read_snapshot(sid) for sid, options
+                     in config.sources.items() if options.kind != "citations"}
+        document = citations_document(parsed, report_id, file.name)
+        draft = draft_facts(parsed, report_id, {k: v for k, v in snapshots.items() if v})
+        paths = [f"reports/{report_id}.citations.yaml", f"reports/{report_id}.draft.yaml"]
+        for relpath, data in zip(paths, (document, draft)):
+            writer.write_file(relpath, snapshot_yaml.dumps(data))
+        commit = writer.commit(paths, f"Scan report {report_id} ({file.name}): "
+                               f"{len(parsed['footnotes'])} footnotes, "
+                               f"{len(draft['facts'])} draft facts", when=now)
     urls = {u for n in parsed["footnotes"] for u in n["urls"]}
     return ScanResult(report_id, paths, commit, len(parsed["footnotes"]), len(urls),
                       len(draft["facts"]), parsed["warnings"], summarize(parsed, now))

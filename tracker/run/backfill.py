@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tracker.config.loader import Config, load_config
+from tracker.config import Config
 from tracker.errors import ConfigError, SourceError
 from tracker.models import RawDocument
 from tracker.run.runner import store_document
 from tracker.sources.base import make_source
-from tracker.store.git import GitStore
+from tracker.workspace import Workspace, Writer
 
 _STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T_ ](\d{2})(\d{2})(\d{2})?)?")
 
@@ -39,8 +39,11 @@ def date_from_name(name: str) -> datetime:
 def backfill(root: Path | str, source_id: str, directory: Path | str,
              config: Config | None = None) -> BackfillResult:
     """One commit per file whose normalized content differs, dated by the file name."""
-    root, directory = Path(root), Path(directory)
-    config = config or load_config(root)
+    directory = Path(directory)
+    workspace = Workspace(root)
+    if config is not None:
+        workspace.config = config  # type: ignore[misc]  # already loaded by the caller
+    config = workspace.config
     if source_id not in config.sources:
         raise ConfigError(f"unknown source {source_id!r}; known: "
                           f"{', '.join(sorted(config.sources)) or 'none'}")
@@ -54,18 +57,13 @@ def backfill(root: Path | str, source_id: str, directory: Path | str,
         except ValueError:
             raise ConfigError(f"{path.name}: file names must start with a date "
                               "YYYY-MM-DD[THHMM]", file=str(path)) from None
-    from tracker.store.lock import RunLock
-    from tracker.store.recovery import recover
-
-    with RunLock(root) as lock:  # one writer at a time; a killed backfill gets repaired too
-        recover(root, previous_died=lock.previous_died)
-        return _import(root, source_id, config, dated)
+    with workspace.writing() as writer:  # a killed backfill gets repaired too
+        return _import(writer, source_id, dated)
 
 
-def _import(root: Path, source_id: str, config: Config,
-            dated: list[tuple[datetime, Path]]) -> BackfillResult:
-    store = GitStore(root)
-    source = make_source(source_id, config.sources[source_id])
+def _import(writer: Writer, source_id: str, dated: list[tuple[datetime, Path]]) -> BackfillResult:
+    store = writer.store
+    source = make_source(source_id, writer.config.sources[source_id])
     result = BackfillResult()
     for when, path in dated:
         raw = RawDocument(path.read_bytes(), str(path), when)
@@ -78,7 +76,7 @@ def _import(root: Path, source_id: str, config: Config,
             result.unchanged.append(path.name)
             continue
         message = f"Backfill {source_id} from {path.name}\n\n{len(changes)} change(s)"
-        sha = store.commit([store.relpath(source_id)], message, when=when)
+        sha = writer.commit([store.relpath(source_id)], message, when=when)
         if sha:
             result.commits.append(sha)
     return result

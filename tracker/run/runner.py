@@ -10,14 +10,16 @@ from typing import Any, Iterable
 
 import httpx
 
-from tracker.config.loader import Config, load_config
-from tracker.evaluate.diff import diff_snapshots, summarize
+from tracker.config import Config
 from tracker.errors import ConfigError, SourceError
+from tracker.evaluate.diff import diff_snapshots, summarize
 from tracker.fetch.client import Http
 from tracker.models import Change, RawDocument, RunResult, SourceResult
 from tracker.sources.base import Fetched, Source, make_source
+from tracker.store.files import STATE_DIR
+from tracker.store.git import GitStore
 from tracker.store.state import State
-from tracker.store.git import STATE_DIR, GitStore
+from tracker.workspace import Workspace, Writer
 
 # What a run needs only after polling. Imported while shards poll (the parent is idle
 # then), so these ~0.1 s are off the run's critical path; in-process runs import them later.
@@ -77,22 +79,21 @@ def run_once(root: Path | str, *, now: datetime, only: Iterable[str] = (),
              config: Config | None = None, send_email: bool = True,
              wait: float = 0.0) -> RunResult:
     """One run at a time (LockError after `wait` s); repairs a dead run's leftovers first."""
-    from tracker.store.recovery import exclusive
-
-    config = config or load_config(root)  # a bad config exits 2 before anything is touched
-    with exclusive(root, wait=wait, started=now) as repaired:
-        result = _run_locked(root, now=now, only=only, run_all=run_all, transport=transport,
-                             config=config, send_email=send_email)
-    result.repaired = repaired
+    workspace = Workspace(root)
+    if config is not None:
+        workspace.config = config  # type: ignore[misc]  # already loaded by the caller
+    with workspace.writing(now=now, wait=wait) as writer:
+        result = _run_locked(writer, now=now, only=only, run_all=run_all,
+                             transport=transport, send_email=send_email)
+        result.repaired = writer.repaired
     return result
 
 
-def _run_locked(root: Path | str, *, now: datetime, only: Iterable[str] = (),
+def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str] = (),
                 run_all: bool = False, transport: httpx.AsyncBaseTransport | None = None,
-                config: Config, send_email: bool = True) -> RunResult:
+                send_email: bool = True) -> RunResult:
     """Fetch, store, commit, evaluate. One failing source never stops the others."""
-    root = Path(root)
-    store, state = GitStore(root), State.load(root)
+    root, config, store, state = writer.root, writer.config, writer.store, writer.state
     result = RunResult(started=now)
     chosen = select_sources(config, state, now, only, run_all)
     paths: list[str] = []
@@ -114,7 +115,7 @@ def _run_locked(root: Path | str, *, now: datetime, only: Iterable[str] = (),
     # the digest, when due (digest_job.py); --no-email writes it without sending
     from tracker.digest.job import run_if_due
 
-    result.digests, result.notices = run_if_due(root, config, state, result.findings, now,
+    result.digests, result.notices = run_if_due(writer, result.findings, now,
                                                 send=send_email)
     return result
 

@@ -28,10 +28,10 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from tracker.config.loader import load_config
 from tracker.errors import LockError, TrackerError
 from tracker.models import RunResult
 from tracker.run.runner import run_once
+from tracker.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class JobPlan:
 
 def plan_jobs(root: Path | str) -> list[JobPlan]:
     """The jobs feeds.yaml asks for (a ConfigError here stops the daemon before it starts)."""
-    config = load_config(Path(root))
+    config = Workspace(root).config
     jobs = [JobPlan(f"{SOURCE_PREFIX}{sid}", options.schedule, (sid,))
             for sid, options in config.sources.items() if options.schedule]
     if config.digest.schedule:

@@ -31,14 +31,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Mapping
 
-from pydantic import Field
-
-from tracker.config.loader import Duration, SourceOptions, Strict
+from tracker.config import AcledOptions
 from tracker.errors import FetchError, ParseError, SourceGone
 from tracker.models import RawDocument
-from tracker.store.git import write_atomic
-from tracker.sources.base import Fetched, Source
 from tracker.sources.acled_api import DELETED_PATH, READ_PATH, AcledClient
+from tracker.sources.base import Fetched, Source
+from tracker.store.files import write_atomic
 
 ATTRIBUTION = ("Armed Conflict Location & Event Data Project (ACLED); https://acleddata.com. "
                "Counts aggregated by report-tracker from the ACLED API for the query below; "
@@ -50,23 +48,6 @@ SEP = " › "             # category key separator; ACLED type names contain '/'
 CIVILIAN_KEY = "civilian targeting"
 DELETED_MARGIN = timedelta(days=1)  # overlap between runs, so no deletion slips through
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
-
-
-class Credentials(Strict):
-    """Names of the environment variables holding the login (never the login itself)."""
-
-    username_env: str = Field(pattern=_ENV_NAME)
-    password_env: str = Field(pattern=_ENV_NAME)
-
-
-class AcledOptions(SourceOptions):
-    country: str = Field(min_length=1)
-    since: date
-    until: date | None = None          # default: open-ended (up to the run's date)
-    credentials: Credentials
-    page_size: int = Field(5000, ge=1, le=100_000)
-    max_pages: int = Field(200, ge=1)  # bounds a server that keeps sending full pages
-    full_refresh_every: Duration = Field(timedelta(days=28))  # re-read all, catch anything missed
 
 
 class AcledSource(Source):

@@ -18,7 +18,7 @@ from typing import Any
 
 from tracker.errors import FetchError, ParseError, SourceGone
 from tracker.fetch.client import safe_url
-from tracker.store.git import write_atomic
+from tracker.store.files import write_atomic
 
 CLIENT_ID = "acled"
 TOKEN_PATH = "/oauth/token"

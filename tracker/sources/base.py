@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from tracker.config.loader import SourceOptions
+from tracker.config import SourceOptions
 from tracker.errors import ConfigError
 from tracker.models import RawDocument
 

@@ -22,23 +22,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import Field
-
-from tracker.config.loader import ID_PATTERN, SourceOptions
+from tracker.config import CitationsOptions
 from tracker.errors import FetchError, ParseError, SourceGone
 from tracker.models import RawDocument
 from tracker.sources.base import Fetched, Source
 
 HEAD_REFUSED = {400, 403, 405, 406, 409, 501}  # servers that mishandle HEAD; try GET
 TRANSIENT_STATUS = {429, 500, 502, 503, 504}  # a bad minute of a server, not a dead link
-
-
-class CitationsOptions(SourceOptions):
-    report: str = Field(pattern=ID_PATTERN, description="report id: reads "
-                        "reports/<report>.citations.yaml")
-    per_host: int = Field(2, ge=1, description="concurrent checks per host (politeness)")
-    timeout: float = Field(15.0, gt=0)
-    max_bytes: int = Field(5_000_000, gt=0)  # GET fallback only; HEAD has no body
 
 
 class CitationsSource(Source):

@@ -19,10 +19,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from tracker.config import FactbookOptions
 from tracker.errors import ParseError, SourceGone
 from tracker.models import RawDocument
-from tracker.text import html_to_text
 from tracker.sources.base import Source
+from tracker.text import html_to_text
 
 TEXT = "text"
 NOTE = "note"
@@ -33,6 +34,7 @@ class FactbookSource(Source):
     February 2026 — point `url` at a mirror such as factbook/cache.factbook.json."""
 
     kind = "factbook"
+    Options = FactbookOptions
 
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
         return normalize_factbook(raw.content, where=raw.url)

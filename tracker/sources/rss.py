@@ -26,22 +26,20 @@ import io
 import re
 import xml.sax
 from datetime import datetime, timezone
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urljoin
 
 from defusedxml import DefusedXmlException
 from defusedxml.expatreader import create_parser
-from pydantic import Field
 
-from tracker.config.loader import SourceOptions
+from tracker.config import RssOptions
 from tracker.errors import ParseError, SourceGone
 from tracker.models import RawDocument
-from tracker.text import html_to_text
 from tracker.sources.base import Source
 from tracker.sources.rss_fast import read_plain_rss2
+from tracker.text import html_to_text
 
 SUMMARY_CHARS = 600  # a digest needs a teaser, not the article; keeps snapshots small
-Keyword = Annotated[str, Field(min_length=1)]
 
 
 class RssSource(Source):
@@ -50,17 +48,14 @@ class RssSource(Source):
 
     kind = "rss"
 
-    class Options(SourceOptions):
-        max_items: int = Field(200, ge=1, le=10_000)
-        include: list[Keyword] = []  # only items mentioning one of these are matched
-        exclude: list[Keyword] = []  # items mentioning one of these are never matched
+    Options = RssOptions
+    options: RssOptions
 
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
         return normalize_feed(raw.content, raw.headers, where=raw.url)
 
     def merge(self, previous: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-        limit = getattr(self.options, "max_items", 200)
-        return merge_feeds(previous, new, limit)
+        return merge_feeds(previous, new, self.options.max_items)
 
 
 def normalize_feed(content: bytes, headers: dict[str, str] | None = None,

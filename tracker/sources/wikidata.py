@@ -34,9 +34,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import Field, field_validator
-
-from tracker.config.loader import SourceOptions
+from tracker.config import WikidataOptions
 from tracker.errors import ParseError, SourceGone
 from tracker.models import RawDocument
 from tracker.sources.base import Fetched, Source
@@ -45,21 +43,6 @@ START, END, POINT_IN_TIME = "P580", "P582", "P585"
 LABEL_BATCH = 50  # wbgetentities accepts at most 50 ids per call
 FALLBACK_LANGUAGE = "mul"  # Wikidata's language-independent default label
 _TIME = re.compile(r"^([+-]?)(\d+)-(\d\d)-(\d\d)")
-
-
-class WikidataOptions(SourceOptions):
-    entity: str = Field(pattern=r"^Q[1-9]\d*$", description="the item, e.g. Q232")
-    properties: list[str] = Field(min_length=1, description="property ids, e.g. [P6, P35]")
-    languages: list[str] = Field(["en"], min_length=1,
-                                 description="label languages, first = the value's language")
-
-    @field_validator("properties")
-    @classmethod
-    def _property_ids(cls, value: list[str]) -> list[str]:
-        bad = [p for p in value if not re.fullmatch(r"P[1-9]\d*", str(p))]
-        if bad:
-            raise ValueError(f"bad property id(s) {bad}: use ids like P6, P1082")
-        return value
 
 
 class WikidataSource(Source):

@@ -20,12 +20,11 @@ from typing import Any, Iterable
 
 import git
 
-from tracker.store import snapshot_yaml
-from tracker.config.loader import ID_PATTERN
+from tracker.config import ID_PATTERN
 from tracker.errors import StoreError
+from tracker.store import snapshot_yaml
+from tracker.store.files import SNAPSHOTS, STATE_DIR, write_atomic
 
-SNAPSHOTS = "snapshots"
-STATE_DIR = ".tracker"
 CACHE_KEEP = 5000  # parsed snapshot versions kept in .tracker/cache/blobs
 IDENTITY = {"GIT_AUTHOR_NAME": "report-tracker", "GIT_AUTHOR_EMAIL": "tracker@localhost",
             "GIT_COMMITTER_NAME": "report-tracker", "GIT_COMMITTER_EMAIL": "tracker@localhost"}
@@ -38,20 +37,6 @@ class Version:
     commit: str
     date: datetime
     blob: str | None  # None when the commit deleted the file
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file + rename, so a killed run never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def blob_id(content: bytes) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from tracker.errors import LockError
-from tracker.store.git import STATE_DIR, write_atomic
+from tracker.store.files import STATE_DIR, write_atomic
 
 LOCK_FILE = "run.lock"
 HOLDER_FILE = "run.holder.json"

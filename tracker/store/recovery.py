@@ -1,6 +1,7 @@
 """Crash recovery: make a workspace whole again after a run died (kill -9, power loss).
 
-Called by `run_once` right after it takes the run lock, so no other tracker run is alive.
+Called by the write path (`Workspace.writing`) right after it takes the run lock, so no
+other tracker run is alive.
 What a dead run can leave, and what is done about it:
 
 * git children still running: a SIGKILL kills the tracker, not the `git commit` it
@@ -26,15 +27,14 @@ import json
 import logging
 import os
 import time
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 
 import git
 
 from tracker.errors import StoreError
-from tracker.store.git import SNAPSHOTS, STATE_DIR, GitStore
+from tracker.store.files import SNAPSHOTS, STATE_DIR
+from tracker.store.git import GitStore
 
 log = logging.getLogger(__name__)
 
@@ -45,23 +45,9 @@ OLD_TEMP_SECONDS = 3600       # older than this, a temp file is litter even afte
 STATE_FILE = "state.json"
 
 
-@contextmanager
-def exclusive(root: Path | str, *, wait: float = 0.0, started: datetime | None = None,
-              clean_on: tuple[type[BaseException], ...] = ()) -> Iterator[list[str]]:
-    """Hold the run lock (LockError after `wait` s) with the workspace repaired first;
-    yields the repairs made. For runs, and for commands that commit (ack, digest --send):
-    had such a command simply taken the lock, it would have cleared a dead run's note and
-    the repairs would never have happened."""
-    from tracker.store.lock import RunLock
-
-    with RunLock(Path(root), wait=wait, started=started, clean_on=clean_on) as lock:
-        yield recover(root, previous_died=lock.previous_died)
-
-
-def recover(root: Path | str, *, previous_died: bool, git_wait: float = 30.0) -> list[str]:
+def recover(store: GitStore, *, previous_died: bool, git_wait: float = 30.0) -> list[str]:
     """Repair what a dead run left; returns one line per repair (also logged)."""
-    root = Path(root)
-    store = GitStore(root)
+    root = store.root
     notes: list[str] = []
     git_dir = Path(store.repo.git_dir)
     if previous_died or _git_lock_files(git_dir):

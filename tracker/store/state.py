@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tracker.config.loader import SourceOptions
+from tracker.config import SourceOptions
 from tracker.models import Health
-from tracker.store.git import STATE_DIR, write_atomic
+from tracker.store.files import STATE_DIR, write_atomic
 
 STATE_FILE = "state.json"
 MAX_RETRY_BACKOFF = timedelta(hours=6)

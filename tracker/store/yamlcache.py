@@ -18,20 +18,25 @@ VERSION = 1  # bump when the parser or the encoding below changes what a file gi
 _MISSING = object()
 
 
-def load(path: Path, raw: bytes, cache_dir: Path | None,
-         parse: Callable[[], Any]) -> tuple[Any, Callable[[], None] | None]:
-    """(`parse()`'s result for `path`, whose current bytes are `raw`; a function that
-    caches it, or None when it came from the cache). The caller caches only once the
-    whole configuration is valid: a run refused for bad config writes nothing."""
-    if cache_dir is None:
-        return parse(), None
-    digest = hashlib.sha1(raw + f"/v{VERSION}".encode()).hexdigest()
-    entry = cache_dir / (hashlib.sha1(str(path.resolve()).encode()).hexdigest() + ".json")
-    hit = _read(entry, digest)
-    if hit is not _MISSING:
-        return hit, None
-    data = parse()
-    return data, lambda: _write(entry, digest, data)
+class YamlCache:
+    """Parsed values per file content under `folder` (`.tracker/cache/yaml/`): the
+    `tracker.config.yamlfile.ValueCache` the workspace hands to the config loader."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def load(self, path: Path, raw: bytes,
+             parse: Callable[[], Any]) -> tuple[Any, Callable[[], None] | None]:
+        """(`parse()`'s result for `path`, whose current bytes are `raw`; a function that
+        caches it, or None when it came from the cache). The caller caches only once the
+        whole configuration is valid: a run refused for bad config writes nothing."""
+        digest = hashlib.sha1(raw + f"/v{VERSION}".encode()).hexdigest()
+        entry = self.folder / (hashlib.sha1(str(path.resolve()).encode()).hexdigest() + ".json")
+        hit = _read(entry, digest)
+        if hit is not _MISSING:
+            return hit, None
+        data = parse()
+        return data, lambda: _write(entry, digest, data)
 
 
 def _read(entry: Path, digest: str) -> Any:
@@ -45,7 +50,9 @@ def _read(entry: Path, digest: str) -> Any:
 
 
 def _write(entry: Path, digest: str, data: Any) -> None:
-    from tracker.store.git import write_atomic  # (store imports config, which imports this module)
+    from tracker.store.files import (
+        write_atomic,  # (store imports config, which imports this module)
+    )
 
     try:
         text = json.dumps({"content": digest, "data": _encode(data)}, ensure_ascii=False)

@@ -1,0 +1,137 @@
+"""Option types of feeds.yaml: every source kind's settings, http, digest, email.
+
+Each source kind's options live here (not beside the kind's code) so that the loader can
+validate a workspace without importing the kinds; `SOURCE_OPTIONS` maps a `kind` to its
+model, and a conformance test holds it equal to the registry in `tracker.sources`.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field, field_validator
+
+from tracker.config.types import ID_PATTERN, Cron, Duration, EnvName, Keyword, Strict
+
+
+class SourceOptions(Strict):
+    """Settings every source kind accepts; kinds subclass this with their own."""
+
+    kind: str
+    url: str | None = None
+    title: str | None = None
+    schedule: Cron | None = None
+    expect_update_within: Duration | None = None
+    timeout: float = Field(30.0, gt=0)
+    max_bytes: int = Field(20_000_000, gt=0)
+    gone_after: int = Field(2, ge=1, description="consecutive 'gone' answers before health=gone")
+    frozen: bool = False  # documented as no longer updated upstream (e.g. the Factbook)
+
+
+class FactbookOptions(SourceOptions):
+    pass
+
+
+class RssOptions(SourceOptions):
+    max_items: int = Field(200, ge=1, le=10_000)
+    include: list[Keyword] = []  # only items mentioning one of these are matched
+    exclude: list[Keyword] = []  # items mentioning one of these are never matched
+
+
+class WikidataOptions(SourceOptions):
+    entity: str = Field(pattern=r"^Q[1-9]\d*$", description="the item, e.g. Q232")
+    properties: list[str] = Field(min_length=1, description="property ids, e.g. [P6, P35]")
+    languages: list[str] = Field(["en"], min_length=1,
+                                 description="label languages, first = the value's language")
+
+    @field_validator("properties")
+    @classmethod
+    def _property_ids(cls, value: list[str]) -> list[str]:
+        bad = [p for p in value if not re.fullmatch(r"P[1-9]\d*", str(p))]
+        if bad:
+            raise ValueError(f"bad property id(s) {bad}: use ids like P6, P1082")
+        return value
+
+
+class Credentials(Strict):
+    """Names of the environment variables holding the login (never the login itself)."""
+
+    username_env: EnvName
+    password_env: EnvName
+
+
+class AcledOptions(SourceOptions):
+    country: str = Field(min_length=1)
+    since: date
+    until: date | None = None          # default: open-ended (up to the run's date)
+    credentials: Credentials
+    page_size: int = Field(5000, ge=1, le=100_000)
+    max_pages: int = Field(200, ge=1)  # bounds a server that keeps sending full pages
+    full_refresh_every: Duration = Field(timedelta(days=28))  # re-read all, catch anything missed
+
+
+class CitationsOptions(SourceOptions):
+    report: str = Field(pattern=ID_PATTERN, description="report id: reads "
+                        "reports/<report>.citations.yaml")
+    per_host: int = Field(2, ge=1, description="concurrent checks per host (politeness)")
+    timeout: float = Field(15.0, gt=0)
+    max_bytes: int = Field(5_000_000, gt=0)  # GET fallback only; HEAD has no body
+
+
+SOURCE_OPTIONS: dict[str, type[SourceOptions]] = {
+    "factbook": FactbookOptions, "rss": RssOptions, "wikidata": WikidataOptions,
+    "acled": AcledOptions, "citations": CitationsOptions,
+}
+
+
+class SmtpConfig(Strict):
+    host: str
+    port: int = 587
+    security: Literal["starttls", "ssl", "plain"] = "starttls"
+    username: str | None = None
+    username_env: EnvName | None = None
+    password_env: EnvName | None = None
+    timeout: float = 30.0
+
+
+class EmailConfig(Strict):
+    smtp: SmtpConfig
+    from_: str = Field(alias="from")
+    to: list[str]
+    maintainers: list[str] = []
+    send_when_empty: bool = False
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class DigestConfig(Strict):
+    schedule: Cron | None = None
+    reports: list[str] | None = None
+    send_when_empty: bool = False
+
+
+class HttpConfig(Strict):
+    user_agent: str | None = None
+    contact: str | None = None
+    concurrency: int = Field(32, ge=1)
+    per_host: int = Field(6, ge=1)
+    retries: int = Field(3, ge=0)
+    backoff: float = Field(1.0, ge=0)
+    max_retry_after: float = Field(120.0, ge=0)
+
+
+class GitConfig(Strict):
+    """Where every writer commits: one branch; optionally integrate with and push to a
+    remote (credentials come from git itself, never from this file)."""
+
+    branch: str = Field("main", min_length=1, pattern=r"^[^\s~^:?*\[\\]+$")
+    remote: str | None = Field(None, min_length=1, pattern=r"^[^\s]+$")
+    push: bool = False
+
+
+class FeedsFile(Strict):
+    sources: dict[str, dict[str, Any]] = {}
+    digest: DigestConfig = DigestConfig()
+    email: EmailConfig | None = None
+    http: HttpConfig = HttpConfig()
+    git: GitConfig = GitConfig()
