@@ -7,7 +7,7 @@ from pathlib import Path
 from tests.conftest import utc
 from tests.support.server import Reply
 from tracker.config import load_config
-from tracker.reports.footnotes import dead_citations, died_links
+from tracker.evaluate.links import dead_citations, died_links
 from tracker.run.runner import run_once
 from tracker.store import snapshot_yaml
 from tracker.store.git import GitStore

@@ -155,7 +155,7 @@ def build_all(workspace: Workspace, findings: list[Finding], now: datetime,
 def _add_dead_links(digest: dict[str, Any], workspace: Workspace, last: str | None,
                     rid: str) -> None:
     """Cited links that died since this report's last digest (each is listed once)."""
-    from tracker.reports.footnotes import dead_citations
+    from tracker.evaluate.links import dead_citations
 
     since = datetime.fromisoformat(last) if last else None
     digest["dead_links"] = dead_citations(workspace.config, workspace.store, since, report=rid)

@@ -22,9 +22,9 @@ from urllib.request import getproxies
 
 import httpx
 
-from tracker import __version__
 from tracker.config import HttpConfig
 from tracker.errors import FetchError, SourceGone
+from tracker.version import __version__
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 GONE_STATUS = {404, 410}

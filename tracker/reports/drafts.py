@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from tracker.evaluate.extract import (
-    _DATE,
-    _NUMBER,
+    DATE_RE,
     EXTRACTORS,
+    NUMBER_RE,
     ExtractError,
     find_numbers,
     parse_date,
@@ -116,7 +116,7 @@ def sentence_values(sentence: str) -> list[Value]:
     """Numbers (with 'mln', 'tys.' scales), percentages, years and dates, in order."""
     out: list[Value] = []
     taken: list[tuple[int, int]] = []
-    for match in _DATE.finditer(sentence):
+    for match in DATE_RE.finditer(sentence):
         try:
             out.append(Value("date", parse_date(match.group(0)).isoformat(), match.group(0)))
             taken.append(match.span())
@@ -125,7 +125,7 @@ def sentence_values(sentence: str) -> list[Value]:
     for match in re.finditer(r"(\d+(?:[.,]\d+)?)\s*%", sentence):
         out.append(Value("percent", find_numbers(match.group(1))[0], match.group(0)))
         taken.append(match.span())
-    for match in _NUMBER.finditer(sentence):
+    for match in NUMBER_RE.finditer(sentence):
         if any(a <= match.start() < b for a, b in taken):
             continue
         text = match.group(0)

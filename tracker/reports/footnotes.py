@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from tracker.evaluate.extract import _DATE, parse_date
+from tracker.evaluate.extract import DATE_RE, parse_date
 from tracker.reports.sentences import marker_numbers, sentences
 from tracker.text import fold
 
@@ -250,7 +250,7 @@ def footnote_dates(text: str) -> dict[str, list[str]]:
     """published / accessed / period dates (ISO) of a footnote; `malformed` as written."""
     out: dict[str, list[str]] = {"published": [], "accessed": [], "period": [], "malformed": []}
     scrubbed = re.sub(r"<[^<>]*>|(?:https?://|www\.)\S+", lambda m: " " * len(m.group(0)), text)
-    matches = [m for m in _DATE.finditer(scrubbed) if not scrubbed[m.end():m.end() + 1].isdigit()]
+    matches = [m for m in DATE_RE.finditer(scrubbed) if not scrubbed[m.end():m.end() + 1].isdigit()]
     out["malformed"] = _MALFORMED_DATE.findall(scrubbed)
     skip = set()
     for i, match in enumerate(matches):
@@ -377,6 +377,3 @@ def citation_date(note: dict[str, Any]) -> date | None:
     values = note.get("accessed") or note.get("published") or []
     return date.fromisoformat(max(values)) if values else None
 
-
-# Link deaths live in link_deaths.py; re-exported for the digest and callers.
-from tracker.evaluate.links import dead_citations, died_links  # noqa: E402,F401

@@ -20,7 +20,7 @@ from typing import Any
 
 from tracker.config.extractors import acled_bound as _bound
 from tracker.config.extractors import as_list as _as_list
-from tracker.evaluate.extract import ExtractError, register
+from tracker.evaluate.extract.registry import ExtractError, register
 from tracker.text import fold
 
 REACH_MARGIN = timedelta(days=14)  # ACLED publishes weekly: two missed updates is "well past"
