@@ -171,7 +171,11 @@ def _entry(finding: Finding, flag: str, sources: dict[str, SourceInfo]) -> FactE
         path=(" › ".join(_flat_path(finding.path)) or None) if has_source else None,
         note=clean_or_none(finding.note) if flag == "unverifiable" and not gone else None,
         also=tuple(_cross_check(c, sources) for c in cross_checks(finding)),
-        shares=tuple(_share(s) for s in detail(finding, "shares", None) or []))
+        shares=tuple(_share(s) for s in _listed(detail(finding, "shares", None))))
+
+
+def _listed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else []
 
 
 def _current(finding: Finding) -> str:
@@ -198,6 +202,8 @@ def _share(share: Any) -> ShareDiff:
 def _flat_path(path: Any) -> list[str]:
     if not path:
         return []
+    if not isinstance(path, (list, tuple)):
+        return [clean(path)]
     if isinstance(path[0], (list, tuple)):  # alternatives never resolved: show the first
         path = path[0]
     return [clean(p) for p in path]

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from tracker.digest.values import clean
 from tracker.models import Finding
 
 RESOLVED = ("current", "acknowledged")
@@ -30,7 +31,8 @@ def field_of(record: Any, name: str, default: Any = None) -> Any:
 
 
 def cross_checks(finding: Finding) -> list[Any]:
-    return list(detail(finding, "also", None) or [])
+    checks = detail(finding, "also", None)
+    return list(checks) if isinstance(checks, (list, tuple)) else []
 
 
 def is_unchecked(finding: Finding) -> bool:
@@ -67,17 +69,19 @@ def problem_since(finding: Finding) -> str | None:
     the source went away."""
     flag = flag_of(finding)
     if flag == "expired":
-        return finding.since
-    if flag == "stale":
-        return detail(finding, "value_since") or finding.since
-    if flag == "unverifiable":
-        return detail(finding, "gone_since") or finding.since
-    if flag == "disagreement":
+        day = finding.since
+    elif flag == "stale":
+        day = detail(finding, "value_since") or finding.since
+    elif flag == "unverifiable":
+        day = detail(finding, "gone_since") or finding.since
+    elif flag == "disagreement":
         dates = [field_of(c, "since") for c in cross_checks(finding)
                  if field_of(c, "agrees") is False]
-        dates = [d for d in dates + [detail(finding, "value_since")] if d]
-        return max(dates) if dates else None
-    return None
+        dates = [str(d) for d in dates + [detail(finding, "value_since")] if d]
+        day = max(dates) if dates else None
+    else:
+        day = None
+    return clean(day) or None
 
 
 def cause_key(finding: Finding) -> tuple[str, ...]:
@@ -99,6 +103,6 @@ def days_between(start: str | None, today: date) -> int | None:
     if not start:
         return None
     try:
-        return (today - date.fromisoformat(start[:10])).days
+        return (today - date.fromisoformat(str(start)[:10])).days
     except ValueError:
         return None

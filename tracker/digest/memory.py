@@ -59,10 +59,10 @@ class DigestMemory:
     @classmethod
     def from_json(cls, data: Any) -> DigestMemory:
         data = require_dict(data)
-        reports = require_dict(data.get("reports") or {})
+        reports = require_dict(data.get("reports", {}))
         return cls(last_run=_optional_str(data.get("last_run")),
                    reports={str(rid): _told(t) for rid, t in reports.items()},
-                   maintainers=_told(data.get("maintainers") or {}))
+                   maintainers=_told(data.get("maintainers", {})))
 
 
 def _told_json(told: Told) -> dict[str, Any]:
@@ -74,8 +74,8 @@ def _told_json(told: Told) -> dict[str, Any]:
 
 def _told(data: Any) -> Told:
     data = require_dict(data)
-    sources = require_dict(data.get("sources") or {})
-    facts = require_dict(data.get("facts") or {})
+    sources = require_dict(data.get("sources", {}))
+    facts = require_dict(data.get("facts", {}))
     return Told(last=_optional_str(data.get("last")),
                 sources={str(k): _str(v) for k, v in sources.items()},
                 facts={str(k): _remembered(v) for k, v in facts.items()})

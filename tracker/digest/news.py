@@ -18,18 +18,24 @@ def news_entries(matches: Iterable[dict[str, Any]]) -> list[NewsEntry]:
     """One entry per news item, in the order items were first matched."""
     grouped: dict[str, list[dict[str, Any]]] = {}
     for match in matches:
-        grouped.setdefault(item_key(match), []).append(match)
+        if isinstance(match, dict):
+            grouped.setdefault(item_key(match), []).append(match)
     return [_entry(key, group) for key, group in grouped.items()]
 
 
 def item_key(match: dict[str, Any]) -> str:
-    item = match.get("item") or {}
+    item = _item(match)
     ident = item.get("id") or item.get("link") or item.get("title") or match.get("id")
     return f"{match.get('feed')}\0{ident}"
 
 
+def _item(match: dict[str, Any]) -> dict[str, Any]:
+    item = match.get("item")
+    return item if isinstance(item, dict) else {}
+
+
 def _entry(key: str, matches: list[dict[str, Any]]) -> NewsEntry:
-    item = matches[0].get("item") or {}
+    item = _item(matches[0])
     facts = _unique(clean(m.get("fact")) for m in matches if m.get("fact"))
     sections = _unique(clean(m.get("section")) for m in matches
                        if m.get("section") and not m.get("fact"))
