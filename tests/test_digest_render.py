@@ -411,3 +411,12 @@ def test_nothing_to_report_says_so():
     assert not digest.has_new and digest.subject == "[kz-security-2025] no changes"
     assert "Nothing needs attention" in render_text(digest)
     assert "Nothing needs attention" in render_html(digest)
+
+
+def test_wrapped_lines_keep_fact_ids_whole():
+    facts = [f"pm-appointed-by-president-{n}" for n in range(8)]
+    news = [{"id": f"m{n}", "fact": fact, "feed": "f", "keyword": "k",
+             "item": {"id": "one", "title": "One item about many facts"}}
+            for n, fact in enumerate(facts)]
+    text = render_text(build([premier()], news=news))
+    assert all(fact in text for fact in facts)  # never split at a hyphen

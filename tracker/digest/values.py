@@ -105,9 +105,11 @@ def columns(text: str) -> int:
 
 def wrap(text: str, width: int = TEXT_WIDTH, indent: str = "",
          subsequent: str | None = None) -> str:
-    """`text` as lines of at most `width` columns, long words split."""
+    """`text` as lines of at most `width` columns. Words stay whole (a fact id is not cut
+    at its hyphens) unless one is longer than a line."""
     lines = wcwidth.wrap(clean(text), width, initial_indent=indent,
-                         subsequent_indent=indent if subsequent is None else subsequent)
+                         subsequent_indent=indent if subsequent is None else subsequent,
+                         break_on_hyphens=False)
     return "\n".join(lines) or indent.rstrip()
 
 
