@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import utc
 from tracker.digest.build import build_digest, render_html
-from tracker.models import Finding
+from tracker.models import Finding, FindingDetails
 
 pytestmark = pytest.mark.browser
 NOW = utc("2026-03-02T06:00")
@@ -48,7 +48,8 @@ def demo_digest(news_items: list[dict] | None = None) -> dict:
                 since="2026-01-22", source="factbook-kz",
                 path=["People and Society", "Population", "total"],
                 claim="Kazakhstan has about 20.26 million inhabitants (2024 estimate).",
-                section="Ludność", footnote=1, details={"value_since": "2026-01-22"}),
+                section="Ludność", footnote=1,
+                details=FindingDetails(value_since="2026-01-22")),
         Finding("kz-security-2025", "head-of-government", "current", "Olzhas Bektenov",
                 "Olzhas Bektenov", since="2024-02-08", source="factbook-kz",
                 path=["Government", "Executive branch", "head of government"],

@@ -15,7 +15,7 @@ from tracker.digest.build import (
     safe_href,
     show,
 )
-from tracker.models import Finding
+from tracker.models import Finding, FindingDetails, SecondaryCheck
 
 NOW = utc("2026-03-01T06:00")
 REPORT = {"id": "kz-security-2025", "title": "Kazachstan – sytuacja bezpieczeństwa",
@@ -34,7 +34,7 @@ def population(status: str = "stale", current=20432662, **details) -> Finding:
                    since="2026-01-22", source="factbook-kz",
                    path=["People and Society", "Population", "total"],
                    claim="Ludność: ok. 20,26 mln (szacunek 2024)", section="Ludność",
-                   footnote=1, details={"value_since": "2026-01-22", **details})
+                   footnote=1, details=FindingDetails(value_since="2026-01-22", **details))
 
 
 def premier(status: str = "current", **details) -> Finding:
@@ -42,7 +42,7 @@ def premier(status: str = "current", **details) -> Finding:
                    "Olzhas Bektenov", since="2024-02-08", source="factbook-kz",
                    path=["Government", "Executive branch", "head of government"],
                    claim="Premierem jest Ołżas Bektenow (Олжас Бектенов)", section="Rząd",
-                   footnote=10, details={"value_since": "2024-02-08", **details})
+                   footnote=10, details=FindingDetails(value_since="2024-02-08", **details))
 
 
 def build(findings, memory=None, news=(), maintainers=False):
@@ -103,8 +103,8 @@ def test_a_failing_source_is_neither_a_change_nor_a_resolution():
 
 
 def test_sources_disagreeing_needs_review():
-    also = [{"source": "wikidata-kz", "value": "Roman Sklyar", "agrees": False,
-             "since": "2026-02-20"}]
+    also = [SecondaryCheck(source="wikidata-kz", value="Roman Sklyar", agrees=False,
+                           since="2026-02-20")]
     digest = build([premier(also=also, disagreement=True)])
     item = digest["review"][0]
     assert item["status"] == "disagreement" and item["also"][0]["value"] == "Roman Sklyar"
@@ -113,7 +113,7 @@ def test_sources_disagreeing_needs_review():
 
 
 def test_source_errors_go_to_maintainers_when_configured():
-    findings = [premier(also=[{"source": "wikidata-kz", "value": None}])]
+    findings = [premier(also=[SecondaryCheck(source="wikidata-kz")])]
     analysts = render_text(build(findings, maintainers=True))
     assert "could not be read since 2026-02-27" in analysts
     assert "HTTP 503" not in analysts and "went to the maintainers" in analysts
@@ -212,7 +212,8 @@ def test_news_count_counts_items_not_matches():
 
 def test_a_year_reads_as_a_year():
     finding = Finding("kz-security-2025", "senate-next-election", "expired", "2026", 2026,
-                      since="2026-01-31", source="factbook-kz", details={"extract": "year"})
+                      since="2026-01-31", source="factbook-kz",
+                      details=FindingDetails(extract="year"))
     assert "2,026" not in render_text(build([finding]))
 
 

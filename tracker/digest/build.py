@@ -100,7 +100,7 @@ def flag_of(finding: Finding) -> str | None:
     """The reason a finding needs review, or None when it does not."""
     if finding.status in FLAGGED:
         return finding.status
-    if finding.status == "current" and finding.details.get("disagreement"):
+    if finding.status == "current" and finding.details.disagreement:
         return "disagreement"
     return None
 
@@ -108,8 +108,7 @@ def flag_of(finding: Finding) -> str | None:
 def memory_key(finding: Finding) -> str:
     """Same key ⇒ same problem as last time (a reminder); a new value is news again."""
     value = json.dumps(finding.current, sort_keys=True, ensure_ascii=False, default=str)
-    also = [(c.get("source"), c.get("value")) for c in finding.details.get("also", [])
-            if c.get("agrees") is False]
+    also = [(c.source, c.value) for c in finding.details.also if c.agrees is False]
     return f"{flag_of(finding)}|{value}|{json.dumps(also, default=str, ensure_ascii=False)}"
 
 
@@ -182,21 +181,20 @@ def _item(finding: Finding, flag: str, sources: dict[str, dict[str, Any]],
           today: date) -> dict[str, Any]:
     source = sources.get(finding.source or "", {})
     changed_on = finding.since if flag in ("stale", "expired", "unverifiable") else \
-        finding.details.get("value_since")
-    also = [{"source": c.get("source"), "value": show(c.get("value")),
-             "agrees": c.get("agrees"), "since": c.get("since"),
-             "title": sources.get(c.get("source") or "", {}).get("title") or c.get("source"),
-             "link": sources.get(c.get("source") or "", {}).get("link")}
-            for c in finding.details.get("also", [])]
+        finding.details.value_since
+    also = [{"source": c.source, "value": show(c.value), "agrees": c.agrees, "since": c.since,
+             "title": sources.get(c.source, {}).get("title") or c.source,
+             "link": sources.get(c.source, {}).get("link")}
+            for c in finding.details.also]
     return {
         "fact": finding.fact, "status": flag, "reason": _reason(finding, flag),
         "claim": finding.claim, "section": finding.section, "footnote": finding.footnote,
-        "expected": show(finding.expected, finding.details.get("extract")),
-        "current": show(finding.current, finding.details.get("extract")),
+        "expected": show(finding.expected, finding.details.extract),
+        "current": show(finding.current, finding.details.extract),
         "source": finding.source, "source_title": source.get("title") or finding.source,
         "link": source.get("link"), "path": " › ".join(_flat_path(finding.path)),
         "changed_on": changed_on, "days": days_between(changed_on, today),
-        "note": finding.note, "also": also, "shares": finding.details.get("shares") or [],
+        "note": finding.note, "also": also, "shares": finding.details.shares,
         "first_reported": None, "was": None,
     }
 
@@ -225,8 +223,8 @@ def _report_sources(findings: list[Finding]) -> list[str]:
     for finding in findings:
         if finding.source:
             seen[finding.source] = None
-        for check in finding.details.get("also", []):
-            seen[check.get("source")] = None
+        for check in finding.details.also:
+            seen[check.source] = None
     return [s for s in seen if s]
 
 
