@@ -117,7 +117,7 @@ def _load_report(path: Path, cache: ValueCache | None) -> tuple[Report, Remember
 def _check_fact(fact: Fact, doc: YamlDoc, loc: tuple[Any, ...]) -> None:
     """Extractors and their params, and an `expect` every extractor of the fact can
     compare — so that no fact fails later, at `status`, `run` or `digest` time."""
-    specs = [_check_extractor(fact.extract, fact.params, doc, loc + ("extract",))]
+    specs = [_check_extractor(fact.extract, fact.params, doc, loc)]
     for j, ref in enumerate(fact.also):
         specs.append(_check_extractor(ref.extract, ref.params, doc, loc + ("also", j)))
     if fact.also and not fact.source:
@@ -142,14 +142,16 @@ def _check_fact(fact: Fact, doc: YamlDoc, loc: tuple[Any, ...]) -> None:
 
 def _check_extractor(name: str, params: dict[str, Any], doc: YamlDoc,
                      loc: tuple[Any, ...]) -> ExtractorSpec:
+    """`loc`: the mapping holding `extract` and `params` (a fact, or one of its `also`)."""
     spec = EXTRACTOR_SPECS.get(name)
     if spec is None:
         raise error_at(f"unknown extractor {name!r}; allowed: "
-                       f"{', '.join(sorted(EXTRACTOR_SPECS))}", doc, loc)
+                       f"{', '.join(sorted(EXTRACTOR_SPECS))}", doc, loc + ("extract",))
     try:
         spec.check(params)
     except ValueError as exc:
-        raise error_at(f"params for extractor {name!r}: {exc}", doc, loc) from None
+        raise error_at(f"params for extractor {name!r}: {exc}", doc,
+                       loc + ("params",)) from None
     return spec
 
 

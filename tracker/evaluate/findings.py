@@ -133,8 +133,8 @@ def _fall_back(fact: Fact, finding: Finding, checks: list[SecondaryCheck]) -> bo
 def _newest(primary: str | None, primary_since: str | None,
             checks: list[SecondaryCheck]) -> str | None:
     """The source whose value appeared last (by the date each value first appeared)."""
-    dated = [(primary_since, primary)] + [(c.since, c.source) for c in checks]
-    dated = [(since, source) for since, source in dated if since]
+    candidates = [(primary_since, primary)] + [(c.since, c.source) for c in checks]
+    dated = [(since, source) for since, source in candidates if since]
     if len(dated) < 2:
         return None
     latest = max(since for since, _ in dated)

@@ -32,7 +32,8 @@ def annotate(snapshot: Any, params: dict[str, Any], details: FindingDetails) -> 
     when that is well past the window's end, or when the data was read before the window
     closed."""
     start, end = _bound(params, "from"), _bound(params, "to")
-    details.window = Window(start=start and start.isoformat(), end=end and end.isoformat())
+    details.window = Window(start=start.isoformat() if start else None,
+                            end=end.isoformat() if end else None)
     if not isinstance(snapshot, dict):
         return None
     through, accessed = snapshot.get("data_through"), snapshot.get("accessed")

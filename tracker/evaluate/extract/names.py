@@ -6,7 +6,8 @@ Zhomart, Żomart, Schomart; Bektenow/Bektenov; Smaiłow/Smailov; 'BEKTENOV Olzha
 word of a name is reduced to a coarse sound skeleton in which the letters these schemes
 disagree on fall together (w/v, y/i/j/ï, zh/ż/sch/j, kh/ch/h, q/k, s/z/ss, ou/u, doubled
 letters, diacritics); where one spelling can stand for two sounds (English 'ch' is ч,
-Polish 'ch' is х; 'j' is й in Polish and ж in French) a word has several skeletons.
+Polish 'ch' is х; 'j' is й in Polish and ж in French; German 'tsch' is ч or т+ш) a word has
+several skeletons.
 
 Two names are the same person when every word of the shorter one matches a different word
 of the longer one (word order free, so 'BEKTENOV Olzhas' is 'Olzhas Bektenov'; a missing
@@ -35,7 +36,7 @@ _LETTERS = {"ż": "zh", "ž": "zh", "ź": "z", "ł": "l", "š": "sh", "ş": "sh"
 # Spelling units, longest first, each with the skeleton letters it may stand for.
 _UNITS: list[tuple[str, tuple[str, ...]]] = sorted([
     ("schtsch", ("S",)), ("shch", ("S",)), ("szcz", ("S",)), ("chtch", ("S",)),
-    ("tsch", ("S",)), ("tch", ("S",)), ("sch", ("S",)), ("zh", ("S",)), ("sh", ("S",)),
+    ("tsch", ("S", "tS")), ("tch", ("S", "tS", "tH")), ("sch", ("S",)), ("zh", ("S",)), ("sh", ("S",)),
     ("sz", ("S",)), ("cz", ("S",)), ("ch", ("S", "H")), ("kh", ("H",)), ("h", ("H",)),
     ("ts", ("c",)), ("ou", ("u",)), ("ph", ("f",)), ("x", ("ks",)),
     ("q", ("k",)), ("w", ("v",)), ("z", ("s",)), ("j", ("I", "S")), ("y", ("I",)),
@@ -43,7 +44,7 @@ _UNITS: list[tuple[str, tuple[str, ...]]] = sorted([
 ], key=lambda unit: -len(unit[0]))
 _UNIT_RE = re.compile("|".join(re.escape(u) for u, _ in _UNITS) + "|.", re.DOTALL)
 _UNIT_MAP = dict(_UNITS)
-_MAX_AMBIGUOUS = 6  # at most 2^6 skeletons per word
+_MAX_SKELETONS = 64  # per word
 _DOUBLE = re.compile(r"(.)\1+")
 _SPLIT = re.compile(r"[\s,‐-―-]+")
 
@@ -71,9 +72,11 @@ def skeletons(word: str) -> frozenset[str]:
     if not latin:
         return frozenset()
     choices = [_UNIT_MAP.get(unit, (unit,)) for unit in _UNIT_RE.findall(latin)]
-    ambiguous = [i for i, c in enumerate(choices) if len(c) > 1]
-    for i in ambiguous[_MAX_AMBIGUOUS:]:
-        choices[i] = choices[i][:1]
+    count = 1
+    for i, choice in enumerate(choices):
+        if count * len(choice) > _MAX_SKELETONS:
+            choices[i] = choice[:1]  # a pathological word: its first readings only
+        count *= len(choices[i])
     return frozenset(_tidy("".join(parts)) for parts in itertools.product(*choices))
 
 
@@ -83,6 +86,7 @@ def _latin(word: str) -> str:
     stripped = "".join(c for c in unicodedata.normalize("NFKD", lower)
                        if not unicodedata.combining(c))
     stripped = re.sub(r"gu(?=[eiy])", "g", stripped)  # French 'Saguintaïev': gu = g
+    stripped = re.sub(r"ine$", "in", stripped)  # French 'Mamine', 'Poutine': -ин
     return re.sub(r"[^a-z]", "", stripped)
 
 
