@@ -81,3 +81,16 @@ def test_empty_details_serialize_with_every_key():
     data = Finding("r", "f", "unchecked", "2026").to_json()
     assert set(data["details"]) == DETAIL_KEYS
     assert data["details"]["also"] == [] and data["details"]["window"] is None
+
+
+def test_the_readme_documents_every_detail_and_the_unchecked_status():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| `extract` | the primary extractor |"):]
+    table = table[:table.index("\n\n")]
+    documented = {key for row in table.splitlines()
+                  for key in re.findall(r"`(\w+)`", row.split("|")[1])}
+    assert documented == DETAIL_KEYS
+    assert "`unchecked` (no source checks the fact" in readme
