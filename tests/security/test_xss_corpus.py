@@ -18,7 +18,7 @@ import html5lib
 import pytest
 
 from tracker.digest.build import build_digest, render_html
-from tracker.models import Finding
+from tracker.models import Finding, FindingDetails, SecondaryCheck, ShareDifference
 from tracker.sources.factbook import normalize_factbook
 from tracker.sources.rss import normalize_feed
 from tracker.sources.wikidata import normalize_wikidata
@@ -79,9 +79,9 @@ def hostile_digest(vector: str) -> dict:
         Finding("r", "head-of-government", "stale", via_wikidata(vector), via_factbook(vector),
                 since="2026-02-01", source="fb", path=[vector, "x"], note=vector,
                 claim=vector, section=vector, footnote=1,
-                details={"also": [{"source": "wd", "value": vector, "agrees": False,
-                                   "since": vector}],
-                         "shares": [{"name": vector, "expected": 1, "current": vector}]}),
+                details=FindingDetails(
+                    also=[SecondaryCheck(source="wd", value=vector, agrees=False, since=vector)],
+                    shares=[ShareDifference(name=vector, expected=1, current=vector)])),
         Finding("r", "capital", "unverifiable", vector, None, source="wd", note=vector,
                 claim=vector, path=[[vector]]),
         Finding("r", "population", "source-failing", 1, vector, source="fb", note=vector),

@@ -131,6 +131,11 @@ def plain(value: Decimal) -> int | float:
 # ---------------------------------------------------------------- number words
 
 
+# A place already filled blocks these ('twenty five' composes, 'five twenty' does not).
+_BLOCKED_BY = {"unit": {"unit", "teen"}, "teen": {"unit", "teen", "ten"},
+               "ten": {"unit", "teen", "ten"}, "hundreds": {"hundreds", "unit", "teen", "ten"}}
+
+
 class _Composer:
     """Builds one number from words, 'two hundred and five thousand' style; refuses a word
     that cannot continue the number ('five six' is two numbers)."""
@@ -140,7 +145,6 @@ class _Composer:
         self.group = 0          # below the last scale word
         self.places: set[str] = set()
         self.last_scale: int | None = None
-        self.words = 0
 
     def add(self, kind: str, value: int) -> bool:
         if kind == "scale":
@@ -154,14 +158,10 @@ class _Composer:
             self.group = (self.group or 1) * 100
             self.places = {"hundreds"}
         else:
-            blocked = {"unit": {"unit", "teen"}, "teen": {"unit", "teen", "ten"},
-                       "ten": {"unit", "teen", "ten"},
-                       "hundreds": {"hundreds", "unit", "teen", "ten"}}[kind]
-            if self.places & blocked:
+            if self.places & _BLOCKED_BY[kind]:
                 return False
             self.group += value
             self.places.add(kind)
-        self.words += 1
         return True
 
     @property
@@ -192,7 +192,7 @@ def _number_from(text: str, tokens: list[re.Match[str]], i: int) -> tuple[int, i
     'one half': not a count); (i, None) when no number starts at token i."""
     first, start = tokens[i].group(0).lower(), i
     if first in ("a", "an") and _scale_follows(text, tokens, i):
-        start, first = i + 1, tokens[i + 1].group(0).lower()  # 'a million', 'a hundred'
+        start = i + 1  # 'a million', 'a hundred'
     elif first not in WORDS or (first == "one" and _after_determiner(text, tokens, i)):
         return i, None
     elif WORDS[first][0] in ("scale", "hundred") and first not in SCALE_WORDS:
