@@ -6,6 +6,8 @@ from datetime import date, datetime, timezone
 
 from tracker.config import Fact
 from tracker.digest.build import build_digest
+from tracker.digest.memory import Told
+from tracker.digest.model import ReportInfo
 from tracker.evaluate.facts import Health, evaluate
 from tracker.models import (
     STATUSES,
@@ -49,9 +51,10 @@ def test_the_digest_does_not_count_unchecked_facts_as_agreeing():
     checked = evaluate("r", fact(expect="Astana", source="fb", path=["capital"]),
                        {"capital": "Astana"}, Health(), NOW)
     unchecked = evaluate("r", fact(id="g", expect="2026"), None, Health(), NOW)
-    digest = build_digest({"id": "r"}, [checked, unchecked], memory={}, news=[], sources={},
-                          now=NOW)
-    assert (digest["tracked"], digest["current"]) == (2, 1)
+    digest = build_digest(ReportInfo("r"), [checked, unchecked], memory=Told(), news=[],
+                          sources={}, now=NOW)
+    counts = digest.counts
+    assert (counts.tracked, counts.agree, counts.unchecked) == (2, 1, 1)
 
 
 def test_finding_json_has_the_documented_keys_and_typed_details():
