@@ -204,8 +204,10 @@ class Http:
                     return await self._exchange.run(request)
             except TimeoutError:
                 elapsed = time.monotonic() - started
-                if clock is not None and bound < timeout:
-                    raise clock.passed(where) from None
+                if clock is not None and bound < timeout:  # cut short by the deadline
+                    raise FetchError(f"{where}: timed out after {elapsed:.1f} s: the "
+                                     f"source's deadline of {clock.seconds:g} s passed (gave "
+                                     f"up after {clock.elapsed():.1f} s)") from None
                 raise RetryableError(f"{where}: timed out after {elapsed:.1f} s (no complete "
                                      f"answer within the timeout of {timeout:g} s)") from None
             except FetchError:
