@@ -21,10 +21,10 @@ class RawServer:
     def __init__(self, answer: Answer) -> None:
         self.answer = answer
         self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self.sock.getsockname()[1]
         self.requests: list[bytes] = []
         self.connections = 0
         self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
 
     def __enter__(self) -> "RawServer":
         thread = threading.Thread(target=self._accept, daemon=True)
@@ -34,10 +34,6 @@ class RawServer:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self.sock.close()
-
-    @property
-    def port(self) -> int:
-        return self.sock.getsockname()[1]
 
     def url(self, path: str = "/feed") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -65,9 +61,6 @@ class RawServer:
                 self.answer(conn, head)
             except OSError:  # the client hung up (e.g. at its timeout): expected
                 pass
-
-    def stopping(self) -> bool:
-        return self._stop.is_set()
 
 
 def fixed_answer(data: bytes) -> Answer:

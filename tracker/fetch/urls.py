@@ -81,7 +81,8 @@ def redirect_target(base: URL, location: str, where: str) -> Target:
     try:
         joined = str(base.join(URL(location.strip())))
     except (ValueError, TypeError, UnicodeError):
-        raise FetchError(f"{where}: the redirect's Location is not a valid URL") from None
+        raise FetchError(f"{where}: refused to follow a redirect: its Location is not a "
+                         "valid URL") from None
     try:
         return checked(joined)
     except FetchError as exc:
