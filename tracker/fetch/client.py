@@ -195,15 +195,14 @@ class Http:
             semaphore = self._hosts[host] = asyncio.Semaphore(self._limit(host))
         async with semaphore, self._overall:
             bound, clock = attempt_bound(timeout)
-            where = safe_url(request.url)
             if clock is not None and bound <= 0:
-                raise clock.passed(where)
+                raise clock.passed(safe_url(request.url))
             started = time.monotonic()
             try:
                 async with asyncio.timeout(bound):
                     return await self._exchange.run(request)
             except TimeoutError:
-                elapsed = time.monotonic() - started
+                elapsed, where = time.monotonic() - started, safe_url(request.url)
                 if clock is not None and bound < timeout:  # cut short by the deadline
                     raise FetchError(f"{where}: timed out after {elapsed:.1f} s: the "
                                      f"source's deadline of {clock.seconds:g} s passed (gave "
@@ -213,7 +212,7 @@ class Http:
             except FetchError:
                 raise
             except Exception as exc:  # noqa: BLE001 - whatever aiohttp or ssl raise
-                raise mapped_error(exc, where) from None
+                raise mapped_error(exc, safe_url(request.url)) from None
 
 
 def mapped_error(exc: BaseException, where: str) -> FetchError:

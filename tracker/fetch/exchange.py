@@ -134,7 +134,6 @@ async def read(response: aiohttp.ClientResponse, method: str, max_bytes: int,
     """The answer as an HttpResponse, or the FetchError its status means."""
     status = response.status
     headers = {key.lower(): value for key, value in response.headers.items()}
-    where = safe_url(response.url)
     final = str(response.url)
     counts(status == 304)
     if status == 304:
@@ -142,6 +141,7 @@ async def read(response: aiohttp.ClientResponse, method: str, max_bytes: int,
         # a response released unread is closed, and every 304 would cost a new connection.
         await response.read()
         return HttpResponse(status, final, headers, not_modified=True)
+    where = safe_url(final)
     if status in GONE_STATUS:
         raise SourceGone(f"{where}: HTTP {status}; the source may be gone", status=status)
     if status in RETRYABLE_STATUS:
