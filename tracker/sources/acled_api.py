@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from oauthlib.oauth2 import LegacyApplicationClient, OAuth2Error
+from oauthlib.oauth2 import LegacyApplicationClient, OAuth2Error  # type: ignore[import-untyped]
 
 from tracker.errors import FetchError, ParseError, SourceGone
 from tracker.fetch.client import safe_url
