@@ -109,3 +109,22 @@ def test_safe_url_drops_query_and_userinfo_and_never_raises():
     assert safe_url("https://u:p@Example.org:8443/a/b?token=1#f") == "https://example.org:8443/a/b"
     assert safe_url("http://127.0.0.1:99999/x") == "http URL"
     assert safe_url("http://[::1]:8080/x?q") == "http://[::1]:8080/x"
+
+
+def test_a_configured_url_with_userinfo_fails_only_its_source(workspace, server):
+    from tests.conftest import utc
+    from tests.support.faults import feed
+    from tracker.run.runner import run_once
+
+    server.route("/feed.xml", body=feed(3), content_type="application/rss+xml")
+    bad = server.url("/feed.xml").replace("http://", f"http://user:{SECRET}@") + "?key=1"
+    root = workspace("sources:\n"
+                     f"  bad: {{kind: rss, url: \"{bad}\"}}\n"
+                     f"  news: {{kind: rss, url: \"{server.url('/feed.xml')}\"}}\n")
+    result = run_once(root, now=utc("2025-10-28T23:30"), run_all=True, send_email=False)
+    outcome = {s.source: s for s in result.sources}
+    assert outcome["news"].ok and outcome["news"].changed and result.commit
+    assert not outcome["bad"].ok and "user name or password" in outcome["bad"].error
+    assert SECRET not in outcome["bad"].error and "key=1" not in outcome["bad"].error
+    # (the user put the secret in feeds.yaml; the tracker adds it nowhere else)
+    assert SECRET not in (root / ".tracker" / "state.json").read_text()

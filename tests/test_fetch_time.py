@@ -136,3 +136,33 @@ def test_a_header_drip_source_fails_alone_and_the_run_ends_in_time(workspace, se
         assert cli_took < 30, cli_took
     assert done.returncode == 3, done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_the_deadline_clock_starts_at_the_first_request_not_in_the_queue(server):
+    """Sources queued behind a busy host are not failed for the time they waited."""
+    server.route("/f", Reply(body=b"<rss/>", delay=0.5))
+
+    async def go() -> list[object]:
+        async with Http(HttpConfig(retries=0, per_host=1)) as http:
+            async def one(n: int) -> object:
+                async with http.deadline(1.5):
+                    return await http.get(server.url(f"/f?n={n}"), timeout=1)
+            return await asyncio.gather(*(one(n) for n in range(5)), return_exceptions=True)
+
+    answers = asyncio.run(go())  # the last one waits ~2 s for its turn, then takes 0.5 s
+    assert all(getattr(a, "content", None) == b"<rss/>" for a in answers), answers
+
+
+def test_time_spent_elsewhere_in_the_block_is_cut_by_the_backstop(server):
+    server.route("/f", Reply(body=b"x"))
+
+    async def go() -> None:
+        async with Http(HttpConfig(retries=0)) as http:
+            async with http.deadline(1, what="news"):
+                await http.get(server.url("/f"))
+                await asyncio.sleep(30)  # e.g. a kind's own slow work after its request
+
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"news: the source's deadline of 1 s passed"):
+        asyncio.run(go())
+    assert time.monotonic() - started < 10

@@ -26,7 +26,7 @@ from yarl import URL
 from tracker.config import HttpConfig
 from tracker.errors import FetchError
 from tracker.fetch.exchange import Exchange, HttpResponse, Request, RetryableError
-from tracker.fetch.timing import Deadline, attempt_bound, deadline, parse_retry_after
+from tracker.fetch.timing import CURRENT, Deadline, attempt_bound, deadline, parse_retry_after
 from tracker.fetch.urls import Target, host_key, safe_url
 from tracker.version import __version__
 
@@ -177,7 +177,7 @@ class Http:
         else:
             base = self.config.backoff * (2 ** (failed_attempts - 1))
             delay = base + random.uniform(0, base / 2)
-        _, bound = attempt_bound(0.0)
+        bound = CURRENT.get()
         if bound is not None and delay >= bound.remaining():
             exc.args = (f"{exc}; not retried: the source's deadline of {bound.seconds:g} s "
                         "would pass first",)

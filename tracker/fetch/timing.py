@@ -1,7 +1,7 @@
 """Time bounds: one deadline per source over all its requests and retries; Retry-After.
 
-`async with deadline(seconds):` around a source's fetch starts the source's clock. Inside
-it the client bounds each attempt by what is left (so the last attempt ends with the
+`async with deadline(seconds):` around a source's fetch gives the source its budget; the
+clock starts at its first request. Inside it the client bounds each attempt by what is left (so the last attempt ends with the
 deadline, and its message names the URL), does not sleep towards a retry that could not
 finish in time, and the block as a whole is cut a moment after the deadline should any of
 its time go elsewhere. Every message states the real elapsed time.
@@ -13,7 +13,7 @@ import email.utils
 import time
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timezone
 from typing import AsyncIterator
 
@@ -24,13 +24,25 @@ from tracker.errors import FetchError
 BACKSTOP_GRACE = 0.25
 
 
-@dataclass(frozen=True)
+@dataclass
 class Deadline:
+    """A source's time budget. Its clock starts when the source's first request gets its
+    connection slot: time queued behind other sources for a busy host is the run's (the
+    run has its own deadline), not this source's."""
+
     seconds: float
-    started: float = field(default_factory=time.monotonic)
+    started: float | None = None
+    backstop: asyncio.Timeout | None = None
+
+    def start(self) -> None:
+        if self.started is None:
+            self.started = time.monotonic()
+            if self.backstop is not None:
+                loop = asyncio.get_running_loop()
+                self.backstop.reschedule(loop.time() + self.seconds + BACKSTOP_GRACE)
 
     def elapsed(self) -> float:
-        return time.monotonic() - self.started
+        return 0.0 if self.started is None else time.monotonic() - self.started
 
     def remaining(self) -> float:
         return self.seconds - self.elapsed()
@@ -45,15 +57,16 @@ CURRENT: ContextVar[Deadline | None] = ContextVar("tracker_fetch_deadline", defa
 
 @asynccontextmanager
 async def deadline(seconds: float | None, what: str = "fetch") -> AsyncIterator[Deadline | None]:
-    """Bound everything in the block by `seconds` (None: no deadline). Context-local:
-    each source polled in its own task has its own clock."""
+    """Bound the block's requests by `seconds` (None: no deadline), counted from its first
+    request. Context-local: each source polled in its own task has its own clock."""
     if seconds is None:
         yield None
         return
     bound = Deadline(seconds)
     token = CURRENT.set(bound)
     try:
-        async with asyncio.timeout(seconds + BACKSTOP_GRACE) as backstop:
+        async with asyncio.timeout(None) as backstop:
+            bound.backstop = backstop
             yield bound
     except TimeoutError:
         if not backstop.expired():
@@ -64,10 +77,12 @@ async def deadline(seconds: float | None, what: str = "fetch") -> AsyncIterator[
 
 
 def attempt_bound(timeout: float) -> tuple[float, Deadline | None]:
-    """How long the next attempt may take: its timeout, or what is left of the deadline."""
+    """How long the next attempt may take: its timeout, or what is left of the deadline
+    (whose clock this starts)."""
     bound = CURRENT.get()
     if bound is None:
         return timeout, None
+    bound.start()
     return min(timeout, bound.remaining()), bound
 
 
