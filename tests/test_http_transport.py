@@ -133,3 +133,11 @@ def test_304s_are_read_to_their_end_so_connections_are_reused(server):
 
     assert asyncio.run(poll_many()) == (31, 30)
     assert len(set(server.peers)) <= 2  # connections actually opened: the pool's size
+
+
+def test_a_hostile_etag_is_not_kept_as_a_validator():
+    answer = (b"HTTP/1.1 200 OK\r\nETag: \"\xff\x01bad\"\r\nLast-Modified: Mon, 01 Jan 2024 "
+              b"00:00:00 GMT\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+    with RawServer(fixed_answer(answer)) as server:
+        reply = get(server.url())
+    assert reply.validators == {"last_modified": "Mon, 01 Jan 2024 00:00:00 GMT"}

@@ -37,11 +37,17 @@ class HttpResponse:
     def validators(self) -> dict[str, str]:
         """ETag / Last-Modified to send next time (kept in .tracker/)."""
         out = {}
-        if "etag" in self.headers:
-            out["etag"] = self.headers["etag"]
-        if "last-modified" in self.headers:
-            out["last_modified"] = self.headers["last-modified"]
+        for header, key in (("etag", "etag"), ("last-modified", "last_modified")):
+            value = self.headers.get(header)
+            if value is not None and _sendable(value):
+                out[key] = value
         return out
+
+
+def _sendable(value: str) -> bool:
+    """A validator we can send back as it came: printable ASCII of a sane length (a
+    hostile ETag of raw bytes or control characters would fail every later request)."""
+    return 0 < len(value) <= 1024 and value.isascii() and value.isprintable()
 
 
 class RetryableError(FetchError):

@@ -21,7 +21,7 @@ from typing import Any
 from oauthlib.oauth2 import LegacyApplicationClient, OAuth2Error  # type: ignore[import-untyped]
 
 from tracker.errors import FetchError, ParseError, SourceGone
-from tracker.fetch.client import safe_url
+from tracker.fetch.urls import safe_url
 from tracker.redact import Redactor
 from tracker.store.files import write_atomic
 
