@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Requests per CPU-second of an all-304 polling loop: the one client (aiohttp) against the
-client it replaced (httpx over an aiohttp transport, `git show <rev>:tracker/fetch/…`),
+client it replaced (httpx over an aiohttp transport, `git show cac63f3:tracker/fetch/…`),
 measured in the same run against the same server, and the ratio printed.
 
 The old client needs httpx, which the project no longer depends on: it runs in a scratch
@@ -8,7 +8,7 @@ virtualenv (made on first use, `--scratch`) that sees the project's packages thr
 .pth file and adds only httpx. The server is a minimal asyncio process answering every
 request with a keep-alive 304, on `--hosts` ports (one pool per host, as in a real run).
 
-    .venv/bin/python benchmarks/fetch_304.py [--requests 6000] [--rounds 3] [--rev main]
+    .venv/bin/python benchmarks/fetch_304.py [--requests 6000] [--rounds 3] [--rev cac63f3]
 
 CPU time is the client process's own (time.process_time), so other load on the machine
 moves wall time, not the ratio; each client runs `--rounds` times, alternating, best kept.
@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+OLD_REV = "cac63f3"  # the last commit with the httpx client (tracker/fetch/aio_transport.py)
 
 SERVER = textwrap.dedent("""
     import asyncio, sys
@@ -119,7 +120,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--hosts", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=60)
-    parser.add_argument("--rev", default="main", help="git revision holding the old client")
+    parser.add_argument("--rev", default=OLD_REV, help="git revision holding the old client")
     parser.add_argument("--scratch", type=Path,
                         default=Path(tempfile.gettempdir()) / "report-tracker-bench-httpx")
     args = parser.parse_args()
