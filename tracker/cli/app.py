@@ -120,7 +120,7 @@ def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s"
                         if verbose else "%(levelname)s: %(message)s")
-    for chatty in ("apscheduler", "httpx", "httpcore"):  # tracker.schedule says what ran
+    for chatty in ("apscheduler", "aiohttp"):  # tracker.schedule says what ran
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
