@@ -15,18 +15,19 @@ otherwise the analysts' digest carries the technical details itself.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from typing_extensions import TypedDict
 
 from tracker.config import Config, SourceOptions
 from tracker.digest.build import build_digest, next_memory, render_html, render_text, safe_href
 from tracker.errors import ConfigError
 from tracker.models import Finding
 from tracker.notify.outbox import FlushResult, Outbox, build_message
-from tracker.store.files import STATE_DIR, write_atomic
+from tracker.store.files import STATE_DIR, IsoTime, JsonFile
 from tracker.store.state import State, source_health
 from tracker.workspace import Workspace, Writer
 
@@ -49,21 +50,44 @@ class DigestRun:
 # ---------------------------------------------------------------- memory and schedule
 
 
+class _Flagged(TypedDict):
+    key: str
+    status: str
+    first_reported: str
+
+
+class _Report(TypedDict, total=False):
+    last: IsoTime
+    sources: dict[str, str]
+    facts: dict[str, _Flagged]
+
+
+class _Maintainers(TypedDict, total=False):
+    last: IsoTime
+    sources: dict[str, str]
+
+
+class _Memory(TypedDict, total=False):
+    last_run: IsoTime
+    reports: dict[str, _Report]
+    maintainers: _Maintainers
+
+
 def memory_path(root: Path) -> Path:
     return Path(root) / STATE_DIR / MEMORY_FILE
 
 
+def _memory_file(root: Path) -> JsonFile[_Memory]:
+    # Missing (first digest), damaged or misshapen (set aside): everything counts as new.
+    return JsonFile(memory_path(root), _Memory, _Memory, indent=1)
+
+
 def load_memory(root: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(memory_path(root).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}  # first digest, or a damaged file: everything counts as new
+    return dict(_memory_file(root).load())
 
 
 def save_memory(root: Path, memory: dict[str, Any]) -> None:
-    write_atomic(memory_path(root), json.dumps(memory, indent=1, sort_keys=True,
-                                               ensure_ascii=False))
+    _memory_file(root).save(memory)
 
 
 def digest_due(config: Config, memory: dict[str, Any], now: datetime) -> bool:
