@@ -94,6 +94,7 @@ _PYYAML11 = _table([
     ("value", r"^(?:=)$", "="),
     ("yaml", r"^(?:!|&|\*)$", "!&*"),
 ])
+_OCTAL11 = re.compile(r"^[-+]?0[0-7_]+$")
 # One pattern for "might be anything but a string in either dialect": most text fails it
 # at once, and only what passes is resolved per dialect.
 _MAYBE_DATA = re.compile("|".join(sorted({f"(?:{regexp.pattern})"
@@ -115,8 +116,8 @@ def plain_meaning(value: str) -> str:
     if not _MAYBE_DATA.match(value):
         return "str"
     kind = _resolve_in(_YAML12, value)
-    if kind != _resolve_in(_PYYAML11, value):
-        return AMBIGUOUS
+    if kind != _resolve_in(_PYYAML11, value) or (kind == "int" and _OCTAL11.match(value)):
+        return AMBIGUOUS  # (`017` is an int to both, but 15 to one and 17 to the other)
     return kind if kind == "str" or kind in VALUE_KINDS else AMBIGUOUS
 
 
