@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from tracker.config import Config, load_config
 from tracker.errors import ConfigError, StoreError
-from tracker.store.files import SNAPSHOTS
 from tracker.store import snapshot_yaml
+from tracker.store.files import SNAPSHOTS
 from tracker.store.git import GitStore
 
 SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "120")), deadline=None,
