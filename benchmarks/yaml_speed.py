@@ -16,6 +16,7 @@ Each operation runs a few times per round, rounds interleave all operations, and
 best round counts (CPU time of this process: other jobs on a shared machine disturb it
 less than wall time). Ratios are tracker / PyYAML: below 1 is faster.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,30 +49,39 @@ def feed_snapshot(items: int = 20) -> dict[str, Any]:
             summary += f"\n\nThe post Story {n} appeared first on Example Central Asia Times."
         entries[f"https://news.example.org/?p={1000 + n}"] = {
             "title": f"Kazakhstan’s Senate passes amendments on migration ({n})",
-            "link": link, "published": f"2025-10-{n % 28 + 1:02d}T07:15:00Z",
-            "summary": summary}
-    return {"title": "Example Central Asia Times", "link": "https://news.example.org",
-            "items": entries}
+            "link": link,
+            "published": f"2025-10-{n % 28 + 1:02d}T07:15:00Z",
+            "summary": summary,
+        }
+    return {
+        "title": "Example Central Asia Times",
+        "link": "https://news.example.org",
+        "items": entries,
+    }
 
 
 def pyyaml(install: bool) -> Any:
     """The PyYAML module, or None (with a message) when it cannot be had."""
     try:
         import yaml
+
         return yaml
     except ImportError:
         pass
-    site = Path(sysconfig.get_path("purelib", vars={"base": str(SCRATCH),
-                                                    "platbase": str(SCRATCH)}))
+    site = Path(
+        sysconfig.get_path("purelib", vars={"base": str(SCRATCH), "platbase": str(SCRATCH)})
+    )
     if not site.is_dir() and install:
         print(f"installing PyYAML into {SCRATCH.relative_to(ROOT)} (the baseline only)")
         subprocess.run([sys.executable, "-m", "venv", str(SCRATCH)], check=True)
-        subprocess.run([str(SCRATCH / "bin" / "python"), "-m", "pip", "install", "-q",
-                        "pyyaml"], check=True)
+        subprocess.run(
+            [str(SCRATCH / "bin" / "python"), "-m", "pip", "install", "-q", "pyyaml"], check=True
+        )
     if site.is_dir():
         sys.path.append(str(site))
         try:
             import yaml
+
             return yaml
         except ImportError:
             pass
@@ -81,6 +91,7 @@ def pyyaml(install: bool) -> Any:
 
 def pyyaml_codec(yaml: Any) -> tuple[Callable[[Any], str], Callable[[str], Any]]:
     """What store/snapshot_yaml.py did with PyYAML before ruamel.yaml replaced it."""
+
     class CanonicalDumper(yaml.CSafeDumper):  # type: ignore[misc,name-defined]
         pass
 
@@ -92,8 +103,15 @@ def pyyaml_codec(yaml: Any) -> tuple[Callable[[Any], str], Callable[[str], Any]]
     CanonicalDumper.add_representer(str, literal)
 
     def dump(data: Any) -> str:
-        return yaml.dump(data, Dumper=CanonicalDumper, sort_keys=True, default_flow_style=False,
-                         allow_unicode=True, width=1_000_000, indent=2)
+        return yaml.dump(
+            data,
+            Dumper=CanonicalDumper,
+            sort_keys=True,
+            default_flow_style=False,
+            allow_unicode=True,
+            width=1_000_000,
+            indent=2,
+        )
 
     def load(text: str) -> Any:
         return yaml.load(text, Loader=yaml.CSafeLoader)  # noqa: S506 - the safe C loader
@@ -116,8 +134,9 @@ def ruamel_codec() -> tuple[Callable[[Any], str], Callable[[str], Any]]:
     return dump, yaml.load
 
 
-def best_times(operations: dict[str, Callable[[], Any]], rounds: int,
-               repeat: int) -> dict[str, float]:
+def best_times(
+    operations: dict[str, Callable[[], Any]], rounds: int, repeat: int
+) -> dict[str, float]:
     best = {name: float("inf") for name in operations}
     for _ in range(rounds):
         for name, operation in operations.items():
@@ -131,11 +150,14 @@ def best_times(operations: dict[str, Callable[[], Any]], rounds: int,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--no-install", action="store_true",
-                        help="do not install PyYAML for the baseline")
+    parser.add_argument(
+        "--no-install", action="store_true", help="do not install PyYAML for the baseline"
+    )
     args = parser.parse_args()
-    snapshots = {"factbook": normalize_factbook(gzip.decompress(FACTBOOK.read_bytes())),
-                 "feed": feed_snapshot()}
+    snapshots = {
+        "factbook": normalize_factbook(gzip.decompress(FACTBOOK.read_bytes())),
+        "feed": feed_snapshot(),
+    }
     yaml = pyyaml(install=not args.no_install)
     codecs = {"tracker": (snapshot_yaml.dumps, snapshot_yaml.loads), "ruamel": ruamel_codec()}
     if yaml is not None:
@@ -156,10 +178,16 @@ def main() -> None:
 def report(name: str, size: int, times: dict[str, float], baseline: bool) -> None:
     print(f"\n{name} snapshot ({size / 1000:.1f} KB of YAML), best of the rounds, CPU ms:")
     for op in ("dump", "load"):
-        row = "  ".join(f"{codec} {times[f'{codec} {op}'] * 1000:7.3f}"
-                        for codec in ("tracker", "ruamel", "pyyaml") if f"{codec} {op}" in times)
-        ratio = (f"   tracker/pyyaml {times[f'tracker {op}'] / times[f'pyyaml {op}']:.2f}"
-                 if baseline else "")
+        row = "  ".join(
+            f"{codec} {times[f'{codec} {op}'] * 1000:7.3f}"
+            for codec in ("tracker", "ruamel", "pyyaml")
+            if f"{codec} {op}" in times
+        )
+        ratio = (
+            f"   tracker/pyyaml {times[f'tracker {op}'] / times[f'pyyaml {op}']:.2f}"
+            if baseline
+            else ""
+        )
         own = f"   tracker/ruamel-own {times[f'tracker {op}'] / times[f'ruamel {op}']:.2f}"
         print(f"  {op}:  {row}{ratio}{own}")
 

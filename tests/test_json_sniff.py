@@ -1,4 +1,5 @@
 """One "is this HTML where JSON was expected" sniff (sources/base.py) for every JSON kind."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,12 +19,26 @@ from tracker.sources.factbook import normalize_factbook
 from tracker.sources.wikidata import label_entities, load_entity_document
 
 PAGE = "<!DOCTYPE html><html><body>We bid a fond farewell</body></html>"
-MARKUP = [PAGE.encode(), b"  \r\n\t<html lang=en>", b"\xef\xbb\xbf<!doctype html>",
-          b"<?xml version='1.0'?><error/>", b"<HTML>", b"\n\n<p>oops",
-          ("\ufeff" + PAGE).encode("utf-16"), PAGE.encode("utf-16-le"),
-          PAGE.encode("utf-32")]
-JSON = [b'{"html": "<b>x</b>"}', b"[]", b" 1", b'"<html>"', b"", b"\xef\xbb\xbf{}",
-        '{"a": "<"}'.encode("utf-16")]
+MARKUP = [
+    PAGE.encode(),
+    b"  \r\n\t<html lang=en>",
+    b"\xef\xbb\xbf<!doctype html>",
+    b"<?xml version='1.0'?><error/>",
+    b"<HTML>",
+    b"\n\n<p>oops",
+    ("\ufeff" + PAGE).encode("utf-16"),
+    PAGE.encode("utf-16-le"),
+    PAGE.encode("utf-32"),
+]
+JSON = [
+    b'{"html": "<b>x</b>"}',
+    b"[]",
+    b" 1",
+    b'"<html>"',
+    b"",
+    b"\xef\xbb\xbf{}",
+    '{"a": "<"}'.encode("utf-16"),
+]
 
 
 @pytest.mark.parametrize("body", MARKUP)
@@ -37,8 +52,11 @@ def test_json_is_not_markup(body):
 
 
 def test_load_json_tells_gone_from_broken():
-    with pytest.raises(SourceGone, match=r"x\.org: an HTML page where thing JSON was "
-                                         r"expected; moved"):
+    with pytest.raises(
+        SourceGone,
+        match=r"x\.org: an HTML page where thing JSON was "
+        r"expected; moved",
+    ):
         load_json(PAGE.encode(), "x.org", "thing JSON", hint="moved")
     for broken in (b"{not json", b"[" * 100_000, b"1" * 5000, b"\xff\xfe\xfd"):
         with pytest.raises(ParseError, match="not valid JSON"):
@@ -48,10 +66,12 @@ def test_load_json_tells_gone_from_broken():
 
 @pytest.mark.parametrize("body", MARKUP[:3] + MARKUP[6:7])
 def test_every_json_kind_calls_an_html_page_gone(body):
-    kinds = [lambda: normalize_factbook(body, where="fb"),
-             lambda: load_entity_document(body, "wd"),
-             lambda: label_entities(body, "wd-api"),
-             lambda: normalize_acled(body, utc("2025-01-01").date(), where="acled")]
+    kinds = [
+        lambda: normalize_factbook(body, where="fb"),
+        lambda: load_entity_document(body, "wd"),
+        lambda: label_entities(body, "wd-api"),
+        lambda: normalize_acled(body, utc("2025-01-01").date(), where="acled"),
+    ]
     for read in kinds:
         with pytest.raises(SourceGone, match="an HTML page where .* was expected"):
             read()
@@ -63,10 +83,19 @@ def test_the_acled_api_client_calls_an_html_login_page_gone(server):
 
     async def go():
         async with Http(HttpConfig(retries=0)) as http:
-            client = AcledClient(http, server.url(""), "user@example.org", "pw-123456",
-                                 token_file=None, now=utc("2025-01-01"), timeout=5,
-                                 max_bytes=1_000_000, env_names=("U", "P"))
+            client = AcledClient(
+                http,
+                server.url(""),
+                "user@example.org",
+                "pw-123456",
+                token_file=None,
+                now=utc("2025-01-01"),
+                timeout=5,
+                max_bytes=1_000_000,
+                env_names=("U", "P"),
+            )
             await client.bearer()
+
     with pytest.raises(SourceGone, match="HTML page where ACLED JSON was expected.*moved"):
         asyncio.run(go())
 

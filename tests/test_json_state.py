@@ -1,6 +1,7 @@
 """Local JSON state through one helper (store/files.py JsonFile): each file that is
 damaged *or of the wrong shape* is set aside (or, for caches, dropped) and the run starts
 afresh — never an exception on every later run."""
+
 from __future__ import annotations
 
 import asyncio
@@ -44,8 +45,7 @@ class Point:
 
 
 def file(tmp_path: Path, shape=Shape, **kw) -> JsonFile:
-    return JsonFile(tmp_path / "thing.json", shape, dict if shape is Shape else lambda: None,
-                    **kw)
+    return JsonFile(tmp_path / "thing.json", shape, dict if shape is Shape else lambda: None, **kw)
 
 
 # ------------------------------------------------------------------ the helper
@@ -55,20 +55,30 @@ def test_missing_gives_the_default_and_save_round_trips(tmp_path):
     thing = file(tmp_path)
     assert thing.load() == {} and not thing.set_aside
     thing.save({"name": "Ołżas", "count": 3, "when": T0.isoformat(), "tags": ["a"]})
-    assert thing.load() == {"name": "Ołżas", "count": 3, "when": T0.isoformat(),
-                            "tags": ["a"]}
+    assert thing.load() == {"name": "Ołżas", "count": 3, "when": T0.isoformat(), "tags": ["a"]}
     assert "Ołżas" in (tmp_path / "thing.json").read_text(encoding="utf-8")  # unicode kept
     assert [p.name for p in tmp_path.iterdir()] == ["thing.json"]  # no temp file left
 
 
-@pytest.mark.parametrize("content", [
-    b"{not json", b"", b"\xff\xfe garbage", b"[" * 100_000,        # damaged
-    b'{"count": 1' + b"0" * 5000 + b"}",                           # a number too long
-    b"[]", b'"text"', b"null",                                     # wrong shape: not an object
-    b'{"count": "3"}', b'{"count": true}', b'{"tags": "a"}',       # wrong types, strictly
-    b'{"tags": [1]}', b'{"when": "yesterday"}',
-    b'{"when": "2026-03-02T00:00:00"}',                            # a time without its zone
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"{not json",
+        b"",
+        b"\xff\xfe garbage",
+        b"[" * 100_000,  # damaged
+        b'{"count": 1' + b"0" * 5000 + b"}",  # a number too long
+        b"[]",
+        b'"text"',
+        b"null",  # wrong shape: not an object
+        b'{"count": "3"}',
+        b'{"count": true}',
+        b'{"tags": "a"}',  # wrong types, strictly
+        b'{"tags": [1]}',
+        b'{"when": "yesterday"}',
+        b'{"when": "2026-03-02T00:00:00"}',  # a time without its zone
+    ],
+)
 def test_damaged_or_misshapen_is_set_aside(tmp_path, content):
     (tmp_path / "thing.json").write_bytes(content)
     thing = file(tmp_path)
@@ -121,21 +131,29 @@ def ws(workspace, server):
     return root
 
 
-@pytest.mark.parametrize("content", [
-    '{"sources": {"s0": "oops"}}',
-    '{"sources": {"s0": {"failures": "many"}}}',
-    '{"sources": {"s0": {"last_change": "last week"}}}',
-    '{"sources": {"s0": {"validators": {"etag": 7}}}}',
-    '{"sources": []}', "[]", '{"extra": "x"}',
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"sources": {"s0": "oops"}}',
+        '{"sources": {"s0": {"failures": "many"}}}',
+        '{"sources": {"s0": {"last_change": "last week"}}}',
+        '{"sources": {"s0": {"validators": {"etag": 7}}}}',
+        '{"sources": []}',
+        "[]",
+        '{"extra": "x"}',
+    ],
+)
 def test_state_of_the_wrong_shape_is_set_aside_and_rebuilt(ws, content):
     state = ws / ".tracker" / "state.json"
     state.write_text(content)
     result = run_once(ws, now=T0, send_email=False)
     assert any("state.json.damaged" in note for note in result.repaired)
     assert (ws / ".tracker" / "state.json.damaged").read_text() == content
-    assert all(s.ok for s in result.sources) and {s.source for s in result.sources} == \
-        {"s0", "s1", "s2"}  # health and validators afresh: everything fetched again
+    assert all(s.ok for s in result.sources) and {s.source for s in result.sources} == {
+        "s0",
+        "s1",
+        "s2",
+    }  # health and validators afresh: everything fetched again
     assert result.commit is None  # nothing new upstream
     assert set(json.loads(state.read_text())["sources"]) == {"s0", "s1", "s2"}
     assert State.load(ws).source("s0").last_success == T0.isoformat()
@@ -152,9 +170,16 @@ def test_state_read_by_a_listing_command_is_set_aside_too(tmp_path):
 # ------------------------------------------------------------------ digest, news, outbox
 
 
-@pytest.mark.parametrize("content", ['{"last_run": "soon"}', '{"reports": "r"}',
-                                     '{"reports": {"ops": {"facts": {"pm": "x"}}}}',
-                                     '{"maintainers": []}', "[1]"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"last_run": "soon"}',
+        '{"reports": "r"}',
+        '{"reports": {"ops": {"facts": {"pm": "x"}}}}',
+        '{"maintainers": []}',
+        "[1]",
+    ],
+)
 def test_digest_memory_of_the_wrong_shape(ws, content):
     memory = ws / ".tracker" / "digest.json"
     memory.write_text(content)
@@ -226,27 +251,41 @@ def test_the_blob_cache_holds_only_what_json_gives_back(tmp_path):
 @pytest.fixture
 def acled(server) -> FakeAcled:
     fake = FakeAcled(server)
-    fake.rows = [event(f"KAZ{i:04d}", f"2024-0{1 + i % 9}-1{i % 10}", "Protests",
-                       "Peaceful protest") for i in range(5)]
+    fake.rows = [
+        event(f"KAZ{i:04d}", f"2024-0{1 + i % 9}-1{i % 10}", "Protests", "Peaceful protest")
+        for i in range(5)
+    ]
     return fake
 
 
 def acled_fetch(fake: FakeAcled, state_dir: Path) -> dict:
-    options = AcledOptions(kind="acled", url=fake.base, country="Kazakhstan",
-                           since="2023-01-01", page_size=10,
-                           credentials={"username_env": "U", "password_env": "P"})
+    options = AcledOptions(
+        kind="acled",
+        url=fake.base,
+        country="Kazakhstan",
+        since="2023-01-01",
+        page_size=10,
+        credentials={"username_env": "U", "password_env": "P"},
+    )
     source = AcledSource("acled-kz", options)
     source.state_dir, source.env = state_dir, {"U": USERNAME, "P": PASSWORD}
 
     async def go():
         async with Http(HttpConfig(backoff=0.01, retries=0)) as http:
             return source.normalize((await source.fetch(http, {}, T0)).raw)
+
     return asyncio.run(go())
 
 
-@pytest.mark.parametrize("content", ['{"access": 1}', '["token"]',
-                                     '{"access": "a", "refresh": null, "expires_at": "never",'
-                                     ' "refresh_expires_at": null, "account": "x"}'])
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"access": 1}',
+        '["token"]',
+        '{"access": "a", "refresh": null, "expires_at": "never",'
+        ' "refresh_expires_at": null, "account": "x"}',
+    ],
+)
 def test_an_acled_token_cache_of_the_wrong_shape_costs_one_login(acled, tmp_path, content):
     token = tmp_path / "acled" / "acled-kz.token.json"
     token.parent.mkdir()
@@ -258,19 +297,24 @@ def test_an_acled_token_cache_of_the_wrong_shape_costs_one_login(acled, tmp_path
     assert not token.with_name(token.name + ".damaged").exists()  # secrets are not kept
 
 
-@pytest.mark.parametrize("rows", [
-    '"x"', '{"KAZ0001": "x"}',
-    '{"KAZ0001": {"event_id_cnty": "KAZ0001", "event_date": "someday"}}',
-    '{"KAZ0009": {"event_id_cnty": "KAZ0001", "event_date": "2024-01-11", '
-    '"event_type": "Protests", "sub_event_type": "Peaceful protest", '
-    '"civilian_targeting": "", "fatalities": "0", "timestamp": "1"}}',
-])
+@pytest.mark.parametrize(
+    "rows",
+    [
+        '"x"',
+        '{"KAZ0001": "x"}',
+        '{"KAZ0001": {"event_id_cnty": "KAZ0001", "event_date": "someday"}}',
+        '{"KAZ0009": {"event_id_cnty": "KAZ0001", "event_date": "2024-01-11", '
+        '"event_type": "Protests", "sub_event_type": "Peaceful protest", '
+        '"civilian_targeting": "", "fatalities": "0", "timestamp": "1"}}',
+    ],
+)
 def test_an_acled_row_cache_of_the_wrong_shape_costs_one_full_read(acled, tmp_path, rows):
     acled_fetch(acled, tmp_path)
     cache = tmp_path / "acled" / "acled-kz.rows.json"
     saved = json.loads(cache.read_text())
-    cache.write_text(json.dumps({**{k: v for k, v in saved.items() if k != "rows"}})[:-1]
-                     + f', "rows": {rows}}}')
+    cache.write_text(
+        json.dumps({**{k: v for k, v in saved.items() if k != "rows"}})[:-1] + f', "rows": {rows}}}'
+    )
     acled.reads.clear()
     snapshot = acled_fetch(acled, tmp_path)
     assert sum(snapshot["years"]["2024"].values()) == 5

@@ -1,5 +1,6 @@
 """PDF and DOCX reading is the `reports` extra: without it, `tracker report scan` of such a
 file is a usage error (exit 2) that gives the pip command, and plain text still works."""
+
 from __future__ import annotations
 
 import sys
@@ -19,8 +20,9 @@ def without_readers(monkeypatch):
 
 
 @pytest.mark.parametrize("name", ["brief.pdf", "brief.DOCX"])
-def test_scan_without_the_extra_is_exit_2_with_the_pip_command(workspace, tmp_path,
-                                                               without_readers, name):
+def test_scan_without_the_extra_is_exit_2_with_the_pip_command(
+    workspace, tmp_path, without_readers, name
+):
     root = workspace("sources: {}\n")
     report = tmp_path / name
     report.write_bytes(b"%PDF-1.4 or PK\x03\x04: never opened")

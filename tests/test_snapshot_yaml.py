@@ -1,6 +1,7 @@
 """Snapshot YAML through ruamel.yaml: canonical, byte-stable, one meaning in YAML 1.1 and
 1.2, and snapshots PyYAML wrote before read as the data they held (no commit for a
 format)."""
+
 from __future__ import annotations
 
 import json
@@ -20,10 +21,40 @@ from tracker.store import snapshot_yaml, yaml_codec
 from tracker.store.git import GitStore
 
 # Strings each of the two dialects would read as something else when written plain.
-LOOKALIKES = ["1e3", "1.5e3", "-2E10", "0o17", "017", "0x1F", "0b101", "1_000", "1:20",
-              "yes", "No", "on", "OFF", "y", "true", "False", "null", "Null", "~", "",
-              "2024-01-01", "2024-01-01 10:00:00", ".inf", "-.Inf", ".nan", ".5", "+1", "<<",
-              "=", "!", "&a", "*a"]
+LOOKALIKES = [
+    "1e3",
+    "1.5e3",
+    "-2E10",
+    "0o17",
+    "017",
+    "0x1F",
+    "0b101",
+    "1_000",
+    "1:20",
+    "yes",
+    "No",
+    "on",
+    "OFF",
+    "y",
+    "true",
+    "False",
+    "null",
+    "Null",
+    "~",
+    "",
+    "2024-01-01",
+    "2024-01-01 10:00:00",
+    ".inf",
+    "-.Inf",
+    ".nan",
+    ".5",
+    "+1",
+    "<<",
+    "=",
+    "!",
+    "&a",
+    "*a",
+]
 
 # Byte for byte what PyYAML 6 (CSafeDumper, sort_keys, block style, literal blocks for
 # multi-line text) wrote for the data in PYYAML_DATA: YAML 1.1, where `1e3`, `1.5e3`
@@ -49,10 +80,15 @@ Government:
   - ''
 """
 PYYAML_DATA = {
-    "Economy": {"GDP": {"note": "note: data are in current dollars", "text": "1e3"},
-                "Inflation": {"text": "1.5e3"}},
-    "Government": {"Code": {"text": "0o17"}, "Capital": {"text": "Astana\n(since 2019)"},
-                   "Flags": ["yes", "null", "2024-01-01", ""]},
+    "Economy": {
+        "GDP": {"note": "note: data are in current dollars", "text": "1e3"},
+        "Inflation": {"text": "1.5e3"},
+    },
+    "Government": {
+        "Code": {"text": "0o17"},
+        "Capital": {"text": "Astana\n(since 2019)"},
+        "Flags": ["yes", "null", "2024-01-01", ""],
+    },
 }
 
 
@@ -64,15 +100,23 @@ def ruamel12(text: str):
 
 
 def test_canonical_layout():
-    data = {"b": {"z": "x" * 300, "a": "two\nlines"}, "a": [1, 2.5, True, None], "ü": "Ołżas",
-            "trailing": "line \nnext", "empty": {}, "nested": [{"k": "v"}]}
+    data = {
+        "b": {"z": "x" * 300, "a": "two\nlines"},
+        "a": [1, 2.5, True, None],
+        "ü": "Ołżas",
+        "trailing": "line \nnext",
+        "empty": {},
+        "nested": [{"k": "v"}],
+    }
     text = snapshot_yaml.dumps(data)
-    assert text == ("a:\n- 1\n- 2.5\n- true\n- null\n"
-                    "b:\n  a: |-\n    two\n    lines\n  z: " + "x" * 300 + "\n"
-                    "empty: {}\n"
-                    "nested:\n- k: v\n"
-                    'trailing: "line \\nnext"\n'
-                    "ü: Ołżas\n")
+    assert text == (
+        "a:\n- 1\n- 2.5\n- true\n- null\n"
+        "b:\n  a: |-\n    two\n    lines\n  z: " + "x" * 300 + "\n"
+        "empty: {}\n"
+        "nested:\n- k: v\n"
+        'trailing: "line \\nnext"\n'
+        "ü: Ołżas\n"
+    )
     assert snapshot_yaml.loads(text) == data
     assert snapshot_yaml.dumps(snapshot_yaml.loads(text)) == text
 
@@ -97,9 +141,18 @@ def test_lookalike_strings_round_trip_as_strings_in_both_dialects(value, tmp_pat
 
 
 def test_values_keep_their_types():
-    data = {"int": 15, "neg": -3, "big": 10**30, "float": 1000.0, "tiny": 1e-05,
-            "huge": 1e17, "inf": math.inf, "bool": False, "none": None,
-            "day": utc("2024-01-01T00:00:00").date()}
+    data = {
+        "int": 15,
+        "neg": -3,
+        "big": 10**30,
+        "float": 1000.0,
+        "tiny": 1e-05,
+        "huge": 1e17,
+        "inf": math.inf,
+        "bool": False,
+        "none": None,
+        "day": utc("2024-01-01T00:00:00").date(),
+    }
     back = snapshot_yaml.loads(snapshot_yaml.dumps(data))
     assert back == data and all(type(back[k]) is type(v) for k, v in data.items())
     assert math.isnan(snapshot_yaml.loads(snapshot_yaml.dumps(math.nan)))
@@ -112,34 +165,50 @@ def test_text_yaml_cannot_hold_is_a_parse_error_naming_the_place():
         snapshot_yaml.dumps({"a": {1, 2}})
 
 
-@pytest.mark.parametrize("text", [
-    "a: &x [1]\nb: *x\n",                  # aliases: never in a snapshot
-    "a: !!python/object:os.system {}\n",   # no objects, ever
-    "a: !custom x\n",
-    "a: 1\na: 2\n",                        # duplicate key
-    "a: [1\n",                             # broken
-    "? [1, 2]\n: x\n",                     # a key that is not a scalar
-    "a: !!int xyz\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x [1]\nb: *x\n",  # aliases: never in a snapshot
+        "a: !!python/object:os.system {}\n",  # no objects, ever
+        "a: !custom x\n",
+        "a: 1\na: 2\n",  # duplicate key
+        "a: [1\n",  # broken
+        "? [1, 2]\n: x\n",  # a key that is not a scalar
+        "a: !!int xyz\n",
+    ],
+)
 def test_loads_refuses_what_a_snapshot_never_holds(text):
     with pytest.raises(ValueError):
         snapshot_yaml.loads(text)
 
 
 def test_explicit_standard_tags_are_honoured():
-    assert snapshot_yaml.loads("a: !!str 1e3\nb: !!float '2'\nc: !!int '7'\n") == \
-        {"a": "1e3", "b": 2.0, "c": 7}
+    assert snapshot_yaml.loads("a: !!str 1e3\nb: !!float '2'\nc: !!int '7'\n") == {
+        "a": "1e3",
+        "b": 2.0,
+        "c": 7,
+    }
 
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=25)
-scalars = st.one_of(text, st.sampled_from(LOOKALIKES), st.integers(),
-                    st.floats(allow_nan=False), st.booleans(), st.none())
-documents = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(text, inner, max_size=4)), max_leaves=25)
+scalars = st.one_of(
+    text,
+    st.sampled_from(LOOKALIKES),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+)
+documents = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(text, inner, max_size=4)),
+    max_leaves=25,
+)
 
 
-@settings(max_examples=400, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=400, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(documents)
 def test_any_document_round_trips_and_means_the_same_in_yaml_1_2(data):
     text = snapshot_yaml.dumps(data)
@@ -183,18 +252,25 @@ def test_a_reformat_is_not_a_change(tmp_path):
 
 
 def test_a_run_over_a_pyyaml_snapshot_commits_nothing(workspace, server):
-    document = {"Economy": {"GDP": {"text": "1e3"}, "Code": {"text": "0o17"}},
-                "Government": {"Capital": {"text": "Astana"}}}
+    document = {
+        "Economy": {"GDP": {"text": "1e3"}, "Code": {"text": "0o17"}},
+        "Government": {"Capital": {"text": "Astana"}},
+    }
     server.route("/fb.json", Reply(body=json.dumps(document).encode()))
-    ws = workspace(f"""\
+    ws = workspace(
+        f"""\
         sources:
-          fb: {{kind: factbook, url: "{server.url('/fb.json')}"}}
+          fb: {{kind: factbook, url: "{server.url("/fb.json")}"}}
         http: {{retries: 0}}
-        """, {"r": """\
+        """,
+        {
+            "r": """\
         report: {id: r}
         facts:
           - {id: gdp, expect: "1e3", source: fb, path: [Economy, GDP], extract: text}
-        """})
+        """
+        },
+    )
     first = run_once(ws, now=utc("2026-01-01T00:00:00"), send_email=False)
     snapshot = ws / "snapshots" / "fb.yaml"
     assert first.commit and "text: '1e3'" in snapshot.read_text()

@@ -82,8 +82,9 @@ class RunLock:
         if holder is None:
             who = "another run"
         else:
+            started = holder.get("started")
             who = (f"pid {holder.get('pid')} on {holder.get('host')}"
-                   f"{', run started ' + holder['started'] if holder.get('started') else ''}")
+                   f"{', run started ' + started if started else ''}")
         return (f"workspace {self.root} is locked by {who} {waited}; "
                 f"lock file {self._lock_path}")
 

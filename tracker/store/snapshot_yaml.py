@@ -11,6 +11,7 @@ snapshots PyYAML (YAML 1.1) wrote before still read as the data they held.
 `unchanged(existing, text)` compares data, not text: a file that differs from the
 canonical text only in formatting (as written by an older version) is not a change.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,8 +28,9 @@ def dumps(data: Any) -> str:
         return yaml_codec.dump(data)
     except UnicodeEncodeError:
         where = _surrogate_path(data, ())
-        raise ParseError(f"text with an unpaired surrogate at {where or 'the top'} "
-                         "cannot be stored as YAML") from None
+        raise ParseError(
+            f"text with an unpaired surrogate at {where or 'the top'} cannot be stored as YAML"
+        ) from None
 
 
 def loads(text: str | bytes) -> Any:
@@ -55,8 +57,11 @@ def _surrogate_path(data: Any, path: tuple[Any, ...]) -> str | None:
     """The dotted path of the first string (key or value) with a lone surrogate."""
     if isinstance(data, str):
         return ".".join(map(str, path)) if _has_surrogate(data) else None
-    items: Any = data.items() if isinstance(data, dict) else (
-        enumerate(data) if isinstance(data, (list, tuple)) else ())
+    items: Any = (
+        data.items()
+        if isinstance(data, dict)
+        else (enumerate(data) if isinstance(data, (list, tuple)) else ())
+    )
     for key, value in items:
         if isinstance(key, str) and _has_surrogate(key):
             return ".".join(map(str, (*path, repr(key))))

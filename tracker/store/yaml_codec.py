@@ -12,6 +12,7 @@ writes reads the same under both; a plain scalar the dialects disagree on (`1e3`
 in 1.2, a string in 1.1) can only come from a PyYAML-written (YAML 1.1) file, which quoted
 everything 1.1 reads as a non-string — so it is the string it was written as.
 """
+
 from __future__ import annotations
 
 import io
@@ -19,7 +20,7 @@ import re
 from datetime import date, datetime
 from typing import Any, Callable
 
-from _ruamel_yaml import CEmitter, CParser
+from _ruamel_yaml import CEmitter, CParser  # type: ignore[import-not-found]
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -45,8 +46,7 @@ def _prepared(kind: str) -> Tag:
     return tag
 
 
-TAGS = {kind: _prepared(kind)
-        for kind in ("str", "map", "seq", AMBIGUOUS, *VALUE_KINDS)}
+TAGS = {kind: _prepared(kind) for kind in ("str", "map", "seq", AMBIGUOUS, *VALUE_KINDS)}
 _TEXT = {kind: PREFIX + kind for kind in TAGS}
 STR, MAP, SEQ = TAGS["str"], TAGS["map"], TAGS["seq"]
 NULL, BOOL, INT, FLOAT, TIMESTAMP = (TAGS[k] for k in VALUE_KINDS)
@@ -65,42 +65,73 @@ def _table(rows: list[tuple[str, str, Any]]) -> Table:
 
 
 # YAML 1.2 as ruamel.yaml (and so the config loader) resolves it.
-_YAML12 = _table([(tag[len(PREFIX):], regexp.pattern, firsts)
-                  for versions, tag, regexp, firsts in implicit_resolvers
-                  if (1, 2) in versions])
+_YAML12 = _table(
+    [
+        (tag[len(PREFIX) :], regexp.pattern, firsts)
+        for versions, tag, regexp, firsts in implicit_resolvers
+        if (1, 2) in versions
+    ]
+)
 # YAML 1.1 as PyYAML resolved it when it wrote the snapshots of earlier versions (its
 # regular expressions, which differ from the 1.1 spec: no `y`/`n` booleans, and a float
 # needs a dot and a signed exponent — `1e3` was a string to it).
-_PYYAML11 = _table([
-    ("bool", r"""^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE
-                 |on|On|ON|off|Off|OFF)$""", "yYnNtTfFoO"),
-    ("float", r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+_PYYAML11 = _table(
+    [
+        (
+            "bool",
+            r"""^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE
+                 |on|On|ON|off|Off|OFF)$""",
+            "yYnNtTfFoO",
+        ),
+        (
+            "float",
+            r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
                   |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
                   |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
                   |[-+]?\.(?:inf|Inf|INF)
-                  |\.(?:nan|NaN|NAN))$""", "-+0123456789."),
-    ("int", r"""^(?:[-+]?0b[0-1_]+
+                  |\.(?:nan|NaN|NAN))$""",
+            "-+0123456789.",
+        ),
+        (
+            "int",
+            r"""^(?:[-+]?0b[0-1_]+
                 |[-+]?0[0-7_]+
                 |[-+]?(?:0|[1-9][0-9_]*)
                 |[-+]?0x[0-9a-fA-F_]+
-                |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$""", "-+0123456789"),
-    ("merge", r"^(?:<<)$", "<"),
-    ("null", r"""^(?: ~ |null|Null|NULL | )$""", ["~", "n", "N", ""]),
-    ("timestamp", r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+                |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$""",
+            "-+0123456789",
+        ),
+        ("merge", r"^(?:<<)$", "<"),
+        ("null", r"""^(?: ~ |null|Null|NULL | )$""", ["~", "n", "N", ""]),
+        (
+            "timestamp",
+            r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
                       |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
                       (?:[Tt]|[ \t]+)[0-9][0-9]?
                       :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
-                      (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""", "0123456789"),
-    ("value", r"^(?:=)$", "="),
-    ("yaml", r"^(?:!|&|\*)$", "!&*"),
-])
+                      (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
+            "0123456789",
+        ),
+        ("value", r"^(?:=)$", "="),
+        ("yaml", r"^(?:!|&|\*)$", "!&*"),
+    ]
+)
 _OCTAL11 = re.compile(r"^[-+]?0[0-7_]+$")
 # One pattern for "might be anything but a string in either dialect": most text fails it
 # at once, and only what passes is resolved per dialect.
-_MAYBE_DATA = re.compile("|".join(sorted({f"(?:{regexp.pattern})"
-                                          for table in (_PYYAML11, _YAML12)
-                                          for rows in table.values() for _, regexp in rows})),
-                         re.X)
+_MAYBE_DATA = re.compile(
+    "|".join(
+        sorted(
+            {
+                f"(?:{regexp.pattern})"
+                for table in (_PYYAML11, _YAML12)
+                for rows in table.values()
+                for _, regexp in rows
+            }
+        )
+    ),
+    re.X,
+)
 
 
 def _resolve_in(table: Table, value: str) -> str:
@@ -173,8 +204,11 @@ def to_node(data: Any) -> Node:
     if kind is str:
         return ScalarNode(STR, data, style=_literal_style(data) if "\n" in data else None)
     if kind is dict:
-        return MappingNode(MAP, [(to_node(key), to_node(value))
-                                 for key, value in _sorted_items(data)], flow_style=False)
+        return MappingNode(
+            MAP,
+            [(to_node(key), to_node(value)) for key, value in _sorted_items(data)],
+            flow_style=False,
+        )
     if kind is list:
         return SequenceNode(SEQ, [to_node(item) for item in data], flow_style=False)
     if isinstance(data, str):
@@ -277,8 +311,13 @@ def _timestamp(text: str) -> Any:
 
 
 SCALARS: dict[str, Callable[[str], Any]] = {
-    "str": str, "null": lambda _: None, "bool": lambda text: text in _TRUE, "int": _int,
-    "float": _float, "timestamp": _timestamp}
+    "str": str,
+    "null": lambda _: None,
+    "bool": lambda text: text in _TRUE,
+    "int": _int,
+    "float": _float,
+    "timestamp": _timestamp,
+}
 _RESOLVED = {id(TAGS[kind]): kind for kind in SCALARS}  # tags the parser got from resolve
 
 
@@ -299,7 +338,7 @@ class _Builder:
             self.expect(node, "seq")
             return [self.build(item) for item in node.value]
         self.expect(node, "map")
-        return self.mapping(node)
+        return self.mapping(node)  # type: ignore[arg-type]  # the composer makes no other
 
     def mapping(self, node: MappingNode) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
@@ -320,8 +359,9 @@ class _Builder:
         except (ValueError, OverflowError):
             if kind is not None:
                 return node.value  # a plain scalar that only looks like a number: "_"
-            raise YamlError(f"line {_line(node)}: not a valid {node.ctag}: "
-                            f"{node.value!r:.80}") from None
+            raise YamlError(
+                f"line {_line(node)}: not a valid {node.ctag}: {node.value!r:.80}"
+            ) from None
 
     def expect(self, node: Node, kind: str) -> None:
         if node.ctag is not TAGS[kind] and str(node.ctag) != PREFIX + kind:
@@ -330,7 +370,7 @@ class _Builder:
 
 def _explicit(node: ScalarNode) -> str:
     name = str(node.ctag)
-    kind = name[len(PREFIX):] if name.startswith(PREFIX) else ""
+    kind = name[len(PREFIX) :] if name.startswith(PREFIX) else ""
     if kind not in SCALARS:
         raise YamlError(f"line {_line(node)}: unsupported tag {name}")
     return kind
