@@ -68,6 +68,7 @@ def test_missing_gives_the_default_and_save_round_trips(tmp_path):
         b"\xff\xfe garbage",
         b"[" * 100_000,  # damaged
         b'{"count": 1' + b"0" * 5000 + b"}",  # a number too long
+        b'{"name": "x\\ud800"}',  # a lone surrogate escape
         b"[]",
         b'"text"',
         b"null",  # wrong shape: not an object
