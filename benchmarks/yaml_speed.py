@@ -1,4 +1,4 @@
-"""Snapshot YAML: tracker (ruamel.yaml's C emitter and parser, prepared tags) against the
+"""Snapshot YAML: tracker (ruamel.yaml's C emitter and parser, driven with events) against the
 PyYAML C dumper and loader it replaced, measured in the same run.
 
     .venv/bin/python benchmarks/yaml_speed.py [--rounds 15] [--no-install]
@@ -10,7 +10,7 @@ representer that writes multi-line text as literal blocks, and `yaml.CSafeLoader
 PyYAML is no dependency any more: it is imported from this interpreter if present, else
 installed on first use into `benchmarks/.venv-pyyaml` (git-ignored) and imported from
 there (same interpreter, so its C extension loads); `--no-install` skips the baseline.
-ruamel.yaml's own safe dumper and loader are shown too, for what the prepared tags buy.
+ruamel.yaml's own safe dumper and loader are shown too, for what driving libyaml directly buys.
 
 Each operation runs a few times per round, rounds interleave all operations, and the
 best round counts (CPU time of this process: other jobs on a shared machine disturb it

@@ -17,7 +17,7 @@ from tests.support.server import Reply
 from tracker.config.yamlfile import read_yaml
 from tracker.errors import ParseError
 from tracker.run.runner import run_once
-from tracker.store import snapshot_yaml, yaml_codec
+from tracker.store import snapshot_yaml, yaml_dialects
 from tracker.store.git import GitStore
 
 # Strings each of the two dialects would read as something else when written plain.
@@ -218,12 +218,12 @@ def test_any_document_round_trips_and_means_the_same_in_yaml_1_2(data):
 
 
 def test_dialect_tables():
-    assert yaml_codec.plain_meaning("Astana") == "str"
-    assert yaml_codec.plain_meaning("12") == "int"
-    assert yaml_codec.plain_meaning("1.5") == "float"
-    assert yaml_codec.plain_meaning("2024-01-01") == "timestamp"
+    assert yaml_dialects.plain_meaning("Astana") == "str"
+    assert yaml_dialects.plain_meaning("12") == "int"
+    assert yaml_dialects.plain_meaning("1.5") == "float"
+    assert yaml_dialects.plain_meaning("2024-01-01") == "timestamp"
     for disputed in ("1e3", "0o17", "yes", "on", "1:20", "017", "<<"):
-        assert yaml_codec.plain_meaning(disputed) == yaml_codec.AMBIGUOUS, disputed
+        assert yaml_dialects.plain_meaning(disputed) == yaml_dialects.AMBIGUOUS, disputed
 
 
 # ------------------------------------------------------------------ files PyYAML wrote
@@ -284,3 +284,28 @@ def test_a_run_over_a_pyyaml_snapshot_commits_nothing(workspace, server):
     assert snapshot.read_text() == old
     [finding] = again.findings
     assert finding.status == "current" and finding.current == "1e3"
+
+
+def test_depth_costs_memory_not_the_stack():
+    """Both walks keep their own stack: a deeply nested snapshot neither overflows the C
+    stack (a crash with a recursive composer) nor hits Python's recursion limit."""
+    deep: list = []
+    inner = deep
+    for _ in range(3000):
+        inner.append({"k": []})
+        inner = inner[0]["k"]
+    text = snapshot_yaml.dumps(deep)
+    back = snapshot_yaml.loads(text)
+    for _ in range(3000):
+        back = back[0]["k"]
+    assert back == []
+    assert snapshot_yaml.loads("[" * 5000 + "]" * 5000) is not None
+
+
+def test_data_that_contains_itself_is_refused():
+    loop: list = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="contains itself"):
+        snapshot_yaml.dumps({"a": loop})
+    shared = ["x"]
+    assert snapshot_yaml.loads(snapshot_yaml.dumps([shared, shared])) == [["x"], ["x"]]

@@ -1,10 +1,11 @@
-"""ruamel.yaml's C emitter and parser, driven with prepared tags (see snapshot_yaml).
+"""ruamel.yaml's C emitter and parser, driven with libyaml events (see snapshot_yaml).
 
 ruamel's own representer and resolver make a new `Tag` for every node and decode its
 suffix one character at a time, and its versioned resolver looks the YAML version up
 through a chain of exceptions on every scalar: that, not libyaml, was most of a dump or a
-load. Here the node tree is built directly, with one `Tag` object per type made once and
-its text computed up front, and the resolver answers from two tables built at import.
+load. Here the data becomes libyaml's events directly and events become data directly:
+no node tree, no `Tag` objects, one precompiled answer to "what does this plain scalar
+mean?". Both walks keep their own stack, so nesting depth costs memory, never the C stack.
 
 Plain scalars mean what YAML 1.1 *and* 1.2 agree on. The writer quotes every string that
 either dialect would read as something else (`'1e3'`, `'0o17'`, `'yes'`), so every file it
@@ -16,178 +17,111 @@ everything 1.1 reads as a non-string — so it is the string it was written as.
 from __future__ import annotations
 
 import io
-import re
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from _ruamel_yaml import CEmitter, CParser  # type: ignore[import-not-found]
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from ruamel.yaml.resolver import implicit_resolvers
-from ruamel.yaml.tag import Tag
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
 from ruamel.yaml.util import create_timestamp
 
-PREFIX = "tag:yaml.org,2002:"
-# Tags a plain scalar may resolve to and still be data; anything else a resolver knows
-# (merge `<<`, value `=`) is read as a string and always written quoted.
-VALUE_KINDS = ("null", "bool", "int", "float", "timestamp")
-AMBIGUOUS = "ambiguous"  # no scalar carries this tag: a resolver answer that forces quotes
+from tracker.store.yaml_dialects import AMBIGUOUS, PREFIX, plain_meaning
 
 
 class YamlError(ValueError):
     """Text that is not a snapshot this module can read, or data it cannot write."""
 
 
-def _prepared(kind: str) -> Tag:
-    tag = Tag(suffix=PREFIX + kind)
-    _ = tag.trval  # compute (and keep) its text now, not once per node
-    hash(tag)
-    return tag
-
-
-TAGS = {kind: _prepared(kind) for kind in ("str", "map", "seq", AMBIGUOUS, *VALUE_KINDS)}
-_TEXT = {kind: PREFIX + kind for kind in TAGS}
-STR, MAP, SEQ = TAGS["str"], TAGS["map"], TAGS["seq"]
-NULL, BOOL, INT, FLOAT, TIMESTAMP = (TAGS[k] for k in VALUE_KINDS)
-
-
-Table = dict[str, list[tuple[str, "re.Pattern[str]"]]]  # first character → (kind, regexp)
-
-
-def _table(rows: list[tuple[str, str, Any]]) -> Table:
-    table: Table = {}
-    for kind, pattern, firsts in rows:
-        compiled = re.compile(pattern, re.X)
-        for first in firsts:
-            table.setdefault(first, []).append((kind, compiled))
-    return table
-
-
-# YAML 1.2 as ruamel.yaml (and so the config loader) resolves it.
-_YAML12 = _table(
-    [
-        (tag[len(PREFIX) :], regexp.pattern, firsts)
-        for versions, tag, regexp, firsts in implicit_resolvers
-        if (1, 2) in versions
-    ]
-)
-# YAML 1.1 as PyYAML resolved it when it wrote the snapshots of earlier versions (its
-# regular expressions, which differ from the 1.1 spec: no `y`/`n` booleans, and a float
-# needs a dot and a signed exponent — `1e3` was a string to it).
-_PYYAML11 = _table(
-    [
-        (
-            "bool",
-            r"""^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE
-                 |on|On|ON|off|Off|OFF)$""",
-            "yYnNtTfFoO",
-        ),
-        (
-            "float",
-            r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
-                  |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
-                  |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
-                  |[-+]?\.(?:inf|Inf|INF)
-                  |\.(?:nan|NaN|NAN))$""",
-            "-+0123456789.",
-        ),
-        (
-            "int",
-            r"""^(?:[-+]?0b[0-1_]+
-                |[-+]?0[0-7_]+
-                |[-+]?(?:0|[1-9][0-9_]*)
-                |[-+]?0x[0-9a-fA-F_]+
-                |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$""",
-            "-+0123456789",
-        ),
-        ("merge", r"^(?:<<)$", "<"),
-        ("null", r"""^(?: ~ |null|Null|NULL | )$""", ["~", "n", "N", ""]),
-        (
-            "timestamp",
-            r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
-                      |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
-                      (?:[Tt]|[ \t]+)[0-9][0-9]?
-                      :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
-                      (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
-            "0123456789",
-        ),
-        ("value", r"^(?:=)$", "="),
-        ("yaml", r"^(?:!|&|\*)$", "!&*"),
-    ]
-)
-_OCTAL11 = re.compile(r"^[-+]?0[0-7_]+$")
-# One pattern for "might be anything but a string in either dialect": most text fails it
-# at once, and only what passes is resolved per dialect.
-_MAYBE_DATA = re.compile(
-    "|".join(
-        sorted(
-            {
-                f"(?:{regexp.pattern})"
-                for table in (_PYYAML11, _YAML12)
-                for rows in table.values()
-                for _, regexp in rows
-            }
-        )
-    ),
-    re.X,
-)
-
-
-def _resolve_in(table: Table, value: str) -> str:
-    for kind, regexp in table.get(value[:1], ()):
-        if regexp.match(value):
-            return kind
-    return "str"
-
-
-def plain_meaning(value: str) -> str:
-    """What a plain scalar `value` is in both YAML 1.1 and 1.2: a VALUE_KINDS kind,
-    "str", or AMBIGUOUS when the dialects disagree (or agree on a non-data tag)."""
-    if not _MAYBE_DATA.match(value):
-        return "str"
-    kind = _resolve_in(_YAML12, value)
-    if kind != _resolve_in(_PYYAML11, value) or (kind == "int" and _OCTAL11.match(value)):
-        return AMBIGUOUS  # (`017` is an int to both, but 15 to one and 17 to the other)
-    return kind if kind == "str" or kind in VALUE_KINDS else AMBIGUOUS
-
-
-def _resolve_tag(kind: Any, value: Any, implicit: Any) -> Tag:
-    if kind is ScalarNode:
-        return TAGS[plain_meaning(value)] if implicit[0] else STR
-    return SEQ if kind is SequenceNode else MAP
-
-
 # ------------------------------------------------------------------ writing
 
 
-class _Emitter(CEmitter):  # type: ignore[misc]
-    """libyaml's emitter; `resolve` decides which scalars may stay plain."""
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        # A string stays plain only when this answers its tag: AMBIGUOUS (or int for
-        # "12") makes libyaml quote it. Text, not a Tag: it is compared with `node.tag`.
-        if kind is ScalarNode:
-            return _TEXT[plain_meaning(value)] if implicit[0] else _TEXT["str"]
-        return _TEXT["seq"] if kind is SequenceNode else _TEXT["map"]
-
-    def descend_resolver(self, *args: Any) -> None:
-        pass
-
-    def ascend_resolver(self, *args: Any) -> None:
-        pass
-
-
 def dump(data: Any) -> str:
+    """Canonical YAML of `data`: keys sorted, block style, literal blocks, unicode."""
     stream = io.StringIO()
-    emitter = _Emitter(stream, indent=2, width=1_000_000, allow_unicode=True)
+    emitter = CEmitter(stream, indent=2, width=1_000_000, allow_unicode=True)
     try:
-        emitter.open()
-        emitter.serialize(to_node(data))
-        emitter.close()
+        for event in _events(data):
+            emitter.emit(event)
     finally:
         emitter.dispose()
     return stream.getvalue()
+
+
+def _events(data: Any) -> Iterator[Any]:
+    """libyaml events for `data`, depth first, with a stack of open collections (a
+    collection inside itself is refused: it has no end)."""
+    yield StreamStartEvent()
+    yield DocumentStartEvent()
+    stack: list[tuple[Iterator[Any], Any, int]] = [(iter((data,)), None, 0)]
+    open_ids: set[int] = set()
+    while stack:
+        items, end, ident = stack[-1]
+        for item in items:
+            opened = _open(item)
+            if opened is None:
+                yield _scalar_event(item)
+                continue
+            start, children, closing = opened
+            if id(item) in open_ids:
+                raise YamlError("data that contains itself cannot be stored as YAML")
+            open_ids.add(id(item))
+            yield start
+            stack.append((children, closing, id(item)))
+            break
+        else:
+            stack.pop()
+            open_ids.discard(ident)
+            if end is not None:
+                yield end
+    yield DocumentEndEvent()
+    yield StreamEndEvent()
+
+
+def _open(item: Any) -> tuple[Any, Iterator[Any], Any] | None:
+    """(start event, children, end event) of a collection; None for a scalar."""
+    if isinstance(item, str):
+        return None
+    if isinstance(item, dict):
+        start = MappingStartEvent(None, None, True, flow_style=False)
+        return start, _keys_and_values(item), MappingEndEvent()
+    if isinstance(item, (list, tuple)):
+        return (
+            SequenceStartEvent(None, None, True, flow_style=False),
+            iter(item),
+            SequenceEndEvent(),
+        )
+    return None
+
+
+def _keys_and_values(mapping: dict[Any, Any]) -> Iterator[Any]:
+    try:
+        keys = sorted(mapping)
+    except TypeError:  # keys of mixed types: still one order for one set of keys
+        keys = sorted(mapping, key=lambda key: (type(key).__name__, str(key)))
+    for key in keys:
+        yield key
+        yield mapping[key]
+
+
+def _scalar_event(item: Any) -> Any:
+    if isinstance(item, str):
+        # plain only when both dialects read it as this string; libyaml quotes otherwise
+        plain = plain_meaning(item) == "str"
+        style = _literal_style(item) if "\n" in item else None
+        return ScalarEvent(None, None, (plain, True), str(item), style=style)
+    return ScalarEvent(None, None, (True, False), _scalar_text(item))
 
 
 def _literal_style(text: str) -> str | None:
@@ -198,41 +132,20 @@ def _literal_style(text: str) -> str | None:
     return "|"
 
 
-def to_node(data: Any) -> Node:
-    """The node tree of `data`, keys sorted, block style; plain types only."""
-    kind = type(data)  # exact types first: this runs once per value of a snapshot
-    if kind is str:
-        return ScalarNode(STR, data, style=_literal_style(data) if "\n" in data else None)
-    if kind is dict:
-        return MappingNode(
-            MAP,
-            [(to_node(key), to_node(value)) for key, value in _sorted_items(data)],
-            flow_style=False,
-        )
-    if kind is list:
-        return SequenceNode(SEQ, [to_node(item) for item in data], flow_style=False)
-    if isinstance(data, str):
-        return to_node(str(data))
-    if isinstance(data, dict):
-        return to_node(dict(data))
-    if isinstance(data, (list, tuple)):
-        return to_node(list(data))
-    return ScalarNode(*_scalar(data))
-
-
-def _scalar(data: Any) -> tuple[Tag, str]:
+def _scalar_text(data: Any) -> str:
+    """Plain text of a non-string scalar, read back as the same type in YAML 1.1 and 1.2."""
     if data is None:
-        return NULL, "null"
+        return "null"
     if isinstance(data, bool):
-        return BOOL, "true" if data else "false"
+        return "true" if data else "false"
     if isinstance(data, int):
-        return INT, str(int(data))
+        return str(int(data))
     if isinstance(data, float):
-        return FLOAT, _float_text(float(data))
+        return _float_text(float(data))
     if isinstance(data, datetime):
-        return TIMESTAMP, data.isoformat(" ")
+        return data.isoformat(" ")
     if isinstance(data, date):
-        return TIMESTAMP, data.isoformat()
+        return data.isoformat()
     raise YamlError(f"cannot store a {type(data).__name__} in YAML: {data!r:.80}")
 
 
@@ -247,41 +160,23 @@ def _float_text(value: float) -> str:
     return text
 
 
-def _sorted_items(data: dict[Any, Any]) -> list[tuple[Any, Any]]:
-    try:
-        return [(key, data[key]) for key in sorted(data)]
-    except TypeError:  # keys of mixed types: still one order for one set of keys
-        return sorted(data.items(), key=lambda item: (type(item[0]).__name__, str(item[0])))
-
-
 # ------------------------------------------------------------------ reading
 
 
-class _Parser(CParser):  # type: ignore[misc]
-    """libyaml's parser and composer; scalars resolved as in `plain_meaning`."""
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Tag:
-        tag = _resolve_tag(kind, value, implicit)
-        return STR if tag is TAGS[AMBIGUOUS] else tag
-
-    def descend_resolver(self, *args: Any) -> None:
-        pass
-
-    def ascend_resolver(self, *args: Any) -> None:
-        pass
-
-
 def load(text: str | bytes) -> Any:
-    parser = _Parser(text)
+    """The data of one YAML document: plain dicts, lists and scalars. Refuses anchors and
+    aliases, tags other than YAML's own, duplicate keys and non-scalar keys (a snapshot
+    never has them)."""
+    parser = CParser(text)
     try:
-        node = parser.get_single_node()
-    except YAMLError as exc:
+        return _Builder().run(parser.get_event)
+    except (YAMLError, UnicodeError) as exc:
         raise YamlError(f"invalid YAML: {exc}") from None
     finally:
         parser.dispose()
-    return None if node is None else _Builder().build(node)
 
 
+_MISSING = object()
 _TRUE = frozenset(("true", "True", "TRUE"))
 
 
@@ -318,64 +213,87 @@ SCALARS: dict[str, Callable[[str], Any]] = {
     "float": _float,
     "timestamp": _timestamp,
 }
-_RESOLVED = {id(TAGS[kind]): kind for kind in SCALARS}  # tags the parser got from resolve
+_NON_SPECIFIC = (None, "!")
 
 
 class _Builder:
-    """Nodes → plain dicts, lists and scalars; refuses aliases, unknown tags and
-    duplicate keys (a snapshot never has them)."""
+    """Events → data, with a stack of open collections: [collection, pending key]."""
 
     def __init__(self) -> None:
-        self.seen: set[int] = set()
+        self.stack: list[list[Any]] = []
+        self.root: Any = None
+        self.documents = 0
 
-    def build(self, node: Node) -> Any:
-        if isinstance(node, ScalarNode):
-            return self.scalar(node)
-        if id(node) in self.seen:
-            raise YamlError(f"line {_line(node)}: an alias; snapshots have no anchors")
-        self.seen.add(id(node))
-        if isinstance(node, SequenceNode):
-            self.expect(node, "seq")
-            return [self.build(item) for item in node.value]
-        self.expect(node, "map")
-        return self.mapping(node)  # type: ignore[arg-type]  # the composer makes no other
+    def run(self, next_event: Callable[[], Any]) -> Any:
+        while True:
+            event = next_event()
+            kind = type(event)
+            if kind is ScalarEvent:
+                self.add(self.scalar(event), event)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                self.check(event, "map" if kind is MappingStartEvent else "seq")
+                self.stack.append([{} if kind is MappingStartEvent else [], _MISSING])
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                self.add(self.stack.pop()[0], event)
+            elif kind is AliasEvent:
+                raise YamlError(f"line {_line(event)}: an alias; snapshots have no anchors")
+            elif kind is DocumentStartEvent:
+                self.documents += 1
+                if self.documents > 1:
+                    raise YamlError(f"line {_line(event)}: a second document")
+            elif kind is StreamEndEvent:
+                return self.root
 
-    def mapping(self, node: MappingNode) -> dict[Any, Any]:
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = self.build(key_node)
+    def add(self, value: Any, event: Any) -> None:
+        if not self.stack:
+            self.root = value
+            return
+        top = self.stack[-1]
+        collection, key = top
+        if type(collection) is list:
+            collection.append(value)
+        elif key is _MISSING:
             try:
-                if key in out:
-                    raise YamlError(f"line {_line(key_node)}: duplicate key {key!r:.80}")
+                duplicate = value in collection
             except TypeError:
-                raise YamlError(f"line {_line(key_node)}: a key that is not a scalar") from None
-            out[key] = self.build(value_node)
-        return out
+                raise YamlError(f"line {_line(event)}: a key that is not a scalar") from None
+            if duplicate:
+                raise YamlError(f"line {_line(event)}: duplicate key {value!r:.80}")
+            top[1] = value
+        else:
+            collection[key] = value
+            top[1] = _MISSING
 
-    def scalar(self, node: ScalarNode) -> Any:
-        kind = _RESOLVED.get(id(node.ctag))
+    def scalar(self, event: Any) -> Any:
+        self.check(event, None)
+        value, tag = event.value, event.ctag
+        if tag in _NON_SPECIFIC:
+            meaning = plain_meaning(value) if tag is None and event.implicit[0] else "str"
+            if meaning == "str" or meaning == AMBIGUOUS:
+                return value
+            try:
+                return SCALARS[meaning](value)
+            except (ValueError, OverflowError):
+                return value  # a plain scalar that only looks like a number
+        kind = str(tag)[len(PREFIX) :] if str(tag).startswith(PREFIX) else ""
+        if kind not in SCALARS:
+            raise YamlError(f"line {_line(event)}: unsupported tag {tag}")
         try:
-            return SCALARS[kind or _explicit(node)](node.value)
+            return SCALARS[kind](value)
         except (ValueError, OverflowError):
-            if kind is not None:
-                return node.value  # a plain scalar that only looks like a number: "_"
-            raise YamlError(
-                f"line {_line(node)}: not a valid {node.ctag}: {node.value!r:.80}"
-            ) from None
+            raise YamlError(f"line {_line(event)}: not a valid {tag}: {value!r:.80}") from None
 
-    def expect(self, node: Node, kind: str) -> None:
-        if node.ctag is not TAGS[kind] and str(node.ctag) != PREFIX + kind:
-            raise YamlError(f"line {_line(node)}: unsupported tag {node.ctag}")
-
-
-def _explicit(node: ScalarNode) -> str:
-    name = str(node.ctag)
-    kind = name[len(PREFIX) :] if name.startswith(PREFIX) else ""
-    if kind not in SCALARS:
-        raise YamlError(f"line {_line(node)}: unsupported tag {name}")
-    return kind
+    def check(self, event: Any, kind: str | None) -> None:
+        if event.anchor is not None:
+            raise YamlError(f"line {_line(event)}: an anchor; snapshots have none")
+        if (
+            kind is not None
+            and event.ctag not in _NON_SPECIFIC
+            and str(event.ctag) != PREFIX + kind
+        ):
+            raise YamlError(f"line {_line(event)}: unsupported tag {event.ctag}")
 
 
-def _line(node: Node) -> int | str:
-    mark = node.start_mark
+def _line(event: Any) -> int | str:
+    mark = event.start_mark
     return mark.line + 1 if mark is not None else "?"
