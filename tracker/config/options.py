@@ -71,6 +71,29 @@ class AcledOptions(SourceOptions):
     full_refresh_every: Duration = Field(timedelta(days=28))  # re-read all, catch anything missed
 
 
+class WorldBankOptions(SourceOptions):
+    """World Bank Indicators API v2: one country, several indicators (no key needed)."""
+
+    country: str = Field(pattern=r"^[A-Za-z]{3}$", description="ISO 3166 alpha-3 code, "
+                         "e.g. KAZ")
+    indicators: list[str] = Field(min_length=1, max_length=60,
+                                  description="indicator codes, e.g. [SP.POP.TOTL]")
+    since: int | None = Field(None, ge=1900, le=2200, description="first year read "
+                              "(default: all years)")
+    per_page: int = Field(1000, ge=1, le=32_500)  # the API's own maximum is 32,500
+    max_pages: int = Field(20, ge=1, le=1000)     # bounds a server that never ends paging
+
+    @field_validator("indicators")
+    @classmethod
+    def _indicator_codes(cls, value: list[str]) -> list[str]:
+        bad = [c for c in value if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._]{0,79}", str(c))]
+        if bad:
+            raise ValueError(f"bad indicator code(s) {bad}: use codes like SP.POP.TOTL")
+        if len(set(value)) != len(value):
+            raise ValueError("an indicator is listed twice")
+        return value
+
+
 class CitationsOptions(SourceOptions):
     report: str = Field(pattern=ID_PATTERN, description="report id: reads "
                         "reports/<report>.citations.yaml")
@@ -81,7 +104,7 @@ class CitationsOptions(SourceOptions):
 
 SOURCE_OPTIONS: dict[str, type[SourceOptions]] = {
     "factbook": FactbookOptions, "rss": RssOptions, "wikidata": WikidataOptions,
-    "acled": AcledOptions, "citations": CitationsOptions,
+    "acled": AcledOptions, "citations": CitationsOptions, "worldbank": WorldBankOptions,
 }
 
 

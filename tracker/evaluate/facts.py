@@ -12,6 +12,7 @@ from tracker.evaluate.extract import (
     parse_date,
     parse_number,
 )
+from tracker.evaluate.paths import step
 from tracker.models import Finding, Health
 from tracker.text import fold
 
@@ -25,16 +26,14 @@ class PathMissing(LookupError):
 def resolve(snapshot: Any, alternatives: list[list[str]]) -> tuple[Any, list[str]]:
     """The value at the first path alternative that exists."""
     for path in alternatives:
-        node = snapshot
+        node, taken = snapshot, []
         for key in path:
-            if isinstance(node, dict) and key in node:
-                node = node[key]
-            elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-                node = node[int(key)]
-            else:
+            found, node, key = step(node, key)  # `latest` names the period it took
+            if not found:
                 break
+            taken.append(key)
         else:
-            return node, path
+            return node, taken
     shown = " | ".join(" › ".join(p) for p in alternatives)
     raise PathMissing(f"path not found: {shown}")
 
