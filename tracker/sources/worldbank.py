@@ -94,7 +94,7 @@ class WorldBankSource(Source):
                          now: datetime) -> tuple[list[Any] | None, dict[str, str]]:
         """Every page of one indicator (None: page 1 answered 304) and page 1's validators."""
         url, answers = self.indicator_url(code), []
-        paging = Paging(code, self.options.max_pages, where=safe_url(url))
+        paging = Paging(code, self.options.country, self.options.max_pages, safe_url(url))
         first_validators: dict[str, str] = {}
         page = 1
         while True:
@@ -137,10 +137,12 @@ def tagged(validators: dict[str, str], code: str) -> dict[str, str]:
 
 @dataclass
 class Paging:
-    """Follows one indicator's pages: the page asked must be the page answered, a page
-    must not repeat the one before, and the answer must end within `max_pages`."""
+    """Follows one indicator's pages: the page asked must be the page answered, with rows
+    of that indicator and country only, not the rows of the page before, and the answer
+    must end within `max_pages`."""
 
     code: str
+    country: str
     max_pages: int
     where: str
     previous: Any = None
@@ -156,11 +158,25 @@ class Paging:
             raise ParseError(f"{self.where}: {self.code} has {pages} pages, more than "
                              f"max_pages ({self.max_pages}); narrow `since` or raise "
                              "`max_pages`")
+        for row in rows:
+            self._check(row, page)
         if page > 1 and rows and rows == self.previous:
             raise ParseError(f"{self.where}: page {page} of {self.code} repeats page "
                              f"{page - 1}; the API is not paging (stopped)")
         self.previous = rows
         return page >= pages
+
+    def _check(self, row: Any, page: int) -> None:
+        """A row of another indicator or country means the server answered another
+        question: taking it would drop this indicator's values, a false change."""
+        indicator = row.get("indicator") if isinstance(row, dict) else None
+        code = indicator.get("id") if isinstance(indicator, dict) else None
+        if code != self.code:
+            raise ParseError(f"{self.where}: page {page} for {self.code} holds a row of "
+                             f"{str(code)[:40]!r}; not the indicator asked for")
+        if not _same_country(row, self.country):
+            raise ParseError(f"{self.where}: page {page} for {self.code} holds a row of "
+                             f"{str(row.get('countryiso3code'))[:10]!r}, not {self.country}")
 
 
 def split_answer(answer: Any, where: str, code: str | None = None
