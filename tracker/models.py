@@ -68,12 +68,21 @@ class Finding:
     section: str | None = None
     footnote: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # living | frozen | unchecked (tracker.evaluate.verifiability), and what a living
+    # `also:` source says where the primary one is frozen or gone
+    verifiability: str | None = None
+    living_check: dict[str, Any] | None = None
+
+    @property
+    def living(self) -> bool:
+        """Whether a source that can still change checks this fact."""
+        return self.verifiability == "living"
 
     def to_json(self) -> dict[str, Any]:
         keys = ("report", "fact", "status", "expected", "current", "since", "source", "path",
-                "note")
+                "note", "verifiability", "living_check")
         data = asdict(self)
-        return {k: _jsonable(data[k]) for k in keys}
+        return {**{k: _jsonable(data[k]) for k in keys}, "living": self.living}
 
 
 @dataclass

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from tracker.config import Config, Fact, SourceRef
+from tracker.evaluate import verifiability
 from tracker.evaluate.extract import ExtractError
 from tracker.evaluate.facts import Health, PathMissing, evaluate, extract, matches
 from tracker.evaluate.history import value_since
@@ -43,6 +44,8 @@ def evaluate_fact(config: Config, store: GitStore, state: State, now: datetime,
         if health.health == "gone":
             finding.details["gone_since"] = health.since
     _cross_check(config, store, state, now, fact, finding, cache)
+    verifiability.apply(finding, fact, config.sources,
+                        lambda sid: _health(config, state, sid, now).health)
     return finding
 
 
@@ -92,10 +95,12 @@ def _secondary(config: Config, store: GitStore, state: State, now: datetime, fac
         entry["error"] = "no snapshot yet"
         return entry
     try:
-        entry["value"], _ = extract(snapshot, ref)
+        entry["value"], resolved = extract(snapshot, ref)
     except (PathMissing, ExtractError) as exc:
         entry["error"] = str(exc)
         return entry
+    if resolved != ref.path:  # e.g. [SP.POP.TOTL, latest] → [SP.POP.TOTL, '2024']
+        entry["resolved_path"] = resolved
     entry["agrees"] = matches(fact, entry["value"], ref.extract)
     entry["since"] = value_since(store, ref, entry["value"])
     if fact.primary is not None and finding.current is not None:
