@@ -10,7 +10,7 @@ import re
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from tracker.config.types import ID_PATTERN, Cron, Duration, EnvName, Keyword, Strict
 
@@ -40,7 +40,12 @@ class RssOptions(SourceOptions):
 
 
 class WikidataOptions(SourceOptions):
-    entity: str = Field(pattern=r"^Q[1-9]\d*$", description="the item, e.g. Q232")
+    entity: str | None = Field(None, pattern=r"^Q[1-9]\d*$", description="the item, e.g. Q232")
+    title: str | None = Field(None, min_length=1, max_length=255,
+                              description="or the item of this Wikipedia article, e.g. "
+                              "'Senate of Kazakhstan'")
+    site: str = Field("enwiki", pattern=r"^[a-z][a-z0-9_]*wiki$",
+                      description="the wiki of `title`")
     properties: list[str] = Field(min_length=1, description="property ids, e.g. [P6, P35]")
     languages: list[str] = Field(["en"], min_length=1,
                                  description="label languages, first = the value's language")
@@ -52,6 +57,13 @@ class WikidataOptions(SourceOptions):
         if bad:
             raise ValueError(f"bad property id(s) {bad}: use ids like P6, P1082")
         return value
+
+    @model_validator(mode="after")
+    def _one_item(self) -> "WikidataOptions":
+        if (self.entity is None) == (self.title is None):
+            raise ValueError("set `entity` (an item id such as Q232) or `title` (a Wikipedia "
+                             "article whose item is meant), one of the two")
+        return self
 
 
 class Credentials(Strict):
