@@ -62,7 +62,7 @@ def test_status_json_shape(ws):
     rows = status(ws)
     assert set(rows["population"]) == {"report", "fact", "status", "expected", "current", "since",
                                        "source", "path", "note", "verifiability", "living",
-                                       "living_check"}
+                                       "living_checks"}
     assert rows["population"]["status"] == "stale"
     assert rows["population"]["current"] == 20432662
     assert rows["population"]["path"] == ["People and Society", "Population", "total"]

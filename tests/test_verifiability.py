@@ -106,12 +106,11 @@ def test_a_frozen_primary_shows_what_the_living_source_says(ws):
     rows = status_json(ws)
     row = rows["frozen-with-living-also"]
     assert row["status"] == "current"  # the frozen source still says what the report says
-    assert row["living_check"] == {"source": "live-wb", "value": 20495975,
-                                   "path": [POP, "2025"], "agrees": False}
-    assert "living check: live-wb says 20495975 (SP.POP.TOTL › 2025), disagrees with the " \
-           "report" in row["note"]
-    assert rows["living-primary"]["living_check"] is None  # its own source is living
-    assert rows["frozen-only"]["living_check"] is None
+    assert row["living_checks"] == [{"source": "live-wb", "value": 20495975,
+                                     "path": [POP, "2025"], "agrees": False, "period": "2025"}]
+    assert "living check: live-wb says 20495975 for 2025, disagrees" in row["note"]
+    assert rows["living-primary"]["living_checks"] == []  # its own source is living
+    assert rows["frozen-only"]["living_checks"] == []
 
 
 def test_status_and_the_digest_show_the_reports_verifiability(ws):

@@ -316,7 +316,7 @@ def titled_api(server, entities: dict) -> list[dict]:
 
 def titled_source(server, title: str = "Senate of Kazakhstan") -> WikidataSource:
     return WikidataSource("wd-senate", WikidataOptions(
-        kind="wikidata", title=title, url=server.url(""), properties=["P1342", "P6"]))
+        kind="wikidata", article=title, url=server.url(""), properties=["P1342", "P6"]))
 
 
 def test_an_item_named_by_its_wikipedia_article(server):
@@ -339,11 +339,11 @@ def test_an_item_named_by_its_wikipedia_article(server):
 def test_an_article_without_an_item_is_a_clear_failure(server):
     titled_api(server, {"-1": {"site": "enwiki", "title": "Senat of Kazakstan", "missing": ""}})
     with pytest.raises(SourceGone, match="no Wikidata item for the enwiki article "
-                                         "'Senat of Kazakstan'; check `title`"):
+                                         "'Senat of Kazakstan'; check `article`"):
         asyncio.run(fetch(titled_source(server, "Senat of Kazakstan"), HttpConfig()))
 
 
-@pytest.mark.parametrize("extra", [{}, {"entity": "Q9", "title": "Senate of Kazakhstan"}])
+@pytest.mark.parametrize("extra", [{}, {"entity": "Q9", "article": "Senate of Kazakhstan"}])
 def test_entity_or_title_one_of_the_two(extra):
     from pydantic import ValidationError
 

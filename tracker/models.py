@@ -71,7 +71,7 @@ class Finding:
     # living | frozen | unchecked (tracker.evaluate.verifiability), and what a living
     # `also:` source says where the primary one is frozen or gone
     verifiability: str | None = None
-    living_check: dict[str, Any] | None = None
+    living_checks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def living(self) -> bool:
@@ -80,7 +80,7 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         keys = ("report", "fact", "status", "expected", "current", "since", "source", "path",
-                "note", "verifiability", "living_check")
+                "note", "verifiability", "living_checks")
         data = asdict(self)
         return {**{k: _jsonable(data[k]) for k in keys}, "living": self.living}
 

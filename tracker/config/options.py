@@ -41,11 +41,11 @@ class RssOptions(SourceOptions):
 
 class WikidataOptions(SourceOptions):
     entity: str | None = Field(None, pattern=r"^Q[1-9]\d*$", description="the item, e.g. Q232")
-    title: str | None = Field(None, min_length=1, max_length=255,
-                              description="or the item of this Wikipedia article, e.g. "
-                              "'Senate of Kazakhstan'")
+    article: str | None = Field(None, min_length=1, max_length=255,
+                                description="or the item of this Wikipedia article, e.g. "
+                                "'Senate of Kazakhstan'")
     site: str = Field("enwiki", pattern=r"^[a-z][a-z0-9_]*wiki$",
-                      description="the wiki of `title`")
+                      description="the wiki of `article`")
     properties: list[str] = Field(min_length=1, description="property ids, e.g. [P6, P35]")
     languages: list[str] = Field(["en"], min_length=1,
                                  description="label languages, first = the value's language")
@@ -60,9 +60,9 @@ class WikidataOptions(SourceOptions):
 
     @model_validator(mode="after")
     def _one_item(self) -> "WikidataOptions":
-        if (self.entity is None) == (self.title is None):
-            raise ValueError("set `entity` (an item id such as Q232) or `title` (a Wikipedia "
-                             "article whose item is meant), one of the two")
+        if (self.entity is None) == (self.article is None):
+            raise ValueError("set `entity` (an item id such as Q232) or `article` (the "
+                             "Wikipedia article whose item is meant), one of the two")
         return self
 
 

@@ -8,8 +8,8 @@ upstream, like the Factbook mirror) or its health is `gone`. Each fact is then
   against a dead document;
 - `unchecked`: no source checks it (tracked by expiry and news only).
 
-A fact whose primary source is frozen or gone but that has a living `also:` source gets a
-*living check*: what the living source says (and for which year, with `latest`) and
+A fact whose primary source is frozen or gone but that has living `also:` sources gets
+*living checks*: what each living source says (and for which year, with `latest`) and
 whether that agrees with the report. The CLI and the digest only display what is here.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
 from tracker.config import Fact, SourceOptions
+from tracker.evaluate.paths import latest_key
 from tracker.models import Finding
 
 LIVING, FROZEN, UNCHECKED = "living", "frozen", "unchecked"
@@ -55,38 +56,45 @@ def classify(fact: Fact, sources: Mapping[str, SourceOptions],
 
 def apply(finding: Finding, fact: Fact, sources: Mapping[str, SourceOptions],
           health_of: Callable[[str], str]) -> None:
-    """Set the finding's verifiability, and its living check where the primary source is
-    frozen or gone (the note then says what the living source says)."""
+    """Set the finding's verifiability, and its living checks where the primary source is
+    frozen or gone (the note then says what the living sources say)."""
     finding.verifiability, living = classify(fact, sources, health_of)
     if not fact.source or fact.source in living or not living:
         return
-    check = living_check(finding, living)
-    if check is None:
-        return
-    finding.living_check = check
-    if not _detail(finding, "checked_against"):  # a gone primary's fallback says it already
-        suffix = f"living check: {describe_check(check)}"
+    finding.living_checks = living_checks(finding, living)
+    if finding.living_checks and not _detail(finding, "checked_against"):
+        # (a gone primary's fallback has said so already)
+        suffix = "living check: " + "; ".join(describe_check(c) for c in finding.living_checks)
         finding.note = f"{finding.note}; {suffix}" if finding.note else suffix
 
 
-def living_check(finding: Finding, living: list[str]) -> dict[str, Any] | None:
-    """The first living `also:` source that gave a value: source, value, path, agrees."""
+def living_checks(finding: Finding, living: list[str]) -> list[dict[str, Any]]:
+    """What each living `also:` source that gave a value says: source, value, the path
+    read (with `latest` resolved to its year), whether it agrees with the report."""
+    checks = []
     for entry in _detail(finding, "also") or []:
         source = _field(entry, "source")
         if source in living and _field(entry, "value") is not None:
-            path = _field(entry, "resolved_path") or _field(entry, "path") or []
-            return {"source": source, "value": _field(entry, "value"), "path": list(path),
-                    "agrees": _field(entry, "agrees")}
-    return None
+            resolved = _field(entry, "resolved_path")
+            checks.append({"source": source, "value": _field(entry, "value"),
+                           "path": list(resolved or _field(entry, "path") or []),
+                           "agrees": _field(entry, "agrees"),
+                           "period": _period(resolved)})
+    return checks
 
 
 def describe_check(check: Mapping[str, Any]) -> str:
-    """`worldbank-kz says 20159963 (SP.POP.TOTL › 2024), agrees with the report`."""
-    verdict = {True: "agrees with the report", False: "disagrees with the report"}.get(
-        check.get("agrees"), "cannot be compared")
-    where = " › ".join(str(p) for p in check.get("path") or [])
-    return f"{check['source']} says {check['value']!r}" + (f" ({where})" if where else "") + \
-        f", {verdict}"
+    """`worldbank-kz says 20391030 for 2025, disagrees`."""
+    verdict = {True: "agrees", False: "disagrees"}.get(check.get("agrees"), "not comparable")
+    period = f" for {check['period']}" if check.get("period") else ""
+    return f"{check['source']} says {check['value']!r}{period}, {verdict}"
+
+
+def _period(path: Any) -> str | None:
+    """The period a `latest` path resolved to (its last key, when that is a year)."""
+    if isinstance(path, list) and path and latest_key({str(path[-1]): True}) is not None:
+        return str(path[-1])
+    return None
 
 
 # ------------------------------------------------------------------ per report

@@ -1,7 +1,7 @@
 """kind `wikidata`: selected properties of one Wikidata entity, current value + history.
 
 Fetch: `GET {url}/wiki/Special:EntityData/<Q>.json` (conditional) — or, for an item named
-by its Wikipedia article (`title:`, `site:`), `wbgetentities` with `sites` and `titles`,
+by its Wikipedia article (`article:`, `site:`), `wbgetentities` with `sites` and `titles`,
 which answers the same entity JSON (the snapshot then says which `item` it read) — then one
 `wbgetentities` call per 50 referenced items for their labels (`props=labels`,
 `languages=<languages>|mul`), sent one after the other as Wikimedia asks. The shared
@@ -63,13 +63,13 @@ class WikidataSource(Source):
 
     def item_request(self) -> tuple[str, dict[str, str] | None]:
         """The entity document's URL: Special:EntityData for `entity`, or `wbgetentities`
-        by the Wikipedia article for `title` (redirects followed; same entity JSON)."""
-        if self.options.title is None:
+        by the Wikipedia article for `article` (redirects followed; same entity JSON)."""
+        if self.options.article is None:
             return self.entity_url, None
         languages = "|".join(dict.fromkeys([*self.options.languages, FALLBACK_LANGUAGE]))
         return f"{self.url.rstrip('/')}/w/api.php", {
             "action": "wbgetentities", "sites": self.options.site,
-            "titles": self.options.title, "redirects": "yes", "props": "info|claims|labels",
+            "titles": self.options.article, "redirects": "yes", "props": "info|claims|labels",
             "languages": languages, "format": "json"}
 
     async def fetch(self, http: Any, validators: dict[str, str], now: datetime) -> Fetched:
@@ -79,8 +79,8 @@ class WikidataSource(Source):
         if response.not_modified:
             return Fetched(None, validators)
         document = load_entity_document(response.content, response.url)
-        if self.options.title is not None:
-            document = titled_entity(document, self.options.site, self.options.title,
+        if self.options.article is not None:
+            document = titled_entity(document, self.options.site, self.options.article,
                                      response.url)
         entity = main_entity(document, self.options.entity, response.url)
         ids = referenced_items(entity, self.options.properties)
@@ -126,7 +126,7 @@ def titled_entity(document: dict[str, Any], site: str, title: str,
              if isinstance(body, dict) and "missing" not in body and "claims" in body}
     if len(found) != 1:
         raise SourceGone(f"{where}: no Wikidata item for the {site} article {title[:80]!r}; "
-                         "check `title` (the article's exact name) or set `entity`")
+                         "check `article` (its exact name) or set `entity`")
     return {**document, "entities": found}
 
 
