@@ -469,6 +469,10 @@ def _print_demo_summary(console: Any, result: Any) -> None:
     for finding in result.findings:
         counts[finding.status] = counts.get(finding.status, 0) + 1
     console.print("\nFacts by status: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    from tracker.evaluate.verifiability import summarize
+
+    for summary in summarize(result.findings):
+        console.print(f"Verifiability: {summary.text()}", markup=False)
     table = Table("fact", "status", "expected", "current", "since", "note", title="Needs review")
     for f in result.findings:
         if f.status not in ("current", "acknowledged"):
