@@ -11,7 +11,7 @@ from tests.conftest import utc
 from tests.support.worldbank_server import ARCHIVED, FakeWorldBank, Series, answer
 from tracker.config import load_config
 from tracker.errors import ConfigError, FetchError, ParseError, SourceGone
-from tracker.evaluate.history import source_changes
+from tracker.evaluate.history import fact_history, source_changes
 from tracker.run.runner import run_once
 from tracker.sources.worldbank import normalize_worldbank
 from tracker.store.git import GitStore
@@ -259,3 +259,18 @@ def test_bad_options_are_config_errors(workspace, entry, words):
     root = workspace(f"sources:\n  wb:\n    kind: worldbank\n    {entry}\n")
     with pytest.raises(ConfigError, match=words):
         load_config(root)
+
+
+def test_backfill_reads_answers_saved_from_the_api(workspace, server, tmp_path):
+    from tracker.run.backfill import backfill
+
+    root = workspace(feeds(server.url("")), {"kz": REPORT})
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    (folder / "2025-07-01-pop.json").write_bytes(one({"2023": 20033842, "2024": 20159963}))
+    (folder / "2026-07-01-pop.json").write_bytes(one({"2023": 20033842, "2024": 20159963,
+                                                      "2025": 20391030}))
+    backfill(root, "wb", folder)
+    rows = [r["value"] for r in fact_history(GitStore(root), load_config(root).reports["kz"]
+                                             .facts[0].primary)]
+    assert rows == [20159963, 20391030]  # [SP.POP.TOTL, latest] over the two releases

@@ -85,7 +85,8 @@ def living_checks(finding: Finding, living: list[str]) -> list[dict[str, Any]]:
 
 def describe_check(check: Mapping[str, Any]) -> str:
     """`worldbank-kz says 20391030 for 2025, disagrees`."""
-    verdict = {True: "agrees", False: "disagrees"}.get(check.get("agrees"), "not comparable")
+    agrees = check.get("agrees")
+    verdict = "agrees" if agrees is True else "disagrees" if agrees is False else "not comparable"
     period = f" for {check['period']}" if check.get("period") else ""
     return f"{check['source']} says {check['value']!r}{period}, {verdict}"
 

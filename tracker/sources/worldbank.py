@@ -260,11 +260,12 @@ def _add_row(row: Any, country: str, since: int | None, values: dict[str, dict[s
     if not isinstance(row, dict):
         raise ParseError(f"{where}: a row is not an object")
     indicator = row.get("indicator")
-    code = indicator.get("id") if isinstance(indicator, dict) else None
-    if code not in values or not _same_country(row, country):
+    if not isinstance(indicator, dict) or indicator.get("id") not in values \
+            or not _same_country(row, country):
         return  # another indicator or country than configured: not this source's data
-    if isinstance(indicator.get("value"), str) and indicator["value"].strip():
-        names[code].add(" ".join(indicator["value"].split()))
+    code, name = indicator["id"], indicator.get("value")
+    if isinstance(name, str) and name.strip():
+        names[code].add(" ".join(name.split()))
     period = str(row.get("date", "")).strip()
     match = _PERIOD.match(period)
     if not match:
