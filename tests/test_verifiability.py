@@ -2,6 +2,7 @@
 which none — per fact in `status --format json`, per report in `status` and the digest;
 `sources` marks frozen and gone sources; a frozen primary with a living `also:` shows the
 living value and whether it agrees."""
+
 from __future__ import annotations
 
 import json
@@ -32,11 +33,18 @@ T1, T2 = utc("2026-02-10T04:00"), utc("2026-03-10T04:00")
 
 def feeds(base: str) -> str:
     def source(sid: str, extra: str = "") -> str:
-        return (f"  {sid}:\n    kind: worldbank\n    url: {base}\n    country: KAZ\n"
-                f"    indicators: [{POP}]\n    timeout: 2\n    gone_after: 1\n{extra}")
-    return ("sources:\n" + source("frozen-wb", "    frozen: true\n") + source("live-wb")
-            + source("doomed-wb").replace("country: KAZ", "country: UZB")
-            + "http:\n  retries: 0\n")
+        return (
+            f"  {sid}:\n    kind: worldbank\n    url: {base}\n    country: KAZ\n"
+            f"    indicators: [{POP}]\n    timeout: 2\n    gone_after: 1\n{extra}"
+        )
+
+    return (
+        "sources:\n"
+        + source("frozen-wb", "    frozen: true\n")
+        + source("live-wb")
+        + source("doomed-wb").replace("country: KAZ", "country: UZB")
+        + "http:\n  retries: 0\n"
+    )
 
 
 REPORT = """\
@@ -84,8 +92,11 @@ def ws(workspace, server):
 
 
 def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), *args,
-                           "--now", "2026-03-10T05:00"], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "-w", str(root), *args, "--now", "2026-03-10T05:00"],
+        capture_output=True,
+        text=True,
+    )
 
 
 def status_json(root: Path) -> dict[str, dict]:
@@ -97,17 +108,27 @@ def status_json(root: Path) -> dict[str, dict]:
 def test_each_fact_says_whether_a_living_source_checks_it(ws):
     rows = status_json(ws)
     assert {f: (r["verifiability"], r["living"]) for f, r in rows.items()} == {
-        "living-primary": (LIVING, True), "frozen-with-living-also": (LIVING, True),
-        "frozen-only": (FROZEN, False), "gone-only": (FROZEN, False),
-        "no-source": (UNCHECKED, False)}
+        "living-primary": (LIVING, True),
+        "frozen-with-living-also": (LIVING, True),
+        "frozen-only": (FROZEN, False),
+        "gone-only": (FROZEN, False),
+        "no-source": (UNCHECKED, False),
+    }
 
 
 def test_a_frozen_primary_shows_what_the_living_source_says(ws):
     rows = status_json(ws)
     row = rows["frozen-with-living-also"]
     assert row["status"] == "current"  # the frozen source still says what the report says
-    assert row["living_checks"] == [{"source": "live-wb", "value": 20495975,
-                                     "path": [POP, "2025"], "agrees": False, "period": "2025"}]
+    assert row["living_checks"] == [
+        {
+            "source": "live-wb",
+            "value": 20495975,
+            "path": [POP, "2025"],
+            "agrees": False,
+            "period": "2025",
+        }
+    ]
     assert "living check: live-wb says 20495975 for 2025, disagrees" in row["note"]
     assert rows["living-primary"]["living_checks"] == []  # its own source is living
     assert rows["frozen-only"]["living_checks"] == []
@@ -116,8 +137,10 @@ def test_a_frozen_primary_shows_what_the_living_source_says(ws):
 def test_status_and_the_digest_show_the_reports_verifiability(ws):
     proc = cli(ws, "status")
     assert proc.returncode == 0, proc.stderr
-    line = ("kz: 2 facts checked by a living source (50% of the 4 with a source), 2 only by "
-            "a frozen or gone one, 1 by none (unchecked)")
+    line = (
+        "kz: 2 facts checked by a living source (50% of the 4 with a source), 2 only by "
+        "a frozen or gone one, 1 by none (unchecked)"
+    )
     assert line in " ".join(proc.stdout.split())
     digest = cli(ws, "digest")
     assert digest.returncode == 0, digest.stderr
@@ -143,10 +166,11 @@ def test_summaries_count_every_fact_once(ws):
 
 
 def test_a_source_is_living_unless_frozen_or_gone(workspace):
-    root = workspace("sources:\n  a: {kind: rss, url: 'http://x/a'}\n"
-                     "  b: {kind: rss, url: 'http://x/b', frozen: true}\n",
-                     {"r": "report: {id: r}\nfacts:\n  - {id: f, expect: 1, source: b, "
-                           "also: [{source: a}]}\n"})
+    root = workspace(
+        "sources:\n  a: {kind: rss, url: 'http://x/a'}\n"
+        "  b: {kind: rss, url: 'http://x/b', frozen: true}\n",
+        {"r": "report: {id: r}\nfacts:\n  - {id: f, expect: 1, source: b, also: [{source: a}]}\n"},
+    )
     config = load_config(root)
     fact = config.reports["r"].facts[0]
     assert classify(fact, config.sources, lambda sid: "ok") == (LIVING, ["a"])

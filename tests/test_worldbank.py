@@ -1,6 +1,7 @@
 """kind `worldbank`: the World Bank Indicators API v2 against a fake API on the real local
 server (paging, conditional GET, error answers), normalize on its own, and facts that read
 `[INDICATOR, latest]` or `[INDICATOR, '2024']`."""
+
 from __future__ import annotations
 
 import json
@@ -18,17 +19,26 @@ from tracker.store.git import GitStore
 from tracker.store.state import State
 
 POP, URB, GDP = "SP.POP.TOTL", "SP.URB.TOTL.IN.ZS", "NY.GDP.MKTP.CD"
-POPULATION = {"2019": 18513930, "2020": 18755666, "2021": 19000988, "2022": 19621972,
-              "2023": 20033842, "2024": 20286084, "2025": None}
+POPULATION = {
+    "2019": 18513930,
+    "2020": 18755666,
+    "2021": 19000988,
+    "2022": 19621972,
+    "2023": 20033842,
+    "2024": 20286084,
+    "2025": None,
+}
 URBAN = {"2021": 57.7, "2022": 57.9, "2023": 58.2, "2024": None}
 T1, T2, T3 = utc("2026-02-10T04:00"), utc("2026-02-17T04:00"), utc("2026-02-24T04:00")
 
 
 def feeds(base: str, *, indicators=(POP, URB), per_page: int = 3, extra: str = "") -> str:
-    return (f"sources:\n  wb:\n    kind: worldbank\n    url: {base}\n    country: KAZ\n"
-            f"    indicators: [{', '.join(indicators)}]\n    since: 2019\n"
-            f"    per_page: {per_page}\n    timeout: 2\n{extra}"
-            "http:\n  retries: 0\n")
+    return (
+        f"sources:\n  wb:\n    kind: worldbank\n    url: {base}\n    country: KAZ\n"
+        f"    indicators: [{', '.join(indicators)}]\n    since: 2019\n"
+        f"    per_page: {per_page}\n    timeout: 2\n{extra}"
+        "http:\n  retries: 0\n"
+    )
 
 
 REPORT = """\
@@ -78,8 +88,10 @@ def test_every_page_of_every_indicator_becomes_one_canonical_snapshot(wb, api):
     result = run_once(wb, now=T1, send_email=False)
     assert result.sources[0].ok and result.sources[0].changed, result.sources[0].error
     snap = snapshot(wb)
-    assert snap[POP] == {"name": "Population, total", **{k: v for k, v in POPULATION.items()
-                                                         if v is not None}}
+    assert snap[POP] == {
+        "name": "Population, total",
+        **{k: v for k, v in POPULATION.items() if v is not None},
+    }
     assert snap[URB]["2023"] == 58.2 and "2024" not in snap[URB]  # null years dropped
     assert snap["lastupdated"] == "2025-12-16"
     pop_pages = [q for q in api.queries if q["code"] == POP]
@@ -118,7 +130,8 @@ def test_a_revised_past_value_is_one_changed_path(wb, api):
     assert result.sources[0].changed
     changes = source_changes(GitStore(wb), "wb")
     assert [(c.path, c.change, c.old, c.new) for c in changes] == [
-        ((POP, "2022"), "changed", 19621972, 19634983)]
+        ((POP, "2022"), "changed", 19621972, 19634983)
+    ]
     assert findings(result)["population"].status == "current"  # latest is still 2024
 
 
@@ -157,14 +170,16 @@ def test_one_indicator_changed_the_other_answered_304(workspace, server, api):
 
 @pytest.mark.parametrize("fault", ["repeat_pages", "endless"])
 def test_a_server_that_never_ends_paging_fails_clearly(workspace, server, api, fault):
-    root = workspace(feeds(server.url(""), per_page=2, extra="    max_pages: 4\n"),
-                     {"kz": REPORT})
+    root = workspace(feeds(server.url(""), per_page=2, extra="    max_pages: 4\n"), {"kz": REPORT})
     setattr(api, fault, True)
     result = run_once(root, now=T1, send_email=False)
     outcome = result.sources[0]
     assert not outcome.ok and not outcome.changed
-    assert ("answered page 1" in outcome.error) if fault == "repeat_pages" else \
-        ("more than max_pages (4)" in outcome.error), outcome.error
+    assert (
+        ("answered page 1" in outcome.error)
+        if fault == "repeat_pages"
+        else ("more than max_pages (4)" in outcome.error)
+    ), outcome.error
     assert snapshot(root) is None
     assert len([q for q in api.queries if q["code"] == POP]) <= 5  # bounded
 
@@ -194,8 +209,9 @@ def test_conditional_get_after_a_failure_starts_afresh_for_that_indicator(wb, ap
 
 
 def one(values: dict, country: str = "KAZ", **kw) -> bytes:
-    return json.dumps(answer(POP, Series("Population, total", values), country, 1, 100,
-                             "2025-07-01", **kw)).encode()
+    return json.dumps(
+        answer(POP, Series("Population, total", values), country, 1, 100, "2025-07-01", **kw)
+    ).encode()
 
 
 def test_normalize_reads_one_answer_saved_from_the_api():
@@ -204,14 +220,28 @@ def test_normalize_reads_one_answer_saved_from_the_api():
 
 
 def test_normalize_keeps_only_the_configured_country_indicators_and_years():
-    rows = [{"indicator": {"id": POP, "value": "Population, total"}, "countryiso3code": c,
-             "date": d, "value": v} for c, d, v in
-            [("KAZ", "2018", 1), ("KAZ", "2020", 2), ("UZB", "2020", 3)]]
-    rows.append({"indicator": {"id": GDP, "value": "GDP"}, "countryiso3code": "KAZ",
-                 "date": "2020", "value": 9})
+    rows = [
+        {
+            "indicator": {"id": POP, "value": "Population, total"},
+            "countryiso3code": c,
+            "date": d,
+            "value": v,
+        }
+        for c, d, v in [("KAZ", "2018", 1), ("KAZ", "2020", 2), ("UZB", "2020", 3)]
+    ]
+    rows.append(
+        {
+            "indicator": {"id": GDP, "value": "GDP"},
+            "countryiso3code": "KAZ",
+            "date": "2020",
+            "value": 9,
+        }
+    )
     doc = json.dumps([[{"page": 1, "pages": 1, "lastupdated": "2025-01-01"}, rows]]).encode()
     assert normalize_worldbank(doc, "kaz", [POP], since=2019)[POP] == {
-        "2020": 2, "name": "Population, total"}
+        "2020": 2,
+        "name": "Population, total",
+    }
 
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "true", '"n/a"', "null"])
@@ -232,27 +262,36 @@ def test_normalize_refuses_two_values_for_one_year():
         normalize_worldbank(json.dumps(doc).encode(), "KAZ", [POP])
 
 
-@pytest.mark.parametrize("body, error, words", [
-    (json.dumps(ARCHIVED).encode(), FetchError, "175 Invalid format: The indicator was not"),
-    (b"<!DOCTYPE html><html>Service unavailable</html>", SourceGone, "HTML page"),
-    (b'[{"page": 1', ParseError, "not valid JSON"),
-    (b'{"page": 1}', ParseError, "not a World Bank API answer"),
-    (b'[{"page": 1, "pages": 1}, [{"indicator": {"id": "SP.POP.TOTL"}, "date": "last"}]]',
-     ParseError, "not a year"),
-    (b'[{"page": 1, "pages": 1}, ["row"]]', ParseError, "not an object"),
-])
+@pytest.mark.parametrize(
+    "body, error, words",
+    [
+        (json.dumps(ARCHIVED).encode(), FetchError, "175 Invalid format: The indicator was not"),
+        (b"<!DOCTYPE html><html>Service unavailable</html>", SourceGone, "HTML page"),
+        (b'[{"page": 1', ParseError, "not valid JSON"),
+        (b'{"page": 1}', ParseError, "not a World Bank API answer"),
+        (
+            b'[{"page": 1, "pages": 1}, [{"indicator": {"id": "SP.POP.TOTL"}, "date": "last"}]]',
+            ParseError,
+            "not a year",
+        ),
+        (b'[{"page": 1, "pages": 1}, ["row"]]', ParseError, "not an object"),
+    ],
+)
 def test_normalize_failures_are_clear(body, error, words):
     with pytest.raises(error, match=words):
         normalize_worldbank(body, "KAZ", [POP], where="wb")
 
 
-@pytest.mark.parametrize("entry, words", [
-    ("country: Kazakhstan", "country"),
-    ("country: KAZ\n    indicators: []", "indicators"),
-    ("country: KAZ\n    indicators: [SP.POP.TOTL, 'bad code']", "bad indicator code"),
-    ("country: KAZ\n    indicators: [SP.POP.TOTL, SP.POP.TOTL]", "listed twice"),
-    ("country: KAZ\n    indicators: [SP.POP.TOTL]\n    since: 1492", "since"),
-])
+@pytest.mark.parametrize(
+    "entry, words",
+    [
+        ("country: Kazakhstan", "country"),
+        ("country: KAZ\n    indicators: []", "indicators"),
+        ("country: KAZ\n    indicators: [SP.POP.TOTL, 'bad code']", "bad indicator code"),
+        ("country: KAZ\n    indicators: [SP.POP.TOTL, SP.POP.TOTL]", "listed twice"),
+        ("country: KAZ\n    indicators: [SP.POP.TOTL]\n    since: 1492", "since"),
+    ],
+)
 def test_bad_options_are_config_errors(workspace, entry, words):
     if "indicators" not in entry:
         entry += "\n    indicators: [SP.POP.TOTL]"
@@ -268,9 +307,12 @@ def test_backfill_reads_answers_saved_from_the_api(workspace, server, tmp_path):
     folder = tmp_path / "saved"
     folder.mkdir()
     (folder / "2025-07-01-pop.json").write_bytes(one({"2023": 20033842, "2024": 20159963}))
-    (folder / "2026-07-01-pop.json").write_bytes(one({"2023": 20033842, "2024": 20159963,
-                                                      "2025": 20391030}))
+    (folder / "2026-07-01-pop.json").write_bytes(
+        one({"2023": 20033842, "2024": 20159963, "2025": 20391030})
+    )
     backfill(root, "wb", folder)
-    rows = [r["value"] for r in fact_history(GitStore(root), load_config(root).reports["kz"]
-                                             .facts[0].primary)]
+    rows = [
+        r["value"]
+        for r in fact_history(GitStore(root), load_config(root).reports["kz"].facts[0].primary)
+    ]
     assert rows == [20159963, 20391030]  # [SP.POP.TOTL, latest] over the two releases

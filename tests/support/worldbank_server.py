@@ -8,6 +8,7 @@ error answer, HTTP 200 with `[{"message": [{"id", "key", "value"}]}]`, for an un
 indicator or country. Broken servers on demand: `repeat_pages` (every page is page 1),
 `endless` (every page announces one more). The values are whatever a test puts in.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,11 +18,28 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.support.server import LocalServer, Reply
 
-INVALID_VALUE = [{"message": [{"id": "120", "key": "Invalid value",
-                               "value": "The provided parameter value is not valid"}]}]
-ARCHIVED = [{"message": [{"id": "175", "key": "Invalid format",
-                          "value": "The indicator was not found. It may have been deleted "
-                                   "or archived."}]}]
+INVALID_VALUE = [
+    {
+        "message": [
+            {
+                "id": "120",
+                "key": "Invalid value",
+                "value": "The provided parameter value is not valid",
+            }
+        ]
+    }
+]
+ARCHIVED = [
+    {
+        "message": [
+            {
+                "id": "175",
+                "key": "Invalid format",
+                "value": "The indicator was not found. It may have been deleted or archived.",
+            }
+        ]
+    }
+]
 
 
 @dataclass
@@ -30,22 +48,44 @@ class Series:
     values: dict[str, float | int | None]
 
 
-def answer(code: str, series: Series, country: str, page: int, per_page: int,
-           lastupdated: str, years: tuple[int, int] | None = None,
-           pages_override: int | None = None) -> list[Any]:
+def answer(
+    code: str,
+    series: Series,
+    country: str,
+    page: int,
+    per_page: int,
+    lastupdated: str,
+    years: tuple[int, int] | None = None,
+    pages_override: int | None = None,
+) -> list[Any]:
     """One page of the API's answer for one indicator, in its real shape."""
     dates = sorted(series.values, reverse=True)
     if years:
         dates = [d for d in dates if years[0] <= int(d[:4]) <= years[1]]
     pages = max(1, -(-len(dates) // per_page)) if dates else 0
-    chunk = dates[(page - 1) * per_page: page * per_page]
-    rows = [{"indicator": {"id": code, "value": series.name},
-             "country": {"id": "KZ", "value": "Kazakhstan"}, "countryiso3code": country,
-             "date": d, "value": series.values[d], "unit": "", "obs_status": "",
-             "decimal": 0} for d in chunk]
-    meta = {"page": page, "pages": pages if pages_override is None else pages_override,
-            "per_page": str(per_page), "total": len(dates), "sourceid": "2",
-            "sourcename": "World Development Indicators", "lastupdated": lastupdated}
+    chunk = dates[(page - 1) * per_page : page * per_page]
+    rows = [
+        {
+            "indicator": {"id": code, "value": series.name},
+            "country": {"id": "KZ", "value": "Kazakhstan"},
+            "countryiso3code": country,
+            "date": d,
+            "value": series.values[d],
+            "unit": "",
+            "obs_status": "",
+            "decimal": 0,
+        }
+        for d in chunk
+    ]
+    meta = {
+        "page": page,
+        "pages": pages if pages_override is None else pages_override,
+        "per_page": str(per_page),
+        "total": len(dates),
+        "sourceid": "2",
+        "sourcename": "World Development Indicators",
+        "lastupdated": lastupdated,
+    }
     return [meta, rows or None]
 
 
@@ -86,6 +126,7 @@ class FakeWorldBank:
             low, _, high = query["date"].partition(":")
             years = (int(low), int(high or low))
         pages = page + 1 if self.endless else None
-        body = answer(code, self.series[code], self.country, page, per_page,
-                      self.lastupdated, years, pages)
+        body = answer(
+            code, self.series[code], self.country, page, per_page, self.lastupdated, years, pages
+        )
         return Reply(200, json.dumps(body).encode(), etag=True)

@@ -26,6 +26,7 @@ referendum of 15 March 2026 the 2023 Mazhilis election is followed by the 2026 K
 election (data-sources.md §5.1), so the report's "next Mazhilis election in 2028" meets a
 living source that disagrees.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,16 +40,32 @@ REFERENDUM = datetime(2026, 3, 16, tzinfo=timezone.utc)
 # ------------------------------------------------------------------ World Bank
 
 WDI_RELEASES: list[tuple[datetime, str, dict[str, dict[str, float | int]]]] = [
-    (datetime(2025, 7, 1, tzinfo=timezone.utc), "2025-07-01", {
-        "SP.POP.TOTL": {"2024": 20159963}, "SP.URB.TOTL.IN.ZS": {"2023": 58.2}}),
-    (datetime(2026, 7, 1, tzinfo=timezone.utc), "2026-07-01", {
-        "SP.POP.TOTL": {"2024": 20159963, "2025": 20391030},
-        "SP.URB.TOTL.IN.ZS": {"2023": 58.2}}),
+    (
+        datetime(2025, 7, 1, tzinfo=timezone.utc),
+        "2025-07-01",
+        {"SP.POP.TOTL": {"2024": 20159963}, "SP.URB.TOTL.IN.ZS": {"2023": 58.2}},
+    ),
+    (
+        datetime(2026, 7, 1, tzinfo=timezone.utc),
+        "2026-07-01",
+        {"SP.POP.TOTL": {"2024": 20159963, "2025": 20391030}, "SP.URB.TOTL.IN.ZS": {"2023": 58.2}},
+    ),
 ]
-INDICATOR_NAMES = {"SP.POP.TOTL": "Population, total",
-                   "SP.URB.TOTL.IN.ZS": "Urban population (% of total population)"}
-INVALID_VALUE = [{"message": [{"id": "120", "key": "Invalid value",
-                               "value": "The provided parameter value is not valid"}]}]
+INDICATOR_NAMES = {
+    "SP.POP.TOTL": "Population, total",
+    "SP.URB.TOTL.IN.ZS": "Urban population (% of total population)",
+}
+INVALID_VALUE = [
+    {
+        "message": [
+            {
+                "id": "120",
+                "key": "Invalid value",
+                "value": "The provided parameter value is not valid",
+            }
+        ]
+    }
+]
 
 
 def worldbank_answer(code: str, query: dict[str, str], today: datetime) -> Any:
@@ -59,22 +76,47 @@ def worldbank_answer(code: str, query: dict[str, str], today: datetime) -> Any:
     _, updated, values = releases[-1]
     years = sorted(values.get(code, {}), reverse=True)  # newest first, as the API sends
     per_page, page = int(query.get("per_page") or 50), int(query.get("page") or 1)
-    chunk = years[(page - 1) * per_page: page * per_page]
-    rows = [{"indicator": {"id": code, "value": INDICATOR_NAMES[code]},
-             "country": {"id": "KZ", "value": "Kazakhstan"}, "countryiso3code": "KAZ",
-             "date": year, "value": values[code][year], "unit": "", "obs_status": "",
-             "decimal": 0 if code == "SP.POP.TOTL" else 1} for year in chunk]
-    meta = {"page": page, "pages": max(1, -(-len(years) // per_page)), "per_page": per_page,
-            "total": len(years), "sourceid": "2", "sourcename": "World Development Indicators",
-            "lastupdated": updated}
+    chunk = years[(page - 1) * per_page : page * per_page]
+    rows = [
+        {
+            "indicator": {"id": code, "value": INDICATOR_NAMES[code]},
+            "country": {"id": "KZ", "value": "Kazakhstan"},
+            "countryiso3code": "KAZ",
+            "date": year,
+            "value": values[code][year],
+            "unit": "",
+            "obs_status": "",
+            "decimal": 0 if code == "SP.POP.TOTL" else 1,
+        }
+        for year in chunk
+    ]
+    meta = {
+        "page": page,
+        "pages": max(1, -(-len(years) // per_page)),
+        "per_page": per_page,
+        "total": len(years),
+        "sourceid": "2",
+        "sourcename": "World Development Indicators",
+        "lastupdated": updated,
+    }
     return [meta, rows]
 
 
 # ------------------------------------------------------------------ Wikidata
 
+
 def _time(day: str) -> dict[str, Any]:
-    return {"type": "time", "value": {"time": f"+{day}T00:00:00Z", "timezone": 0, "before": 0,
-                                      "after": 0, "precision": 11, "calendarmodel": CALENDAR}}
+    return {
+        "type": "time",
+        "value": {
+            "time": f"+{day}T00:00:00Z",
+            "timezone": 0,
+            "before": 0,
+            "after": 0,
+            "precision": 11,
+            "calendarmodel": CALENDAR,
+        },
+    }
 
 
 def _quantity(amount: int, unit: str = "1") -> dict[str, Any]:
@@ -82,22 +124,30 @@ def _quantity(amount: int, unit: str = "1") -> dict[str, Any]:
 
 
 def _item(qid: str) -> dict[str, Any]:
-    return {"type": "wikibase-entityid",
-            "value": {"entity-type": "item", "numeric-id": int(qid[1:]), "id": qid}}
+    return {
+        "type": "wikibase-entityid",
+        "value": {"entity-type": "item", "numeric-id": int(qid[1:]), "id": qid},
+    }
 
 
 def _text(text: str, language: str) -> dict[str, Any]:
     return {"type": "monolingualtext", "value": {"text": text, "language": language}}
 
 
-def _statement(qid: str, prop: str, n: int, value: dict[str, Any],
-               qualifiers: dict[str, str] | None = None) -> dict[str, Any]:
+def _statement(
+    qid: str, prop: str, n: int, value: dict[str, Any], qualifiers: dict[str, str] | None = None
+) -> dict[str, Any]:
     statement: dict[str, Any] = {
         "mainsnak": {"snaktype": "value", "property": prop, "datavalue": value},
-        "type": "statement", "id": f"{qid}$HANDBUILT-{prop}-{n}", "rank": "normal"}
+        "type": "statement",
+        "id": f"{qid}$HANDBUILT-{prop}-{n}",
+        "rank": "normal",
+    }
     if qualifiers:
-        statement["qualifiers"] = {q: [{"snaktype": "value", "property": q,
-                                        "datavalue": _time(day)}] for q, day in qualifiers.items()}
+        statement["qualifiers"] = {
+            q: [{"snaktype": "value", "property": q, "datavalue": _time(day)}]
+            for q, day in qualifiers.items()
+        }
     return statement
 
 
@@ -106,46 +156,80 @@ def _items(today: datetime) -> dict[str, tuple[str, dict[str, list[Any]]]]:
     next_mazhilis = "Q990000103" if today >= REFERENDUM else "Q990000102"
     return {
         "President of Kazakhstan": ("Q990000001", {"P2097": [(_quantity(7, YEAR_UNIT), None)]}),
-        "Senate of Kazakhstan": ("Q990000002", {
-            "P1342": [(_quantity(50), {"P585": "2023-01-14"})],
-            "P2097": [(_quantity(6, YEAR_UNIT), None)]}),
-        "Mazhilis": ("Q990000003", {
-            "P1342": [(_quantity(98), {"P585": "2023-03-19"})],
-            "P2097": [(_quantity(5, YEAR_UNIT), None)]}),
-        "2022 Kazakh presidential election": ("Q990000004", {
-            "P585": [(_time("2022-11-20"), None)], "P1346": [(_item("Q1338209"), None)],
-            "P156": [(_item("Q990000101"), None)]}),
-        "2023 Kazakh legislative election": ("Q990000005", {
-            "P585": [(_time("2023-03-19"), None)], "P156": [(_item(next_mazhilis), None)]}),
-        "2023 Kazakh Senate election": ("Q990000006", {
-            "P585": [(_time("2023-01-14"), None)], "P156": [(_item("Q990000104"), None)]}),
-        "Armed Forces of the Republic of Kazakhstan": ("Q990000007", {
-            "P571": [(_time("1992-05-07"), None)]}),
+        "Senate of Kazakhstan": (
+            "Q990000002",
+            {
+                "P1342": [(_quantity(50), {"P585": "2023-01-14"})],
+                "P2097": [(_quantity(6, YEAR_UNIT), None)],
+            },
+        ),
+        "Mazhilis": (
+            "Q990000003",
+            {
+                "P1342": [(_quantity(98), {"P585": "2023-03-19"})],
+                "P2097": [(_quantity(5, YEAR_UNIT), None)],
+            },
+        ),
+        "2022 Kazakh presidential election": (
+            "Q990000004",
+            {
+                "P585": [(_time("2022-11-20"), None)],
+                "P1346": [(_item("Q1338209"), None)],
+                "P156": [(_item("Q990000101"), None)],
+            },
+        ),
+        "2023 Kazakh legislative election": (
+            "Q990000005",
+            {"P585": [(_time("2023-03-19"), None)], "P156": [(_item(next_mazhilis), None)]},
+        ),
+        "2023 Kazakh Senate election": (
+            "Q990000006",
+            {"P585": [(_time("2023-01-14"), None)], "P156": [(_item("Q990000104"), None)]},
+        ),
+        "Armed Forces of the Republic of Kazakhstan": (
+            "Q990000007",
+            {"P571": [(_time("1992-05-07"), None)]},
+        ),
         "2022 Kazakh unrest": ("Q990000008", {"P1120": [(_quantity(238), None)]}),
-        **{article: (qid, {"P1410": [(_quantity(seats), {"P585": "2023-03-19"})]})
-           for article, qid, seats in [
-               ("Amanat (party)", "Q990000011", 62),
-               ("Auyl People's Democratic Patriotic Party", "Q990000012", 8),
-               ("Ak Zhol Democratic Party", "Q990000013", 6),
-               ("People's Party of Kazakhstan", "Q990000014", 5),
-               ("Nationwide Social Democratic Party", "Q990000015", 4)]},
+        **{
+            article: (qid, {"P1410": [(_quantity(seats), {"P585": "2023-03-19"})]})
+            for article, qid, seats in [
+                ("Amanat (party)", "Q990000011", 62),
+                ("Auyl People's Democratic Patriotic Party", "Q990000012", 8),
+                ("Ak Zhol Democratic Party", "Q990000013", 6),
+                ("People's Party of Kazakhstan", "Q990000014", 5),
+                ("Nationwide Social Democratic Party", "Q990000015", 4),
+            ]
+        },
     }
 
 
-LABELS = {"Q990000101": "2029 Kazakh presidential election",
-          "Q990000102": "2028 Kazakh legislative election",
-          "Q990000103": "2026 Kazakh legislative election",
-          "Q990000104": "2026 Kazakh Senate election"}
+LABELS = {
+    "Q990000101": "2029 Kazakh presidential election",
+    "Q990000102": "2028 Kazakh legislative election",
+    "Q990000103": "2026 Kazakh legislative election",
+    "Q990000104": "2026 Kazakh Senate election",
+}
 
-ASTANA_NAMES = [("Astana", "1998-05-06", "2019-03-23"), ("Nur-Sultan", "2019-03-23", "2022-09-17"),
-                ("Astana", "2022-09-17", None)]
+ASTANA_NAMES = [
+    ("Astana", "1998-05-06", "2019-03-23"),
+    ("Nur-Sultan", "2019-03-23", "2022-09-17"),
+    ("Astana", "2022-09-17", None),
+]
 
 
 def _entity(qid: str, article: str | None, claims: dict[str, list[Any]]) -> dict[str, Any]:
-    entity: dict[str, Any] = {"type": "item", "id": qid, "claims": {
-        prop: [_statement(qid, prop, n, value, qualifiers)
-               for n, (value, qualifiers) in enumerate(values)]
-        for prop, values in claims.items()}}
+    entity: dict[str, Any] = {
+        "type": "item",
+        "id": qid,
+        "claims": {
+            prop: [
+                _statement(qid, prop, n, value, qualifiers)
+                for n, (value, qualifiers) in enumerate(values)
+            ]
+            for prop, values in claims.items()
+        },
+    }
     if article:
         entity["labels"] = {"en": {"language": "en", "value": article}}
         entity["sitelinks"] = {"enwiki": {"site": "enwiki", "title": article, "badges": []}}
@@ -165,14 +249,20 @@ def item_by_article(site: str, article: str, today: datetime) -> bytes:
 
 def astana() -> bytes:
     """`Special:EntityData/Q1520.json`, trimmed to P1448 (official name)."""
-    names = [(_text(name, "en"), {"P580": start, **({"P582": end} if end else {})})
-             for name, start, end in ASTANA_NAMES]
+    names = [
+        (_text(name, "en"), {"P580": start, **({"P582": end} if end else {})})
+        for name, start, end in ASTANA_NAMES
+    ]
     return json.dumps({"entities": {"Q1520": _entity("Q1520", None, {"P1448": names})}}).encode()
 
 
 def with_labels(base: bytes) -> bytes:
     """The bundled label answer plus the labels of the placeholder items."""
     document = json.loads(base)
-    document["entities"].update({qid: {"id": qid, "labels": {
-        "en": {"language": "en", "value": label}}} for qid, label in LABELS.items()})
+    document["entities"].update(
+        {
+            qid: {"id": qid, "labels": {"en": {"language": "en", "value": label}}}
+            for qid, label in LABELS.items()
+        }
+    )
     return json.dumps(document, ensure_ascii=False).encode()

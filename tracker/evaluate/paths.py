@@ -5,6 +5,7 @@ that holds a value: `[SP.POP.TOTL, latest]` reads the World Bank's newest year. 
 the finding reports names that period (`[SP.POP.TOTL, '2025']`), so the year travels with
 the value.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,11 @@ def step(node: Any, key: str) -> tuple[bool, Any, str]:
 
 def latest_key(node: dict[Any, Any]) -> str | None:
     """The newest period key (a year, or a year with a quarter or month) with a value."""
-    periods = [(_order(k), k) for k in node if isinstance(k, str) and _PERIOD.match(k)
-               and node[k] is not None]
+    periods = [
+        (_order(k), k)
+        for k in node
+        if isinstance(k, str) and _PERIOD.match(k) and node[k] is not None
+    ]
     return max(periods)[1] if periods else None
 
 

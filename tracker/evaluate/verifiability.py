@@ -12,6 +12,7 @@ A fact whose primary source is frozen or gone but that has living `also:` source
 *living checks*: what each living source says (and for which year, with `latest`) and
 whether that agrees with the report. The CLI and the digest only display what is here.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -43,19 +44,25 @@ def fact_sources(fact: Fact) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def classify(fact: Fact, sources: Mapping[str, SourceOptions],
-             health_of: Callable[[str], str]) -> tuple[str, list[str]]:
+def classify(
+    fact: Fact, sources: Mapping[str, SourceOptions], health_of: Callable[[str], str]
+) -> tuple[str, list[str]]:
     """(level, the fact's living sources)."""
     ids = fact_sources(fact)
     if not ids:
         return UNCHECKED, []
-    living = [sid for sid in ids if sid in sources
-              and source_is_living(sources[sid], health_of(sid))]
+    living = [
+        sid for sid in ids if sid in sources and source_is_living(sources[sid], health_of(sid))
+    ]
     return (LIVING if living else FROZEN), living
 
 
-def apply(finding: Finding, fact: Fact, sources: Mapping[str, SourceOptions],
-          health_of: Callable[[str], str]) -> None:
+def apply(
+    finding: Finding,
+    fact: Fact,
+    sources: Mapping[str, SourceOptions],
+    health_of: Callable[[str], str],
+) -> None:
     """Set the finding's verifiability, and its living checks where the primary source is
     frozen or gone (the note then says what the living sources say)."""
     finding.verifiability, living = classify(fact, sources, health_of)
@@ -76,10 +83,15 @@ def living_checks(finding: Finding, living: list[str]) -> list[dict[str, Any]]:
         source = _field(entry, "source")
         if source in living and _field(entry, "value") is not None:
             resolved = _field(entry, "resolved_path")
-            checks.append({"source": source, "value": _field(entry, "value"),
-                           "path": list(resolved or _field(entry, "path") or []),
-                           "agrees": _field(entry, "agrees"),
-                           "period": _period(resolved)})
+            checks.append(
+                {
+                    "source": source,
+                    "value": _field(entry, "value"),
+                    "path": list(resolved or _field(entry, "path") or []),
+                    "agrees": _field(entry, "agrees"),
+                    "period": _period(resolved),
+                }
+            )
     return checks
 
 
@@ -127,11 +139,16 @@ class ReportVerifiability:
 
     def text(self) -> str:
         """One sentence, the same in `tracker status` and the digest."""
-        share = f" ({self.share:.0%} of the {self.checked} with a source)" \
-            if self.share is not None else ""
-        return (f"{self.living} fact{'s' if self.living != 1 else ''} checked by a living "
-                f"source{share}, {self.frozen} only by a frozen or gone one, "
-                f"{self.unchecked} by none (unchecked)")
+        share = (
+            f" ({self.share:.0%} of the {self.checked} with a source)"
+            if self.share is not None
+            else ""
+        )
+        return (
+            f"{self.living} fact{'s' if self.living != 1 else ''} checked by a living "
+            f"source{share}, {self.frozen} only by a frozen or gone one, "
+            f"{self.unchecked} by none (unchecked)"
+        )
 
 
 def summarize(findings: Iterable[Finding]) -> list[ReportVerifiability]:
@@ -139,8 +156,10 @@ def summarize(findings: Iterable[Finding]) -> list[ReportVerifiability]:
     counts: dict[str, Counter[str]] = {}
     for finding in findings:
         counts.setdefault(finding.report, Counter())[finding.verifiability or UNCHECKED] += 1
-    return [ReportVerifiability(report, c[LIVING], c[FROZEN], c[UNCHECKED])
-            for report, c in counts.items()]
+    return [
+        ReportVerifiability(report, c[LIVING], c[FROZEN], c[UNCHECKED])
+        for report, c in counts.items()
+    ]
 
 
 def _detail(finding: Finding, key: str) -> Any:

@@ -27,6 +27,7 @@ Snapshot (canonical: keys sorted, no fetch times; a revised past value is one ch
 Facts address `[SP.POP.TOTL, latest]` (the newest year with a value; the finding's path
 names that year) or `[SP.POP.TOTL, '2024']`.
 """
+
 from __future__ import annotations
 
 import json
@@ -90,18 +91,22 @@ class WorldBankSource(Source):
         raw = RawDocument(json.dumps(answers).encode(), self.url, now, {}, 200)
         return Fetched(raw, kept)
 
-    async def _indicator(self, http: Any, code: str, validators: dict[str, str],
-                         now: datetime) -> tuple[list[Any] | None, dict[str, str]]:
+    async def _indicator(
+        self, http: Any, code: str, validators: dict[str, str], now: datetime
+    ) -> tuple[list[Any] | None, dict[str, str]]:
         """Every page of one indicator (None: page 1 answered 304) and page 1's validators."""
         url, answers = self.indicator_url(code), []
         paging = Paging(code, self.options.country, self.options.max_pages, safe_url(url))
         first_validators: dict[str, str] = {}
         page = 1
         while True:
-            response = await http.get(url, params=self.params(page, now),
-                                      validators=validators if page == 1 else None,
-                                      timeout=self.options.timeout,
-                                      max_bytes=self.options.max_bytes)
+            response = await http.get(
+                url,
+                params=self.params(page, now),
+                validators=validators if page == 1 else None,
+                timeout=self.options.timeout,
+                max_bytes=self.options.max_bytes,
+            )
             if response.not_modified:
                 return None, validators
             if page == 1:
@@ -115,8 +120,13 @@ class WorldBankSource(Source):
             page += 1
 
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
-        return normalize_worldbank(raw.content, self.options.country, self.options.indicators,
-                                   self.options.since, where=raw.url)
+        return normalize_worldbank(
+            raw.content,
+            self.options.country,
+            self.options.indicators,
+            self.options.since,
+            where=raw.url,
+        )
 
 
 # ------------------------------------------------------------------ validators
@@ -125,7 +135,7 @@ class WorldBankSource(Source):
 def own_validators(validators: dict[str, str], code: str) -> dict[str, str]:
     """One indicator's ETag / Last-Modified out of the source's (`CODE etag`, …)."""
     prefix = f"{code} "
-    return {k[len(prefix):]: v for k, v in validators.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in validators.items() if k.startswith(prefix)}
 
 
 def tagged(validators: dict[str, str], code: str) -> dict[str, str]:
@@ -152,17 +162,23 @@ class Paging:
         pages = _count(meta.get("pages"), "pages", self.where)
         answered = meta.get("page")
         if answered is not None and _count(answered, "page", self.where) not in (page, 0):
-            raise ParseError(f"{self.where}: asked for page {page} of {self.code}, the API "
-                             f"answered page {answered}; it is not paging (stopped)")
+            raise ParseError(
+                f"{self.where}: asked for page {page} of {self.code}, the API "
+                f"answered page {answered}; it is not paging (stopped)"
+            )
         if pages > self.max_pages:
-            raise ParseError(f"{self.where}: {self.code} has {pages} pages, more than "
-                             f"max_pages ({self.max_pages}); narrow `since` or raise "
-                             "`max_pages`")
+            raise ParseError(
+                f"{self.where}: {self.code} has {pages} pages, more than "
+                f"max_pages ({self.max_pages}); narrow `since` or raise "
+                "`max_pages`"
+            )
         for row in rows:
             self._check(row, page)
         if page > 1 and rows and rows == self.previous:
-            raise ParseError(f"{self.where}: page {page} of {self.code} repeats page "
-                             f"{page - 1}; the API is not paging (stopped)")
+            raise ParseError(
+                f"{self.where}: page {page} of {self.code} repeats page "
+                f"{page - 1}; the API is not paging (stopped)"
+            )
         self.previous = rows
         return page >= pages
 
@@ -172,23 +188,38 @@ class Paging:
         indicator = row.get("indicator") if isinstance(row, dict) else None
         code = indicator.get("id") if isinstance(indicator, dict) else None
         if code != self.code:
-            raise ParseError(f"{self.where}: page {page} for {self.code} holds a row of "
-                             f"{str(code)[:40]!r}; not the indicator asked for")
+            raise ParseError(
+                f"{self.where}: page {page} for {self.code} holds a row of "
+                f"{str(code)[:40]!r}; not the indicator asked for"
+            )
         if not _same_country(row, self.country):
-            raise ParseError(f"{self.where}: page {page} for {self.code} holds a row of "
-                             f"{str(row.get('countryiso3code'))[:10]!r}, not {self.country}")
+            raise ParseError(
+                f"{self.where}: page {page} for {self.code} holds a row of "
+                f"{str(row.get('countryiso3code'))[:10]!r}, not {self.country}"
+            )
 
 
-def split_answer(answer: Any, where: str, code: str | None = None
-                 ) -> tuple[dict[str, Any], list[Any]]:
+def split_answer(
+    answer: Any, where: str, code: str | None = None
+) -> tuple[dict[str, Any], list[Any]]:
     """An answer's metadata and rows; an error answer raises with the API's own words."""
-    if isinstance(answer, list) and answer and isinstance(answer[0], dict) \
-            and "message" in answer[0]:
+    if (
+        isinstance(answer, list)
+        and answer
+        and isinstance(answer[0], dict)
+        and "message" in answer[0]
+    ):
         what = f" for indicator {code}" if code else ""
-        raise FetchError(f"{where}: the World Bank API answered an error{what}: "
-                         f"{api_messages(answer[0]['message'])}")
-    if not (isinstance(answer, list) and len(answer) == 2 and isinstance(answer[0], dict)
-            and isinstance(answer[1], (list, type(None)))):
+        raise FetchError(
+            f"{where}: the World Bank API answered an error{what}: "
+            f"{api_messages(answer[0]['message'])}"
+        )
+    if not (
+        isinstance(answer, list)
+        and len(answer) == 2
+        and isinstance(answer[0], dict)
+        and isinstance(answer[1], (list, type(None)))
+    ):
         raise ParseError(f"{where}: not a World Bank API answer ([metadata, rows] expected)")
     return answer[0], answer[1] or []
 
@@ -214,8 +245,9 @@ def _count(value: Any, name: str, where: str) -> int:
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
-        raise ParseError(f"{where}: the answer's `{name}` is not a number: "
-                         f"{str(value)[:40]!r}") from None
+        raise ParseError(
+            f"{where}: the answer's `{name}` is not a number: {str(value)[:40]!r}"
+        ) from None
     if number < 0:
         raise ParseError(f"{where}: the answer's `{name}` is negative ({number})")
     return number
@@ -224,8 +256,13 @@ def _count(value: Any, name: str, where: str) -> int:
 # ------------------------------------------------------------------ normalize
 
 
-def normalize_worldbank(content: bytes, country: str, indicators: list[str],
-                        since: int | None = None, where: str = "document") -> dict[str, Any]:
+def normalize_worldbank(
+    content: bytes,
+    country: str,
+    indicators: list[str],
+    since: int | None = None,
+    where: str = "document",
+) -> dict[str, Any]:
     """Pure: the answers (or one answer) → the snapshot dict described above."""
     document = load_json(content, where, WHAT)
     answers = document if _is_bundle(document) else [document]
@@ -251,17 +288,27 @@ def normalize_worldbank(content: bytes, country: str, indicators: list[str],
 
 
 def _is_bundle(document: Any) -> bool:
-    return isinstance(document, list) and bool(document) and \
-        all(isinstance(a, list) for a in document)
+    return (
+        isinstance(document, list) and bool(document) and all(isinstance(a, list) for a in document)
+    )
 
 
-def _add_row(row: Any, country: str, since: int | None, values: dict[str, dict[str, Any]],
-             names: dict[str, set[str]], where: str) -> None:
+def _add_row(
+    row: Any,
+    country: str,
+    since: int | None,
+    values: dict[str, dict[str, Any]],
+    names: dict[str, set[str]],
+    where: str,
+) -> None:
     if not isinstance(row, dict):
         raise ParseError(f"{where}: a row is not an object")
     indicator = row.get("indicator")
-    if not isinstance(indicator, dict) or indicator.get("id") not in values \
-            or not _same_country(row, country):
+    if (
+        not isinstance(indicator, dict)
+        or indicator.get("id") not in values
+        or not _same_country(row, country)
+    ):
         return  # another indicator or country than configured: not this source's data
     code, name = indicator["id"], indicator.get("value")
     if isinstance(name, str) and name.strip():
@@ -298,6 +345,6 @@ def number(value: Any) -> int | float | None:
             return None
     if not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
     return value
