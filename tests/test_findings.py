@@ -74,7 +74,7 @@ def test_finding_json_has_the_documented_keys_and_typed_details():
     assert data["details"]["also"] == [{"source": "wd", "path": ["P1082", "value"],
                                         "health": "ok", "value": 20495975, "error": None,
                                         "agrees": False, "since": "2026-02-10",
-                                        "matches_primary": False}]
+                                        "matches_primary": False, "resolved_path": None}]
     assert data["details"]["shares"] == [{"name": "Russian", "expected": 14.9, "current": None}]
     assert data["details"]["window"] == {"from": "2025-01-01", "to": None}
     assert (data["details"]["disagreement"], data["details"]["newer"]) == (True, "wd")

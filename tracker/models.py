@@ -65,6 +65,7 @@ class SecondaryCheck:
     agrees: bool | None = None          # with the claim; None when no value was read
     since: str | None = None            # the date this value first appeared
     matches_primary: bool | None = None  # says the same as the primary source
+    resolved_path: list[str] | None = None  # the path taken, where `latest` named a period
 
     def to_json(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -135,12 +136,22 @@ class Finding:
     section: str | None = None
     footnote: int | None = None
     details: FindingDetails = field(default_factory=FindingDetails)
+    # living | frozen | unchecked (tracker.evaluate.verifiability), and what a living
+    # `also:` source says where the primary one is frozen or gone
+    verifiability: str | None = None
+    living_checks: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def living(self) -> bool:
+        """Whether a source that can still change checks this fact."""
+        return self.verifiability == "living"
 
     def to_json(self) -> dict[str, Any]:
         keys = ("report", "fact", "status", "expected", "current", "since", "source", "path",
-                "note", "claim", "section", "footnote")
+                "note", "claim", "section", "footnote", "verifiability", "living_checks")
         data = {k: _jsonable(getattr(self, k)) for k in keys}
         data["details"] = self.details.to_json()
+        data["living"] = self.living
         return data
 
 

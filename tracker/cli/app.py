@@ -174,6 +174,10 @@ def status(report: Optional[str] = typer.Option(None, "--report", help="only thi
         table.add_row(f"{f.report}/{f.fact}", f"[{style}]{f.status}[/{style}]", _short(f.expected),
                       _short(f.current), f.since or "", f.source or "", _short(f.note, 60))
     _console().print(table)
+    from tracker.evaluate.verifiability import summarize
+
+    for summary in summarize(findings):
+        _console().print(f"{summary.report}: {summary.text()}", markup=False)
 
 
 def _workspace() -> Any:
@@ -336,14 +340,15 @@ def sources(now: Optional[str] = typer.Option(None, "--now", help="the clock, IS
         return source_health(ws.config, ws.state, when)
 
     rows = _guard(body)
-    if format_ == "json":  # exactly DESIGN.md's shape; `since` (of the health) is for the table
+    if format_ == "json":  # DESIGN.md's shape + `frozen`; `since` (of the health) is for the table
         _print_json([{k: v for k, v in r.items() if k != "since"} for r in rows])
         return
     from rich.table import Table
 
     table = Table("source", "kind", "health", "since", "last success", "failures", "last error")
     for r in rows:
-        table.add_row(r["source"], r["kind"], r["health"], r["since"] or "",
+        health = r["health"] + (" (frozen)" if r["frozen"] and r["health"] != "gone" else "")
+        table.add_row(r["source"], r["kind"], health, r["since"] or "",
                       (r["last_success"] or "")[:16], str(r["failures"]),
                       _short(r["last_error"], 60))
     _console().print(table)
@@ -468,6 +473,10 @@ def _print_demo_summary(console: Any, result: Any) -> None:
     for finding in result.findings:
         counts[finding.status] = counts.get(finding.status, 0) + 1
     console.print("\nFacts by status: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    from tracker.evaluate.verifiability import summarize
+
+    for summary in summarize(result.findings):
+        console.print(f"Verifiability: {summary.text()}", markup=False)
     table = Table("fact", "status", "expected", "current", "since", "note", title="Needs review")
     for f in result.findings:
         if f.status not in ("current", "acknowledged", "unchecked"):

@@ -10,7 +10,7 @@ import re
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from tracker.config.types import ID_PATTERN, Cron, Duration, EnvName, Keyword, Strict
 
@@ -43,7 +43,12 @@ class RssOptions(SourceOptions):
 
 
 class WikidataOptions(SourceOptions):
-    entity: str = Field(pattern=r"^Q[1-9]\d*$", description="the item, e.g. Q232")
+    entity: str | None = Field(None, pattern=r"^Q[1-9]\d*$", description="the item, e.g. Q232")
+    article: str | None = Field(None, min_length=1, max_length=255,
+                                description="or the item of this Wikipedia article, e.g. "
+                                "'Senate of Kazakhstan'")
+    site: str = Field("enwiki", pattern=r"^[a-z][a-z0-9_]*wiki$",
+                      description="the wiki of `article`")
     properties: list[str] = Field(min_length=1, description="property ids, e.g. [P6, P35]")
     languages: list[str] = Field(["en"], min_length=1,
                                  description="label languages, first = the value's language")
@@ -55,6 +60,13 @@ class WikidataOptions(SourceOptions):
         if bad:
             raise ValueError(f"bad property id(s) {bad}: use ids like P6, P1082")
         return value
+
+    @model_validator(mode="after")
+    def _one_item(self) -> "WikidataOptions":
+        if (self.entity is None) == (self.article is None):
+            raise ValueError("set `entity` (an item id such as Q232) or `article` (the "
+                             "Wikipedia article whose item is meant), one of the two")
+        return self
 
 
 class Credentials(Strict):
@@ -74,6 +86,29 @@ class AcledOptions(SourceOptions):
     full_refresh_every: Duration = Field(timedelta(days=28))  # re-read all, catch anything missed
 
 
+class WorldBankOptions(SourceOptions):
+    """World Bank Indicators API v2: one country, several indicators (no key needed)."""
+
+    country: str = Field(pattern=r"^[A-Za-z]{3}$", description="ISO 3166 alpha-3 code, "
+                         "e.g. KAZ")
+    indicators: list[str] = Field(min_length=1, max_length=60,
+                                  description="indicator codes, e.g. [SP.POP.TOTL]")
+    since: int | None = Field(None, ge=1900, le=2200, description="first year read "
+                              "(default: all years)")
+    per_page: int = Field(1000, ge=1, le=32_500)  # the API's own maximum is 32,500
+    max_pages: int = Field(20, ge=1, le=1000)     # bounds a server that never ends paging
+
+    @field_validator("indicators")
+    @classmethod
+    def _indicator_codes(cls, value: list[str]) -> list[str]:
+        bad = [c for c in value if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._]{0,79}", str(c))]
+        if bad:
+            raise ValueError(f"bad indicator code(s) {bad}: use codes like SP.POP.TOTL")
+        if len(set(value)) != len(value):
+            raise ValueError("an indicator is listed twice")
+        return value
+
+
 class CitationsOptions(SourceOptions):
     report: str = Field(pattern=ID_PATTERN, description="report id: reads "
                         "reports/<report>.citations.yaml")
@@ -84,7 +119,7 @@ class CitationsOptions(SourceOptions):
 
 SOURCE_OPTIONS: dict[str, type[SourceOptions]] = {
     "factbook": FactbookOptions, "rss": RssOptions, "wikidata": WikidataOptions,
-    "acled": AcledOptions, "citations": CitationsOptions,
+    "acled": AcledOptions, "citations": CitationsOptions, "worldbank": WorldBankOptions,
 }
 
 

@@ -44,6 +44,7 @@ from tracker.digest.model import (
 from tracker.digest.news import attach, news_entries
 from tracker.digest.sources import source_lines
 from tracker.digest.values import ago, clean, clean_or_none, safe_href, show
+from tracker.evaluate.verifiability import summarize
 from tracker.models import Finding
 
 
@@ -87,6 +88,7 @@ def build_digest(report: ReportInfo, findings: list[Finding], *, memory: ReportT
     digest.health_news = health_news and bool(digest.health)
     digest.has_new = bool(causes or resolved or entries or health_news or digest.dead_links)
     digest.subject = subject(digest)
+    digest.verifiability = "; ".join(clean(v.text()) for v in summarize(findings))
     return digest
 
 

@@ -129,5 +129,5 @@ def source_health(config: Any, state: State, now: datetime) -> list[dict[str, An
         rows.append({"source": sid, "kind": options.kind, "health": health.health,
                      "last_success": entry.last_success, "failures": entry.failures,
                      "first_failure": entry.first_failure, "last_error": entry.last_error,
-                     "since": health.since})
+                     "since": health.since, "frozen": options.frozen})
     return rows
