@@ -23,7 +23,8 @@ DETAIL_KEYS = {"extract", "value_since", "primary_health", "gone_since", "also",
                "confirmed_by", "disagreement", "newer", "checked_against", "shares",
                "spelling", "window", "data_through", "accessed"}
 FINDING_KEYS = {"report", "fact", "status", "expected", "current", "since", "source", "path",
-                "note", "claim", "section", "footnote", "details"}
+                "note", "claim", "section", "footnote", "details", "verifiability", "living",
+                "living_checks"}
 
 
 def fact(**kw) -> Fact:
