@@ -5,7 +5,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-STATUSES = ("current", "stale", "expired", "unverifiable", "source-failing", "acknowledged")
+STATUSES = ("current", "stale", "expired", "unverifiable", "source-failing", "acknowledged",
+            "unchecked")
 HEALTHS = ("ok", "failing", "quiet", "gone", "never-fetched")
 
 
@@ -71,7 +72,7 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         keys = ("report", "fact", "status", "expected", "current", "since", "source", "path",
-                "note")
+                "note", "claim", "section", "footnote", "details")
         data = asdict(self)
         return {k: _jsonable(data[k]) for k in keys}
 
