@@ -101,7 +101,8 @@ def _check(current: Settings) -> None:
             with current.log_file.open("a", encoding="utf-8"):
                 pass
         except OSError as exc:
-            raise typer.BadParameter(f"cannot write {current.log_file}: {exc.strerror}",
+            path, current.log_file = current.log_file, None  # the error goes to stderr only
+            raise typer.BadParameter(f"cannot write {path}: {exc.strerror}",
                                      param_hint="'--log-file'") from None
 
 

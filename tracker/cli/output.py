@@ -152,14 +152,23 @@ class Messages:
     def write(self, text: str, *, style: str | None = None,
               stream: TextIO | None = None) -> None:
         """One line (already safe). Stamped with the time, UTC, when read later."""
-        if self.log_file is not None:
-            with self.log_file.open("a", encoding="utf-8") as log:
-                log.write(f"{stamp()} {text}\n")
-            if stream is None:
-                return
+        if self.log_file is not None and self._append(f"{stamp()} {text}\n") and stream is None:
+            return
         line = f"{stamp()} {text}" if self.stamped else text
         out = console(stderr=stream is sys.stderr)
         out.print(Text(line, style=style or ""), soft_wrap=True)
+
+
+    def _append(self, line: str) -> bool:
+        """Append to the log file; False when it cannot be written (then the line goes to
+        the terminal: a message is never lost to a full disk)."""
+        assert self.log_file is not None
+        try:
+            with self.log_file.open("a", encoding="utf-8") as log:
+                log.write(line)
+            return True
+        except OSError:
+            return False
 
 
 def stamp() -> str:
