@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Annotated, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 
@@ -41,7 +41,7 @@ def main_options(version: Annotated[Optional[bool], typer.Option(
     """The global options (core.py) given before the subcommand."""
 
 
-COMMANDS = {
+COMMANDS: dict[str, Callable[..., Any]] = {
     "init": workspace.init, "run": running.run, "status": facts.status, "diff": sources.diff,
     "history": facts.history, "backfill": sources.backfill, "ack": facts.ack,
     "accept": facts.accept, "sources": sources.sources, "digest": digest.digest,

@@ -18,7 +18,7 @@ CHATTY = ("apscheduler", "httpx", "httpcore", "aiohttp")
 
 
 class SafeFormatter(logging.Formatter):
-    converter = time.gmtime
+    converter = staticmethod(time.gmtime)  # UTC, like the run lines
 
     def format(self, record: logging.LogRecord) -> str:
         return safe(super().format(record))

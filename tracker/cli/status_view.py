@@ -89,11 +89,11 @@ def _fact_lines(f: Finding, width: int, id_width: int, status_width: int,
         columns.append(("  " + one_line(f.since or "").ljust(since_width), None))
     source = one_line(f.source or "")
     rest = sum(len(text) for text, _ in columns)
-    name = (one_line(f.fact), "bold" if f.status in PROBLEMS else None)
+    name: tuple[str, str | None] = (one_line(f.fact), "bold" if f.status in PROBLEMS else None)
     details = _details(f)
     lines: list[Text] = []
     if len(f.fact) <= id_width:
-        head = [(name[0].ljust(id_width), name[1]), *columns]
+        head: list[tuple[str, str | None]] = [(name[0].ljust(id_width), name[1]), *columns]
         if source and id_width + rest + 2 + len(source) <= width:
             head.append(("  " + source, None))
         elif source:
@@ -101,7 +101,7 @@ def _fact_lines(f: Finding, width: int, id_width: int, status_width: int,
         lines.append(_line(head))
     else:  # too long to share its line: the id alone, whole, the columns below it
         lines.append(_line([name]))
-        below = [(INDENT + f.status, style)]
+        below: list[tuple[str, str | None]] = [(INDENT + f.status, style)]
         if f.since:
             below.append(("  " + one_line(f.since), None))
         if source and sum(len(t) for t, _ in below) + 2 + len(source) <= width:

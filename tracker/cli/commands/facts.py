@@ -2,14 +2,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from tracker.cli.commands.common import findings, open_workspace
-from tracker.cli.options import (FactArg, Format, FormatOpt, NowOpt, ReportOpt, StatusOpt,
-                                 WaitOpt, clock)
-from tracker.cli.output import Messages, print_json, print_lines, short, show, table, width
+from tracker.cli.options import (
+    FactArg,
+    Format,
+    FormatOpt,
+    NowOpt,
+    ReportOpt,
+    StatusOpt,
+    WaitOpt,
+    clock,
+)
+from tracker.cli.output import Messages, print_json, print_lines, short, table, width
 from tracker.cli.status_view import ordered, status_lines
 from tracker.errors import ConfigError
 

@@ -34,7 +34,7 @@ def kinds(format_: FormatOpt = Format.table) -> None:
     from tracker.config.options import SOURCE_OPTIONS
     from tracker.sources.base import SOURCES
 
-    rows = [{"kind": kind, "doc": " ".join((cls.__doc__ or "").split()),
+    rows: list[dict[str, Any]] = [{"kind": kind, "doc": " ".join((cls.__doc__ or "").split()),
              "options": list(SOURCE_OPTIONS[kind].model_fields) if kind in SOURCE_OPTIONS
              else []} for kind, cls in sorted(SOURCES.items())]
     if format_ is Format.json:
