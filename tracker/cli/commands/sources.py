@@ -1,6 +1,7 @@
 """Sources: `sources`, `kinds`, `diff`, `backfill`."""
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -8,7 +9,8 @@ import typer
 
 from tracker.cli.commands.common import open_workspace
 from tracker.cli.options import Format, FormatOpt, NowOpt, SinceOpt, SourceArg, clock
-from tracker.cli.output import Messages, print_json, print_lines, short, show, styled, table
+from tracker.cli.output import (Messages, print_json, print_lines, short, show, styled, table,
+                                width)
 from tracker.cli.progress import progress_bar
 from tracker.errors import ConfigError
 
@@ -68,11 +70,21 @@ def diff(source: SourceOptArg = None, since: SinceOpt = None,
     if not changes:
         print_lines(["No changes."])
         return
-    # one line per change; long old/new texts (a Factbook paragraph) are shortened here,
-    # `--format json` has them whole
-    print_lines(f"{(c.date or '')[:10]} {show(c.source)} {c.change:8} "
-                f"{' › '.join(show(p) for p in c.path)}: {short(c.old)} → {short(c.new)}"
-                for c in changes)
+    # per change: what and where, then `old → new` shortened to the line (a Factbook
+    # paragraph would fill the screen); `--format json` has them whole
+    room = max(width() - 7, 20) // 2
+    lines: list[str] = []
+    for c in changes:
+        head = f"{(c.date or '')[:10]} {show(c.source)} {c.change} {' › '.join(map(show, c.path))}"
+        lines += textwrap.wrap(head, width=max(width(), 40), subsequent_indent="    ",
+                               break_long_words=False, break_on_hyphens=False)
+        if c.change == "added":
+            lines.append(f"    + {short(c.new, 2 * room)}")
+        elif c.change == "removed":
+            lines.append(f"    - {short(c.old, 2 * room)}")
+        else:
+            lines.append(f"    {short(c.old, room)} → {short(c.new, room)}")
+    print_lines(lines)
 
 
 DirOpt = Annotated[Path, typer.Option("--dir", exists=True, file_okay=False, dir_okay=True,
