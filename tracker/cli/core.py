@@ -33,7 +33,8 @@ EXIT_USAGE = 2
 
 def _globals_template(
     workspace: Annotated[Optional[Path], typer.Option(
-        "--workspace", "-w", envvar="TRACKER_WORKSPACE", metavar="DIR", show_default=False,
+        "--workspace", "-w", envvar="TRACKER_WORKSPACE", metavar="DIR", file_okay=False,
+        show_default=False,
         help="workspace directory (default: here)")] = None,
     quiet: Annotated[Optional[bool], typer.Option(
         "--quiet", "-q", show_default=False,

@@ -5,6 +5,7 @@ Every value is checked while argv is parsed: a bad one is a click usage error, w
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -37,6 +38,17 @@ def parse_now(value: str) -> datetime:
 def clock(now: datetime | None) -> datetime:
     """The --now value, or the real clock (read here, at the top, and passed down)."""
     return now if now is not None else datetime.now(timezone.utc)
+
+
+def parse_seconds(value: str) -> float:
+    """A number of seconds: finite, not negative."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a number of seconds") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise typer.BadParameter(f"{value!r}: give a finite number of seconds, 0 or more")
+    return seconds
 
 
 _DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
@@ -88,7 +100,8 @@ FormatOpt = Annotated[Format, typer.Option("--format", help=FORMAT_HELP, case_se
 NowOpt = Annotated[Optional[datetime],
                    typer.Option("--now", parser=parse_now, metavar="ISO",
                                 help="the clock, ISO date or datetime, UTC (for replays)")]
-WaitOpt = Annotated[float, typer.Option("--wait", min=0, metavar="S", help=WAIT_HELP)]
+WaitOpt = Annotated[float, typer.Option("--wait", parser=parse_seconds, metavar="S",
+                                        help=WAIT_HELP)]
 ReportOpt = Annotated[Optional[str], typer.Option("--report", metavar="ID",
                                                   help="only this report")]
 SinceOpt = Annotated[Optional[str],

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from tracker.cli.commands.common import open_workspace
 from tracker.cli.context import settings, workspace_root
 from tracker.cli.logs import setup_logging
-from tracker.cli.options import Format, FormatOpt, NowOpt, WaitOpt, clock
+from tracker.cli.options import Format, FormatOpt, NowOpt, WaitOpt, clock, parse_seconds
 from tracker.cli.output import Messages, print_json
 from tracker.cli.progress import progress_bar
 from tracker.cli.status_view import rank
+from tracker.errors import ConfigError
 
 if TYPE_CHECKING:
     from tracker.models import RunResult, SourceResult
@@ -38,6 +40,7 @@ def run(source: SourcesOpt = None, all_: AllOpt = False, now: NowOpt = None,
     """One pass: fetch due (or all/selected) sources, commit, evaluate, digest when due."""
     from tracker.run.runner import run_once
 
+    _check_sources(source or [])
     with progress_bar("fetching sources", at_least=5) as progress:
         result = run_once(workspace_root(), now=clock(now), only=source or [], run_all=all_,
                           send_email=not no_email, wait=wait, progress=progress)
@@ -47,6 +50,17 @@ def run(source: SourcesOpt = None, all_: AllOpt = False, now: NowOpt = None,
         report_run(result, Messages(stamped=True))
     if result.failed:
         raise typer.Exit(EXIT_SOURCES_FAILED)
+
+
+def _check_sources(chosen: list[str]) -> None:
+    """Refuse an unknown --source before the run takes the workspace."""
+    if not chosen:
+        return
+    known = open_workspace().config.sources
+    unknown = [s for s in chosen if s not in known]
+    if unknown:
+        raise ConfigError(f"--source: unknown source {unknown[0]!r}; known: "
+                          f"{', '.join(known) or 'none'}")
 
 
 def run_json(result: RunResult) -> dict[str, Any]:
@@ -120,10 +134,17 @@ def _facts(result: RunResult) -> str:
     return ", ".join(f"{counts[s]} {s}" for s in sorted(counts, key=rank))
 
 
-GraceOpt = Annotated[float, typer.Option("--misfire-grace", min=0, metavar="S",
+def _interval(value: str) -> float:
+    seconds = parse_seconds(value)
+    if seconds < 0.1:
+        raise typer.BadParameter(f"{value!r}: at least 0.1 s")
+    return seconds
+
+
+GraceOpt = Annotated[float, typer.Option("--misfire-grace", parser=parse_seconds, metavar="S",
                                          help="skip a job that could not start within S s")]
 IntervalOpt = Annotated[Optional[float],
-                        typer.Option("--interval", min=0.1, metavar="S",
+                        typer.Option("--interval", parser=_interval, metavar="S",
                                      help="demos/tests: every job every S s instead of its cron")]
 
 

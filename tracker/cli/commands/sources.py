@@ -9,8 +9,7 @@ import typer
 
 from tracker.cli.commands.common import open_workspace
 from tracker.cli.options import Format, FormatOpt, NowOpt, SinceOpt, SourceArg, clock
-from tracker.cli.output import (Messages, print_json, print_lines, short, show, styled, table,
-                                width)
+from tracker.cli.output import Messages, print_json, print_lines, short, show, styled, table, width
 from tracker.cli.progress import progress_bar
 from tracker.errors import ConfigError
 
