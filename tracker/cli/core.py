@@ -138,7 +138,7 @@ def run(app: typer.Typer, args: Sequence[str] | None = None) -> int:
     one line and exit 2 (click would print usage, a hint and the error on three)."""
     current = Settings()
     try:
-        result = typer.main.get_command(app).main(
+        result = _click_command(app).main(
             list(sys.argv[1:] if args is None else args), prog_name="tracker",
             standalone_mode=False, obj=current)
         return result if isinstance(result, int) else 0
@@ -155,6 +155,12 @@ def run(app: typer.Typer, args: Sequence[str] | None = None) -> int:
         return 1
     except Exception as exc:  # noqa: BLE001 - e.g. a failing --version callback
         return _unexpected(exc, current)
+
+
+@functools.lru_cache(maxsize=4)
+def _click_command(app: typer.Typer) -> Any:
+    """The click command tree of `app`: built once per process (it holds no state)."""
+    return typer.main.get_command(app)
 
 
 def _usage_line(exc: click_errors.ClickException) -> str:

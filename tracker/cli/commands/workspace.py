@@ -18,7 +18,14 @@ if TYPE_CHECKING:
 
 InitDirArg = Annotated[Path, typer.Argument(file_okay=False,
                                             help="where to create the workspace")]
-DemoDirArg = Annotated[Path, typer.Argument(file_okay=False,
+def _new_folder(value: str) -> Path:
+    path = Path(value)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise typer.BadParameter(f"{value} exists and is not an empty folder; choose a new one")
+    return path
+
+
+DemoDirArg = Annotated[Path, typer.Argument(parser=_new_folder,
                                             help="new folder for the demo workspace")]
 
 
