@@ -46,7 +46,9 @@ def status_lines(findings: Sequence[Finding], width: int, *,
     reports = list(dict.fromkeys(f.report for f in findings))
     for report in reports:
         group = ordered(f for f in findings if f.report == report)
-        lines.append(styled((f"{report} · {_count(len(group))}", "bold")))
+        header = textwrap.wrap(f"{one_line(report)} · {_count(len(group))}", width=width,
+                               break_long_words=False, break_on_hyphens=False)
+        lines.extend(styled((part, "bold")) for part in header)
         lines.extend(_report_lines(group, width))
     if not findings:
         lines.append(styled("No facts match." if total else "No facts."))
@@ -61,7 +63,8 @@ def totals(findings: Sequence[Finding], width: int, total: int | None = None) ->
     if total is not None and total != len(findings):
         head = f"{len(findings)} of {_count(total)} shown"
     text = f"{head}: {', '.join(parts)}" if parts else head
-    return textwrap.wrap(text, width=max(width, 20), subsequent_indent="  ") or [text]
+    return textwrap.wrap(text, width=max(width, 20), subsequent_indent="  ",
+                         break_on_hyphens=False) or [text]
 
 
 def _count(n: int) -> str:
