@@ -129,14 +129,15 @@ class Messages:
     """What a command says about its work, one line each, on stdout.
 
     `stamped`: the lines carry the time when they will be read later — the output is not
-    a terminal (cron, a pipe) or goes to --log-file. `-q` keeps only warnings and errors;
+    a terminal (cron, a pipe) or goes to --log-file (whose lines are always stamped).
+    `-q` keeps only warnings and errors;
     `-v` adds details. With --log-file, lines go to that file instead of stdout, and
     errors to stderr as well (so cron still mails about a run that could not run)."""
 
     def __init__(self, current: Settings | None = None, *, stamped: bool = False) -> None:
         self.settings = current or settings()
         self.log_file = self.settings.log_file
-        self.stamped = bool(self.log_file) or (stamped and not is_terminal())
+        self.stamped = stamped and (self.log_file is not None or not is_terminal())
 
     def info(self, text: str, style: str | None = None) -> None:
         if not self.settings.quiet:
