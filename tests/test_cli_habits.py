@@ -87,31 +87,57 @@ def test_log_file(root, server, tmp_path):
     assert "feeds.yaml not found" in log.read_text().splitlines()[-1]
 
 
-def test_a_terminal_run_says_what_happened(root, server):
-    """On a terminal (a pseudo-terminal here): a line per source, the commit, the facts."""
+def on_a_terminal(*args: str) -> tuple[int, str]:
+    """Run the console script on a pseudo-terminal; → exit code, output without colours."""
     import pty
 
-    server.route("/kz.json", body=BEKTENOV)
     primary, secondary = pty.openpty()
-    proc = subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), "run",
-                           "--all", "--no-email", "--now", "2026-01-22T07:00"],
-                          stdin=secondary, stdout=secondary, stderr=secondary, timeout=120,
-                          env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+    proc = subprocess.Popen([sys.executable, "-m", "tracker.cli", *args], stdin=secondary,
+                            stdout=secondary, stderr=secondary,
+                            env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
     os.close(secondary)
     output = b""
     while True:
         try:
             chunk = os.read(primary, 65536)
-        except OSError:
+        except OSError:  # the child ended and closed its side
             break
         if not chunk:
             break
         output += chunk
     os.close(primary)
     text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", output.decode("utf-8", "replace"))
-    assert proc.returncode == 0, text
+    return proc.wait(timeout=120), text
+
+
+def test_a_terminal_run_says_what_happened(root, server):
+    """On a terminal: a line per source, the commit, the facts; no timestamps."""
+    server.route("/kz.json", body=BEKTENOV)
+    code, text = on_a_terminal("-w", str(root), "run", "--all", "--no-email",
+                               "--now", "2026-01-22T07:00")
+    assert code == 0, text
     assert "✓ fb: " in text and "commit: " in text and "facts: " in text
     assert not STAMP.search(text.splitlines()[0])
+
+
+def test_a_progress_bar_on_a_terminal_only(tmp_path):
+    from tests.cli_fixtures import geos
+    from tests.conftest import make_workspace
+
+    root = make_workspace(tmp_path / "fresh", "sources:\n  fb:\n    kind: factbook\n"
+                          "    url: http://127.0.0.1:9/kz.json\n",
+                          {"kz": "report: {id: kz}\nfacts: []\n"})
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for month in range(1, 7):
+        (folder / f"2025-0{month}-01.json").write_bytes(geos(f"PM {month}", f"{1000 + month}"))
+    code, text = on_a_terminal("-w", str(root), "backfill", "fb", "--dir", str(folder))
+    assert code == 0, text
+    assert "backfill fb" in text and "6/6" in text  # the bar, drawn then cleared
+    (folder / "2025-07-01.json").write_bytes(geos("PM 7", "1007"))
+    piped = tracker("-w", str(root), "backfill", "fb", "--dir", str(folder))
+    assert piped.returncode == 0, piped.stderr
+    assert "backfill fb" not in piped.stdout + piped.stderr and "━" not in piped.stderr
 
 
 def test_ack_quiet_prints_nothing(root):
