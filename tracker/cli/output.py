@@ -12,14 +12,13 @@ import json
 import re
 import sys
 from datetime import datetime, timezone
-from typing import Any, Iterable, Sequence, TextIO
-
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, Iterable, Sequence, TextIO
 
 from tracker.cli.context import Settings, settings
+
+if TYPE_CHECKING:  # Rich is imported on first output: `tracker --help` starts without it
+    from rich.console import Console
+    from rich.text import Text
 
 # C0 controls but tab and newline, DEL, C1 controls (0x9b is a one-byte CSI on some
 # terminals), and the bidi overrides and isolates that reorder what is shown.
@@ -63,6 +62,8 @@ def console(*, stderr: bool = False) -> Console:
     """A console on stdout or stderr: no markup, no emoji codes, no highlighting; the
     width is the terminal's (stdout's, else stderr's or stdin's — so `| less` fits the
     screen), COLUMNS when set, else 80."""
+    from rich.console import Console
+
     return Console(stderr=stderr, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
 
@@ -84,6 +85,8 @@ def print_json(data: Any) -> None:
 
 
 def print_lines(lines: Iterable[Text | str]) -> None:
+    from rich.text import Text
+
     out = console()
     for line in lines:
         out.print(line if isinstance(line, Text) else safe(line), soft_wrap=True)
@@ -91,6 +94,8 @@ def print_lines(lines: Iterable[Text | str]) -> None:
 
 def styled(*parts: tuple[str, str | None] | str) -> Text:
     """A line from (text, style) parts; every part made safe."""
+    from rich.text import Text
+
     line = Text()
     for part in parts:
         text, style = (part, None) if isinstance(part, str) else part
@@ -155,6 +160,8 @@ class Messages:
         """One line (already safe). Stamped with the time, UTC, when read later."""
         if self.log_file is not None and self._append(f"{stamp()} {text}\n") and stream is None:
             return
+        from rich.text import Text
+
         line = f"{stamp()} {text}" if self.stamped else text
         out = console(stderr=stream is sys.stderr)
         out.print(Text(line, style=style or ""), soft_wrap=True)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import textwrap
 from collections import Counter
-from typing import Iterable, Sequence
-
-from rich.text import Text
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from tracker.cli.output import one_line, show, styled
 from tracker.models import STATUSES, Finding
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 # What needs a person comes first; then what no source checks, what was reviewed, the rest.
 ORDER = ("stale", "expired", "source-failing", "unverifiable", "unchecked", "acknowledged",

@@ -42,9 +42,16 @@ def kinds(format_: FormatOpt = Format.table) -> None:
         print_json(rows)
         return
     lines = []
+    room = max(width(), 40)
     for row in rows:
-        lines.append(styled((row["kind"], "bold"), f": {row['doc']}"))
-        lines.append(styled(f"    options: {', '.join(row['options'])}"))
+        first, *rest = textwrap.wrap(f"{row['kind']}: {row['doc']}", width=room,
+                                     subsequent_indent="  ", break_on_hyphens=False)
+        kind, doc = first.split(":", 1)
+        lines.append(styled((kind, "bold"), f":{doc}"))
+        lines += [styled(line) for line in rest]
+        lines += [styled(line) for line in textwrap.wrap(
+            f"options: {', '.join(row['options'])}", width=room, initial_indent="    ",
+            subsequent_indent="      ")]
     print_lines(lines)
 
 
