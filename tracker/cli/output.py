@@ -108,6 +108,9 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str |
     """Rows under headers. On a terminal, a boxed table; otherwise plain aligned columns
     (no box characters) at the real width. Columns in `whole` (ids) are never cut or
     wrapped; the others wrap."""
+    from rich import box
+    from rich.table import Table
+
     rows = [[show(cell) for cell in row] for row in rows]
     out = console()
     boxed = out.is_terminal
@@ -123,6 +126,25 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str |
     for row in rows:
         grid.add_row(*row)
     out.print(grid)
+
+
+def aligned(headers: Sequence[str], rows: Sequence[Sequence[Any]],
+            notes: Sequence[Any] | None = None) -> list[Text]:
+    """Short columns aligned under headers (values whole), each row followed by its note
+    (a long text: an error message) indented and wrapped to the width."""
+    import textwrap
+
+    cells = [[show(cell) for cell in row] for row in rows]
+    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
+    lines = [styled(("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(), "bold"))]
+    room = max(width(), 40)
+    for index, row in enumerate(cells):
+        lines.append(styled("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()))
+        note = show(notes[index]) if notes else ""
+        lines += [styled(part) for part in textwrap.wrap(
+            note, width=room, initial_indent="    ", subsequent_indent="    ",
+            break_on_hyphens=False)]
+    return lines
 
 
 def error(message: str, current: Settings | None = None) -> None:

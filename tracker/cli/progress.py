@@ -23,8 +23,7 @@ def progress_bar(label: str, *, at_least: int = 1) -> Iterator[ProgressCallback 
     if settings().quiet or not err.is_terminal:
         yield None
         return
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())

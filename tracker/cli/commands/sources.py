@@ -9,7 +9,16 @@ import typer
 
 from tracker.cli.commands.common import open_workspace
 from tracker.cli.options import Format, FormatOpt, NowOpt, SinceOpt, SourceArg, clock
-from tracker.cli.output import Messages, print_json, print_lines, short, show, styled, table, width
+from tracker.cli.output import (
+    Messages,
+    aligned,
+    print_json,
+    print_lines,
+    short,
+    show,
+    styled,
+    width,
+)
 from tracker.cli.progress import progress_bar
 from tracker.errors import ConfigError
 
@@ -25,9 +34,11 @@ def sources(now: NowOpt = None, format_: FormatOpt = Format.table) -> None:
     if format_ is Format.json:
         print_json(rows)
         return
-    table(("source", "kind", "health", "since", "last success", "failures", "last error"),
-          ((r["source"], r["kind"], r["health"], r["since"], (r["last_success"] or "")[:16],
-            r["failures"], r["last_error"]) for r in rows), whole=(0, 1, 2, 3))
+    # the last error (a long text) goes under its source's row, wrapped to the width
+    print_lines(aligned(("source", "kind", "health", "since", "last success", "failures"),
+                        [(r["source"], r["kind"], r["health"], r["since"],
+                          (r["last_success"] or "")[:16], r["failures"]) for r in rows],
+                        notes=[r["last_error"] for r in rows]))
 
 
 def kinds(format_: FormatOpt = Format.table) -> None:
