@@ -26,7 +26,7 @@ class SafeFormatter(logging.Formatter):
 
 def setup_logging(settings: Settings, *, daemon: bool = False) -> None:
     """Warnings by default; what ran with -v (and always for the daemon)."""
-    level = logging.INFO if settings.verbose or daemon else logging.WARNING
+    level = logging.INFO if settings.verbose or (daemon and not settings.quiet) else logging.WARNING
     stamped = daemon or settings.log_file is not None or not is_terminal(sys.stderr)
     handler: logging.Handler
     if settings.log_file is not None:
