@@ -14,7 +14,7 @@ from tracker.cli.context import Settings
 from tracker.cli.output import is_terminal, safe
 
 _HANDLER_MARK = "_tracker_cli"
-CHATTY = ("apscheduler", "httpx", "httpcore", "aiohttp")
+CHATTY = ("apscheduler", "aiohttp")
 
 
 class SafeFormatter(logging.Formatter):

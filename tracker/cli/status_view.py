@@ -27,7 +27,7 @@ ORDER = ("stale", "expired", "source-failing", "unverifiable", "unchecked", "ack
          "current")
 PROBLEMS = frozenset(ORDER[:4])
 STYLE = {"current": "green", "stale": "red", "expired": "yellow", "unverifiable": "magenta",
-         "source-failing": "red", "acknowledged": "cyan", "unchecked": "blue"}
+         "source-failing": "red", "acknowledged": "cyan", "unchecked": "dim"}
 INDENT = "    "
 
 

@@ -47,8 +47,11 @@ def history(fact: FactArg, format_: FormatOpt = Format.table) -> None:
         print_json(rows)
         return
     table(("since", "value", "commit"),
-          ((row["since"], row["value"], (row["commit"] or "")[:10]) for row in rows),
-          whole=(0, 2))
+          ((row["since"], GONE if row["value"] is None else row["value"],
+            (row["commit"] or "")[:10]) for row in rows), whole=(0, 2))
+
+
+GONE = "(no value: gone from the source)"
 
 
 NoteOpt = Annotated[Optional[str], typer.Option("--note", help="why, for the record")]
