@@ -95,3 +95,30 @@ def test_living_sources_confirm_and_contradict_the_factbook_after_february(demo)
     health = {r["source"]: r for r in cli_json(root, "sources", "--now", "2026-11-22T07:00")}
     assert health["worldbank-kz"]["health"] == "ok" and not health["worldbank-kz"]["frozen"]
     assert health["factbook-kz"]["frozen"] and health["factbook-cia"]["health"] == "gone"
+
+
+def test_status_at_80_columns_is_readable(demo):
+    """Issue 17's acceptance: `COLUMNS=80 tracker status` in the demo workspace, piped."""
+    import os
+
+    from tracker.cli.status_view import ORDER
+
+    root, _ = demo
+    proc = subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), "status",
+                           "--now", "2026-11-22T07:00"], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "80"})
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.rstrip("\n").splitlines()
+    assert max(len(line) for line in lines) <= 80
+    rows = cli_json(root, "status", "--now", "2026-11-22T07:00")
+    starts = [line.split()[0] for line in lines if line.strip() and not line.startswith(" ")]
+    for row in rows:
+        if row["status"] != "current":
+            assert row["fact"] in starts, row["fact"]  # whole, at the start of its line
+    order = [row["status"] for row in rows]
+    assert order == sorted(order, key=ORDER.index)  # problems first
+    ids = {r["fact"] for r in rows}
+    shown = [(line.split()[1:] or lines[i + 1].split())[0]
+             for i, line in enumerate(lines) if line.split()[:1] and line.split()[0] in ids]
+    assert shown == order
+    assert lines[-1].startswith(f"{len(rows)} facts: ") and "stale" in lines[-1]

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from tracker.config import is_ident
@@ -40,14 +40,16 @@ class ScanResult:
 
 
 def scan_report(root: Path | str, file: Path | str, report_id: str | None,
-                now: datetime, wait: float = 0.0) -> ScanResult:
+                now: datetime, wait: float = 0.0,
+                progress: Callable[[int, int], None] | None = None) -> ScanResult:
+    """`progress(done, total)`: pages read, for a PDF (the CLI's bar)."""
     file = Path(file)
     report_id = report_id or file.stem
     if not is_ident(report_id):
         raise ConfigError(f"bad report id {report_id!r}: letters, digits, '.', '_', '-' only")
     workspace = Workspace(root)
     config = workspace.config
-    parsed = parse_report(read_report_text(file))
+    parsed = parse_report(read_report_text(file, progress))
     if not parsed["footnotes"]:
         raise ConfigError("no footnotes found (expected numbered footnotes and [n] or "
                           "superscript markers); nothing written", file=str(file))

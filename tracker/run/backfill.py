@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from tracker.config import Config
 from tracker.errors import ConfigError, SourceError
@@ -37,8 +38,10 @@ def date_from_name(name: str) -> datetime:
 
 
 def backfill(root: Path | str, source_id: str, directory: Path | str,
-             config: Config | None = None) -> BackfillResult:
-    """One commit per file whose normalized content differs, dated by the file name."""
+             config: Config | None = None,
+             progress: Callable[[int, int], None] | None = None) -> BackfillResult:
+    """One commit per file whose normalized content differs, dated by the file name.
+    `progress(done, total)` follows the files (the CLI's bar)."""
     directory = Path(directory)
     workspace = Workspace(root)
     if config is not None:
@@ -58,14 +61,17 @@ def backfill(root: Path | str, source_id: str, directory: Path | str,
             raise ConfigError(f"{path.name}: file names must start with a date "
                               "YYYY-MM-DD[THHMM]", file=str(path)) from None
     with workspace.writing() as writer:  # a killed backfill gets repaired too
-        return _import(writer, source_id, dated)
+        return _import(writer, source_id, dated, progress)
 
 
-def _import(writer: Writer, source_id: str, dated: list[tuple[datetime, Path]]) -> BackfillResult:
+def _import(writer: Writer, source_id: str, dated: list[tuple[datetime, Path]],
+            progress: Callable[[int, int], None] | None = None) -> BackfillResult:
     store = writer.store
     source = make_source(source_id, writer.config.sources[source_id])
     result = BackfillResult()
-    for when, path in dated:
+    for done, (when, path) in enumerate(dated):
+        if progress is not None:
+            progress(done, len(dated))
         raw = RawDocument(path.read_bytes(), str(path), when)
         try:
             changes = store_document(store, source, raw)
@@ -79,4 +85,6 @@ def _import(writer: Writer, source_id: str, dated: list[tuple[datetime, Path]]) 
         sha = writer.commit([store.relpath(source_id)], message, when=when)
         if sha:
             result.commits.append(sha)
+    if progress is not None:
+        progress(len(dated), len(dated))
     return result

@@ -6,7 +6,7 @@ import importlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from tracker.config import Config
 from tracker.errors import ConfigError, SourceError
@@ -22,6 +22,9 @@ from tracker.workspace import Workspace, Writer
 # What a run needs only after polling. Imported while shards poll (the parent is idle
 # then), so these ~0.1 s are off the run's critical path; in-process runs import them later.
 AFTER_POLL = ("tracker.evaluate.findings", "tracker.evaluate.news", "tracker.digest.job")
+
+
+Progress = Callable[[int, int], None]  # (done, total): the CLI draws a bar from it
 
 
 def import_after_poll() -> None:
@@ -75,26 +78,28 @@ def select_sources(config: Config, state: State, now: datetime, only: Iterable[s
 def run_once(root: Path | str, *, now: datetime, only: Iterable[str] = (),
              run_all: bool = False,
              config: Config | None = None, send_email: bool = True,
-             wait: float = 0.0) -> RunResult:
-    """One run at a time (LockError after `wait` s); repairs a dead run's leftovers first."""
+             wait: float = 0.0, progress: Progress | None = None) -> RunResult:
+    """One run at a time (LockError after `wait` s); repairs a dead run's leftovers first.
+    `progress(done, total)` is called as each chosen source is polled (the CLI's bar)."""
     workspace = Workspace(root)
     if config is not None:
         workspace.config = config  # type: ignore[misc]  # already loaded by the caller
     with workspace.writing(now=now, wait=wait) as writer:
         result = _run_locked(writer, now=now, only=only, run_all=run_all,
-                             send_email=send_email)
+                             send_email=send_email, progress=progress)
         result.repaired = writer.repaired
     return result
 
 
 def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str] = (),
-                run_all: bool = False, send_email: bool = True) -> RunResult:
+                run_all: bool = False, send_email: bool = True,
+                progress: Progress | None = None) -> RunResult:
     """Fetch, store, commit, evaluate. One failing source never stops the others."""
     root, config, store, state = writer.root, writer.config, writer.store, writer.state
     result = RunResult(started=now)
     chosen = select_sources(config, state, now, only, run_all)
     paths: list[str] = []
-    for outcome in _poll_and_store(root, config, store, state, chosen, now):
+    for outcome in _poll_and_store(root, config, store, state, chosen, now, progress):
         result.sources.append(outcome)
         if outcome.changed:
             paths.append(store.relpath(outcome.source))
@@ -118,9 +123,18 @@ def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str] = (),
 
 
 def _poll_and_store(root: Path, config: Config, store: GitStore, state: State,
-                    chosen: list[str], now: datetime) -> list[SourceResult]:
+                    chosen: list[str], now: datetime,
+                    progress: Progress | None = None) -> list[SourceResult]:
     """Fetch and store the chosen sources: in-process, or sharded over cores (parallel.py)."""
     from tracker.run.parallel import poll_sharded, shard_count
+
+    done = 0
+
+    def polled() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, len(chosen))
 
     shards = shard_count(len(chosen))
     if shards > 1:
@@ -129,11 +143,12 @@ def _poll_and_store(root: Path, config: Config, store: GitStore, state: State,
                                            meanwhile=import_after_poll):
             state.sources[outcome.source] = entry
             outcomes.append(outcome)
+            polled()
         return outcomes
     sources = make_sources(root, config, chosen)
-    polled = asyncio.run(poll_all(config.http, state, sources, now)) \
+    results = asyncio.run(poll_all(config.http, state, sources, now, on_polled=polled)) \
         if sources else []
-    return [store_polled(store, state, item, now) for item in polled]
+    return [store_polled(store, state, item, now) for item in results]
 
 
 def make_sources(root: Path, config: Config, ids: list[str]) -> list[Source]:
@@ -144,9 +159,16 @@ def make_sources(root: Path, config: Config, ids: list[str]) -> list[Source]:
 
 
 async def poll_all(http_config: Any, state: State, sources: list[Source], now: datetime,
-                   host_limits: dict[str, int] | None = None) -> list[Polled]:
+                   host_limits: dict[str, int] | None = None,
+                   on_polled: Callable[[], None] | None = None) -> list[Polled]:
+    async def poll(http: Http, source: Source) -> Polled:
+        item = await _poll(http, state, source, now)
+        if on_polled is not None:
+            on_polled()
+        return item
+
     async with Http(http_config, host_limits=host_limits or {}) as http:
-        return list(await asyncio.gather(*(_poll(http, state, s, now) for s in sources)))
+        return list(await asyncio.gather(*(poll(http, s) for s in sources)))
 
 
 async def _poll(http: Http, state: State, source: Source, now: datetime) -> Polled:

@@ -1,0 +1,85 @@
+"""Workspaces: `init` (a new one) and `demo` (an offline replay into a new one)."""
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from tracker.cli.output import Messages, print_lines, short, styled, table
+from tracker.cli.status_view import PROBLEMS, ordered, rank
+
+if TYPE_CHECKING:
+    from tracker.demo import DemoResult
+    from tracker.models import RunResult
+
+InitDirArg = Annotated[Path, typer.Argument(file_okay=False,
+                                            help="where to create the workspace")]
+def _new_folder(value: str) -> Path:
+    path = Path(value)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise typer.BadParameter(f"{value} exists and is not an empty folder; choose a new one")
+    return path
+
+
+DemoDirArg = Annotated[Path, typer.Argument(parser=_new_folder,
+                                            help="new folder for the demo workspace")]
+
+
+def init(directory: InitDirArg = Path(".")) -> None:
+    """Create a workspace: git repository, example feeds.yaml and report, .gitignore."""
+    from tracker.workspace import init_workspace
+
+    root = init_workspace(directory)
+    Messages().info(f"Workspace created in {root}. Edit feeds.yaml and reports/, then "
+                    f"`tracker -w {root} run --all`.")
+
+
+def demo(directory: DemoDirArg = Path("demo-workspace")) -> None:
+    """Offline: replay bundled real data through a local HTTP server, end to end."""
+    from tracker.demo import run_demo
+
+    say = Messages()
+    say.info(f"Replaying Kazakhstan sources into {directory} (offline, local server)…")
+
+    def progress(when: datetime, result: RunResult) -> None:
+        changed = [s.source for s in result.sources if s.changed]
+        failed = [s.source for s in result.sources if not s.ok]
+        line = f"  {when:%Y-%m-%d}  changed: {', '.join(changed) or '—'}"
+        if failed:
+            line += f"  failed: {', '.join(failed)}"
+        if result.digests:
+            line += f"  digest: {len(result.digests)} file(s)"
+        say.info(line)
+
+    _print_summary(run_demo(directory, progress))
+
+
+def _print_summary(result: DemoResult) -> None:
+    counts = Counter(f.status for f in result.findings)
+    print_lines(["", "Facts by status: " + ", ".join(
+        f"{counts[s]} {s}" for s in sorted(counts, key=rank))])
+    problems = [f for f in ordered(result.findings) if f.status in PROBLEMS]
+    table(("fact", "status", "expected", "current", "since", "note"),
+          ((f.fact, f.status, short(f.expected, 24), short(f.current, 24), f.since, f.note)
+           for f in problems), title="Needs review", whole=(0, 1, 4))
+    table(("source", "kind", "health", "since", "last error"),
+          ((r["source"], r["kind"], r["health"], r["since"], short(r["last_error"], 50))
+           for r in result.sources), title="Sources", whole=(0, 1, 2, 3))
+    from tracker.evaluate.verifiability import summarize
+
+    print_lines(f"Verifiability: {summary.text()}" for summary in summarize(result.findings))
+    lines = ["What changed when (git log):"]
+    lines += [f"  {day}  {subject}" for day, subject in result.timeline]
+    root = result.root.resolve()
+    lines += ["", f"Workspace: {root}"]
+    latest = sorted(d for d in result.digests if d.endswith(".html"))
+    if latest:
+        lines += [f"Latest digest: {root / latest[-1]}", f"               "
+                  f"{root / latest[-1][:-5]}.txt"]
+    exe = sys.argv[0] if Path(sys.argv[0]).name == "tracker" else "tracker"
+    lines.append(f"Try: {exe} -w {root} status   ·   {exe} -w {root} history population")
+    print_lines(styled(line) for line in lines)
