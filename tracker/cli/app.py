@@ -1,7 +1,8 @@
 """Command line (Typer + Rich): the only module that prints or reads argv.
 
 Heavy modules are imported inside the commands, so `tracker --help` starts fast.
-Exit codes: 0 done; 2 configuration error; 3 run completed but sources failed; 75 locked.
+Exit codes: 0 done; 2 configuration error; 3 run completed but sources failed (or the push
+failed); 4 the git state forbids writing; 75 locked.
 """
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import json
 import logging
 import os
 import sys
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Iterator, List, Optional
 
 import typer
 
@@ -77,10 +79,18 @@ def main_options(workspace: Path = typer.Option(Path("."), "--workspace", "-w",
 
 
 @app.command()
-def init(directory: Path = typer.Argument(Path("."), help="where to create the workspace")) -> None:
+def init(directory: Path = typer.Argument(Path("."), help="where to create the workspace"),
+         clone: Optional[str] = typer.Option(None, "--clone", metavar="URL",
+                                             help="start from the team's remote workspace "
+                                                  "(git clone URL DIR)")) -> None:
     """Create a workspace: git repository, example feeds.yaml and report, .gitignore."""
-    from tracker.workspace import init_workspace
+    from tracker.workspace import clone_workspace, init_workspace
 
+    if clone:
+        root = _guard(lambda: clone_workspace(clone, directory, now=parse_now(None)))
+        _console().print(f"Workspace cloned from {clone} into {root}; "
+                         f"`tracker -w {root} status` shows its facts.", markup=False)
+        return
     root = _guard(lambda: init_workspace(directory))
     _console().print(f"Workspace created in {root}. Edit feeds.yaml and reports/, then "
                      f"`tracker -w {root} run --all`.")
@@ -256,18 +266,50 @@ def history(fact: str = typer.Argument(..., help="fact id or REPORT/FACT"),
 
 @app.command()
 def backfill(source: str = typer.Argument(..., help="source id from feeds.yaml"),
-             dir_: Path = typer.Option(..., "--dir", help="folder of dated raw files")) -> None:
-    """Import archived raw documents in name order, one dated commit each."""
+             dir_: Path = typer.Option(..., "--dir", help="folder of dated raw files"),
+             now: Optional[str] = typer.Option(None, "--now", help="the clock, ISO"),
+             wait: float = typer.Option(0.0, "--wait", help="seconds to wait for a run's lock")
+             ) -> None:
+    """Import archived raw documents in date order, one dated commit each; only versions
+    the source's history lacks, never older than its newest snapshot."""
     from tracker.run.backfill import backfill as do_backfill
 
-    result = _guard(lambda: do_backfill(_root(), source, dir_))
+    with _progress_bar("backfill") as progress:
+        result = _guard(lambda: do_backfill(_root(), source, dir_, now=parse_now(now),
+                                            progress=progress, wait=wait))
     console = _console()
-    console.print(f"{len(result.commits)} commit(s), {len(result.unchanged)} unchanged file(s) "
-                  f"skipped, {len(result.failed)} failed.")
+    console.print(f"{len(result.commits)} commit(s), {len(result.unchanged)} unchanged and "
+                  f"{len(result.known)} already in the history skipped, "
+                  f"{len(result.refused)} refused, {len(result.failed)} failed.")
     for name, error in result.failed:
         console.print(f"[red]✗ {name}[/red]: {error}", markup=True)
+    if result.refused:
+        newest = f"{result.newest:%Y-%m-%d %H:%M}" if result.newest else "?"
+        _console(stderr=True).print(
+            f"refused {len(result.refused)} file(s) dated before {source}'s newest snapshot "
+            f"({newest} UTC) or after now: backfill never puts older data on top of newer, "
+            f"nothing was written for them: {', '.join(result.refused)}", markup=False)
     if result.failed:
         raise typer.Exit(EXIT_SOURCES_FAILED)
+    if result.refused:
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Optional[Callable[[int, int, str], None]]]:
+    """A progress bar on stderr when it is a terminal; otherwise no callback at all."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=_console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int, name: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"{label} {name}")
+
+        yield update
 
 
 WAIT_HELP = "seconds to wait while a run holds the workspace"

@@ -127,6 +127,8 @@ class GitConfig(Strict):
     branch: str = Field("main", min_length=1, pattern=r"^[^\s~^:?*\[\\]+$")
     remote: str | None = Field(None, min_length=1, pattern=r"^[^\s]+$")
     push: bool = False
+    timeout: float = Field(120.0, gt=0, description="seconds per git network operation "
+                           "(fetch, push, clone); a slower one is killed")
 
 
 class FeedsFile(Strict):

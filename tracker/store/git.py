@@ -136,11 +136,15 @@ class GitStore:
         return bool(self.repo.git.diff("--cached", "--name-only", "HEAD", "--", *paths))
 
     def _env(self, when: datetime | None) -> dict[str, str]:
-        env = {k: v for k, v in IDENTITY.items() if not self._has_identity()}
+        env = self.identity_env()
         if when is not None:
             stamp = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
             env.update(GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
         return env
+
+    def identity_env(self) -> dict[str, str]:
+        """The tracker's own identity, only where git has none configured (cron, CI)."""
+        return {} if self._has_identity() else dict(IDENTITY)
 
     def _has_identity(self) -> bool:
         reader = self.repo.config_reader()
@@ -218,3 +222,24 @@ class GitStore:
 
     def head(self) -> str | None:
         return self.repo.head.commit.hexsha if self.repo.head.is_valid() else None
+
+    def committed_blobs(self, folder: str = SNAPSHOTS) -> dict[str, str]:
+        """{path: blob id} of the files under `folder` in HEAD (one `git ls-tree`)."""
+        if not self.repo.head.is_valid():
+            return {}
+        out = self.repo.git.ls_tree("-r", "-z", "HEAD", "--", f"{folder}/")
+        blobs = {}
+        for entry in out.split("\0"):
+            meta, _, path = entry.partition("\t")
+            fields = meta.split()
+            if len(fields) == 3 and fields[1] == "blob":
+                blobs[path] = fields[2]
+        return blobs
+
+    def uncommitted(self, *paths: str, untracked: bool = False) -> list[str]:
+        """Files (under `paths`, default all) whose index or work tree differs from HEAD:
+        someone's edits not committed yet; with `untracked`, files git does not track too."""
+        out = self.repo.git.status("--porcelain=v1", "-z", "--no-renames",
+                                   f"--untracked-files={'all' if untracked else 'no'}",
+                                   "--", *paths)
+        return sorted({entry[3:] for entry in out.split("\0") if len(entry) > 3})

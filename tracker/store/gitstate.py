@@ -21,6 +21,9 @@ IN_PROGRESS = (
                                           "(git cherry-pick --abort)"),
     ("REVERT_HEAD", "a revert", "finish it (git revert --continue) or abort it "
                                 "(git revert --abort)"),
+    ("sequencer", "a cherry-pick or revert of several commits",
+     "finish it (git cherry-pick --continue / git revert --continue) or end it "
+     "(git cherry-pick --abort / git revert --abort)"),
     ("BISECT_LOG", "a bisect", "end it (git bisect reset)"),
 )
 
