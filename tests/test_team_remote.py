@@ -11,12 +11,15 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.conftest import make_workspace, utc
 from tests.support.gitserver import GitDaemon, git, git_env, ref_updates_are_fast_forwards
 from tests.support.server import LocalServer, Reply
+from tracker.cli.app import app
 from tracker.errors import ConfigError, PushError
 from tracker.run.runner import run_once
 from tracker.store.remote import read_sync_problem
@@ -80,7 +83,16 @@ def team(tmp_path, server):
         yield Team(daemon, bare, a, b, server)
 
 
-def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
+def cli(root: Path, *args: str) -> SimpleNamespace:
+    """The command line, in this process (a subprocess costs a second of start-up)."""
+    result = CliRunner().invoke(app, ["-w", str(root), *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout,
+                           stderr=result.stderr)
+
+
+def cli_process(root: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(git_env(), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     return subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), *args],
                           capture_output=True, text=True, env=env, timeout=120)
@@ -292,12 +304,12 @@ def test_a_run_killed_mid_rebase_is_repaired_by_the_next_run(team):
     (team.a / ".git" / "info" / "exclude").write_text("kill-me\n")
     team.serve("Person B")
 
-    killed = cli(team.a, "run", "--all", "--no-email", "--now", "2026-03-02T04:00")
+    killed = cli_process(team.a, "run", "--all", "--no-email", "--now", "2026-03-02T04:00")
     assert killed.returncode == -9, (killed.returncode, killed.stderr)
     assert (team.a / ".git" / "rebase-merge").is_dir()  # left mid-rebase
     assert (team.a / ".tracker" / "integrating.json").exists()
 
-    proc = cli(team.a, "run", "--all", "--no-email", "--now", "2026-03-02T05:00")
+    proc = cli_process(team.a, "run", "--all", "--no-email", "--now", "2026-03-02T05:00")
     assert proc.returncode == 0, proc.stderr
     assert "aborted the rebase" in proc.stderr
     assert not (team.a / ".git" / "rebase-merge").exists()

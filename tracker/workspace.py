@@ -32,12 +32,12 @@ from tracker.config import Config, load_config
 from tracker.errors import ConfigError, GitStateError, PushError, StoreError
 from tracker.store.files import DIGESTS, REPORTS, SNAPSHOTS, STATE_DIR, inside, write_atomic
 from tracker.store.git import GitStore
-from tracker.store.gitstate import check_writable
+from tracker.store.gitstate import check_in_progress, check_writable
 from tracker.store.lock import RunLock
 from tracker.store.recovery import recover
 from tracker.store.remote import TeamSync, clone
 from tracker.store.state import State
-from tracker.store.unfinished import undo_interrupted_integration
+from tracker.store.unfinished import integration_interrupted, undo_interrupted_integration
 from tracker.store.yamlcache import YamlCache
 
 
@@ -99,11 +99,13 @@ class Workspace:
         An exception in `clean_on` (or a refused git state) ends the lock cleanly; any
         other keeps the holder note, so the next writer repairs what this one left. An
         exception in the body pushes nothing (the next writer pushes what was committed)."""
+        git_dir = Path(self.store.repo.git_dir)
+        if not integration_interrupted(self.store):  # else: undone under the lock below
+            check_in_progress(git_dir, self.root)  # before a merge's markers read as bad YAML
         config = self.config  # a bad configuration is refused before anything else
         when = now or datetime.now(timezone.utc)
         with RunLock(self.root, wait=wait, started=now,
                      clean_on=(GitStateError, *clean_on)) as lock:
-            git_dir = Path(self.store.repo.git_dir)
             repaired = undo_interrupted_integration(self.store, config.git.branch)
             check_writable(git_dir, config.git.branch, self.root)
             repaired += recover(self.store, previous_died=lock.previous_died)
@@ -131,7 +133,7 @@ class Workspace:
         prefix = f"{SNAPSHOTS}/"
         return {rel[len(prefix):-len(".yaml")]: blob
                 for rel, blob in self.store.committed_blobs(SNAPSHOTS).items()
-                if rel.endswith(".yaml") and "/" not in rel[len(prefix):]}
+                if rel.endswith(".yaml")}
 
     def _untie_validators(self) -> None:
         state = self.state

@@ -224,17 +224,15 @@ class GitStore:
         return self.repo.head.commit.hexsha if self.repo.head.is_valid() else None
 
     def committed_blobs(self, folder: str = SNAPSHOTS) -> dict[str, str]:
-        """{path: blob id} of the files under `folder` in HEAD (one `git ls-tree`)."""
+        """{path: blob id} of the files directly in `folder` at HEAD (read through
+        GitPython's running `cat-file`, no new process)."""
         if not self.repo.head.is_valid():
             return {}
-        out = self.repo.git.ls_tree("-r", "-z", "HEAD", "--", f"{folder}/")
-        blobs = {}
-        for entry in out.split("\0"):
-            meta, _, path = entry.partition("\t")
-            fields = meta.split()
-            if len(fields) == 3 and fields[1] == "blob":
-                blobs[path] = fields[2]
-        return blobs
+        try:
+            tree = self.repo.head.commit.tree / folder
+        except KeyError:
+            return {}
+        return {f"{folder}/{blob.name}": blob.hexsha for blob in tree.blobs}
 
     def uncommitted(self, *paths: str, untracked: bool = False) -> list[str]:
         """Files (under `paths`, default all) whose index or work tree differs from HEAD:

@@ -47,6 +47,11 @@ def integrating(store: GitStore, op: str, head: str, target: str, branch: str) -
     _marker_path(store).unlink(missing_ok=True)
 
 
+def integration_interrupted(store: GitStore) -> bool:
+    """Did a writer die inside its integration (the note is still there)?"""
+    return _marker_path(store).exists()
+
+
 def undo_interrupted_integration(store: GitStore, branch: str) -> list[str]:
     """Undo what a killed writer's integration left; one line per repair (also logged)."""
     path = _marker_path(store)
