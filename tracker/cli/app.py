@@ -283,12 +283,16 @@ def backfill(source: str = typer.Argument(..., help="source id from feeds.yaml")
                   f"{len(result.refused)} refused, {len(result.failed)} failed.")
     for name, error in result.failed:
         console.print(f"[red]✗ {name}[/red]: {error}", markup=True)
-    if result.refused:
+    older = [name for name in result.refused if name not in result.future]
+    if older:
         newest = f"{result.newest:%Y-%m-%d %H:%M}" if result.newest else "?"
         _console(stderr=True).print(
-            f"refused {len(result.refused)} file(s) dated before {source}'s newest snapshot "
-            f"({newest} UTC) or after now: backfill never puts older data on top of newer, "
-            f"nothing was written for them: {', '.join(result.refused)}", markup=False)
+            f"refused {len(older)} file(s) dated before {source}'s newest snapshot "
+            f"({newest} UTC): backfill never puts older data on top of newer; nothing was "
+            f"written for them: {', '.join(older)}", markup=False)
+    if result.future:
+        _console(stderr=True).print(f"refused {len(result.future)} file(s) dated after now: "
+                                    f"{', '.join(result.future)}", markup=False)
     if result.failed:
         raise typer.Exit(EXIT_SOURCES_FAILED)
     if result.refused:

@@ -149,18 +149,19 @@ class _Importer:
     def add(self, path: Path, when: datetime) -> None:
         content = path.read_bytes()
         raw_id = blob_id(content)
-        if raw_id in self.history.raw:
+        newest = self.history.newest
+        past = newest is not None and when <= newest
+        if past and raw_id in self.history.raw:
             self.result.known.append(path.name)
             return
         previous = self.writer.store.read_snapshot(self.source.id)
         normalized = self.source.normalize(RawDocument(content, str(path), when))
         snapshot = self.source.merge(previous, normalized)
-        newest = self.history.newest
-        if newest is not None and when <= newest:
+        if past:
             if self.history.holds(normalized, snapshot):
                 self.result.known.append(path.name)
                 return
-            if when < newest:
+            if newest is not None and when < newest:
                 self.result.refused.append(path.name)  # older data never goes on top
                 return
         self._commit(path.name, when, previous, snapshot, raw_id)
