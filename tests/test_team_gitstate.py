@@ -241,3 +241,17 @@ def test_a_run_killed_before_its_commit_leaves_untied_validators(ws, server):
     server.requests.clear()
     run_once(ws, now=utc("2026-03-02T04:00"), run_all=True, send_email=False)
     assert "If-None-Match" not in server.requests[0][2]
+
+
+# ---------------------------------------------------------------- git: settings
+
+
+@pytest.mark.parametrize("setting", ["branch: -x", "branch: '--upload-pack=x'", "branch: a..b",
+                                     "branch: x.lock", "branch: 'x/'", "remote: '-o'",
+                                     "remote: '--upload-pack=touch x'", "remote: a b",
+                                     "timeout: 0"])
+def test_git_settings_git_would_misread_are_configuration_errors(tmp_path, setting):
+    root = make_workspace(tmp_path / "ws", f"sources: {{}}\ngit:\n  {setting}\n")
+    proc = cli(root, "run", "--no-email")
+    assert proc.returncode == 2 and "feeds.yaml" in proc.stderr, proc.stderr
+    assert git(root, "rev-list", "--count", "HEAD") == "1"

@@ -381,3 +381,16 @@ def test_credentials_are_never_asked_for(tmp_path, server, monkeypatch):
     with pytest.raises(PushError, match="push failed"):
         run(root, "2026-03-02T04:00")
     assert os.environ.get("GIT_TERMINAL_PROMPT") != "1"
+
+
+def test_backfill_integrates_first_and_pushes_its_commits(team, tmp_path):
+    team.serve("Person B")
+    run(team.a, "2026-03-02T04:00")  # B is behind now
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "2026-03-05T1200.json").write_bytes(doc("Person D"))
+    proc = cli(team.b, "backfill", "fb", "--dir", str(raw), "--now", "2026-03-06")
+    assert proc.returncode == 0, proc.stderr
+    assert subjects(team.bare, "main")[-2:] == [subjects(team.a)[-1],
+                                                "Backfill fb from 2026-03-05T1200.json"]
+    assert git(team.b, "rev-parse", "main") == remote_main(team)

@@ -149,7 +149,7 @@ class TeamSync:
                 return Integration("new-branch", f"{self.upstream} does not exist yet")
             return Integration("unreachable", f"cannot fetch from {self.remote}: {err}")
         ours, theirs = self._sha("HEAD"), self._sha(self.tracking)
-        if theirs is None or ours == theirs:
+        if ours is None or theirs is None or ours == theirs:
             return Integration("in-sync")
         if self._is_ancestor(theirs, ours):
             return Integration("ahead")
