@@ -84,12 +84,15 @@ def init(directory: Path = typer.Argument(Path("."), help="where to create the w
                                              help="start from the team's remote workspace "
                                                   "(git clone URL DIR)")) -> None:
     """Create a workspace: git repository, example feeds.yaml and report, .gitignore."""
-    from tracker.workspace import clone_workspace, init_workspace
+    from tracker.workspace import Workspace, clone_workspace, init_workspace
 
     if clone:
         root = _guard(lambda: clone_workspace(clone, directory, now=parse_now(None)))
         _console().print(f"Workspace cloned from {clone} into {root}; "
                          f"`tracker -w {root} status` shows its facts.", markup=False)
+        if not _guard(lambda: Workspace(root).config.git.remote):
+            _console(stderr=True).print("note: feeds.yaml sets no git.remote: writers here "
+                                        "commit locally and push nothing", markup=False)
         return
     root = _guard(lambda: init_workspace(directory))
     _console().print(f"Workspace created in {root}. Edit feeds.yaml and reports/, then "

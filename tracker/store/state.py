@@ -47,8 +47,9 @@ class SourceState:
             self.last_change = now.isoformat()
         self.failures, self.first_failure, self.last_error = 0, None, None
         self.gone_count, self.gone_since = 0, None
+        if changed or validators != self.validators:
+            self.validators_for = None  # tied once this run's snapshot is committed
         self.validators = dict(validators)
-        self.validators_for = None  # tied once this run's snapshot is committed
 
     def failed(self, now: datetime, error: str, gone: bool) -> None:
         self.last_attempt = now.isoformat()
