@@ -394,3 +394,39 @@ def test_backfill_integrates_first_and_pushes_its_commits(team, tmp_path):
     assert subjects(team.bare, "main")[-2:] == [subjects(team.a)[-1],
                                                 "Backfill fb from 2026-03-05T1200.json"]
     assert git(team.b, "rev-parse", "main") == remote_main(team)
+
+
+def test_a_push_the_server_refuses_is_not_retried_and_says_why(tmp_path, server):
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    seed(tmp_path, bare.as_uri(), server)
+    a = clone_workspace(bare.as_uri(), tmp_path / "a", now=utc("2026-03-01"))
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'main is protected' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    server.route("/fb.json", Reply(body=doc("Person B")))
+    with pytest.raises(PushError, match="origin refused the push"):
+        run(a, "2026-03-02T04:00")
+    problem = read_sync_problem(a)
+    assert problem.kind == "refused" and problem.unpushed >= 1
+    assert len(subjects(bare, "main")) == 1  # nothing arrived
+
+
+def test_credentials_in_a_url_never_reach_a_message(tmp_path):
+    proc = cli(tmp_path, "init", str(tmp_path / "ws"), "--clone",
+               "http://bob:s3cret@127.0.0.1:9/team.git")
+    assert proc.returncode == 1 and "git clone" in proc.stderr
+    assert "s3cret" not in proc.stderr and "***@127.0.0.1" in proc.stderr
+
+
+def test_the_cli_shows_gits_bracketed_words(tmp_path, server):
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    seed(tmp_path, bare.as_uri(), server)
+    a = clone_workspace(bare.as_uri(), tmp_path / "a", now=utc("2026-03-01"))
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nexit 1\n")
+    hook.chmod(0o755)
+    server.route("/fb.json", Reply(body=doc("Person B")))
+    proc = cli(a, "run", "--all", "--no-email", "--now", "2026-03-02T04:00")
+    assert proc.returncode == 3 and "[remote rejected]" in proc.stderr, proc.stderr

@@ -59,7 +59,9 @@ def _guard(func: Callable[[], Any]) -> Any:
     try:
         return func()
     except TrackerError as exc:
-        _console(stderr=True).print(f"[red]error:[/red] {exc}", markup=True)
+        from rich.markup import escape  # git's "[rejected]" is text, not a style
+
+        _console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", markup=True)
         raise typer.Exit(exc.exit_code) from None
 
 

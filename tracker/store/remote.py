@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -49,7 +50,7 @@ RECORD_FILE = "sync.json"
 class SyncProblem:
     """Why the workspace is not in sync with its remote (`.tracker/sync.json`)."""
 
-    kind: str            # unreachable | rejected | conflict | not-integrated
+    kind: str            # unreachable | rejected | refused | conflict | not-integrated
     message: str
     remote: str
     branch: str
@@ -60,6 +61,14 @@ class SyncProblem:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def redact(text: str) -> str:
+    """No credentials from a URL (`https://user:token@host/…`) in a message or a record."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
 
 
 def network_env(timeout: float, *, ssh_configured: bool = False) -> dict[str, str]:
@@ -78,7 +87,7 @@ def clone(url: str, root: Path, timeout: float) -> None:
         ["git", "clone", "--", url, str(root)], with_extended_output=True,
         with_exceptions=False, env=network_env(timeout), kill_after_timeout=timeout)
     if status:
-        raise StoreError(f"git clone {url} failed: {' '.join(str(err).split())}")
+        raise StoreError(redact(f"git clone {url} failed: {' '.join(str(err).split())}"))
 
 
 def read_sync_problem(root: Path | str) -> SyncProblem | None:
@@ -275,7 +284,7 @@ class TeamSync:
         status, out, err = self.store.repo.git.execute(
             ["git", *args], with_extended_output=True, with_exceptions=False, env=env,
             kill_after_timeout=timeout)
-        return int(status or 0), str(out).strip(), " ".join(str(err).split())
+        return int(status or 0), str(out).strip(), redact(" ".join(str(err).split()))
 
     def _network(self, *args: str) -> tuple[int, str, str]:
         return self._git(*args, env=self._network_env(), timeout=self.timeout)
