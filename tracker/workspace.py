@@ -29,13 +29,13 @@ from typing import Any, Iterator
 import git
 
 from tracker.config import Config, load_config
-from tracker.errors import ConfigError, GitStateError, PushError, StoreError
+from tracker.errors import ConfigError, GitStateError, PushError
 from tracker.store.files import DIGESTS, REPORTS, SNAPSHOTS, STATE_DIR, inside, write_atomic
 from tracker.store.git import GitStore
 from tracker.store.gitstate import check_in_progress, check_writable
 from tracker.store.lock import RunLock
 from tracker.store.recovery import recover
-from tracker.store.remote import TeamSync, clone
+from tracker.store.remote import TeamSync, clone, redact
 from tracker.store.state import State
 from tracker.store.unfinished import integration_interrupted, undo_interrupted_integration
 from tracker.store.yamlcache import YamlCache
@@ -103,13 +103,15 @@ class Workspace:
         if not integration_interrupted(self.store):  # else: undone under the lock below
             check_in_progress(git_dir, self.root)  # before a merge's markers read as bad YAML
         config = self.config  # a bad configuration is refused before anything else
-        when = now or datetime.now(timezone.utc)
+        sync = self._team_sync(config, now or datetime.now(timezone.utc))
         with RunLock(self.root, wait=wait, started=now,
                      clean_on=(GitStateError, *clean_on)) as lock:
             repaired = undo_interrupted_integration(self.store, config.git.branch)
             check_writable(git_dir, config.git.branch, self.root)
             repaired += recover(self.store, previous_died=lock.previous_died)
-            sync = self._integrate(config, when)
+            if sync is not None and sync.integrate().moved:  # the team's files came in
+                self.__dict__.pop("config", None)
+                self.config  # noqa: B018 - a broken configuration pushed by others: exit 2
             self._state = None  # what a dead run or another process saved: read it now
             self._untie_validators()
             yield Writer(self, repaired)
@@ -118,15 +120,13 @@ class Workspace:
         if failure:
             raise PushError(failure)
 
-    def _integrate(self, config: Config, now: datetime) -> TeamSync | None:
-        """Take in what the team pushed (git.remote); None without a remote."""
+    def _team_sync(self, config: Config, now: datetime) -> TeamSync | None:
+        """The exchange with `git.remote` (None without one); a remote git does not know
+        is a ConfigError before anything else."""
         if not config.git.remote:
             return None
         sync = TeamSync(self.store, config.git, now)
         sync.check_remote()
-        if sync.integrate().moved:  # feeds.yaml or a report may have changed
-            self.__dict__.pop("config", None)
-            self.config  # noqa: B018 - a broken configuration pushed by others: exit 2 now
         return sync
 
     def _committed_snapshots(self) -> dict[str, str]:
@@ -234,19 +234,17 @@ def clone_workspace(url: str, directory: Path | str, *, now: datetime,
     created = not root.exists()
     try:
         clone(url, root, timeout)
-        if not (root / ".git").is_dir():
-            raise StoreError(f"git clone {url} made no repository in {root}")
         store = GitStore(root)
-        if store.head() is None:
-            return _seed_remote(root, store, now)
-        if not (root / "feeds.yaml").is_file():
-            raise ConfigError(f"{url} holds no feeds.yaml: not a tracker workspace")
-        _match_settings(Workspace(root), store)
+        empty = store.head() is None
+        if not empty and not (root / "feeds.yaml").is_file():
+            raise ConfigError(f"{redact(url)} holds no feeds.yaml: not a tracker workspace")
+        if not empty:
+            _match_settings(Workspace(root), store)
     except BaseException:
         if created:
             shutil.rmtree(root, ignore_errors=True)
         raise
-    return root
+    return _seed_remote(root, store, now) if empty else root
 
 
 def _match_settings(workspace: Workspace, store: GitStore) -> None:
