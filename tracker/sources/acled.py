@@ -56,6 +56,7 @@ class AcledSource(Source):
     `since` and `credentials: {username_env, password_env}`; `url` is the API base."""
 
     kind = "acled"
+    deadline_requests = 8  # a token, a few pages, the deleted events
     Options = AcledOptions
     default_url = "https://acleddata.com"
     env: Mapping[str, str] = os.environ

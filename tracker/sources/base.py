@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from tracker.config import SourceOptions
+from tracker.config import HttpConfig, SourceOptions
 from tracker.errors import ConfigError
 from tracker.models import RawDocument
 
@@ -32,6 +32,8 @@ class Source:
     kind: ClassVar[str]
     Options: ClassVar[type[SourceOptions]] = SourceOptions
     default_url: ClassVar[str | None] = None
+    # How many requests a fetch of this kind budgets for in its default deadline
+    deadline_requests: ClassVar[int] = 1
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -50,6 +52,14 @@ class Source:
             raise ConfigError(f"source {self.id!r} ({self.kind}) needs a `url`")
         return url
 
+    def deadline(self, http: HttpConfig) -> float:
+        """Seconds for this source's whole fetch: `deadline` when set, else what
+        `deadline_requests` requests need under the retry policy, every try running to its
+        timeout (a Retry-After longer than what is left is not waited for)."""
+        if self.options.deadline is not None:
+            return self.options.deadline
+        return self.deadline_requests * request_budget(self.options.timeout, http)
+
     async def fetch(self, http: Any, validators: dict[str, str], now: datetime) -> Fetched:
         """GET the document, conditionally; 304 → Fetched(raw=None)."""
         response = await http.get(self.url, validators=validators, timeout=self.options.timeout,
@@ -66,6 +76,13 @@ class Source:
     def merge(self, previous: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
         """Combine with the previous snapshot (e.g. feeds keep older items). Default: replace."""
         return new
+
+
+def request_budget(timeout: float, http: HttpConfig) -> float:
+    """The longest one request may take under the retry policy without Retry-After: every
+    try to its timeout, plus each backoff wait at its largest (50% jitter)."""
+    waits = sum(http.backoff * 2 ** k * 1.5 for k in range(http.retries))
+    return timeout * (http.retries + 1) + waits
 
 
 def make_source(source_id: str, options: SourceOptions) -> Source:

@@ -36,6 +36,7 @@ class CitationsSource(Source):
     status, final URL, gone (404/410 or redirected to the home page), per link."""
 
     kind = "citations"
+    deadline_requests = 20  # many links, a few hosts at a time
     Options = CitationsOptions
 
     @property

@@ -51,6 +51,7 @@ class WikidataSource(Source):
     item values resolved to labels, earlier values kept with their dates."""
 
     kind = "wikidata"
+    deadline_requests = 2  # the entity, then its labels
     Options = WikidataOptions
     default_url = "https://www.wikidata.org"
     options: WikidataOptions
