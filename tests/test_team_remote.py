@@ -430,3 +430,21 @@ def test_the_cli_shows_gits_bracketed_words(tmp_path, server):
     server.route("/fb.json", Reply(body=doc("Person B")))
     proc = cli(a, "run", "--all", "--no-email", "--now", "2026-03-02T04:00")
     assert proc.returncode == 3 and "[remote rejected]" in proc.stderr, proc.stderr
+
+
+def test_maintainers_are_told_in_their_mail_and_told_again_when_it_is_over(team):
+    path = team.a / "feeds.yaml"
+    path.write_text(path.read_text() + "email: {smtp: {host: 127.0.0.1, port: 9, security: "
+                    "plain, timeout: 2}, from: t@example.org, to: [a@example.org], "
+                    "maintainers: [m@example.org]}\n")
+    git(team.a, "commit", "-q", "-am", "mail")
+    team.serve("Person B")
+    with team.daemon.down():
+        with pytest.raises(PushError):
+            run_once(team.a, now=utc("2026-03-02T04:00"), run_all=True)  # SMTP down too
+    told = [p.read_text() for p in (team.a / ".tracker" / "outbox").glob("*.eml")]
+    mail = [m for m in told if "git sync: unreachable" in m]
+    assert mail and "git origin/main: unreachable since 2026-03-02" in mail[0]
+    run_once(team.a, now=utc("2026-03-03T04:00"), run_all=True)  # pushes: in sync again
+    told = [p.read_text() for p in (team.a / ".tracker" / "outbox").glob("*.eml")]
+    assert any("all sources healthy again" in m and "Recovered: git sync" in m for m in told)

@@ -43,6 +43,7 @@ from tracker.store.git import GitStore
 from tracker.store.unfinished import integrating
 
 PUSH_ATTEMPTS = 4
+INTEGRATION_PROBLEMS = ("unreachable", "conflict", "not-integrated")
 RECORD_FILE = "sync.json"
 
 
@@ -147,6 +148,12 @@ class TeamSync:
         result = self._integrate()
         if self.first is None:
             self.first = result
+        if result.blocked or result.status == "unreachable":
+            self._fail(result.status, result.detail, result.files)  # this run's digest tells
+        else:
+            previous = read_sync_problem(self.store.root)
+            if previous is not None and previous.kind in INTEGRATION_PROBLEMS:
+                self._clear()  # reachable and integrated again; a failed push records anew
         return result
 
     def _integrate(self) -> Integration:
