@@ -206,3 +206,22 @@ def _copy(target: Path, archive: Path, names: list[str]) -> Path:
     for name in names:
         shutil.copy(archive / name, target / name)
     return target
+
+
+def test_history_written_in_an_older_layout_is_recognized_by_its_data(ws, tmp_path):
+    """The only version in git holds the data in another layout (an older version's
+    writer): a file with that data is known, not refused."""
+    from tracker.config import load_config
+    from tracker.models import RawDocument
+    from tracker.sources.base import make_source
+
+    source = make_source("fb", load_config(ws).sources["fb"])
+    data = source.normalize(RawDocument(doc("Olzhas Bektenov"), "x", NOW))
+    (ws / "snapshots").mkdir(exist_ok=True)
+    (ws / "snapshots" / "fb.yaml").write_text(json.dumps(data, indent=4) + "\n")
+    git(ws, "add", "snapshots/fb.yaml")
+    git(ws, "commit", "-q", "-m", "an older version's layout")
+    same = folder(tmp_path / "same", {"2025-12-01T0000.json": "Olzhas Bektenov"})
+    result = backfill(ws, "fb", same, now=utc("2099-01-01"))
+    assert result.known == ["2025-12-01T0000.json"] and result.refused == []
+    assert git(ws, "status", "--porcelain") == ""

@@ -59,7 +59,7 @@ def _guard(func: Callable[[], Any]) -> Any:
     try:
         return func()
     except TrackerError as exc:
-        from rich.markup import escape  # git's "[rejected]" is text, not a style
+        from rich.markup import escape  # the message is text, not markup ("[reports]")
 
         _console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", markup=True)
         raise typer.Exit(exc.exit_code) from None

@@ -101,10 +101,12 @@ class _History:
     backfill imported, the newest snapshot's date."""
 
     def __init__(self, store: GitStore, relpath: str) -> None:
+        self.store = store
         versions = store.versions(relpath)
         self.blobs = {v.blob for v in versions if v.blob}
         self.newest = max((v.date for v in versions), default=None)
         self.raw: set[str] = set()
+        self._canonical: set[str] | None = None
         if versions:
             log = store.repo.git.log("--format=%B", "--", relpath)
             self.raw = {line[len(RAW_TRAILER):].strip() for line in log.splitlines()
@@ -113,11 +115,24 @@ class _History:
     def add(self, raw_id: str, committed: bytes, when: datetime) -> None:
         self.raw.add(raw_id)
         self.blobs.add(blob_id(committed))
+        if self._canonical is not None:
+            self._canonical.add(blob_id(committed))
         self.newest = max(self.newest or when, when)
 
     def holds(self, *snapshots: Any) -> bool:
-        return any(blob_id(snapshot_yaml.dumps(s).encode("utf-8")) in self.blobs
-                   for s in snapshots)
+        ids = {_canonical_id(s) for s in snapshots}
+        return bool(ids & self.blobs) or bool(ids & self.canonical())
+
+    def canonical(self) -> set[str]:
+        """The versions as this version writes them: history written by an older version
+        holds the same data in another layout (read once, on the first miss)."""
+        if self._canonical is None:
+            self._canonical = {_canonical_id(self.store.load_blob(b)) for b in self.blobs}
+        return self._canonical
+
+
+def _canonical_id(snapshot: Any) -> str:
+    return blob_id(snapshot_yaml.dumps(snapshot).encode("utf-8"))
 
 
 def _import(writer: Writer, source_id: str, dated: list[tuple[datetime, Path]],
