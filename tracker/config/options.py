@@ -162,9 +162,20 @@ class GitConfig(Strict):
     """Where every writer commits: one branch; optionally integrate with and push to a
     remote (credentials come from git itself, never from this file)."""
 
-    branch: str = Field("main", min_length=1, pattern=r"^[^\s~^:?*\[\\]+$")
-    remote: str | None = Field(None, min_length=1, pattern=r"^[^\s]+$")
+    branch: str = Field("main", min_length=1, max_length=200, pattern=r"^[^\s~^:?*\[\\]+$")
+    remote: str | None = Field(None, min_length=1, max_length=100,
+                               pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
     push: bool = False
+    timeout: float = Field(120.0, gt=0, description="seconds per git network operation "
+                           "(fetch, push, clone); a slower one is killed")
+
+    @field_validator("branch")
+    @classmethod
+    def _branch_name(cls, value: str) -> str:
+        """A name git accepts (git check-ref-format) that no git command reads as an option."""
+        if re.search(r"^[-/.]|\.\.|@\{|//|/\.|\.lock(/|$)|[/.]$|[\x00-\x1f\x7f]", value):
+            raise ValueError(f"{value!r} is not a branch name git accepts")
+        return value
 
 
 class FeedsFile(Strict):

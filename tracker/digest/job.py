@@ -29,10 +29,12 @@ from tracker.digest.values import safe_href
 from tracker.errors import ConfigError
 from tracker.models import Finding
 from tracker.notify.outbox import FlushResult, Outbox, build_message
+from tracker.store.remote import SyncProblem, read_sync_problem
 from tracker.store.state import State, source_health
 from tracker.workspace import Workspace, Writer
 
 DIGESTS = "digests"
+GIT_SYNC = "git sync"  # the maintainers' memory key for the team remote's sync problem
 PROBLEM_HEALTH = ("failing", "gone", "quiet")
 
 
@@ -185,7 +187,8 @@ def run_digests(writer: Writer, findings: list[Finding], now: datetime, *, send:
         outbox.put(message)
         result.queued.append(str(message["Subject"]))
     if send and config.email and config.email.maintainers:
-        _queue_maintainers(config, state, now, memory, outbox, result)
+        _queue_maintainers(config, state, now, memory, outbox, result,
+                           read_sync_problem(root))
     memory.last_run = now.isoformat()
     save_memory(root, memory)  # after the files and the outbox: a crash loses nothing
     mark_news_reported(root, reported_news, now)
@@ -216,11 +219,14 @@ def flush_outbox(root: Path | str, config: Config) -> FlushResult | None:
 
 
 def _queue_maintainers(config: Config, state: State, now: datetime, memory: DigestMemory,
-                       outbox: Outbox, result: DigestRun) -> None:
-    """One message to the maintainers when the set of unhealthy sources changed."""
+                       outbox: Outbox, result: DigestRun, sync: SyncProblem | None = None) -> None:
+    """One message to the maintainers when the set of unhealthy sources (or the team
+    remote's sync problem, `.tracker/sync.json`) changed."""
     assert config.email is not None
     infos = source_infos(config, state, now)
     problems = {sid: i.health for sid, i in infos.items() if i.health in PROBLEM_HEALTH}
+    if sync is not None:
+        problems[GIT_SYNC] = sync.kind
     before = memory.maintainers.sources
     if problems == before:
         return
@@ -231,6 +237,9 @@ def _queue_maintainers(config: Config, state: State, now: datetime, memory: Dige
             lines.append(f"* {sid} ({info.title}): {info.health} since {info.since or '?'}")
             if info.error:
                 lines.append(f"    {info.error}")
+    if sync is not None:
+        lines.append(f"* git {sync.remote}/{sync.branch}: {sync.kind} since {sync.since or '?'}")
+        lines.append(f"    {sync.message}")
     recovered = sorted(set(before) - set(problems))
     if recovered:
         lines.append(f"Recovered: {', '.join(recovered)}")
@@ -246,9 +255,12 @@ def maintainers_subject(problems: dict[str, str]) -> str:
     if not problems:
         return "[report-tracker] all sources healthy again"
     counts: dict[str, int] = {}
-    for health in problems.values():
-        counts[health] = counts.get(health, 0) + 1
+    for sid, health in problems.items():
+        if sid != GIT_SYNC:
+            counts[health] = counts.get(health, 0) + 1
     parts = [f"{n} source{'s' if n != 1 else ''} {h}" for h, n in sorted(counts.items())]
+    if GIT_SYNC in problems:
+        parts.append(f"git sync: {problems[GIT_SYNC]}")
     return "[report-tracker] " + " · ".join(parts)
 
 

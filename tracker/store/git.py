@@ -152,11 +152,15 @@ class GitStore:
         return bool(self.repo.git.diff("--cached", "--name-only", "HEAD", "--", *paths))
 
     def _env(self, when: datetime | None) -> dict[str, str]:
-        env = {k: v for k, v in IDENTITY.items() if not self._has_identity()}
+        env = self.identity_env()
         if when is not None:
             stamp = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
             env.update(GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
         return env
+
+    def identity_env(self) -> dict[str, str]:
+        """The tracker's own identity, only where git has none configured (cron, CI)."""
+        return {} if self._has_identity() else dict(IDENTITY)
 
     def _has_identity(self) -> bool:
         reader = self.repo.config_reader()
@@ -235,3 +239,22 @@ class GitStore:
 
     def head(self) -> str | None:
         return self.repo.head.commit.hexsha if self.repo.head.is_valid() else None
+
+    def committed_blobs(self, folder: str = SNAPSHOTS) -> dict[str, str]:
+        """{path: blob id} of the files directly in `folder` at HEAD (read through
+        GitPython's running `cat-file`, no new process)."""
+        if not self.repo.head.is_valid():
+            return {}
+        try:
+            tree = self.repo.head.commit.tree / folder
+        except KeyError:
+            return {}
+        return {f"{folder}/{blob.name}": blob.hexsha for blob in tree.blobs}
+
+    def uncommitted(self, *paths: str, untracked: bool = False) -> list[str]:
+        """Files (under `paths`, default all) whose index or work tree differs from HEAD:
+        someone's edits not committed yet; with `untracked`, files git does not track too."""
+        out = self.repo.git.status("--porcelain=v1", "-z", "--no-renames",
+                                   f"--untracked-files={'all' if untracked else 'no'}",
+                                   "--", *paths)
+        return sorted({entry[3:] for entry in out.split("\0") if len(entry) > 3})

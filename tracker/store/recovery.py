@@ -108,6 +108,14 @@ def _wait_for_git(root: Path, timeout: float) -> list[str]:
     return ["waited for the git process of the previous run to finish"]
 
 
+def clear_stale_git_locks(store: GitStore, git_wait: float = 30.0) -> list[str]:
+    """Wait for a dead run's git child, then remove the git locks nobody holds."""
+    git_dir = Path(store.repo.git_dir)
+    if not _git_lock_files(git_dir):
+        return []
+    return _wait_for_git(store.root, git_wait) + _remove_git_locks(store.root, git_dir)
+
+
 def _remove_git_locks(root: Path, git_dir: Path) -> list[str]:
     locks = _git_lock_files(git_dir)
     if not locks or live_git_processes(root):

@@ -1,5 +1,13 @@
 """Local, uncommitted run state in .tracker/state.json: HTTP validators and source health.
 
+HTTP validators (ETag, Last-Modified) are tied to the committed snapshot they produced
+(`validators_for`: its git blob id). A fetch that records new validators leaves them untied;
+the write path ties them to HEAD's snapshot once the run has committed
+(`tie_validators`), and before the next fetch drops every validator whose snapshot is not
+the committed one (`untie_validators`): commits made on another branch and abandoned, a
+reset, another clone's newer snapshot, a run killed before it committed. A 304 can then
+only ever confirm the snapshot that is really in HEAD.
+
 Health is derived from the record of attempts: `ok`, `failing` (last attempt failed),
 `gone` (the last `gone_after` attempts answered 404/410 or HTML instead of data), `quiet`
 (fetched fine but unchanged for longer than `expect_update_within`), `never-fetched`.
@@ -33,6 +41,7 @@ class SourceState:
     gone_count: int = 0
     gone_since: IsoTime | None = None
     validators: dict[str, str] = field(default_factory=dict)
+    validators_for: str | None = None  # blob id of the committed snapshot they came with
 
     def succeeded(self, now: datetime, changed: bool, validators: dict[str, str]) -> None:
         self.last_attempt = self.last_success = now.isoformat()
@@ -40,6 +49,8 @@ class SourceState:
             self.last_change = now.isoformat()
         self.failures, self.first_failure, self.last_error = 0, None, None
         self.gone_count, self.gone_since = 0, None
+        if changed or validators != self.validators:
+            self.validators_for = None  # tied once this run's snapshot is committed
         self.validators = dict(validators)
 
     def failed(self, now: datetime, error: str, gone: bool) -> None:
@@ -102,6 +113,31 @@ class State:
 
     def source(self, source_id: str) -> SourceState:
         return self.sources.setdefault(source_id, SourceState())
+
+    def untie_validators(self, committed: dict[str, str]) -> list[str]:
+        """Forget validators not tied to the source's committed snapshot ({source id: blob
+        id}); the next fetch of those sources is unconditional. Returns their ids."""
+        untied = []
+        for sid, entry in self.sources.items():
+            if entry.validators and (entry.validators_for is None
+                                     or entry.validators_for != committed.get(sid)):
+                entry.validators, entry.validators_for = {}, None
+                untied.append(sid)
+        return untied
+
+    def pending_validators(self) -> list[str]:
+        return [sid for sid, entry in self.sources.items()
+                if entry.validators and entry.validators_for is None]
+
+    def tie_validators(self, committed: dict[str, str]) -> list[str]:
+        """Tie fresh validators to the snapshot now committed for their source."""
+        tied = []
+        for sid in self.pending_validators():
+            blob = committed.get(sid)
+            if blob is not None:
+                self.sources[sid].validators_for = blob
+                tied.append(sid)
+        return tied
 
     def save(self) -> None:
         # One source per line: still readable, and json's C encoder does the work (any

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from tracker.cli.commands.common import open_workspace
-from tracker.cli.options import Format, FormatOpt, NowOpt, SinceOpt, SourceArg, clock
+from tracker.cli.options import Format, FormatOpt, NowOpt, SinceOpt, SourceArg, WaitOpt, clock
 from tracker.cli.output import (
     Messages,
     aligned,
@@ -113,17 +113,31 @@ DirOpt = Annotated[Path, typer.Option("--dir", exists=True, file_okay=False, dir
                                       help="folder of dated raw files", show_default=False)]
 
 
-def backfill(source: SourceArg, dir_: DirOpt) -> None:
-    """Import archived raw documents in name order, one dated commit each."""
+def backfill(source: SourceArg, dir_: DirOpt, now: NowOpt = None, wait: WaitOpt = 0.0) -> None:
+    """Import archived raw documents in date order, one dated commit each; only versions
+    the source's history lacks, never older than its newest snapshot."""
     from tracker.run.backfill import backfill as do_backfill
 
     with progress_bar(f"backfill {source}") as progress:
-        result = do_backfill(open_workspace().root, source, dir_, progress=progress)
+        result = do_backfill(open_workspace().root, source, dir_, now=clock(now),
+                             progress=progress, wait=wait)
     say = Messages(stamped=True)
-    say.info(f"{len(result.commits)} commit(s), {len(result.unchanged)} unchanged file(s) "
-             f"skipped, {len(result.failed)} failed.")
+    say.info(f"{len(result.commits)} commit(s), {len(result.unchanged)} unchanged and "
+             f"{len(result.known)} already in the history skipped, "
+             f"{len(result.refused)} refused, {len(result.failed)} failed.")
     for name, error in result.failed:
         say.warn(f"✗ {name}: {error}")
+    older = [name for name in result.refused if name not in result.future]
+    if older:
+        newest = f"{result.newest:%Y-%m-%d %H:%M}" if result.newest else "?"
+        say.warn(f"refused {len(older)} file(s) dated before {source}'s newest snapshot "
+                 f"({newest} UTC): backfill never puts older data on top of newer; nothing "
+                 f"was written for them: {', '.join(older)}")
+    if result.future:
+        say.warn(f"refused {len(result.future)} file(s) dated after now: "
+                 f"{', '.join(result.future)}")
     if result.failed:
         raise typer.Exit(EXIT_SOURCES_FAILED)
+    if result.refused:
+        raise typer.Exit(1)
 

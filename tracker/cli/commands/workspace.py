@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -29,13 +29,28 @@ DemoDirArg = Annotated[Path, typer.Argument(parser=_new_folder,
                                             help="new folder for the demo workspace")]
 
 
-def init(directory: InitDirArg = Path(".")) -> None:
-    """Create a workspace: git repository, example feeds.yaml and report, .gitignore."""
-    from tracker.workspace import init_workspace
+CloneOpt = Annotated[Optional[str], typer.Option(
+    "--clone", metavar="URL", help="start from the team's remote workspace (git clone URL DIR)")]
 
+
+def init(directory: InitDirArg = Path("."), clone: CloneOpt = None) -> None:
+    """Create a workspace: git repository, example feeds.yaml and report, .gitignore —
+    or, with --clone, a clone of the team's workspace."""
+    from tracker.store.remote import redact
+    from tracker.workspace import Workspace, clone_workspace, init_workspace
+
+    say = Messages()
+    if clone:
+        root = clone_workspace(clone, directory, now=datetime.now(timezone.utc))
+        say.info(f"Workspace cloned from {redact(clone)} into {root}; "
+                 f"`tracker -w {root} status` shows its facts.")
+        if not Workspace(root).config.git.remote:
+            say.warn("note: feeds.yaml sets no git.remote: writers here commit locally and "
+                     "push nothing")
+        return
     root = init_workspace(directory)
-    Messages().info(f"Workspace created in {root}. Edit feeds.yaml and reports/, then "
-                    f"`tracker -w {root} run --all`.")
+    say.info(f"Workspace created in {root}. Edit feeds.yaml and reports/, then "
+             f"`tracker -w {root} run --all`.")
 
 
 def demo(directory: DemoDirArg = Path("demo-workspace")) -> None:
