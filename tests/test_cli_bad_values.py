@@ -27,6 +27,7 @@ BAD = {
     "--misfire-grace": ["abc", "-5"],
     "--interval": ["abc", "0", "-1"],
     "--format": ["xml", ""],
+    "--clone": ["", "--upload-pack=touch /tmp/owned", "ftp://example.org/ws.git"],
     "--status": ["nope", "stale,nope", ","],
     "--since": ["garbage", "2026-02-30", "-all", "--output=/tmp/x", "HEAD..main", "nope~1"],
     "--report": ["nope"],

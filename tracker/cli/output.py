@@ -174,8 +174,9 @@ class Messages:
         if self.settings.verbose:
             self.write(safe(text), style=style)
 
-    def warn(self, text: str) -> None:
-        self.write(safe(text), style="yellow")
+    def warn(self, text: str, *, stderr: bool = False) -> None:
+        """A warning; `stderr` for a refusal the caller's exit code is about."""
+        self.write(safe(text), style="yellow", stream=sys.stderr if stderr else None)
 
     def write(self, text: str, *, style: str | None = None,
               stream: TextIO | None = None) -> None:

@@ -121,7 +121,7 @@ def backfill(source: SourceArg, dir_: DirOpt, now: NowOpt = None, wait: WaitOpt 
     with progress_bar(f"backfill {source}") as progress:
         result = do_backfill(open_workspace().root, source, dir_, now=clock(now),
                              progress=progress, wait=wait)
-    say = Messages(stamped=True)
+    say = Messages()
     say.info(f"{len(result.commits)} commit(s), {len(result.unchanged)} unchanged and "
              f"{len(result.known)} already in the history skipped, "
              f"{len(result.refused)} refused, {len(result.failed)} failed.")
@@ -132,10 +132,10 @@ def backfill(source: SourceArg, dir_: DirOpt, now: NowOpt = None, wait: WaitOpt 
         newest = f"{result.newest:%Y-%m-%d %H:%M}" if result.newest else "?"
         say.warn(f"refused {len(older)} file(s) dated before {source}'s newest snapshot "
                  f"({newest} UTC): backfill never puts older data on top of newer; nothing "
-                 f"was written for them: {', '.join(older)}")
+                 f"was written for them: {', '.join(older)}", stderr=True)
     if result.future:
         say.warn(f"refused {len(result.future)} file(s) dated after now: "
-                 f"{', '.join(result.future)}")
+                 f"{', '.join(result.future)}", stderr=True)
     if result.failed:
         raise typer.Exit(EXIT_SOURCES_FAILED)
     if result.refused:

@@ -29,8 +29,21 @@ DemoDirArg = Annotated[Path, typer.Argument(parser=_new_folder,
                                             help="new folder for the demo workspace")]
 
 
+def _clone_url(value: str) -> str:
+    """A git URL git reads as one (scp-like user@host:path, a scheme git speaks, or a
+    local path) — never an option, never another scheme."""
+    text = value.strip()
+    scheme = text.split("://", 1)[0].lower() if "://" in text else None
+    if not text or text.startswith("-") or any(c in text for c in "\r\n\0"):
+        raise typer.BadParameter(f"{value!r} is not a git URL")
+    if scheme is not None and scheme not in ("https", "http", "ssh", "git", "file"):
+        raise typer.BadParameter(f"{value!r}: git URLs here are https, ssh, git or file")
+    return text
+
+
 CloneOpt = Annotated[Optional[str], typer.Option(
-    "--clone", metavar="URL", help="start from the team's remote workspace (git clone URL DIR)")]
+    "--clone", metavar="URL", parser=_clone_url,
+    help="start from the team's remote workspace (git clone URL DIR)")]
 
 
 def init(directory: InitDirArg = Path("."), clone: CloneOpt = None) -> None:
