@@ -102,9 +102,12 @@ def run(source: List[str] = typer.Option([], "--source", "-s", help="only this s
                                      send_email=not no_email, wait=wait))
     if format_ == "json":
         _print_json({"commit": result.commit, "repaired": result.repaired,
-                     "digests": result.digests, "notices": result.notices,
+                     "digests": result.digests,
+                     "notices": [n.message for n in result.notices],
+                     "notice_records": [n.to_json() for n in result.notices],
                      "sources": [{"source": s.source, "ok": s.ok, "changed": s.changed,
                                   "not_modified": s.not_modified, "error": s.error,
+                                  "failure": s.failure.value if s.failure else None,
                                   "changes": len(s.changes)} for s in result.sources],
                      "findings": [f.to_json() for f in result.findings]})
     else:
@@ -142,8 +145,8 @@ def _print_run(result: Any) -> None:
     for path in result.digests[::2]:
         console.print(f"digest: {path.rsplit('.', 1)[0]}.{{txt,html}}", markup=False)
     for notice in result.notices:
-        style = "yellow" if notice.startswith("email not sent") else "green"
-        console.print(notice, style=style, markup=False)
+        console.print(notice.message, style="yellow" if notice.warning else "green",
+                      markup=False)
     counts: dict[str, int] = {}
     for finding in result.findings:
         counts[finding.status] = counts.get(finding.status, 0) + 1
@@ -384,7 +387,7 @@ def digest(report: Optional[str] = typer.Option(None, "--report", help="only thi
         for subject in result.queued:
             console.print(f"queued: {subject}", markup=False)
         for notice in digest_job.flush_notices(result.flush):
-            console.print(notice, markup=False)
+            console.print(notice.message, markup=False)
         if result.flush and (result.flush.error or result.flush.rejected):
             raise typer.Exit(1)
         return

@@ -7,8 +7,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tracker.config import Config
-from tracker.errors import ConfigError, SourceError
+from tracker.errors import ConfigError
 from tracker.models import RawDocument
+from tracker.run.parse import Failed
 from tracker.run.runner import store_document
 from tracker.sources.base import make_source
 from tracker.workspace import Workspace, Writer
@@ -67,15 +68,14 @@ def _import(writer: Writer, source_id: str, dated: list[tuple[datetime, Path]]) 
     result = BackfillResult()
     for when, path in dated:
         raw = RawDocument(path.read_bytes(), str(path), when)
-        try:
-            changes = store_document(store, source, raw)
-        except SourceError as exc:
-            result.failed.append((path.name, str(exc)))
+        outcome = store_document(writer, source, raw)
+        if isinstance(outcome, Failed):
+            result.failed.append((path.name, outcome.message))
             continue
-        if not changes:
+        if not outcome.changed:
             result.unchanged.append(path.name)
             continue
-        message = f"Backfill {source_id} from {path.name}\n\n{len(changes)} change(s)"
+        message = f"Backfill {source_id} from {path.name}\n\n{len(outcome.changes)} change(s)"
         sha = writer.commit([store.relpath(source_id)], message, when=when)
         if sha:
             result.commits.append(sha)
