@@ -131,6 +131,7 @@ class RunResult:
     notices: list[Notice] = field(default_factory=list)  # email, deadline, stop outcomes
     repaired: list[str] = field(default_factory=list)  # crash-recovery notes (recovery.py)
     stopped: bool = False  # ended early on request: stored and committed, no digest
+    parsed_in_workers: int = 0  # documents parsed by worker processes (run/pool.py)
 
     @property
     def failed(self) -> list[SourceResult]:

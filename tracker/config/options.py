@@ -134,6 +134,9 @@ class RunConfig(Strict):
     # Processes that parse documents beside the main one; None = one per core (at most
     # 4), 0 = parse in the main process only. Started only for runs with many documents.
     parse_workers: int | None = Field(None, ge=0, le=32)
+    # Documents a run parses in-process before it starts the workers: starting them costs
+    # about as much as parsing this many feeds (benchmarks/parsepool.py measures it).
+    pool_threshold: int = Field(48, ge=0)
 
     @field_validator("deadline")
     @classmethod

@@ -43,7 +43,7 @@ def backfill(root: Path | str, source_id: str, directory: Path | str,
     directory = Path(directory)
     workspace = Workspace(root)
     if config is not None:
-        workspace.config = config  # type: ignore[misc]  # already loaded by the caller
+        workspace.config = config  # already loaded by the caller
     config = workspace.config
     if source_id not in config.sources:
         raise ConfigError(f"unknown source {source_id!r}; known: "

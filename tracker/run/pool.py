@@ -1,23 +1,28 @@
 """Parsing on more cores: the standard library's process pool with pure workers.
 
 A worker only runs `parse.parse` — bytes in, data out; it opens no file, touches no git,
-makes no request. The main process fetches, writes and commits. Workers are started with
-`spawn` (never `fork`: the daemon is multi-threaded), and die with their parent: on Linux
-the initializer asks the kernel for SIGKILL when the parent goes (PR_SET_PDEATHSIG), then
-checks that the parent did not go before that. The pool is started only once a run has
-more documents to parse than `threshold` (starting workers costs more than parsing a few
-documents in-process: benchmarks/parsepool.py measures both). A worker that dies
-(BrokenProcessPool) ends the pool; this document and the rest are parsed in-process.
+makes no request. The main process fetches, writes and commits. Workers are forked by a
+fork server (never from this process: the daemon is multi-threaded) and die with their
+owner: on Linux the initializer asks the kernel for SIGKILL when the parent goes
+(PR_SET_PDEATHSIG), then checks that the owner did not go before that. The pool starts
+only once a run has more documents to parse than `threshold` (`run.pool_threshold`):
+starting workers costs more than parsing a few documents in-process
+(benchmarks/parsepool.py measures both). A worker that dies (BrokenProcessPool) ends the
+pool; that document and the rest are parsed in-process.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
 import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -25,9 +30,10 @@ from tracker.run.parse import Failed, Parsed, ParseJob, failed, parse
 
 log = logging.getLogger(__name__)
 
-POOL_THRESHOLD = 48   # documents a run parses in-process before it starts workers
 MAX_WORKERS = 4
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+WATCH_EVERY = 1.0     # seconds between a worker's looks at its owner
+PRELOAD = ["tracker.run.parse", "feedparser", "deepdiff", "yaml"]  # what parsing imports
 
 
 def default_workers() -> int:
@@ -40,13 +46,59 @@ def default_workers() -> int:
     return 0 if cores < 2 else min(cores, MAX_WORKERS)
 
 
-def _die_with_parent(parent: int) -> None:
-    """Worker initializer: SIGKILL when the parent dies, and never outlive it."""
+def _die_with_parent(owner: int) -> None:
+    """Worker initializer: never outlive the process that owns the pool.
+
+    The kernel sends SIGKILL when the worker's parent, the fork server, dies
+    (PR_SET_PDEATHSIG); the fork server exits when every holder of its "alive" pipe is
+    gone — and multiprocessing hands that pipe to each worker too, so a worker lets go of
+    it here, or the server would wait for the workers and they for it. An owner that died
+    before the prctl took effect is caught by the check after it; a watchdog thread
+    covers platforms without prctl."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the line above took effect
+    _release_alive_pipe()
+    if os.getppid() == 1 or not _alive(owner):
         os._exit(1)
+    threading.Thread(target=_watch_owner, args=(owner,), daemon=True).start()
+
+
+def _release_alive_pipe() -> None:
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    alive = getattr(server, "_forkserver_alive_fd", None)
+    if isinstance(alive, int):
+        with contextlib.suppress(OSError):
+            os.close(alive)
+        server._forkserver_alive_fd = None  # type: ignore[union-attr]
+
+
+def _watch_owner(owner: int) -> None:
+    while _alive(owner):
+        time.sleep(WATCH_EVERY)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """A fork server that has imported the parser once: each worker is a cheap fork of it
+    instead of a fresh interpreter importing everything again (spawn). The server is a
+    single-threaded process of its own, so nothing forks the multi-threaded daemon."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # "__main__" too: a worker would otherwise import the tracker script (and the CLI)
+    context.set_forkserver_preload(["__main__", *PRELOAD])
+    return context
 
 
 class ParsePool:
@@ -55,7 +107,7 @@ class ParsePool:
     In-process until more than `threshold` documents arrived, then in `workers` processes
     (0: always in-process)."""
 
-    def __init__(self, *, workers: int | None = None, threshold: int = POOL_THRESHOLD) -> None:
+    def __init__(self, *, workers: int | None = None, threshold: int = 48) -> None:
         self.workers = default_workers() if workers is None else workers
         self.threshold = threshold
         self.arrived = 0
@@ -91,8 +143,7 @@ class ParsePool:
         return result
 
     def _start(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=context,
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(),
                                          initializer=_die_with_parent,
                                          initargs=(os.getpid(),))
 

@@ -37,7 +37,7 @@ def run_once(root: Path | str, *, now: datetime, only: Iterable[str] = (),
     committed, the digest is left to the next run."""
     workspace = Workspace(root)
     if config is not None:
-        workspace.config = config  # type: ignore[misc]  # already loaded by the caller
+        workspace.config = config  # already loaded by the caller
     with workspace.writing(now=now, wait=wait) as writer:
         with disk_errors():
             result = _run_locked(writer, now=now, only=only, run_all=run_all,
@@ -64,7 +64,7 @@ def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str], run_all: 
     config, store, state = writer.config, writer.store, writer.state
     result = RunResult(started=now)
     chosen = select_sources(config, state, now, only, run_all)
-    polled = poll_sources(writer, chosen, now, transport, stop)
+    polled, result.parsed_in_workers = poll_sources(writer, chosen, now, transport, stop)
     paths = store_outcomes(writer, polled, result, now)
     result.commit = writer.commit(paths, commit_message(result, now), when=now)
     writer.save_state()
@@ -91,17 +91,18 @@ def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str], run_all: 
 
 def poll_sources(writer: Writer, chosen: list[str], now: datetime,
                  transport: httpx.AsyncBaseTransport | None,
-                 stop: threading.Event | None) -> list[Polled]:
+                 stop: threading.Event | None) -> tuple[list[Polled], int]:
+    """Every chosen source's outcome, and how many documents worker processes parsed."""
     sources = make_sources(writer.root, writer.config, chosen)
     if not sources:
-        return []
+        return [], 0
     config = writer.config
-    pool = ParsePool(workers=config.run.parse_workers)
+    pool = ParsePool(workers=config.run.parse_workers, threshold=config.run.pool_threshold)
     poller = Poller(writer.state, config.http, now, lambda sid: previous_bytes(writer, sid),
                     pool, deadline=config.run.deadline.total_seconds(), stop=stop,
                     transport=transport)
     try:
-        return asyncio.run(poller.run(sources))
+        return asyncio.run(poller.run(sources)), pool.in_pool
     finally:
         pool.close()
 
