@@ -43,8 +43,8 @@ class Polled:
 
 
 def fetch_deadline(source: Source, http: HttpConfig) -> float | None:
-    """The time bound of one source's fetch: every attempt's timeout twice (connect and
-    headers, then the body), the backoff between attempts, and a second of slack.
+    """The time bound of one source's fetch, all of it (connect, status line, headers,
+    body): each attempt's `timeout`, the backoff between attempts, and a second of slack.
 
     The one place this is decided until the HTTP client has per-source deadlines of its
     own. Kinds that make many requests per fetch (their own `fetch`: ACLED's pages, the
@@ -53,7 +53,7 @@ def fetch_deadline(source: Source, http: HttpConfig) -> float | None:
         return None
     attempts = http.retries + 1
     backoff = sum(http.backoff * 2 ** i * 1.5 for i in range(http.retries))
-    return source.options.timeout * 2 * attempts + backoff + 1.0
+    return source.options.timeout * attempts + backoff + 1.0
 
 
 @dataclass
