@@ -68,7 +68,7 @@ def _import(writer: Writer, source_id: str, dated: list[tuple[datetime, Path]]) 
     result = BackfillResult()
     for when, path in dated:
         raw = RawDocument(path.read_bytes(), str(path), when)
-        outcome = store_document(writer, source, raw)
+        outcome = store_document(store, source, raw)
         if isinstance(outcome, Failed):
             result.failed.append((path.name, outcome.message))
             continue

@@ -89,7 +89,7 @@ def failed(source: str, exc: BaseException, stage: str) -> Failed:
 def one_line(text: str, limit: int = MESSAGE_CHARS) -> str:
     """A message fit for one line: control characters escaped, credentials in quoted URLs
     hidden, cut at `limit` characters."""
-    text = _USERINFO.sub("***@", text)
+    text = _USERINFO.sub("***@", text[: limit * 2])  # a library may quote a whole document
     out = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
                   for c in text.replace("\n", " ").replace("\r", " ")).strip()
     return out if len(out) <= limit else out[: limit - 1].rstrip() + "…"

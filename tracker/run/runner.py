@@ -24,7 +24,8 @@ from tracker.run.parse import Failed, Parsed, ParseJob, one_line, parse
 from tracker.run.poll import Polled, Poller
 from tracker.run.pool import ParsePool
 from tracker.sources.base import Source, make_source
-from tracker.store.files import STATE_DIR, inside
+from tracker.store.files import STATE_DIR, inside, write_atomic
+from tracker.store.git import GitStore
 from tracker.workspace import Workspace, Writer
 
 
@@ -98,7 +99,7 @@ def poll_sources(writer: Writer, chosen: list[str], now: datetime,
         return [], 0
     config = writer.config
     pool = ParsePool(workers=config.run.parse_workers, threshold=config.run.pool_threshold)
-    poller = Poller(writer.state, config.http, now, lambda sid: previous_bytes(writer, sid),
+    poller = Poller(writer.state, config.http, now, lambda sid: previous_bytes(writer.store, sid),
                     pool, deadline=config.run.deadline.total_seconds(), stop=stop,
                     transport=transport)
     try:
@@ -114,9 +115,9 @@ def make_sources(root: Path, config: Config, ids: list[str]) -> list[Source]:
     return sources
 
 
-def previous_bytes(writer: Writer, source_id: str) -> bytes | None:
+def previous_bytes(store: GitStore, source_id: str) -> bytes | None:
     """The snapshot file as it is in the work tree (a symlink there is refused)."""
-    path = inside(writer.root, writer.store.relpath(source_id))
+    path = inside(store.root, store.relpath(source_id))
     return path.read_bytes() if path.exists() else None
 
 
@@ -140,10 +141,10 @@ def cut_short(result: RunResult, config: Config) -> list[Notice]:
     return notices
 
 
-def store_document(writer: Writer, source: Source, raw: RawDocument) -> Parsed | Failed:
+def store_document(store: GitStore, source: Source, raw: RawDocument) -> Parsed | Failed:
     """Parse one document against the work tree's snapshot and write it when it changed
-    (backfill); the caller commits."""
-    outcome = parse(ParseJob(source.id, source.options, raw, previous_bytes(writer, source.id)))
+    (backfill, inside its Writer); the caller commits."""
+    outcome = parse(ParseJob(source.id, source.options, raw, previous_bytes(store, source.id)))
     if isinstance(outcome, Parsed) and outcome.changed:
-        writer.write_file(writer.store.relpath(source.id), outcome.text)
+        write_atomic(inside(store.root, store.relpath(source.id)), outcome.text)
     return outcome
