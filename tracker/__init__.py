@@ -17,6 +17,7 @@ _EXPORTS = {
     "Finding": "tracker.models", "RunResult": "tracker.models",
     "SourceResult": "tracker.models", "Change": "tracker.models",
     "Notice": "tracker.models", "NoticeKind": "tracker.models", "Failure": "tracker.models",
+    "FindingDetails": "tracker.models", "SecondaryCheck": "tracker.models",
     "TrackerError": "tracker.errors", "ConfigError": "tracker.errors",
     "SourceError": "tracker.errors", "StoreError": "tracker.errors",
     "GitStateError": "tracker.errors", "LockError": "tracker.errors",

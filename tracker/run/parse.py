@@ -66,8 +66,10 @@ def parse(job: ParseJob) -> Parsed | Failed:
             raise ParseError(f"the snapshot is a {type(snapshot).__name__}, not a mapping")
         stage = "writing the snapshot as YAML"
         text = snapshot_yaml.dumps(snapshot)
-        encoded = text.encode("utf-8")  # a lone surrogate fails here, before any file
-        changed = encoded != job.previous
+        text.encode("utf-8")  # what cannot be written fails here, before any file
+        # data, not text: a file that differs only in formatting (an older version's) is
+        # not a change
+        changed = job.previous is None or not snapshot_yaml.unchanged(job.previous, text)
         stage = "comparing with the previous snapshot"
         changes = diff_snapshots(previous, snapshot, job.source) if changed else []
         return Parsed(job.source, snapshot, text, changed, changes)

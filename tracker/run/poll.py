@@ -2,8 +2,8 @@
 arrives, all within time bounds. Nothing is written here: the runner stores the outcomes
 once every source has one, so a source that fails late cannot leave others half-written.
 
-Time bounds: each source's fetch has its own deadline (`fetch_deadline`), the whole poll
-has the run's deadline, and a daemon's stop request (SIGTERM) ends it within a fraction of
+Time bounds: each source's fetch has its own deadline (`Source.deadline`, enforced by the
+HTTP client over every request and retry), the whole poll has the run's deadline, and a daemon's stop request (SIGTERM) ends it within a fraction of
 a second. A source cut short by the run's deadline or a stop fails with a message saying
 so; the sources that finished are kept.
 """
@@ -12,16 +12,14 @@ from __future__ import annotations
 import asyncio
 import errno
 import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-import httpx
-
 from tracker.config import HttpConfig
-from tracker.errors import ConfigError, StoreError
+from tracker.errors import ConfigError, FetchError, StoreError
 from tracker.fetch.client import Http
+from tracker.fetch.timing import Deadline
 from tracker.models import Failure
 from tracker.run.parse import Failed, Parsed, ParseJob, failed
 from tracker.run.pool import ParsePool
@@ -42,20 +40,6 @@ class Polled:
     validators: dict[str, str]
 
 
-def fetch_deadline(source: Source, http: HttpConfig) -> float | None:
-    """The time bound of one source's fetch, all of it (connect, status line, headers,
-    body): each attempt's `timeout`, the backoff between attempts, and a second of slack.
-
-    The one place this is decided until the HTTP client has per-source deadlines of its
-    own. Kinds that make many requests per fetch (their own `fetch`: ACLED's pages, the
-    citation checks) are bounded by the run's deadline and each request's timeout."""
-    if type(source).fetch is not Source.fetch:
-        return None
-    attempts = http.retries + 1
-    backoff = sum(http.backoff * 2 ** i * 1.5 for i in range(http.retries))
-    return source.options.timeout * attempts + backoff + 1.0
-
-
 @dataclass
 class Poller:
     """One poll: `await Poller(...).run(sources)` → one Polled per source, in order."""
@@ -67,13 +51,12 @@ class Poller:
     pool: ParsePool
     deadline: float                      # seconds for the whole poll
     stop: threading.Event | None = None
-    transport: httpx.AsyncBaseTransport | None = None
 
     def __post_init__(self) -> None:
         self._stage: dict[str, str] = {}
 
     async def run(self, sources: list[Source]) -> list[Polled]:
-        async with Http(self.http_config, transport=self.transport) as http:
+        async with Http(self.http_config) as http:
             tasks = [asyncio.create_task(self._one(http, source)) for source in sources]
             try:
                 cut = await self._wait(tasks)
@@ -125,17 +108,15 @@ class Poller:
         sid = source.id
         self._stage[sid] = "fetching"
         validators = self.state.source(sid).validators
-        bound = fetch_deadline(source, self.http_config)
-        started = time.monotonic()
+        bound: Deadline | None = None
         try:
-            async with asyncio.timeout(bound) as limit:
+            async with http.deadline(source.deadline(self.http_config), what=sid) as bound:
                 fetched = await source.fetch(http, validators, self.now)
-        except TimeoutError as exc:
-            if not limit.expired():
-                return Polled(sid, failed(sid, exc, "fetching"), {})
-            message = (f"no complete answer within the source's deadline of {bound:g} s "
-                       f"(gave up after {time.monotonic() - started:.1f} s)")
-            return Polled(sid, Failed(sid, message, Failure.SOURCE_DEADLINE), {})
+        except FetchError as exc:
+            outcome = failed(sid, exc, "fetching")
+            if bound is not None and bound.remaining() <= 0:  # the source's own time bound
+                outcome = Failed(sid, outcome.message, Failure.SOURCE_DEADLINE)
+            return Polled(sid, outcome, {})
         except (ConfigError, StoreError):
             raise  # the workspace's own failures stop the run
         except OSError as exc:

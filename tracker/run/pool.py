@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 MAX_WORKERS = 4
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 WATCH_EVERY = 1.0     # seconds between a worker's looks at its owner
-PRELOAD = ["tracker.run.parse", "feedparser", "deepdiff", "yaml"]  # what parsing imports
+# what parsing imports (ruamel's codec is otherwise loaded on first use)
+PRELOAD = ["tracker.run.parse", "tracker.store.yaml_codec", "feedparser", "deepdiff"]
 
 
 def default_workers() -> int:

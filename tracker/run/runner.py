@@ -13,8 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator
 
-import httpx
-
 from tracker.config import Config
 from tracker.errors import StoreError
 from tracker.models import Failure, Notice, NoticeKind, RawDocument, RunResult
@@ -30,8 +28,7 @@ from tracker.workspace import Workspace, Writer
 
 
 def run_once(root: Path | str, *, now: datetime, only: Iterable[str] = (),
-             run_all: bool = False, transport: httpx.AsyncBaseTransport | None = None,
-             config: Config | None = None, send_email: bool = True,
+             run_all: bool = False, config: Config | None = None, send_email: bool = True,
              wait: float = 0.0, stop: threading.Event | None = None) -> RunResult:
     """One run at a time (LockError after `wait` s); repairs a dead run's leftovers first.
     `stop` (the daemon's SIGTERM) ends polling early: what finished is stored and
@@ -42,7 +39,7 @@ def run_once(root: Path | str, *, now: datetime, only: Iterable[str] = (),
     with workspace.writing(now=now, wait=wait) as writer:
         with disk_errors():
             result = _run_locked(writer, now=now, only=only, run_all=run_all,
-                                 transport=transport, send_email=send_email, stop=stop)
+                                 send_email=send_email, stop=stop)
         result.repaired = writer.repaired
     return result
 
@@ -60,12 +57,11 @@ def disk_errors() -> Iterator[None]:
 
 
 def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str], run_all: bool,
-                transport: httpx.AsyncBaseTransport | None, send_email: bool,
-                stop: threading.Event | None) -> RunResult:
+                send_email: bool, stop: threading.Event | None) -> RunResult:
     config, store, state = writer.config, writer.store, writer.state
     result = RunResult(started=now)
     chosen = select_sources(config, state, now, only, run_all)
-    polled, result.parsed_in_workers = poll_sources(writer, chosen, now, transport, stop)
+    polled, result.parsed_in_workers = poll_sources(writer, chosen, now, stop)
     paths = store_outcomes(writer, polled, result, now)
     result.commit = writer.commit(paths, commit_message(result, now), when=now)
     writer.save_state()
@@ -91,7 +87,6 @@ def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str], run_all: 
 
 
 def poll_sources(writer: Writer, chosen: list[str], now: datetime,
-                 transport: httpx.AsyncBaseTransport | None,
                  stop: threading.Event | None) -> tuple[list[Polled], int]:
     """Every chosen source's outcome, and how many documents worker processes parsed."""
     sources = make_sources(writer.root, writer.config, chosen)
@@ -100,8 +95,7 @@ def poll_sources(writer: Writer, chosen: list[str], now: datetime,
     config = writer.config
     pool = ParsePool(workers=config.run.parse_workers, threshold=config.run.pool_threshold)
     poller = Poller(writer.state, config.http, now, lambda sid: previous_bytes(writer.store, sid),
-                    pool, deadline=config.run.deadline.total_seconds(), stop=stop,
-                    transport=transport)
+                    pool, deadline=config.run.deadline.total_seconds(), stop=stop)
     try:
         return asyncio.run(poller.run(sources)), pool.in_pool
     finally:

@@ -22,7 +22,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-import httpx
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -85,7 +84,6 @@ class Daemon:
 
     root: Path
     clock: Callable[[], datetime]
-    transport: httpx.AsyncBaseTransport | None = None
     send_email: bool = True
     misfire_grace: float = 3600.0   # a job that could not start within this is skipped
     lock_wait: float = 600.0        # how long a job waits for a `tracker run` from cron
@@ -123,7 +121,7 @@ class Daemon:
             step = max(0.0, min(LOCK_STEP, give_up - time.monotonic()))
             try:
                 return run_once(self.root, now=self.clock(), only=only, wait=step,
-                                transport=self.transport, send_email=self.send_email,
+                                send_email=self.send_email,
                                 stop=self.stopping)
             except LockError:
                 if self.stopping.is_set() or time.monotonic() >= give_up:
