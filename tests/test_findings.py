@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 from tracker.config import Fact
 from tracker.digest.build import build_digest
-from tracker.digest.memory import Told
+from tracker.digest.memory import ReportTold
 from tracker.digest.model import ReportInfo
 from tracker.evaluate.facts import Health, evaluate
 from tracker.models import (
@@ -51,7 +51,7 @@ def test_the_digest_does_not_count_unchecked_facts_as_agreeing():
     checked = evaluate("r", fact(expect="Astana", source="fb", path=["capital"]),
                        {"capital": "Astana"}, Health(), NOW)
     unchecked = evaluate("r", fact(id="g", expect="2026"), None, Health(), NOW)
-    digest = build_digest(ReportInfo("r"), [checked, unchecked], memory=Told(), news=[],
+    digest = build_digest(ReportInfo("r"), [checked, unchecked], memory=ReportTold(), news=[],
                           sources={}, now=NOW)
     counts = digest.counts
     assert (counts.tracked, counts.agree, counts.unchecked) == (2, 1, 1)

@@ -188,7 +188,7 @@ def test_digest_memory_of_the_wrong_shape(ws, content):
     result = run_once(ws, now=later, send_email=False)
     assert all(s.ok for s in result.sources) and result.findings
     assert (ws / ".tracker" / "digest.json.damaged").read_text() == content
-    assert load_memory(ws)["last_run"] == later.isoformat()  # the digest pass ran
+    assert load_memory(ws).last_run == later.isoformat()  # the digest pass ran
 
 
 def test_news_record_of_the_wrong_shape(ws):

@@ -15,7 +15,14 @@ from typing import Any
 
 from tracker.config import Config, SourceOptions
 from tracker.digest.build import build_digest
-from tracker.digest.memory import DigestMemory, Told, load_memory, next_facts, save_memory
+from tracker.digest.memory import (
+    DigestMemory,
+    ReportTold,
+    Told,
+    load_memory,
+    next_facts,
+    save_memory,
+)
 from tracker.digest.model import Digest, ReportInfo, SourceInfo
 from tracker.digest.render import render_html, render_text
 from tracker.digest.values import safe_href
@@ -166,7 +173,7 @@ def run_digests(writer: Writer, findings: list[Finding], now: datetime, *, send:
                                           now=now, tag=f"{rid}.{digest.date}"))
         facts = next_facts([f for f in findings if f.report == rid],
                            memory.report(rid).facts, now.date())
-        memory.reports[rid] = Told(last=now.isoformat(), sources=dict(digest.health),
+        memory.reports[rid] = ReportTold(last=now.isoformat(), sources=dict(digest.health),
                                    facts=facts)
         reported_news += digest.reported_news
     if result.written:

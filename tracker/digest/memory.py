@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tracker.digest.grouping import flag_of, memory_key
 from tracker.models import Finding
-from tracker.store.files import STATE_DIR, JsonFile
+from tracker.store.files import STATE_DIR, IsoTime, JsonFile
 
 MEMORY_FILE = "digest.json"
 
@@ -35,19 +35,25 @@ class Remembered:
 class Told:
     """What one audience was last told: when, and the unhealthy sources."""
 
-    last: str | None = None
+    last: IsoTime | None = None
     sources: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ReportTold(Told):
+    """What a report's analysts were last told, with the facts flagged to them."""
+
     facts: dict[str, Remembered] = field(default_factory=dict)
 
 
 @dataclass
 class DigestMemory:
-    last_run: str | None = None
-    reports: dict[str, Told] = field(default_factory=dict)
+    last_run: IsoTime | None = None
+    reports: dict[str, ReportTold] = field(default_factory=dict)
     maintainers: Told = field(default_factory=Told)
 
-    def report(self, report_id: str) -> Told:
-        return self.reports.get(report_id) or Told()
+    def report(self, report_id: str) -> ReportTold:
+        return self.reports.get(report_id) or ReportTold()
 
 
 def memory_file(root: Path | str) -> JsonFile[DigestMemory]:
