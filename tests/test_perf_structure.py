@@ -192,10 +192,12 @@ def test_workers_die_with_their_parent(tmp_path):
 
 def test_a_worker_whose_parent_is_gone_exits_at_once():
     """The initializer's check for a parent that died before PR_SET_PDEATHSIG applied."""
-    code = ("import os; from tracker.run.pool import _die_with_parent; "
-            "_die_with_parent(os.getppid() + 1 if os.getppid() != 1 else 2); print('alive')")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=30)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that was an owner and is dead now
+    code = ("import sys; from tracker.run.pool import _die_with_parent; "
+            "_die_with_parent(int(sys.argv[1])); print('alive')")
+    out = subprocess.run([sys.executable, "-c", code, str(gone.pid)], capture_output=True,
+                         text=True, timeout=30)
     assert out.returncode == 1 and "alive" not in out.stdout
 
 
