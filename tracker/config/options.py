@@ -151,11 +151,37 @@ class DigestConfig(Strict):
 class HttpConfig(Strict):
     user_agent: str | None = None
     contact: str | None = None
-    concurrency: int = Field(32, ge=1)
+    # Overall open connections. Polite per site (per_host), so the overall limit is only
+    # a bound on sockets and memory in flight: 256 lets ~40 sites be polled at full
+    # per-site speed at once, which is what hundreds of feeds need.
+    concurrency: int = Field(256, ge=1)
     per_host: int = Field(6, ge=1)
     retries: int = Field(3, ge=0)
     backoff: float = Field(1.0, ge=0)
     max_retry_after: float = Field(120.0, ge=0)
+
+
+class RunConfig(Strict):
+    """How one `tracker run` (or daemon job) is bounded and where it parses."""
+
+    # After this, sources still unfinished fail ("not finished within the run's
+    # deadline"); the run stores what finished, commits and writes the digest. Long
+    # enough for a slow ACLED sync, short enough that a run stuck on a hostile server
+    # frees the lock for the next cron run.
+    deadline: Duration = Field(timedelta(minutes=15))
+    # Processes that parse documents beside the main one; None = one per core (at most
+    # 4), 0 = parse in the main process only. Started only for runs with many documents.
+    parse_workers: int | None = Field(None, ge=0, le=32)
+    # Documents a run parses in-process before it starts the workers: starting them costs
+    # about as much as parsing this many feeds (benchmarks/parsepool.py measures it).
+    pool_threshold: int = Field(48, ge=0)
+
+    @field_validator("deadline")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value.total_seconds() <= 0:
+            raise ValueError("the run's deadline must be longer than 0 s")
+        return value
 
 
 class GitConfig(Strict):
@@ -184,3 +210,4 @@ class FeedsFile(Strict):
     email: EmailConfig | None = None
     http: HttpConfig = HttpConfig()
     git: GitConfig = GitConfig()
+    run: RunConfig = RunConfig()

@@ -27,7 +27,7 @@ from tracker.digest.model import Digest, ReportInfo, SourceInfo
 from tracker.digest.render import render_html, render_text
 from tracker.digest.values import safe_href
 from tracker.errors import ConfigError
-from tracker.models import Finding
+from tracker.models import Finding, Notice, NoticeKind
 from tracker.notify.outbox import FlushResult, Outbox, build_message
 from tracker.store.remote import SyncProblem, read_sync_problem
 from tracker.store.state import State, source_health
@@ -280,7 +280,7 @@ __all__ = ["DigestRun", "run_digests", "run_if_due", "flush_outbox", "preview", 
 
 
 def run_if_due(writer: Writer, findings: list[Finding], now: datetime, *,
-               send: bool) -> tuple[list[str], list[str]]:
+               send: bool) -> tuple[list[str], list[Notice]]:
     """The `tracker run` hook: the digest when due, else only the outbox. → (files, notices)."""
     root, config = writer.root, writer.config
     written: list[str] = []
@@ -292,13 +292,19 @@ def run_if_due(writer: Writer, findings: list[Finding], now: datetime, *,
     return written, flush_notices(flush)
 
 
-def flush_notices(flush: FlushResult | None) -> list[str]:
+def flush_notices(flush: FlushResult | None) -> list[Notice]:
+    """What sending did, as typed notices (the CLI prints `message`, keys on `kind`)."""
     if flush is None:
         return []
-    notices = [f"emailed: {len(flush.sent)} message(s)"] if flush.sent else []
-    notices += [f"email rejected for good: {why}; the message is kept in "
-                f".tracker/outbox/rejected/ and not retried" for why in flush.rejected]
+    notices = [Notice(NoticeKind.EMAILED, f"emailed: {len(flush.sent)} message(s)",
+                      count=len(flush.sent))] if flush.sent else []
+    notices += [Notice(NoticeKind.EMAIL_REJECTED,
+                       f"email rejected for good: {why}; the message is kept in "
+                       ".tracker/outbox/rejected/ and not retried", count=1, detail=why)
+                for why in flush.rejected]
     if flush.error:
-        notices.append(f"email not sent: {flush.error}; {len(flush.waiting)} message(s) wait "
-                       f"in .tracker/outbox/ for the next run")
+        notices.append(Notice(NoticeKind.EMAIL_WAITING,
+                              f"email not sent: {flush.error}; {len(flush.waiting)} message(s) "
+                              "wait in .tracker/outbox/ for the next run",
+                              count=len(flush.waiting), detail=flush.error))
     return notices

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tracker.config import Config
-from tracker.errors import ConfigError, SourceError
+from tracker.errors import ConfigError, StoreError
 from tracker.evaluate.diff import diff_snapshots
 from tracker.models import RawDocument
+from tracker.run.parse import failed
 from tracker.sources.base import Source, make_source
 from tracker.store import snapshot_yaml
 from tracker.store.git import GitStore, blob_id
@@ -146,8 +147,10 @@ def _import(writer: Writer, source_id: str, dated: list[tuple[datetime, Path]],
             continue
         try:
             importer.add(path, when)
-        except SourceError as exc:
-            importer.result.failed.append((path.name, str(exc)))
+        except (ConfigError, StoreError):
+            raise  # the workspace's own failures stop the backfill
+        except Exception as exc:  # noqa: BLE001 - one file's failure, never the backfill's
+            importer.result.failed.append((path.name, failed(source_id, exc, "reading").message))
     progress(len(dated), len(dated))
     return importer.result
 

@@ -5,6 +5,11 @@ docstring (shown by `tracker kinds`), and implements `normalize(raw) -> dict`, a
 function of the raw document. Kinds that need more than one GET override `fetch`. Kinds
 that read JSON read it with `load_json`, which tells an HTML page (a source that moved or
 is gone) from broken JSON in one way for all of them.
+
+The contract that lets a run parse in worker processes: `fetch` does all of a kind's I/O
+(in the main process); `normalize` and `merge` are pure — bytes and plain data in, plain
+data out, no files, no network, no clock but `raw.fetched_at` — so `snapshot_of` may run
+anywhere, and a source built in another process from (id, options) behaves the same.
 """
 from __future__ import annotations
 
@@ -77,8 +82,15 @@ class Source:
         raise NotImplementedError
 
     def merge(self, previous: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-        """Combine with the previous snapshot (e.g. feeds keep older items). Default: replace."""
+        """Combine with the previous snapshot (e.g. feeds keep older items). Default: replace.
+        Pure, like `normalize`."""
         return new
+
+    def snapshot_of(self, raw: RawDocument, previous: Any) -> dict[str, Any]:
+        """The pure step of a run for one document: normalize it, merge the previous
+        snapshot's content in (None when there is none)."""
+        return self.merge(previous if isinstance(previous, dict) else None,
+                          self.normalize(raw))
 
 
 def request_budget(timeout: float, http: HttpConfig) -> float:

@@ -76,6 +76,9 @@ def _send(ws: Any, report: str | None, when: Any, wait: float) -> None:
     for subject in result.queued:
         say.info(f"queued: {subject}")
     for notice in digest_job.flush_notices(result.flush):
-        say.info(str(notice))
+        if notice.warning:
+            say.warn(notice.message)
+        else:
+            say.info(notice.message)
     if result.flush and (result.flush.error or result.flush.rejected):
         raise typer.Exit(1)

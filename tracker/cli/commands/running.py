@@ -22,6 +22,7 @@ from tracker.cli.output import Messages, print_json
 from tracker.cli.progress import progress_bar
 from tracker.cli.status_view import rank
 from tracker.errors import ConfigError
+from tracker.models import NoticeKind
 
 if TYPE_CHECKING:
     from tracker.models import RunResult, SourceResult
@@ -66,16 +67,13 @@ def _check_sources(chosen: list[str]) -> None:
 def run_json(result: RunResult) -> dict[str, Any]:
     return {"started": result.started.isoformat(), "commit": result.commit,
             "repaired": result.repaired, "digests": result.digests,
-            "notices": [notice_text(n) for n in result.notices],
+            "notices": [n.message for n in result.notices],
+            "notice_records": [n.to_json() for n in result.notices],
             "sources": [{"source": s.source, "ok": s.ok, "changed": s.changed,
                          "not_modified": s.not_modified, "gone": s.gone, "error": s.error,
+                         "failure": s.failure.value if s.failure else None,
                          "changes": len(s.changes)} for s in result.sources],
             "findings": [f.to_json() for f in result.findings]}
-
-
-def notice_text(notice: object) -> str:
-    """A digest/email outcome of the run as one line."""
-    return str(notice)
 
 
 def report_run(result: RunResult, say: Messages) -> None:
@@ -96,11 +94,11 @@ def report_run(result: RunResult, say: Messages) -> None:
             say.info(f"digest: {path.rsplit('.', 1)[0]}.{{txt,html}}")
         if result.findings:
             say.info(f"facts: {_facts(result)}")
-    for notice in map(notice_text, result.notices):
-        if notice.startswith("email not sent") or notice.startswith("email rejected"):
-            say.warn(notice)
+    for notice in result.notices:
+        if notice.warning:
+            say.warn(notice.message)
         elif not say.stamped:
-            say.info(notice, "green")
+            say.info(notice.message, "green")
 
 
 def _source_line(item: SourceResult) -> str:
@@ -123,7 +121,7 @@ def _summary(result: RunResult) -> str:
     parts.append(f"commit {result.commit[:10]}" if result.commit else "no commit")
     if result.digests:
         parts.append(f"digest: {', '.join(p.rsplit('.', 1)[0] for p in result.digests[::2])}")
-    parts.extend(n for n in map(notice_text, result.notices) if n.startswith("emailed"))
+    parts.extend(n.message for n in result.notices if n.kind is NoticeKind.EMAILED)
     if result.findings:
         parts.append(f"facts: {_facts(result)}")
     return "run: " + "; ".join(parts)
