@@ -112,33 +112,41 @@ def run_unit(unit: Unit, tmp: Path, profiles: list[dict], args: argparse.Namespa
         cmd("history cold", "history", HISTORY_FACT, "--format", "json")
         cmd("history warm", "history", HISTORY_FACT, "--format", "json")
         out.sizes["before"] = packed(workspace)
-    if years:
-        from unityears import simulate
-
-        last = T0 + timedelta(hours=2)
-        summary = simulate(workspace, unit, profiles, start=last, nights=args.nights,
-                           seed=unit.seed)
-        out.notes.append(summary.text())
-        end = summary.last_night + timedelta(hours=3)
-        now = at(end)
-        drop_blob_cache(workspace)
-        rows = cmd("5y history cold", "history", HISTORY_FACT, "--format", "json")
-        out.notes.append(f"history {HISTORY_FACT} after five years: "
-                         f"{len(json.loads(rows.stdout))} rows")
-        cmd("5y history warm", "history", HISTORY_FACT, "--format", "json")
-        since = (end - timedelta(days=30)).date().isoformat()
-        diff = cmd("5y diff --since 30d", "diff", "--since", since, "--format", "json")
-        out.notes.append(f"diff --since {since}: {len(json.loads(diff.stdout))} rows")
-        cmd("5y status (cold)", "status", "--format", "json", *now)
-        cmd("5y status", "status", "--format", "json", *now)
-        cmd("5y status --report ONE", "status", "--report", one, "--format", "json", *now)
-        out.sizes["after five years"] = packed(workspace)
-        start = time.perf_counter()
-        subprocess.run(["git", "-C", str(workspace), "gc", "-q"], check=True)
-        out.sizes["after git gc"] = packed(workspace) + \
-            f" (git gc took {time.perf_counter() - start:.1f} s)"
-        cmd("5y status after gc", "status", "--format", "json", *now)
+        if years:
+            five_years(out, workspace, served, profiles, args, cmd, one)
     return out
+
+
+def five_years(out: Sized, workspace: Path, served: Path, profiles: list[dict],
+               args: argparse.Namespace, cmd, one: str) -> None:  # noqa: ANN001
+    """Simulated nightly history, one real nightly run on top, then the measurements."""
+    from unityears import simulate
+
+    unit = out.unit
+    summary = simulate(workspace, unit, profiles, start=T0 + timedelta(hours=2),
+                       nights=args.nights, seed=unit.seed, served=served)
+    out.notes.append(summary.text())
+    last = summary.last_night + timedelta(days=1)
+    cmd("5y nightly run (real)", "run", "--all", "--no-email", *at(last))
+    end = last + timedelta(hours=3)
+    now = at(end)
+    drop_blob_cache(workspace)
+    rows = cmd("5y history cold", "history", HISTORY_FACT, "--format", "json")
+    out.notes.append(f"history {HISTORY_FACT} after five years: "
+                     f"{len(json.loads(rows.stdout))} rows")
+    cmd("5y history warm", "history", HISTORY_FACT, "--format", "json")
+    since = (end - timedelta(days=30)).date().isoformat()
+    diff = cmd("5y diff --since 30d", "diff", "--since", since, "--format", "json")
+    out.notes.append(f"diff --since {since}: {len(json.loads(diff.stdout))} rows")
+    cmd("5y status (cold)", "status", "--format", "json", *now)
+    cmd("5y status", "status", "--format", "json", *now)
+    cmd("5y status --report ONE", "status", "--report", one, "--format", "json", *now)
+    out.sizes["after five years"] = packed(workspace)
+    start = time.perf_counter()
+    subprocess.run(["git", "-C", str(workspace), "gc", "-q"], check=True)
+    out.sizes["after git gc"] = packed(workspace) + \
+        f" (git gc took {time.perf_counter() - start:.1f} s)"
+    cmd("5y status after gc", "status", "--format", "json", *now)
 
 
 def tracker_exe() -> Path:
