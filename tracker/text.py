@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from html.parser import HTMLParser
 
 _BLOCK = {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table"}
@@ -66,7 +67,12 @@ def _tidy(text: str) -> str:
 
 def fold(text: str) -> str:
     """Case-, diacritics- and spacing-insensitive form for comparisons and matching."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
+    return _fold(str(text))
+
+
+@lru_cache(maxsize=1 << 16)  # the same category names and claims fold again and again
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     stripped = stripped.replace("ł", "l").replace("Ł", "L").replace("ø", "o").replace("đ", "d")
     return " ".join(stripped.casefold().split())

@@ -8,7 +8,7 @@ from tracker.config import Config, Fact, SourceRef
 from tracker.evaluate import verifiability
 from tracker.evaluate.extract import ExtractError
 from tracker.evaluate.facts import Health, PathMissing, evaluate, extract, matches
-from tracker.evaluate.history import value_since
+from tracker.evaluate.history import prefetch_histories, value_since
 from tracker.models import Finding, SecondaryCheck
 from tracker.store.git import GitStore
 from tracker.store.state import State
@@ -18,13 +18,16 @@ def evaluate_all(config: Config, store: GitStore, state: State, now: datetime,
                  report: str | None = None) -> list[Finding]:
     """Findings for every fact (of one report, if given), in file order."""
     snapshots: dict[str, Any] = {}
-    findings = []
-    for report_id, rep in config.reports.items():
-        if report and report_id != report:
-            continue
-        for fact in rep.facts:
-            findings.append(evaluate_fact(config, store, state, now, report_id, fact, snapshots))
-    return findings
+    chosen = [(report_id, fact) for report_id, rep in config.reports.items()
+              if not report or report_id == report for fact in rep.facts]
+    prefetch_histories(store, [ref for _, fact in chosen for ref in _refs(fact)])
+    return [evaluate_fact(config, store, state, now, report_id, fact, snapshots)
+            for report_id, fact in chosen]
+
+
+def _refs(fact: Fact) -> list[SourceRef]:
+    """Where a fact's values come from: the histories `value_since` will read."""
+    return ([fact.primary] if fact.primary is not None else []) + list(fact.also)
 
 
 def evaluate_fact(config: Config, store: GitStore, state: State, now: datetime,

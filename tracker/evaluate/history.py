@@ -7,6 +7,7 @@ from tracker.config import SourceRef
 from tracker.evaluate.extract import ExtractError
 from tracker.evaluate.facts import PathMissing, compare_kind, extract, same_value
 from tracker.store.git import GitStore, Version
+from tracker.store.historycache import Entry, prefix_digest
 
 
 def fact_history(store: GitStore, ref: SourceRef) -> list[dict[str, Any]]:
@@ -19,28 +20,110 @@ def fact_history(store: GitStore, ref: SourceRef) -> list[dict[str, Any]]:
     when `path` lists the alternatives. Values compare the way the extractor compares
     (names case-folded and spelling-insensitive, numbers exactly).
     """
-    versions = store.versions(store.relpath(ref.source))
-    memo_key = ("history", ref.model_dump_json(), versions[-1].commit if versions else None)
-    if memo_key in store.derived:
-        return [dict(row) for row in store.derived[memo_key]]
-    compare = compare_kind(ref.extract)
-    rows: list[dict[str, Any]] = []
-    for version in versions:
-        value = _value_at(store, version, ref)
-        if (not rows and value is None) or \
-                (rows and same_value(compare, rows[-1]["value"], value)):
-            continue
-        rows.append({"value": value, "since": version.date.date().isoformat(),
-                     "commit": version.commit})
-    store.derived[memo_key] = rows
+    rows = _histories(store, [ref])[_key(ref)]
+    store.history_cache.flush()
     return [dict(row) for row in rows]
 
 
-def _value_at(store: GitStore, version: Version, ref: SourceRef) -> Any:
+def prefetch_histories(store: GitStore, refs: list[SourceRef]) -> None:
+    """Read the histories of many facts at once: each version of a source's snapshot is
+    loaded once for all the facts on it, not once per fact (then `fact_history` and
+    `value_since` answer from memory)."""
+    _histories(store, refs)
+    store.history_cache.flush()
+
+
+def _key(ref: SourceRef) -> str:
+    return ref.model_dump_json()
+
+
+def _histories(store: GitStore, refs: list[SourceRef]) -> dict[str, list[dict[str, Any]]]:
+    by_source: dict[str, dict[str, SourceRef]] = {}
+    for ref in refs:
+        by_source.setdefault(ref.source, {})[_key(ref)] = ref
+    out: dict[str, list[dict[str, Any]]] = {}
+    for source_id, wanted in by_source.items():
+        out.update(_source_histories(store, source_id, wanted))
+    return out
+
+
+def _source_histories(store: GitStore, source_id: str,
+                      refs: dict[str, SourceRef]) -> dict[str, list[dict[str, Any]]]:
+    """The histories of `refs` (all on `source_id`), from memory, the history cache, or
+    the versions not read yet — each of those loaded once for all of them."""
+    versions = store.versions(store.relpath(source_id))
+    last = versions[-1].commit if versions else None
+    out: dict[str, list[dict[str, Any]]] = {}
+    todo: dict[str, tuple[SourceRef, list[dict[str, Any]], int]] = {}
+    prefixes = _Prefixes(versions)
+    for key, ref in refs.items():
+        memo_key = ("history", key, last)
+        if memo_key in store.derived:
+            out[key] = store.derived[memo_key]
+            continue
+        entry = store.history_cache.get(source_id, key)
+        if entry is not None and 0 < entry.count <= len(versions) and \
+                prefixes.digest(entry.count) == entry.prefix:
+            todo[key] = (ref, entry.rows, entry.count)
+        else:
+            todo[key] = (ref, [], 0)
+    if todo:
+        start = min(done for _, _, done in todo.values())
+        for index in range(start, len(versions)):
+            version, snapshot = versions[index], _Lazy(store, versions[index])
+            for ref, rows, done in todo.values():
+                if index >= done:
+                    _add(rows, ref, version, snapshot)
+        for key, (ref, rows, _) in todo.items():
+            out[key] = rows
+            store.derived[("history", key, last)] = rows
+            if versions:
+                store.history_cache.put(source_id, key, Entry(
+                    len(versions), prefixes.digest(len(versions)), rows))
+    return {key: [dict(row) for row in rows] for key, rows in out.items()}
+
+
+def _add(rows: list[dict[str, Any]], ref: SourceRef, version: Version,
+         snapshot: "_Lazy") -> None:
+    value = _value_at(snapshot, version, ref)
+    if (not rows and value is None) or \
+            (rows and same_value(compare_kind(ref.extract), rows[-1]["value"], value)):
+        return
+    rows.append({"value": value, "since": version.date.date().isoformat(),
+                 "commit": version.commit})
+
+
+class _Lazy:
+    """A version's parsed snapshot, loaded on first use (never for a deletion)."""
+
+    def __init__(self, store: GitStore, version: Version) -> None:
+        self.store, self.version, self._data, self._loaded = store, version, None, False
+
+    def get(self) -> Any:
+        if not self._loaded:
+            assert self.version.blob is not None
+            self._data, self._loaded = self.store.load_blob(self.version.blob), True
+        return self._data
+
+
+class _Prefixes:
+    """Digests of the first n versions' commit ids, computed once per n."""
+
+    def __init__(self, versions: list[Version]) -> None:
+        self.commits = [v.commit for v in versions]
+        self._digests: dict[int, str] = {}
+
+    def digest(self, count: int) -> str:
+        if count not in self._digests:
+            self._digests[count] = prefix_digest(self.commits[:count])
+        return self._digests[count]
+
+
+def _value_at(snapshot: _Lazy, version: Version, ref: SourceRef) -> Any:
     if version.blob is None:
         return None
     try:
-        return extract(store.load_blob(version.blob), ref)[0]
+        return extract(snapshot.get(), ref)[0]
     except (PathMissing, ExtractError):
         return None
 

@@ -23,6 +23,7 @@ from tracker.config import ID_PATTERN
 from tracker.errors import StoreError
 from tracker.store import snapshot_yaml
 from tracker.store.files import SNAPSHOTS, STATE_DIR, JsonFile, write_atomic
+from tracker.store.historycache import HistoryCache
 
 CACHE_KEEP = 5000  # parsed snapshot versions kept in .tracker/cache/blobs
 IDENTITY = {"GIT_AUTHOR_NAME": "report-tracker", "GIT_AUTHOR_EMAIL": "tracker@localhost",
@@ -64,6 +65,14 @@ class GitStore:
         self._memo: OrderedDict[str, Any] = OrderedDict()  # LRU of parsed blobs
         self.derived: dict[Any, Any] = {}  # per-instance memo for values derived from history
         self._versions: dict[tuple[str, str], list[Version]] = {}
+        self._history_cache: HistoryCache | None = None
+
+    @property
+    def history_cache(self) -> HistoryCache:
+        """Facts' histories kept across commands (evaluate/history.py reads and fills it)."""
+        if self._history_cache is None:
+            self._history_cache = HistoryCache(self.root)
+        return self._history_cache
 
     @classmethod
     def init(cls, root: Path | str) -> "GitStore":

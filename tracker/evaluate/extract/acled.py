@@ -64,6 +64,7 @@ def extract_acled(days: Any, params: dict[str, Any]) -> int:
         raise ExtractError("the acled extractor sums a day map: set `path` to [events] or "
                            "[fatalities] of an ACLED snapshot")
     start, end = _bound(params, "from"), _bound(params, "to")
+    wanted = _Filter(params)
     total = 0
     for day, categories in days.items():
         try:
@@ -73,18 +74,29 @@ def extract_acled(days: Any, params: dict[str, Any]) -> int:
         if (start and when < start) or (end and when > end):
             continue
         total += sum(int(n) for key, n in (categories or {}).items()
-                     if _wanted(split_key(key), params))
+                     if wanted(split_key(key)))
     return total
 
 
-def _wanted(category: tuple[str, str, bool], params: dict[str, Any]) -> bool:
-    event_type, sub_event_type, civilian = category
-    if "event_type" in params and fold(event_type) not in _folded(params["event_type"]):
-        return False
-    if "sub_event_type" in params and \
-            fold(sub_event_type) not in _folded(params["sub_event_type"]):
-        return False
-    return "civilian_targeting" not in params or civilian == params["civilian_targeting"]
+class _Filter:
+    """The categories a fact counts; its folded names computed once per extraction."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.event_types = _folded(params["event_type"]) if "event_type" in params else None
+        self.sub_event_types = _folded(params["sub_event_type"]) \
+            if "sub_event_type" in params else None
+        self.civilian = params.get("civilian_targeting", _ANY)
+
+    def __call__(self, category: tuple[str, str, bool]) -> bool:
+        event_type, sub_event_type, civilian = category
+        if self.event_types is not None and fold(event_type) not in self.event_types:
+            return False
+        if self.sub_event_types is not None and fold(sub_event_type) not in self.sub_event_types:
+            return False
+        return self.civilian is _ANY or civilian == self.civilian
+
+
+_ANY = object()
 
 
 def _folded(value: Any) -> set[str]:
