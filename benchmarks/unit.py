@@ -23,7 +23,7 @@ same unit at 33 reports (2,640 facts, the size of the 260-source scale.py figure
 growth: per-fact and per-source costs from one size to the other.
 
     .venv/bin/python benchmarks/unit.py                 # 100 reports, baseline 33, 1826 nights
-    .venv/bin/python benchmarks/unit.py --small         # 3 reports, baseline 2, 40 nights
+    .venv/bin/python benchmarks/unit.py --small         # 2 reports, baseline 1, 30 nights
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from benchlib import ROOT, Cost, feed_server, measure, tracker
+from benchlib import ROOT, Cost, feed_server, measure
 
 sys.path.insert(0, str(ROOT))
 
@@ -269,11 +269,11 @@ def main() -> None:
     parser.add_argument("--nights", type=int, default=1826, help="simulated nightly runs")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     parser.add_argument("--hosts", type=int, default=50, help="loopback addresses (sites)")
-    parser.add_argument("--small", action="store_true", help="3 reports, baseline 2, 40 nights")
+    parser.add_argument("--small", action="store_true", help="2 reports, baseline 1, 30 nights")
     parser.add_argument("--keep", type=Path, help="build the workspaces here and keep them")
     args = parser.parse_args()
     if args.small:
-        args.reports, args.baseline_reports, args.nights = 3, 2, 40
+        args.reports, args.baseline_reports, args.nights = 2, 1, 30
     profiles = unitdata.load_profiles()
     tmp = args.keep or Path(tempfile.mkdtemp(prefix="bench-unit-"))
     tmp.mkdir(parents=True, exist_ok=True)

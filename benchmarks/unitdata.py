@@ -143,7 +143,7 @@ def write_served(unit: Unit, served: Path, profiles: list[dict[str, Any]]) -> No
         _write(served / f"r{r:03d}/news.xml", rss_feed(f"news {r}", rng, FEED_ITEMS))
         unit.acled[sid("acled", r)] = acled_rows(r)
     write_profiles(unit, served)
-    for source_id, (qid, document) in shared_items().items():
+    for qid, document in shared_items().values():
         _write(served / f"items/wiki/Special:EntityData/{qid}.json", document)
     _write(served / "items/w/api.php", labels)
     for n in range(SHARED_FEEDS):

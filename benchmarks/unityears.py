@@ -75,12 +75,15 @@ class Nightly:
         self.feed_items = {feed: 1000 for feed in self.feeds}  # item numbers after the first run's
         self.served_feeds: dict[str, bytes] = {}
         self.current: dict[str, Any] = {}
+        self.texts: dict[str, str] = {}  # source id → its current snapshot's YAML
         self.archive_index = 0
 
     def snapshot(self, source_id: str) -> Any:
         if source_id not in self.current:
             path = self.workspace / "snapshots" / f"{source_id}.yaml"
-            self.current[source_id] = self.snapshot_yaml.loads(path.read_bytes())
+            raw = path.read_bytes()
+            self.current[source_id] = self.snapshot_yaml.loads(raw)
+            self.texts[source_id] = raw.decode("utf-8")
         return self.current[source_id]
 
     def night(self, n: int, when: datetime) -> dict[str, str]:
@@ -125,9 +128,9 @@ class Nightly:
         source = self.sources[source_id]
         data = source.snapshot_of(RawDocument(raw, source.url, when), self.snapshot(source_id))
         text = self.snapshot_yaml.dumps(data)
-        if text == self.snapshot_yaml.dumps(self.current[source_id]):
+        if text == self.texts[source_id]:
             return None
-        self.current[source_id] = data
+        self.current[source_id], self.texts[source_id] = data, text
         return text
 
     def write_served(self, served: Path) -> None:

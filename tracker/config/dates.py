@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from dateutil import parser as dateparser
 
@@ -39,13 +40,22 @@ def parse_date(text: str | date, month_first: bool = False) -> date:
     ValueError if it is none."""
     if isinstance(text, date):
         return text
-    local = parse_local_date(str(text))
+    # dateutil fills what a text leaves out from today: today is part of the answer
+    parsed = _parse_text(str(text), month_first, date.today())
+    if parsed is None:
+        raise ValueError(f"not a date: {text!r}")
+    return parsed
+
+
+@lru_cache(maxsize=4096)  # status reads the same dates for every fact on a source
+def _parse_text(text: str, month_first: bool, today: date) -> date | None:
+    local = parse_local_date(text)
     if local is not None:
         return local
     try:
-        return dateparser.parse(str(text), dayfirst=not month_first, default=None).date()
+        return dateparser.parse(text, dayfirst=not month_first, default=None).date()
     except (ValueError, OverflowError, TypeError, AttributeError):
-        raise ValueError(f"not a date: {text!r}") from None
+        return None
 
 
 def is_full_date(value: object) -> bool:

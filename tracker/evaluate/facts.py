@@ -163,12 +163,13 @@ def evaluate(report_id: str, fact: Fact, snapshot: Any, health: Health, now: dat
                       footnote=fact.footnote, path=fact.path or None,
                       details=FindingDetails(extract=fact.extract))
     today = now.date()
-    if fact.primary is not None and snapshot is not None:
-        _read_current(fact, snapshot, finding, since)
+    primary = fact.primary
+    if primary is not None and snapshot is not None:
+        _read_current(fact, primary, snapshot, finding, since)
     if fact.valid_until and today > fact.valid_until:
         finding.status, finding.since = "expired", fact.valid_until.isoformat()
         finding.note = f"time-bound claim, valid until {fact.valid_until.isoformat()}"
-    elif fact.primary is None:
+    elif primary is None:
         finding.status = "unchecked"
         finding.note = "no source checks this claim: " + (
             f"tracked by its date (valid until {fact.valid_until.isoformat()}) and news"
@@ -185,10 +186,10 @@ def evaluate(report_id: str, fact: Fact, snapshot: Any, health: Health, now: dat
     return _acknowledge(fact, finding, today)
 
 
-def _read_current(fact: Fact, snapshot: Any, finding: Finding, since: str | None) -> None:
-    assert fact.primary is not None
+def _read_current(fact: Fact, primary: SourceRef, snapshot: Any, finding: Finding,
+                  since: str | None) -> None:
     try:
-        finding.current, path = extract(snapshot, fact.primary)
+        finding.current, path = extract(snapshot, primary)
     except (PathMissing, ExtractError) as exc:
         finding.status, finding.note = "unverifiable", str(exc)
         return

@@ -37,8 +37,9 @@ def evaluate_fact(config: Config, store: GitStore, state: State, now: datetime,
     health = _health(config, state, fact.source, now)
     since = None
     finding = evaluate(report_id, fact, snapshot, health, now)
-    if fact.primary is not None and finding.current is not None:
-        since = value_since(store, fact.primary, finding.current)
+    primary = fact.primary
+    if primary is not None and finding.current is not None:
+        since = value_since(store, primary, finding.current)
         if finding.status in ("current", "stale", "acknowledged"):
             finding.since = since
         finding.details.value_since = since

@@ -41,6 +41,7 @@ def _histories(store: GitStore, refs: list[SourceRef]) -> dict[str, list[dict[st
     by_source: dict[str, dict[str, SourceRef]] = {}
     for ref in refs:
         by_source.setdefault(ref.source, {})[_key(ref)] = ref
+    store.read_all_versions(store.relpath(source_id) for source_id in by_source)
     out: dict[str, list[dict[str, Any]]] = {}
     for source_id, wanted in by_source.items():
         out.update(_source_histories(store, source_id, wanted))
@@ -74,10 +75,10 @@ def _source_histories(store: GitStore, source_id: str,
             for ref, rows, done in todo.values():
                 if index >= done:
                     _add(rows, ref, version, snapshot)
-        for key, (ref, rows, _) in todo.items():
+        for key, (_, rows, done) in todo.items():
             out[key] = rows
             store.derived[("history", key, last)] = rows
-            if versions:
+            if versions and done < len(versions):  # read more than the cache held
                 store.history_cache.put(source_id, key, Entry(
                     len(versions), prefixes.digest(len(versions)), rows))
     return {key: [dict(row) for row in rows] for key, rows in out.items()}
@@ -130,7 +131,7 @@ def _value_at(snapshot: _Lazy, version: Version, ref: SourceRef) -> Any:
 
 def value_since(store: GitStore, ref: SourceRef, current: Any) -> str | None:
     """Date the current value first appeared (the last row of the history)."""
-    rows = fact_history(store, ref)
+    rows = _histories(store, [ref])[_key(ref)]  # read and kept by prefetch_histories
     if rows and same_value(compare_kind(ref.extract), rows[-1]["value"], current):
         return str(rows[-1]["since"])
     return None

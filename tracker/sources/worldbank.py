@@ -39,7 +39,7 @@ from typing import Any
 
 from tracker.config.options import WorldBankOptions
 from tracker.errors import FetchError, ParseError
-from tracker.fetch.client import safe_url
+from tracker.fetch.urls import safe_url
 from tracker.models import RawDocument
 from tracker.sources.base import Fetched, Source, load_json
 

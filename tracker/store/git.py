@@ -7,6 +7,7 @@ version is a git blob, and a blob never changes, so its parsed form is cached un
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -15,7 +16,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import git
 
@@ -53,6 +54,29 @@ def blob_id(content: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
 
 
+def _stamp(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _raw_log_entries(out: str) -> Iterator[tuple[str, Version]]:
+    """(path, version) of each file a `git log -z --format='@%H %ct' --raw` output names."""
+    tokens = iter(out.split("\0"))
+    commit, date = "", datetime.fromtimestamp(0, timezone.utc)
+    for token in tokens:
+        token = token.lstrip("\n")
+        if token.startswith("@"):
+            commit, _, stamp = token[1:].partition(" ")
+            date = datetime.fromtimestamp(int(stamp), timezone.utc)
+        elif token.startswith(":"):
+            fields = token.split()
+            path = next(tokens, "")
+            yield path, Version(commit, date, None if fields[4].startswith("D") else fields[3])
+
+
 class GitStore:
     """The workspace's git repository, seen as a store of snapshot versions."""
 
@@ -66,6 +90,7 @@ class GitStore:
         self.derived: dict[Any, Any] = {}  # per-instance memo for values derived from history
         self._versions: dict[tuple[str, str], list[Version]] = {}
         self._history_cache: HistoryCache | None = None
+        self._head_memo: tuple[Any, ...] | None = None
 
     @property
     def history_cache(self) -> HistoryCache:
@@ -90,7 +115,8 @@ class GitStore:
         return self.root / SNAPSHOTS / f"{source_id}.yaml"
 
     def relpath(self, source_id: str) -> str:
-        self.snapshot_path(source_id)  # refuses an id that would escape snapshots/
+        if not isinstance(source_id, str) or not re.fullmatch(ID_PATTERN, source_id):
+            self.snapshot_path(source_id)  # refuses an id that would escape snapshots/
         return f"{SNAPSHOTS}/{source_id}.yaml"
 
     def read_snapshot(self, source_id: str, rev: str | None = None) -> Any:
@@ -182,26 +208,44 @@ class GitStore:
 
     def versions(self, relpath: str) -> list[Version]:
         """Every commit that changed `relpath`, oldest first, with the file's blob id."""
-        if not self.repo.head.is_valid():
+        head = self.head()
+        if head is None:
             return []
-        key = (relpath, self.repo.head.commit.hexsha)  # history only grows with HEAD
+        key = (relpath, head)  # history only grows with HEAD
         if key not in self._versions:
             self._versions[key] = self._read_versions(relpath)
         return list(self._versions[key])
 
+    def read_all_versions(self, relpaths: Iterable[str]) -> None:
+        """Read the versions of many snapshot files with one `git log` (instead of one per
+        file); `versions` then answers from memory. Only on a history without merges:
+        there a log of the folder lists, per file, exactly the commits a log of the file
+        would (with merges, git's history simplification may differ by path)."""
+        head = self.head()
+        wanted = {p for p in relpaths if (p, head) not in self._versions}
+        if head is None or len(wanted) < 2 or self._has_merges(head):
+            return
+        found: dict[str, list[Version]] = {path: [] for path in wanted}
+        out = self.repo.git.log("-z", "--format=@%H %ct", "--raw", "--no-abbrev",
+                                "--no-renames", "--", f"{SNAPSHOTS}/")
+        for path, version in _raw_log_entries(out):
+            if path in found:
+                found[path].append(version)
+        for path, versions in found.items():
+            versions.reverse()
+            self._versions[(path, head)] = versions
+
+    def _has_merges(self, head: str) -> bool:
+        key = ("merges", head)
+        if key not in self.derived:
+            count = self.repo.git.rev_list("--min-parents=2", "--count", head, "--")
+            self.derived[key] = int(count) > 0
+        return bool(self.derived[key])
+
     def _read_versions(self, relpath: str) -> list[Version]:
-        out = self.repo.git.log("--format=@%H %ct", "--raw", "--no-abbrev", "--no-renames",
-                                "--", relpath)
-        versions: list[Version] = []
-        commit, stamp = "", 0
-        for line in out.splitlines():
-            if line.startswith("@"):
-                commit, _, ts = line[1:].partition(" ")
-                stamp = int(ts)
-            elif line.startswith(":"):
-                fields = line.split()
-                blob = None if fields[4].startswith("D") else fields[3]
-                versions.append(Version(commit, datetime.fromtimestamp(stamp, timezone.utc), blob))
+        out = self.repo.git.log("-z", "--format=@%H %ct", "--raw", "--no-abbrev",
+                                "--no-renames", "--", relpath)
+        versions = [version for path, version in _raw_log_entries(out) if path == relpath]
         versions.reverse()
         return versions
 
@@ -247,6 +291,64 @@ class GitStore:
         return len(entries) - keep
 
     def head(self) -> str | None:
+        """The commit HEAD names (None before the first commit), read from git's files:
+        GitPython's own lookup costs a millisecond, and status asks once per source."""
+        git_dir, common = self._git_dirs
+        head_file = os.path.join(git_dir, "HEAD")
+        memo = self._head_memo
+        if memo is not None and _stamp(head_file) == memo[0] and \
+                _stamp(memo[1]) == memo[2] and _stamp(memo[3]) == memo[4]:
+            return memo[5]
+        before = _stamp(head_file)
+        head = self._read_head()
+        ref = self._head_ref()
+        ref_file = os.path.join(git_dir if os.path.exists(os.path.join(git_dir, ref))
+                                else common, ref) if ref else head_file
+        packed = os.path.join(common, "packed-refs")
+        # A commit or checkout replaces one of these files (new inode, size or time): an
+        # equal stamp of all three is the same HEAD. Not kept if HEAD moved meanwhile.
+        self._head_memo = (before, ref_file, _stamp(ref_file), packed, _stamp(packed), head) \
+            if before is not None and before == _stamp(head_file) else None
+        return head
+
+    def _head_ref(self) -> str:
+        try:
+            text = (self._git_dirs[0] / "HEAD").read_text("utf-8").strip()
+        except OSError:
+            return ""
+        return text[5:].strip() if text.startswith("ref: ") else ""
+
+    @functools.cached_property
+    def _git_dirs(self) -> tuple[Path, Path]:
+        return Path(self.repo.git_dir), Path(self.repo.common_dir)
+
+    def _read_head(self) -> str | None:
+        git_dir, common = self._git_dirs
+        try:
+            text = (git_dir / "HEAD").read_text("utf-8").strip()
+        except OSError:
+            return self._head_by_git()
+        if not text.startswith("ref: "):
+            return text if re.fullmatch(r"[0-9a-f]{40,64}", text) else self._head_by_git()
+        ref = text[5:].strip()
+        for folder in (git_dir, common):
+            with contextlib.suppress(OSError):
+                sha = (folder / ref).read_text("utf-8").strip()
+                return sha if re.fullmatch(r"[0-9a-f]{40,64}", sha) else self._head_by_git()
+        return self._packed_ref(common, ref)
+
+    def _packed_ref(self, common: Path, ref: str) -> str | None:
+        try:
+            lines = (common / "packed-refs").read_text("utf-8").splitlines()
+        except OSError:
+            return None  # no such ref: an unborn branch
+        for line in lines:
+            sha, _, name = line.partition(" ")
+            if name == ref:
+                return sha
+        return None
+
+    def _head_by_git(self) -> str | None:
         return self.repo.head.commit.hexsha if self.repo.head.is_valid() else None
 
     def committed_blobs(self, folder: str = SNAPSHOTS) -> dict[str, str]:

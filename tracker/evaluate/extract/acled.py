@@ -15,7 +15,9 @@ with the report's count as `expected` and ACLED's count now as `current`.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from tracker.config.extractors import acled_bound as _bound
@@ -58,24 +60,48 @@ def annotate(snapshot: Any, params: dict[str, Any], details: FindingDetails) -> 
 @register("acled", annotate=annotate)
 def extract_acled(days: Any, params: dict[str, Any]) -> int:
     """Sum a day map ({day: {category: count}}) over the window, for matching categories."""
-    from tracker.sources.acled import split_key
-
     if not isinstance(days, dict) or "events" in days:
         raise ExtractError("the acled extractor sums a day map: set `path` to [events] or "
                            "[fatalities] of an ACLED snapshot")
     start, end = _bound(params, "from"), _bound(params, "to")
     wanted = _Filter(params)
     total = 0
+    for when, categories in _dated(days):
+        if (start and when < start) or (end and when > end):
+            continue
+        total += sum(int(n) for key, n in (categories or {}).items()
+                     if wanted(_split_key(key)))
+    return total
+
+
+_DATED: "OrderedDict[int, tuple[Any, int, list[tuple[date, Any]]]]" = OrderedDict()
+
+
+def _dated(days: dict[Any, Any]) -> list[tuple[date, Any]]:
+    """The day map's entries with their days parsed. Many facts count the same snapshot's
+    map: parsed once per map (kept for the few maps read last, by identity and size)."""
+    hit = _DATED.get(id(days))
+    if hit is not None and hit[0] is days and hit[1] == len(days):
+        _DATED.move_to_end(id(days))
+        return hit[2]
+    parsed = []
     for day, categories in days.items():
         try:
             when = date.fromisoformat(str(day))
         except ValueError:
             raise ExtractError(f"not an ACLED day map: key {day!r} is not a date") from None
-        if (start and when < start) or (end and when > end):
-            continue
-        total += sum(int(n) for key, n in (categories or {}).items()
-                     if wanted(split_key(key)))
-    return total
+        parsed.append((when, categories))
+    _DATED[id(days)] = (days, len(days), parsed)
+    if len(_DATED) > 8:
+        _DATED.popitem(last=False)
+    return parsed
+
+
+@lru_cache(maxsize=4096)  # a handful of category keys, split for every day they occur on
+def _split_key(key: str) -> tuple[str, str, bool]:
+    from tracker.sources.acled import split_key
+
+    return split_key(key)
 
 
 class _Filter:
