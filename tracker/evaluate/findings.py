@@ -1,6 +1,7 @@
 """Evaluate every fact of a workspace against the current snapshots and source health."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -17,12 +18,31 @@ from tracker.store.state import State
 def evaluate_all(config: Config, store: GitStore, state: State, now: datetime,
                  report: str | None = None) -> list[Finding]:
     """Findings for every fact (of one report, if given), in file order."""
-    snapshots: dict[str, Any] = {}
+    snapshots = RecentSnapshots()
     chosen = [(report_id, fact) for report_id, rep in config.reports.items()
               if not report or report_id == report for fact in rep.facts]
     prefetch_histories(store, [ref for _, fact in chosen for ref in _refs(fact)])
     return [evaluate_fact(config, store, state, now, report_id, fact, snapshots)
             for report_id, fact in chosen]
+
+
+class RecentSnapshots(OrderedDict[str, Any]):
+    """The current snapshots read last, by source id. Facts come report by report, and a
+    report reads a few sources: holding every source's snapshot at once (hundreds of
+    Factbook profiles) would cost memory, not time."""
+
+    def __init__(self, keep: int = 48) -> None:
+        super().__init__()
+        self.keep = keep
+
+    def __getitem__(self, source_id: str) -> Any:
+        self.move_to_end(source_id)
+        return super().__getitem__(source_id)
+
+    def __setitem__(self, source_id: str, snapshot: Any) -> None:
+        super().__setitem__(source_id, snapshot)
+        if len(self) > self.keep:
+            self.popitem(last=False)
 
 
 def _refs(fact: Fact) -> list[SourceRef]:

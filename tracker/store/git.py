@@ -27,6 +27,9 @@ from tracker.store.files import SNAPSHOTS, STATE_DIR, JsonFile, write_atomic
 from tracker.store.historycache import HistoryCache
 
 CACHE_KEEP = 5000  # parsed snapshot versions kept in .tracker/cache/blobs
+# parsed versions kept in memory: history reads each version once for all facts on it,
+# diff reads pairs; a parsed Factbook profile is megabytes
+MEMO_KEEP = 16
 IDENTITY = {"GIT_AUTHOR_NAME": "report-tracker", "GIT_AUTHOR_EMAIL": "tracker@localhost",
             "GIT_COMMITTER_NAME": "report-tracker", "GIT_COMMITTER_EMAIL": "tracker@localhost"}
 
@@ -261,7 +264,7 @@ class GitStore:
                 with contextlib.suppress(OSError):  # the cache is an optimization only
                     self._cache_file(blob).save(data)
         self._memo[blob] = data
-        if len(self._memo) > 64:
+        if len(self._memo) > MEMO_KEEP:
             self._memo.popitem(last=False)
         return data
 

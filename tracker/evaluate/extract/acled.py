@@ -15,6 +15,7 @@ with the report's count as `expected` and ACLED's count now as `current`.
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from datetime import date, timedelta
 from functools import lru_cache
@@ -64,37 +65,76 @@ def extract_acled(days: Any, params: dict[str, Any]) -> int:
         raise ExtractError("the acled extractor sums a day map: set `path` to [events] or "
                            "[fatalities] of an ACLED snapshot")
     start, end = _bound(params, "from"), _bound(params, "to")
-    wanted = _Filter(params)
+    index = _index(days)
+    if index is None:  # not a clean day map: sum it day by day, failing where it fails
+        return _sum_days(days, start, end, params)
+    wanted: _Filter | None = None  # built at the first category counted, as day by day
     total = 0
-    for when, categories in _dated(days):
-        if (start and when < start) or (end and when > end):
-            continue
-        total += sum(int(n) for key, n in (categories or {}).items()
-                     if wanted(_split_key(key)))
+    for category, (dates, running) in index.items():
+        low = bisect_left(dates, start) if start else 0
+        high = bisect_right(dates, end) if end else len(dates)
+        if low < high:
+            wanted = wanted or _Filter(params)
+            if wanted(category):
+                total += running[high] - running[low]
     return total
 
 
-_DATED: "OrderedDict[int, tuple[Any, int, list[tuple[date, Any]]]]" = OrderedDict()
-
-
-def _dated(days: dict[Any, Any]) -> list[tuple[date, Any]]:
-    """The day map's entries with their days parsed. Many facts count the same snapshot's
-    map: parsed once per map (kept for the few maps read last, by identity and size)."""
-    hit = _DATED.get(id(days))
-    if hit is not None and hit[0] is days and hit[1] == len(days):
-        _DATED.move_to_end(id(days))
-        return hit[2]
-    parsed = []
+def _sum_days(days: dict[Any, Any], start: date | None, end: date | None,
+              params: dict[str, Any]) -> int:
+    total = 0
     for day, categories in days.items():
         try:
             when = date.fromisoformat(str(day))
         except ValueError:
             raise ExtractError(f"not an ACLED day map: key {day!r} is not a date") from None
-        parsed.append((when, categories))
-    _DATED[id(days)] = (days, len(days), parsed)
-    if len(_DATED) > 8:
-        _DATED.popitem(last=False)
-    return parsed
+        if (start and when < start) or (end and when > end):
+            continue
+        total += sum(int(n) for key, n in (categories or {}).items()
+                     if _Filter(params)(_split_key(key)))
+    return total
+
+
+Index = dict[tuple[str, str, bool], tuple[list[date], list[int]]]
+_INDEXES: "OrderedDict[int, tuple[Any, int, Index | None]]" = OrderedDict()
+
+
+def _index(days: dict[Any, Any]) -> Index | None:
+    """Per category: its days in order and the running total of its counts — a window's
+    sum is then two bisections per category, not a walk over every day. Many facts count
+    the same snapshot's map: built once per map (kept for the few maps read last, by
+    identity and size). None when the map is not clean (a day that is not a date, a count
+    that is not a number): that map is summed day by day, with the errors of that walk."""
+    hit = _INDEXES.get(id(days))
+    if hit is not None and hit[0] is days and hit[1] == len(days):
+        _INDEXES.move_to_end(id(days))
+        return hit[2]
+    index = _build_index(days)
+    _INDEXES[id(days)] = (days, len(days), index)
+    if len(_INDEXES) > 8:
+        _INDEXES.popitem(last=False)
+    return index
+
+
+def _build_index(days: dict[Any, Any]) -> Index | None:
+    entries: dict[tuple[str, str, bool], list[tuple[date, int]]] = {}
+    try:
+        for day, categories in days.items():
+            when = date.fromisoformat(str(day))
+            if categories and not isinstance(categories, dict):
+                return None
+            for key, n in (categories or {}).items():
+                entries.setdefault(_split_key(key), []).append((when, int(n)))
+    except (ValueError, TypeError, AttributeError, OverflowError):
+        return None
+    index: Index = {}
+    for category, counts in entries.items():
+        counts.sort(key=lambda entry: entry[0])
+        running = [0]
+        for _, n in counts:
+            running.append(running[-1] + n)
+        index[category] = ([when for when, _ in counts], running)
+    return index
 
 
 @lru_cache(maxsize=4096)  # a handful of category keys, split for every day they occur on
