@@ -101,11 +101,18 @@ def match_item(item: dict[str, Any], targets: list[Target], include: Iterable[st
     text = item_text(item)
     if not passes_filters(text, list(include), list(exclude)):
         return []
+    # A unit's reports watch the same few words: each searched once per item, not once
+    # per target (thousands of targets, a handful of distinct keywords)
+    found: dict[str, bool] = {}
     hits = []
     for target in targets:
-        keyword = first_hit(target.keywords, text)
-        if keyword is not None:
-            hits.append((target, keyword))
+        for keyword in target.keywords:
+            if keyword not in found:
+                pattern = keyword_pattern(keyword)
+                found[keyword] = pattern is not None and pattern.search(text) is not None
+            if found[keyword]:
+                hits.append((target, keyword))
+                break
     return hits
 
 
