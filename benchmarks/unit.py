@@ -188,8 +188,10 @@ def packed(workspace: Path) -> str:
 
 
 def drop_blob_cache(workspace: Path) -> None:
-    """Cold: no parsed snapshot version cached (the git objects stay)."""
-    shutil.rmtree(workspace / ".tracker" / "cache", ignore_errors=True)
+    """Cold: no parsed snapshot version and no fact history cached (the git objects and
+    the parsed configuration stay)."""
+    for name in ("blobs", "history"):
+        shutil.rmtree(workspace / ".tracker" / "cache" / name, ignore_errors=True)
 
 
 def bare_start() -> Cost:

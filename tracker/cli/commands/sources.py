@@ -85,6 +85,7 @@ def diff(source: SourceOptArg = None, since: SinceOpt = None,
         raise ConfigError(f"unknown source {source!r}; known: "
                           f"{', '.join(ws.config.sources) or 'none'}")
     ids = [source] if source else list(ws.config.sources)
+    ws.store.read_all_versions(ws.store.relpath(sid) for sid in ids)  # one git log, not one each
     changes = [c for sid in ids for c in source_changes(ws.store, sid, since)]
     if format_ is Format.json:
         print_json([c.to_json() for c in changes])
