@@ -17,8 +17,10 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Callable, Iterator
+
+from tracker.demo.server import PromptHTTPServer
 
 
 @dataclass
@@ -123,8 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(PromptHTTPServer):  # shutdown() returns at once (no 0.5 s poll)
     owner: "LocalServer"
 
     def handle_error(self, request: object, client_address: object) -> None:
