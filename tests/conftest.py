@@ -1,4 +1,8 @@
-"""Shared fixtures: real temp git workspaces, a real local HTTP server, the shared data."""
+"""Shared fixtures: real temp git workspaces, a real local HTTP server, test data.
+
+Real Factbook versions are vendored in tests/data (tests/support/data.py); ../shared is
+used only for what is not redistributed here (the complete archives, the report texts),
+and a test needing it skips, saying so, when it is absent."""
 from __future__ import annotations
 
 import os
@@ -10,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.data import SHARED, TEST_DATA, shared_path
 from tests.support.server import LocalServer
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-DATA = SHARED / "data"
-TEST_DATA = Path(__file__).parent / "data"
+DATA = SHARED / "data"  # the complete archives (use shared_path("data", ...) to read them)
+__all__ = ["DATA", "SHARED", "TEST_DATA", "make_workspace", "utc"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -23,9 +27,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared is not beside the repository")
-    return SHARED
+    """../shared, or a skip naming it (for the report texts and the complete archives)."""
+    return shared_path()
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, utc
+from tests.conftest import utc
+from tests.support.data import factbook_version
 from tracker.run.runner import run_once
 from tracker.store.git import GitStore
 
@@ -37,10 +38,7 @@ facts:
 
 @pytest.fixture
 def ws(workspace, server):
-    files = sorted((DATA / "cia-geos-kz").glob("2026-01-22*.json"))
-    if not files:
-        pytest.skip("../shared/data is not beside the repository")
-    server.route("/kz.json", body=files[0].read_bytes())
+    server.route("/kz.json", body=factbook_version("2026-01-22"))
     root = workspace(f"sources:\n  fb:\n    kind: factbook\n    url: {server.url('/kz.json')}\n",
                      {"kz": REPORT})
     run_once(root, now=utc("2026-01-23T04:00"), run_all=True)

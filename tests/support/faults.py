@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from tests.support.acled_server import PASSWORD, USERNAME, FakeAcled, event
+from tests.support.data import factbook_version
 from tests.support.server import LocalServer, Reply
 
 TESTS = Path(__file__).resolve().parents[1]
-SHARED_DATA = TESTS.parents[1] / "shared" / "data"
 WIKIDATA = TESTS / "data" / "wikidata"
 
 MB = 1 << 20
@@ -186,11 +186,7 @@ CITED = ("/cited/a", "/cited/b")
 
 
 def _factbook_body() -> bytes:
-    files = sorted((SHARED_DATA / "cia-geos-kz").glob("2025-10-07*.json"))
-    if not files:
-        import pytest
-        pytest.skip("../shared/data is not beside the repository")
-    return files[0].read_bytes()
+    return factbook_version("2025-10-07")
 
 
 def _good_factbook(kind: Kind, server: LocalServer) -> None:
