@@ -6,6 +6,7 @@ and a test needing it skips, saying so, when it is absent."""
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import subprocess
 import textwrap
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.data import SHARED, TEST_DATA, shared_path
+from tests.support.seed import generator_for, replay_hint, suite_seed
 from tests.support.server import LocalServer
 
 DATA = SHARED / "data"  # the complete archives (use shared_path("data", ...) to read them)
@@ -23,6 +25,47 @@ __all__ = ["DATA", "SHARED", "TEST_DATA", "make_workspace", "utc"]
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
+    config.stash[SEED] = suite_seed()
+    from hypothesis import settings
+
+    # no example database: a run must not depend on what earlier runs found
+    settings.register_profile("tracker", database=None)
+    settings.load_profile("tracker")
+
+
+SEED = pytest.StashKey[int]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Hypothesis tests draw from the suite's seed (unless a test pins its own)."""
+    from hypothesis import is_hypothesis_test
+    from hypothesis import seed as hypothesis_seed
+
+    for item in items:
+        test = getattr(item, "obj", None)
+        if test is not None and is_hypothesis_test(test) \
+                and getattr(test, "_hypothesis_internal_use_seed", None) is None:
+            hypothesis_seed(config.stash[SEED])(test)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        report.sections.append(("random seed", replay_hint(item.config.stash[SEED])))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    terminalreporter.write_line(replay_hint(config.stash[SEED]))
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> random.Random:
+    """This test's random generator (tests/support/seed.py); its seed is printed."""
+    seed = request.config.stash[SEED]
+    print(replay_hint(seed))
+    return generator_for(seed, request.node.nodeid)
 
 
 @pytest.fixture
