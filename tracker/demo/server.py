@@ -60,6 +60,10 @@ class PromptHTTPServer(ThreadingHTTPServer):
     """
 
     daemon_threads = True
+    # socketserver's default backlog is 5: a burst of connections beyond it (a run opens
+    # `per_host` at once per source host) is dropped by the kernel and retried a second
+    # later, which a short fetch timeout then reports as a failure.
+    request_queue_size = 128
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
