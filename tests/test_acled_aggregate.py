@@ -10,6 +10,7 @@ import pytest
 from tests.conftest import TEST_DATA
 from tracker.errors import ParseError, SourceGone
 from tracker.evaluate.extract import EXTRACTORS
+from tracker.models import FindingDetails, Window
 from tracker.sources.acled import ATTRIBUTION, normalize_acled
 from tracker.store import snapshot_yaml
 
@@ -119,14 +120,15 @@ def test_annotation_says_how_far_the_data_reaches() -> None:
     later = copy.deepcopy(snap)
     later["data_through"] = "2026-03-20"
     window = {"from": "2025-01-01", "to": "2025-09-12"}
-    assert "note" not in annotate(snap, window)  # a quiet last week is no gap
-    note = annotate(later, window)["note"]
+    assert annotate(snap, window, FindingDetails()) is None  # a quiet last week is no gap
+    note = annotate(later, window, FindingDetails())
     assert note == ("ACLED data now reaches 2026-03-20, 189 days past this count's window "
                     "(2025-01-01 to 2025-09-12)")
-    early = annotate(snap, {"to": "2025-12-31"})
-    assert early["note"] == ("ACLED data was read on 2025-09-17, before this count's window "
-                             "ends (2025-12-31): the count may still grow")
-    assert early["data_through"] == "2025-09-05" and early["window"]["to"] == "2025-12-31"
+    early = FindingDetails()
+    assert annotate(snap, {"to": "2025-12-31"}, early) == (
+        "ACLED data was read on 2025-09-17, before this count's window ends (2025-12-31): "
+        "the count may still grow")
+    assert early.data_through == "2025-09-05" and early.window == Window(None, "2025-12-31")
 
 
 def test_extractor_needs_a_day_map() -> None:

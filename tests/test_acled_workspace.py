@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from tests.conftest import utc
 from tests.support.acled_server import PASSWORD, USERNAME, FakeAcled, event, reply
 from tracker.cli.app import app
+from tracker.models import Window
 from tracker.run.runner import run_once
 
 P, VAC = "Protests", "Violence against civilians"
@@ -120,7 +121,7 @@ def test_recoded_past_count_makes_the_fact_stale_with_old_and_new(acled, workspa
     second = run_once(ws, now=utc("2025-09-24T05:00"), run_all=True, send_email=False)
     fact = findings(second)["acled-fatalities-2025"]
     assert (fact.status, fact.expected, fact.current) == ("stale", 2, 3)
-    assert fact.details["window"] == {"from": "2025-01-01", "to": "2025-09-12"}
+    assert fact.details.window == Window(start="2025-01-01", end="2025-09-12")
     assert findings(second)["acled-protests-intervention-2025"].status == "current"
     history = CliRunner().invoke(app, ["-w", str(ws), "history", "acled-fatalities-2025",
                                        "--format", "json"])
@@ -136,7 +137,7 @@ def test_finding_says_how_far_the_data_reaches_past_the_window(acled, workspace)
     assert fact.status == "current"
     assert fact.note == ("ACLED data now reaches 2026-03-20, 189 days past this count's "
                          "window (2025-01-01 to 2025-09-12)")
-    assert fact.details["data_through"] == "2026-03-20"
+    assert fact.details.data_through == "2026-03-20"
 
 
 def test_unchanged_data_makes_no_commit_and_keeps_the_access_date(acled, workspace) -> None:

@@ -2,47 +2,36 @@
 hostile feed content stays inert even in a browser that runs scripts.
 
 Skipped, with the reason shown, when no Chromium is installed (`scripts/test` installs
-Debian's `chromium` when it runs as root). To refresh the README's screenshot:
-    DIGEST_SCREENSHOT=docs/digest-demo.png .venv/bin/python -m pytest tests/test_digest_browser.py
+Debian's `chromium` when it runs as root). The demo's own digest is looked at in
+tests/test_digest_demo.py; the README's picture comes from `scripts/digest-picture`.
 """
 from __future__ import annotations
-
-import os
-import shutil
-import struct
-import subprocess
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import utc
-from tracker.digest.build import build_digest, render_html
+from tests.support.chromium import CHROMIUM, dump_dom, page_size, screenshot
+from tracker.digest.build import build_digest
+from tracker.digest.memory import ReportTold
+from tracker.digest.model import Digest, ReportInfo, SourceInfo
+from tracker.digest.render import render_html
 from tracker.models import Finding
 
 pytestmark = pytest.mark.browser
 NOW = utc("2026-03-02T06:00")
-CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser",
-                                               "google-chrome")) if p), None)
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="headless Chromium not installed (apt-get install chromium); "
                              "the HTML digest was not looked at in a browser")
 
 
-def chromium(tmp_path: Path, html: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", *args, html.as_uri()],
-        capture_output=True, text=True, timeout=120)
-
-
-def demo_digest(news_items: list[dict] | None = None) -> dict:
+def demo_digest(news_items: list[dict] | None = None) -> Digest:
     """What the Kazakhstan workspace's digest looks like in March 2026."""
-    factbook = {"title": "CIA World Factbook – Kazakhstan (frozen mirror)", "health": "quiet",
-                "since": "2026-01-22", "error": None,
-                "link": "https://github.com/factbook/cache.factbook.json"}
-    acled = {"title": "ACLED – Kazakhstan", "health": "failing", "since": "2026-02-28",
-             "error": "HTTP 401 from acleddata.com", "link": "https://acleddata.com"}
+    factbook = SourceInfo(id="factbook-kz", title="CIA World Factbook – Kazakhstan (frozen "
+                          "mirror)", health="quiet", since="2026-01-22",
+                          link="https://github.com/factbook/cache.factbook.json")
+    acled = SourceInfo(id="acled-kz", title="ACLED – Kazakhstan", health="failing",
+                       since="2026-02-28", error="HTTP 401 from acleddata.com",
+                       link="https://acleddata.com")
     findings = [
         Finding("kz-security-2025", "population", "stale", 20260006, 20432662.0,
                 since="2026-01-22", source="factbook-kz",
@@ -70,35 +59,25 @@ def demo_digest(news_items: list[dict] | None = None) -> dict:
                   "link": "https://timesca.com/", "published": "2026-02-27",
                   "summary": "The cabinet presented its plan for the year."}},
     ]
-    return build_digest({"id": "kz-security-2025", "title": "Kazachstan – sytuacja "
-                         "bezpieczeństwa", "language": "pl", "published": "2025-10-15"},
-                        findings, memory={}, news=news,
+    report = ReportInfo(id="kz-security-2025", title="Kazachstan – sytuacja bezpieczeństwa",
+                        language="pl", published="2025-10-15")
+    return build_digest(report, findings, memory=ReportTold(), news=news,
                         sources={"factbook-kz": factbook, "acled-kz": acled}, now=NOW)
-
-
-def png_size(path: Path) -> tuple[int, int]:
-    head = path.read_bytes()[:24]
-    assert head[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    return struct.unpack(">II", head[16:24])
 
 
 @needs_chromium
 def test_digest_renders_on_a_phone_sized_window(tmp_path):
     page = tmp_path / "digest.html"
-    page.write_text(render_html(demo_digest()), encoding="utf-8")
+    markup = render_html(demo_digest())
+    page.write_text(markup, encoding="utf-8")
     shot = tmp_path / "digest.png"
-    proc = chromium(tmp_path, page, f"--screenshot={shot}", "--window-size=420,1600",
-                    "--hide-scrollbars")
-    assert shot.exists(), proc.stderr[-2000:]
-    assert png_size(shot) == (420, 1600)
-    assert shot.stat().st_size > 40_000  # a blank or unstyled page compresses far smaller
-    # Nothing wider than the window: a phone never scrolls sideways.
-    dom = chromium(tmp_path, page, "--window-size=420,1600", "--virtual-time-budget=2000",
-                   "--run-all-compositor-stages-before-draw", "--dump-dom").stdout
+    assert screenshot(page, shot, 390, 1600) == (390, 1600)
+    assert shot.stat().st_size > 20_000  # a blank or unstyled page compresses far smaller
+    height, width = page_size(markup, 390)
+    assert width <= 390, "wider than a phone: it would scroll sideways"
+    assert 300 < height < 1600
+    dom = dump_dom(page, "--window-size=420,1600")
     assert "Ludność" in dom and "Олжас Бектенов" in dom
-    target = os.environ.get("DIGEST_SCREENSHOT")
-    if target:
-        shutil.copyfile(shot, target)
 
 
 @needs_chromium
@@ -118,7 +97,7 @@ def test_hostile_feed_items_stay_inert_in_a_real_browser(tmp_path):
              "item": item} for i, item in enumerate(hostile)]
     page = tmp_path / "hostile.html"
     page.write_text(render_html(demo_digest(news)), encoding="utf-8")
-    proc = chromium(tmp_path, page, "--virtual-time-budget=3000", "--dump-dom")
-    assert "<body" in proc.stdout, proc.stderr[-2000:]
-    assert "PWNED" not in proc.stdout and "data-pwned" not in proc.stdout
-    assert "<script" not in proc.stdout and "<iframe" not in proc.stdout
+    dom = dump_dom(page)
+    assert "<body" in dom
+    assert "PWNED" not in dom and "data-pwned" not in dom
+    assert "<script" not in dom and "<iframe" not in dom

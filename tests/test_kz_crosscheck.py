@@ -45,7 +45,7 @@ def test_the_four_facts_name_wikidata_as_their_second_source(kz, server):
     assert set(findings) == set(CHECKED)
     for fact, finding in findings.items():  # the report was right when written
         assert finding.status == "current", (fact, finding.note)
-        assert finding.details["confirmed_by"] == ["wikidata-kz"], fact
+        assert finding.details.confirmed_by == ["wikidata-kz"], fact
 
 
 def test_after_the_last_factbook_edition(kz, server):
@@ -59,8 +59,8 @@ def test_after_the_last_factbook_edition(kz, server):
     population = findings["population"]
     assert population.status == "stale" and population.current == 20432662
     assert population.since == "2026-01-23"
-    wikidata = population.details["also"][0]
-    assert (wikidata["value"], wikidata["since"], wikidata["agrees"]) == (20495975, "2026-02-10",
+    wikidata = population.details.also[0]
+    assert (wikidata.value, wikidata.since, wikidata.agrees) == (20495975, "2026-02-10",
                                                                            False)
     head = findings["head-of-government"]
     assert head.status == "current" and "confirmed by wikidata-kz" in head.note

@@ -198,7 +198,7 @@ def test_only_source_gone_vs_a_live_secondary_source(ws, server):
     assert only.status == "unverifiable"
     checked = finding(result, "head-of-government")
     assert checked.status == "current" and checked.current == "Olzhas Bektenov"
-    assert checked.details["checked_against"] == "wd"
+    assert checked.details.checked_against == "wd"
     assert "fb gone since 2026-02-05" in checked.note and "checked against wd" in checked.note
 
 
@@ -246,8 +246,8 @@ def test_secondary_source_confirms(ws, server):
     result = run(ws, "2026-01-22T04:00")
     head = finding(result, "head-of-government")
     assert head.status == "current"
-    assert head.details["confirmed_by"] == ["wd"] and "confirmed by wd" in head.note
-    assert head.details["also"][0]["value"] == "Olzhas Bektenov"
+    assert head.details.confirmed_by == ["wd"] and "confirmed by wd" in head.note
+    assert head.details.also[0].value == "Olzhas Bektenov"
 
 
 def test_disagreeing_sources_say_which_is_newer(workspace, server):
@@ -255,15 +255,15 @@ def test_disagreeing_sources_say_which_is_newer(workspace, server):
     serve_wikidata(server, population_2026=False)
     ws = workspace(feeds(server), {"kz": REPORT})
     first = run(ws, "2026-01-22T04:00")
-    assert "disagreement" not in finding(first, "population-checked").details
+    assert not finding(first, "population-checked").details.disagreement
 
     serve_wikidata(server, population_2026=True)  # Wikidata adds the 1 Jan 2026 figure
     result = run(ws, "2026-02-10T04:00", "wd")
     pop = finding(result, "population-checked")
     assert pop.status == "current"  # the primary source still agrees with the report
-    assert pop.details["disagreement"] is True and pop.details["newer"] == "wd"
-    check = pop.details["also"][0]
-    assert (check["value"], check["since"], check["agrees"]) == (20495975, "2026-02-10", False)
+    assert pop.details.disagreement is True and pop.details.newer == "wd"
+    check = pop.details.also[0]
+    assert (check.value, check.since, check.agrees) == (20495975, "2026-02-10", False)
     assert "wd says 20495975 (since 2026-02-10)" in pop.note
     assert "fb says 20260006 (since 2026-01-22)" in pop.note and "wd is newer" in pop.note
 
@@ -277,8 +277,8 @@ def test_disagreement_is_between_sources_not_only_with_the_claim(workspace, serv
     ws = workspace(feeds(server), {"kz": report})
     head = finding(run(ws, "2026-01-22T04:00"), "head-of-government")
     assert head.status == "stale"
-    assert head.details["also"][0]["agrees"] is False
-    assert "disagreement" not in head.details and "confirmed_by" not in head.details
+    assert head.details.also[0].agrees is False
+    assert not head.details.disagreement and not head.details.confirmed_by
 
 
 def test_spellings_covered_by_the_claims_aliases_are_not_a_disagreement(workspace, server):
@@ -304,5 +304,5 @@ facts:
     ws = workspace(feeds_yaml, {"kz": report})
     head = finding(run(ws, "2026-01-22T04:00"), "head-of-state")
     assert head.status == "current" and head.current == "Kasym-Zhomart Tokayev"
-    assert head.details["also"][0]["value"] == "Kassym-Jomart Tokayev"
-    assert "disagreement" not in head.details and head.details["confirmed_by"] == ["wd"]
+    assert head.details.also[0].value == "Kassym-Jomart Tokayev"
+    assert not head.details.disagreement and head.details.confirmed_by == ["wd"]

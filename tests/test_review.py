@@ -59,7 +59,8 @@ def status(root: Path) -> dict:
 def test_status_json_shape(ws):
     rows = status(ws)
     assert set(rows["population"]) == {"report", "fact", "status", "expected", "current", "since",
-                                       "source", "path", "note"}
+                                       "source", "path", "note", "claim", "section",
+                                       "footnote", "details"}
     assert rows["population"]["status"] == "stale"
     assert rows["population"]["current"] == 20432662
     assert rows["population"]["path"] == ["People and Society", "Population", "total"]

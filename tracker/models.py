@@ -5,7 +5,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-STATUSES = ("current", "stale", "expired", "unverifiable", "source-failing", "acknowledged")
+# `unchecked`: no source checks the fact (no `source`: tracked only by expiry or news)
+STATUSES = ("current", "stale", "expired", "unverifiable", "source-failing", "acknowledged",
+            "unchecked")
 HEALTHS = ("ok", "failing", "quiet", "gone", "never-fetched")
 
 
@@ -52,6 +54,71 @@ class SourceResult:
 
 
 @dataclass
+class SecondaryCheck:
+    """What one `also:` source says about a fact."""
+
+    source: str
+    path: list[Any] = field(default_factory=list)
+    health: str = "ok"
+    value: Any = None
+    error: str | None = None            # why no value could be read
+    agrees: bool | None = None          # with the claim; None when no value was read
+    since: str | None = None            # the date this value first appeared
+    matches_primary: bool | None = None  # says the same as the primary source
+
+    def to_json(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+
+@dataclass(frozen=True)
+class ShareDifference:
+    """One share of a `shares` fact that no longer agrees (names as the report has them)."""
+
+    name: str
+    expected: Any
+    current: Any
+
+
+@dataclass(frozen=True)
+class Window:
+    """The date window a count covers (ACLED facts); JSON `{"from", "to"}`."""
+
+    start: str | None
+    end: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from": self.start, "to": self.end}
+
+
+@dataclass
+class FindingDetails:
+    """Everything behind a finding's status besides its value: for the digest, the CLI and
+    `--format json` (`details`)."""
+
+    extract: str = "text"                  # the primary extractor
+    value_since: str | None = None         # when the current value first appeared in git
+    primary_health: str | None = None
+    gone_since: str | None = None
+    also: list[SecondaryCheck] = field(default_factory=list)
+    confirmed_by: list[str] = field(default_factory=list)  # secondary sources that agree
+    disagreement: bool = False             # the sources say different things
+    newer: str | None = None               # the source whose value appeared last
+    checked_against: str | None = None     # the secondary source that decided (primary gone)
+    shares: list[ShareDifference] = field(default_factory=list)  # stale shares
+    spelling: str | None = None            # the source's spelling of the same person
+    window: Window | None = None           # ACLED: the window counted
+    data_through: str | None = None        # ACLED: the latest event date
+    accessed: str | None = None            # ACLED: when the data was read
+
+    def to_json(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["also"] = [check.to_json() for check in self.also]
+        data["shares"] = [_jsonable(asdict(share)) for share in self.shares]
+        data["window"] = self.window.to_json() if self.window else None
+        return _jsonable(data)
+
+
+@dataclass
 class Finding:
     """The evaluation of one fact now."""
 
@@ -67,13 +134,14 @@ class Finding:
     claim: str | None = None
     section: str | None = None
     footnote: int | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    details: FindingDetails = field(default_factory=FindingDetails)
 
     def to_json(self) -> dict[str, Any]:
         keys = ("report", "fact", "status", "expected", "current", "since", "source", "path",
-                "note")
-        data = asdict(self)
-        return {k: _jsonable(data[k]) for k in keys}
+                "note", "claim", "section", "footnote")
+        data = {k: _jsonable(getattr(self, k)) for k in keys}
+        data["details"] = self.details.to_json()
+        return data
 
 
 @dataclass

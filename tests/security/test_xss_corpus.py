@@ -5,7 +5,7 @@ evasion patterns) goes in through the real parsers where there is one — an RSS
 title, summary and link (normalize_feed), a Factbook field (normalize_factbook), a
 Wikidata label (normalize_wikidata) — and raw into everything else a digest shows: report
 title, claim, section, note, path, source title, link and error, news feed name and
-keyword, a dead link. The rendered HTML is parsed (html5lib, as a browser does) and must
+keyword, a dead link, what the previous digest remembered. The rendered HTML is parsed (html5lib, as a browser does) and must
 hold only the elements and attributes a benign digest has, with http(s) links only."""
 from __future__ import annotations
 
@@ -17,7 +17,11 @@ from xml.sax.saxutils import escape
 import html5lib
 import pytest
 
-from tracker.digest.build import build_digest, render_html
+from tracker.digest.build import build_digest
+from tracker.digest.grouping import memory_key
+from tracker.digest.memory import Remembered, ReportTold
+from tracker.digest.model import Digest, ReportInfo, SourceInfo
+from tracker.digest.render import render_html
 from tracker.models import Finding
 from tracker.sources.factbook import normalize_factbook
 from tracker.sources.rss import normalize_feed
@@ -71,10 +75,11 @@ def via_wikidata(vector: str) -> str:
     return snapshot["P6"]["value"]
 
 
-def hostile_digest(vector: str) -> dict:
+def hostile_digest(vector: str) -> Digest:
     feed = via_feed(vector)
-    sources = {name: {"title": vector, "link": vector, "health": "failing", "since": vector,
-                      "error": vector} for name in ("fb", "wd")}
+    sources = {name: SourceInfo(id=name, title=vector, link=vector, health=health,
+                                since=vector, error=vector)
+               for name, health in (("fb", "failing"), ("wd", "gone"), ("rss", "quiet"))}
     findings = [
         Finding("r", "head-of-government", "stale", via_wikidata(vector), via_factbook(vector),
                 since="2026-02-01", source="fb", path=[vector, "x"], note=vector,
@@ -84,16 +89,27 @@ def hostile_digest(vector: str) -> dict:
                          "shares": [{"name": vector, "expected": 1, "current": vector}]}),
         Finding("r", "capital", "unverifiable", vector, None, source="wd", note=vector,
                 claim=vector, path=[[vector]]),
+        Finding("r", "premier", "current", vector, vector, source="fb", claim=vector,
+                details={"also": [{"source": "wd", "value": vector, "agrees": False}],
+                         "disagreement": True}),
+        Finding("r", "senate", "expired", vector, None, since="2026-01-31", claim=vector,
+                section=vector),
         Finding("r", "population", "source-failing", 1, vector, source="fb", note=vector),
+        Finding("r", "fixed", "current", vector, vector, source="fb", claim=vector),
     ]
     news = [{"id": key, "fact": "head-of-government" if n == 0 else None,
              "section": vector if n == 1 else None, "feed": vector, "keyword": vector,
              "item": item} for n, (key, item) in enumerate(feed["items"].items())]
-    digest = build_digest({"id": "r", "title": vector, "published": vector}, findings,
-                          memory={}, news=news, sources=sources, now=NOW)
-    digest["dead_links"] = [{"url": vector, "footnotes": [1], "status": None, "state": vector,
-                             "final_url": vector, "died": vector, "facts": [vector]}]
-    return digest
+    news.append({"id": "unattached", "fact": "nowhere", "feed": vector, "keyword": vector,
+                 "item": dict(feed["items"][next(iter(feed["items"]))], id="other")})
+    dead = [{"url": vector, "footnotes": [1], "status": None, "state": vector,
+             "final_url": vector, "died": vector, "facts": [vector]}]
+    # one problem reported before (a still-open line) and one resolved since
+    remembered = ReportTold(facts={"capital": Remembered(memory_key(findings[1]), vector, vector),
+                             "fixed": Remembered("old", vector, vector)})
+    return build_digest(ReportInfo(id="r", title=vector, published=vector), findings,
+                        memory=remembered, news=news, sources=sources, now=NOW,
+                        feeds=["rss"], dead_links=dead)
 
 
 def audit(markup: str) -> tuple[set[str], set[str], list[tuple[str, str]]]:

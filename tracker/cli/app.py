@@ -57,7 +57,9 @@ def _guard(func: Callable[[], Any]) -> Any:
     try:
         return func()
     except TrackerError as exc:
-        _console(stderr=True).print(f"[red]error:[/red] {exc}", markup=True)
+        from rich.markup import escape  # the message is text, not markup ("[reports]")
+
+        _console(stderr=True).print(f"[red]error:[/red] {escape(str(exc))}", markup=True)
         raise typer.Exit(exc.exit_code) from None
 
 
@@ -120,7 +122,7 @@ def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s"
                         if verbose else "%(levelname)s: %(message)s")
-    for chatty in ("apscheduler", "httpx", "httpcore"):  # tracker.schedule says what ran
+    for chatty in ("apscheduler", "aiohttp"):  # tracker.schedule says what ran
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
@@ -152,7 +154,7 @@ def _print_run(result: Any) -> None:
 
 
 STATUS_STYLE = {"current": "green", "stale": "red", "expired": "yellow", "unverifiable": "magenta",
-                "source-failing": "red", "acknowledged": "cyan"}
+                "source-failing": "red", "acknowledged": "cyan", "unchecked": "dim"}
 
 
 @app.command()
@@ -250,7 +252,9 @@ def history(fact: str = typer.Argument(..., help="fact id or REPORT/FACT"),
 
     table = Table("since", "value", "commit")
     for row in rows:
-        table.add_row(row["since"], _short(row["value"], 70), row["commit"][:10])
+        value = "(no value: gone from the source)" if row["value"] is None else \
+            _short(row["value"], 70)
+        table.add_row(row["since"], value, row["commit"][:10])
     _console().print(table)
 
 
@@ -466,7 +470,7 @@ def _print_demo_summary(console: Any, result: Any) -> None:
     console.print("\nFacts by status: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     table = Table("fact", "status", "expected", "current", "since", "note", title="Needs review")
     for f in result.findings:
-        if f.status not in ("current", "acknowledged"):
+        if f.status not in ("current", "acknowledged", "unchecked"):
             style = STATUS_STYLE.get(f.status, "")
             table.add_row(f.fact, f"[{style}]{f.status}[/{style}]", _short(f.expected, 24),
                           _short(f.current, 24), f.since or "", _short(f.note, 50))

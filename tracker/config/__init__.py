@@ -1,5 +1,7 @@
-"""Configuration: option types (types, options, facts, extractors: leaves), the loader
-with file:line errors (loader, yamlfile), and cross-reference checks (references)."""
+"""Configuration: option types (types, options, facts, extractors: leaves), the readers of
+the values a fact states (numbers, number_words, dates: leaves shared with the extractors),
+the loader with file:line errors (loader, yamlfile), and cross-reference checks
+(references)."""
 from __future__ import annotations
 
 from tracker.config.facts import Fact, ReportFile, ReportMeta, Reviewed, Section, SourceRef

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracker.config.extractors import EXTRACTOR_SPECS
+from tracker.config.extractors import EXTRACTOR_SPECS, ExtractorSpec
 from tracker.config.facts import Fact, ReportFile, ReportMeta, Section
 from tracker.config.options import (
     SOURCE_OPTIONS,
@@ -109,23 +109,50 @@ def _load_report(path: Path, cache: ValueCache | None) -> tuple[Report, Remember
             raise error_at(f"duplicate fact id {fact.id!r} (first at facts[{seen[fact.id]}])",
                            doc, ("facts", index, "id"))
         seen[fact.id] = index
-        _check_extractor(fact.extract, fact.params, doc, ("facts", index, "extract"))
-        for j, ref in enumerate(fact.also):
-            _check_extractor(ref.extract, ref.params, doc, ("facts", index, "also", j))
+        _check_fact(fact, doc, ("facts", index))
     report = Report(meta=parsed.report, facts=parsed.facts, file=path, sections=parsed.sections)
     return report, doc.remember
 
 
+def _check_fact(fact: Fact, doc: YamlDoc, loc: tuple[Any, ...]) -> None:
+    """Extractors and their params, and an `expect` every extractor of the fact can
+    compare — so that no fact fails later, at `status`, `run` or `digest` time."""
+    specs = [_check_extractor(fact.extract, fact.params, doc, loc)]
+    for j, ref in enumerate(fact.also):
+        specs.append(_check_extractor(ref.extract, ref.params, doc, loc + ("also", j)))
+    if fact.also and not fact.source:
+        raise error_at(f"fact {fact.id!r} has `also` but no `source`: name the primary source "
+                       "(`also` lists the sources that cross-check it)", doc, loc + ("also",))
+    if fact.expect is None:
+        if fact.source or fact.valid_until is None:
+            raise error_at(f"fact {fact.id!r} has no `expect`: write what the report claims "
+                           "(only a fact without `source`, tracked by `valid_until`, may "
+                           "leave it out)", doc, loc + ("expect",))
+        return
+    for spec in specs:
+        try:
+            spec.check_expect(fact.expect)
+            for n, alias in enumerate(fact.aliases):
+                spec.check_expect(alias, f"`aliases[{n}]`")
+        except ValueError as exc:
+            where = loc + (("aliases",) if "aliases[" in str(exc) else ("expect",))
+            raise error_at(f"fact {fact.id!r}, extractor {spec.name!r}: {exc}", doc,
+                           where) from None
+
+
 def _check_extractor(name: str, params: dict[str, Any], doc: YamlDoc,
-                     loc: tuple[Any, ...]) -> None:
+                     loc: tuple[Any, ...]) -> ExtractorSpec:
+    """`loc`: the mapping holding `extract` and `params` (a fact, or one of its `also`)."""
     spec = EXTRACTOR_SPECS.get(name)
     if spec is None:
         raise error_at(f"unknown extractor {name!r}; allowed: "
-                       f"{', '.join(sorted(EXTRACTOR_SPECS))}", doc, loc)
+                       f"{', '.join(sorted(EXTRACTOR_SPECS))}", doc, loc + ("extract",))
     try:
         spec.check(params)
     except ValueError as exc:
-        raise error_at(f"params for extractor {name!r}: {exc}", doc, loc) from None
+        raise error_at(f"params for extractor {name!r}: {exc}", doc,
+                       loc + ("params",)) from None
+    return spec
 
 
 def _source_options(sid: str, raw: Any, doc: YamlDoc) -> SourceOptions:

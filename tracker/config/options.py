@@ -23,7 +23,10 @@ class SourceOptions(Strict):
     title: str | None = None
     schedule: Cron | None = None
     expect_update_within: Duration | None = None
-    timeout: float = Field(30.0, gt=0)
+    timeout: float = Field(30.0, gt=0, description="seconds for one attempt, connect to "
+                           "last byte")
+    deadline: float | None = Field(None, gt=0, description="seconds for the whole fetch, "
+                                   "all requests and retries (default: derived)")
     max_bytes: int = Field(20_000_000, gt=0)
     gone_after: int = Field(2, ge=1, description="consecutive 'gone' answers before health=gone")
     frozen: bool = False  # documented as no longer updated upstream (e.g. the Factbook)

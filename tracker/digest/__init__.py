@@ -1,1 +1,2 @@
-"""The digest: build it from findings, render it (Jinja2 templates), the digest job."""
+"""The digest: a typed model built from findings (model, grouping, news, sources, build),
+rendered with Jinja2 templates (render), and the digest job (job, memory)."""

@@ -1,333 +1,279 @@
-"""Build and render a report's change digest from plain data (no I/O except templates).
+"""Build one report's digest (tracker.digest.model) from findings; no I/O.
 
-`build_digest` sorts the findings of one report against what the previous digest said
-(`memory`: fact → {key, status, first_reported}) into: newly flagged facts that need review,
-reminders for facts still flagged, facts resolved since, facts that could not be checked,
-plus matched news grouped by fact and section, and the health of the report's sources.
-`render_text` / `render_html` turn that dict into the two parts of the email.
-
-Everything from a source or a feed is untrusted: HTML templates are autoescaped, feed
-summaries are reduced to plain text with nh3, and a link becomes an href only when it is
-an absolute http(s) URL.
+Findings are sorted against what the previous digest said (`ReportTold.facts`): newly flagged
+facts become cards, one per cause (grouping.py), with the news that explains them
+attached once (news.py); facts already reported become one line each; facts resolved
+since, the report's unhealthy sources (grouped by health, every kind counted) and cited
+links that died complete it. A run in which every source of the report failed says so in
+one line instead of listing each fact that could not be checked.
 """
 from __future__ import annotations
 
-import html
-import json
-import re
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import datetime
 from typing import Any, Iterable
-from urllib.parse import urlsplit
 
-import jinja2
-import nh3
-
+from tracker.digest.grouping import (
+    RESOLVED,
+    cause_key,
+    checked_against,
+    cross_checks,
+    days_between,
+    detail,
+    field_of,
+    flag_of,
+    is_unchecked,
+    memory_key,
+    problem_since,
+)
+from tracker.digest.memory import ReportTold
+from tracker.digest.model import (
+    FLAGS,
+    Cause,
+    Counts,
+    CrossCheck,
+    DeadLink,
+    Digest,
+    FactEntry,
+    OpenLine,
+    ReportInfo,
+    ResolvedLine,
+    ShareDiff,
+    SourceInfo,
+)
+from tracker.digest.news import attach, news_entries
+from tracker.digest.sources import source_lines
+from tracker.digest.values import ago, clean, clean_or_none, safe_href, show
 from tracker.models import Finding
 
-FLAGGED = ("stale", "expired", "unverifiable")
-RESOLVED = ("current", "acknowledged")
-SUMMARY_CHARS = 280
-_SPACE = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
-# Why a fact is in the digest, in the analyst's words.
-REASONS = {
-    "stale": "The source now says something else.",
-    "expired": "A time-bound claim has passed its date.",
-    "unverifiable": "The value can no longer be checked.",
-    "disagreement": "The sources disagree.",
-}
-HEALTH_TEXT = {
-    "failing": "could not be read since {since}",
-    "gone": "no longer available since {since}",
-    "quiet": "no update since {since}",
-    "never-fetched": "never fetched successfully",
-}
-
-
-# ---------------------------------------------------------------- safety helpers
-
-
-def safe_href(url: Any) -> str | None:
-    """An absolute http(s) URL, or None: `javascript:`, `data:` and relative links drop."""
-    if not isinstance(url, str):
-        return None
-    text = _CONTROL.sub("", url.strip())  # browsers ignore these inside a scheme
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return text
-
-
-def plain_text(markup: Any, limit: int = SUMMARY_CHARS) -> str:
-    """Feed HTML → short plain text (tags and script/style content removed)."""
-    if not markup:
-        return ""
-    text = html.unescape(nh3.clean(str(markup), tags=set()))
-    text = _SPACE.sub(" ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def show(value: Any, extract: str | None = None) -> str:
-    """A value as an analyst reads it: 20,260,006 · Kazakh 71%, Russian 14.9% · 2029."""
-    if value is None:
-        return "—"
-    if extract == "year" and isinstance(value, (int, float)):
-        return str(int(value))  # a year, not a count: no thousands separator
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.6g}" if abs(value) >= 1000 else f"{value:g}"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {show(v)}%" if isinstance(v, (int, float)) else f"{k}: {show(v)}"
-                         for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return ", ".join(show(v) for v in value)
-    return str(value)
-
-
-# ---------------------------------------------------------------- classification
-
-
-def flag_of(finding: Finding) -> str | None:
-    """The reason a finding needs review, or None when it does not."""
-    if finding.status in FLAGGED:
-        return finding.status
-    if finding.status == "current" and finding.details.get("disagreement"):
-        return "disagreement"
-    return None
-
-
-def memory_key(finding: Finding) -> str:
-    """Same key ⇒ same problem as last time (a reminder); a new value is news again."""
-    value = json.dumps(finding.current, sort_keys=True, ensure_ascii=False, default=str)
-    also = [(c.get("source"), c.get("value")) for c in finding.details.get("also", [])
-            if c.get("agrees") is False]
-    return f"{flag_of(finding)}|{value}|{json.dumps(also, default=str, ensure_ascii=False)}"
-
-
-def days_between(start: str | None, today: date) -> int | None:
-    if not start:
-        return None
-    try:
-        return (today - date.fromisoformat(start[:10])).days
-    except ValueError:
-        return None
-
-
-# ---------------------------------------------------------------- building
-
-
-def build_digest(report: dict[str, Any], findings: list[Finding], *,
-                 memory: dict[str, Any], news: Iterable[dict[str, Any]],
-                 sources: dict[str, dict[str, Any]], now: datetime,
-                 source_errors_to_maintainers: bool = False,
-                 known_health: dict[str, str] | None = None) -> dict[str, Any]:
-    """The digest of one report as plain data (see the module docstring).
-
-    `sources` maps a source id → {title, link, health, since, error}. `memory` is the
-    previous digest's record for this report (see `next_memory`); `known_health` the
-    unhealthy sources it showed: when no maintainers are told, a change there is news.
-    """
+def build_digest(report: ReportInfo, findings: list[Finding], *, memory: ReportTold,
+                 news: Iterable[dict[str, Any]], sources: dict[str, SourceInfo],
+                 now: datetime, source_errors_to_maintainers: bool = False,
+                 feeds: Iterable[str] = (),
+                 dead_links: Iterable[dict[str, Any]] = ()) -> Digest:
+    """The digest of one report. `sources` maps every source id to its SourceInfo;
+    `feeds` are the report's sources no fact names (news feeds, link checks)."""
     today = now.date()
-    review, reminders, resolved, unchecked = [], [], [], []
+    report, sources = _clean_report(report), {k: _clean_source(v) for k, v in sources.items()}
+    new, still_open, resolved = [], [], []
     for finding in findings:
-        flag, seen = flag_of(finding), memory.get(finding.fact)
-        if flag:
-            item = _item(finding, flag, sources, today)
-            if seen and seen.get("key") == memory_key(finding):
-                item["first_reported"] = seen.get("first_reported")
-                reminders.append(item)
-            else:
-                review.append(item)
-        elif finding.status == "source-failing":
-            unchecked.append(_item(finding, "source-failing", sources, today))
-        elif seen and finding.status in RESOLVED:
-            resolved.append(_item(finding, finding.status, sources, today) |
-                            {"was": seen.get("status")})
-    used = _report_sources(findings)
-    health = [dict(sources[s], id=s, text=_health_text(sources[s])) for s in used
-              if s in sources and sources[s].get("health") not in ("ok", None)]
-    if source_errors_to_maintainers:
-        for row in health:
-            row["error"] = None  # technical detail goes to the maintainers' message
-    groups = group_news(list(news), {f.fact: f for f in findings})
-    digest = {
-        "report": report, "date": today.isoformat(), "generated": now.isoformat(),
-        "review": review, "reminders": reminders, "resolved": resolved,
-        "unchecked": unchecked, "news": groups, "sources": health,
-        "dead_links": [],  # cited links that died: filled by digest_job (citations.py)
-        "maintainers_notified": source_errors_to_maintainers,
-        # items, not matches: one article matching three facts is one news item
-        "news_count": len({(m.get("feed"), _item_key(m.get("item") or {})) for m in news}),
-        "tracked": len(findings),
-        "current": sum(1 for f in findings if f.status == "current" and not flag_of(f)),
-    }
-    digest["health"] = {row["id"]: row["health"] for row in health}
-    health_news = not source_errors_to_maintainers and digest["health"] != (known_health or {})
-    digest["health_news"] = health_news and bool(digest["health"])
-    digest["has_new"] = bool(review or resolved or digest["news_count"] or health_news)
-    digest["subject"] = subject(digest)
+        flag, seen = flag_of(finding), memory.facts.get(finding.fact)
+        if flag and seen and seen.key == memory_key(finding):
+            since = problem_since(finding)
+            still_open.append((finding, OpenLine(clean(finding.fact), flag, since,
+                                                 seen.first_reported)))
+        elif flag:
+            new.append(finding)
+        elif finding.status == "source-failing" and seen:  # reported, unknown now
+            still_open.append((finding, OpenLine(clean(finding.fact), seen.status, None,
+                                                 seen.first_reported, checked=False)))
+        elif seen and (finding.status in RESOLVED or is_unchecked(finding)):
+            resolved.append(ResolvedLine(clean(finding.fact), clean(finding.status),
+                                         seen.status, _current(finding)))
+    causes = group_causes(new, sources, today)
+    entries = news_entries(news)
+    unhealthy, outage = source_lines(_report_sources(findings, feeds), sources, findings,
+                                     with_errors=not source_errors_to_maintainers)
+    digest = Digest(
+        report=report, date=today.isoformat(), generated=now.isoformat(),
+        counts=_counts(findings, len(new), [line for _, line in still_open]), review=causes,
+        still_open=[line for _, line in sorted(still_open, key=_open_order)],
+        resolved=resolved, news=attach(entries, causes), news_count=len(entries),
+        sources=unhealthy, outage=outage, dead_links=[_dead_link(d) for d in dead_links],
+        maintainers_notified=source_errors_to_maintainers)
+    digest.health = {s.id: s.health for line in unhealthy for s in line.sources}
+    health_news = not source_errors_to_maintainers and digest.health != memory.sources
+    digest.health_news = health_news and bool(digest.health)
+    digest.has_new = bool(causes or resolved or entries or health_news or digest.dead_links)
+    digest.subject = subject(digest)
     return digest
 
 
-def _item(finding: Finding, flag: str, sources: dict[str, dict[str, Any]],
-          today: date) -> dict[str, Any]:
-    source = sources.get(finding.source or "", {})
-    changed_on = finding.since if flag in ("stale", "expired", "unverifiable") else \
-        finding.details.get("value_since")
-    also = [{"source": c.get("source"), "value": show(c.get("value")),
-             "agrees": c.get("agrees"), "since": c.get("since"),
-             "title": sources.get(c.get("source") or "", {}).get("title") or c.get("source"),
-             "link": sources.get(c.get("source") or "", {}).get("link")}
-            for c in finding.details.get("also", [])]
-    return {
-        "fact": finding.fact, "status": flag, "reason": _reason(finding, flag),
-        "claim": finding.claim, "section": finding.section, "footnote": finding.footnote,
-        "expected": show(finding.expected, finding.details.get("extract")),
-        "current": show(finding.current, finding.details.get("extract")),
-        "source": finding.source, "source_title": source.get("title") or finding.source,
-        "link": source.get("link"), "path": " › ".join(_flat_path(finding.path)),
-        "changed_on": changed_on, "days": days_between(changed_on, today),
-        "note": finding.note, "also": also, "shares": finding.details.get("shares") or [],
-        "first_reported": None, "was": None,
-    }
+def _clean_report(report: ReportInfo) -> ReportInfo:
+    return replace(report, id=clean(report.id), title=clean_or_none(report.title),
+                   language=clean_or_none(report.language),
+                   published=clean_or_none(report.published))
 
 
-def _reason(finding: Finding, flag: str) -> str:
-    if flag == "expired":
-        return f"A time-bound claim: valid until {finding.since}."
-    if flag == "source-failing":
-        return "Not checked this time: the source could not be read; last known value shown."
-    if flag in ("current", "acknowledged"):
-        return "Acknowledged in review." if flag == "acknowledged" else \
-            "The source agrees with the report again."
-    return REASONS.get(flag, flag)
+def _clean_source(source: SourceInfo) -> SourceInfo:
+    return replace(source, id=clean(source.id), title=clean(source.title) or clean(source.id),
+                   kind=clean(source.kind), link=safe_href(source.link),
+                   health=clean(source.health), since=clean_or_none(source.since),
+                   error=clean_or_none(source.error))
+
+
+# ---------------------------------------------------------------- cards
+
+
+def group_causes(findings: list[Finding], sources: dict[str, SourceInfo],
+                 today: Any) -> list[Cause]:
+    """One card per cause, worst first (FLAGS order), then the most recent first."""
+    groups: dict[tuple[str, ...], list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(cause_key(finding), []).append(finding)
+    causes = [_cause(group, sources, today) for group in groups.values()]
+    causes.sort(key=lambda c: c.date or "", reverse=True)  # undated ones last
+    causes.sort(key=lambda c: FLAGS.index(c.status))
+    return causes
+
+
+def _cause(group: list[Finding], sources: dict[str, SourceInfo], today: Any) -> Cause:
+    first = group[0]
+    flag = flag_of(first) or ""
+    since = problem_since(first)
+    shared = {checked_against(f) for f in group}
+    source = sources.get(shared.pop() or "") if len(shared) == 1 else None
+    cause = Cause(status=flag, headline="", date=since, days=days_between(since, today),
+                  source=source, facts=[_entry(f, flag, sources) for f in group])
+    cause.headline = _headline(cause, first)
+    return cause
+
+
+def _headline(cause: Cause, first: Finding) -> str:
+    n = len(cause.facts)
+    facts = f"{n} fact{'s' if n != 1 else ''}"
+    title = cause.source.title if cause.source else clean(checked_against(first) or "")
+    when = f" on {cause.date}" if cause.date else ""
+    when += f" ({ago(cause.days)})" if cause.date and ago(cause.days) else ""
+    if cause.status == "expired":
+        claims = "A time-bound claim" if n == 1 else f"{n} time-bound claims"
+        return f"{claims} expired{when}"
+    if cause.status == "stale":
+        verb = "no longer matches" if n == 1 else "no longer match"
+        return f"{title} changed{when}: {facts} {verb} the report"
+    if cause.status == "unverifiable":
+        if detail(first, "gone_since"):
+            return f"{title} is gone since{when[3:]}: {facts} can no longer be checked"
+        return f"{facts} can no longer be read from {title}"
+    others = sorted({_title(field_of(c, "source"), _sources_of(cause)) for c in
+                     cross_checks(first) if field_of(c, "agrees") is False})
+    return f"{title} and {', '.join(others)} disagree on {facts}"
+
+
+def _sources_of(cause: Cause) -> dict[str, str]:
+    return {c.source: c.title for f in cause.facts for c in f.also}
+
+
+def _title(source_id: Any, titles: dict[str, str]) -> str:
+    return titles.get(str(source_id)) or clean(source_id)
+
+
+def _entry(finding: Finding, flag: str, sources: dict[str, SourceInfo]) -> FactEntry:
+    extract = detail(finding, "extract")
+    has_source = bool(finding.source)
+    gone = bool(detail(finding, "gone_since"))
+    return FactEntry(
+        fact=clean(finding.fact), status=flag, expected=show(finding.expected, extract),
+        current=show(finding.current, extract) if has_source else None,
+        claim=clean_or_none(finding.claim), section=clean_or_none(finding.section),
+        footnote=finding.footnote if isinstance(finding.footnote, int) else None,
+        path=(" › ".join(_flat_path(finding.path)) or None) if has_source else None,
+        note=clean_or_none(finding.note) if flag == "unverifiable" and not gone else None,
+        also=tuple(_cross_check(c, sources) for c in cross_checks(finding)),
+        shares=tuple(_share(s) for s in _listed(detail(finding, "shares", None))))
+
+
+def _listed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _current(finding: Finding) -> str:
+    return show(finding.current, detail(finding, "extract")) if finding.source else "—"
+
+
+def _cross_check(check: Any, sources: dict[str, SourceInfo]) -> CrossCheck:
+    source = str(field_of(check, "source") or "")
+    info = sources.get(source)
+    return CrossCheck(source=clean(source), title=info.title if info else clean(source),
+                      value=show(field_of(check, "value")),
+                      agrees=field_of(check, "agrees") if isinstance(
+                          field_of(check, "agrees"), bool) else None,
+                      since=clean_or_none(field_of(check, "since")))
+
+
+def _share(share: Any) -> ShareDiff:
+    current = field_of(share, "current")
+    return ShareDiff(name=clean(field_of(share, "name")),
+                     expected=show(field_of(share, "expected")),
+                     current="—" if current is None else show(current))
 
 
 def _flat_path(path: Any) -> list[str]:
     if not path:
         return []
-    if isinstance(path[0], list):  # alternatives that were never resolved: show the first
+    if not isinstance(path, (list, tuple)):
+        return [clean(path)]
+    if isinstance(path[0], (list, tuple)):  # alternatives never resolved: show the first
         path = path[0]
-    return [str(p) for p in path]
+    return [clean(p) for p in path]
 
 
-def _report_sources(findings: list[Finding]) -> list[str]:
+def _open_order(pair: tuple[Finding, OpenLine]) -> tuple[int, str, str]:
+    finding, line = pair
+    rank = FLAGS.index(line.status) if line.status in FLAGS else len(FLAGS)
+    return (rank, "\0".join(cause_key(finding)), line.since or "")
+
+
+# ---------------------------------------------------------------- the rest
+
+
+def _counts(findings: list[Finding], review: int, still_open: list[OpenLine]) -> Counts:
+    """Every fact in one bucket: flagged ones are new (review) or still open, and so is a
+    reported one whose source could not be read now; the rest split by status."""
+    rest = [f for f in findings if not flag_of(f)]
+    unchecked = sum(1 for f in rest if is_unchecked(f))
+    agree = sum(1 for f in rest if f.status == "current" and not is_unchecked(f))
+    acknowledged = sum(1 for f in rest if f.status == "acknowledged")
+    open_unknown = sum(1 for line in still_open if not line.checked)
+    return Counts(tracked=len(findings), agree=agree, unchecked=unchecked, review=review,
+                  still_open=len(still_open), acknowledged=acknowledged,
+                  not_checked=len(rest) - unchecked - agree - acknowledged - open_unknown)
+
+
+def _report_sources(findings: list[Finding], feeds: Iterable[str]) -> list[str]:
+    """Every source the report rests on: its facts' sources, their cross-checks, and the
+    feeds and link checks it is watched with, in that order."""
     seen: dict[str, None] = {}
     for finding in findings:
         if finding.source:
             seen[finding.source] = None
-        for check in finding.details.get("also", []):
-            seen[check.get("source")] = None
-    return [s for s in seen if s]
+        for check in cross_checks(finding):
+            if field_of(check, "source"):
+                seen[str(field_of(check, "source"))] = None
+    seen.update(dict.fromkeys(feeds))
+    return list(seen)
 
 
-def _health_text(row: dict[str, Any]) -> str:
-    text = HEALTH_TEXT.get(row.get("health") or "", row.get("health") or "")
-    return text.format(since=row.get("since") or "an unknown date")
+def _dead_link(link: dict[str, Any]) -> DeadLink:
+    status = link.get("status")
+    return DeadLink(url=clean(link.get("url")), state=clean(link.get("state")),
+                    footnotes=tuple(f for f in link.get("footnotes") or []
+                                    if isinstance(f, int)),
+                    died=clean(link.get("died")),
+                    status=status if isinstance(status, int) else None,
+                    final_url=clean_or_none(link.get("final_url")),
+                    facts=tuple(clean(f) for f in link.get("facts") or []))
 
 
-def group_news(matches: list[dict[str, Any]], facts: dict[str, Finding]) -> list[dict[str, Any]]:
-    """News items grouped under the fact they match, else the section, else 'Other news'."""
-    groups: dict[tuple[str, str], dict[str, Any]] = {}
-    for match in matches:
-        item = match.get("item") or {}
-        fact = match.get("fact")
-        if fact:
-            claim = facts[fact].claim if fact in facts else None
-            key, heading = ("fact", fact), f"Fact: {fact}"
-            sub = claim
-        elif match.get("section"):
-            key, heading, sub = ("section", match["section"]), f"Section: {match['section']}", None
-        else:
-            key, heading, sub = ("other", ""), "Other news", None
-        group = groups.setdefault(key, {"heading": heading, "claim": sub, "entries": []})
-        group["entries"].append({
-            "id": match.get("id"), "title": plain_text(item.get("title"), 200) or "(untitled)",
-            "link": safe_href(item.get("link")), "published": str(item.get("published") or "")[:10],
-            "summary": plain_text(item.get("summary")), "feed": match.get("feed"),
-            "keyword": match.get("keyword"),
-        })
-    order = {"fact": 0, "section": 1, "other": 2}
-    return [groups[k] for k in sorted(groups, key=lambda k: (order[k[0]], k[1]))]
-
-
-def _item_key(item: dict[str, Any]) -> Any:
-    return item.get("id") or item.get("link") or item.get("title")
-
-
-def subject(digest: dict[str, Any]) -> str:
+def subject(digest: Digest) -> str:
     """`[kz-security-2025] 2 facts need review · 1 still open · 5 news items`."""
     parts = []
-    if digest["review"]:
-        n = len(digest["review"])
+    if digest.review:
+        n = digest.review_facts
         parts.append(f"{n} fact{'s' if n != 1 else ''} need{'s' if n == 1 else ''} review")
-    if digest["reminders"]:
-        parts.append(f"{len(digest['reminders'])} still open")
-    if digest["resolved"]:
-        parts.append(f"{len(digest['resolved'])} resolved")
-    if digest["news_count"]:
-        n = digest["news_count"]
+    if digest.still_open:
+        parts.append(f"{len(digest.still_open)} still open")
+    if digest.resolved:
+        parts.append(f"{len(digest.resolved)} resolved")
+    if digest.news_count:
+        n = digest.news_count
         parts.append(f"{n} news item{'s' if n != 1 else ''}")
-    if digest.get("health_news"):
+    if digest.health_news:
         for health in ("failing", "gone", "quiet"):
-            n = sum(1 for h in digest["health"].values() if h == health)
+            n = sum(1 for h in digest.health.values() if h == health)
             if n:
                 parts.append(f"{n} source{'s' if n != 1 else ''} {health}")
     if not parts:
         parts.append("no changes")
-    return f"[{digest['report']['id']}] " + " · ".join(parts)
-
-
-def next_memory(findings: list[Finding], memory: dict[str, Any], today: date) -> dict[str, Any]:
-    """What to remember after this digest went out: the facts flagged now, since when."""
-    out: dict[str, Any] = {}
-    for finding in findings:
-        seen = memory.get(finding.fact)
-        if finding.status == "source-failing" and seen:
-            out[finding.fact] = seen  # unknown now: neither resolved nor new
-        elif flag_of(finding):
-            key = memory_key(finding)
-            first = seen["first_reported"] if seen and seen.get("key") == key else \
-                today.isoformat()
-            out[finding.fact] = {"key": key, "status": flag_of(finding), "first_reported": first}
-    return out
-
-
-# ---------------------------------------------------------------- rendering
-
-
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("tracker.digest", "templates"),
-        autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True)
-    env.filters["safe_href"] = safe_href
-    return env
-
-
-_ENV: jinja2.Environment | None = None
-
-
-def render(digest: dict[str, Any], fmt: str) -> str:
-    """fmt 'txt' or 'html'."""
-    global _ENV
-    _ENV = _ENV or _environment()
-    return _ENV.get_template(f"digest.{fmt}.j2").render(d=digest)
-
-
-def render_text(digest: dict[str, Any]) -> str:
-    return render(digest, "txt")
-
-
-def render_html(digest: dict[str, Any]) -> str:
-    return render(digest, "html")
+    return clean(f"[{digest.report.id}] " + " · ".join(parts))

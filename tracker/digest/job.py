@@ -1,13 +1,6 @@
 """The digest as a job: decide it is due, build it per report, save, commit, email.
 
-What the previous digest said is remembered in `.tracker/digest.json`:
-
-    {"last_run": ISO,
-     "reports": {REPORT: {"last": ISO, "sources": {SOURCE: health},
-                          "facts": {FACT: {key, status, first_reported}}}},
-     "maintainers": {"last": ISO, "sources": {SOURCE: health}}}
-
-so the next digest can tell newly flagged facts from reminders and resolved ones. That
+What the previous digests said is remembered in `.tracker/digest.json` (memory.py). That
 file advances only once a digest was written (and queued, when sending), so a failed run
 loses nothing. Source failures go to `email.maintainers` in a message of their own when
 maintainers are configured (the analysts' digest then says only which sources are affected);
@@ -15,22 +8,30 @@ otherwise the analysts' digest carries the technical details itself.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from tracker.config import Config, SourceOptions
-from tracker.digest.build import build_digest, next_memory, render_html, render_text, safe_href
+from tracker.digest.build import build_digest
+from tracker.digest.memory import (
+    DigestMemory,
+    ReportTold,
+    Told,
+    load_memory,
+    next_facts,
+    save_memory,
+)
+from tracker.digest.model import Digest, ReportInfo, SourceInfo
+from tracker.digest.render import render_html, render_text
+from tracker.digest.values import safe_href
 from tracker.errors import ConfigError
 from tracker.models import Finding
 from tracker.notify.outbox import FlushResult, Outbox, build_message
-from tracker.store.files import STATE_DIR, write_atomic
 from tracker.store.state import State, source_health
 from tracker.workspace import Workspace, Writer
 
-MEMORY_FILE = "digest.json"
 DIGESTS = "digests"
 PROBLEM_HEALTH = ("failing", "gone", "quiet")
 
@@ -46,35 +47,15 @@ class DigestRun:
     flush: FlushResult | None = None
 
 
-# ---------------------------------------------------------------- memory and schedule
-
-
-def memory_path(root: Path) -> Path:
-    return Path(root) / STATE_DIR / MEMORY_FILE
-
-
-def load_memory(root: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(memory_path(root).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}  # first digest, or a damaged file: everything counts as new
-
-
-def save_memory(root: Path, memory: dict[str, Any]) -> None:
-    write_atomic(memory_path(root), json.dumps(memory, indent=1, sort_keys=True,
-                                               ensure_ascii=False))
-
-
-def digest_due(config: Config, memory: dict[str, Any], now: datetime) -> bool:
+def digest_due(config: Config, memory: DigestMemory, now: datetime) -> bool:
     """Has `digest.schedule` fired since the last digest pass? (No schedule: every run.)"""
     from apscheduler.triggers.cron import CronTrigger
 
-    last = memory.get("last_run")
-    if not last or not config.digest.schedule:
+    if not memory.last_run or not config.digest.schedule:
         return True
     trigger = CronTrigger.from_crontab(config.digest.schedule, timezone="UTC")
-    fire = trigger.get_next_fire_time(None, datetime.fromisoformat(last) + timedelta(seconds=1))
+    last = datetime.fromisoformat(memory.last_run)
+    fire = trigger.get_next_fire_time(None, last + timedelta(seconds=1))
     return fire is not None and fire <= now
 
 
@@ -89,35 +70,41 @@ def source_link(options: SourceOptions) -> str | None:
     return safe_href(options.url)
 
 
-def source_rows(config: Config, state: State, now: datetime) -> dict[str, dict[str, Any]]:
+def source_infos(config: Config, state: State, now: datetime) -> dict[str, SourceInfo]:
     """The digest's view of `tracker sources` (state.source_health): title, link, and the
     error only where the health is bad."""
-    rows = {}
+    infos = {}
     for row in source_health(config, state, now):
         sid, options = row["source"], config.sources[row["source"]]
         bad = row["health"] in ("failing", "gone")
-        rows[sid] = {"title": options.title or sid, "link": source_link(options),
-                     "health": row["health"], "since": row["since"],
-                     "error": row["last_error"] if bad else None}
-    return rows
+        infos[sid] = SourceInfo(id=sid, title=options.title or sid, kind=options.kind,
+                                link=source_link(options), health=row["health"],
+                                since=row["since"], error=row["last_error"] if bad else None)
+    return infos
+
+
+def report_feeds(config: Config, report_id: str) -> list[str]:
+    """Sources the report rests on that none of its facts names: the news feeds (when
+    anything in it is watched) and the checks of its cited links."""
+    report = config.reports[report_id]
+    watched = any(f.watch for f in report.facts) or any(s.watch for s in report.sections)
+    return [sid for sid, options in config.sources.items()
+            if (options.kind == "rss" and watched) or
+            (options.kind == "citations" and getattr(options, "report", None) == report_id)]
 
 
 def unreported_news(root: Path, report_id: str) -> list[dict[str, Any]]:
-    """Matched, not yet reported news items of one report (none before news.py exists)."""
-    try:
-        from tracker.evaluate.news import unreported_matches
-    except ImportError:
-        return []
+    """Matched, not yet reported news items of one report."""
+    from tracker.evaluate.news import unreported_matches
+
     return [m for m in unreported_matches(root) if m.get("report") == report_id]
 
 
 def mark_news_reported(root: Path, ids: list[str], now: datetime) -> None:
     if not ids:
         return
-    try:
-        from tracker.evaluate.news import mark_reported
-    except ImportError:
-        return
+    from tracker.evaluate.news import mark_reported
+
     mark_reported(root, ids, now)
 
 
@@ -132,34 +119,31 @@ def report_ids(config: Config, only: str | None) -> list[str]:
 
 
 def build_all(workspace: Workspace, findings: list[Finding], now: datetime,
-              memory: dict[str, Any], only: str | None = None) -> list[dict[str, Any]]:
-    """One digest dict per chosen report (nothing written)."""
+              memory: DigestMemory, only: str | None = None) -> list[Digest]:
+    """One digest per chosen report (nothing written)."""
     root, config, state = workspace.root, workspace.config, workspace.state
-    sources = source_rows(config, state, now)
+    sources = source_infos(config, state, now)
     maintainers = bool(config.email and config.email.maintainers)
     out = []
     for rid in report_ids(config, only):
         meta = config.reports[rid].meta
-        report = {"id": rid, "title": meta.title, "language": meta.language,
-                  "published": meta.published.isoformat() if meta.published else None}
-        remembered = memory.get("reports", {}).get(rid, {})
+        report = ReportInfo(id=rid, title=meta.title, language=meta.language,
+                            published=meta.published.isoformat() if meta.published else None)
+        told = memory.report(rid)
         out.append(build_digest(report, [f for f in findings if f.report == rid],
-                                memory=remembered.get("facts", {}),
-                                news=unreported_news(root, rid), sources=sources, now=now,
-                                source_errors_to_maintainers=maintainers,
-                                known_health=remembered.get("sources", {})))
-        _add_dead_links(out[-1], workspace, remembered.get("last"), rid)
+                                memory=told, news=unreported_news(root, rid), sources=sources,
+                                now=now, source_errors_to_maintainers=maintainers,
+                                feeds=report_feeds(config, rid),
+                                dead_links=_dead_links(workspace, told.last, rid)))
     return out
 
 
-def _add_dead_links(digest: dict[str, Any], workspace: Workspace, last: str | None,
-                    rid: str) -> None:
+def _dead_links(workspace: Workspace, last: str | None, rid: str) -> list[dict[str, Any]]:
     """Cited links that died since this report's last digest (each is listed once)."""
     from tracker.evaluate.links import dead_citations
 
     since = datetime.fromisoformat(last) if last else None
-    digest["dead_links"] = dead_citations(workspace.config, workspace.store, since, report=rid)
-    digest["has_new"] = digest["has_new"] or bool(digest["dead_links"])
+    return dead_citations(workspace.config, workspace.store, since, report=rid)
 
 
 # ---------------------------------------------------------------- the pass
@@ -177,22 +161,21 @@ def run_digests(writer: Writer, findings: list[Finding], now: datetime, *, send:
     reported_news: list[str] = []
     messages = []
     for digest in build_all(writer.workspace, findings, now, memory, only):
-        rid = digest["report"]["id"]
-        if not digest["has_new"] and not send_empty:
+        rid = digest.report.id
+        if not digest.has_new and not send_empty:
             result.skipped.append(rid)
             continue
         text, html = render_text(digest), render_html(digest)
-        result.written += write_digest_files(writer, rid, digest["date"], text, html)
+        result.written += write_digest_files(writer, rid, digest.date, text, html)
         if send and config.email:
             messages.append(build_message(sender=config.email.from_, to=config.email.to,
-                                          subject=digest["subject"], text=text, html=html,
-                                          now=now, tag=f"{rid}.{digest['date']}"))
-        reports = memory.setdefault("reports", {})
-        previous = reports.get(rid, {}).get("facts", {})
-        reports[rid] = {"last": now.isoformat(), "sources": digest["health"],
-                        "facts": next_memory([f for f in findings if f.report == rid],
-                                             previous, now.date())}
-        reported_news += [i["id"] for g in digest["news"] for i in g["entries"] if i["id"]]
+                                          subject=digest.subject, text=text, html=html,
+                                          now=now, tag=f"{rid}.{digest.date}"))
+        facts = next_facts([f for f in findings if f.report == rid],
+                           memory.report(rid).facts, now.date())
+        memory.reports[rid] = ReportTold(last=now.isoformat(), sources=dict(digest.health),
+                                   facts=facts)
+        reported_news += digest.reported_news
     if result.written:
         subjects = "; ".join(m["Subject"] for m in messages) or \
             f"{len(result.written) // 2} report(s)"
@@ -203,7 +186,7 @@ def run_digests(writer: Writer, findings: list[Finding], now: datetime, *, send:
         result.queued.append(str(message["Subject"]))
     if send and config.email and config.email.maintainers:
         _queue_maintainers(config, state, now, memory, outbox, result)
-    memory["last_run"] = now.isoformat()
+    memory.last_run = now.isoformat()
     save_memory(root, memory)  # after the files and the outbox: a crash loses nothing
     mark_news_reported(root, reported_news, now)
     if send and config.email:
@@ -232,22 +215,22 @@ def flush_outbox(root: Path | str, config: Config) -> FlushResult | None:
 # ---------------------------------------------------------------- maintainers
 
 
-def _queue_maintainers(config: Config, state: State, now: datetime, memory: dict[str, Any],
+def _queue_maintainers(config: Config, state: State, now: datetime, memory: DigestMemory,
                        outbox: Outbox, result: DigestRun) -> None:
     """One message to the maintainers when the set of unhealthy sources changed."""
     assert config.email is not None
-    rows = source_rows(config, state, now)
-    problems = {sid: r["health"] for sid, r in rows.items() if r["health"] in PROBLEM_HEALTH}
-    before = memory.get("maintainers", {}).get("sources", {})
+    infos = source_infos(config, state, now)
+    problems = {sid: i.health for sid, i in infos.items() if i.health in PROBLEM_HEALTH}
+    before = memory.maintainers.sources
     if problems == before:
         return
     subject = maintainers_subject(problems)
     lines = [subject, ""]
-    for sid, row in rows.items():
-        if row["health"] in PROBLEM_HEALTH:
-            lines.append(f"* {sid} ({row['title']}): {row['health']} since {row['since'] or '?'}")
-            if row["error"]:
-                lines.append(f"    {row['error']}")
+    for sid, info in infos.items():
+        if info.health in PROBLEM_HEALTH:
+            lines.append(f"* {sid} ({info.title}): {info.health} since {info.since or '?'}")
+            if info.error:
+                lines.append(f"    {info.error}")
     recovered = sorted(set(before) - set(problems))
     if recovered:
         lines.append(f"Recovered: {', '.join(recovered)}")
@@ -256,7 +239,7 @@ def _queue_maintainers(config: Config, state: State, now: datetime, memory: dict
                              subject=subject, text="\n".join(lines) + "\n", html=None,
                              now=now, tag=f"sources.{now.date()}"))
     result.queued.append(subject)
-    memory["maintainers"] = {"last": now.isoformat(), "sources": problems}
+    memory.maintainers = Told(last=now.isoformat(), sources=problems)
 
 
 def maintainers_subject(problems: dict[str, str]) -> str:
@@ -277,7 +260,7 @@ def preview(workspace: Workspace, findings: list[Finding], now: datetime, fmt: s
     """(report id, rendered digest) without writing, sending or remembering anything."""
     renderer = render_html if fmt == "html" else render_text
     digests = build_all(workspace, findings, now, load_memory(workspace.root), only)
-    return [(d["report"]["id"], renderer(d)) for d in digests]
+    return [(d.report.id, renderer(d)) for d in digests]
 
 
 __all__ = ["DigestRun", "run_digests", "run_if_due", "flush_outbox", "preview", "digest_due",

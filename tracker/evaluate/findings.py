@@ -8,7 +8,7 @@ from tracker.config import Config, Fact, SourceRef
 from tracker.evaluate.extract import ExtractError
 from tracker.evaluate.facts import Health, PathMissing, evaluate, extract, matches
 from tracker.evaluate.history import value_since
-from tracker.models import Finding
+from tracker.models import Finding, SecondaryCheck
 from tracker.store.git import GitStore
 from tracker.store.state import State
 
@@ -37,11 +37,11 @@ def evaluate_fact(config: Config, store: GitStore, state: State, now: datetime,
         since = value_since(store, fact.primary, finding.current)
         if finding.status in ("current", "stale", "acknowledged"):
             finding.since = since
-        finding.details["value_since"] = since
+        finding.details.value_since = since
     if fact.source:
-        finding.details["primary_health"] = health.health
+        finding.details.primary_health = health.health
         if health.health == "gone":
-            finding.details["gone_since"] = health.since
+            finding.details.gone_since = health.since
     _cross_check(config, store, state, now, fact, finding, cache)
     return finding
 
@@ -66,76 +66,75 @@ def _cross_check(config: Config, store: GitStore, state: State, now: datetime, f
               for ref in fact.also]
     if not checks:
         return
-    finding.details["also"] = checks
+    finding.details.also = checks
     if _fall_back(fact, finding, checks):
         return
-    disagreeing = [c for c in checks if c.get("matches_primary") is False]
+    disagreeing = [c for c in checks if c.matches_primary is False]
     if disagreeing:
-        finding.details["disagreement"] = True
-        finding.details["newer"] = _newest(fact.source, finding.details.get("value_since"),
-                                           disagreeing)
+        finding.details.disagreement = True
+        finding.details.newer = _newest(fact.source, finding.details.value_since, disagreeing)
         _add_note(finding, "sources disagree: " + "; ".join(
             _disagreement(fact.source, finding, c) for c in disagreeing))
     elif finding.status == "current":
-        confirmed = [c["source"] for c in checks if c.get("agrees")]
+        confirmed = [c.source for c in checks if c.agrees]
         if confirmed:
-            finding.details["confirmed_by"] = confirmed
+            finding.details.confirmed_by = confirmed
             _add_note(finding, f"confirmed by {', '.join(confirmed)}")
 
 
 def _secondary(config: Config, store: GitStore, state: State, now: datetime, fact: Fact,
-               finding: Finding, ref: SourceRef, cache: dict[str, Any]) -> dict[str, Any]:
+               finding: Finding, ref: SourceRef, cache: dict[str, Any]) -> SecondaryCheck:
     snapshot = _snapshot(store, ref.source, cache)
-    entry: dict[str, Any] = {"source": ref.source, "path": ref.path,
-                             "health": _health(config, state, ref.source, now).health}
+    check = SecondaryCheck(source=ref.source, path=ref.path,
+                           health=_health(config, state, ref.source, now).health)
     if snapshot is None:
-        entry["error"] = "no snapshot yet"
-        return entry
+        check.error = "no snapshot yet"
+        return check
     try:
-        entry["value"], _ = extract(snapshot, ref)
+        check.value, _ = extract(snapshot, ref)
     except (PathMissing, ExtractError) as exc:
-        entry["error"] = str(exc)
-        return entry
-    entry["agrees"] = matches(fact, entry["value"], ref.extract)
-    entry["since"] = value_since(store, ref, entry["value"])
+        check.error = str(exc)
+        return check
+    check.agrees = matches(fact, check.value, ref.extract)
+    check.since = value_since(store, ref, check.value)
     if fact.primary is not None and finding.current is not None:
-        entry["matches_primary"] = _same_as_primary(fact, finding.current, entry, ref)
-    return entry
+        check.matches_primary = _same_as_primary(fact, finding.current, check, ref)
+    return check
 
 
-def _same_as_primary(fact: Fact, primary: Any, entry: dict[str, Any], ref: SourceRef) -> bool:
+def _same_as_primary(fact: Fact, primary: Any, check: SecondaryCheck, ref: SourceRef) -> bool:
     """Do the two sources say the same? Both matching the claim counts as the same (the
     claim's aliases cover spellings: 'Kasym-Zhomart' / 'Kassym-Jomart' Tokayev)."""
     primary_agrees = matches(fact, primary)
-    if primary_agrees or entry["agrees"]:
-        return primary_agrees and entry["agrees"]
+    if primary_agrees or check.agrees:
+        return bool(primary_agrees and check.agrees)
     as_primary = fact.model_copy(update={"expect": primary, "aliases": []})
-    return matches(as_primary, entry["value"], ref.extract)
+    return matches(as_primary, check.value, ref.extract)
 
 
-def _fall_back(fact: Fact, finding: Finding, checks: list[dict[str, Any]]) -> bool:
+def _fall_back(fact: Fact, finding: Finding, checks: list[SecondaryCheck]) -> bool:
     """The primary source is gone: a live secondary source decides instead (a fact is
     unverifiable only when its only source is gone)."""
-    if finding.status != "unverifiable" or finding.details.get("primary_health") != "gone":
+    if finding.status != "unverifiable" or finding.details.primary_health != "gone":
         return False
-    live = [c for c in checks if "value" in c and c["health"] in ("ok", "quiet")]
+    live = [c for c in checks if c.error is None and c.health in ("ok", "quiet")]
     if not live:
         return False
     check = live[0]
     last = finding.current
-    finding.status = "current" if check["agrees"] else "stale"
-    finding.current, finding.since = check["value"], check.get("since")
-    finding.details["checked_against"] = check["source"]
-    finding.note = (f"{fact.source} gone since {finding.details.get('gone_since')} (last value "
-                    f"{last!r}); checked against {check['source']}")
+    finding.status = "current" if check.agrees else "stale"
+    finding.current, finding.since = check.value, check.since
+    finding.details.checked_against = check.source
+    finding.note = (f"{fact.source} gone since {finding.details.gone_since} (last value "
+                    f"{last!r}); checked against {check.source}")
     return True
 
 
 def _newest(primary: str | None, primary_since: str | None,
-            checks: list[dict[str, Any]]) -> str | None:
+            checks: list[SecondaryCheck]) -> str | None:
     """The source whose value appeared last (by the date each value first appeared)."""
-    dated = [(primary_since, primary)] + [(c.get("since"), c["source"]) for c in checks]
-    dated = [(since, source) for since, source in dated if since]
+    candidates = [(primary_since, primary)] + [(c.since, c.source) for c in checks]
+    dated = [(since, source) for since, source in candidates if since]
     if len(dated) < 2:
         return None
     latest = max(since for since, _ in dated)
@@ -143,15 +142,15 @@ def _newest(primary: str | None, primary_since: str | None,
     return newest[0] if len(newest) == 1 else None
 
 
-def _disagreement(primary: str | None, finding: Finding, check: dict[str, Any]) -> str:
-    ours, theirs = finding.details.get("value_since"), check.get("since")
-    text = (f"{check['source']} says {check['value']!r} (since {theirs or '?'}), "
+def _disagreement(primary: str | None, finding: Finding, check: SecondaryCheck) -> str:
+    ours, theirs = finding.details.value_since, check.since
+    text = (f"{check.source} says {check.value!r} (since {theirs or '?'}), "
             f"{primary} says {finding.current!r} (since {ours or '?'})")
     if not ours or not theirs:
         return text + "; which is newer is unknown"
     if ours == theirs:
         return text + "; both first seen the same day"
-    return text + f"; {check['source'] if theirs > ours else primary} is newer"
+    return text + f"; {check.source if theirs > ours else primary} is newer"
 
 
 def _add_note(finding: Finding, text: str) -> None:

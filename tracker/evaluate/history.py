@@ -4,54 +4,52 @@ from __future__ import annotations
 from typing import Any
 
 from tracker.config import SourceRef
-from tracker.evaluate.extract import EXTRACTORS, ExtractError
-from tracker.evaluate.facts import PathMissing, extract
-from tracker.store.git import GitStore
-from tracker.text import fold
+from tracker.evaluate.extract import ExtractError
+from tracker.evaluate.facts import PathMissing, compare_kind, extract, same_value
+from tracker.store.git import GitStore, Version
 
 
 def fact_history(store: GitStore, ref: SourceRef) -> list[dict[str, Any]]:
     """One row per change of the extracted value, oldest first: {value, since, commit}.
 
-    Versions where the path is missing or extraction fails are skipped, so a change in the
-    source's shape (a field split into subfields) is not a new value when `path` lists
-    alternatives. Values compare the way the extractor compares (names case-folded).
+    A version where the value cannot be read (the path is gone, extraction fails, the
+    snapshot was deleted) is a gap: a row with value None, and another row when the value
+    comes back — so the last row is always what the source says now. The history starts
+    with the first version that holds a value. A source that changed shape is not a gap
+    when `path` lists the alternatives. Values compare the way the extractor compares
+    (names case-folded and spelling-insensitive, numbers exactly).
     """
     versions = store.versions(store.relpath(ref.source))
     memo_key = ("history", ref.model_dump_json(), versions[-1].commit if versions else None)
     if memo_key in store.derived:
         return [dict(row) for row in store.derived[memo_key]]
+    compare = compare_kind(ref.extract)
     rows: list[dict[str, Any]] = []
-    last_key: Any = object()
     for version in versions:
-        if version.blob is None:
+        value = _value_at(store, version, ref)
+        if (not rows and value is None) or \
+                (rows and same_value(compare, rows[-1]["value"], value)):
             continue
-        try:
-            value, _ = extract(store.load_blob(version.blob), ref)
-        except (PathMissing, ExtractError):
-            continue
-        key = comparable(value, ref.extract)
-        if key != last_key:
-            rows.append({"value": value, "since": version.date.date().isoformat(),
-                         "commit": version.commit})
-            last_key = key
+        rows.append({"value": value, "since": version.date.date().isoformat(),
+                     "commit": version.commit})
     store.derived[memo_key] = rows
     return [dict(row) for row in rows]
 
 
-def comparable(value: Any, extractor: str) -> Any:
-    if EXTRACTORS[extractor].compare == "text":
-        return fold(str(value))
-    if isinstance(value, dict):
-        return tuple(sorted((fold(k), v) for k, v in value.items()))
-    return value
+def _value_at(store: GitStore, version: Version, ref: SourceRef) -> Any:
+    if version.blob is None:
+        return None
+    try:
+        return extract(store.load_blob(version.blob), ref)[0]
+    except (PathMissing, ExtractError):
+        return None
 
 
 def value_since(store: GitStore, ref: SourceRef, current: Any) -> str | None:
     """Date the current value first appeared (the last row of the history)."""
     rows = fact_history(store, ref)
-    if rows and comparable(rows[-1]["value"], ref.extract) == comparable(current, ref.extract):
-        return rows[-1]["since"]
+    if rows and same_value(compare_kind(ref.extract), rows[-1]["value"], current):
+        return str(rows[-1]["since"])
     return None
 
 

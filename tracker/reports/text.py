@@ -1,5 +1,8 @@
 """The text layer of a report file: plain text, PDF (pypdf) or DOCX (python-docx).
 
+The PDF and DOCX readers are an extra, `pip install 'report-tracker[reports]'`; without it
+a .pdf or .docx is a ConfigError (exit 2) that gives the command.
+
 Everything becomes the shape `citations.parse_report` reads: body text with footnote
 markers, and footnotes as lines starting with their number. A PDF gives that shape by
 itself; for a DOCX the footnote references become `[n]` markers and the footnotes part
@@ -7,11 +10,15 @@ itself; for a DOCX the footnote references become `[n]` markers and the footnote
 """
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
 
 from tracker.errors import ConfigError
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# pypdf and python-docx are the `reports` extra: most workspaces never scan a PDF or DOCX.
+PIP_INSTALL = f"{shlex.quote(sys.executable)} -m pip install 'report-tracker[reports]'"
 
 
 def read_report_text(path: Path) -> str:
@@ -26,6 +33,10 @@ def read_report_text(path: Path) -> str:
         if suffix == ".docx":
             return _docx_text(path)
         return path.read_text(encoding="utf-8")
+    except ImportError as exc:
+        raise ConfigError(f"reading {suffix} reports needs the `reports` extra "
+                          f"({exc.name or 'its reader'} is not installed); install it with: "
+                          f"{PIP_INSTALL}", file=str(path)) from None
     except ConfigError:
         raise
     except UnicodeDecodeError:

@@ -97,11 +97,7 @@ def poll_sharded(root: Path, config: Any, state: Any, ids: list[str], now: datet
     """[(SourceResult, SourceState)] for `ids`, polled by `shards` forked workers; the
     parent runs `meanwhile` while they work."""
     global _JOB
-    from tracker.fetch.client import default_transport
-
-    # Loaded once here, not in each shard after the fork: there it delayed every shard's
-    # first request and competed for the cores with `meanwhile`.
-    default_transport()
+    import tracker.fetch.client  # noqa: F401 - loaded once here, not in each shard after the fork
 
     plan = plan_shards(ids, source_hosts(config, ids), shards, config.http.per_host)
     _JOB = _Job(root, config, state, now, [shard for shard in plan if shard.ids])
@@ -139,7 +135,7 @@ def _poll_shard(index: int) -> list[tuple[Any, Any]]:
     http = job.config.http.model_copy(update={
         "concurrency": max(1, job.config.http.concurrency // len(job.shards))})
     sources = make_sources(job.root, job.config, shard.ids)
-    polled = asyncio.run(poll_all(http, job.state, sources, job.now, None,
+    polled = asyncio.run(poll_all(http, job.state, sources, job.now,
                                   host_limits=shard.host_limits))
     store = GitStore(job.root)
     return [(store_polled(store, job.state, item, job.now), job.state.source(item.source.id))

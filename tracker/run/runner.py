@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable
 
-import httpx
-
 from tracker.config import Config
 from tracker.errors import ConfigError, SourceError
 from tracker.evaluate.diff import diff_snapshots, summarize
@@ -75,7 +73,7 @@ def select_sources(config: Config, state: State, now: datetime, only: Iterable[s
 
 
 def run_once(root: Path | str, *, now: datetime, only: Iterable[str] = (),
-             run_all: bool = False, transport: httpx.AsyncBaseTransport | None = None,
+             run_all: bool = False,
              config: Config | None = None, send_email: bool = True,
              wait: float = 0.0) -> RunResult:
     """One run at a time (LockError after `wait` s); repairs a dead run's leftovers first."""
@@ -84,20 +82,19 @@ def run_once(root: Path | str, *, now: datetime, only: Iterable[str] = (),
         workspace.config = config  # type: ignore[misc]  # already loaded by the caller
     with workspace.writing(now=now, wait=wait) as writer:
         result = _run_locked(writer, now=now, only=only, run_all=run_all,
-                             transport=transport, send_email=send_email)
+                             send_email=send_email)
         result.repaired = writer.repaired
     return result
 
 
 def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str] = (),
-                run_all: bool = False, transport: httpx.AsyncBaseTransport | None = None,
-                send_email: bool = True) -> RunResult:
+                run_all: bool = False, send_email: bool = True) -> RunResult:
     """Fetch, store, commit, evaluate. One failing source never stops the others."""
     root, config, store, state = writer.root, writer.config, writer.store, writer.state
     result = RunResult(started=now)
     chosen = select_sources(config, state, now, only, run_all)
     paths: list[str] = []
-    for outcome in _poll_and_store(root, config, store, state, chosen, now, transport):
+    for outcome in _poll_and_store(root, config, store, state, chosen, now):
         result.sources.append(outcome)
         if outcome.changed:
             paths.append(store.relpath(outcome.source))
@@ -121,12 +118,11 @@ def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str] = (),
 
 
 def _poll_and_store(root: Path, config: Config, store: GitStore, state: State,
-                    chosen: list[str], now: datetime,
-                    transport: httpx.AsyncBaseTransport | None) -> list[SourceResult]:
+                    chosen: list[str], now: datetime) -> list[SourceResult]:
     """Fetch and store the chosen sources: in-process, or sharded over cores (parallel.py)."""
     from tracker.run.parallel import poll_sharded, shard_count
 
-    shards = shard_count(len(chosen)) if transport is None else 1
+    shards = shard_count(len(chosen))
     if shards > 1:
         outcomes = []
         for outcome, entry in poll_sharded(root, config, state, chosen, now, shards,
@@ -135,7 +131,7 @@ def _poll_and_store(root: Path, config: Config, store: GitStore, state: State,
             outcomes.append(outcome)
         return outcomes
     sources = make_sources(root, config, chosen)
-    polled = asyncio.run(poll_all(config.http, state, sources, now, transport)) \
+    polled = asyncio.run(poll_all(config.http, state, sources, now)) \
         if sources else []
     return [store_polled(store, state, item, now) for item in polled]
 
@@ -148,16 +144,16 @@ def make_sources(root: Path, config: Config, ids: list[str]) -> list[Source]:
 
 
 async def poll_all(http_config: Any, state: State, sources: list[Source], now: datetime,
-                   transport: httpx.AsyncBaseTransport | None,
                    host_limits: dict[str, int] | None = None) -> list[Polled]:
-    async with Http(http_config, transport=transport, host_limits=host_limits or {}) as http:
+    async with Http(http_config, host_limits=host_limits or {}) as http:
         return list(await asyncio.gather(*(_poll(http, state, s, now) for s in sources)))
 
 
 async def _poll(http: Http, state: State, source: Source, now: datetime) -> Polled:
     validators = state.source(source.id).validators
     try:
-        fetched = await source.fetch(http, validators, now)
+        async with http.deadline(source.deadline(http.config), what=source.id):
+            fetched = await source.fetch(http, validators, now)
         snapshot = source.normalize(fetched.raw) if fetched.raw is not None else None
         return Polled(source, fetched, snapshot)
     except SourceError as exc:

@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-import httpx
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -80,7 +79,6 @@ class Daemon:
 
     root: Path
     clock: Callable[[], datetime]
-    transport: httpx.AsyncBaseTransport | None = None
     send_email: bool = True
     misfire_grace: float = 3600.0   # a job that could not start within this is skipped
     lock_wait: float = 600.0        # how long a job waits for a `tracker run` from cron
@@ -97,7 +95,7 @@ class Daemon:
         log.info("%s: started", job_id)
         try:
             result = run_once(self.root, now=self.clock(), only=only, wait=self.lock_wait,
-                              transport=self.transport, send_email=self.send_email)
+                              send_email=self.send_email)
             outcome = f"done: {describe(result)}"
             level = logging.WARNING if result.failed else logging.INFO
         except LockError as exc:

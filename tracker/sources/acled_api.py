@@ -1,24 +1,28 @@
 """ACLED API client: OAuth password grant with a cached, refreshed token; paged reads.
 
 ACLED moved to OAuth in September 2025 (data-sources.md §2): POST the token endpoint with
-`client_id=acled`, then send `Authorization: Bearer …`. Access tokens last 24 h, refresh
+`client_id=acled` (a password grant; oauthlib's LegacyApplicationClient prepares the
+request bodies and parses and validates the token answers), then send
+`Authorization: Bearer …`. Access tokens last 24 h, refresh
 tokens 14 days. The token is cached in `.tracker/` (git-ignored, mode 0600) so weekly runs
 do not log in each time. No secret ever goes into a message: messages that quote the
-server pass through `redact`.
+server pass through `redact` (tracker/redact.py: any case, percent- or form-encoded).
 """
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import FetchError, ParseError, SourceGone
-from tracker.fetch.client import safe_url
-from tracker.store.files import write_atomic
+from oauthlib.oauth2 import LegacyApplicationClient, OAuth2Error  # type: ignore[import-untyped]
+
+from tracker.errors import FetchError, ParseError
+from tracker.fetch.urls import safe_url
+from tracker.redact import Redactor
+from tracker.sources.base import load_json
+from tracker.store.files import IsoTime, JsonFile
 
 CLIENT_ID = "acled"
 TOKEN_PATH = "/oauth/token"
@@ -27,6 +31,8 @@ DELETED_PATH = "/api/deleted/read"
 EXPIRY_MARGIN = timedelta(minutes=5)   # renew a little early: a run may take a while
 DEFAULT_ACCESS_LIFE = 86_400           # ACLED's documented 24 h, if the answer omits it
 DEFAULT_REFRESH_LIFE = 1_209_600       # 14 days
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/json"}
 NO_ACCESS_HINT = ("the ACLED account has a valid login but no API access. Request API access "
                   "for this account in myACLED (or from access@acleddata.com); accounts on "
                   "personal or generic e-mail domains may be refused")
@@ -36,8 +42,8 @@ NO_ACCESS_HINT = ("the ACLED account has a valid login but no API access. Reques
 class Token:
     access: str
     refresh: str | None
-    expires_at: str            # ISO datetimes, so the cache file is plain JSON
-    refresh_expires_at: str | None
+    expires_at: IsoTime        # ISO datetimes, so the cache file is plain JSON
+    refresh_expires_at: IsoTime | None
     account: str               # hash of the username: another account's token is not reused
 
     def valid(self, now: datetime) -> bool:
@@ -64,17 +70,19 @@ class AcledClient:
         self.timeout, self.max_bytes = timeout, max_bytes
         self.env_names = env_names
         self._token: Token | None = None
+        # oauthlib prepares the grant bodies and parses and validates the answers
+        self._oauth = LegacyApplicationClient(CLIENT_ID)
 
     # ------------------------------------------------------------ secrets
 
     def redact(self, text: str) -> str:
-        """Remove every secret this client knows from `text` (server-quoted messages)."""
-        secrets = [self._password, self._username]
+        """`text` without any secret this client knows, in any case or encoding (server
+        messages may quote the login back, e.g. lower-cased or percent-encoded)."""
+        redactor = Redactor().add(self._password, self._username)
+        redactor.add_basic_auth(self._username, self._password)
         if self._token is not None:
-            secrets += [self._token.access, self._token.refresh or ""]
-        for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
+            redactor.add(self._token.access, self._token.refresh)
+        return redactor(text)
 
     # ------------------------------------------------------------ token
 
@@ -88,17 +96,20 @@ class AcledClient:
         if token is not None and token.refreshable(self.now):
             fresh = await self._refresh(token)
         if fresh is None:
-            fresh = await self._grant({"grant_type": "password", "username": self._username,
-                                       "password": self._password})
+            body = self._oauth.prepare_request_body(username=self._username,
+                                                    password=self._password,
+                                                    include_client_id=True)
+            fresh = await self._grant(body, "password")
         self._token = fresh
         self._save_token(self._token)
         return self._token.access
 
     async def _refresh(self, token: Token) -> Token | None:
         """A new token from the refresh token; None when ACLED refuses it (log in again)."""
+        body = self._oauth.prepare_refresh_body(refresh_token=token.refresh or "",
+                                                client_id=CLIENT_ID)
         try:
-            fresh = await self._grant({"grant_type": "refresh_token",
-                                       "refresh_token": token.refresh or ""})
+            fresh = await self._grant(body, "refresh_token")
         except FetchError as exc:
             if exc.status in (400, 401, 403):
                 return None
@@ -107,43 +118,69 @@ class AcledClient:
             fresh.refresh, fresh.refresh_expires_at = token.refresh, token.refresh_expires_at
         return fresh
 
-    async def _grant(self, form: dict[str, str]) -> Token:
+    async def _grant(self, form: str, grant: str) -> Token:
+        """POST a token request body prepared by oauthlib; its answer, validated by oauthlib."""
         url = self.base + TOKEN_PATH
         try:
-            response = await self.http.request("POST", url, data={**form, "client_id": CLIENT_ID},
+            response = await self.http.request("POST", url, data=form, headers=FORM_HEADERS,
                                                timeout=self.timeout, max_bytes=1_000_000)
         except FetchError as exc:
-            if exc.status in (400, 401, 403) and form["grant_type"] == "password":
-                user_env, pw_env = self.env_names
-                raise FetchError(f"{safe_url(url)}: ACLED refused the login (HTTP {exc.status}); "
-                                 f"check the account e-mail in ${user_env} and the password "
-                                 f"in ${pw_env}", status=exc.status) from None
+            if exc.status in (400, 401, 403) and grant == "password":
+                raise self._refused(url, f"HTTP {exc.status}", exc.status) from None
             raise
-        body = self._json(response.content, "token endpoint")
-        if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
-            raise ParseError(f"{safe_url(url)}: the token answer has no access_token")
-        access_life = _seconds(body.get("expires_in"), DEFAULT_ACCESS_LIFE)
-        refresh_life = _seconds(body.get("refresh_token_expires_in"), DEFAULT_REFRESH_LIFE)
-        refresh = body.get("refresh_token") if isinstance(body.get("refresh_token"), str) else None
-        return Token(body["access_token"], refresh,
-                     (self.now + timedelta(seconds=access_life)).isoformat(),
-                     (self.now + timedelta(seconds=refresh_life)).isoformat() if refresh else None,
-                     account_key(self._username))
+        self._json(response.content, "token endpoint")  # HTML or not JSON: said plainly
+        try:
+            answer = self._oauth.parse_request_body_response(response.content.decode("utf-8"))
+        except OAuth2Error as exc:
+            status = exc.status_code if exc.error != "missing_token" else None
+            if exc.error == "missing_token":
+                raise ParseError(f"{safe_url(url)}: the token answer has no access_token"
+                                 ) from None
+            if grant == "password":
+                raise self._refused(url, self.redact(str(exc.error))[:100], status) from None
+            raise FetchError(f"{safe_url(url)}: ACLED refused the refresh token "
+                             f"({self.redact(str(exc.error))[:100]})", status=status) from None
+        except Exception as exc:  # noqa: BLE001 - a malformed answer, whatever oauthlib raises
+            raise ParseError(f"{safe_url(url)}: the token answer is malformed "
+                             f"({type(exc).__name__})") from None
+        return self._token_from(answer)
+
+    def _refused(self, url: str, why: str, status: int | None) -> FetchError:
+        user_env, pw_env = self.env_names
+        return FetchError(f"{safe_url(url)}: ACLED refused the login ({why}); check the "
+                          f"account e-mail in ${user_env} and the password in ${pw_env}",
+                          status=status)
+
+    def _token_from(self, answer: dict[str, Any]) -> Token:
+        access = answer.get("access_token")
+        if not isinstance(access, str) or not access:
+            raise ParseError(f"{safe_url(self.base + TOKEN_PATH)}: the token answer has no "
+                             "access_token")
+        access_life = _seconds(answer.get("expires_in"), DEFAULT_ACCESS_LIFE)
+        refresh_life = _seconds(answer.get("refresh_token_expires_in"), DEFAULT_REFRESH_LIFE)
+        refresh = answer.get("refresh_token")
+        refresh = refresh if isinstance(refresh, str) and refresh else None
+        return Token(access, refresh, (self.now + timedelta(seconds=access_life)).isoformat(),
+                     (self.now + timedelta(seconds=refresh_life)).isoformat() if refresh
+                     else None, account_key(self._username))
+
+    def _cache(self) -> JsonFile[Token | None] | None:
+        # Secrets: mode 0600 from the start; a damaged cache is removed (it only costs
+        # one login), not kept aside with whatever it still holds.
+        if self.token_file is None:
+            return None
+        return JsonFile(self.token_file, Token, lambda: None, damaged="discard", mode=0o600)
 
     def _load_token(self) -> Token | None:
-        if self.token_file is None or not self.token_file.exists():
-            return None
-        try:
-            token = Token(**json.loads(self.token_file.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
-            return None  # a damaged cache only costs one login
-        return token if token.account == account_key(self._username) else None
+        cache = self._cache()
+        token = cache.load() if cache is not None else None
+        return token if token is not None and token.account == account_key(self._username) \
+            else None
 
     def _save_token(self, token: Token) -> None:
-        if self.token_file is None:
-            return
-        write_atomic(self.token_file, json.dumps(asdict(token)))
-        os.chmod(self.token_file, 0o600)
+        cache = self._cache()
+        if cache is not None:
+            cache.save(token)
 
     # ------------------------------------------------------------ reads
 
@@ -213,14 +250,8 @@ class AcledClient:
         return text
 
     def _json(self, content: bytes, what: str) -> Any:
-        if content[:512].lstrip().lower().startswith((b"<!doctype", b"<html")):
-            raise SourceGone(f"{safe_url(self.base)}: an HTML page where ACLED JSON was expected "
-                             f"({what}); the API may have moved")
-        try:
-            return json.loads(content)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ParseError(f"{safe_url(self.base)}: ACLED {what} is not valid JSON "
-                             f"({type(exc).__name__})") from None
+        return load_json(content, f"{safe_url(self.base)} (ACLED {what})", "ACLED JSON",
+                         hint="the API may have moved")
 
 
 def _seconds(value: Any, default: int) -> int:

@@ -2,17 +2,20 @@
 
 A kind subclasses `Source`, sets `kind`, `Options` (a pydantic model of its settings) and a
 docstring (shown by `tracker kinds`), and implements `normalize(raw) -> dict`, a pure
-function of the raw document. Kinds that need more than one GET override `fetch`.
+function of the raw document. Kinds that need more than one GET override `fetch`. Kinds
+that read JSON read it with `load_json`, which tells an HTML page (a source that moved or
+is gone) from broken JSON in one way for all of them.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from tracker.config import SourceOptions
-from tracker.errors import ConfigError
+from tracker.config import HttpConfig, SourceOptions
+from tracker.errors import ConfigError, ParseError, SourceGone
 from tracker.models import RawDocument
 
 SOURCES: dict[str, type["Source"]] = {}
@@ -32,6 +35,8 @@ class Source:
     kind: ClassVar[str]
     Options: ClassVar[type[SourceOptions]] = SourceOptions
     default_url: ClassVar[str | None] = None
+    # How many requests a fetch of this kind budgets for in its default deadline
+    deadline_requests: ClassVar[int] = 1
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -49,6 +54,14 @@ class Source:
         if not url:
             raise ConfigError(f"source {self.id!r} ({self.kind}) needs a `url`")
         return url
+
+    def deadline(self, http: HttpConfig) -> float:
+        """Seconds for this source's whole fetch: `deadline` when set, else what
+        `deadline_requests` requests need under the retry policy, every try running to its
+        timeout (a Retry-After longer than what is left is not waited for)."""
+        if self.options.deadline is not None:
+            return self.options.deadline
+        return self.deadline_requests * request_budget(self.options.timeout, http)
 
     async def fetch(self, http: Any, validators: dict[str, str], now: datetime) -> Fetched:
         """GET the document, conditionally; 304 → Fetched(raw=None)."""
@@ -68,7 +81,45 @@ class Source:
         return new
 
 
+def request_budget(timeout: float, http: HttpConfig) -> float:
+    """The longest one request may take under the retry policy without Retry-After: every
+    try to its timeout, plus each backoff wait at its largest (50% jitter)."""
+    waits = sum(http.backoff * 2 ** k * 1.5 for k in range(http.retries))
+    return timeout * (http.retries + 1) + waits
+
+
 def make_source(source_id: str, options: SourceOptions) -> Source:
     return SOURCES[options.kind](source_id, options)
+
+
+# ------------------------------------------------------------------ JSON documents
+
+GONE_HINT = "the source may have moved or be gone"
+
+
+def is_markup(content: bytes) -> bool:
+    """Whether a body that should be JSON is markup instead: an HTML error, login, "we
+    moved" or captive-portal page, or an XML error document. JSON never starts with `<`,
+    so that is the test, after a byte-order mark and white space, in whatever encoding
+    (UTF-8, -16 or -32) the body uses."""
+    head = content[:1024]
+    try:
+        text = head.decode(json.detect_encoding(head), errors="ignore")
+    except LookupError:
+        return False
+    return text.lstrip(" \t\r\n\f\ufeff").startswith("<")
+
+
+def load_json(content: bytes, where: str, what: str, hint: str = GONE_HINT) -> Any:
+    """The JSON document in `content`. Markup instead is SourceGone ("an HTML page where
+    `what` was expected; `hint`"); anything else that is not JSON — invalid text, nesting
+    deeper than the parser goes, a number too long to convert — is a ParseError."""
+    if is_markup(content):
+        raise SourceGone(f"{where}: an HTML page where {what} was expected; {hint}")
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(f"{where}: not valid JSON ({type(exc).__name__}: "
+                         f"{str(exc)[:80] or 'nested too deeply'})") from None
 
 

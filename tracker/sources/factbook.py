@@ -22,7 +22,7 @@ from typing import Any
 from tracker.config import FactbookOptions
 from tracker.errors import ParseError, SourceGone
 from tracker.models import RawDocument
-from tracker.sources.base import Source
+from tracker.sources.base import Source, load_json
 from tracker.text import html_to_text
 
 TEXT = "text"
@@ -54,15 +54,8 @@ def normalize_factbook(content: bytes, where: str = "document") -> dict[str, Any
 
 
 def _load_json(content: bytes, where: str) -> Any:
-    head = content[:512].lstrip().lower()
-    if head.startswith((b"<!doctype", b"<html", b"<")):
-        raise SourceGone(f"{where}: an HTML page where Factbook JSON was expected; "
-                         "the source may be gone (the CIA retired the Factbook in Feb 2026)")
-    try:
-        return json.loads(content)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParseError(f"{where}: not valid JSON ({exc.__class__.__name__}: "
-                         f"{str(exc)[:80]})") from None
+    return load_json(content, where, "Factbook JSON", hint="the source may be gone (the CIA "
+                     "retired the Factbook in Feb 2026)")
 
 
 def _from_geos(document: dict[str, Any]) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from typing import Any
 from tracker.config import WikidataOptions
 from tracker.errors import ParseError, SourceGone
 from tracker.models import RawDocument
-from tracker.sources.base import Fetched, Source
+from tracker.sources.base import Fetched, Source, load_json
 
 START, END, POINT_IN_TIME = "P580", "P582", "P585"
 LABEL_BATCH = 50  # wbgetentities accepts at most 50 ids per call
@@ -51,6 +51,7 @@ class WikidataSource(Source):
     item values resolved to labels, earlier values kept with their dates."""
 
     kind = "wikidata"
+    deadline_requests = 2  # the entity, then its labels
     Options = WikidataOptions
     default_url = "https://www.wikidata.org"
     options: WikidataOptions
@@ -98,14 +99,7 @@ def load_entity_document(content: bytes, where: str) -> dict[str, Any]:
 
 
 def _load_json(content: bytes, where: str) -> Any:
-    head = content[:512].lstrip().lower()
-    if head.startswith(b"<"):
-        raise SourceGone(f"{where}: an HTML page where Wikidata entity JSON was expected; "
-                         "the source may have moved or be gone")
-    try:
-        return json.loads(content)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParseError(f"{where}: not valid JSON ({type(exc).__name__})") from None
+    return load_json(content, where, "Wikidata entity JSON")
 
 
 def _with_entities(document: Any, where: str) -> dict[str, Any]:

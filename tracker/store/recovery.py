@@ -17,7 +17,7 @@ What a dead run can leave, and what is done about it:
   instead would record a run whose state (validators, health) was never saved.
 * a commit made but state.json not saved (died in between): the source's `last_change` is
   set from git, so health ("quiet", "since") is what an uninterrupted run would have said.
-* a damaged `.tracker/state.json`: set aside as `state.json.damaged` (State starts afresh).
+* a damaged or wrongly shaped `.tracker/state.json`: set aside as `state.json.damaged` (State starts afresh).
 
 Leftovers that only a dead run leaves (temp files, uncommitted snapshots) are repaired only
 when the lock says the previous run did not finish, so nothing a person is doing by hand in
@@ -25,7 +25,6 @@ the work tree is thrown away on an ordinary run.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -231,14 +230,10 @@ def _dirty_files(store: GitStore) -> list[str]:
 
 
 def _set_aside_damaged_state(root: Path) -> list[str]:
-    path = root / STATE_DIR / STATE_FILE
-    try:
-        json.loads(path.read_text(encoding="utf-8"))
+    from tracker.store.state import State
+
+    if not State.load(root).set_aside:  # loading sets a damaged or misshapen file aside
         return []
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError):
-        os.replace(path, path.with_name(STATE_FILE + ".damaged"))
     return [f"set aside damaged {STATE_DIR}/{STATE_FILE} as {STATE_FILE}.damaged; "
             "source health and HTTP validators start afresh"]
 

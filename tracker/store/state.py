@@ -12,9 +12,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from typing_extensions import TypedDict
+
 from tracker.config import SourceOptions
 from tracker.models import Health
-from tracker.store.files import STATE_DIR, write_atomic
+from tracker.store.files import STATE_DIR, IsoTime, JsonFile
 
 STATE_FILE = "state.json"
 MAX_RETRY_BACKOFF = timedelta(hours=6)
@@ -22,14 +24,14 @@ MAX_RETRY_BACKOFF = timedelta(hours=6)
 
 @dataclass
 class SourceState:
-    last_attempt: str | None = None
-    last_success: str | None = None
-    last_change: str | None = None
+    last_attempt: IsoTime | None = None
+    last_success: IsoTime | None = None
+    last_change: IsoTime | None = None
     failures: int = 0
-    first_failure: str | None = None
+    first_failure: IsoTime | None = None
     last_error: str | None = None
     gone_count: int = 0
-    gone_since: str | None = None
+    gone_since: IsoTime | None = None
     validators: dict[str, str] = field(default_factory=dict)
 
     def succeeded(self, now: datetime, changed: bool, validators: dict[str, str]) -> None:
@@ -76,36 +78,46 @@ def _day(stamp: str | None) -> str | None:
     return stamp[:10] if stamp else None
 
 
+class _StateFile(TypedDict, total=False):
+    extra: dict[str, Any]
+    sources: dict[str, SourceState]
+
+
 @dataclass
 class State:
     path: Path
     sources: dict[str, SourceState] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    set_aside: bool = False  # the file was damaged or of the wrong shape: set aside at load
 
     @classmethod
     def load(cls, root: Path) -> "State":
-        path = Path(root) / STATE_DIR / STATE_FILE
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = {}  # missing or damaged (e.g. a killed run): start afresh, lose no snapshot
-        sources = {}
-        for sid, raw in (data.get("sources") or {}).items():
-            known = {k: v for k, v in raw.items() if k in SourceState.__dataclass_fields__}
-            sources[sid] = SourceState(**known)
-        return cls(path, sources, data.get("extra") or {})
+        """The state of the workspace at `root`. Missing, damaged (a killed disk, a hand
+        edit) or of the wrong shape: set aside as state.json.damaged and started afresh
+        (health and HTTP validators are rebuilt by the next fetches; no snapshot is lost)."""
+        file = state_file(root)
+        data = file.load()
+        return cls(file.path, dict(data.get("sources") or {}), dict(data.get("extra") or {}),
+                   set_aside=file.set_aside)
 
     def source(self, source_id: str) -> SourceState:
         return self.sources.setdefault(source_id, SourceState())
 
     def save(self) -> None:
         # One source per line: still readable, and json's C encoder does the work (any
-        # indent= falls back to the pure-Python encoder, ~4x slower for 1,000 sources).
-        rows = [f"{json.dumps(sid)}: {json.dumps(vars(entry), sort_keys=True)}"
-                for sid, entry in sorted(self.sources.items())]
-        extra = json.dumps(self.extra, sort_keys=True)
-        write_atomic(self.path, '{"extra": ' + extra + ',\n"sources": {\n' + ",\n".join(rows) +
-                     "\n}}\n")
+        # indent= falls back to the pure-Python encoder, much slower for many sources).
+        rows = [f"{_json(sid)}: {_json(vars(entry))}" for sid, entry in sorted(self.sources.items())]
+        extra = _json(self.extra)
+        state_file(self.path.parent.parent).save_text(
+            '{"extra": ' + extra + ',\n"sources": {\n' + ",\n".join(rows) + "\n}}\n")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def state_file(root: Path) -> JsonFile[_StateFile]:
+    return JsonFile(Path(root) / STATE_DIR / STATE_FILE, _StateFile, _StateFile)
 
 
 def source_health(config: Any, state: State, now: datetime) -> list[dict[str, Any]]:

@@ -21,31 +21,38 @@ from typing import Any
 from tracker.config.extractors import acled_bound as _bound
 from tracker.config.extractors import as_list as _as_list
 from tracker.evaluate.extract.registry import ExtractError, register
+from tracker.models import FindingDetails, Window
 from tracker.text import fold
 
 REACH_MARGIN = timedelta(days=14)  # ACLED publishes weekly: two missed updates is "well past"
 
 
-def annotate(snapshot: Any, params: dict[str, Any]) -> dict[str, Any]:
-    """The window counted and how far the data reaches (its latest event), with a note when
-    that is well past the window's end, or when the data was read before the window closed."""
+def annotate(snapshot: Any, params: dict[str, Any], details: FindingDetails) -> str | None:
+    """Record the window counted and how far the data reaches (its latest event); a note
+    when that is well past the window's end, or when the data was read before the window
+    closed."""
     start, end = _bound(params, "from"), _bound(params, "to")
-    out: dict[str, Any] = {"window": {"from": start and start.isoformat(),
-                                      "to": end and end.isoformat()}}
+    details.window = Window(start=start.isoformat() if start else None,
+                            end=end.isoformat() if end else None)
     if not isinstance(snapshot, dict):
-        return out
-    through = snapshot.get("data_through")
-    out["data_through"], out["accessed"] = through, snapshot.get("accessed")
+        return None
+    through, accessed = snapshot.get("data_through"), snapshot.get("accessed")
+    details.data_through = str(through) if through else None
+    details.accessed = str(accessed) if accessed else None
     if not through or end is None:
-        return out
-    reach = date.fromisoformat(through)
+        return None
+    try:
+        reach = date.fromisoformat(str(through))
+        read_on = date.fromisoformat(str(accessed)) if accessed else None
+    except ValueError:
+        return None
     if reach > end + REACH_MARGIN:
-        out["note"] = (f"ACLED data now reaches {reach.isoformat()}, {(reach - end).days} days "
-                       f"past this count's window ({_window_text(start, end)})")
-    elif out["accessed"] and date.fromisoformat(out["accessed"]) < end:
-        out["note"] = (f"ACLED data was read on {out['accessed']}, before this count's window "
-                       f"ends ({end.isoformat()}): the count may still grow")
-    return out
+        return (f"ACLED data now reaches {reach.isoformat()}, {(reach - end).days} days "
+                f"past this count's window ({_window_text(start, end)})")
+    if read_on and read_on < end:
+        return (f"ACLED data was read on {read_on.isoformat()}, before this count's window "
+                f"ends ({end.isoformat()}): the count may still grow")
+    return None
 
 
 @register("acled", annotate=annotate)

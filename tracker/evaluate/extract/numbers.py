@@ -1,55 +1,34 @@
-"""`number`, `percent`, `year`: numbers as reports and sources write them."""
+"""`number`, `percent`, `year`: numbers as reports and sources write them.
+
+The reading itself (digits, scale words, number words; exact decimals) is
+`tracker.config.numbers`, shared with the validation of `expect` at load.
+"""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
+from tracker.config.numbers import NUMBER_RE, numbers_in, parse_number, plain
 from tracker.evaluate.extract.registry import pick, register
 
-_SCALES = {
-    "thousand": 1e3, "tys": 1e3, "тыс": 1e3, "million": 1e6, "mln": 1e6, "mio": 1e6,
-    "млн": 1e6, "billion": 1e9, "bn": 1e9, "mld": 1e9, "mlrd": 1e9, "млрд": 1e9,
-    "trillion": 1e12, "трлн": 1e12,
-}
-NUMBER_RE = re.compile(
-    r"(?<![\w.,])[-−]?(?:\d{1,3}(?:[,\u00a0\u202f ]\d{3})+(?:[.]\d+)?"
-    r"|\d{1,3}(?:\.\d{3})+(?:,\d+)?(?=\s|$|[^\d.,])"
-    r"|\d+(?:[.,]\d+)?)"
-    r"(?:\s*(thousand|tys\.?|тыс\.?|million|mln\.?|mio\.?|млн\.?|billion|bn|mld\.?|mlrd\.?"
-    r"|млрд\.?|trillion|трлн\.?)(?![\w]))?",
-    re.IGNORECASE,
-)
-
-
-def parse_number(token: str, scale: str | None = None) -> float:
-    """'20,260,006' '20 260 006' '20,26' (+mln) '3.692' (dot thousands) → float."""
-    raw = token.replace("−", "-").replace("\u00a0", " ").replace("\u202f", " ")
-    if scale and re.fullmatch(r"-?\d+[.,]\d+", raw):  # '181.194 billion', '20,26 mln'
-        raw = raw.replace(",", ".")
-    elif re.fullmatch(r"-?\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?", raw):
-        raw = raw.replace(",", "").replace(" ", "")
-    elif re.fullmatch(r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?", raw):
-        raw = raw.replace(".", "").replace(",", ".")
-    else:
-        raw = raw.replace(",", ".")
-    value = float(raw)
-    if scale:
-        value *= _SCALES[scale.lower().rstrip(".")]
-    return value
+__all__ = ["NUMBER_RE", "find_numbers", "parse_number", "tidy_number"]
 
 
 def find_numbers(text: str) -> list[float]:
-    return [parse_number(m.group(0)[: m.start(1) - m.start(0)].strip() if m.group(1)
-                         else m.group(0), m.group(1)) for m in NUMBER_RE.finditer(text)]
+    """The numbers of a text as floats, for code that ranks or compares roughly (drafts);
+    exact values come from `tracker.config.numbers.numbers_in`."""
+    return [float(n) for n in numbers_in(text)]
 
 
-def tidy_number(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else round(value, 6)
+def tidy_number(value: Decimal | float | int) -> float | int:
+    """An int when whole, else the float whose repr is the decimal (no 0.30000000000000004)."""
+    return plain(value if isinstance(value, Decimal) else Decimal(repr(value)))
 
 
 @register("number")
 def extract_number(text: str, params: dict[str, Any]) -> float | int:
-    return tidy_number(pick(find_numbers(text), params, "number"))
+    return plain(pick(numbers_in(text), params, "number"))
 
 
 @register("percent")
@@ -58,7 +37,7 @@ def extract_percent(text: str, params: dict[str, Any]) -> float | int:
     prefix = rf"{re.escape(str(label))}\W{{0,3}}" if label else ""
     pattern = prefix + r"([-−]?\d+(?:[.,]\d+)?)\s*(?:%|percent|proc|процент)"
     found = [parse_number(m.group(1)) for m in re.finditer(pattern, text, re.IGNORECASE)]
-    return tidy_number(pick(found, params, "percentage"))
+    return plain(pick(found, params, "percentage"))
 
 
 @register("year")

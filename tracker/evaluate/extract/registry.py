@@ -1,9 +1,9 @@
 """The extractor registry: each extractor is a function plus its declaration
 (`tracker.config.extractors`: params, how its values compare).
 
-An extractor is `(value, params) -> extracted`. All accept two common params: `within`, a
-regex whose first group (or whole match) narrows the text first, and `index`, which
-occurrence to take (0 = first).
+An extractor is `(value, params) -> extracted`. All that read text accept two common
+params: `within`, a regex whose first group narrows the text first, and `index`, which
+occurrence to take (0 = first, -1 = last).
 """
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from tracker.config.extractors import EXTRACTOR_SPECS, ExtractorSpec
+from tracker.models import FindingDetails
+
+# (snapshot, params, details) -> a note for the finding, or None
+Annotate = Callable[[Any, dict[str, Any], FindingDetails], str | None]
 
 
 class ExtractError(ValueError):
@@ -24,7 +28,7 @@ class Extractor:
 
     spec: ExtractorSpec
     func: Callable[[Any, dict[str, Any]], Any]
-    annotate: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None  # finding details
+    annotate: Annotate | None = None  # adds context to a finding's details
 
     @property
     def name(self) -> str:
@@ -51,8 +55,7 @@ EXTRACTORS: dict[str, Extractor] = {}
 Func = Callable[[Any, dict[str, Any]], Any]
 
 
-def register(name: str, annotate: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None
-             ) -> Callable[[Func], Func]:
+def register(name: str, annotate: Annotate | None = None) -> Callable[[Func], Func]:
     """Attach the function to its declaration in EXTRACTOR_SPECS (which must exist)."""
     def wrap(func: Func) -> Func:
         EXTRACTORS[name] = Extractor(EXTRACTOR_SPECS[name], func, annotate)
@@ -78,13 +81,18 @@ def _narrow(text: str, pattern: str) -> str:
     match = re.search(pattern, text, re.IGNORECASE | re.DOTALL)
     if not match:
         raise ExtractError(f"`within` pattern {pattern!r} not found")
-    return match.group(1) if match.groups() else match.group(0)
+    narrowed = match.group(1) if match.groups() else match.group(0)
+    if narrowed is None:
+        raise ExtractError(f"`within` pattern {pattern!r} matched, but its group did not")
+    return narrowed
 
 
 def pick(items: list[Any], params: dict[str, Any], what: str) -> Any:
-    index = int(params.get("index", 0))
+    index = params.get("index", 0)
+    if not isinstance(index, int):
+        raise ExtractError(f"`index` must be a whole number, got {index!r}")
     if not items:
         raise ExtractError(f"no {what} found")
-    if index >= len(items):
+    if not -len(items) <= index < len(items):
         raise ExtractError(f"only {len(items)} {what}(s) found, index {index} asked")
     return items[index]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tracker.evaluate.extract.numbers import parse_number, tidy_number
+from tracker.config.numbers import parse_number, plain
 from tracker.evaluate.extract.registry import ExtractError, register
 
 
@@ -16,7 +16,7 @@ def extract_shares(text: str, params: dict[str, Any]) -> dict[str, float | int]:
         match = re.match(r"\s*(.+?)\s+(\d+(?:[.,]\d+)?)\s*%", re.sub(r"\([^)]*\)", " ", part))
         if match:
             name = " ".join(match.group(1).split()).strip(" :-;")
-            shares[name] = tidy_number(parse_number(match.group(2)))
+            shares[name] = plain(parse_number(match.group(2)))
     if not shares:
         raise ExtractError("no 'name NN%' shares found")
     return shares
