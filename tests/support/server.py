@@ -161,8 +161,6 @@ class LocalServer:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
-        if self.errors:  # shown with a failing test's output
-            print(f"local server: {len(self.errors)} failed connection(s): {self.errors[:20]}")
 
     @property
     def port(self) -> int:
