@@ -9,6 +9,7 @@ import os
 import random
 import shutil
 import subprocess
+import sys
 import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
@@ -120,3 +121,25 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
     return cert, key
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory) -> tuple[Path, str]:
+    """`tracker demo` run once for the whole session — every xdist worker shares it, since
+    each run costs ~15 s of CPU — as (workspace, what the demo printed). Read-only for its
+    users: copy it to change it."""
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, above each worker's own
+    folder, printed = base / "demo-once", base / "demo-once" / "stdout.txt"
+    with FileLock(str(base / "demo-once.lock")):
+        if not printed.exists():
+            folder.mkdir(exist_ok=True)
+            proc = subprocess.run([sys.executable, "-m", "tracker.cli", "demo",
+                                   str(folder / "ws")], capture_output=True, text=True,
+                                  timeout=300)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            printed.write_text(proc.stdout)
+    return folder / "ws", printed.read_text()

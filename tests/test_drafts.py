@@ -15,12 +15,13 @@ from tracker.sources.factbook import normalize_factbook
 from tracker.store import snapshot_yaml
 
 
-@pytest.fixture
+# Read-only for the tests below, and drafting the whole brief is the slow part: made once.
+@pytest.fixture(scope="module")
 def factbook_2025_10_07() -> dict:
     return normalize_factbook(factbook_version("2025-10-07"))
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def drafts(factbook_2025_10_07: dict) -> dict:
     text = shared_path("reports", "kazakhstan-security-2025.txt").read_text(encoding="utf-8")
     return draft_facts(parse_report(text), "kz-security-2025",

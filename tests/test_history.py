@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import make_workspace, utc
+from tests.support.cli import tracker
 from tests.support.data import GEOS, SIMPLE, factbook_folder, factbook_names, shared_path
 from tracker.config import load_config
 from tracker.evaluate.facts import Health, evaluate
@@ -64,8 +64,7 @@ def simple_ws(tmp_path_factory) -> Path:
 
 
 def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), *args],
-                          capture_output=True, text=True)
+    return tracker(root, *args)
 
 
 def history_values(root: Path, fact: str) -> list:
