@@ -37,8 +37,12 @@ def pytest_configure(config: pytest.Config) -> None:
 SEED = pytest.StashKey[int]()
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Hypothesis tests draw from the suite's seed (unless a test pins its own)."""
+    """Hypothesis tests draw from the suite's seed (unless a test pins its own). The tests
+    of the shared demo run on one xdist worker (`--dist loadgroup`: no worker waits for
+    another's demo). Long tests (marked `slow`, and the demo's) come first: xdist hands
+    tests out in this order, so they start at once and the short ones fill in beside them."""
     from hypothesis import is_hypothesis_test
     from hypothesis import seed as hypothesis_seed
 
@@ -47,6 +51,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if test is not None and is_hypothesis_test(test) \
                 and getattr(test, "_hypothesis_internal_use_seed", None) is None:
             hypothesis_seed(config.stash[SEED])(test)
+        if "demo_workspace" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("demo"))
+    items.sort(key=lambda item: 0 if _long(item) else 1)  # stable: otherwise as collected
+
+
+def _long(item: pytest.Item) -> bool:
+    return item.get_closest_marker("slow") is not None \
+        or "demo_workspace" in getattr(item, "fixturenames", ())
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -66,7 +78,8 @@ def rng(request: pytest.FixtureRequest) -> random.Random:
     """This test's random generator (tests/support/seed.py); its seed is printed."""
     seed = request.config.stash[SEED]
     print(replay_hint(seed))
-    return generator_for(seed, request.node.nodeid)
+    # module and name, not nodeid: `--dist loadgroup` appends the group to some nodeids
+    return generator_for(seed, f"{request.node.module.__name__}::{request.node.name}")
 
 
 @pytest.fixture

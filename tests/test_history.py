@@ -170,6 +170,7 @@ def test_date_from_name():
 
 
 
+@pytest.mark.slow
 def test_complete_archive_reads_the_known_people_in_order():
     """Every archived version (../shared/data, both formats, 337 files) normalizes and
     reads a head of government; in order, they are the known people, each once. (The git
