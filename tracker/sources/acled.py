@@ -33,9 +33,11 @@ from typing import Any, Mapping
 
 from tracker.config import AcledOptions
 from tracker.errors import FetchError, ParseError, SourceGone
+from tracker.fetch.urls import safe_url
 from tracker.models import RawDocument
 from tracker.sources.acled_api import DELETED_PATH, READ_PATH, AcledClient
 from tracker.sources.base import Fetched, Source
+from tracker.sources.sanity import checked_snapshot
 from tracker.store.files import write_atomic
 
 ATTRIBUTION = ("Armed Conflict Location & Event Data Project (ACLED); https://acleddata.com. "
@@ -78,7 +80,9 @@ class AcledSource(Source):
         return Fetched(raw, {})
 
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
-        return normalize_acled(raw.content, raw.fetched_at.date(), where=raw.url)
+        where = safe_url(raw.url)
+        return checked_snapshot(normalize_acled(raw.content, raw.fetched_at.date(),
+                                                where=where), where)
 
     def merge(self, previous: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
         """Unchanged data keeps its earlier access date: no commit for a date alone."""
@@ -202,8 +206,9 @@ def normalize_acled(content: bytes, accessed: date, where: str = "document") -> 
         raise SourceGone(f"{where}: an HTML page where ACLED JSON was expected")
     try:
         document = json.loads(content)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParseError(f"{where}: not valid JSON ({type(exc).__name__})") from None
+    except (ValueError, RecursionError) as exc:  # also nesting and 4,300-digit numbers
+        raise ParseError(f"{where}: not valid JSON ({type(exc).__name__}: "
+                         f"{str(exc)[:80] or 'nested too deeply'})") from None
     if not isinstance(document, dict) or not isinstance(document.get("data"), list):
         raise ParseError(f"{where}: not an ACLED answer (no `data` list)")
     if document.get("success") is False:

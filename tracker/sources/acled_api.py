@@ -253,7 +253,7 @@ class AcledClient:
                              f"({what}); the API may have moved")
         try:
             return json.loads(content)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # also nesting, 4,300-digit numbers
             raise ParseError(f"{safe_url(self.base)}: ACLED {what} is not valid JSON "
                              f"({type(exc).__name__})") from None
 

@@ -26,6 +26,7 @@ from tracker.config import CitationsOptions
 from tracker.errors import FetchError, ParseError, SourceGone
 from tracker.models import RawDocument
 from tracker.sources.base import Fetched, Source
+from tracker.sources.sanity import checked_snapshot
 
 HEAD_REFUSED = {400, 403, 405, 406, 409, 501}  # servers that mishandle HEAD; try GET
 TRANSIENT_STATUS = {429, 500, 502, 503, 504}  # a bad minute of a server, not a dead link
@@ -81,7 +82,7 @@ class CitationsSource(Source):
         data = yaml.safe_load(raw.content)
         if not isinstance(data, dict):
             raise ParseError(f"{self.url}: link check result is not a mapping")
-        return data
+        return checked_snapshot(data, self.url)
 
 
 def is_transient(entry: dict[str, Any]) -> bool:

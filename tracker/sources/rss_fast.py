@@ -62,6 +62,7 @@ def _entry(element: ET.Element) -> dict[str, Any] | None:
     if stamp is None or not guid or not link:
         return None
     entry: dict[str, Any] = {"title": fields["title"].text or "", "link": link, "id": guid,
+                             "published": fields["pubDate"].text,
                              "published_parsed": time.gmtime(email.utils.mktime_tz(stamp))}
     if "description" in fields:
         entry["summary"] = fields["description"].text or ""

@@ -36,8 +36,10 @@ from typing import Any
 
 from tracker.config import WikidataOptions
 from tracker.errors import ParseError, SourceGone
+from tracker.fetch.urls import safe_url
 from tracker.models import RawDocument
 from tracker.sources.base import Fetched, Source
+from tracker.sources.sanity import checked_snapshot
 
 START, END, POINT_IN_TIME = "P580", "P582", "P585"
 LABEL_BATCH = 50  # wbgetentities accepts at most 50 ids per call
@@ -87,8 +89,10 @@ class WikidataSource(Source):
         return found
 
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
-        return normalize_wikidata(raw.content, self.options.entity, self.options.properties,
-                                  self.options.languages, raw.fetched_at, where=raw.url)
+        where = safe_url(raw.url)
+        return checked_snapshot(normalize_wikidata(
+            raw.content, self.options.entity, self.options.properties, self.options.languages,
+            raw.fetched_at, where=where), where)
 
 
 # ------------------------------------------------------------------ documents
@@ -105,8 +109,9 @@ def _load_json(content: bytes, where: str) -> Any:
                          "the source may have moved or be gone")
     try:
         return json.loads(content)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParseError(f"{where}: not valid JSON ({type(exc).__name__})") from None
+    except (ValueError, RecursionError) as exc:  # also nesting and 4,300-digit numbers
+        raise ParseError(f"{where}: not valid JSON ({type(exc).__name__}: "
+                         f"{str(exc)[:80] or 'nested too deeply'})") from None
 
 
 def _with_entities(document: Any, where: str) -> dict[str, Any]:
