@@ -103,9 +103,16 @@ def cited_links(path: Path) -> dict[str, list[int]]:
     except yaml.YAMLError as exc:
         raise ParseError(f"{path}: invalid YAML: {exc}") from None
     links: dict[str, list[int]] = defaultdict(list)
-    for note in data.get("footnotes") or []:
-        for url in note.get("urls") or []:
-            links[url].append(int(note["number"]))
+    notes = data.get("footnotes") if isinstance(data, dict) else None
+    for note in notes if isinstance(notes, list) else []:
+        urls = (note.get("urls") or []) if isinstance(note, dict) else None
+        number = note.get("number") if isinstance(note, dict) else None
+        if not isinstance(urls, list) or not isinstance(number, int):
+            raise ParseError(f"{path}: a footnote without `number` and `urls`; run "
+                             "`tracker report scan` again")
+        for url in urls:
+            if isinstance(url, str):
+                links[url].append(number)
     return dict(links)
 
 
