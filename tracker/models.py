@@ -8,7 +8,7 @@ from typing import Any
 # `unchecked`: no source checks the fact (no `source`: tracked only by expiry or news)
 STATUSES = ("current", "stale", "expired", "unverifiable", "source-failing", "acknowledged",
             "unchecked")
-HEALTHS = ("ok", "failing", "quiet", "gone", "never-fetched")
+HEALTHS = ("ok", "failing", "quiet", "gone", "never-fetched", "suspect")
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ class SourceResult:
     gone: bool = False
     changes: list[Change] = field(default_factory=list)
     snapshot: Any = field(default=None, repr=False)  # the new snapshot, when changed
+    suspect: str | None = None  # held back: why the answer looks like a fault (run/suspect.py)
 
 
 @dataclass

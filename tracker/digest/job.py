@@ -20,13 +20,14 @@ from tracker.digest.model import Digest, ReportInfo, SourceInfo
 from tracker.digest.render import render_html, render_text
 from tracker.digest.values import safe_href
 from tracker.errors import ConfigError
+from tracker.fetch.urls import safe_url
 from tracker.models import Finding
 from tracker.notify.outbox import FlushResult, Outbox, build_message
 from tracker.store.state import State, source_health
 from tracker.workspace import Workspace, Writer
 
 DIGESTS = "digests"
-PROBLEM_HEALTH = ("failing", "gone", "quiet")
+PROBLEM_HEALTH = ("failing", "gone", "suspect", "quiet")
 
 
 @dataclass
@@ -60,7 +61,7 @@ def source_link(options: SourceOptions) -> str | None:
     entity = getattr(options, "entity", None)
     if options.kind == "wikidata" and entity:
         return f"https://www.wikidata.org/wiki/{entity}"
-    return safe_href(options.url)
+    return safe_href(safe_url(options.url)) if options.url else None  # no query, no login
 
 
 def source_infos(config: Config, state: State, now: datetime) -> dict[str, SourceInfo]:
@@ -69,7 +70,7 @@ def source_infos(config: Config, state: State, now: datetime) -> dict[str, Sourc
     infos = {}
     for row in source_health(config, state, now):
         sid, options = row["source"], config.sources[row["source"]]
-        bad = row["health"] in ("failing", "gone")
+        bad = row["health"] in ("failing", "gone", "suspect")
         infos[sid] = SourceInfo(id=sid, title=options.title or sid, kind=options.kind,
                                 link=source_link(options), health=row["health"],
                                 since=row["since"], error=row["last_error"] if bad else None)

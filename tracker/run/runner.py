@@ -13,6 +13,7 @@ from tracker.errors import ConfigError, SourceError
 from tracker.evaluate.diff import diff_snapshots, summarize
 from tracker.fetch.client import Http
 from tracker.models import Change, RawDocument, RunResult, SourceResult
+from tracker.run.suspect import hold_back
 from tracker.sources.base import Fetched, Source, make_source
 from tracker.store.files import STATE_DIR
 from tracker.store.git import GitStore
@@ -96,6 +97,7 @@ def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str] = (),
     paths: list[str] = []
     for outcome in _poll_and_store(root, config, store, state, chosen, now):
         result.sources.append(outcome)
+        result.notices += [outcome.suspect] if outcome.suspect else []
         if outcome.changed:
             paths.append(store.relpath(outcome.source))
     result.commit = store.commit(paths, commit_message(result, now), when=now)
@@ -112,8 +114,8 @@ def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str] = (),
     # the digest, when due (digest_job.py); --no-email writes it without sending
     from tracker.digest.job import run_if_due
 
-    result.digests, result.notices = run_if_due(writer, result.findings, now,
-                                                send=send_email)
+    result.digests, notices = run_if_due(writer, result.findings, now, send=send_email)
+    result.notices.extend(notices)
     return result
 
 
@@ -172,6 +174,9 @@ def store_polled(store: GitStore, state: State, item: Polled, now: datetime) -> 
         return SourceResult(item.source.id, ok=True, not_modified=True)
     previous = store.read_snapshot(item.source.id)
     snapshot = item.source.merge(previous, item.snapshot)
+    held = hold_back(item.source, entry, previous, snapshot, now)  # suspicious shrink
+    if held is not None:
+        return held
     changed = store.write_snapshot(item.source.id, snapshot)
     changes = diff_snapshots(previous, snapshot, item.source.id) if changed else []
     entry.succeeded(now, changed, item.fetched.validators)

@@ -38,6 +38,7 @@ from tracker.models import RawDocument
 from tracker.sources.acled_api import DELETED_PATH, READ_PATH, AcledClient
 from tracker.sources.base import Fetched, Source
 from tracker.sources.sanity import checked_snapshot
+from tracker.sources.shrink import mapping, shrunk
 from tracker.store.files import write_atomic
 
 ATTRIBUTION = ("Armed Conflict Location & Event Data Project (ACLED); https://acleddata.com. "
@@ -78,6 +79,14 @@ class AcledSource(Source):
         document = {"query": self.query(), "data": rows}
         raw = RawDocument(json.dumps(document).encode(), client.base + READ_PATH, now)
         return Fetched(raw, {})
+
+    volatile_keys = ("accessed",)
+
+    def shrinkage(self, previous: dict[str, Any], new: dict[str, Any]) -> str | None:
+        """Half the events gone for the same query (a changed query may count fewer)."""
+        if previous.get("query") != new.get("query"):
+            return None
+        return shrunk("events counted", _events(previous), _events(new))
 
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
         where = safe_url(raw.url)
@@ -233,6 +242,11 @@ def aggregate(rows: list[dict[str, Any]], query: dict[str, Any], accessed: date)
             "query": {str(k): str(v) for k, v in query.items()},
             "data_through": latest.isoformat() if latest else None,
             "events": _plain(events), "fatalities": _plain(deaths), "years": _plain(years)}
+
+
+def _events(snapshot: dict[str, Any]) -> int:
+    years = mapping(snapshot.get("years"))
+    return sum(n for y in years.values() if isinstance(n := mapping(y).get("events"), int))
 
 
 def category_key(row: dict[str, Any]) -> str:

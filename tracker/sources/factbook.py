@@ -25,6 +25,7 @@ from tracker.fetch.urls import safe_url
 from tracker.models import RawDocument
 from tracker.sources.base import Source
 from tracker.sources.sanity import checked_snapshot, printable
+from tracker.sources.shrink import count_nested, first_shrink
 from tracker.text import html_to_text
 
 TEXT = "text"
@@ -37,6 +38,11 @@ class FactbookSource(Source):
 
     kind = "factbook"
     Options = FactbookOptions
+
+    def shrinkage(self, previous: dict[str, Any], new: dict[str, Any]) -> str | None:
+        (categories, fields), (now_categories, now_fields) = map(count_nested, (previous, new))
+        return first_shrink([("categories", categories, now_categories),
+                             ("fields", fields, now_fields)])
 
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
         where = safe_url(raw.url)

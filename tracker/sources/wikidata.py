@@ -40,6 +40,7 @@ from tracker.fetch.urls import safe_url
 from tracker.models import RawDocument
 from tracker.sources.base import Fetched, Source
 from tracker.sources.sanity import checked_snapshot
+from tracker.sources.shrink import shrunk
 
 START, END, POINT_IN_TIME = "P580", "P582", "P585"
 LABEL_BATCH = 50  # wbgetentities accepts at most 50 ids per call
@@ -87,6 +88,9 @@ class WikidataSource(Source):
                                       max_bytes=self.options.max_bytes)
             found.update(label_entities(response.content, api))
         return found
+
+    def shrinkage(self, previous: dict[str, Any], new: dict[str, Any]) -> str | None:
+        return shrunk("properties with statements", len(previous), len(new))
 
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
         where = safe_url(raw.url)
