@@ -22,7 +22,16 @@ from typing import Any, Iterator
 
 from tracker.config import Config, load_config
 from tracker.errors import ConfigError, GitStateError
-from tracker.store.files import DIGESTS, REPORTS, SNAPSHOTS, STATE_DIR, inside, write_atomic
+from tracker.store.files import (
+    DIGESTS,
+    REPORTS,
+    SNAPSHOTS,
+    STATE_DIR,
+    check_layout,
+    disk_error,
+    inside,
+    write_atomic,
+)
 from tracker.store.git import GitStore
 from tracker.store.gitstate import check_writable
 from tracker.store.lock import RunLock
@@ -89,8 +98,9 @@ class Workspace:
         An exception in `clean_on` (or a refused git state) ends the lock cleanly; any
         other keeps the holder note, so the next writer repairs what this one left."""
         config = self.config  # a bad configuration is refused before anything else
-        with RunLock(self.root, wait=wait, started=now,
-                     clean_on=(GitStateError, *clean_on)) as lock:
+        check_layout(self.root, (SNAPSHOTS, DIGESTS, REPORTS))  # no symlinked folders
+        with full_disk(), RunLock(self.root, wait=wait, started=now,
+                                  clean_on=(GitStateError, *clean_on)) as lock:
             check_writable(Path(self.store.repo.git_dir), config.git.branch, self.root)
             repaired = recover(self.store, previous_died=lock.previous_died)
             self._state = None  # what a dead run or another process saved: read it now
@@ -112,6 +122,19 @@ class Workspace:
             (root / folder).mkdir(exist_ok=True)
         store.commit(list(files), message, when=when)
         return cls(root)
+
+
+@contextmanager
+def full_disk() -> Iterator[None]:
+    """A full or read-only disk ends the writer with one line (StoreError); the lock's
+    holder note stays, so the next writer repairs what was half-written."""
+    try:
+        yield
+    except OSError as exc:
+        error = disk_error(exc)
+        if error is None:
+            raise
+        raise error from None
 
 
 class Writer:
