@@ -24,6 +24,7 @@ from pathlib import Path
 
 from tracker.config import EmailConfig, SmtpConfig
 from tracker.errors import NotifyError
+from tracker.notify.replies import safe_reply
 from tracker.store.files import STATE_DIR, write_atomic
 
 OUTBOX = "outbox"
@@ -109,8 +110,9 @@ class Outbox:
                     else:
                         refusal = _send(smtp, message)
                         if refusal is not None:  # kept aside, never tried again
-                            result.rejected.append(f"{describe(refusal, email.smtp)} "
-                                                   f"({message['Subject']})")
+                            result.rejected.append(safe_reply(
+                                f"{describe(refusal, email.smtp)} ({message['Subject']})",
+                                email.smtp))
                             self._set_aside(path)
                             continue
                         self.mark_sent(message_id)
@@ -192,7 +194,12 @@ def credentials(smtp: SmtpConfig) -> tuple[str | None, str | None]:
 
 
 def describe(exc: BaseException, smtp: SmtpConfig) -> str:
-    """A failure in words, naming the server but never a credential."""
+    """A failure in words, naming the server but never a credential (whatever the server
+    quoted back, in any reply: replies.py), on one line."""
+    return safe_reply(_describe(exc, smtp), smtp)
+
+
+def _describe(exc: BaseException, smtp: SmtpConfig) -> str:
     where = f"SMTP {smtp.host}:{smtp.port} ({smtp.security})"
     if isinstance(exc, NotifyError):
         return str(exc)

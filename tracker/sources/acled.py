@@ -37,7 +37,7 @@ from tracker.fetch.urls import safe_url
 from tracker.models import RawDocument
 from tracker.sources.acled_api import DELETED_PATH, READ_PATH, AcledClient
 from tracker.sources.base import Fetched, Source
-from tracker.sources.sanity import checked_snapshot
+from tracker.sources.sanity import checked_snapshot, read_as
 from tracker.sources.shrink import mapping, shrunk
 from tracker.store.files import write_atomic
 
@@ -90,8 +90,9 @@ class AcledSource(Source):
 
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
         where = safe_url(raw.url)
-        return checked_snapshot(normalize_acled(raw.content, raw.fetched_at.date(),
-                                                where=where), where)
+        with read_as(where, "an ACLED answer"):
+            return checked_snapshot(normalize_acled(raw.content, raw.fetched_at.date(),
+                                                    where=where), where)
 
     def merge(self, previous: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
         """Unchanged data keeps its earlier access date: no commit for a date alone."""

@@ -24,7 +24,7 @@ from tracker.errors import ParseError, SourceGone
 from tracker.fetch.urls import safe_url
 from tracker.models import RawDocument
 from tracker.sources.base import Source
-from tracker.sources.sanity import checked_snapshot, printable
+from tracker.sources.sanity import checked_snapshot, printable, read_as
 from tracker.sources.shrink import count_nested, first_shrink
 from tracker.text import html_to_text
 
@@ -46,7 +46,8 @@ class FactbookSource(Source):
 
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
         where = safe_url(raw.url)
-        return checked_snapshot(normalize_factbook(raw.content, where=where), where)
+        with read_as(where, "a Factbook profile"):
+            return checked_snapshot(normalize_factbook(raw.content, where=where), where)
 
 
 def normalize_factbook(content: bytes, where: str = "document") -> dict[str, Any]:

@@ -10,13 +10,32 @@ through writing a run's files.
 """
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from tracker.errors import ParseError
 
 MAX_DEPTH = 24  # the deepest kind (wikidata: property › previous › statement) needs 5
 MAX_INT_BITS = 14_000  # about 4,200 decimal digits: below Python's limit for int → text
 _SCALARS = (str, bool, int, float, type(None))
+
+
+# What reading parsed JSON of an unexpected shape raises: a string where an object was
+# expected (AttributeError), a number where a list was (TypeError), a missing key, a value
+# no conversion takes, data nested deep enough for a recursive repr to overflow
+SHAPE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError)
+
+
+@contextmanager
+def read_as(where: str, what: str) -> Iterator[None]:
+    """Reading a document as `what`: any error of its shape is the source's ParseError
+    ("not Wikidata entity JSON as expected (TypeError: …)"), never another exception."""
+    try:
+        yield
+    except SHAPE_ERRORS as exc:
+        detail = printable(str(exc), 100) or "nested too deeply"
+        raise ParseError(f"{where}: not {what} as expected ({type(exc).__name__}: "
+                         f"{detail})") from None
 
 
 def checked_snapshot(snapshot: Any, where: str) -> Any:
