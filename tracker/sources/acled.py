@@ -301,7 +301,11 @@ def _strict_count(value: Any, name: str, where: str) -> int:
 
 
 def _is_text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
+    """Non-empty text that is valid Unicode (a lone surrogate would be cached, then fail
+    every later run when the snapshot is written)."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    return value.isascii() or not any("\ud800" <= c <= "\udfff" for c in value)
 
 
 def _plain(nested: dict[str, Any]) -> dict[str, Any]:
