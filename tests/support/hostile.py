@@ -66,16 +66,22 @@ def profile(pm: str = "Olzhas Bektenov", population: str = "20,260,006",
     return geos(categories)
 
 
-def feed(titles: list[tuple[str, str]], declared: str = "utf-8") -> str:
-    """An RSS 2.0 feed of (guid, title) items, newest first, dated an hour apart."""
+def feed(titles: list[tuple[str, str]], declared: str = "utf-8",
+         channel: str = "Новости Казахстана") -> str:
+    """An RSS 2.0 feed of (guid, title) items, each dated by its guid (see _hour)."""
     items = "".join(
         f"<item><guid isPermaLink='false'>{guid}</guid><title>{title}</title>"
         f"<link>https://news.example.org/{guid}</link>"
-        f"<pubDate>Wed, 08 Oct 2025 {20 - n:02d}:00:00 GMT</pubDate></item>"
-        for n, (guid, title) in enumerate(titles))
+        f"<pubDate>Wed, 08 Oct 2025 {_hour(guid):02d}:00:00 GMT</pubDate></item>"
+        for guid, title in titles)
     return (f'<?xml version="1.0" encoding="{declared}"?>\n<rss version="2.0"><channel>'
-            f"<title>Новости Казахстана</title><link>https://news.example.org/</link>{items}"
+            f"<title>{channel}</title><link>https://news.example.org/</link>{items}"
             "</channel></rss>\n")
+
+
+def _hour(guid: str) -> int:
+    """An item's hour of the day, fixed by its guid (the same item, the same date)."""
+    return sum(map(ord, guid)) % 20
 
 
 NEWS_1 = [("n1", "Токаев подписал указ"), ("n2", "Астана: новый мост открыт")]
