@@ -145,6 +145,8 @@ def source_health(config: Any, state: State, now: datetime) -> list[dict[str, An
         health = entry.health(options, now)
         rows.append({"source": sid, "kind": options.kind, "health": health.health,
                      "last_success": entry.last_success, "failures": entry.failures,
-                     "first_failure": entry.first_failure, "last_error": entry.last_error,
+                     "first_failure": entry.first_failure,
+                     "last_error": f"latest answer held back: {health.error}"
+                     if health.health == "suspect" else entry.last_error,
                      "since": health.since})
     return rows
