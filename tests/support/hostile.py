@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -179,13 +181,16 @@ class Hostile:
     def tracker(self, *args: str, now: str = SECOND,
                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         """`tracker -w ROOT ARGS --now NOW` as a subprocess; its peak memory is recorded."""
-        peak = self.root.parent / f"peak-{len(self.peaks)}.txt"
+        # (not beside the workspace, whose disk a test may have filled)
+        peak = Path(tempfile.mkdtemp(prefix="tracker-peak-")) / "kB"
         command = [sys.executable, "-c", MEASURED, str(peak), "-w", str(self.root), *args]
         if args and args[0] == "run":
             command += ["--now", now]
         proc = subprocess.run(command, capture_output=True, text=True, timeout=300,
                               env={**os.environ, **ENV, **(env or {})})
-        self.peaks.append(int(peak.read_text()) if peak.exists() else 0)
+        text = peak.read_text() if peak.exists() else ""
+        self.peaks.append(int(text) if text.isdigit() else 0)
+        shutil.rmtree(peak.parent, ignore_errors=True)
         return proc
 
     def first_run(self) -> None:
