@@ -8,12 +8,14 @@ otherwise the analysts' digest carries the technical details itself.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from tracker.config import Config, SourceOptions
+from tracker.config.secrets import workspace_redactor
 from tracker.digest.build import build_digest
 from tracker.digest.memory import DigestMemory, Told, load_memory, next_facts, save_memory
 from tracker.digest.model import Digest, ReportInfo, SourceInfo
@@ -184,7 +186,7 @@ def run_digests(writer: Writer, findings: list[Finding], now: datetime, *, send:
     save_memory(root, memory)  # after the files and the outbox: a crash loses nothing
     mark_news_reported(root, reported_news, now)
     if send and config.email:
-        result.flush = outbox.flush(config.email)
+        result.flush = outbox.flush(config.email, workspace_redactor(config, os.environ))
     return result
 
 
@@ -203,7 +205,9 @@ def flush_outbox(root: Path | str, config: Config) -> FlushResult | None:
     if not config.email:
         return None
     outbox = Outbox(root)
-    return outbox.flush(config.email) if outbox.pending() else None
+    if not outbox.pending():
+        return None
+    return outbox.flush(config.email, workspace_redactor(config, os.environ))
 
 
 # ---------------------------------------------------------------- maintainers

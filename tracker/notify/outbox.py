@@ -21,6 +21,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Callable
 
 from tracker.config import EmailConfig, SmtpConfig
 from tracker.errors import NotifyError
@@ -93,8 +94,17 @@ class Outbox:
         ids = [i for i in self.sent_ids() if i != message_id] + [message_id]
         write_atomic(self.folder / SENT_LOG, json.dumps(ids[-SENT_LOG_KEEP:], indent=0))
 
-    def flush(self, email: EmailConfig) -> FlushResult:
-        """Send every waiting message on one connection; stop at the first failure."""
+    def flush(self, email: EmailConfig,
+              redact: Callable[[str], str] | None = None) -> FlushResult:
+        """Send every waiting message on one connection; stop at the first failure.
+        What the server said passes `redact` too (every secret of the workspace)."""
+        result = self._flush(email)
+        if redact is not None:
+            result.rejected = [redact(why) for why in result.rejected]
+            result.error = redact(result.error) if result.error else result.error
+        return result
+
+    def _flush(self, email: EmailConfig) -> FlushResult:
         result = FlushResult()
         files = self.pending()
         if not files:

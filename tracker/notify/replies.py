@@ -8,10 +8,10 @@ send them) become `***`, and control characters are escaped, so the text is one 
 """
 from __future__ import annotations
 
-import base64
 import os
 
 from tracker.config import SmtpConfig
+from tracker.config.secrets import redactor_of
 from tracker.redact import Redactor
 
 MESSAGE_CHARS = 500
@@ -25,24 +25,7 @@ def smtp_secrets(smtp: SmtpConfig) -> tuple[str | None, str | None]:
 
 
 def redactor_for(smtp: SmtpConfig) -> Redactor:
-    user, password = smtp_secrets(smtp)
-    redactor = Redactor().add(user, password)
-    if user and password:
-        redactor.add_basic_auth(user, password)
-    redactor.add_literal(*_auth_forms(user, password))
-    return redactor
-
-
-def _auth_forms(user: str | None, password: str | None) -> set[str]:
-    """What AUTH PLAIN and AUTH LOGIN send, base64-encoded, with and without padding."""
-    pieces = [p for p in (user, password) if p]
-    if user and password:
-        pieces += [f"\0{user}\0{password}", f"{user}\0{user}\0{password}"]
-    forms = set()
-    for piece in pieces:
-        token = base64.b64encode(piece.encode("utf-8")).decode("ascii")
-        forms |= {token, token.rstrip("=")}
-    return forms
+    return redactor_of([smtp_secrets(smtp)])
 
 
 def safe_reply(text: str, smtp: SmtpConfig) -> str:

@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable
 
 from tracker.config import Config
+from tracker.config.secrets import workspace_redactor
 from tracker.errors import ConfigError, SourceError
 from tracker.evaluate.diff import diff_snapshots, summarize
 from tracker.fetch.client import Http
 from tracker.models import Change, RawDocument, RunResult, SourceResult
+from tracker.run.secrets import redact_messages
 from tracker.run.suspect import hold_back
 from tracker.sources.base import Fetched, Source, make_source
 from tracker.store.files import STATE_DIR
@@ -100,6 +103,8 @@ def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str] = (),
         result.notices += [outcome.suspect] if outcome.suspect else []
         if outcome.changed:
             paths.append(store.relpath(outcome.source))
+    redact = workspace_redactor(config, os.environ)  # every secret, before anything is kept
+    redact_messages(result, state, redact)
     result.commit = store.commit(paths, commit_message(result, now), when=now)
     state.save()
     store.prune_cache()
@@ -115,7 +120,7 @@ def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str] = (),
     from tracker.digest.job import run_if_due
 
     result.digests, notices = run_if_due(writer, result.findings, now, send=send_email)
-    result.notices.extend(notices)
+    result.notices.extend(redact(notice) for notice in notices)
     return result
 
 
