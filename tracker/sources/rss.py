@@ -42,7 +42,7 @@ from tracker.sources.feed_dates import (
 )
 from tracker.sources.feed_encoding import feed_as_utf8
 from tracker.sources.rss_fast import read_plain_rss2
-from tracker.sources.sanity import checked_snapshot
+from tracker.sources.sanity import checked_snapshot, read_as
 from tracker.text import html_to_text
 
 SUMMARY_CHARS = 600  # a digest needs a teaser, not the article; keeps snapshots small
@@ -59,9 +59,10 @@ class RssSource(Source):
 
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
         where = safe_url(raw.url)
-        snapshot = normalize_feed(raw.content, raw.headers, where=where)
-        undate_future(snapshot["items"], horizon(raw.fetched_at))  # feed_dates.py
-        return checked_snapshot(snapshot, where)
+        with read_as(where, "an RSS or Atom feed"):
+            snapshot = normalize_feed(raw.content, raw.headers, where=where)
+            undate_future(snapshot["items"], horizon(raw.fetched_at))  # feed_dates.py
+            return checked_snapshot(snapshot, where)
 
     def merge(self, previous: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
         return merge_feeds(previous, new, self.options.max_items)
@@ -191,8 +192,17 @@ def _item(entry: Any, where: str) -> dict[str, Any] | None:
     link = (entry.get("link") or "").strip() or None
     if not (title or summary or link or entry.get("id")):
         return None  # the debris of a broken document, not an item
-    return {"title": title, "link": urljoin(where, link) if link else None,
+    return {"title": title, "link": _joined(where, link) if link else None,
             "published": _published(entry), "summary": _shorten(summary, SUMMARY_CHARS)}
+
+
+def _joined(base: str, link: str) -> str:
+    """`link` resolved against the feed's URL; kept as written when it is no URL (e.g.
+    an unclosed IPv6 bracket, which urljoin refuses)."""
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return link
 
 
 def _summary_html(entry: Any) -> str:
