@@ -258,3 +258,40 @@ def test_no_secret_anywhere_over_every_failure_path(world):
         assert not leaks(text), f"{leaks(text)} leaked into {where}"
     for message in w.mailer.accepted:
         assert not leaks(message.decode("utf-8", "replace")), "a secret in a sent mail"
+
+
+def test_source_urls_are_shown_without_query_or_userinfo(tmp_path):
+    """A feed URL carrying an API key: the key is sent to the server, but no digest, message,
+    state or commit shows it (digests link the source without its query)."""
+    key = "apikey-5ecret-Qq19"
+    feeds = """\
+sources:
+  news: {{kind: rss, url: "{base}/feed.xml?apikey={key}", title: Keyed news}}
+  gone: {{kind: rss, url: "{base}/gone.xml?token={key}"}}
+http: {{retries: 0}}
+digest: {{send_when_empty: true}}
+"""
+    report = "report: {id: kz}\nfacts:\n  - id: pm\n    expect: x\n    watch: [Astana]\n"
+    from tests.support.hostile import feed
+
+    with LocalServer() as server:
+        server.route("/feed.xml", body=feed([("a1", "Astana")]).encode(),
+                     content_type="application/rss+xml")
+        server.route("/gone.xml", Reply(500, b"no"))
+        root = make_workspace(tmp_path / "ws", feeds.format(base=server.url(""), key=key),
+                              {"kz": report})
+        proc = subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), "run",
+                               "--all", "--no-email", "--now", RUNS[0]], capture_output=True,
+                              text=True, timeout=120)
+        assert any(key in path for _, path, _ in server.requests), "the key was sent"
+    assert proc.returncode == 3, proc.stderr
+    digest = next((root / "digests").glob("*.html")).read_text()
+    assert f'href="{server.url("/feed.xml")}"' in digest or server.url("/gone.xml") in digest
+    # (feeds.yaml holds the key, as the user wrote it, and so does its parsed copy in
+    # .tracker/cache/yaml; nothing else may)
+    texts = {"output": proc.stdout + proc.stderr,
+             "git": git(root, "log", "-p", "--all", "--", ".", ":!feeds.yaml")}
+    texts.update({str(p): p.read_text(errors="replace") for p in root.rglob("*")
+                  if p.is_file() and ".git" not in p.relative_to(root).parts
+                  and p.name != "feeds.yaml" and "yaml" not in p.parent.name})
+    assert [where for where, text in texts.items() if key in text] == []

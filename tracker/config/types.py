@@ -48,7 +48,7 @@ def check_mail_address(value: str) -> str:
         raise ValueError(f"a control character ({bad!r}) in the email address {value!r}")
     try:
         header = email.policy.SMTP.header_factory("to", value)
-        addresses = header.addresses  # type: ignore[attr-defined]
+        addresses = header.addresses
     except Exception:  # noqa: BLE001 - the stdlib parser raises several types on junk
         addresses, header = (), None
     if header is None or header.defects or len(addresses) != 1 or \
