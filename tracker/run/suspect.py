@@ -13,6 +13,7 @@ from typing import Any
 
 from tracker.models import SourceResult
 from tracker.sources.base import Source
+from tracker.sources.shrink import Suspicion
 from tracker.store.state import SourceState
 
 
@@ -21,12 +22,18 @@ def hold_back(source: Source, entry: SourceState, previous: Any, snapshot: Any,
     """The held-back result when `snapshot` is suspicious and not yet confirmed; None
     when it is to be stored as usual."""
     suspicion = source.suspicion(previous, snapshot)
+    return held(source.id, source.options.confirm_shrink, entry, suspicion, now)
+
+
+def held(source_id: str, needed: int, entry: SourceState, suspicion: Suspicion | None,
+         now: datetime) -> SourceResult | None:
+    """The bookkeeping half, for a Suspicion computed where the snapshot was made (a pure
+    parse step may do that part: `Source.suspicion` needs no I/O)."""
     if suspicion is None:
         return None
-    needed = source.options.confirm_shrink
     if not entry.held_back(now, suspicion.digest, suspicion.reason, needed):
         return None  # confirmed: stored and committed, `succeeded` ends the suspicion
-    return SourceResult(source.id, ok=True, suspect=notice(source.id, entry, needed))
+    return SourceResult(source_id, ok=True, suspect=notice(source_id, entry, needed))
 
 
 def notice(source_id: str, entry: SourceState, needed: int) -> str:
