@@ -30,7 +30,7 @@ from tests.support.server import LocalServer, Reply
 from tracker.run.runner import run_once
 from tracker.store.state import State
 
-PEAK_KB = 250_000  # a `tracker run` of these three sources peaks near 80 MB
+PEAK_KB = 150_000  # a `tracker run` of these three sources peaks near 70 MB
 DEPTH = 100_000
 DIGITS = "7" * 5000
 
