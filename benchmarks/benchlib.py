@@ -44,25 +44,26 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None 
 
 
 class FeedServer:
-    """benchmarks/feedserver.py in a child process."""
+    """benchmarks/feedserver.py in a child process: `hosts` loopback addresses (sites)."""
 
-    def __init__(self, root: Path, latency: float = 0.0, ports: int = 1) -> None:
+    def __init__(self, root: Path, latency: float = 0.0, hosts: int = 1) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, str(HERE / "feedserver.py"), "--root", str(root),
-             "--latency", str(latency), "--ports", str(ports)],
+             "--latency", str(latency), "--hosts", str(hosts)],
             stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if not line.startswith("READY"):
             self.proc.kill()
             raise RuntimeError(f"feed server did not start: {line!r}")
-        self.ports = [int(p) for p in line.split()[1:]]
+        self.hosts = line.split()[1:]  # "127.0.0.n:port"
 
     def url(self, index: int, name: str) -> str:
-        return f"http://127.0.0.1:{self.ports[index % len(self.ports)]}/{name}"
+        """Feed `index` on site `index % hosts` (with 1,000 feeds on 50 sites: 20 each)."""
+        return f"http://{self.hosts[index % len(self.hosts)]}/{name}"
 
     def stats(self, reset: bool = False) -> dict[str, int]:
         path = "__reset" if reset else "__stats"
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[0]}/{path}") as reply:
+        with urllib.request.urlopen(f"http://{self.hosts[0]}/{path}") as reply:
             return json.loads(reply.read())
 
     def close(self) -> None:
@@ -71,8 +72,8 @@ class FeedServer:
 
 
 @contextmanager
-def feed_server(root: Path, latency: float = 0.0, ports: int = 1) -> Iterator[FeedServer]:
-    server = FeedServer(root, latency, ports)
+def feed_server(root: Path, latency: float = 0.0, hosts: int = 1) -> Iterator[FeedServer]:
+    server = FeedServer(root, latency, hosts)
     try:
         yield server
     finally:

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """A static file server for benchmarks, meant to run in its own process.
 
-Serves the files of `--root` on one or more loopback ports (each port is a different
-"host" for per-host connection limits, like many news sites), with ETag (content hash)
+Serves the files of `--root` on `--hosts` loopback addresses, 127.0.0.1 … 127.0.0.N (each
+a different "host" for per-host connection limits, like many news sites), with ETag (content hash)
 and Last-Modified, answering conditional GETs with 304, and a simulated per-request
 latency. Files are re-read on every request, so a benchmark changes a feed by rewriting
 its file. `GET /__stats` returns `{"requests": n, "not_modified": n}`; `/__reset` zeroes it.
 
-    python benchmarks/feedserver.py --root DIR --latency 0.2 --ports 50
-    → prints "READY <port> <port> …" on stdout, then serves until killed.
+    python benchmarks/feedserver.py --root DIR --latency 0.2 --hosts 50
+    → prints "READY <host:port> <host:port> …" on stdout, then serves until killed.
 """
 from __future__ import annotations
 
@@ -79,17 +79,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, required=True)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
-    parser.add_argument("--ports", type=int, default=1, help="how many ports (hosts)")
+    parser.add_argument("--hosts", type=int, default=1,
+                        help="how many loopback addresses (sites): 127.0.0.1 … 127.0.0.N")
     args = parser.parse_args()
     Handler.root, Handler.latency = args.root.resolve(), args.latency
-    ports = []
-    for _ in range(args.ports):
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    hosts = []
+    for n in range(1, args.hosts + 1):
+        server = ThreadingHTTPServer((f"127.0.0.{n}", 0), Handler)
         server.daemon_threads = True
         server.request_queue_size = 256
-        ports.append(server.server_address[1])
+        hosts.append(f"127.0.0.{n}:{server.server_address[1]}")
         threading.Thread(target=server.serve_forever, daemon=True).start()
-    sys.stdout.write("READY " + " ".join(map(str, ports)) + "\n")
+    sys.stdout.write("READY " + " ".join(hosts) + "\n")
     sys.stdout.flush()
     try:
         while True:

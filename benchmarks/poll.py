@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
-"""Polling many feeds: tracker vs urlwatch 2.29, measured in the same run.
+"""Polling many feeds with default settings: tracker vs urlwatch 2.29, in the same run.
 
 benchmarks/feedserver.py (its own process) serves N generated RSS 2.0 feeds of 20 items
-each on `--hosts` loopback ports, with a simulated per-request latency and ETag /
-Last-Modified. Each round, alternating, in fresh state:
+each on `--hosts` loopback addresses (127.0.0.1 … 127.0.0.50: 1,000 feeds are 20 per
+site), with a simulated per-request latency and ETag / Last-Modified. Each round,
+alternating, in fresh state:
 
-  tracker:  `tracker run --all --no-email` on a workspace with N rss sources
+  tracker:  `tracker run --all --no-email` on a workspace with N rss sources and no
+            `http:` or `run:` section — the defaults a user who never tunes gets
             (tracker parses every feed into a structured snapshot and commits it)
-  urlwatch: `urlwatch --urls … --cache …` on the same N URLs (stores the raw text)
+  urlwatch: `urlwatch --urls … --cache …` on the same N URLs, its defaults (stores the
+            raw text)
 
 each twice: a first pass, then a second pass with nothing changed (conditional GETs).
 Prints wall time, CPU time (user+system, children included) and peak RSS of each, the
-ratios, and for tracker's second pass the share of requests answered 304 and whether it
-made a commit. urlwatch runs from its own virtualenv (benchmarks/.venv-urlwatch, created
-on first use with `pip install urlwatch==2.29`).
+two ratios against the targets, and for tracker's second pass the share of requests
+answered 304 and whether it made a commit. urlwatch runs from its own virtualenv
+(benchmarks/.venv-urlwatch, created on first use with `pip install urlwatch==2.29`).
 
     .venv/bin/python benchmarks/poll.py [--feeds 1000] [--latency 0.2] [--rounds 2]
 """
@@ -69,15 +72,15 @@ def urlwatch_bin() -> Path:
     return exe
 
 
-def tracker_workspace(root: Path, urls: list[str], concurrency: int) -> None:
+def tracker_workspace(root: Path, urls: list[str], extra: str = "") -> None:
+    """N rss sources and nothing else: no `http:`, no `run:` (unless `extra`)."""
     from tracker.workspace import init_workspace
 
     init_workspace(root)
     (root / "reports" / "example.yaml").unlink()  # it cites a Factbook source
     lines = ["sources:"] + [f"  feed{i:04d}:\n    kind: rss\n    url: {url}"
                             for i, url in enumerate(urls)]
-    lines.append(f"http:\n  concurrency: {concurrency}")
-    (root / "feeds.yaml").write_text("\n".join(lines) + "\n")
+    (root / "feeds.yaml").write_text("\n".join(lines) + "\n" + extra)
 
 
 def urlwatch_dir(root: Path, urls: list[str]) -> list[str]:
@@ -91,10 +94,10 @@ def urlwatch_dir(root: Path, urls: list[str]) -> list[str]:
 
 
 def one_round(server: FeedServer, urls: list[str], tmp: Path, n: int,
-              concurrency: int) -> dict[str, Cost | dict]:
+              extra: str) -> dict[str, Cost | dict]:
     out: dict[str, Cost | dict] = {}
     workspace = tmp / f"ws-{n}"
-    tracker_workspace(workspace, urls, concurrency)
+    tracker_workspace(workspace, urls, extra)
     command = urlwatch_dir(tmp / f"uw-{n}", urls)
     for label in ("first", "second"):
         server.stats(reset=True)
@@ -114,8 +117,13 @@ def one_round(server: FeedServer, urls: list[str], tmp: Path, n: int,
     return out
 
 
-def report(rounds: list[dict], feeds: int, latency: float) -> None:
-    print(f"\n{feeds} feeds × 20 items, {latency * 1000:.0f} ms latency, {len(rounds)} round(s)")
+TARGETS = {"first": 0.25, "second": 0.10}
+RSS_TARGET_MB = 150
+
+
+def report(rounds: list[dict], feeds: int, latency: float, hosts: int) -> None:
+    print(f"\n{feeds} feeds × 20 items on {hosts} loopback hosts, {latency * 1000:.0f} ms "
+          f"latency, default settings, {len(rounds)} round(s)")
     for i, r in enumerate(rounds, 1):
         print(f"round {i}: tracker parsed and committed {r['commits']['parsed']} feeds "
               f"(commit {str(r['commits']['first'])[:10]}); second pass commit: "
@@ -127,8 +135,14 @@ def report(rounds: list[dict], feeds: int, latency: float) -> None:
                   f"304 {ts['not_modified']} ({100 * ts['not_modified'] / max(1, ts['requests']):.0f}%)")
             print(f"  {label:6s} urlwatch {u}  requests {us['requests']}, "
                   f"304 {us['not_modified']} ({100 * us['not_modified'] / max(1, us['requests']):.0f}%)")
-            print(f"  {label:6s} ratio tracker/urlwatch: wall {t.wall / u.wall:.3f} "
-                  f"(urlwatch takes {u.wall / t.wall:.1f}x as long), cpu {t.cpu / u.cpu:.2f}")
+            ratio = t.wall / u.wall
+            verdict = "met" if ratio <= TARGETS[label] else "NOT met"
+            print(f"  {label:6s} ratio tracker/urlwatch: wall {ratio:.3f} (target ≤ "
+                  f"{TARGETS[label]:g}: {verdict}; urlwatch takes {u.wall / t.wall:.1f}x as "
+                  f"long), cpu {t.cpu / u.cpu:.2f}")
+        peak = max(r["tracker first"].rss_mb, r["tracker second"].rss_mb)
+        print(f"  tracker peak RSS {peak:.0f} MB (target ≤ {RSS_TARGET_MB} MB: "
+              f"{'met' if peak <= RSS_TARGET_MB else 'NOT met'})")
 
 
 def main() -> None:
@@ -136,9 +150,11 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per request")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--hosts", type=int, default=50, help="server ports (sites)")
-    parser.add_argument("--concurrency", type=int, default=100,
-                        help="tracker's http.concurrency (urlwatch: its fixed 10 workers)")
+    parser.add_argument("--hosts", type=int, default=50,
+                        help="loopback addresses (sites): 127.0.0.1 … 127.0.0.N")
+    parser.add_argument("--extra", default="",
+                        help="YAML appended to tracker's feeds.yaml (default: none, i.e. the "
+                             "defaults), e.g. 'run: {parse_workers: 0}'")
     args = parser.parse_args()
     urlwatch_bin()
     tmp = Path(tempfile.mkdtemp(prefix="bench-poll-"))
@@ -147,11 +163,11 @@ def main() -> None:
         served.mkdir()
         for i in range(args.feeds):
             (served / f"feed{i:04d}.xml").write_text(feed(i), encoding="utf-8")
+        extra = args.extra.replace("\\n", "\n") + ("\n" if args.extra else "")
         with feed_server(served, args.latency, args.hosts) as server:
             urls = [server.url(i, f"feed{i:04d}.xml") for i in range(args.feeds)]
-            rounds = [one_round(server, urls, tmp, n, args.concurrency)
-                      for n in range(args.rounds)]
-        report(rounds, args.feeds, args.latency)
+            rounds = [one_round(server, urls, tmp, n, extra) for n in range(args.rounds)]
+        report(rounds, args.feeds, args.latency, args.hosts)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

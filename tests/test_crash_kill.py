@@ -1,14 +1,20 @@
-"""Acceptance: `tracker run` killed with SIGKILL at random points, again and again.
+"""Acceptance: `tracker run` killed with SIGKILL at random moments, again and again.
 
-Each epoch the local server serves new content for some of the sources, a real `tracker
-run` subprocess is started and killed — either at a random moment of the whole run, or
-in the window after the last reply (normalize, write, commit, state, digest) — and then
-run again to completion. After every kill: `git fsck` is clean, every snapshot parses,
-nothing is left uncommitted, history only grows. At the end the workspace (commits,
-snapshot and digest files, local state) equals one built by uninterrupted runs.
+20 sources, a third of them changing every epoch, parsed by the worker pool (its
+threshold lowered so every epoch's documents reach it). Each epoch a real `tracker run`
+subprocess is started and killed at a random moment — right at the start, while it
+fetches, or in the window after the replies (parse, write, commit, state, digest) — and
+the next run is started at once, itself killable, until one completes. After every kill:
+no process of the killed run is left (its pool workers, their fork server, git), `git
+fsck` is clean, every snapshot parses, nothing is left uncommitted, history only grows.
+At the end the workspace (commits, snapshot and digest files, local state) equals one
+built by uninterrupted runs.
+
+    TRACKER_KILL_SEED=123 pytest tests/test_crash_kill.py -s      # replay one sequence
 """
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -17,29 +23,55 @@ import time
 from collections import Counter
 from datetime import timedelta
 
+import psutil
 import pytest
 
 from tests.conftest import utc
+from tests.support.server import Reply
 from tests.support.unattended import (
     REPORT,
     check_consistent,
     commits,
-    feeds,
     fingerprint,
     run_env,
-    serve_epoch,
     tracker_cmd,
 )
 from tracker.run.runner import run_once
 from tracker.store.lock import HOLDER_FILE
 
-COUNT = 4
-KILLS = int(os.environ.get("TRACKER_KILLS", "20"))
+COUNT = 20
+KILLS = int(os.environ.get("TRACKER_KILLS", "30"))
+KILLS_PER_EPOCH = 3  # at most: then a run is let finish
 T0 = utc("2026-03-02T00:00:00")
 
 
 def at(epoch: int) -> str:
     return (T0 + timedelta(hours=epoch)).isoformat()
+
+
+def feeds(server) -> str:
+    lines = ["sources:"]
+    for i in range(COUNT):
+        lines += [f"  s{i}:", "    kind: factbook", f"    url: {server.url(f'/s{i}.json')}",
+                  '    schedule: "0 * * * *"', "    timeout: 30"]
+    lines += ["http: {retries: 0, backoff: 0.01}",
+              "run: {pool_threshold: 1, parse_workers: 1}"]
+    return "\n".join(lines) + "\n"
+
+
+def document(source: int, epoch: int) -> bytes:
+    """Source i changes in the epochs where (epoch + i) % 3 == 0: a third each epoch."""
+    version = (epoch + source) // 3
+    doc = {"Government": {"Executive branch": {
+        "head of government": {"text": f"Person {'Zero' if version == 0 else version}"}}},
+        "People and Society": {"Population": {"total": {"text": f"{1000 + version * 7:,}"}},
+                               "Notes": {"text": f"source {source}, version {version} " * 30}}}
+    return json.dumps(doc).encode()
+
+
+def serve_epoch(server, epoch: int, delay: float = 0.0) -> None:
+    for i in range(COUNT):
+        server.route(f"/s{i}.json", Reply(body=document(i, epoch), etag=True, delay=delay))
 
 
 def leftovers(ws, before: list[str]) -> list[str]:
@@ -58,55 +90,101 @@ def leftovers(ws, before: list[str]) -> list[str]:
     return found or ["nothing written"]
 
 
-def kill_at(proc: subprocess.Popen, server, requests: int, rng: random.Random,
-            delay: float) -> None:
-    """Sleep until a random moment of this run: mostly inside it (after the first request
-    or after the last reply), sometimes anywhere from the process start."""
+class Family:
+    """Every process a run started (pool workers, their fork server, git), sampled while
+    it runs: after the kill none of them may live on."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.root = psutil.Process(proc.pid)
+        self.seen: dict[int, tuple[psutil.Process, str]] = {}
+
+    def sample(self) -> None:
+        try:
+            for child in self.root.children(recursive=True):
+                if child.pid not in self.seen:
+                    self.seen[child.pid] = (child, " ".join(child.cmdline()))
+        except psutil.Error:
+            pass
+
+    @property
+    def pooled(self) -> bool:
+        return any("forkserver" in line for _, line in self.seen.values())
+
+    def survivors(self, timeout: float = 10) -> list[str]:
+        _, alive = psutil.wait_procs([p for p, _ in self.seen.values()], timeout=timeout)
+        return [self.seen[p.pid][1][:120] for p in alive if _running(p)]
+
+
+def _running(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def kill_at(proc: subprocess.Popen, family: Family, server, requests: int,
+            rng: random.Random, delay: float) -> None:
+    """Sleep until a random moment of this run: at start-up, after its first request, or
+    after the last reply (parse, write, commit); sampling the run's processes meanwhile."""
     mode = rng.random()
     if mode < 0.15:
-        time.sleep(rng.uniform(0, 1.5))
-        return
-    wanted = requests + (1 if mode < 0.55 else COUNT)
+        wanted, extra = 0, rng.uniform(0, 1.0)
+    else:
+        wanted = requests + (1 if mode < 0.45 else COUNT)
+        extra = rng.uniform(0, delay + 0.4)
     deadline = time.monotonic() + 30
     while len(server.requests) < wanted and time.monotonic() < deadline and proc.poll() is None:
+        family.sample()
         time.sleep(0.003)
-    time.sleep(rng.uniform(0, delay + 0.25))
+    end = time.monotonic() + extra
+    while time.monotonic() < end and proc.poll() is None:
+        family.sample()
+        time.sleep(0.003)
+    family.sample()
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_points_then_rerun(workspace, server):
+def test_sigkill_at_random_moments_then_rerun_at_once(workspace, server):
     seed = int(os.environ.get("TRACKER_KILL_SEED", random.randrange(1 << 30)))
+    print(f"TRACKER_KILL_SEED={seed}")
     rng = random.Random(seed)
-    ws = workspace(feeds(server, COUNT), {"ops": REPORT}, name="ws")
-    kills, epoch, landed = 0, 0, Counter()
+    ws = workspace(feeds(server), {"ops": REPORT}, name="ws")
+    kills, epoch, landed, pooled = 0, 0, Counter(), 0
     while kills < KILLS:
         delay = rng.choice([0.0, 0.05, 0.2])
-        serve_epoch(server, COUNT, epoch, delay=delay)
-        before, requests = commits(ws), len(server.requests)
-        proc = subprocess.Popen(tracker_cmd(ws, "run", "--now", at(epoch), "--no-email"),
-                                env=run_env(), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        kill_at(proc, server, requests, rng, delay)
-        if proc.poll() is None:
+        serve_epoch(server, epoch, delay=delay)
+        for _ in range(KILLS_PER_EPOCH):  # each next run starts at once; it may die too
+            before, requests = commits(ws), len(server.requests)
+            proc = subprocess.Popen(tracker_cmd(ws, "run", "--now", at(epoch), "--no-email"),
+                                    env=run_env(), stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            family = Family(proc)
+            kill_at(proc, family, server, requests, rng, delay)
+            if proc.poll() is not None:
+                assert proc.returncode == 0, f"seed {seed}: run finished with {proc.returncode}"
+                landed["finished before the kill"] += 1
+                break
             proc.send_signal(signal.SIGKILL)
-            kills += 1
             proc.wait()
+            kills += 1
+            pooled += family.pooled
+            survivors = family.survivors()
+            assert not survivors, f"seed {seed}: left alive after the kill: {survivors}"
             landed.update(leftovers(ws, before))
-        else:
-            assert proc.returncode == 0, f"run finished with {proc.returncode}"
-            landed["finished before the kill"] += 1
-        # the next run (in-process: the subprocess start-up is already covered above)
+            assert commits(ws)[:len(before)] == before, f"seed {seed}: history rewritten"
+        # the run that completes the epoch (in-process: the subprocess start-up is above)
         result = run_once(ws, now=utc(at(epoch)), send_email=False)
         assert not result.failed, f"seed {seed}, epoch {epoch}: {result.failed}"
         check_consistent(ws)
-        assert commits(ws)[:len(before)] == before, f"seed {seed}: history rewritten"
         assert not (ws / ".tracker" / HOLDER_FILE).exists()
         epoch += 1
-    print(f"seed {seed}: {kills} kills over {epoch} epochs; landed: {dict(landed)}")
+    print(f"seed {seed}: {kills} kills over {epoch} epochs, {pooled} with parse workers up; "
+          f"landed: {dict(landed)}")
+    assert pooled, f"seed {seed}: no kill landed while the pool was up"
 
-    reference = workspace(feeds(server, COUNT), {"ops": REPORT}, name="reference")
+    reference = workspace(feeds(server), {"ops": REPORT}, name="reference")
     for number in range(epoch):
-        serve_epoch(server, COUNT, number)
+        serve_epoch(server, number)
         run_once(reference, now=utc(at(number)), send_email=False)
     assert fingerprint(ws) == fingerprint(reference), f"seed {seed}: {dict(landed)}"
-    assert len(commits(ws)) > epoch // 2  # the epochs did change things
+    assert len(commits(ws)) > epoch  # the epochs did change things

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import utc
 from tests.support.chromium import CHROMIUM, dump_dom, page_size, screenshot
 from tracker.digest.build import build_digest
-from tracker.digest.memory import Told
+from tracker.digest.memory import ReportTold
 from tracker.digest.model import Digest, ReportInfo, SourceInfo
 from tracker.digest.render import render_html
 from tracker.models import Finding
@@ -61,7 +61,7 @@ def demo_digest(news_items: list[dict] | None = None) -> Digest:
     ]
     report = ReportInfo(id="kz-security-2025", title="Kazachstan – sytuacja bezpieczeństwa",
                         language="pl", published="2025-10-15")
-    return build_digest(report, findings, memory=Told(), news=news,
+    return build_digest(report, findings, memory=ReportTold(), news=news,
                         sources={"factbook-kz": factbook, "acled-kz": acled}, now=NOW)
 
 

@@ -59,8 +59,10 @@ def test_the_final_text_digest_is_short_narrow_and_names_every_problem(demo):
     missing = [fact for fact in problems if fact not in text]
     assert not missing
     words = " ".join(text.split())
-    assert "35 agree with their sources" in words
-    assert "10 only tracked by expiry or news" in words  # never counted as agreeing
+    assert "36 agree with their sources" in words
+    assert "9 only tracked by expiry or news" in words  # never counted as agreeing
+    assert "Verifiability: 41 facts checked by a living source (63% of the 65 with a " \
+           "source), 24 only by a frozen or gone one, 14 by none (unchecked)." in words
 
 
 @needs_chromium
@@ -94,11 +96,11 @@ def test_a_run_without_network_is_one_line_for_analysts(demo, tmp_path):
     assert proc.returncode == 3, proc.stderr[-2000:]
     text = (root / "digests" / "2026-11-24-kz-security-2025.txt").read_text(encoding="utf-8")
     sources = len(Workspace(root).config.sources)
-    assert sources == 10
+    assert sources == 25
     words = " ".join(text.split())
     assert f"{sources} sources could not be read: none of this report's sources answered" \
         in words
-    assert "38 facts keep their last known state" in words
+    assert "39 facts keep their last known state" in words
     assert "NOT CHECKED" not in text and "head-of-state" not in text  # no entry per fact
     assert f"still open · {sources} sources failing" in words
     assert len(text.splitlines()) <= 80

@@ -151,7 +151,8 @@ def test_stale_fact_arrives_as_utf8_multipart_with_rfc2047_subject(kz, server):
         assert "Ludność" in part and "население" in part and "20,432,662" in part
     assert b"Ludno\xc5\x9b\xc4\x87" not in raw  # transfer-encoded, 7-bit safe on the wire
     assert mail.sink.envelopes[0].rcpt_tos == ["analityk@example.org"]
-    assert result.notices == ["emailed: 1 message(s)"]
+    assert [(n.kind.value, n.message, n.count) for n in result.notices] == [
+        ("emailed", "emailed: 1 message(s)", 1)]
     # saved and committed under digests/
     files = GitStore(root).repo.git.ls_files("digests").split()
     assert files == ["digests/2026-01-22-kz-security-2025.html",
@@ -181,13 +182,14 @@ def test_server_down_keeps_the_message_and_the_next_run_sends_it_once(workspace,
     root = workspace(feeds(server.url("/kz.json"), port), {"kz-security-2025": REPORT})
     down = run_once(root, now=utc("2026-01-22T07:00"), run_all=True)
     assert not down.failed and down.commit  # the run itself completed
-    assert any(n.startswith("email not sent") and "outbox" in n for n in down.notices)
+    assert any(n.kind.value == "email-waiting" and n.message.startswith("email not sent")
+               and "outbox" in n.message for n in down.notices)
     waiting = Outbox(root).pending()
     assert len(waiting) == 1
     assert (root / "digests/2026-01-22-kz-security-2025.txt").exists()
     mail.start()
     later = run_once(root, now=utc("2026-01-22T09:00"))  # digest not due again: outbox only
-    assert later.notices == ["emailed: 1 message(s)"]
+    assert [n.message for n in later.notices] == ["emailed: 1 message(s)"]
     assert Outbox(root).pending() == []
     run_once(root, now=utc("2026-01-22T10:00"))
     run_once(root, now=utc("2026-01-23T07:00"), run_all=True)  # due, but nothing new
@@ -274,7 +276,7 @@ def test_password_comes_from_the_environment(workspace, server, smtp, monkeypatc
     root = workspace(text, {"kz-security-2025": REPORT})
     monkeypatch.delenv("TRK_SMTP_PW", raising=False)
     missing = run_once(root, now=utc("2026-01-22T07:00"), run_all=True)
-    assert any("TRK_SMTP_PW is not set" in n for n in missing.notices)
+    assert any("TRK_SMTP_PW is not set" in n.message for n in missing.notices)
     assert len(Outbox(root).pending()) == 1 and not mail.sink.envelopes
     monkeypatch.setenv("TRK_SMTP_PW", "s3cret")
     run_once(root, now=utc("2026-01-22T08:00"))
@@ -388,11 +390,11 @@ def test_a_message_refused_for_good_is_set_aside_not_retried(workspace, server, 
     first = run_once(root, now=utc("2026-01-22T07:00"), run_all=True)
     rejected = Outbox(root).folder / "rejected"
     if kept_aside:
-        [notice] = [n for n in first.notices if "rejected for good" in n]
+        [notice] = [n.message for n in first.notices if n.kind.value == "email-rejected"]
         assert "recipients refused: analityk@example.org" in notice and "rejected/" in notice
         assert Outbox(root).pending() == [] and len(list(rejected.glob("*.eml"))) == 1
     else:
-        assert any(n.startswith("email not sent") for n in first.notices)
+        assert any(n.message.startswith("email not sent") for n in first.notices)
         assert len(Outbox(root).pending()) == 1 and not rejected.exists()
     tried = mail.sink.attempts
     run_once(root, now=utc("2026-01-22T08:00"))  # outbox only

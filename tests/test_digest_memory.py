@@ -9,7 +9,14 @@ import pytest
 
 from tests.conftest import utc
 from tracker.digest.build import build_digest
-from tracker.digest.memory import DigestMemory, Remembered, Told, load_memory, save_memory
+from tracker.digest.memory import (
+    DigestMemory,
+    Remembered,
+    ReportTold,
+    Told,
+    load_memory,
+    save_memory,
+)
 from tracker.digest.model import ReportInfo, SourceInfo
 from tracker.digest.render import render_text
 from tracker.models import Finding
@@ -19,7 +26,7 @@ NOW = utc("2026-03-01T06:00")
 
 def test_memory_round_trips_in_the_documented_shape(tmp_path):
     memory = DigestMemory(last_run="2026-03-01T06:00:00+00:00", reports={
-        "kz": Told(last="2026-03-01T06:00:00+00:00", sources={"acled-kz": "failing"},
+        "kz": ReportTold(last="2026-03-01T06:00:00+00:00", sources={"acled-kz": "failing"},
                    facts={"population": Remembered("stale|1|[]", "stale", "2026-02-01")})},
         maintainers=Told(last=None, sources={"acled-kz": "failing"}))
     save_memory(tmp_path, memory)
@@ -76,7 +83,7 @@ def test_typed_details_read_like_a_mapping():
                           "also": [vars(c) for c in checks]})
     sources = {"fb": SourceInfo(id="fb", title="Factbook"), "wd": SourceInfo(id="wd",
                                                                             title="Wikidata")}
-    texts = [render_text(build_digest(ReportInfo(id="kz"), [f], memory=Told(), news=[],
+    texts = [render_text(build_digest(ReportInfo(id="kz"), [f], memory=ReportTold(), news=[],
                                       sources=sources, now=NOW))
              for f in (as_record, as_mapping)]
     assert texts[0] == texts[1]

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import utc
 from tracker.digest.build import build_digest
-from tracker.digest.memory import Told, next_facts
+from tracker.digest.memory import ReportTold, next_facts
 from tracker.digest.model import ReportInfo, SourceInfo
 from tracker.digest.render import render_html, render_text
 from tracker.digest.values import plain_text, safe_href, show
@@ -46,13 +46,13 @@ def premier(status: str = "current", **details) -> Finding:
 
 def build(findings, memory=None, news=(), maintainers=False, sources=SOURCES, feeds=(),
           now=NOW):
-    return build_digest(REPORT, findings, memory=memory or Told(), news=list(news),
+    return build_digest(REPORT, findings, memory=memory or ReportTold(), news=list(news),
                         sources=sources, now=now, source_errors_to_maintainers=maintainers,
                         feeds=feeds)
 
 
-def remember(findings) -> Told:
-    return Told(facts=next_facts(findings, {}, NOW.date()))
+def remember(findings) -> ReportTold:
+    return ReportTold(facts=next_facts(findings, {}, NOW.date()))
 
 
 def test_a_stale_fact_needs_review_with_everything_an_analyst_needs():

@@ -5,13 +5,13 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tracker.config import Fact
 from tracker.evaluate.extract import EXTRACTORS, ExtractError
 from tracker.evaluate.facts import Health, evaluate, matches
+from tracker.store import snapshot_yaml
 
-CASES = yaml.safe_load((Path(__file__).parent / "data" / "extract_cases.yaml").read_text())
+CASES = snapshot_yaml.loads((Path(__file__).parent / "data" / "extract_cases.yaml").read_bytes())
 NOW = datetime(2025, 10, 8, tzinfo=timezone.utc)
 
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 from tracker.config import Fact
 from tracker.digest.build import build_digest
-from tracker.digest.memory import Told
+from tracker.digest.memory import ReportTold
 from tracker.digest.model import ReportInfo
 from tracker.evaluate.facts import Health, evaluate
 from tracker.models import (
@@ -23,7 +23,8 @@ DETAIL_KEYS = {"extract", "value_since", "primary_health", "gone_since", "also",
                "confirmed_by", "disagreement", "newer", "checked_against", "shares",
                "spelling", "window", "data_through", "accessed"}
 FINDING_KEYS = {"report", "fact", "status", "expected", "current", "since", "source", "path",
-                "note", "claim", "section", "footnote", "details"}
+                "note", "claim", "section", "footnote", "details", "verifiability", "living",
+                "living_checks"}
 
 
 def fact(**kw) -> Fact:
@@ -51,7 +52,7 @@ def test_the_digest_does_not_count_unchecked_facts_as_agreeing():
     checked = evaluate("r", fact(expect="Astana", source="fb", path=["capital"]),
                        {"capital": "Astana"}, Health(), NOW)
     unchecked = evaluate("r", fact(id="g", expect="2026"), None, Health(), NOW)
-    digest = build_digest(ReportInfo("r"), [checked, unchecked], memory=Told(), news=[],
+    digest = build_digest(ReportInfo("r"), [checked, unchecked], memory=ReportTold(), news=[],
                           sources={}, now=NOW)
     counts = digest.counts
     assert (counts.tracked, counts.agree, counts.unchecked) == (2, 1, 1)
@@ -74,7 +75,7 @@ def test_finding_json_has_the_documented_keys_and_typed_details():
     assert data["details"]["also"] == [{"source": "wd", "path": ["P1082", "value"],
                                         "health": "ok", "value": 20495975, "error": None,
                                         "agrees": False, "since": "2026-02-10",
-                                        "matches_primary": False}]
+                                        "matches_primary": False, "resolved_path": None}]
     assert data["details"]["shares"] == [{"name": "Russian", "expected": 14.9, "current": None}]
     assert data["details"]["window"] == {"from": "2025-01-01", "to": None}
     assert (data["details"]["disagreement"], data["details"]["newer"]) == (True, "wd")

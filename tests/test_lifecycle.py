@@ -16,7 +16,7 @@ from tracker.store.git import GitStore
 from tracker.store.state import State
 
 SOURCES_KEYS = {"source", "kind", "health", "last_success", "failures", "first_failure",
-                "last_error"}
+                "last_error", "frozen", "since"}
 FAREWELL = (b"<!DOCTYPE html><html><head><title>Spotlighting The World Factbook as We Bid a "
             b"Fond Farewell</title></head><body>...</body></html>")
 
@@ -232,7 +232,7 @@ def test_never_fetched(ws):
     rows = by_id(cli_json(ws, "sources", "--now", "2026-01-01"), "source")
     assert rows["fb"] == {"source": "fb", "kind": "factbook", "health": "never-fetched",
                           "last_success": None, "failures": 0, "first_failure": None,
-                          "last_error": None}
+                          "last_error": None, "frozen": False, "since": None}
 
 
 # ------------------------------------------------------------------ secondary sources

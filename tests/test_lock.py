@@ -122,3 +122,40 @@ def wait_any(procs: list[subprocess.Popen], timeout: float = 60) -> list[subproc
             return done
         time.sleep(0.02)
     raise AssertionError("neither run ended")
+
+
+@pytest.mark.slow
+def test_a_daemon_job_waiting_for_the_lock_stops_on_sigterm(workspace, server):
+    """A cron run holds the workspace; the daemon's job waits for it (up to 600 s) but
+    gives up within seconds when the daemon is asked to stop."""
+    import signal
+
+    for i in range(COUNT):
+        server.route(f"/s{i}.json", Reply(body=document(i, 0)))
+    ws = workspace(feeds(server, COUNT), {"ops": REPORT})
+    with RunLock(ws, started=utc(NOW)):
+        proc = subprocess.Popen(tracker_cmd(ws, "schedule", "--interval", "1", "--no-email"),
+                                env=run_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
+        reader.start()
+        try:
+            deadline = time.monotonic() + 60
+            while not any("catch-up: started" in line for line in lines):
+                assert proc.poll() is None and time.monotonic() < deadline, lines
+                time.sleep(0.05)
+            time.sleep(1.5)  # the job is now waiting for the lock
+            sent = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+            took = time.monotonic() - sent
+            reader.join(10)
+            log = "".join(lines)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0, log
+    assert took < 5.0, f"stopped {took:.1f} s after SIGTERM:\n{log}"
+    assert "catch-up: skipped: workspace" in log and "is locked by pid" in log
+    assert server.hits("/s0.json") == 0

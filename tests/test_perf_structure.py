@@ -1,17 +1,32 @@
-"""Structural performance facts (no timings): many sources parse in worker processes and
-behave exactly as in-process; an unchanged second pass is all 304s and makes no commit."""
+"""Structural performance facts (no timings): a run with many documents parses them in
+pure worker processes and behaves exactly as in-process; the workers die with their
+parent; a dead worker costs time, not sources; an unchanged second pass is all 304s and
+makes no commit; the default configuration does not throttle hundreds of feeds."""
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import datetime, timezone
+
+import psutil
 
 from tests.conftest import utc
 from tests.support.server import Reply
-from tracker.run.parallel import POOL_MIN_SOURCES
+from tracker.config import HttpConfig, RssOptions, RunConfig
+from tracker.models import Failure, RawDocument
+from tracker.run.parse import Failed, Parsed, ParseJob
+from tracker.run.pool import ParsePool
 from tracker.run.runner import run_once
 from tracker.store.git import GitStore
 from tracker.store.state import State
 
-N = POOL_MIN_SOURCES + 4  # enough sources for the worker pool
+N = 24
+NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
 
 
 def rss(index: int, items: int = 3) -> bytes:
@@ -23,26 +38,32 @@ def rss(index: int, items: int = 3) -> bytes:
             f"<link>https://example.org/{index}</link>{body}</channel></rss>").encode()
 
 
-def feeds(server, count: int) -> str:
+def feeds(server, count: int, run: str = "{pool_threshold: 4, parse_workers: 2}") -> str:
     lines = ["sources:"]
     for i in range(count):
         lines += [f"  feed{i:02d}:", "    kind: rss", f"    url: {server.url(f'/f{i}.xml')}",
                   "    timeout: 5"]
-    return "\n".join(lines + ["http: {retries: 0}"]) + "\n"
+    return "\n".join(lines + ["http: {retries: 0}", f"run: {run}"]) + "\n"
+
+
+def serve(server, count: int = N) -> None:
+    for i in range(count):
+        server.route(f"/f{i}.xml", Reply(body=rss(i), etag=True,
+                                         content_type="application/rss+xml"))
 
 
 def test_many_sources_second_pass_is_304_and_makes_no_commit(server, workspace):
-    for i in range(N):
-        server.route(f"/f{i}.xml", Reply(body=rss(i), etag=True,
-                                         content_type="application/rss+xml"))
+    serve(server)
     server.route("/f3.xml", Reply(body=b"<rss><channel><item>", etag=True,  # broken feed
                                   content_type="application/rss+xml"))
     root = workspace(feeds(server, N))
     first = run_once(root, now=utc("2026-03-01T00:00:00"), run_all=True, send_email=False)
+    assert first.parsed_in_workers > 0  # more documents than the threshold: workers
     ok = [s for s in first.sources if s.ok]
     assert len(ok) == N - 1 and all(s.changed for s in ok)
     [broken] = [s for s in first.sources if not s.ok]
-    assert broken.source == "feed03" and "malformed" in broken.error  # came back from a worker
+    assert broken.source == "feed03" and "malformed" in broken.error
+    assert broken.failure is Failure.PARSE
     snapshot = GitStore(root).read_snapshot("feed07")
     assert sorted(snapshot["items"]) == ["g7-0", "g7-1", "g7-2"]
     head = GitStore(root).head()
@@ -50,36 +71,143 @@ def test_many_sources_second_pass_is_304_and_makes_no_commit(server, workspace):
     before = len(server.requests)
     second = run_once(root, now=utc("2026-03-01T01:00:00"), run_all=True, send_email=False)
     assert second.commit is None and GitStore(root).head() == head
+    assert second.parsed_in_workers == 0  # nothing arrived to parse: no worker started
     conditional = [s for s in second.sources if s.not_modified]
-    assert len(conditional) >= 0.95 * (N - 1) and len(server.requests) - before == N
+    assert len(conditional) == N - 1 and len(server.requests) - before == N
 
 
-def test_sharded_run_equals_in_process_run(server, workspace, monkeypatch):
-    """The same sources polled by forked shards and in-process give the same snapshots,
-    states and errors (errors cross the process boundary as themselves)."""
-    import tracker.run.parallel as parallel
-
-    for i in range(N):
-        server.route(f"/f{i}.xml", Reply(body=rss(i), etag=True,
-                                         content_type="application/rss+xml"))
+def test_worker_run_equals_in_process_run(server, workspace):
+    """The same sources parsed by workers and in-process give the same snapshots, states,
+    errors and commit trees."""
+    serve(server)
     server.route("/f5.xml", Reply(body=b"<html><body>moved</body></html>",
                                   content_type="text/html"))
     results = {}
-    for mode in ("sharded", "in-process"):
-        if mode == "in-process":
-            monkeypatch.setattr(parallel, "POOL_MIN_SOURCES", 10 ** 6)
-        assert (parallel.shard_count(N) > 1) is (mode == "sharded") or (os.cpu_count() or 1) < 2
-        root = workspace(feeds(server, N), name=mode)
-        run = run_once(root, now=utc("2026-03-01T00:00:00"), run_all=True, send_email=False)
+    for mode, run in (("workers", "{pool_threshold: 0, parse_workers: 2}"),
+                      ("in-process", "{parse_workers: 0}")):
+        root = workspace(feeds(server, N, run), name=mode)
+        result = run_once(root, now=NOW, run_all=True, send_email=False)
+        assert (result.parsed_in_workers > 0) is (mode == "workers")
         snapshots = {p.name: p.read_text() for p in (root / "snapshots").glob("*.yaml")}
-        states = {sid: (e.failures, e.last_error, e.gone_count)
+        states = {sid: (e.failures, e.last_error, e.gone_count, e.validators)
                   for sid, e in State.load(root).sources.items()}
-        outcomes = [(s.source, s.ok, s.changed, s.error, s.gone) for s in run.sources]
-        results[mode] = (snapshots, states, outcomes)
-    assert results["sharded"] == results["in-process"]
-    assert len(results["sharded"][0]) == N - 1
-    [failed] = [o for o in results["sharded"][2] if not o[1]]
+        outcomes = [(s.source, s.ok, s.changed, s.error, s.gone, s.failure,
+                     [c.to_json() for c in s.changes]) for s in result.sources]
+        tree = (GitStore(root).repo.head.commit.tree / "snapshots").hexsha
+        results[mode] = (snapshots, states, outcomes, tree)
+    assert results["workers"] == results["in-process"]
+    assert len(results["workers"][0]) == N - 1
+    [failed] = [o for o in results["workers"][2] if not o[1]]
     assert failed[0] == "feed05" and failed[4] is True  # HTML where a feed was expected: gone
+
+
+def job(index: int, content: bytes | None = None) -> ParseJob:
+    raw = RawDocument(content if content is not None else rss(index), f"http://x/{index}",
+                      NOW, {"content-type": "application/rss+xml"})
+    return ParseJob(f"feed{index:02d}", RssOptions(kind="rss", url="http://x/"), raw)
+
+
+async def _parse_all(pool: ParsePool, jobs: list[ParseJob], meanwhile=None) -> list:
+    tasks = [asyncio.ensure_future(pool.parse(j)) for j in jobs]
+    if meanwhile is not None:
+        await meanwhile(pool)
+    return await asyncio.gather(*tasks)
+
+
+def workers_of(owner: psutil.Process) -> list[psutil.Process]:
+    """The pool's worker processes: the children of the owner's fork server."""
+    servers = [c for c in owner.children() if "forkserver" in " ".join(c.cmdline())]
+    return [w for server in servers for w in server.children()]
+
+
+def test_an_exception_in_a_worker_is_that_sources_failure():
+    """expat's ValueError for a multi-byte declared encoding, raised inside the worker:
+    that source's Failed, the others parsed."""
+    hostile = rss(1).replace(b'version="1.0"?>', b'version="1.0" encoding="Shift_JIS"?>')
+    pool = ParsePool(workers=1, threshold=0)
+    try:
+        results = asyncio.run(_parse_all(pool, [job(0), job(1, hostile), job(2)]))
+    finally:
+        pool.close()
+    assert pool.in_pool == 3
+    assert [type(r) for r in results] == [Parsed, Failed, Parsed]
+    assert results[1].source == "feed01" and results[1].failure is Failure.UNEXPECTED
+    assert "ValueError" in results[1].message and "\n" not in results[1].message
+
+
+def test_a_dead_worker_means_the_rest_is_parsed_in_process():
+    """A worker killed mid-run (OOM killer, kill -9) costs time, not sources."""
+    big = rss(0, items=150)  # slow enough to be killed while parsing
+
+    async def kill_workers(pool: ParsePool) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            workers = workers_of(psutil.Process())
+            if workers and pool.in_pool:
+                for worker in workers:
+                    worker.kill()
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("no worker started")
+
+    pool = ParsePool(workers=1, threshold=0)
+    try:
+        results = asyncio.run(_parse_all(pool, [job(i, big) for i in range(8)], kill_workers))
+    finally:
+        pool.close()
+    assert all(isinstance(r, Parsed) for r in results), results
+    assert pool.in_pool < 8  # some came back from workers before the kill, not all
+    assert pool.started and pool._pool is None  # broken: no new pool in this run
+
+
+def test_workers_die_with_their_parent(tmp_path):
+    """SIGKILL the process that owns a pool: its workers are gone within seconds."""
+    script = tmp_path / "owner.py"
+    script.write_text(textwrap.dedent(f"""
+        import asyncio, sys, time
+        sys.path.insert(0, {str(os.getcwd())!r})
+        from tests.test_perf_structure import job
+        from tracker.run.pool import ParsePool
+        async def main():
+            await asyncio.gather(*(pool.parse(job(i)) for i in range(4)))
+        if __name__ == "__main__":  # workers import the main module (multiprocessing)
+            pool = ParsePool(workers=2, threshold=0)
+            asyncio.run(main())
+            print("READY", flush=True)
+            time.sleep(120)
+    """))
+    owner = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert owner.stdout is not None and owner.stdout.readline().startswith("READY")
+        children = psutil.Process(owner.pid).children(recursive=True)
+        assert len(workers_of(psutil.Process(owner.pid))) == 2
+        owner.send_signal(signal.SIGKILL)
+        owner.wait()
+        gone, alive = psutil.wait_procs(children, timeout=10)
+        assert not alive, [c.cmdline() for c in alive]
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+
+
+def test_a_worker_whose_parent_is_gone_exits_at_once():
+    """The initializer's check for a parent that died before PR_SET_PDEATHSIG applied."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that was an owner and is dead now
+    code = ("import sys; from tracker.run.pool import _die_with_parent; "
+            "_die_with_parent(int(sys.argv[1])); print('alive')")
+    out = subprocess.run([sys.executable, "-c", code, str(gone.pid)], capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 1 and "alive" not in out.stdout
+
+
+def test_defaults_do_not_throttle_hundreds_of_feeds():
+    """50 sites × 6 connections each may all be open at once with no `http:` section
+    (the overall limit used to be 32 and made 1,000 feeds take 6 s of round trips)."""
+    http = HttpConfig()
+    assert http.per_host == 6 and http.concurrency >= 40 * http.per_host
+    assert RunConfig().deadline.total_seconds() >= 600
+
 
 def test_a_commit_message_longer_than_one_argument_may_be_is_committed(tmp_path):
     store = GitStore.init(tmp_path / "ws")
@@ -89,100 +217,3 @@ def test_a_commit_message_longer_than_one_argument_may_be_is_committed(tmp_path)
     sha = store.commit(["snapshots/a.yaml"], message, when=utc("2026-03-01T00:00:00"))
     assert sha is not None
     assert store.repo.commit(sha).message.rstrip("\n") == message.rstrip("\n")
-
-
-_DYING: dict = {}
-
-
-def _dying_poll_shard(index: int):
-    """Shard 0's worker dies at once; run in the parent, it works (module level: pickled
-    by reference when submitted to the pool)."""
-    if os.getpid() != _DYING["parent"] and index == 0:
-        os._exit(9)
-    return _DYING["real"](index)
-
-
-def test_a_dead_shard_worker_is_redone_in_process(server, workspace, monkeypatch):
-    """A worker killed mid-run (OOM killer, kill -9) costs time, not sources."""
-    import tracker.run.parallel as parallel
-
-    _DYING["real"], _DYING["parent"] = parallel._poll_shard, os.getpid()
-    monkeypatch.setattr(parallel, "_poll_shard", _dying_poll_shard)
-    monkeypatch.setattr(parallel, "shard_count", lambda sources, workers=None: 2)
-    for i in range(N):
-        server.route(f"/f{i}.xml", Reply(body=rss(i), etag=True,
-                                         content_type="application/rss+xml"))
-    root = workspace(feeds(server, N))
-    run = run_once(root, now=utc("2026-03-01T00:00:00"), run_all=True, send_email=False)
-    assert len(run.sources) == N and all(s.ok and s.changed for s in run.sources)
-    assert len(list((root / "snapshots").glob("*.yaml"))) == N
-
-
-# ------------------------------------------------------------------ shards cut along hosts
-
-def _plan(hosts: dict[str, str], shards: int = 2, per_host: int = 6):
-    from tracker.run.parallel import plan_shards
-
-    return plan_shards(list(hosts), hosts, shards, per_host)
-
-
-def test_shards_keep_each_hosts_sources_together_with_its_whole_limit():
-    """50 sites × 20 feeds over 2 shards: every site in one shard (its 6 connections
-    there), 500 sources each. Cutting by position gave each shard every site at 3."""
-    hosts = {f"f{i:04d}": f"127.0.0.1:{8000 + i % 50}" for i in range(1000)}
-    plan = _plan(hosts)
-    assert sorted(len(shard.ids) for shard in plan) == [500, 500]
-    for shard in plan:
-        assert shard.host_limits == {}
-        assert len({hosts[sid] for sid in shard.ids}) == 25
-    assert sorted(sid for shard in plan for sid in shard.ids) == sorted(hosts)
-
-
-def test_a_host_bigger_than_a_shard_is_spread_and_its_limit_divided():
-    hosts = {f"big{i}": "mirror.example:443" for i in range(30)}
-    hosts |= {f"s{i}": f"site{i}.example" for i in range(10)}
-    plan = _plan(hosts)
-    assert sorted(len(shard.ids) for shard in plan) == [20, 20]
-    for shard in plan:  # 6 connections to the mirror for the whole run: 3 + 3
-        assert shard.host_limits == {"mirror.example:443": 3}
-    assert sorted(sid for shard in plan for sid in shard.ids) == sorted(hosts)
-
-
-def test_a_host_limited_to_one_connection_stays_in_one_shard():
-    hosts = {f"big{i}": "slow.example" for i in range(30)}
-    plan = _plan(hosts, shards=4, per_host=1)
-    assert sorted(len(shard.ids) for shard in plan) == [0, 0, 0, 30]
-    assert all(shard.host_limits == {} for shard in plan)
-
-
-def test_source_hosts_count_host_and_port_and_a_kinds_fixed_api():
-    from tracker.config import SourceOptions
-    from tracker.run.parallel import source_hosts
-
-    class Config:
-        sources = {"a": SourceOptions(kind="rss", url="https://user:pw@News.Example:8443/f"),
-                   "b": SourceOptions(kind="rss", url="https://news.example:8443/g"),
-                   "c": SourceOptions(kind="acled")}
-    assert source_hosts(Config, ["a", "b", "c"]) == {
-        "a": "news.example:8443", "b": "news.example:8443", "c": "kind:acled"}
-
-
-def test_a_host_limit_overrides_per_host_for_that_host(server):
-    """host_limits (a shard's share of a host) bounds the connections actually opened."""
-    import asyncio
-
-    from tracker.config import HttpConfig
-    from tracker.fetch.client import Http, host_key
-
-    server.route("/slow", Reply(body=b"x", delay=0.2, content_type="text/plain"))
-    url = server.url("/slow")
-
-    async def fetch(limits: dict[str, int]) -> None:
-        async with Http(HttpConfig(per_host=6, retries=0), host_limits=limits) as http:
-            await asyncio.gather(*(http.get(url) for _ in range(6)))
-
-    asyncio.run(fetch({host_key(url): 2}))
-    assert len(set(server.peers)) == 2
-    server.peers.clear()
-    asyncio.run(fetch({}))
-    assert len(set(server.peers)) == 6

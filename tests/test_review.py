@@ -62,7 +62,8 @@ def test_status_json_shape(ws):
     rows = status(ws)
     assert set(rows["population"]) == {"report", "fact", "status", "expected", "current", "since",
                                        "source", "path", "note", "claim", "section",
-                                       "footnote", "details"}
+                                       "footnote", "details", "verifiability", "living",
+                                       "living_checks"}
     assert rows["population"]["status"] == "stale"
     assert rows["population"]["current"] == 20432662
     assert rows["population"]["path"] == ["People and Society", "Population", "total"]

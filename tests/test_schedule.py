@@ -123,29 +123,86 @@ def assert_head_holds(ws: Path, source: str, body: bytes) -> None:
     assert snapshot_yaml.loads(committed.encode()) == normalize_factbook(body)
 
 
+def drip_headers(handler) -> Reply:
+    """A server that sends its status line and headers one byte a second, for ever (until
+    the client hangs up): no per-read timeout ever fires."""
+    handler.served_at = time.monotonic()
+    try:
+        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 600:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(1.0)
+    except OSError:
+        pass
+    raise ConnectionError("the client hung up")  # the server logs nothing for this
+
+
+def start_daemon(ws: Path) -> subprocess.Popen:
+    return subprocess.Popen(tracker_cmd(ws, "schedule", "--interval", "1", "--no-email"),
+                            env=run_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def sigterm_and_wait(proc: subprocess.Popen) -> tuple[float, str]:
+    """Send SIGTERM; → (seconds until the daemon exited, its log)."""
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, log = proc.communicate(timeout=60)
+    return time.monotonic() - sent, log
+
+
 @pytest.mark.slow
-def test_sigterm_mid_run_finishes_the_commit_and_stops(workspace, server):
-    changing = Changing(0, delay=0.8)  # a slow source: SIGTERM lands while it is fetched
+def test_sigterm_mid_run_ends_the_run_keeps_what_finished_and_stops(workspace, server):
+    changing = Changing(0, delay=3.0)  # a slow source: SIGTERM lands while it is fetched
     server.handler("/s0.json", changing)
     server.route("/s1.json", Reply(body=document(1, 0), etag=True))
     ws = workspace(feeds(server, 2), {"ops": REPORT})
     before = commits(ws)
-    proc = subprocess.Popen(tracker_cmd(ws, "schedule", "--interval", "1", "--no-email"),
-                            env=run_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = start_daemon(ws)
     try:
-        until(lambda: len(changing.served) >= 3 or proc.poll() is not None, what="3 fetches")
+        until(lambda: len(changing.served) >= 2 or proc.poll() is not None, what="2 fetches")
         assert proc.poll() is None, proc.communicate()[1]
-        proc.send_signal(signal.SIGTERM)  # the third fetch's reply is still 0.8 s away
-        _, log = proc.communicate(timeout=60)
+        took, log = sigterm_and_wait(proc)  # the second fetch's reply is still ~3 s away
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, log
-    assert "stopping: letting the run in progress finish" in log
+    assert took < 3.0, f"stopped {took:.1f} s after SIGTERM:\n{log}"
+    assert "stopping: ending the run in progress" in log
+    assert "stopped early on request" in log and "the run was asked to stop (SIGTERM)" in log
     assert "stopped cleanly" in log and "Traceback" not in log
-    assert "source:s0: done" in log
     check_consistent(ws)
     assert commits(ws)[:len(before)] == before
-    assert_head_holds(ws, "s0", changing.served[-1])  # the interrupted run was completed
+    assert_head_holds(ws, "s0", changing.served[0])  # the first fetch was committed
     assert not (ws / ".tracker" / HOLDER_FILE).exists()
+
+
+@pytest.mark.slow
+def test_sigterm_while_a_server_drips_its_headers_stops_within_5_s(workspace, server):
+    server.handler("/s0.json", drip_headers)
+    server.route("/s1.json", Reply(body=document(1, 0), etag=True))
+    text = feeds(server, 2).replace("    timeout: 30", "    timeout: 2")
+    ws = workspace(text, {"ops": REPORT})
+    proc = start_daemon(ws)
+    try:
+        until(lambda: server.hits("/s0.json") >= 1 or proc.poll() is not None,
+              what="the dripping request")
+        time.sleep(0.5)
+        assert proc.poll() is None, proc.communicate()[1]
+        took, log = sigterm_and_wait(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, log
+    assert took < 5.0, f"stopped {took:.1f} s after SIGTERM:\n{log}"
+    assert "stopped cleanly" in log and "Traceback" not in log
+    check_consistent(ws)
+    assert not (ws / ".tracker" / HOLDER_FILE).exists()
+    assert not (ws / ".tracker" / "run.lock").exists() or _lock_is_free(ws)
+
+
+def _lock_is_free(ws: Path) -> bool:
+    from tracker.store.lock import RunLock
+
+    with RunLock(ws, wait=0):
+        return True

@@ -293,3 +293,59 @@ def test_label_api_failure_fails_the_fetch(server):
     kz_server(server, labels=b'{"error": {"code": "maxlag", "info": "Waiting for a server"}}')
     with pytest.raises(ParseError, match="Waiting for a server"):
         asyncio.run(fetch(kz_source(server), HttpConfig()))
+
+
+# ------------------------------------------------------------------ an item named by its article
+
+
+def titled_api(server, entities: dict) -> list[dict]:
+    """/w/api.php answering `wbgetentities` by `sites`+`titles` with `entities`, and by
+    `ids` with labels (as Wikidata does, both on one endpoint)."""
+    asked: list[dict] = []
+
+    def answer(handler):
+        query = {k: v[-1] for k, v in parse_qs(urlsplit(handler.path).query).items()}
+        asked.append(query)
+        if "titles" in query:
+            return Reply(body=json.dumps({"entities": entities, "success": 1}).encode())
+        return Reply(body=(WD / "labels.json").read_bytes())
+
+    server.handler("/w/api.php", answer)
+    return asked
+
+
+def titled_source(server, title: str = "Senate of Kazakhstan") -> WikidataSource:
+    return WikidataSource("wd-senate", WikidataOptions(
+        kind="wikidata", article=title, url=server.url(""), properties=["P1342", "P6"]))
+
+
+def test_an_item_named_by_its_wikipedia_article(server):
+    quantity = {"snaktype": "value", "property": "P1342", "datatype": "quantity",
+                "datavalue": {"type": "quantity", "value": {"amount": "+50", "unit": "1"}}}
+    claims = {"P1342": [{"id": "Q9$1", "rank": "normal", "mainsnak": quantity}],
+              "P6": [st("Q1338209", start="2019-03-20")]}
+    asked = titled_api(server, {"Q9": {"type": "item", "id": "Q9", "claims": claims,
+                                       "labels": {}}})
+    source = titled_source(server)
+    snap = source.normalize(asyncio.run(fetch(source, HttpConfig())).raw)
+    assert snap["item"] == "Q9" and snap["P1342"]["value"] == 50
+    assert snap["P6"]["value"] == "Kassym-Jomart Tokayev"  # labels as for any item
+    first = asked[0]
+    assert (first["action"], first["sites"], first["titles"], first["redirects"]) == (
+        "wbgetentities", "enwiki", "Senate of Kazakhstan", "yes")
+    assert "ids" in asked[1]
+
+
+def test_an_article_without_an_item_is_a_clear_failure(server):
+    titled_api(server, {"-1": {"site": "enwiki", "title": "Senat of Kazakstan", "missing": ""}})
+    with pytest.raises(SourceGone, match="no Wikidata item for the enwiki article "
+                                         "'Senat of Kazakstan'; check `article`"):
+        asyncio.run(fetch(titled_source(server, "Senat of Kazakstan"), HttpConfig()))
+
+
+@pytest.mark.parametrize("extra", [{}, {"entity": "Q9", "article": "Senate of Kazakhstan"}])
+def test_entity_or_title_one_of_the_two(extra):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="set `entity`"):
+        WikidataOptions(kind="wikidata", properties=["P6"], **extra)

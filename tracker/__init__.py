@@ -16,6 +16,7 @@ _EXPORTS = {
     "load_config": "tracker.config", "Config": "tracker.config",
     "Finding": "tracker.models", "RunResult": "tracker.models",
     "SourceResult": "tracker.models", "Change": "tracker.models",
+    "Notice": "tracker.models", "NoticeKind": "tracker.models", "Failure": "tracker.models",
     "FindingDetails": "tracker.models", "SecondaryCheck": "tracker.models",
     "TrackerError": "tracker.errors", "ConfigError": "tracker.errors",
     "SourceError": "tracker.errors", "StoreError": "tracker.errors",

@@ -7,7 +7,8 @@
     │   │   └── SourceGone   404/410 or HTML where data was expected
     │   └── ParseError       the document is not what the kind expects
     ├── StoreError           git or the workspace on disk
-    │   └── GitStateError    HEAD not on the workspace's branch, a merge/rebase… → exit 4
+    │   ├── GitStateError    HEAD not on the workspace's branch, a merge/rebase… → exit 4
+    │   └── PushError        the team remote could not be synced (commits kept)  → exit 3
     ├── LockError            another run holds the workspace    → exit 75
     └── NotifyError          sending the digest failed
 """
@@ -70,6 +71,13 @@ class GitStateError(StoreError):
     HEAD, a merge, rebase, cherry-pick or bisect in progress): nothing fetched or written."""
 
     exit_code = 4
+
+
+class PushError(StoreError):
+    """The work was done and committed locally, but the team remote could not be synced
+    (unreachable, a conflict, a rejected push): nothing lost, the next writer retries."""
+
+    exit_code = 3
 
 
 class LockError(TrackerError):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 # `unchecked`: no source checks the fact (no `source`: tracked only by expiry or news)
@@ -39,6 +40,18 @@ class Change:
                 "path": list(self.path), "change": self.change, "old": self.old, "new": self.new}
 
 
+class Failure(str, Enum):
+    """Why a source has no new snapshot in this run (SourceResult.failure)."""
+
+    FETCH = "fetch"                    # network, HTTP status, size cap (FetchError)
+    GONE = "gone"                      # 404/410 or HTML where data was expected
+    PARSE = "parse"                    # the document is not what the kind expects
+    UNEXPECTED = "unexpected"          # any other exception while reading this source
+    SOURCE_DEADLINE = "source-deadline"  # the source's own time bound ran out
+    RUN_DEADLINE = "run-deadline"      # the run's overall deadline came first
+    STOPPED = "stopped"                # the daemon was asked to stop (SIGTERM)
+
+
 @dataclass
 class SourceResult:
     """How polling one source ended in this run."""
@@ -47,11 +60,12 @@ class SourceResult:
     ok: bool
     changed: bool = False
     not_modified: bool = False
-    error: str | None = None
+    error: str | None = None  # one line for people: the cause, never a traceback
     gone: bool = False
     changes: list[Change] = field(default_factory=list)
     snapshot: Any = field(default=None, repr=False)  # the new snapshot, when changed
     suspect: str | None = None  # held back: why the answer looks like a fault (run/suspect.py)
+    failure: Failure | None = None  # set exactly when not ok
 
 
 @dataclass
@@ -66,6 +80,7 @@ class SecondaryCheck:
     agrees: bool | None = None          # with the claim; None when no value was read
     since: str | None = None            # the date this value first appeared
     matches_primary: bool | None = None  # says the same as the primary source
+    resolved_path: list[str] | None = None  # the path taken, where `latest` named a period
 
     def to_json(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -136,13 +151,53 @@ class Finding:
     section: str | None = None
     footnote: int | None = None
     details: FindingDetails = field(default_factory=FindingDetails)
+    # living | frozen | unchecked (tracker.evaluate.verifiability), and what a living
+    # `also:` source says where the primary one is frozen or gone
+    verifiability: str | None = None
+    living_checks: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def living(self) -> bool:
+        """Whether a source that can still change checks this fact."""
+        return self.verifiability == "living"
 
     def to_json(self) -> dict[str, Any]:
         keys = ("report", "fact", "status", "expected", "current", "since", "source", "path",
-                "note", "claim", "section", "footnote")
+                "note", "claim", "section", "footnote", "verifiability", "living_checks")
         data = {k: _jsonable(getattr(self, k)) for k in keys}
         data["details"] = self.details.to_json()
+        data["living"] = self.living
         return data
+
+
+class NoticeKind(str, Enum):
+    """What a notice reports (the CLI styles and the JSON output key on this)."""
+
+    EMAILED = "emailed"                # messages handed to the SMTP server
+    EMAIL_WAITING = "email-waiting"    # not sent (server down, refused for now): outbox
+    EMAIL_REJECTED = "email-rejected"  # refused for good: .tracker/outbox/rejected/
+    RUN_DEADLINE = "run-deadline"      # the run's deadline cut some sources short
+    RUN_STOPPED = "run-stopped"        # SIGTERM: unfinished sources dropped, digest skipped
+    SOURCE_HELD = "source-held"        # a suspicious answer held back (run/suspect.py)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One outcome of a run besides its sources (email, deadline, stop) as a record:
+    `message` is the line for people; `count` and `detail` carry the facts in it."""
+
+    kind: NoticeKind
+    message: str
+    count: int = 0              # messages emailed / waiting / rejected, sources cut short
+    detail: str | None = None   # the SMTP reason or the deadline, when there is one
+
+    @property
+    def warning(self) -> bool:
+        return self.kind is not NoticeKind.EMAILED
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "message": self.message, "count": self.count,
+                "detail": self.detail}
 
 
 @dataclass
@@ -154,8 +209,10 @@ class RunResult:
     commit: str | None = None
     findings: list[Finding] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)  # digest/email outcomes for the CLI
+    notices: list[Notice] = field(default_factory=list)  # email, deadline, stop outcomes
     repaired: list[str] = field(default_factory=list)  # crash-recovery notes (recovery.py)
+    stopped: bool = False  # ended early on request: stored and committed, no digest
+    parsed_in_workers: int = 0  # documents parsed by worker processes (run/pool.py)
 
     @property
     def failed(self) -> list[SourceResult]:

@@ -7,21 +7,29 @@ the git store, local state — and the one write path every writer goes through.
         writer.write_file("reports/x.yaml", text)
         writer.commit(["reports/x.yaml"], "Edit x", when=now)
 
-`writing()` takes the run lock (LockError after `wait` s), checks the git state (branch,
-no merge/rebase in progress: GitStateError, exit 4, before anything is fetched or
-written), repairs what a dead run left, and yields a Writer whose writes are atomic and
-stay inside the workspace. Nothing else opens the store or takes the lock.
+`writing()` takes the run lock (LockError after `wait` s), undoes the tracker's own
+integration a killed run left half done, checks the git state (branch, no merge/rebase in
+progress: GitStateError, exit 4, before anything is fetched or written), repairs what a
+dead run left, integrates the team remote when `git.remote` is set (store/remote.py), drops
+HTTP validators not tied to the committed snapshots, and yields a Writer whose writes are
+atomic and stay inside the workspace. After the body: validators tied to what was
+committed, then the push (PushError, exit 3, once the lock is released: the work is
+committed locally and the next writer pushes it). Nothing else opens the store or takes
+the lock.
 """
 from __future__ import annotations
 
+import shutil
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
 
+import git
+
 from tracker.config import Config, load_config
-from tracker.errors import ConfigError, GitStateError
+from tracker.errors import ConfigError, GitStateError, PushError
 from tracker.store.files import (
     DIGESTS,
     REPORTS,
@@ -33,10 +41,12 @@ from tracker.store.files import (
     write_atomic,
 )
 from tracker.store.git import GitStore
-from tracker.store.gitstate import check_writable
+from tracker.store.gitstate import check_in_progress, check_writable
 from tracker.store.lock import RunLock
 from tracker.store.recovery import recover
+from tracker.store.remote import TeamSync, clone, redact
 from tracker.store.state import State
+from tracker.store.unfinished import integration_interrupted, undo_interrupted_integration
 from tracker.store.yamlcache import YamlCache
 
 
@@ -93,18 +103,59 @@ class Workspace:
     @contextmanager
     def writing(self, *, now: datetime | None = None, wait: float = 0.0,
                 clean_on: tuple[type[BaseException], ...] = ()) -> Iterator[Writer]:
-        """The one write path: lock, git-state check, repair, then the writer.
+        """The one write path: lock, git-state check, repair, integrate, the writer, push.
 
         An exception in `clean_on` (or a refused git state) ends the lock cleanly; any
-        other keeps the holder note, so the next writer repairs what this one left."""
+        other keeps the holder note, so the next writer repairs what this one left. An
+        exception in the body pushes nothing (the next writer pushes what was committed)."""
+        git_dir = Path(self.store.repo.git_dir)
+        if not integration_interrupted(self.store):  # else: undone under the lock below
+            check_in_progress(git_dir, self.root)  # before a merge's markers read as bad YAML
         config = self.config  # a bad configuration is refused before anything else
         check_layout(self.root, (SNAPSHOTS, DIGESTS, REPORTS))  # no symlinked folders
+        sync = self._team_sync(config, now or datetime.now(timezone.utc))
         with full_disk(), RunLock(self.root, wait=wait, started=now,
                                   clean_on=(GitStateError, *clean_on)) as lock:
-            check_writable(Path(self.store.repo.git_dir), config.git.branch, self.root)
-            repaired = recover(self.store, previous_died=lock.previous_died)
+            repaired = undo_interrupted_integration(self.store, config.git.branch)
+            check_writable(git_dir, config.git.branch, self.root)
+            repaired += recover(self.store, previous_died=lock.previous_died)
+            if sync is not None and sync.integrate().moved:  # the team's files came in
+                self.__dict__.pop("config", None)
+                self.config  # noqa: B018 - a broken configuration pushed by others: exit 2
             self._state = None  # what a dead run or another process saved: read it now
+            self._untie_validators()
             yield Writer(self, repaired)
+            self._tie_validators()
+            failure = sync.publish() if sync is not None else None
+        if failure:
+            raise PushError(failure)
+
+    def _team_sync(self, config: Config, now: datetime) -> TeamSync | None:
+        """The exchange with `git.remote` (None without one); a remote git does not know
+        is a ConfigError before anything else."""
+        if not config.git.remote:
+            return None
+        sync = TeamSync(self.store, config.git, now)
+        sync.check_remote()
+        return sync
+
+    def _committed_snapshots(self) -> dict[str, str]:
+        prefix = f"{SNAPSHOTS}/"
+        return {rel[len(prefix):-len(".yaml")]: blob
+                for rel, blob in self.store.committed_blobs(SNAPSHOTS).items()
+                if rel.endswith(".yaml")}
+
+    def _untie_validators(self) -> None:
+        state = self.state
+        if any(entry.validators for entry in state.sources.values()):
+            state.untie_validators(self._committed_snapshots())
+
+    def _tie_validators(self) -> None:
+        """Validators this writer recorded belong to the snapshots it committed."""
+        state = self._state
+        if state is not None and state.pending_validators() and \
+                state.tie_validators(self._committed_snapshots()):
+            state.save()
 
     # ------------------------------------------------------------ creation
 
@@ -195,4 +246,57 @@ def init_workspace(directory: Path | str) -> Path:
     return root
 
 
-__all__ = ["Workspace", "Writer", "init_workspace"]
+def clone_workspace(url: str, directory: Path | str, *, now: datetime,
+                    timeout: float = 120.0) -> Path:
+    """`tracker init --clone URL DIR`: a workspace from the team's remote. The clone's
+    remote is `origin` (renamed to the workspace's `git.remote` if that differs) and HEAD is
+    on `git.branch`. An empty remote gets the example workspace, set up to push there."""
+    root = Path(directory)
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise ConfigError(f"{root}: exists and is not an empty folder; clone into a new one")
+    created = not root.exists()
+    try:
+        clone(url, root, timeout)
+        store = GitStore(root)
+        empty = store.head() is None
+        if not empty and not (root / "feeds.yaml").is_file():
+            raise ConfigError(f"{redact(url)} holds no feeds.yaml: not a tracker workspace")
+        if not empty:
+            _match_settings(Workspace(root), store)
+    except BaseException:
+        if created:
+            shutil.rmtree(root, ignore_errors=True)
+        raise
+    return _seed_remote(root, store, now) if empty else root
+
+
+def _match_settings(workspace: Workspace, store: GitStore) -> None:
+    settings = workspace.config.git
+    if settings.remote and settings.remote != "origin":
+        store.repo.git.remote("rename", "origin", settings.remote)
+    if store.repo.head.is_detached or store.repo.active_branch.name != settings.branch:
+        try:
+            store.repo.git.checkout(settings.branch)
+        except git.GitCommandError:
+            raise ConfigError(f"git.branch: the remote has no branch {settings.branch!r}",
+                              file=str(workspace.root / "feeds.yaml")) from None
+
+
+def _seed_remote(root: Path, store: GitStore, now: datetime) -> Path:
+    """An empty remote: the example workspace on branch main, pushed to origin."""
+    from tracker.examples import FEEDS_EXAMPLE, GITIGNORE, REPORT_EXAMPLE
+
+    store.repo.git.symbolic_ref("HEAD", "refs/heads/main")
+    feeds = FEEDS_EXAMPLE.replace("  branch: main", "  branch: main\n  remote: origin\n"
+                                  "  push: true", 1)
+    workspace = Workspace.create(root, {".gitignore": GITIGNORE, "feeds.yaml": feeds,
+                                        "reports/example.yaml": REPORT_EXAMPLE},
+                                 "Create workspace", when=now)
+    sync = TeamSync(workspace.store, workspace.config.git, now)
+    failure = sync.publish()
+    if failure:
+        raise PushError(failure)
+    return root
+
+
+__all__ = ["Workspace", "Writer", "init_workspace", "clone_workspace"]

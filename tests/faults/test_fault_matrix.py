@@ -14,6 +14,7 @@ from tests.conftest import make_workspace, utc
 from tests.support.faults import (
     CREDENTIALS,
     FAULTS,
+    KIND_FAULTS,
     KINDS,
     Kind,
     citations_file,
@@ -34,7 +35,8 @@ FIRST, FAULTY, AGAIN = utc("2025-10-08T04:00"), utc("2025-10-09T04:00"), utc("20
 HARMLESS_FOR_JSON = ("wrong charset in the header", "no charset, no content type",
                      "body in another encoding (UTF-16)")
 EXPECT: dict[tuple[str, str], str] = {
-    **{(k, f): "unchanged" for k in ("factbook", "wikidata", "acled") for f in HARMLESS_FOR_JSON},
+    **{(k, f): "unchanged" for k in ("factbook", "wikidata", "acled", "worldbank")
+       for f in HARMLESS_FOR_JSON},
     ("rss", "no charset, no content type"): "unchanged",
     # a feed cut short keeps its complete items (all known already); a header charset that
     # contradicts the document's own valid declaration is ignored
@@ -107,15 +109,38 @@ def untracked_or_modified(root) -> str:
 @pytest.mark.parametrize("setup", KINDS, indirect=True)
 def test_fault(setup, fault):
     root, kind, server = setup
-    snapshot = root / "snapshots" / f"{kind.sid}.yaml"
-    head, before = snapshot_head(root), snapshot.read_bytes()
-    expected = expectation(kind.name, fault)
-
     if FAULTS[fault].refused:
         with server.down():
             result = run_once(root, now=FAULTY, only=[kind.sid], send_email=False)
+        check(root, kind, server, result, expectation(kind.name, fault), fault)
     else:
         kind.serve_fault(server, FAULTS[fault])
+        check(root, kind, server, None, expectation(kind.name, fault), fault)
+
+
+KIND_CASES = [(k, f) for k, faults in KIND_FAULTS.items() for f in faults]
+
+
+@pytest.mark.parametrize("setup, fault", KIND_CASES, indirect=["setup"],
+                         ids=[f"{k}-{f}" for k, f in KIND_CASES])
+def test_fault_of_the_kinds_own_protocol(setup, fault):
+    """Faults only one kind's protocol has (an API error answer, endless paging)."""
+    root, kind, server = setup
+    replies = KIND_FAULTS[kind.name][fault]()
+    for path in kind.fault_paths:
+        if callable(replies):
+            server.handler(path, replies)
+        else:
+            server.route(path, *replies)
+    check(root, kind, server, None, "fails", fault)
+
+
+def check(root: Path, kind: Kind, server: LocalServer, result, expected: str,
+          fault: str) -> None:
+    """Run (unless `result` is given) with the fault in place; then the good answer again."""
+    snapshot = root / "snapshots" / f"{kind.sid}.yaml"
+    head, before = snapshot_head(root), snapshot.read_bytes()
+    if result is None:
         result = run_once(root, now=FAULTY, only=[kind.sid], send_email=False)
     outcome = result.sources[0]
     assert untracked_or_modified(root) == "", "no garbage left in the work tree"

@@ -77,7 +77,8 @@ def test_a_shrunken_profile_is_held_back_then_confirmed(tmp_path, env, suspiciou
         bad = outcome(second)
         assert bad.ok and not bad.changed and bad.suspect, bad
         assert "held back as suspect" in bad.suspect and "left" in bad.suspect
-        assert any(n == bad.suspect for n in second.notices), second.notices
+        assert [(n.kind.value, n.message) for n in second.notices] == \
+            [("source-held", bad.suspect)], second.notices
         changed = committed_since(ws.root, before)
         assert "snapshots/bad.yaml" not in changed and "snapshots/good-fb.yaml" in changed
         assert (ws.root / "snapshots" / "bad.yaml").read_bytes() == kept

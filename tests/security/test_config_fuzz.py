@@ -8,12 +8,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracker.config import Config, load_config
 from tracker.errors import ConfigError, StoreError
+from tracker.store import snapshot_yaml
 from tracker.store.files import SNAPSHOTS
 from tracker.store.git import GitStore
 
@@ -93,7 +93,7 @@ def load(feeds_text: str, report_text: str | None = None) -> Config | ConfigErro
 
 
 def dump(document) -> str:
-    return yaml.safe_dump(document, allow_unicode=True)
+    return snapshot_yaml.dumps(document)
 
 
 def test_the_valid_files_load():

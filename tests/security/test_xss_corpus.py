@@ -19,7 +19,7 @@ import pytest
 
 from tracker.digest.build import build_digest
 from tracker.digest.grouping import memory_key
-from tracker.digest.memory import Remembered, Told
+from tracker.digest.memory import Remembered, ReportTold
 from tracker.digest.model import Digest, ReportInfo, SourceInfo
 from tracker.digest.render import render_html
 from tracker.models import Finding
@@ -105,7 +105,7 @@ def hostile_digest(vector: str) -> Digest:
     dead = [{"url": vector, "footnotes": [1], "status": None, "state": vector,
              "final_url": vector, "died": vector, "facts": [vector]}]
     # one problem reported before (a still-open line) and one resolved since
-    remembered = Told(facts={"capital": Remembered(memory_key(findings[1]), vector, vector),
+    remembered = ReportTold(facts={"capital": Remembered(memory_key(findings[1]), vector, vector),
                              "fixed": Remembered("old", vector, vector)})
     return build_digest(ReportInfo(id="r", title=vector, published=vector), findings,
                         memory=remembered, news=news, sources=sources, now=NOW,

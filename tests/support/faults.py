@@ -15,10 +15,11 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from tests.support.acled_server import PASSWORD, USERNAME, FakeAcled, event
 from tests.support.server import LocalServer, Reply
+from tests.support.worldbank_server import INVALID_VALUE, Series, answer
 
 TESTS = Path(__file__).resolve().parents[1]
 SHARED_DATA = TESTS.parents[1] / "shared" / "data"
@@ -155,6 +156,8 @@ SOURCE_ENTRIES = {
              "    credentials: {{username_env: ACLED_USERNAME, password_env: ACLED_PASSWORD}}\n",
     "rss": "  {sid}:\n    kind: rss\n    url: {base}/feed.xml\n    max_items: 200\n",
     "citations": "  {sid}:\n    kind: citations\n    report: kz\n",
+    "worldbank": "  {sid}:\n    kind: worldbank\n    url: {base}\n    country: KAZ\n"
+                 "    indicators: [SP.POP.TOTL]\n    since: 2015\n    max_pages: 5\n",
 }
 
 FACTS = {
@@ -172,6 +175,13 @@ FACTS = {
     path: [P36, value]
     extract: text
 """,
+    "worldbank": """\
+  - id: population
+    expect: 20286084
+    source: {sid}
+    path: [SP.POP.TOTL, latest]
+    extract: number
+""",
     "acled": """\
   - id: acled-fatalities-2025
     expect: 2
@@ -183,6 +193,9 @@ FACTS = {
 }
 
 CITED = ("/cited/a", "/cited/b")
+WB_PATH = "/country/KAZ/indicator/SP.POP.TOTL"
+WB_POPULATION = Series("Population, total", {"2022": 19621972, "2023": 20033842,
+                                             "2024": 20286084, "2025": None})
 
 
 def _factbook_body() -> bytes:
@@ -222,8 +235,12 @@ def _good_citations(kind: Kind, server: LocalServer) -> None:
         server.route(path, body=kind.good_body, content_type="text/html")
 
 
+def _good_worldbank(kind: Kind, server: LocalServer) -> None:
+    server.route(WB_PATH, body=kind.good_body, etag=True)
+
+
 SERVE_GOOD = {"factbook": _good_factbook, "wikidata": _good_wikidata, "acled": _good_acled,
-              "rss": _good_rss, "citations": _good_citations}
+              "rss": _good_rss, "citations": _good_citations, "worldbank": _good_worldbank}
 
 
 def make_kind(name: str) -> Kind:
@@ -239,10 +256,45 @@ def make_kind(name: str) -> Kind:
         return Kind(name, "news", ("/feed.xml",), feed(GOOD_FEED_ITEMS))
     if name == "citations":
         return Kind(name, "links", CITED, b"<!DOCTYPE html><html><body>article</body></html>")
+    if name == "worldbank":
+        good = json.dumps(answer("SP.POP.TOTL", WB_POPULATION, "KAZ", 1, 1000, "2025-12-16"))
+        return Kind(name, "wb", (WB_PATH,), good.encode(), "population")
     raise ValueError(name)
 
 
-KINDS = ("factbook", "wikidata", "acled", "rss", "citations")
+KINDS = ("factbook", "wikidata", "acled", "rss", "citations", "worldbank")
+
+
+def _wb(body: object) -> Reply:
+    return Reply(200, json.dumps(body).encode())
+
+
+def _wb_endless(handler: Any) -> Reply:
+    """Every page announces one more page than the one asked for."""
+    from urllib.parse import parse_qs, urlsplit
+
+    query = parse_qs(urlsplit(handler.path).query)
+    page = int(query.get("page", ["1"])[-1])
+    return _wb(answer("SP.POP.TOTL", WB_POPULATION, "KAZ", page, 1, "2025-12-16",
+                      pages_override=page + 1))
+
+
+# Faults of one kind's own protocol, beside the shared FAULTS: (replies, or a handler).
+KIND_FAULTS: dict[str, dict[str, Callable[[], list[Reply] | Callable[..., Reply]]]] = {
+    "worldbank": {
+        "an error answer (HTTP 200)": lambda: [_wb(INVALID_VALUE)],
+        "an error answer on page 2": lambda: [
+            _wb(answer("SP.POP.TOTL", WB_POPULATION, "KAZ", 1, 2, "2025-12-16")),
+            _wb(INVALID_VALUE)],
+        "a page that repeats forever": lambda: [
+            _wb(answer("SP.POP.TOTL", WB_POPULATION, "KAZ", 1, 2, "2025-12-16"))],
+        "pages that never end": lambda: _wb_endless,
+        "an answer of a million pages": lambda: [_wb(answer(
+            "SP.POP.TOTL", WB_POPULATION, "KAZ", 1, 1, "2025-12-16", pages_override=10**6))],
+        "rows of another indicator": lambda: [_wb(answer(
+            "NY.GDP.MKTP.CD", WB_POPULATION, "KAZ", 1, 1000, "2025-12-16"))],
+    },
+}
 
 
 def citations_file(base: str) -> str:

@@ -16,6 +16,7 @@ from tracker.config.options import (
     GitConfig,
     HttpConfig,
     RssOptions,
+    RunConfig,
     SmtpConfig,
     SourceOptions,
     WikidataOptions,
@@ -25,7 +26,7 @@ from tracker.config.types import ID_PATTERN, Duration, Strict, is_ident, parse_d
 __all__ = [
     "ID_PATTERN", "SOURCE_OPTIONS", "AcledOptions", "CitationsOptions", "Config",
     "DigestConfig", "Duration", "EmailConfig", "FactbookOptions", "Fact", "GitConfig", "HttpConfig",
-    "Report", "ReportFile", "ReportMeta", "Reviewed", "RssOptions", "Section", "SmtpConfig",
+    "Report", "ReportFile", "ReportMeta", "Reviewed", "RssOptions", "RunConfig", "Section", "SmtpConfig",
     "SourceOptions", "SourceRef", "Strict", "WikidataOptions", "is_ident", "load_config",
     "load_report", "parse_duration", "report_files",
 ]

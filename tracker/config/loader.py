@@ -18,6 +18,7 @@ from tracker.config.options import (
     FeedsFile,
     GitConfig,
     HttpConfig,
+    RunConfig,
     SourceOptions,
 )
 from tracker.config.references import check_references
@@ -46,6 +47,7 @@ class Config:
     email: EmailConfig | None
     http: HttpConfig
     git: GitConfig = field(default_factory=GitConfig)
+    run: RunConfig = field(default_factory=RunConfig)
     reports: dict[str, Report] = field(default_factory=dict)
 
     def fact(self, ref: str) -> tuple[Report, Fact]:
@@ -72,7 +74,7 @@ def load_config(root: Path | str, cache: ValueCache | None = None) -> Config:
     feeds = validate(FeedsFile, doc.data or {}, feeds_path, (), doc)
     sources = {sid: _source_options(sid, raw, doc) for sid, raw in feeds.sources.items()}
     config = Config(root=root, sources=sources, digest=feeds.digest, email=feeds.email,
-                    http=feeds.http, git=feeds.git)
+                    http=feeds.http, git=feeds.git, run=feeds.run)
     for path in report_files(root):
         report, remember = _load_report(path, cache)
         pending.append(remember)

@@ -2,8 +2,8 @@
 
 A local HTTP server (server.py) plays every source of the repository's Kazakhstan
 workspace as it was on each simulated date: the real Factbook versions (frozen mirror and
-the retired cia.gov endpoint), a hand-built Wikidata document, and SYNTHETIC ACLED events
-and news items (fixtures.py). The workspace is a copy of this repository's feeds.yaml and
+the retired cia.gov endpoint), hand-built Wikidata documents and World Bank answers
+(living.py), and SYNTHETIC ACLED events and news items (fixtures.py). The workspace is a copy of this repository's feeds.yaml and
 reports/ with the URLs pointed at that server; the runs are ordinary `run_once` calls.
 """
 from __future__ import annotations
@@ -110,6 +110,8 @@ def _demo_url(sid: str, options: Any, server: DemoServer) -> str | None:
                           else "/mirror/kz.json")
     if kind == "wikidata":
         return server.url("/wikidata")
+    if kind == "worldbank":
+        return server.url("/worldbank")
     if kind == "acled":
         return server.url("/acled")
     if kind == "rss":

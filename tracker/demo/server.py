@@ -5,6 +5,8 @@ Routes (all on 127.0.0.1, a random port):
   /cia/geos/kz.json                  the retired cia.gov endpoint: JSON until 4 Feb 2026,
                                      then a redirect to an HTML farewell page
   /wikidata/wiki/Special:EntityData/Q232.json, /wikidata/w/api.php   hand-built Wikidata
+                                     (items by article and their labels: living.py)
+  /worldbank/country/KAZ/indicator/<code>   hand-built World Bank answers (living.py)
   /acled/oauth/token, /acled/api/acled/read, /acled/api/deleted/read  synthetic ACLED
   /rss/<source>.xml                  synthetic news feeds
 """
@@ -20,7 +22,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tracker.demo import fixtures
+from tracker.demo import fixtures, living
 
 FAREWELL_FROM = datetime(2026, 2, 4, tzinfo=timezone.utc)
 WIKIDATA_UPDATED = datetime(2026, 2, 3, tzinfo=timezone.utc)  # 2026 population published
@@ -110,9 +112,17 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/cia/stories/farewell":
             return self._send(200, fixtures.FAREWELL_HTML, "text/html; charset=utf-8")
         if path.startswith("/wikidata/wiki/Special:EntityData/"):
+            if path.endswith("/Q1520.json"):
+                return self._send(200, living.astana(), "application/json")
             return self._send(200, self.demo.data.wikidata_on(today), "application/json")
         if path == "/wikidata/w/api.php":
-            return self._send(200, _data("wikidata", "labels.json"), "application/json")
+            if "titles" in query:  # an item named by its Wikipedia article
+                return self._send(200, living.item_by_article(query.get("sites", ""),
+                                                              query["titles"], today))
+            return self._send(200, living.with_labels(_data("wikidata", "labels.json")))
+        if path.startswith("/worldbank/country/KAZ/indicator/"):
+            code = path.rsplit("/", 1)[-1]
+            return self._json(living.worldbank_answer(code, query, today))
         if path == "/acled/api/acled/read":
             return self._json(_acled_page(fixtures.acled_rows(today), query))
         if path == "/acled/api/deleted/read":

@@ -1,6 +1,6 @@
 """Build one report's digest (tracker.digest.model) from findings; no I/O.
 
-Findings are sorted against what the previous digest said (`Told.facts`): newly flagged
+Findings are sorted against what the previous digest said (`ReportTold.facts`): newly flagged
 facts become cards, one per cause (grouping.py), with the news that explains them
 attached once (news.py); facts already reported become one line each; facts resolved
 since, the report's unhealthy sources (grouped by health, every kind counted) and cited
@@ -26,7 +26,7 @@ from tracker.digest.grouping import (
     memory_key,
     problem_since,
 )
-from tracker.digest.memory import Told
+from tracker.digest.memory import ReportTold
 from tracker.digest.model import (
     FLAGS,
     Cause,
@@ -44,10 +44,11 @@ from tracker.digest.model import (
 from tracker.digest.news import attach, news_entries
 from tracker.digest.sources import source_lines
 from tracker.digest.values import ago, clean, clean_or_none, safe_href, show
+from tracker.evaluate.verifiability import summarize
 from tracker.models import Finding
 
 
-def build_digest(report: ReportInfo, findings: list[Finding], *, memory: Told,
+def build_digest(report: ReportInfo, findings: list[Finding], *, memory: ReportTold,
                  news: Iterable[dict[str, Any]], sources: dict[str, SourceInfo],
                  now: datetime, source_errors_to_maintainers: bool = False,
                  feeds: Iterable[str] = (),
@@ -87,6 +88,7 @@ def build_digest(report: ReportInfo, findings: list[Finding], *, memory: Told,
     digest.health_news = health_news and bool(digest.health)
     digest.has_new = bool(causes or resolved or entries or health_news or digest.dead_links)
     digest.subject = subject(digest)
+    digest.verifiability = "; ".join(clean(v.text()) for v in summarize(findings))
     return digest
 
 

@@ -17,18 +17,27 @@ from typing import Any
 from tracker.config import Config, SourceOptions
 from tracker.config.secrets import workspace_redactor
 from tracker.digest.build import build_digest
-from tracker.digest.memory import DigestMemory, Told, load_memory, next_facts, save_memory
+from tracker.digest.memory import (
+    DigestMemory,
+    ReportTold,
+    Told,
+    load_memory,
+    next_facts,
+    save_memory,
+)
 from tracker.digest.model import Digest, ReportInfo, SourceInfo
 from tracker.digest.render import render_html, render_text
 from tracker.digest.values import safe_href
 from tracker.errors import ConfigError
 from tracker.fetch.urls import safe_url
-from tracker.models import Finding
+from tracker.models import Finding, Notice, NoticeKind
 from tracker.notify.outbox import FlushResult, Outbox, build_message
+from tracker.store.remote import SyncProblem, read_sync_problem
 from tracker.store.state import State, source_health
 from tracker.workspace import Workspace, Writer
 
 DIGESTS = "digests"
+GIT_SYNC = "git sync"  # the maintainers' memory key for the team remote's sync problem
 PROBLEM_HEALTH = ("failing", "gone", "suspect", "quiet")
 
 
@@ -169,7 +178,7 @@ def run_digests(writer: Writer, findings: list[Finding], now: datetime, *, send:
                                           now=now, tag=f"{rid}.{digest.date}"))
         facts = next_facts([f for f in findings if f.report == rid],
                            memory.report(rid).facts, now.date())
-        memory.reports[rid] = Told(last=now.isoformat(), sources=dict(digest.health),
+        memory.reports[rid] = ReportTold(last=now.isoformat(), sources=dict(digest.health),
                                    facts=facts)
         reported_news += digest.reported_news
     if result.written:
@@ -181,7 +190,8 @@ def run_digests(writer: Writer, findings: list[Finding], now: datetime, *, send:
         outbox.put(message)
         result.queued.append(str(message["Subject"]))
     if send and config.email and config.email.maintainers:
-        _queue_maintainers(config, state, now, memory, outbox, result)
+        _queue_maintainers(config, state, now, memory, outbox, result,
+                           read_sync_problem(root))
     memory.last_run = now.isoformat()
     save_memory(root, memory)  # after the files and the outbox: a crash loses nothing
     mark_news_reported(root, reported_news, now)
@@ -214,11 +224,14 @@ def flush_outbox(root: Path | str, config: Config) -> FlushResult | None:
 
 
 def _queue_maintainers(config: Config, state: State, now: datetime, memory: DigestMemory,
-                       outbox: Outbox, result: DigestRun) -> None:
-    """One message to the maintainers when the set of unhealthy sources changed."""
+                       outbox: Outbox, result: DigestRun, sync: SyncProblem | None = None) -> None:
+    """One message to the maintainers when the set of unhealthy sources (or the team
+    remote's sync problem, `.tracker/sync.json`) changed."""
     assert config.email is not None
     infos = source_infos(config, state, now)
     problems = {sid: i.health for sid, i in infos.items() if i.health in PROBLEM_HEALTH}
+    if sync is not None:
+        problems[GIT_SYNC] = sync.kind
     before = memory.maintainers.sources
     if problems == before:
         return
@@ -229,6 +242,9 @@ def _queue_maintainers(config: Config, state: State, now: datetime, memory: Dige
             lines.append(f"* {sid} ({info.title}): {info.health} since {info.since or '?'}")
             if info.error:
                 lines.append(f"    {info.error}")
+    if sync is not None:
+        lines.append(f"* git {sync.remote}/{sync.branch}: {sync.kind} since {sync.since or '?'}")
+        lines.append(f"    {sync.message}")
     recovered = sorted(set(before) - set(problems))
     if recovered:
         lines.append(f"Recovered: {', '.join(recovered)}")
@@ -244,9 +260,12 @@ def maintainers_subject(problems: dict[str, str]) -> str:
     if not problems:
         return "[report-tracker] all sources healthy again"
     counts: dict[str, int] = {}
-    for health in problems.values():
-        counts[health] = counts.get(health, 0) + 1
+    for sid, health in problems.items():
+        if sid != GIT_SYNC:
+            counts[health] = counts.get(health, 0) + 1
     parts = [f"{n} source{'s' if n != 1 else ''} {h}" for h, n in sorted(counts.items())]
+    if GIT_SYNC in problems:
+        parts.append(f"git sync: {problems[GIT_SYNC]}")
     return "[report-tracker] " + " · ".join(parts)
 
 
@@ -266,7 +285,7 @@ __all__ = ["DigestRun", "run_digests", "run_if_due", "flush_outbox", "preview", 
 
 
 def run_if_due(writer: Writer, findings: list[Finding], now: datetime, *,
-               send: bool) -> tuple[list[str], list[str]]:
+               send: bool) -> tuple[list[str], list[Notice]]:
     """The `tracker run` hook: the digest when due, else only the outbox. → (files, notices)."""
     root, config = writer.root, writer.config
     written: list[str] = []
@@ -278,13 +297,19 @@ def run_if_due(writer: Writer, findings: list[Finding], now: datetime, *,
     return written, flush_notices(flush)
 
 
-def flush_notices(flush: FlushResult | None) -> list[str]:
+def flush_notices(flush: FlushResult | None) -> list[Notice]:
+    """What sending did, as typed notices (the CLI prints `message`, keys on `kind`)."""
     if flush is None:
         return []
-    notices = [f"emailed: {len(flush.sent)} message(s)"] if flush.sent else []
-    notices += [f"email rejected for good: {why}; the message is kept in "
-                f".tracker/outbox/rejected/ and not retried" for why in flush.rejected]
+    notices = [Notice(NoticeKind.EMAILED, f"emailed: {len(flush.sent)} message(s)",
+                      count=len(flush.sent))] if flush.sent else []
+    notices += [Notice(NoticeKind.EMAIL_REJECTED,
+                       f"email rejected for good: {why}; the message is kept in "
+                       ".tracker/outbox/rejected/ and not retried", count=1, detail=why)
+                for why in flush.rejected]
     if flush.error:
-        notices.append(f"email not sent: {flush.error}; {len(flush.waiting)} message(s) wait "
-                       f"in .tracker/outbox/ for the next run")
+        notices.append(Notice(NoticeKind.EMAIL_WAITING,
+                              f"email not sent: {flush.error}; {len(flush.waiting)} message(s) "
+                              "wait in .tracker/outbox/ for the next run",
+                              count=len(flush.waiting), detail=flush.error))
     return notices

@@ -178,6 +178,7 @@ class Digest:
     health_news: bool = False
     has_new: bool = False
     subject: str = ""
+    verifiability: str = ""       # living / frozen-only / unchecked counts, one sentence
 
     @property
     def review_facts(self) -> int:

@@ -9,6 +9,7 @@ from tracker.config import Fact, SourceRef
 from tracker.config.numbers import as_decimal
 from tracker.evaluate.extract import EXTRACTORS, ExtractError, parse_date
 from tracker.evaluate.extract.names import same_person
+from tracker.evaluate.paths import step
 from tracker.models import Finding, FindingDetails, Health, ShareDifference
 from tracker.text import fold
 
@@ -34,16 +35,14 @@ def resolve(snapshot: Any, alternatives: list[list[str]]) -> tuple[Any, list[str
 def _existing(snapshot: Any, alternatives: list[list[str]]) -> list[tuple[Any, list[str]]]:
     out = []
     for path in alternatives:
-        node = snapshot
+        node, taken = snapshot, []
         for key in path:
-            if isinstance(node, dict) and key in node:
-                node = node[key]
-            elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-                node = node[int(key)]
-            else:
+            found, node, key = step(node, key)  # `latest` names the period it took
+            if not found:
                 break
+            taken.append(key)
         else:
-            out.append((node, path))
+            out.append((node, taken))
     return out
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from tracker.config import Config, Fact, SourceRef
+from tracker.evaluate import verifiability
 from tracker.evaluate.extract import ExtractError
 from tracker.evaluate.facts import Health, PathMissing, evaluate, extract, matches
 from tracker.evaluate.history import value_since
@@ -43,6 +44,8 @@ def evaluate_fact(config: Config, store: GitStore, state: State, now: datetime,
         if health.health == "gone":
             finding.details.gone_since = health.since
     _cross_check(config, store, state, now, fact, finding, cache)
+    verifiability.apply(finding, fact, config.sources,
+                        lambda sid: _health(config, state, sid, now).health)
     return finding
 
 
@@ -91,10 +94,12 @@ def _secondary(config: Config, store: GitStore, state: State, now: datetime, fac
         check.error = "no snapshot yet"
         return check
     try:
-        check.value, _ = extract(snapshot, ref)
+        check.value, resolved = extract(snapshot, ref)
     except (PathMissing, ExtractError) as exc:
         check.error = str(exc)
         return check
+    if resolved != ref.path:  # e.g. [SP.POP.TOTL, latest] → [SP.POP.TOTL, '2024']
+        check.resolved_path = resolved
     check.agrees = matches(fact, check.value, ref.extract)
     check.since = value_since(store, ref, check.value)
     if fact.primary is not None and finding.current is not None:

@@ -72,7 +72,7 @@ def source_changes(store: GitStore, source_id: str, since: str | None = None) ->
             day = date.fromisoformat(since[:10])
             pairs = [(a, b) for a, b in pairs if b.date.date() >= day]
         except ValueError:
-            after = set(store.repo.git.rev_list(f"{since}..HEAD").split())
+            after = set(_revisions_after(store, since))
             pairs = [(a, b) for a, b in pairs if b.commit in after]
     changes: list[Any] = []
     for before, after in pairs:
@@ -81,3 +81,18 @@ def source_changes(store: GitStore, source_id: str, since: str | None = None) ->
         changes.extend(diff_snapshots(old, new, source_id, after.commit,
                                       after.date.isoformat()))
     return changes
+
+
+def _revisions_after(store: GitStore, since: str) -> list[str]:
+    """Commits after revision `since` (ConfigError when it is not one of this workspace)."""
+    from git import GitCommandError
+
+    from tracker.errors import ConfigError
+
+    if since.startswith("-"):  # never an option to git
+        raise ConfigError(f"--since {since!r}: not a date or a revision")
+    try:
+        return str(store.repo.git.rev_list(f"{since}..HEAD", "--")).split()
+    except GitCommandError:
+        raise ConfigError(f"--since {since!r}: neither an ISO date (YYYY-MM-DD) nor a "
+                          "revision of this workspace") from None

@@ -15,7 +15,6 @@ feed does not flood the digest with old news.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,9 +23,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from filelock import FileLock
+from typing_extensions import Required, TypedDict
 
 from tracker.config import Config
-from tracker.store.files import STATE_DIR, write_atomic
+from tracker.store.files import STATE_DIR, IsoTime, JsonFile
 from tracker.store.git import GitStore
 from tracker.text import fold
 
@@ -118,43 +118,69 @@ def make_match(target: Target, keyword: str, feed: str, item_id: str,
                item: dict[str, Any]) -> dict[str, Any]:
     return {"id": match_id(target, feed, item_id), "report": target.report,
             "fact": target.fact, "section": target.section, "keyword": keyword, "feed": feed,
-            "item": {"id": item_id, **{k: item.get(k) for k in ITEM_KEYS}}}
+            "item": {"id": item_id, **{k: _text(item.get(k)) for k in ITEM_KEYS}}}
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 # ------------------------------------------------------------------ the record
 
 
-def _record_path(root: Path | str) -> Path:
-    return Path(root) / STATE_DIR / NEWS_FILE
+class _Item(TypedDict, total=False):
+    id: Required[str]
+    title: str | None
+    link: str | None
+    published: str | None
+    summary: str | None
+
+
+class _Match(TypedDict, total=False):
+    id: Required[str]
+    report: str | None
+    fact: str | None
+    section: str | None
+    keyword: str
+    feed: str
+    item: Required[_Item]
+    matched_at: IsoTime
+    reported_at: IsoTime | None
+
+
+class _Feed(TypedDict, total=False):
+    seen: list[str]
+    since: IsoTime
+    digest: str
+    stat: list[int]
+
+
+class _Record(TypedDict, total=False):
+    feeds: dict[str, _Feed]
+    matches: dict[str, _Match]
+
+
+def _record(root: Path | str) -> JsonFile[_Record]:
+    # Damaged or misshapen (a killed disk, a hand edit): kept aside for a person, started
+    # afresh. Feeds then get a new baseline, so nothing is reported twice or falsely.
+    return JsonFile(Path(root) / STATE_DIR / NEWS_FILE, _Record, _Record, indent=1)
 
 
 def _lock(root: Path | str) -> FileLock:
-    path = _record_path(root)
+    path = Path(root) / STATE_DIR / NEWS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     return FileLock(str(path) + ".lock", timeout=60)
 
 
 def _load(root: Path | str) -> dict[str, Any]:
-    path = _record_path(root)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        data = {}
-    except (OSError, ValueError):
-        # Damaged (a killed disk, a hand edit): keep it aside for a human, start afresh.
-        # Feeds then get a new baseline, so nothing is reported twice or falsely.
-        path.replace(path.with_name(NEWS_FILE + ".damaged"))
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
+    data: dict[str, Any] = dict(_record(root).load())
     data.setdefault("feeds", {})
     data.setdefault("matches", {})
     return data
 
 
 def _save(root: Path | str, data: dict[str, Any]) -> None:
-    write_atomic(_record_path(root), json.dumps(data, ensure_ascii=False, indent=1,
-                                                sort_keys=True))
+    _record(root).save(data)
 
 
 def _remember(seen: list[str], current: list[str]) -> list[str]:

@@ -9,7 +9,6 @@ names (`email.smtp.password_env`); it is never written anywhere.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import smtplib
@@ -26,7 +25,7 @@ from typing import Callable
 from tracker.config import EmailConfig, SmtpConfig
 from tracker.errors import NotifyError
 from tracker.notify.replies import safe_reply
-from tracker.store.files import STATE_DIR, write_atomic
+from tracker.store.files import STATE_DIR, JsonFile
 
 OUTBOX = "outbox"
 REJECTED = "rejected"  # outbox/rejected/: messages the server refused for good (5xx)
@@ -84,15 +83,17 @@ class Outbox:
     def pending(self) -> list[Path]:
         return sorted(self.folder.glob("*.eml")) if self.folder.is_dir() else []
 
+    def _sent_log(self) -> JsonFile[list[str]]:
+        # Damaged or misshapen: set aside, and only messages still in the outbox could go
+        # out twice — the ones a crash caught between the send and the removal.
+        return JsonFile(self.folder / SENT_LOG, list[str], list, indent=0)
+
     def sent_ids(self) -> list[str]:
-        try:
-            return list(json.loads((self.folder / SENT_LOG).read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            return []
+        return self._sent_log().load()
 
     def mark_sent(self, message_id: str) -> None:
         ids = [i for i in self.sent_ids() if i != message_id] + [message_id]
-        write_atomic(self.folder / SENT_LOG, json.dumps(ids[-SENT_LOG_KEEP:], indent=0))
+        self._sent_log().save(ids[-SENT_LOG_KEEP:])
 
     def flush(self, email: EmailConfig,
               redact: Callable[[str], str] | None = None) -> FlushResult:

@@ -8,7 +8,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from tracker.errors import ConfigError
+from tracker.errors import ConfigError, GitStateError
 from tracker.models import Finding
 from tracker.workspace import Writer
 
@@ -23,8 +23,13 @@ def _yaml() -> YAML:
 
 def record_review(writer: Writer, finding: Finding, now: datetime, *,
                   note: str | None, accept: bool) -> str | None:
-    """`ack` (reviewed: {on, value, note}) or `accept` (also expect := current); commit."""
+    """`ack` (reviewed: {on, value, note}) or `accept` (also expect := current); commit.
+
+    Refused (GitStateError, nothing written) while the report file has uncommitted edits:
+    the review commit holds the review and nothing else."""
     report = writer.config.reports[finding.report]
+    rel = str(report.file.relative_to(writer.root))
+    refuse_uncommitted(writer, rel)
     yaml = _yaml()
     text = report.file.read_text(encoding="utf-8")
     tree = yaml.load(text)
@@ -44,12 +49,18 @@ def record_review(writer: Writer, finding: Finding, now: datetime, *,
     node["reviewed"] = reviewed
     buffer = io.StringIO()
     yaml.dump(tree, buffer)
-    rel = str(report.file.relative_to(writer.root))
     writer.write_file(rel, buffer.getvalue())
     verb = "Accept" if accept else "Acknowledge"
     detail = f": {old!r} → {finding.current!r}" if accept else f" ({finding.status})"
     message = f"{verb} {finding.report}/{finding.fact}{detail}" + (f"\n\n{note}" if note else "")
     return writer.commit([rel], message, when=now)
+
+
+def refuse_uncommitted(writer: Writer, rel: str) -> None:
+    if writer.store.uncommitted(rel, untracked=True):
+        raise GitStateError(f"{rel} has uncommitted changes; a review commit holds only the "
+                            f"review: commit them first (git commit {rel}) or set them aside "
+                            f"(git stash push {rel}), then run again. Nothing was written.")
 
 
 def _plain_value(value: Any) -> Any:

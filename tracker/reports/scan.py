@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from tracker.config import is_ident
@@ -20,7 +20,8 @@ from tracker.reports.drafts import draft_facts
 from tracker.reports.footnotes import citation_date, citations_document, parse_report
 from tracker.reports.text import read_report_text
 from tracker.store import snapshot_yaml
-from tracker.workspace import Workspace
+from tracker.store.files import inside
+from tracker.workspace import Workspace, Writer
 
 AGE_BUCKETS = ((92, "< 3 months"), (365, "3–12 months"), (730, "1–2 years"),
                (10**6, "> 2 years"))
@@ -39,14 +40,16 @@ class ScanResult:
 
 
 def scan_report(root: Path | str, file: Path | str, report_id: str | None,
-                now: datetime, wait: float = 0.0) -> ScanResult:
+                now: datetime, wait: float = 0.0,
+                progress: Callable[[int, int], None] | None = None) -> ScanResult:
+    """`progress(done, total)`: pages read, for a PDF (the CLI's bar)."""
     file = Path(file)
     report_id = report_id or file.stem
     if not is_ident(report_id):
         raise ConfigError(f"bad report id {report_id!r}: letters, digits, '.', '_', '-' only")
     workspace = Workspace(root)
     config = workspace.config
-    parsed = parse_report(read_report_text(file))
+    parsed = parse_report(read_report_text(file, progress))
     if not parsed["footnotes"]:
         raise ConfigError("no footnotes found (expected numbered footnotes and [n] or "
                           "superscript markers); nothing written", file=str(file))
@@ -57,13 +60,25 @@ def scan_report(root: Path | str, file: Path | str, report_id: str | None,
         draft = draft_facts(parsed, report_id, {k: v for k, v in snapshots.items() if v})
         paths = [f"reports/{report_id}.citations.yaml", f"reports/{report_id}.draft.yaml"]
         for relpath, data in zip(paths, (document, draft)):
-            writer.write_file(relpath, snapshot_yaml.dumps(data))
+            _write_yaml(writer, relpath, data)
         commit = writer.commit(paths, f"Scan report {report_id} ({file.name}): "
                                f"{len(parsed['footnotes'])} footnotes, "
                                f"{len(draft['facts'])} draft facts", when=now)
     urls = {u for n in parsed["footnotes"] for u in n["urls"]}
     return ScanResult(report_id, paths, commit, len(parsed["footnotes"]), len(urls),
                       len(draft["facts"]), parsed["warnings"], summarize(parsed, now))
+
+
+def _write_yaml(writer: Writer, relpath: str, data: Any) -> None:
+    """Canonical YAML, written only when the data changed: a file an older version wrote
+    with the same data in another layout stays as it is (no commit for a format)."""
+    text = snapshot_yaml.dumps(data)
+    try:
+        existing = inside(writer.root, relpath).read_bytes()  # refuses a symlink
+    except OSError:
+        existing = None
+    if existing is None or not snapshot_yaml.unchanged(existing, text):
+        writer.write_file(relpath, text)
 
 
 def summarize(parsed: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -1,5 +1,8 @@
 """The text layer of a report file: plain text, PDF (pypdf) or DOCX (python-docx).
 
+The PDF and DOCX readers are an extra, `pip install 'report-tracker[reports]'`; without it
+a .pdf or .docx is a ConfigError (exit 2) that gives the command.
+
 Everything becomes the shape `citations.parse_report` reads: body text with footnote
 markers, and footnotes as lines starting with their number. A PDF gives that shape by
 itself; for a DOCX the footnote references become `[n]` markers and the footnotes part
@@ -7,25 +10,35 @@ itself; for a DOCX the footnote references become `[n]` markers and the footnote
 """
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
+from typing import Callable
 
 from tracker.errors import ConfigError
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# pypdf and python-docx are the `reports` extra: most workspaces never scan a PDF or DOCX.
+PIP_INSTALL = f"{shlex.quote(sys.executable)} -m pip install 'report-tracker[reports]'"
 
 
-def read_report_text(path: Path) -> str:
-    """Text of a .txt/.md, .pdf or .docx report; ConfigError naming the file if unreadable."""
+def read_report_text(path: Path, progress: Callable[[int, int], None] | None = None) -> str:
+    """Text of a .txt/.md, .pdf or .docx report; ConfigError naming the file if unreadable.
+    `progress(done, total)` follows the pages of a PDF (the slow part of a scan)."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError("report file not found", file=str(path))
     suffix = path.suffix.lower()
     try:
         if suffix == ".pdf":
-            return _pdf_text(path)
+            return _pdf_text(path, progress)
         if suffix == ".docx":
             return _docx_text(path)
         return path.read_text(encoding="utf-8")
+    except ImportError as exc:
+        raise ConfigError(f"reading {suffix} reports needs the `reports` extra "
+                          f"({exc.name or 'its reader'} is not installed); install it with: "
+                          f"{PIP_INSTALL}", file=str(path)) from None
     except ConfigError:
         raise
     except UnicodeDecodeError:
@@ -36,11 +49,15 @@ def read_report_text(path: Path) -> str:
                           file=str(path)) from None
 
 
-def _pdf_text(path: Path) -> str:
+def _pdf_text(path: Path, progress: Callable[[int, int], None] | None = None) -> str:
     from pypdf import PdfReader
 
     reader = PdfReader(str(path))
-    pages = [page.extract_text() or "" for page in reader.pages]
+    pages = []
+    for page in reader.pages:
+        pages.append(page.extract_text() or "")
+        if progress is not None:
+            progress(len(pages), len(reader.pages))
     if not any(p.strip() for p in pages):
         raise ConfigError("the PDF has no text layer (a scan?); OCR it first", file=str(path))
     # A page starts with a one-space indent, as in the reference extractions, so the

@@ -7,8 +7,10 @@ so that after downtime every overdue source runs once (not once per missed firin
 
 Runs never overlap: one worker thread here, and the workspace run lock against a `tracker
 run` from cron. Every job is coalesced, one instance at a time, with a misfire grace period.
-`serve(stop)` returns when `stop` is set (SIGTERM/SIGINT in cli.py) after the run in
-progress has finished, commit included; a SIGKILL is left to crash recovery.
+`serve(stop)` returns within a few seconds of `stop` being set (SIGTERM/SIGINT in cli/):
+the run in progress stops polling at once, stores and commits what finished, and
+releases the lock and its holder note; a job waiting for the lock gives up. A SIGKILL is
+left to crash recovery.
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 CATCH_UP = "catch-up"
 DIGEST = "digest"
 SOURCE_PREFIX = "source:"
+LOCK_STEP = 1.0  # seconds a job waits for the lock between looks at the stop flag
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ def describe(result: RunResult) -> str:
     parts.append(f"commit {result.commit[:10]}" if result.commit else "no commit")
     if result.repaired:
         parts.append(f"{len(result.repaired)} crash repair(s)")
+    if result.stopped:
+        parts.append("stopped early on request")
     return "; ".join(parts)
 
 
@@ -94,8 +99,7 @@ class Daemon:
         started = time.monotonic()
         log.info("%s: started", job_id)
         try:
-            result = run_once(self.root, now=self.clock(), only=only, wait=self.lock_wait,
-                              send_email=self.send_email)
+            result = self._run_when_free(only)
             outcome = f"done: {describe(result)}"
             level = logging.WARNING if result.failed else logging.INFO
         except LockError as exc:
@@ -108,6 +112,20 @@ class Daemon:
         log.log(level, "%s: %s (%.1f s)", job_id, outcome, time.monotonic() - started)
         self.finished.append((job_id, outcome))
         return outcome
+
+    def _run_when_free(self, only: tuple[str, ...]) -> RunResult:
+        """run_once, waiting up to `lock_wait` s for the lock in short steps, so that a
+        stop request is noticed while another run (cron) holds the workspace."""
+        give_up = time.monotonic() + self.lock_wait
+        while True:
+            step = max(0.0, min(LOCK_STEP, give_up - time.monotonic()))
+            try:
+                return run_once(self.root, now=self.clock(), only=only, wait=step,
+                                send_email=self.send_email,
+                                stop=self.stopping)
+            except LockError:
+                if self.stopping.is_set() or time.monotonic() >= give_up:
+                    raise
 
     def _trigger(self, cron: str | None) -> BaseTrigger:
         if self.interval is not None or cron is None:
@@ -134,9 +152,9 @@ class Daemon:
         scheduler.start()
         for job in scheduler.get_jobs():
             log.info("scheduled %s, next at %s", job.id, _when(job.next_run_time))
-        while not stop.wait(0.5):
+        while not stop.wait(0.2):
             pass
-        log.info("stopping: letting the run in progress finish")
+        log.info("stopping: ending the run in progress (what finished is kept)")
         self.stopping.set()
         scheduler.shutdown(wait=True)
         log.info("stopped cleanly after %d run(s)", len(self.finished))

@@ -7,15 +7,18 @@ the health records behind them and its notices pass the workspace's redactor.
 """
 from __future__ import annotations
 
-from typing import Callable
+from dataclasses import replace
+from typing import Callable, Iterable
 
-from tracker.models import RunResult
+from tracker.models import Notice, RunResult
 from tracker.store.state import State
 
+Redact = Callable[[str], str]
 
-def redact_messages(result: RunResult, state: State, redact: Callable[[str], str]) -> None:
-    """In place: errors and held-back notes of `result.sources`, their `last_error` in
-    `state`, and `result.notices`."""
+
+def redact_messages(result: RunResult, state: State, redact: Redact) -> None:
+    """In place: errors and held-back notes of `result.sources`, their `last_error` and
+    suspicion in `state`, and `result.notices`."""
     for outcome in result.sources:
         if outcome.error:
             outcome.error = redact(outcome.error)
@@ -27,4 +30,9 @@ def redact_messages(result: RunResult, state: State, redact: Callable[[str], str
                 entry.last_error = redact(entry.last_error)
             if entry.suspect_reason:
                 entry.suspect_reason = redact(entry.suspect_reason)
-    result.notices = [redact(notice) for notice in result.notices]
+    result.notices = redacted_notices(result.notices, redact)
+
+
+def redacted_notices(notices: Iterable[Notice], redact: Redact) -> list[Notice]:
+    return [replace(n, message=redact(n.message),
+                    detail=redact(n.detail) if n.detail else n.detail) for n in notices]

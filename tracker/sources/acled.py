@@ -29,17 +29,20 @@ import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Annotated, Any, Mapping
+
+from pydantic import AfterValidator
+from typing_extensions import NotRequired, TypedDict
 
 from tracker.config import AcledOptions
-from tracker.errors import FetchError, ParseError, SourceGone
+from tracker.errors import FetchError, ParseError
 from tracker.fetch.urls import safe_url
 from tracker.models import RawDocument
 from tracker.sources.acled_api import DELETED_PATH, READ_PATH, AcledClient
-from tracker.sources.base import Fetched, Source
+from tracker.sources.base import Fetched, Source, load_json
 from tracker.sources.sanity import checked_snapshot, read_as
 from tracker.sources.shrink import mapping, shrunk
-from tracker.store.files import write_atomic
+from tracker.store.files import IsoTime, JsonFile
 
 ATTRIBUTION = ("Armed Conflict Location & Event Data Project (ACLED); https://acleddata.com. "
                "Counts aggregated by report-tracker from the ACLED API for the query below; "
@@ -141,19 +144,24 @@ class AcledSource(Source):
         text = json.dumps([self.url, options.country, str(options.since), str(options.until)])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def _load_cache(self, now: datetime) -> dict[str, Any] | None:
+    def _row_cache(self) -> JsonFile[RowCache | None] | None:
+        # Raw rows stay local (mode 0600). A damaged or misshapen cache is removed: it
+        # only costs one full read.
         path = self._file("rows")
-        if path is None or not path.exists():
+        if path is None:
             return None
-        try:
-            cache = json.loads(path.read_text(encoding="utf-8"))
-            synced = datetime.fromisoformat(cache["full_sync"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # a damaged cache only costs one full read
+        return JsonFile(path, RowCache, lambda: None, damaged="discard", mode=0o600)
+
+    def _load_cache(self, now: datetime) -> dict[str, Any] | None:
+        file = self._row_cache()
+        cache = file.load() if file is not None else None
+        if cache is None:
+            return None
+        synced = datetime.fromisoformat(cache["full_sync"])
         refresh_every = self.options.full_refresh_every  # type: ignore[attr-defined]
-        if cache.get("key") != self._cache_key() or now - synced >= refresh_every:
+        if cache["key"] != self._cache_key() or now - synced >= refresh_every:
             return None
-        return cache
+        return dict(cache)
 
     async def _sync(self, client: AcledClient, now: datetime) -> list[dict[str, Any]]:
         """All rows of the query: incrementally from the local cache when it is recent."""
@@ -175,10 +183,9 @@ class AcledSource(Source):
             for event_id in await self._deleted(client, cache, paging):
                 rows.pop(event_id, None)
         cache.update(rows=rows, last_sync=now.isoformat())
-        path = self._file("rows")
-        if path is not None:
-            write_atomic(path, json.dumps(cache, sort_keys=True))
-            os.chmod(path, 0o600)
+        file = self._row_cache()
+        if file is not None:
+            file.save(cache)
         return sorted(rows.values(), key=lambda r: (r["event_date"], r["event_id_cnty"]))
 
     async def _deleted(self, client: AcledClient, cache: dict[str, Any],
@@ -197,6 +204,28 @@ class AcledSource(Source):
         return ids
 
 
+def _cached_rows(rows: dict[str, Any]) -> dict[str, Any]:
+    """Rows from the local cache pass the same checks as rows from the API (else the
+    cache is the wrong shape, and is read afresh)."""
+    for index, (event_id, row) in enumerate(rows.items()):
+        try:
+            parse_row(row, index)
+        except ParseError as exc:
+            raise ValueError(str(exc)) from None
+        if row["event_id_cnty"] != event_id:
+            raise ValueError(f"cached row {event_id!r} holds event {row['event_id_cnty']!r}")
+    return rows
+
+
+class RowCache(TypedDict):
+    """`.tracker/acled/<id>.rows.json`: the query's rows by event id, and when synced."""
+
+    key: str
+    full_sync: IsoTime
+    last_sync: NotRequired[IsoTime]
+    rows: Annotated[dict[str, dict[str, Any]], AfterValidator(_cached_rows)]
+
+
 def _by_id(rows: list[Any]) -> dict[str, dict[str, str]]:
     """Validate rows strictly and keep only the aggregated fields (the cache stays lean)."""
     out = {}
@@ -212,13 +241,7 @@ def _by_id(rows: list[Any]) -> dict[str, dict[str, str]]:
 def normalize_acled(content: bytes, accessed: date, where: str = "document") -> dict[str, Any]:
     """Pure: an ACLED answer (the API envelope, or the `{query, data}` a fetch builds) →
     the aggregate snapshot. A malformed row is an error, never a zero."""
-    if content[:512].lstrip().lower().startswith((b"<!doctype", b"<html")):
-        raise SourceGone(f"{where}: an HTML page where ACLED JSON was expected")
-    try:
-        document = json.loads(content)
-    except (ValueError, RecursionError) as exc:  # also nesting and 4,300-digit numbers
-        raise ParseError(f"{where}: not valid JSON ({type(exc).__name__}: "
-                         f"{str(exc)[:80] or 'nested too deeply'})") from None
+    document = load_json(content, where, "ACLED JSON")
     if not isinstance(document, dict) or not isinstance(document.get("data"), list):
         raise ParseError(f"{where}: not an ACLED answer (no `data` list)")
     if document.get("success") is False:

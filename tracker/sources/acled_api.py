@@ -11,19 +11,18 @@ server pass through `redact` (tracker/redact.py: any case, percent- or form-enco
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from oauthlib.oauth2 import LegacyApplicationClient, OAuth2Error  # type: ignore[import-untyped]
 
-from tracker.errors import FetchError, ParseError, SourceGone
+from tracker.errors import FetchError, ParseError
 from tracker.fetch.urls import safe_url
 from tracker.redact import Redactor
-from tracker.store.files import write_atomic
+from tracker.sources.base import load_json
+from tracker.store.files import IsoTime, JsonFile
 
 CLIENT_ID = "acled"
 TOKEN_PATH = "/oauth/token"
@@ -43,8 +42,8 @@ NO_ACCESS_HINT = ("the ACLED account has a valid login but no API access. Reques
 class Token:
     access: str
     refresh: str | None
-    expires_at: str            # ISO datetimes, so the cache file is plain JSON
-    refresh_expires_at: str | None
+    expires_at: IsoTime        # ISO datetimes, so the cache file is plain JSON
+    refresh_expires_at: IsoTime | None
     account: str               # hash of the username: another account's token is not reused
 
     def valid(self, now: datetime) -> bool:
@@ -165,20 +164,23 @@ class AcledClient:
                      (self.now + timedelta(seconds=refresh_life)).isoformat() if refresh
                      else None, account_key(self._username))
 
-    def _load_token(self) -> Token | None:
-        if self.token_file is None or not self.token_file.exists():
+    def _cache(self) -> JsonFile[Token | None] | None:
+        # Secrets: mode 0600 from the start; a damaged cache is removed (it only costs
+        # one login), not kept aside with whatever it still holds.
+        if self.token_file is None:
             return None
-        try:
-            token = Token(**json.loads(self.token_file.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
-            return None  # a damaged cache only costs one login
-        return token if token.account == account_key(self._username) else None
+        return JsonFile(self.token_file, Token, lambda: None, damaged="discard", mode=0o600)
+
+    def _load_token(self) -> Token | None:
+        cache = self._cache()
+        token = cache.load() if cache is not None else None
+        return token if token is not None and token.account == account_key(self._username) \
+            else None
 
     def _save_token(self, token: Token) -> None:
-        if self.token_file is None:
-            return
-        write_atomic(self.token_file, json.dumps(asdict(token)))
-        os.chmod(self.token_file, 0o600)
+        cache = self._cache()
+        if cache is not None:
+            cache.save(token)
 
     # ------------------------------------------------------------ reads
 
@@ -248,14 +250,8 @@ class AcledClient:
         return text
 
     def _json(self, content: bytes, what: str) -> Any:
-        if content[:512].lstrip().lower().startswith((b"<!doctype", b"<html")):
-            raise SourceGone(f"{safe_url(self.base)}: an HTML page where ACLED JSON was expected "
-                             f"({what}); the API may have moved")
-        try:
-            return json.loads(content)
-        except (ValueError, RecursionError) as exc:  # also nesting, 4,300-digit numbers
-            raise ParseError(f"{safe_url(self.base)}: ACLED {what} is not valid JSON "
-                             f"({type(exc).__name__})") from None
+        return load_json(content, f"{safe_url(self.base)} (ACLED {what})", "ACLED JSON",
+                         hint="the API may have moved")
 
 
 def _seconds(value: Any, default: int) -> int:

@@ -2,17 +2,25 @@
 
 A kind subclasses `Source`, sets `kind`, `Options` (a pydantic model of its settings) and a
 docstring (shown by `tracker kinds`), and implements `normalize(raw) -> dict`, a pure
-function of the raw document. Kinds that need more than one GET override `fetch`.
+function of the raw document. Kinds that need more than one GET override `fetch`. Kinds
+that read JSON read it with `load_json`, which tells an HTML page (a source that moved or
+is gone) from broken JSON in one way for all of them.
+
+The contract that lets a run parse in worker processes: `fetch` does all of a kind's I/O
+(in the main process); `normalize` and `merge` are pure — bytes and plain data in, plain
+data out, no files, no network, no clock but `raw.fetched_at` — so `snapshot_of` may run
+anywhere, and a source built in another process from (id, options) behaves the same.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 from tracker.config import HttpConfig, SourceOptions
-from tracker.errors import ConfigError
+from tracker.errors import ConfigError, ParseError, SourceGone
 from tracker.models import RawDocument
 from tracker.sources.shrink import Suspicion, digest_of
 
@@ -92,8 +100,15 @@ class Source:
         raise NotImplementedError
 
     def merge(self, previous: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-        """Combine with the previous snapshot (e.g. feeds keep older items). Default: replace."""
+        """Combine with the previous snapshot (e.g. feeds keep older items). Default: replace.
+        Pure, like `normalize`."""
         return new
+
+    def snapshot_of(self, raw: RawDocument, previous: Any) -> dict[str, Any]:
+        """The pure step of a run for one document: normalize it, merge the previous
+        snapshot's content in (None when there is none)."""
+        return self.merge(previous if isinstance(previous, dict) else None,
+                          self.normalize(raw))
 
 
 def request_budget(timeout: float, http: HttpConfig) -> float:
@@ -105,5 +120,36 @@ def request_budget(timeout: float, http: HttpConfig) -> float:
 
 def make_source(source_id: str, options: SourceOptions) -> Source:
     return SOURCES[options.kind](source_id, options)
+
+
+# ------------------------------------------------------------------ JSON documents
+
+GONE_HINT = "the source may have moved or be gone"
+
+
+def is_markup(content: bytes) -> bool:
+    """Whether a body that should be JSON is markup instead: an HTML error, login, "we
+    moved" or captive-portal page, or an XML error document. JSON never starts with `<`,
+    so that is the test, after a byte-order mark and white space, in whatever encoding
+    (UTF-8, -16 or -32) the body uses."""
+    head = content[:1024]
+    try:
+        text = head.decode(json.detect_encoding(head), errors="ignore")
+    except LookupError:
+        return False
+    return text.lstrip(" \t\r\n\f\ufeff").startswith("<")
+
+
+def load_json(content: bytes, where: str, what: str, hint: str = GONE_HINT) -> Any:
+    """The JSON document in `content`. Markup instead is SourceGone ("an HTML page where
+    `what` was expected; `hint`"); anything else that is not JSON — invalid text, nesting
+    deeper than the parser goes, a number too long to convert — is a ParseError."""
+    if is_markup(content):
+        raise SourceGone(f"{where}: an HTML page where {what} was expected; {hint}")
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(f"{where}: not valid JSON ({type(exc).__name__}: "
+                         f"{str(exc)[:80] or 'nested too deeply'})") from None
 
 

@@ -28,6 +28,7 @@ from tracker.models import RawDocument
 from tracker.sources.base import Fetched, Source
 from tracker.sources.sanity import checked_snapshot
 from tracker.sources.shrink import shrunk
+from tracker.store import snapshot_yaml
 
 HEAD_REFUSED = {400, 403, 405, 406, 409, 501}  # servers that mishandle HEAD; try GET
 TRANSIENT_STATUS = {429, 500, 502, 503, 504}
@@ -60,9 +61,7 @@ class CitationsSource(Source):
                              "answered (network down?); keeping the previous check")
         for url, entry in results.items():
             entry["footnotes"] = links[url]
-        import yaml  # here: most runs have no citations source
-
-        body = yaml.safe_dump(results, allow_unicode=True, sort_keys=True).encode()
+        body = snapshot_yaml.dumps(results).encode("utf-8")
         return Fetched(RawDocument(body, self.url, now), {})
 
     def merge(self, previous: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
@@ -87,9 +86,10 @@ class CitationsSource(Source):
         return shrunk("working links", before, after) if before >= MIN_LINKS else None
 
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
-        import yaml
-
-        data = yaml.safe_load(raw.content)
+        try:
+            data = snapshot_yaml.loads(raw.content)
+        except ValueError as exc:
+            raise ParseError(f"{self.url}: link check result is not valid YAML: {exc}") from None
         if not isinstance(data, dict):
             raise ParseError(f"{self.url}: link check result is not a mapping")
         return checked_snapshot(data, self.url)
@@ -110,24 +110,34 @@ def cited_links(path: Path) -> dict[str, list[int]]:
     if not path.exists():
         raise ParseError(f"{path} not found: run `tracker report scan FILE --id "
                          f"{path.name.split('.')[0]}` first")
-    import yaml
-
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ParseError(f"{path}: invalid YAML: {exc}") from None
+        data = snapshot_yaml.loads(path.read_bytes()) or {}
+    except (OSError, ValueError) as exc:
+        raise ParseError(f"{path}: cannot read it: {exc}") from None
+    notes = data.get("footnotes") or [] if isinstance(data, dict) else None
+    if not isinstance(notes, list):
+        raise ParseError(f"{path}: no `footnotes` list; scan the report again "
+                         "(`tracker report scan`)")
     links: dict[str, list[int]] = defaultdict(list)
-    notes = data.get("footnotes") if isinstance(data, dict) else None
-    for note in notes if isinstance(notes, list) else []:
-        urls = (note.get("urls") or []) if isinstance(note, dict) else None
-        number = note.get("number") if isinstance(note, dict) else None
-        if not isinstance(urls, list) or not isinstance(number, int):
-            raise ParseError(f"{path}: a footnote without `number` and `urls`; run "
-                             "`tracker report scan` again")
+    for index, note in enumerate(notes):
+        number, urls = _footnote(note)
+        if number is None:
+            raise ParseError(f"{path}: footnotes[{index}] is not {{number, urls: [URL…]}}; "
+                             "scan the report again (`tracker report scan`)")
         for url in urls:
-            if isinstance(url, str):
-                links[url].append(number)
+            links[url].append(number)
     return dict(links)
+
+
+def _footnote(note: Any) -> tuple[int | None, list[str]]:
+    """(number, urls) of one footnote of a citations file; number None when misshapen."""
+    if not isinstance(note, dict):
+        return None, []
+    number, urls = note.get("number"), note.get("urls") or []
+    if not isinstance(number, int) or isinstance(number, bool) or not isinstance(urls, list) \
+            or not all(isinstance(url, str) for url in urls):
+        return None, []
+    return number, urls
 
 
 async def check_links(http: Any, links: dict[str, list[int]],

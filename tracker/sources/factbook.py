@@ -23,7 +23,7 @@ from tracker.config import FactbookOptions
 from tracker.errors import ParseError, SourceGone
 from tracker.fetch.urls import safe_url
 from tracker.models import RawDocument
-from tracker.sources.base import Source
+from tracker.sources.base import Source, load_json
 from tracker.sources.sanity import checked_snapshot, printable, read_as
 from tracker.sources.shrink import count_nested, first_shrink
 from tracker.text import html_to_text
@@ -64,15 +64,8 @@ def normalize_factbook(content: bytes, where: str = "document") -> dict[str, Any
 
 
 def _load_json(content: bytes, where: str) -> Any:
-    head = content[:512].lstrip().lower()
-    if head.startswith((b"<!doctype", b"<html", b"<")):
-        raise SourceGone(f"{where}: an HTML page where Factbook JSON was expected; "
-                         "the source may be gone (the CIA retired the Factbook in Feb 2026)")
-    try:
-        return json.loads(content)
-    except (ValueError, RecursionError) as exc:  # also nesting and 4,300-digit numbers
-        raise ParseError(f"{where}: not valid JSON ({exc.__class__.__name__}: "
-                         f"{str(exc)[:80] or 'nested too deeply'})") from None
+    return load_json(content, where, "Factbook JSON", hint="the source may be gone (the CIA "
+                     "retired the Factbook in Feb 2026)")
 
 
 def _from_geos(document: dict[str, Any], where: str) -> dict[str, Any]:

@@ -41,7 +41,6 @@ from tracker.sources.feed_dates import (
     undate_future,
 )
 from tracker.sources.feed_encoding import feed_as_utf8
-from tracker.sources.rss_fast import read_plain_rss2
 from tracker.sources.sanity import checked_snapshot, read_as
 from tracker.text import html_to_text
 
@@ -76,15 +75,11 @@ def normalize_feed(content: bytes, headers: dict[str, str] | None = None,
     content, parser_headers = _trust_declared_encoding(content, _parser_headers(headers),
                                                        where)
     refuse_entity_declarations(content, where)
-    fast = read_plain_rss2(content, _charset(parser_headers))
-    if fast is not None:  # plain RSS 2.0: ElementTree, ~10x faster, same items (rss_fast.py)
-        feed, entries = fast
-        return _snapshot(feed, entries, where)
-    import feedparser  # ~100 ms to import: only for feeds the fast path does not read
+    import feedparser  # ~100 ms to import: only when a feed arrived
 
-    # No feedparser sanitizing or URI resolving: html_to_text below keeps only the text
-    # (script and style content dropped), so both would be thrown-away work — half the
-    # parse time of a typical feed.
+    # The one parser for every feed shape. No sanitizing or URI resolving: html_to_text
+    # below keeps only the text (script and style content dropped), so both would be
+    # thrown-away work — half of feedparser's time on a typical feed.
     parsed = feedparser.parse(io.BytesIO(content), response_headers=parser_headers,
                               sanitize_html=False, resolve_relative_uris=False)
     entries = parsed.entries
@@ -104,12 +99,6 @@ def _snapshot(feed: Any, entries: list[Any], where: str) -> dict[str, Any]:
             items.setdefault(_item_id(entry, item), item)  # duplicate guid: the first wins
     return {"title": html_to_text(feed.get("title")) or None, "link": feed.get("link") or None,
             "items": items}
-
-
-def _charset(headers: dict[str, str]) -> str | None:
-    content_type = headers.get("content-type", "")
-    _, _, charset = content_type.partition("charset=")
-    return charset.strip().strip('"').lower() or None
 
 
 def merge_feeds(previous: Any, new: dict[str, Any], limit: int) -> dict[str, Any]:
@@ -167,6 +156,12 @@ def refuse_entity_declarations(content: bytes, where: str) -> None:
 
 
 # ------------------------------------------------------------------ encoding, truncation
+
+def _charset(headers: dict[str, str]) -> str | None:
+    content_type = headers.get("content-type", "")
+    _, _, charset = content_type.partition("charset=")
+    return charset.strip().strip('"').lower() or None
+
 
 def _trust_declared_encoding(content: bytes, headers: dict[str, str],
                              where: str) -> tuple[bytes, dict[str, str]]:

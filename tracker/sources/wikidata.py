@@ -1,6 +1,8 @@
 """kind `wikidata`: selected properties of one Wikidata entity, current value + history.
 
-Fetch: `GET {url}/wiki/Special:EntityData/<Q>.json` (conditional), then one
+Fetch: `GET {url}/wiki/Special:EntityData/<Q>.json` (conditional) — or, for an item named
+by its Wikipedia article (`article:`, `site:`), `wbgetentities` with `sites` and `titles`,
+which answers the same entity JSON (the snapshot then says which `item` it read) — then one
 `wbgetentities` call per 50 referenced items for their labels (`props=labels`,
 `languages=<languages>|mul`), sent one after the other as Wikimedia asks. The shared
 client sends the descriptive User-Agent (set `http.contact` in feeds.yaml) and honours
@@ -38,7 +40,7 @@ from tracker.config import WikidataOptions
 from tracker.errors import ParseError, SourceGone
 from tracker.fetch.urls import safe_url
 from tracker.models import RawDocument
-from tracker.sources.base import Fetched, Source
+from tracker.sources.base import Fetched, Source, load_json
 from tracker.sources.sanity import checked_snapshot, read_as
 from tracker.sources.shrink import shrunk
 
@@ -63,14 +65,29 @@ class WikidataSource(Source):
     def entity_url(self) -> str:
         return f"{self.url.rstrip('/')}/wiki/Special:EntityData/{self.options.entity}.json"
 
+    def item_request(self) -> tuple[str, dict[str, str] | None]:
+        """The entity document's URL: Special:EntityData for `entity`, or `wbgetentities`
+        by the Wikipedia article for `article` (redirects followed; same entity JSON)."""
+        if self.options.article is None:
+            return self.entity_url, None
+        languages = "|".join(dict.fromkeys([*self.options.languages, FALLBACK_LANGUAGE]))
+        return f"{self.url.rstrip('/')}/w/api.php", {
+            "action": "wbgetentities", "sites": self.options.site,
+            "titles": self.options.article, "redirects": "yes", "props": "info|claims|labels",
+            "languages": languages, "format": "json"}
+
     async def fetch(self, http: Any, validators: dict[str, str], now: datetime) -> Fetched:
-        response = await http.get(self.entity_url, validators=validators,
+        url, params = self.item_request()
+        response = await http.get(url, params=params, validators=validators,
                                   timeout=self.options.timeout, max_bytes=self.options.max_bytes)
         if response.not_modified:
             return Fetched(None, validators)
         where = safe_url(response.url)
         with read_as(where, "Wikidata entity JSON"):
             document = load_entity_document(response.content, where)
+            if self.options.article is not None:
+                document = titled_entity(document, self.options.site, self.options.article,
+                                         where)
             entity = main_entity(document, self.options.entity, where)
             ids = referenced_items(entity, self.options.properties)
         document["entities"].update(await self._labels(http, ids))
@@ -93,7 +110,10 @@ class WikidataSource(Source):
         return found
 
     def shrinkage(self, previous: dict[str, Any], new: dict[str, Any]) -> str | None:
-        return shrunk("properties with statements", len(previous), len(new))
+        def properties(snapshot: dict[str, Any]) -> int:
+            return sum(1 for key in snapshot if str(key).startswith("P"))  # not `item`
+
+        return shrunk("properties with statements", properties(previous), properties(new))
 
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
         where = safe_url(raw.url)
@@ -107,19 +127,27 @@ class WikidataSource(Source):
 
 
 def load_entity_document(content: bytes, where: str) -> dict[str, Any]:
-    return _with_entities(_load_json(content, where), where)
+    document = _load_json(content, where)
+    if isinstance(document, dict) and isinstance(document.get("error"), dict):
+        info = document["error"].get("info") or document["error"].get("code")
+        raise ParseError(f"{where}: the Wikidata API answered an error: {str(info)[:200]}")
+    return _with_entities(document, where)
+
+
+def titled_entity(document: dict[str, Any], site: str, title: str,
+                  where: str) -> dict[str, Any]:
+    """The answer to `wbgetentities&sites=…&titles=…`: the one item, or SourceGone when the
+    article has no item (or no longer exists)."""
+    found = {qid: body for qid, body in document["entities"].items()
+             if isinstance(body, dict) and "missing" not in body and "claims" in body}
+    if len(found) != 1:
+        raise SourceGone(f"{where}: no Wikidata item for the {site} article {title[:80]!r}; "
+                         "check `article` (its exact name) or set `entity`")
+    return {**document, "entities": found}
 
 
 def _load_json(content: bytes, where: str) -> Any:
-    head = content[:512].lstrip().lower()
-    if head.startswith(b"<"):
-        raise SourceGone(f"{where}: an HTML page where Wikidata entity JSON was expected; "
-                         "the source may have moved or be gone")
-    try:
-        return json.loads(content)
-    except (ValueError, RecursionError) as exc:  # also nesting and 4,300-digit numbers
-        raise ParseError(f"{where}: not valid JSON ({type(exc).__name__}: "
-                         f"{str(exc)[:80] or 'nested too deeply'})") from None
+    return load_json(content, where, "Wikidata entity JSON")
 
 
 def _with_entities(document: Any, where: str) -> dict[str, Any]:
@@ -129,17 +157,20 @@ def _with_entities(document: Any, where: str) -> dict[str, Any]:
     return document
 
 
-def main_entity(document: dict[str, Any], entity_id: str, where: str) -> dict[str, Any]:
-    """The requested entity; after a redirect (merged items) the one entity with claims."""
+def main_entity(document: dict[str, Any], entity_id: str | None,
+                where: str) -> dict[str, Any]:
+    """The requested entity; after a redirect (merged items), or when no id is given (an
+    item found by its article), the one entity with claims."""
     entities = document["entities"]
-    entity = entities.get(entity_id)
+    entity = entities.get(entity_id) if entity_id else None
     if entity is None:
         with_claims = [e for e in entities.values() if isinstance(e, dict) and "claims" in e]
         entity = with_claims[0] if len(with_claims) == 1 else None
+    name = entity_id or "the item"
     if not isinstance(entity, dict) or "missing" in entity:
-        raise SourceGone(f"{where}: entity {entity_id} is not in the document (deleted?)")
+        raise SourceGone(f"{where}: entity {name} is not in the document (deleted?)")
     if not isinstance(entity.get("claims", {}), dict):
-        raise ParseError(f"{where}: entity {entity_id} has no `claims` object")
+        raise ParseError(f"{where}: entity {name} has no `claims` object")
     return entity
 
 
@@ -168,12 +199,14 @@ def batches(items: list[str], size: int) -> list[list[str]]:
 # ------------------------------------------------------------------ normalize
 
 
-def normalize_wikidata(content: bytes, entity_id: str, properties: list[str],
+def normalize_wikidata(content: bytes, entity_id: str | None, properties: list[str],
                        languages: list[str], now: datetime,
                        where: str = "document") -> dict[str, Any]:
     """Pure: entity JSON (+ label entities) → the snapshot dict described above.
 
     `now` decides which statements have ended; it is the fetch time of the document.
+    Without `entity_id` (an item found by its article) the snapshot names the item read
+    (`item: Q…`).
     """
     document = load_entity_document(content, where)
     entity = main_entity(document, entity_id, where)
@@ -184,6 +217,8 @@ def normalize_wikidata(content: bytes, entity_id: str, properties: list[str],
         statements = [s for s in entity["claims"].get(prop, []) if _usable(s)]
         if statements:
             snapshot[prop] = property_entry(statements, labels, languages, now.date())
+    if entity_id is None and isinstance(entity.get("id"), str):
+        snapshot["item"] = entity["id"]
     return snapshot
 
 

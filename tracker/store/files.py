@@ -1,8 +1,9 @@
 """Files of a workspace: its layout, atomic writes, and JSON state files.
 
 Every file the tracker writes goes through `write_atomic` (temp file + rename: a killed
-run never leaves half a file). Local state (`.tracker/*.json`) goes through `JsonFile`,
-which sets a damaged or wrongly shaped file aside instead of failing every later run.
+run never leaves half a file). Local state and caches (`.tracker/**/*.json`) go through
+`JsonFile`, which validates what it reads and sets a damaged or wrongly shaped file aside
+instead of failing every later run.
 """
 from __future__ import annotations
 
@@ -11,8 +12,13 @@ import json
 import logging
 import os
 import tempfile
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Generic, TypeVar
+from typing import Annotated, Any, Callable, Generic, Literal, TypeVar
+
+from pydantic import AfterValidator, TypeAdapter
 
 from tracker.errors import StoreError
 
@@ -90,51 +96,100 @@ def disk_error(exc: OSError) -> StoreError | None:
     return StoreError(f"cannot write the workspace: {exc.strerror or exc}{where}; free "
                       "space (or fix the disk) and run again: what was half-written is "
                       "repaired then")
+Damaged = Literal["set-aside", "discard", "ignore"]
 
 
 class JsonFile(Generic[T]):
-    """One JSON state file: load (validated) or start afresh, save atomically.
+    """One JSON file of local state: load it validated (or start afresh), save atomically.
 
-    `validate` turns the parsed JSON into the value (raising ValueError, TypeError or
-    KeyError when the shape is wrong); a missing file gives `default()`; a damaged or
-    wrongly shaped one is renamed NAME.damaged (kept for a person to look at) and gives
-    `default()` — one bad file never stops every later run."""
+    `shape` is a type (dataclasses, TypedDicts, `dict[str, X]`, `Annotated[...,
+    AfterValidator(...)]` for checks of their own) that pydantic validates the file's
+    JSON against, strictly: a string where a number belongs, an object where a list
+    belongs, is the wrong shape. A missing file gives `default()`. A damaged or wrongly
+    shaped file gives `default()` too, and by `damaged` policy is:
 
-    def __init__(self, path: Path, validate: Callable[[Any], T],
-                 default: Callable[[], T]) -> None:
-        self.path, self.validate, self.default = path, validate, default
+    - "set-aside": renamed NAME.damaged, kept for a person to look at (state: one bad
+      file never stops every later run);
+    - "discard": removed (caches: what they hold can be rebuilt);
+    - "ignore": left alone (a reader that does not hold the workspace lock).
+    """
+
+    def __init__(self, path: Path, shape: Any, default: Callable[[], T], *,
+                 damaged: Damaged = "set-aside", indent: int | None = None,
+                 mode: int | None = None) -> None:
+        self.path, self.shape, self.default = Path(path), shape, default
+        self.damaged, self.indent, self.mode = damaged, indent, mode
         self.set_aside: bool = False  # whether the last load set a damaged file aside
 
     def load(self) -> T:
         self.set_aside = False
         try:
             raw = self.path.read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return self.default()
         except OSError as exc:
             raise StoreError(f"cannot read {self.path}: {exc.strerror}") from None
         try:
-            return self.validate(json.loads(raw))
-        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
-            self._set_aside(exc)
+            value: T = _adapter(self.shape).validate_json(raw, strict=True)
+        except ValueError as exc:  # pydantic's ValidationError: bad JSON or wrong shape
+            self._put_aside(exc)
             return self.default()
+        return value
 
-    def _set_aside(self, exc: BaseException) -> None:
+    def _put_aside(self, exc: BaseException) -> None:
+        if self.damaged == "ignore":
+            return
         target = self.path.with_name(self.path.name + DAMAGED)
         try:
-            os.replace(self.path, target)
+            if self.damaged == "discard":
+                self.path.unlink()
+            else:
+                os.replace(self.path, target)
         except OSError:
             return
-        self.set_aside = True
-        log.warning("set aside damaged %s as %s (%s); starting afresh", self.path.name,
-                    target.name, type(exc).__name__)
+        self.set_aside = self.damaged == "set-aside"
+        log.warning("%s damaged %s (%s); starting afresh",
+                    "set aside" if self.set_aside else "removed", self.path.name,
+                    _first_problem(exc))
 
-    def save(self, value: Any, *, indent: int | None = None, mode: int | None = None) -> None:
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=indent)
-        write_atomic(self.path, text, mode=mode)
+    def save(self, value: Any) -> None:
+        write_atomic(self.path, to_json(value, indent=self.indent), mode=self.mode)
+
+    def save_text(self, text: str) -> None:
+        """Save JSON text laid out by the caller (it must still load as `shape`)."""
+        write_atomic(self.path, text.encode("utf-8", "replace"), mode=self.mode)
 
 
-def require_dict(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+def to_json(value: Any, *, indent: int | None = None) -> bytes:
+    """JSON text of `value`, keys sorted, unicode kept; a lone surrogate (text that came
+    in undecodable) becomes '?', so the file always loads again."""
+    if is_dataclass(value) and not isinstance(value, type):
+        value = asdict(value)
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=indent)
+    return text.encode("utf-8", "replace")
+
+
+@cache
+def _adapter(shape: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(shape)  # built once per shape, on first read
+
+
+def _first_problem(exc: BaseException) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ())) or "the top"
+        return f"{first.get('msg')} at {where}"
+    return type(exc).__name__
+
+
+def _aware_iso(value: str) -> str:
+    # Later code parses these with fromisoformat and compares them with the run's clock
+    # (UTC): a string that is not one, or a time without its zone, is the wrong shape.
+    if datetime.fromisoformat(value).tzinfo is None:
+        raise ValueError("a date-time without its time zone")
     return value
+
+
+IsoTime = Annotated[str, AfterValidator(_aware_iso)]
+"""An ISO 8601 date-time with its zone, stored as text (a JsonFile shape's field)."""

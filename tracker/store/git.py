@@ -2,13 +2,12 @@
 
 Reading history is the hot path of `tracker history` and `tracker status`: each snapshot
 version is a git blob, and a blob never changes, so its parsed form is cached under
-`.tracker/cache/` as JSON keyed by the blob id (JSON parses ~20x faster than YAML).
+`.tracker/cache/` as JSON keyed by the blob id (JSON parses many times faster than YAML).
 """
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import re
 import tempfile
@@ -23,7 +22,7 @@ import git
 from tracker.config import ID_PATTERN
 from tracker.errors import StoreError
 from tracker.store import snapshot_yaml
-from tracker.store.files import SNAPSHOTS, STATE_DIR, inside, write_atomic
+from tracker.store.files import SNAPSHOTS, STATE_DIR, JsonFile, inside, write_atomic
 
 CACHE_KEEP = 5000  # parsed snapshot versions kept in .tracker/cache/blobs
 IDENTITY = {"GIT_AUTHOR_NAME": "report-tracker", "GIT_AUTHOR_EMAIL": "tracker@localhost",
@@ -37,6 +36,15 @@ class Version:
     commit: str
     date: datetime
     blob: str | None  # None when the commit deleted the file
+
+
+def json_exact(data: Any) -> bool:
+    """Whether JSON gives `data` back as it is: only text keys, no dates, no tuples."""
+    if isinstance(data, dict):
+        return all(isinstance(key, str) and json_exact(value) for key, value in data.items())
+    if isinstance(data, list):
+        return all(json_exact(item) for item in data)
+    return data is None or isinstance(data, (str, bool, int, float))
 
 
 def blob_id(content: bytes) -> str:
@@ -98,10 +106,18 @@ class GitStore:
         return self.load_blob(blob)
 
     def write_snapshot(self, source_id: str, data: Any) -> bool:
-        """Write canonical YAML; returns False (and writes nothing) when unchanged."""
+        """Write canonical YAML; returns False (and writes nothing) when the file already
+        holds this data — also when it differs only in formatting (written by an older
+        version): a new format is never a change of the source."""
         path = self.snapshot_path(source_id)
         text = snapshot_yaml.dumps(data)
-        if path.exists() and path.read_text(encoding="utf-8") == text:
+        try:
+            existing = path.read_bytes()
+        except FileNotFoundError:
+            existing = None
+        except OSError as exc:
+            raise StoreError(f"cannot read {path}: {exc.strerror}") from None
+        if existing is not None and snapshot_yaml.unchanged(existing, text):
             return False
         write_atomic(path, text)
         return True
@@ -140,11 +156,15 @@ class GitStore:
         return bool(self.repo.git.diff("--cached", "--name-only", "HEAD", "--", *paths))
 
     def _env(self, when: datetime | None) -> dict[str, str]:
-        env = {k: v for k, v in IDENTITY.items() if not self._has_identity()}
+        env = self.identity_env()
         if when is not None:
             stamp = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
             env.update(GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
         return env
+
+    def identity_env(self) -> dict[str, str]:
+        """The tracker's own identity, only where git has none configured (cron, CI)."""
+        return {} if self._has_identity() else dict(IDENTITY)
 
     def _has_identity(self) -> bool:
         reader = self.repo.config_reader()
@@ -188,22 +208,23 @@ class GitStore:
         data = self._cached(blob)
         if data is None:
             data = snapshot_yaml.loads(self.repo.odb.stream(bytes.fromhex(blob)).read())
-            try:
-                write_atomic(self._cache_path(blob), json.dumps(data, ensure_ascii=False))
-            except (OSError, TypeError, ValueError):
-                pass  # the cache is an optimization only
+            if json_exact(data):  # dates or non-text keys would come back changed
+                with contextlib.suppress(OSError):  # the cache is an optimization only
+                    self._cache_file(blob).save(data)
         self._memo[blob] = data
         if len(self._memo) > 64:
             self._memo.popitem(last=False)
         return data
 
-    def _cache_path(self, blob: str) -> Path:
-        return self.root / STATE_DIR / "cache" / "blobs" / f"{blob}.json"
+    def _cache_file(self, blob: str) -> JsonFile[Any]:
+        # Any JSON is a snapshot's shape; a damaged entry is removed and parsed again.
+        return JsonFile(self.root / STATE_DIR / "cache" / "blobs" / f"{blob}.json", Any,
+                        lambda: None, damaged="discard")
 
     def _cached(self, blob: str) -> Any:
         try:
-            return json.loads(self._cache_path(blob).read_bytes())
-        except (OSError, ValueError):
+            return self._cache_file(blob).load()
+        except StoreError:  # unreadable: parse the YAML instead
             return None
 
     def prune_cache(self, keep: int = CACHE_KEEP) -> int:
@@ -222,3 +243,22 @@ class GitStore:
 
     def head(self) -> str | None:
         return self.repo.head.commit.hexsha if self.repo.head.is_valid() else None
+
+    def committed_blobs(self, folder: str = SNAPSHOTS) -> dict[str, str]:
+        """{path: blob id} of the files directly in `folder` at HEAD (read through
+        GitPython's running `cat-file`, no new process)."""
+        if not self.repo.head.is_valid():
+            return {}
+        try:
+            tree = self.repo.head.commit.tree / folder
+        except KeyError:
+            return {}
+        return {f"{folder}/{blob.name}": blob.hexsha for blob in tree.blobs}
+
+    def uncommitted(self, *paths: str, untracked: bool = False) -> list[str]:
+        """Files (under `paths`, default all) whose index or work tree differs from HEAD:
+        someone's edits not committed yet; with `untracked`, files git does not track too."""
+        out = self.repo.git.status("--porcelain=v1", "-z", "--no-renames",
+                                   f"--untracked-files={'all' if untracked else 'no'}",
+                                   "--", *paths)
+        return sorted({entry[3:] for entry in out.split("\0") if len(entry) > 3})

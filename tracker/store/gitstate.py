@@ -21,6 +21,9 @@ IN_PROGRESS = (
                                           "(git cherry-pick --abort)"),
     ("REVERT_HEAD", "a revert", "finish it (git revert --continue) or abort it "
                                 "(git revert --abort)"),
+    ("sequencer", "a cherry-pick or revert of several commits",
+     "finish it (git cherry-pick --continue / git revert --continue) or end it "
+     "(git cherry-pick --abort / git revert --abort)"),
     ("BISECT_LOG", "a bisect", "end it (git bisect reset)"),
 )
 
@@ -37,10 +40,7 @@ def head_branch(git_dir: Path) -> str | None:
 
 def check_writable(git_dir: Path, branch: str, root: Path) -> None:
     """GitStateError saying what to do, unless a writer may commit to `branch` here."""
-    for marker, what, todo in IN_PROGRESS:
-        if (git_dir / marker).exists():
-            raise GitStateError(f"{root}: {what} is in progress; {todo}, then run again. "
-                                "Nothing was fetched or written.")
+    check_in_progress(git_dir, root)
     current = head_branch(git_dir)
     if current is None:
         raise GitStateError(f"{root}: HEAD is detached; the workspace commits to branch "
@@ -51,3 +51,12 @@ def check_writable(git_dir: Path, branch: str, root: Path) -> None:
                             f"to {branch!r} (git.branch in feeds.yaml): `git checkout {branch}` "
                             "(or set git.branch), then run again. Nothing was fetched or "
                             "written.")
+
+
+def check_in_progress(git_dir: Path, root: Path) -> None:
+    """GitStateError when a merge, rebase, cherry-pick, revert or bisect is under way (needs
+    no configuration: a merge's conflict markers may be in feeds.yaml or a report)."""
+    for marker, what, todo in IN_PROGRESS:
+        if (git_dir / marker).exists():
+            raise GitStateError(f"{root}: {what} is in progress; {todo}, then run again. "
+                                "Nothing was fetched or written.")

@@ -8,19 +8,18 @@ run died (or raised) mid-way — `previous_died` tells the crash recovery to loo
 """
 from __future__ import annotations
 
-import json
 import os
 import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from filelock import FileLock, Timeout
+from typing_extensions import TypedDict
 
 from tracker.errors import LockError
-from tracker.store.files import STATE_DIR, write_atomic
+from tracker.store.files import STATE_DIR, JsonFile
 
 LOCK_FILE = "run.lock"
 HOLDER_FILE = "run.holder.json"
@@ -57,7 +56,7 @@ class RunLock:
         self._lock = lock
         self.previous_died = self._holder_path.exists()
         try:
-            write_atomic(self._holder_path, json.dumps(self._holder(), sort_keys=True))
+            holder_file(self.root).save(self._holder())
         except BaseException:
             lock.release()
             raise
@@ -73,7 +72,7 @@ class RunLock:
                 self._lock.release()
                 self._lock = None
 
-    def _holder(self) -> dict[str, Any]:
+    def _holder(self) -> Holder:
         return {"pid": os.getpid(), "host": socket.gethostname(),
                 "started": self.started.isoformat() if self.started else None}
 
@@ -83,18 +82,32 @@ class RunLock:
         if holder is None:
             who = "another run"
         else:
+            started = holder.get("started")
             who = (f"pid {holder.get('pid')} on {holder.get('host')}"
-                   f"{', run started ' + holder['started'] if holder.get('started') else ''}")
+                   f"{', run started ' + started if started else ''}")
         return (f"workspace {self.root} is locked by {who} {waited}; "
                 f"lock file {self._lock_path}")
 
 
-def read_holder(root: Path | str, grace: float = 0.0) -> dict[str, Any] | None:
+class Holder(TypedDict, total=False):
+    pid: int
+    host: str
+    started: str | None
+
+
+def holder_file(root: Path | str) -> JsonFile[Holder | None]:
+    # Read by runs that do not hold the lock: a damaged note is left alone ("ignore"),
+    # only the holder replaces it.
+    return JsonFile(Path(root) / STATE_DIR / HOLDER_FILE, Holder, lambda: None,
+                    damaged="ignore")
+
+
+def read_holder(root: Path | str, grace: float = 0.0) -> Holder | None:
     """The live holder's note, or None; waits up to `grace` s for a note being written."""
-    path = Path(root) / STATE_DIR / HOLDER_FILE
+    note = holder_file(root)
     deadline = time.monotonic() + grace
     while True:
-        holder = _load(path)
+        holder = note.load()
         if holder is not None and _alive(holder):
             return holder
         if time.monotonic() >= deadline:
@@ -102,20 +115,13 @@ def read_holder(root: Path | str, grace: float = 0.0) -> dict[str, Any] | None:
         time.sleep(0.05)
 
 
-def _load(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _alive(holder: dict[str, Any]) -> bool:
+def _alive(holder: Holder) -> bool:
     """False only when the note is provably stale (a dead pid on this host)."""
-    if holder.get("host") != socket.gethostname() or not isinstance(holder.get("pid"), int):
+    pid = holder.get("pid")
+    if holder.get("host") != socket.gethostname() or pid is None or pid <= 0:
         return True
     try:
-        os.kill(holder["pid"], 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:

@@ -15,7 +15,7 @@ What a dead run can leave, and what is done about it:
   instead would record a run whose state (validators, health) was never saved.
 * a commit made but state.json not saved (died in between): the source's `last_change` is
   set from git, so health ("quiet", "since") is what an uninterrupted run would have said.
-* a damaged `.tracker/state.json`: set aside as `state.json.damaged` (State starts afresh).
+* a damaged or wrongly shaped `.tracker/state.json`: set aside as `state.json.damaged` (State starts afresh).
 
 Leftovers that only a dead run leaves (temp files, uncommitted snapshots) are repaired only
 when the lock says the previous run did not finish, so nothing a person is doing by hand in
@@ -23,7 +23,6 @@ the work tree is thrown away on an ordinary run.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -109,6 +108,14 @@ def _wait_for_git(root: Path, timeout: float) -> list[str]:
     return ["waited for the git process of the previous run to finish"]
 
 
+def clear_stale_git_locks(store: GitStore, git_wait: float = 30.0) -> list[str]:
+    """Wait for a dead run's git child, then remove the git locks nobody holds."""
+    git_dir = Path(store.repo.git_dir)
+    if not _git_lock_files(git_dir):
+        return []
+    return _wait_for_git(store.root, git_wait) + _remove_git_locks(store.root, git_dir)
+
+
 def _remove_git_locks(root: Path, git_dir: Path) -> list[str]:
     locks = _git_lock_files(git_dir)
     if not locks or live_git_processes(root):
@@ -191,14 +198,10 @@ def _dirty_files(store: GitStore) -> list[str]:
 
 
 def _set_aside_damaged_state(root: Path) -> list[str]:
-    path = root / STATE_DIR / STATE_FILE
-    try:
-        json.loads(path.read_text(encoding="utf-8"))
+    from tracker.store.state import State
+
+    if not State.load(root).set_aside:  # loading sets a damaged or misshapen file aside
         return []
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError):
-        os.replace(path, path.with_name(STATE_FILE + ".damaged"))
     return [f"set aside damaged {STATE_DIR}/{STATE_FILE} as {STATE_FILE}.damaged; "
             "source health and HTTP validators start afresh"]
 

@@ -1,5 +1,13 @@
 """Local, uncommitted run state in .tracker/state.json: HTTP validators and source health.
 
+HTTP validators (ETag, Last-Modified) are tied to the committed snapshot they produced
+(`validators_for`: its git blob id). A fetch that records new validators leaves them untied;
+the write path ties them to HEAD's snapshot once the run has committed
+(`tie_validators`), and before the next fetch drops every validator whose snapshot is not
+the committed one (`untie_validators`): commits made on another branch and abandoned, a
+reset, another clone's newer snapshot, a run killed before it committed. A 304 can then
+only ever confirm the snapshot that is really in HEAD.
+
 Health is derived from the record of attempts: `ok`, `failing` (last attempt failed),
 `gone` (the last `gone_after` attempts answered 404/410 or HTML instead of data), `quiet`
 (fetched fine but unchanged for longer than `expect_update_within`), `never-fetched`,
@@ -14,9 +22,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from typing_extensions import TypedDict
+
 from tracker.config import SourceOptions
 from tracker.models import Health
-from tracker.store.files import STATE_DIR, write_atomic
+from tracker.store.files import STATE_DIR, IsoTime, JsonFile
 
 STATE_FILE = "state.json"
 MAX_RETRY_BACKOFF = timedelta(hours=6)
@@ -24,19 +34,20 @@ MAX_RETRY_BACKOFF = timedelta(hours=6)
 
 @dataclass
 class SourceState:
-    last_attempt: str | None = None
-    last_success: str | None = None
-    last_change: str | None = None
+    last_attempt: IsoTime | None = None
+    last_success: IsoTime | None = None
+    last_change: IsoTime | None = None
     failures: int = 0
-    first_failure: str | None = None
+    first_failure: IsoTime | None = None
     last_error: str | None = None
     gone_count: int = 0
-    gone_since: str | None = None
+    gone_since: IsoTime | None = None
     validators: dict[str, str] = field(default_factory=dict)
+    validators_for: str | None = None  # blob id of the committed snapshot they came with
     # a held-back answer (sources/shrink.py): which document, how often in a row, since when
     suspect_digest: str | None = None
     suspect_count: int = 0
-    suspect_since: str | None = None
+    suspect_since: IsoTime | None = None
     suspect_reason: str | None = None
 
     def succeeded(self, now: datetime, changed: bool, validators: dict[str, str]) -> None:
@@ -45,6 +56,8 @@ class SourceState:
             self.last_change = now.isoformat()
         self.failures, self.first_failure, self.last_error = 0, None, None
         self.gone_count, self.gone_since = 0, None
+        if changed or validators != self.validators:
+            self.validators_for = None  # tied once this run's snapshot is committed
         self.validators = dict(validators)
         self.clear_suspect()
 
@@ -105,36 +118,71 @@ def _day(stamp: str | None) -> str | None:
     return stamp[:10] if stamp else None
 
 
+class _StateFile(TypedDict, total=False):
+    extra: dict[str, Any]
+    sources: dict[str, SourceState]
+
+
 @dataclass
 class State:
     path: Path
     sources: dict[str, SourceState] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    set_aside: bool = False  # the file was damaged or of the wrong shape: set aside at load
 
     @classmethod
     def load(cls, root: Path) -> "State":
-        path = Path(root) / STATE_DIR / STATE_FILE
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = {}  # missing or damaged (e.g. a killed run): start afresh, lose no snapshot
-        sources = {}
-        for sid, raw in (data.get("sources") or {}).items():
-            known = {k: v for k, v in raw.items() if k in SourceState.__dataclass_fields__}
-            sources[sid] = SourceState(**known)
-        return cls(path, sources, data.get("extra") or {})
+        """The state of the workspace at `root`. Missing, damaged (a killed disk, a hand
+        edit) or of the wrong shape: set aside as state.json.damaged and started afresh
+        (health and HTTP validators are rebuilt by the next fetches; no snapshot is lost)."""
+        file = state_file(root)
+        data = file.load()
+        return cls(file.path, dict(data.get("sources") or {}), dict(data.get("extra") or {}),
+                   set_aside=file.set_aside)
 
     def source(self, source_id: str) -> SourceState:
         return self.sources.setdefault(source_id, SourceState())
 
+    def untie_validators(self, committed: dict[str, str]) -> list[str]:
+        """Forget validators not tied to the source's committed snapshot ({source id: blob
+        id}); the next fetch of those sources is unconditional. Returns their ids."""
+        untied = []
+        for sid, entry in self.sources.items():
+            if entry.validators and (entry.validators_for is None
+                                     or entry.validators_for != committed.get(sid)):
+                entry.validators, entry.validators_for = {}, None
+                untied.append(sid)
+        return untied
+
+    def pending_validators(self) -> list[str]:
+        return [sid for sid, entry in self.sources.items()
+                if entry.validators and entry.validators_for is None]
+
+    def tie_validators(self, committed: dict[str, str]) -> list[str]:
+        """Tie fresh validators to the snapshot now committed for their source."""
+        tied = []
+        for sid in self.pending_validators():
+            blob = committed.get(sid)
+            if blob is not None:
+                self.sources[sid].validators_for = blob
+                tied.append(sid)
+        return tied
+
     def save(self) -> None:
         # One source per line: still readable, and json's C encoder does the work (any
-        # indent= falls back to the pure-Python encoder, ~4x slower for 1,000 sources).
-        rows = [f"{json.dumps(sid)}: {json.dumps(vars(entry), sort_keys=True)}"
-                for sid, entry in sorted(self.sources.items())]
-        extra = json.dumps(self.extra, sort_keys=True)
-        write_atomic(self.path, '{"extra": ' + extra + ',\n"sources": {\n' + ",\n".join(rows) +
-                     "\n}}\n")
+        # indent= falls back to the pure-Python encoder, much slower for many sources).
+        rows = [f"{_json(sid)}: {_json(vars(entry))}" for sid, entry in sorted(self.sources.items())]
+        extra = _json(self.extra)
+        state_file(self.path.parent.parent).save_text(
+            '{"extra": ' + extra + ',\n"sources": {\n' + ",\n".join(rows) + "\n}}\n")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def state_file(root: Path) -> JsonFile[_StateFile]:
+    return JsonFile(Path(root) / STATE_DIR / STATE_FILE, _StateFile, _StateFile)
 
 
 def source_health(config: Any, state: State, now: datetime) -> list[dict[str, Any]]:
@@ -148,5 +196,5 @@ def source_health(config: Any, state: State, now: datetime) -> list[dict[str, An
                      "first_failure": entry.first_failure,
                      "last_error": f"latest answer held back: {health.error}"
                      if health.health == "suspect" else entry.last_error,
-                     "since": health.since})
+                     "since": health.since, "frozen": options.frozen})
     return rows

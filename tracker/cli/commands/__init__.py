@@ -1,0 +1,1 @@
+"""The commands, one module per group; `tracker.cli.app` registers them."""
