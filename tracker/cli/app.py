@@ -54,6 +54,7 @@ for _name, _function in COMMANDS.items():
 report_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
                          help="Read a report: citations, link health, draft facts.")
 report_app.command("scan")(core.command(report.scan))
+report_app.command("adopt")(core.command(report.adopt))
 app.add_typer(report_app, name="report")
 
 
