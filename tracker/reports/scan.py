@@ -7,6 +7,7 @@ nothing: that is a wrong file or a text layer this reader does not understand.
 """
 from __future__ import annotations
 
+import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -14,10 +15,13 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
 from tracker.config import is_ident
 from tracker.errors import ConfigError
 from tracker.reports.drafts import draft_facts, latest_citation
 from tracker.reports.footnotes import citation_date, citations_document, parse_report
+from tracker.reports.review import round_trip_yaml
 from tracker.reports.text import read_report_text
 from tracker.store import snapshot_yaml
 from tracker.store.files import inside
@@ -66,7 +70,7 @@ def scan_report(root: Path | str, file: Path | str, report_id: str | None,
                             published=when)
         paths = [f"reports/{report_id}.citations.yaml", f"reports/{report_id}.draft.yaml"]
         _write_yaml(writer, paths[0], document)
-        _write_yaml(writer, paths[1], draft, header=draft_header(report_id))
+        _write_text(writer, paths[1], draft_header(report_id) + draft_yaml(draft))
         commit = writer.commit(paths, f"Scan report {report_id} ({file.name}): "
                                f"{len(parsed['footnotes'])} footnotes, "
                                f"{len(draft['facts'])} draft facts", when=now)
@@ -93,10 +97,41 @@ def draft_header(report_id: str) -> str:
             f"# which moves them into reports/{report_id}.yaml and commits.\n")
 
 
-def _write_yaml(writer: Writer, relpath: str, data: Any, header: str = "") -> None:
+FACT_ORDER = ("id", "footnote", "claim", "expect", "source", "path", "extract", "params",
+              "tolerance", "valid_until", "note")
+
+
+def draft_yaml(draft: dict[str, Any]) -> str:
+    """The draft file in the layout of a hand-written report: a fact's keys in reading
+    order, paths as one flow list (`[People and Society, Population, total]`)."""
+    facts = CommentedSeq()
+    for fact in draft["facts"]:
+        node = CommentedMap()
+        for key in sorted(fact, key=lambda k: (FACT_ORDER + (k,)).index(k)):
+            node[key] = fact[key]
+        if isinstance(node.get("path"), list):
+            node["path"] = CommentedSeq(node["path"])
+            node["path"].fa.set_flow_style()
+        facts.append(node)
+    tree = CommentedMap(report=CommentedMap(draft["report"]), facts=facts)
+    buffer = io.StringIO()
+    round_trip_yaml().dump(tree, buffer)
+    return buffer.getvalue()
+
+
+def _write_text(writer: Writer, relpath: str, text: str) -> None:
+    try:
+        existing = inside(writer.root, relpath).read_bytes()  # refuses a symlink
+    except OSError:
+        existing = None
+    if existing != text.encode("utf-8"):
+        writer.write_file(relpath, text)
+
+
+def _write_yaml(writer: Writer, relpath: str, data: Any) -> None:
     """Canonical YAML, written only when the data changed: a file an older version wrote
     with the same data in another layout stays as it is (no commit for a format)."""
-    text = header + snapshot_yaml.dumps(data)
+    text = snapshot_yaml.dumps(data)
     try:
         existing = inside(writer.root, relpath).read_bytes()  # refuses a symlink
     except OSError:
