@@ -49,8 +49,7 @@ def adopt_drafts(root: Path | str, report_id: str, draft_ids: list[str], now: da
     with workspace.writing(now=now, wait=wait, clean_on=(ConfigError,)) as writer:
         draft_rel = f"reports/{drafts_of or report_id}.draft.yaml"
         report_rel = _report_file(writer, report_id)
-        for rel in (report_rel, draft_rel):
-            refuse_uncommitted(writer, rel)
+        refuse_uncommitted(writer, report_rel)  # the draft file may hold the analyst's edits
         drafts = _load(writer, draft_rel, missing=f"no drafts for {drafts_of or report_id}: "
                        f"`tracker report scan FILE --id {drafts_of or report_id}` writes them")
         report = _load(writer, report_rel, missing=None) or _new_report(report_id, drafts)
