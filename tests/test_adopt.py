@@ -73,7 +73,7 @@ def test_scan_adopt_status_on_the_test_brief(ws: Path) -> None:
     assert by_id["fn6-deaths"].expect == 238            # not the "2 tys." beside it
     assert all(f.valid_until is None or f.valid_until >= drafts.meta.published
                for f in drafts.facts)                    # "since 2014" expires nothing
-    chosen = ["fn1-population", "fn2-population", "fn3-prime-minister",
+    chosen = ["fn1-population", "fn2-ethnic-groups", "fn3-prime-minister",
               "fn4-next-senate-election", "fn6-deaths"]
     code, out = cli(ws, "report", "adopt", "kz-brief", *chosen, "--format", "json")
     assert code == 0, out
