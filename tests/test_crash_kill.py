@@ -144,10 +144,8 @@ def kill_at(proc: subprocess.Popen, family: Family, server, requests: int,
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_moments_then_rerun_at_once(workspace, server):
-    seed = int(os.environ.get("TRACKER_KILL_SEED", random.randrange(1 << 30)))
-    print(f"TRACKER_KILL_SEED={seed}")
-    rng = random.Random(seed)
+def test_sigkill_at_random_moments_then_rerun_at_once(workspace, server, rng):
+    seed = "TRACKER_TEST_SEED above"
     ws = workspace(feeds(server), {"ops": REPORT}, name="ws")
     kills, epoch, landed, pooled = 0, 0, Counter(), 0
     while kills < KILLS:

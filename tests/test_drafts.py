@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import utc
+from tests.support.data import factbook_version, shared_path
 from tracker.config import SourceRef, load_report
 from tracker.evaluate.facts import extract
 from tracker.reports.drafts import draft_facts, sentence_values
@@ -14,15 +15,15 @@ from tracker.sources.factbook import normalize_factbook
 from tracker.store import snapshot_yaml
 
 
-@pytest.fixture
-def factbook_2025_10_07(shared: Path) -> dict:
-    [path] = sorted((shared / "data" / "cia-geos-kz").glob("2025-10-07*.json"))
-    return normalize_factbook(path.read_bytes())
+# Read-only for the tests below, and drafting the whole brief is the slow part: made once.
+@pytest.fixture(scope="module")
+def factbook_2025_10_07() -> dict:
+    return normalize_factbook(factbook_version("2025-10-07"))
 
 
-@pytest.fixture
-def drafts(shared: Path, factbook_2025_10_07: dict) -> dict:
-    text = (shared / "reports" / "kazakhstan-security-2025.txt").read_text(encoding="utf-8")
+@pytest.fixture(scope="module")
+def drafts(factbook_2025_10_07: dict) -> dict:
+    text = shared_path("reports", "kazakhstan-security-2025.txt").read_text(encoding="utf-8")
     return draft_facts(parse_report(text), "kz-security-2025",
                        {"factbook-kz": factbook_2025_10_07})
 
@@ -78,13 +79,13 @@ def test_sentence_values_in_polish_forms() -> None:
         ("year", "2026")]
 
 
-def test_scan_command_writes_and_commits(workspace, shared: Path) -> None:
+def test_scan_command_writes_and_commits(workspace) -> None:
     from typer.testing import CliRunner
 
     from tracker.cli.app import app
 
     root = workspace("sources: {}\n")
-    report = shared / "reports" / "kazakhstan-security-2025.txt"
+    report = shared_path("reports", "kazakhstan-security-2025.txt")
     result = CliRunner().invoke(app, ["-w", str(root), "report", "scan", str(report), "--id",
                                       "kz", "--now", "2025-10-15", "--format", "json"])
     assert result.exit_code == 0, result.output

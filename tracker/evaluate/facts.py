@@ -198,6 +198,9 @@ def evaluate(report_id: str, fact: Fact, snapshot: Any, health: Health, now: dat
     elif finding.status == "current" and health.health == "failing":
         finding.status, finding.since = "source-failing", health.since
         finding.note = f"source failing since {health.since} ({health.error}); last known value"
+    elif health.health == "suspect":  # run/suspect.py: the answer was not committed
+        _add_note(finding, f"the source's latest answer was held back as suspect since "
+                           f"{health.since} ({health.error}); last good value shown")
     return _acknowledge(fact, finding, today)
 
 

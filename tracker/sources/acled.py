@@ -36,9 +36,12 @@ from typing_extensions import NotRequired, TypedDict
 
 from tracker.config import AcledOptions
 from tracker.errors import FetchError, ParseError
+from tracker.fetch.urls import safe_url
 from tracker.models import RawDocument
 from tracker.sources.acled_api import DELETED_PATH, READ_PATH, AcledClient
 from tracker.sources.base import Fetched, Source, load_json
+from tracker.sources.sanity import checked_snapshot, read_as
+from tracker.sources.shrink import mapping, shrunk
 from tracker.store.files import IsoTime, JsonFile
 
 ATTRIBUTION = ("Armed Conflict Location & Event Data Project (ACLED); https://acleddata.com. "
@@ -80,8 +83,19 @@ class AcledSource(Source):
         raw = RawDocument(json.dumps(document).encode(), client.base + READ_PATH, now)
         return Fetched(raw, {})
 
+    volatile_keys = ("accessed",)
+
+    def shrinkage(self, previous: dict[str, Any], new: dict[str, Any]) -> str | None:
+        """Half the events gone for the same query (a changed query may count fewer)."""
+        if previous.get("query") != new.get("query"):
+            return None
+        return shrunk("events counted", _events(previous), _events(new))
+
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
-        return normalize_acled(raw.content, raw.fetched_at.date(), where=raw.url)
+        where = safe_url(raw.url)
+        with read_as(where, "an ACLED answer"):
+            return checked_snapshot(normalize_acled(raw.content, raw.fetched_at.date(),
+                                                    where=where), where)
 
     def merge(self, previous: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
         """Unchanged data keeps its earlier access date: no commit for a date alone."""
@@ -254,6 +268,11 @@ def aggregate(rows: list[dict[str, Any]], query: dict[str, Any], accessed: date)
             "events": _plain(events), "fatalities": _plain(deaths), "years": _plain(years)}
 
 
+def _events(snapshot: dict[str, Any]) -> int:
+    years = mapping(snapshot.get("years"))
+    return sum(n for y in years.values() if isinstance(n := mapping(y).get("events"), int))
+
+
 def category_key(row: dict[str, Any]) -> str:
     parts = [row["event_type"], row["sub_event_type"]]
     return SEP.join(parts + [CIVILIAN_KEY] if row["civilian_targeting"] else parts)
@@ -305,7 +324,11 @@ def _strict_count(value: Any, name: str, where: str) -> int:
 
 
 def _is_text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
+    """Non-empty text that is valid Unicode (a lone surrogate would be cached, then fail
+    every later run when the snapshot is written)."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    return value.isascii() or not any("\ud800" <= c <= "\udfff" for c in value)
 
 
 def _plain(nested: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 from tracker.config import HttpConfig, SourceOptions
 from tracker.errors import ConfigError, ParseError, SourceGone
 from tracker.models import RawDocument
+from tracker.sources.shrink import Suspicion, digest_of
 
 SOURCES: dict[str, type["Source"]] = {}
 
@@ -67,6 +68,23 @@ class Source:
         if self.options.deadline is not None:
             return self.options.deadline
         return self.deadline_requests * request_budget(self.options.timeout, http)
+
+    # Top-level snapshot keys that change without the document changing (an access date):
+    # left out when telling whether two suspicious answers are the same document
+    volatile_keys: ClassVar[tuple[str, ...]] = ()
+
+    def shrinkage(self, previous: dict[str, Any], new: dict[str, Any]) -> str | None:
+        """Why `new` looks like an upstream fault rather than a change — it lost most of
+        `previous`'s content ('no categories left (had 10)') — or None. Pure; kinds
+        without a meaningful measure of content keep this default (never suspicious)."""
+        return None
+
+    def suspicion(self, previous: Any, new: Any) -> Suspicion | None:
+        """The Suspicion of a new snapshot against the previous one (shrink.py), or None."""
+        if not isinstance(previous, dict) or not isinstance(new, dict):
+            return None
+        reason = self.shrinkage(previous, new)
+        return Suspicion(reason, digest_of(new, self.volatile_keys)) if reason else None
 
     async def fetch(self, http: Any, validators: dict[str, str], now: datetime) -> Fetched:
         """GET the document, conditionally; 304 → Fetched(raw=None)."""
