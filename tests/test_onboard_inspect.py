@@ -92,7 +92,7 @@ def test_paths_lists_the_population_total_in_report_form(backfilled: Path) -> No
 
 def test_paths_of_an_unknown_source_is_a_usage_error(backfilled: Path) -> None:
     code, out = cli(backfilled, "paths", "factbook-kx")
-    assert code == 2 and "unknown source" in out
+    assert code == 2 and "unknown source" in out and "did you mean factbook-kz?" in out
 
 
 def test_probe_reads_the_value_now_and_its_history(backfilled: Path) -> None:

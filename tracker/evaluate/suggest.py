@@ -9,6 +9,7 @@ path where that resolves, so it can be copied into the report as it is.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -164,8 +165,6 @@ _RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
 def yaml_key(key: str) -> str:
     """`key` as a flow-sequence item: plain where YAML reads it back as the same text,
     else double-quoted (JSON's escaping is valid YAML)."""
-    import json
-
     if _PLAIN.fullmatch(key) and key == key.strip() and key.lower() not in _RESERVED \
             and "  " not in key and not key.endswith((" -", "-")) and " '" not in key:
         return key

@@ -180,8 +180,12 @@ def _params(extract: str, *, extra: list[tuple[str, Any]], **given: Any) -> dict
 
 def _snapshot(ws: Workspace, source: str, *, required: bool) -> Any:
     if source not in ws.config.sources:
-        raise ConfigError(f"unknown source {source!r}; known: "
-                          f"{', '.join(ws.config.sources) or 'none'}")
+        from tracker.evaluate.suggest import nearest_keys
+
+        near = nearest_keys(source, list(ws.config.sources))
+        hint = f"did you mean {' or '.join(near)}?" if near else \
+            f"known: {', '.join(ws.config.sources) or 'none'}"
+        raise ConfigError(f"unknown source {source!r}; {hint}")
     snapshot = ws.store.read_snapshot(source)
     if snapshot is None and required:
         raise NothingRead(f"no snapshot of {source} yet: `tracker run --source {source}` "
