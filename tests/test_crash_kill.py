@@ -111,8 +111,14 @@ class Family:
         return any("forkserver" in line for _, line in self.seen.values())
 
     def survivors(self, timeout: float = 10) -> list[str]:
-        _, alive = psutil.wait_procs([p for p, _ in self.seen.values()], timeout=timeout)
-        return [self.seen[p.pid][1][:120] for p in alive if _running(p)]
+        # not psutil.wait_procs: an orphan's zombie lingers until init reaps it (in a
+        # container, maybe never) and wait_procs would wait out the timeout for it
+        deadline = time.monotonic() + timeout
+        while True:
+            alive = [p for p, _ in self.seen.values() if _running(p)]
+            if not alive or time.monotonic() > deadline:
+                return [self.seen[p.pid][1][:120] for p in alive]
+            time.sleep(0.05)
 
 
 def _running(process: psutil.Process) -> bool:
@@ -135,11 +141,11 @@ def kill_at(proc: subprocess.Popen, family: Family, server, requests: int,
     deadline = time.monotonic() + 30
     while len(server.requests) < wanted and time.monotonic() < deadline and proc.poll() is None:
         family.sample()
-        time.sleep(0.003)
+        time.sleep(0.02)  # sampling /proc is not free: leave the CPU to the run
     end = time.monotonic() + extra
     while time.monotonic() < end and proc.poll() is None:
         family.sample()
-        time.sleep(0.003)
+        time.sleep(0.02)  # sampling /proc is not free: leave the CPU to the run
     family.sample()
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from html.parser import HTMLParser
 
 _BLOCK = {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table"}
@@ -66,7 +67,20 @@ def _tidy(text: str) -> str:
 
 def fold(text: str) -> str:
     """Case-, diacritics- and spacing-insensitive form for comparisons and matching."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
+    text = text if isinstance(text, str) else str(text)
+    # the same names and categories are folded over and over; long texts are not kept
+    return _fold_short(text) if len(text) <= 120 else _fold(text)
+
+
+@lru_cache(maxsize=1 << 14)
+def _fold_short(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
+    if text.isascii():  # nothing to decompose
+        return " ".join(text.casefold().split())
+    decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     stripped = stripped.replace("ł", "l").replace("Ł", "L").replace("ø", "o").replace("đ", "d")
     return " ".join(stripped.casefold().split())

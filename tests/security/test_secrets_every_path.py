@@ -9,7 +9,6 @@ another case, percent-, plus- or base64-encoded, in every reply they can.
 from __future__ import annotations
 
 import base64
-import os
 import socket
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from aiosmtpd.smtp import AuthResult
 from tests.conftest import make_workspace
 from tests.support import acled_server
 from tests.support.acled_server import FakeAcled, event, reply
+from tests.support.cli import tracker as in_process
 from tests.support.hostile import git, profile
 from tests.support.server import LocalServer, Reply
 
@@ -154,11 +154,10 @@ class World:
 
     def run(self) -> subprocess.CompletedProcess[str]:
         now = RUNS[len(self.outputs)]
-        env = {**os.environ, "ACLED_USERNAME": ACLED_USER, "ACLED_PASSWORD": ACLED_PASSWORD,
+        env = {"ACLED_USERNAME": ACLED_USER, "ACLED_PASSWORD": ACLED_PASSWORD,
                "SMTP_USERNAME": SMTP_USER, "SMTP_PASSWORD": SMTP_PASSWORD}
-        proc = subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(self.root),
-                               "run", "--all", "--now", now], capture_output=True, text=True,
-                              env=env, timeout=180)
+        # in this process (the command's output is the subject, not the process)
+        proc = in_process(self.root, "run", "--all", "--now", now, env=env)
         self.outputs.append(f"$ run {now} → {proc.returncode}\n{proc.stdout}{proc.stderr}")
         assert proc.returncode in (0, 3), self.outputs[-1]
         assert "Traceback" not in proc.stderr, proc.stderr

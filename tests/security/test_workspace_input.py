@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_workspace, utc
+from tests.support.cli import tracker as in_process
 from tests.support.hostile import ENV, git, hostile_workspace
 from tests.support.server import LocalServer
 from tracker.config import load_config
@@ -36,9 +36,8 @@ facts:
 
 
 def tracker(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), *args],
-                          capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **ENV})
+    """In this process: what is tested is the command's answer, not the process."""
+    return in_process(root, *args, env=ENV)
 
 
 def nothing_written(root: Path, commits: int = 1) -> None:

@@ -12,14 +12,15 @@ import traceback
 from pathlib import Path
 
 
-def tracker(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`tracker -w ROOT ARGS…`, run in this process."""
+def tracker(root: Path, *args: str,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`tracker -w ROOT ARGS…`, run in this process (`env`: variables set meanwhile)."""
     from typer.testing import CliRunner
 
     from tracker.cli.app import app
 
     argv = ["-w", str(root), *args]
-    result = CliRunner().invoke(app, argv)
+    result = CliRunner().invoke(app, argv, env=env)
     stderr = result.stderr
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         stderr += "".join(traceback.format_exception(result.exception))  # as a child prints it

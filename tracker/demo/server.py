@@ -86,7 +86,7 @@ class PromptHTTPServer(ThreadingHTTPServer):
                     if self._stop_requested:
                         break
                     if self in ready:
-                        self._handle_request_noblock()
+                        self._handle_request_noblock()  # type: ignore[attr-defined]
                     self.service_actions()
         finally:
             self._stop_requested = False

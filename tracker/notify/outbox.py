@@ -164,7 +164,7 @@ def _file_stem(message_id: str) -> str:
 
 def _read(path: Path) -> EmailMessage:
     with path.open("rb") as handle:
-        return BytesParser(policy=policy.SMTP).parse(handle)  # type: ignore[return-value]
+        return BytesParser(policy=policy.SMTP).parse(handle)
 
 
 def connect(smtp: SmtpConfig) -> smtplib.SMTP:
@@ -217,7 +217,9 @@ def _describe(exc: BaseException, smtp: SmtpConfig) -> str:
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return f"{where}: login refused ({exc.smtp_code})"
     if isinstance(exc, smtplib.SMTPResponseException):
-        return f"{where}: server said {exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+        said = exc.smtp_error
+        text = said.decode(errors="replace") if isinstance(said, bytes) else said
+        return f"{where}: server said {exc.smtp_code} {text}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return f"{where}: recipients refused: {', '.join(exc.recipients)}"
     return f"{where}: {type(exc).__name__}: {exc}"

@@ -12,7 +12,7 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from tracker.config import Config
 from tracker.config.secrets import workspace_redactor
@@ -149,7 +149,7 @@ def cut_short(result: RunResult, config: Config) -> list[Notice]:
     return notices
 
 
-def store_document(store: GitStore, source: Source, raw: RawDocument) -> Parsed | Failed:
+def store_document(store: GitStore, source: Source[Any], raw: RawDocument) -> Parsed | Failed:
     """Parse one document against the work tree's snapshot and write it when it changed
     (backfill, inside its Writer); the caller commits."""
     outcome = parse(ParseJob(source.id, source.options, raw, previous_bytes(store, source.id)))

@@ -56,7 +56,7 @@ DELETED_MARGIN = timedelta(days=1)  # overlap between runs, so no deletion slips
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
-class AcledSource(Source):
+class AcledSource(Source[AcledOptions]):
     """ACLED events for one country (OAuth API, since Sept 2025); the snapshot keeps only
     counts by day, event type, sub-event type and civilian targeting. Needs `country`,
     `since` and `credentials: {username_env, password_env}`; `url` is the API base."""
@@ -68,7 +68,7 @@ class AcledSource(Source):
     env: Mapping[str, str] = os.environ
 
     async def fetch(self, http: Any, validators: dict[str, str], now: datetime) -> Fetched:
-        options: AcledOptions = self.options  # type: ignore[assignment]
+        options: AcledOptions = self.options
         username, password = self._login()
         client = AcledClient(http, self.url, username, password, token_file=self._file("token"),
                              now=now, timeout=options.timeout, max_bytes=options.max_bytes,
@@ -106,7 +106,7 @@ class AcledSource(Source):
     # ------------------------------------------------------------ query
 
     def query(self) -> dict[str, str]:
-        options: AcledOptions = self.options  # type: ignore[assignment]
+        options: AcledOptions = self.options
         query = {"country": options.country, "event_date_from": options.since.isoformat(),
                  "fields": "|".join(FIELDS)}
         if options.until:
@@ -114,14 +114,14 @@ class AcledSource(Source):
         return query
 
     def _params(self, now: datetime) -> dict[str, str]:
-        options: AcledOptions = self.options  # type: ignore[assignment]
+        options: AcledOptions = self.options
         until = options.until or now.date()
         return {"_format": "json", "country": options.country,
                 "event_date": f"{options.since.isoformat()}|{until.isoformat()}",
                 "event_date_where": "BETWEEN", "fields": "|".join(FIELDS)}
 
     def _login(self) -> tuple[str, str]:
-        creds = self.options.credentials  # type: ignore[attr-defined]
+        creds = self.options.credentials
         values = []
         for name, what in ((creds.username_env, "account e-mail"), (creds.password_env,
                                                                      "password")):
@@ -140,7 +140,7 @@ class AcledSource(Source):
         return Path(self.state_dir) / "acled" / f"{self.id}.{what}.json"
 
     def _cache_key(self) -> str:
-        options: AcledOptions = self.options  # type: ignore[assignment]
+        options: AcledOptions = self.options
         text = json.dumps([self.url, options.country, str(options.since), str(options.until)])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -158,14 +158,14 @@ class AcledSource(Source):
         if cache is None:
             return None
         synced = datetime.fromisoformat(cache["full_sync"])
-        refresh_every = self.options.full_refresh_every  # type: ignore[attr-defined]
+        refresh_every = self.options.full_refresh_every
         if cache["key"] != self._cache_key() or now - synced >= refresh_every:
             return None
         return dict(cache)
 
     async def _sync(self, client: AcledClient, now: datetime) -> list[dict[str, Any]]:
         """All rows of the query: incrementally from the local cache when it is recent."""
-        options: AcledOptions = self.options  # type: ignore[assignment]
+        options: AcledOptions = self.options
         paging = {"page_size": options.page_size, "max_pages": options.max_pages}
         params = self._params(now)
         cache = self._load_cache(now)

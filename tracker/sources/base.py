@@ -17,14 +17,16 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from tracker.config import HttpConfig, SourceOptions
 from tracker.errors import ConfigError, ParseError, SourceGone
 from tracker.models import RawDocument
 from tracker.sources.shrink import Suspicion, digest_of
 
-SOURCES: dict[str, type["Source"]] = {}
+SOURCES: dict[str, type["Source[Any]"]] = {}
+# each kind is a Source over its own options model, so `self.options` is typed per kind
+OptionsT = TypeVar("OptionsT", bound=SourceOptions)
 
 
 @dataclass
@@ -35,7 +37,7 @@ class Fetched:
     validators: dict[str, str]
 
 
-class Source:
+class Source(Generic[OptionsT]):
     """Base of all source kinds."""
 
     kind: ClassVar[str]
@@ -49,9 +51,9 @@ class Source:
         if "kind" in cls.__dict__:
             SOURCES[cls.kind] = cls
 
-    def __init__(self, source_id: str, options: SourceOptions) -> None:
+    def __init__(self, source_id: str, options: OptionsT) -> None:
         self.id = source_id
-        self.options = options
+        self.options: OptionsT = options
         self.state_dir: Path | None = None  # the workspace's .tracker/, set by the runner
 
     @property
@@ -118,7 +120,7 @@ def request_budget(timeout: float, http: HttpConfig) -> float:
     return timeout * (http.retries + 1) + waits
 
 
-def make_source(source_id: str, options: SourceOptions) -> Source:
+def make_source(source_id: str, options: SourceOptions) -> Source[Any]:
     return SOURCES[options.kind](source_id, options)
 
 

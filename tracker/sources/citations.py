@@ -35,7 +35,7 @@ TRANSIENT_STATUS = {429, 500, 502, 503, 504}
 MIN_LINKS = 4  # fewer working links than this: losing half of them is no pattern  # a bad minute of a server, not a dead link
 
 
-class CitationsSource(Source):
+class CitationsSource(Source[CitationsOptions]):
     """Link health of a report's citations (`report: ID`; run `tracker report scan` first):
     status, final URL, gone (404/410 or redirected to the home page), per link."""
 

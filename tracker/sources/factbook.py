@@ -32,7 +32,7 @@ TEXT = "text"
 NOTE = "note"
 
 
-class FactbookSource(Source):
+class FactbookSource(Source[FactbookOptions]):
     """CIA World Factbook profile (geos JSON, factbook.json or page-data.json); frozen since
     February 2026 — point `url` at a mirror such as factbook/cache.factbook.json."""
 

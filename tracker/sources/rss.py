@@ -47,7 +47,7 @@ from tracker.text import html_to_text
 SUMMARY_CHARS = 600  # a digest needs a teaser, not the article; keeps snapshots small
 
 
-class RssSource(Source):
+class RssSource(Source[RssOptions]):
     """RSS/Atom feed (RSS 2.0, RSS 1.0/RDF, Atom 1.0); keeps the newest `max_items` items;
     `include`/`exclude` keywords filter which items are matched to reports."""
 

@@ -50,7 +50,7 @@ FALLBACK_LANGUAGE = "mul"  # Wikidata's language-independent default label
 _TIME = re.compile(r"^([+-]?)(\d+)-(\d\d)-(\d\d)")
 
 
-class WikidataSource(Source):
+class WikidataSource(Source[WikidataOptions]):
     """A Wikidata item's chosen properties (entity JSON): per property the current statement
     (deprecated skipped, ended dropped, preferred rank first, latest start / point in time),
     item values resolved to labels, earlier values kept with their dates."""
@@ -225,8 +225,8 @@ def normalize_wikidata(content: bytes, entity_id: str | None, properties: list[s
 def property_entry(statements: list[dict[str, Any]], labels: dict[str, Any],
                    languages: list[str], today: date) -> dict[str, Any]:
     current, previous = select_statement(statements, today)
-    entry = (_describe(current, labels, languages, with_labels=True) if current
-             else {"value": None})
+    entry: dict[str, Any] = (_describe(current, labels, languages, with_labels=True)
+                             if current else {"value": None})
     if previous:
         entry["previous"] = [_describe(s, labels, languages) for s in previous]
     return entry
@@ -288,8 +288,8 @@ def _qualifier_time(statement: dict[str, Any], prop: str) -> WikiTime | None:
     times = [parse_time(q["datavalue"]["value"])
              for q in (statement.get("qualifiers") or {}).get(prop, [])
              if q.get("snaktype") == "value" and "datavalue" in q]
-    times = [t for t in times if t is not None]
-    return max(times) if times else None
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
 
 
 def _is_live(statement: dict[str, Any], today: date) -> bool:

@@ -58,12 +58,11 @@ def annotate(snapshot: Any, params: dict[str, Any], details: FindingDetails) -> 
 @register("acled", annotate=annotate)
 def extract_acled(days: Any, params: dict[str, Any]) -> int:
     """Sum a day map ({day: {category: count}}) over the window, for matching categories."""
-    from tracker.sources.acled import split_key
-
     if not isinstance(days, dict) or "events" in days:
         raise ExtractError("the acled extractor sums a day map: set `path` to [events] or "
                            "[fatalities] of an ACLED snapshot")
     start, end = _bound(params, "from"), _bound(params, "to")
+    wanted = _Wanted(params)
     total = 0
     for day, categories in days.items():
         try:
@@ -72,19 +71,35 @@ def extract_acled(days: Any, params: dict[str, Any]) -> int:
             raise ExtractError(f"not an ACLED day map: key {day!r} is not a date") from None
         if (start and when < start) or (end and when > end):
             continue
-        total += sum(int(n) for key, n in (categories or {}).items()
-                     if _wanted(split_key(key), params))
+        total += sum(int(n) for key, n in (categories or {}).items() if wanted(key))
     return total
 
 
-def _wanted(category: tuple[str, str, bool], params: dict[str, Any]) -> bool:
-    event_type, sub_event_type, civilian = category
-    if "event_type" in params and fold(event_type) not in _folded(params["event_type"]):
-        return False
-    if "sub_event_type" in params and \
-            fold(sub_event_type) not in _folded(params["sub_event_type"]):
-        return False
-    return "civilian_targeting" not in params or civilian == params["civilian_targeting"]
+class _Wanted:
+    """Whether a category key counts under the fact's params; the params folded once and
+    each key decided once (a day map repeats the same few keys on every day)."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.event_types = _folded(params["event_type"]) if "event_type" in params else None
+        self.sub_event_types = (_folded(params["sub_event_type"])
+                                if "sub_event_type" in params else None)
+        self.civilian = params.get("civilian_targeting")
+        self.decided: dict[str, bool] = {}
+
+    def __call__(self, key: str) -> bool:
+        if key not in self.decided:
+            self.decided[key] = self._decide(key)
+        return self.decided[key]
+
+    def _decide(self, key: str) -> bool:
+        from tracker.sources.acled import split_key
+
+        event_type, sub_event_type, civilian = split_key(key)
+        if self.event_types is not None and fold(event_type) not in self.event_types:
+            return False
+        if self.sub_event_types is not None and fold(sub_event_type) not in self.sub_event_types:
+            return False
+        return self.civilian is None or civilian == self.civilian
 
 
 def _folded(value: Any) -> set[str]:
