@@ -45,7 +45,7 @@ def same_types(a: Any, b: Any) -> bool:
     return True
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(DOCS, DOCS)
 def test_the_walk_says_what_one_deepdiff_says(old, new):
     if not same_types(old, new):

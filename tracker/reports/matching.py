@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterator
 
 from tracker.evaluate.extract import EXTRACTORS, ExtractError, find_numbers
@@ -207,6 +208,10 @@ def word_stems(text: str) -> set[str]:
     return stems
 
 
-def _context_stems(leaf: Leaf) -> set[str]:
-    return {w[:5] for w in re.findall(r"[^\W\d_]+", fold(" ".join(leaf.path) + " " + leaf.context))
-            if len(w) >= 4}
+def _context_stems(leaf: Leaf) -> frozenset[str]:
+    return _stems(" ".join(leaf.path) + " " + leaf.context)
+
+
+@lru_cache(maxsize=1 << 14)  # every footnote is matched against the same leaves
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(w[:5] for w in re.findall(r"[^\W\d_]+", fold(text)) if len(w) >= 4)
