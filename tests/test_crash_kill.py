@@ -10,7 +10,7 @@ fsck` is clean, every snapshot parses, nothing is left uncommitted, history only
 At the end the workspace (commits, snapshot and digest files, local state) equals one
 built by uninterrupted runs.
 
-    TRACKER_KILL_SEED=123 pytest tests/test_crash_kill.py -s      # replay one sequence
+    TRACKER_TEST_SEED=123 pytest tests/test_crash_kill.py -s      # replay one sequence
 """
 from __future__ import annotations
 
