@@ -1,31 +1,91 @@
-"""Shared fixtures: real temp git workspaces, a real local HTTP server, the shared data."""
+"""Shared fixtures: real temp git workspaces, a real local HTTP server, test data.
+
+Real Factbook versions are vendored in tests/data (tests/support/data.py); ../shared is
+used only for what is not redistributed here (the complete archives, the report texts),
+and a test needing it skips, saying so, when it is absent."""
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import subprocess
+import sys
 import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from tests.support.data import SHARED, TEST_DATA, shared_path
+from tests.support.seed import generator_for, replay_hint, suite_seed
 from tests.support.server import LocalServer
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-DATA = SHARED / "data"
-TEST_DATA = Path(__file__).parent / "data"
+DATA = SHARED / "data"  # the complete archives (use shared_path("data", ...) to read them)
+__all__ = ["DATA", "SHARED", "TEST_DATA", "make_workspace", "utc"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
+    config.stash[SEED] = suite_seed()
+    from hypothesis import settings
+
+    # no example database: a run must not depend on what earlier runs found
+    settings.register_profile("tracker", database=None)
+    settings.load_profile("tracker")
+
+
+SEED = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Hypothesis tests draw from the suite's seed (unless a test pins its own). The tests
+    of the shared demo run on one xdist worker (`--dist loadgroup`: no worker waits for
+    another's demo). Long tests (marked `slow`, and the demo's) come first: xdist hands
+    tests out in this order, so they start at once and the short ones fill in beside them."""
+    from hypothesis import is_hypothesis_test
+    from hypothesis import seed as hypothesis_seed
+
+    for item in items:
+        test = getattr(item, "obj", None)
+        if test is not None and is_hypothesis_test(test) \
+                and getattr(test, "_hypothesis_internal_use_seed", None) is None:
+            hypothesis_seed(config.stash[SEED])(test)
+        if "demo_workspace" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("demo"))
+    items.sort(key=lambda item: 0 if _long(item) else 1)  # stable: otherwise as collected
+
+
+def _long(item: pytest.Item) -> bool:
+    return item.get_closest_marker("slow") is not None \
+        or "demo_workspace" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        report.sections.append(("random seed", replay_hint(item.config.stash[SEED])))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    terminalreporter.write_line(replay_hint(config.stash[SEED]))
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> random.Random:
+    """This test's random generator (tests/support/seed.py); its seed is printed."""
+    seed = request.config.stash[SEED]
+    print(replay_hint(seed))
+    # module and name, not nodeid: `--dist loadgroup` appends the group to some nodeids
+    return generator_for(seed, f"{request.node.module.__name__}::{request.node.name}")
 
 
 @pytest.fixture
 def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared is not beside the repository")
-    return SHARED
+    """../shared, or a skip naming it (for the report texts and the complete archives)."""
+    return shared_path()
 
 
 @pytest.fixture
@@ -74,3 +134,25 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
     return cert, key
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory) -> tuple[Path, str]:
+    """`tracker demo` run once for the whole session — every xdist worker shares it, since
+    each run costs ~15 s of CPU — as (workspace, what the demo printed). Read-only for its
+    users: copy it to change it."""
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, above each worker's own
+    folder, printed = base / "demo-once", base / "demo-once" / "stdout.txt"
+    with FileLock(str(base / "demo-once.lock")):
+        if not printed.exists():
+            folder.mkdir(exist_ok=True)
+            proc = subprocess.run([sys.executable, "-m", "tracker.cli", "demo",
+                                   str(folder / "ws")], capture_output=True, text=True,
+                                  timeout=300)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            printed.write_text(proc.stdout)
+    return folder / "ws", printed.read_text()

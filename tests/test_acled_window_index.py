@@ -18,13 +18,14 @@ SUBS = ["Peaceful protest", "Protest with intervention", "Mob violence", "Armed 
 
 def day_by_day(days: dict[str, Any], params: dict[str, Any]) -> int:
     start, end = params.get("from"), params.get("to")
+    wanted = acled._Wanted(params)
     total = 0
     for day, categories in days.items():
         when = date.fromisoformat(day)
         if (start and when < start) or (end and when > end):
             continue
         total += sum(int(n) for key, n in (categories or {}).items()
-                     if acled._Filter(params)(acled._split_key(key)))
+                     if wanted(key))
     return total
 
 

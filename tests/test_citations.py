@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_DATA
+from tests.support.data import shared_path
 from tracker.errors import ConfigError
 from tracker.evaluate.extract import EXTRACTORS, parse_date
 from tracker.reports.footnotes import join_note, parse_report
@@ -28,16 +29,16 @@ def _compare(parsed: dict, expected: dict) -> None:
 
 
 @pytest.mark.parametrize("name", ["kazakhstan-security-2025", "kazakhstan-russia-relations-2023"])
-def test_real_reports_match_hand_checked_files(shared: Path, name: str) -> None:
-    parsed = parse_report((shared / "reports" / f"{name}.txt").read_text(encoding="utf-8"))
+def test_real_reports_match_hand_checked_files(name: str) -> None:
+    parsed = parse_report(shared_path("reports", f"{name}.txt").read_text(encoding="utf-8"))
     expected = snapshot_yaml.loads((EXPECTED / f"{name}.expected.yaml").read_text())
     _compare(parsed, expected)
     for missing in expected["missing_footnotes"]:
         assert f"marker [{missing}] in the text has no footnote" in parsed["warnings"]
 
 
-def test_security_brief_has_all_68_footnotes_and_their_citing_sentences(shared: Path) -> None:
-    text = (shared / "reports" / "kazakhstan-security-2025.txt").read_text(encoding="utf-8")
+def test_security_brief_has_all_68_footnotes_and_their_citing_sentences() -> None:
+    text = shared_path("reports", "kazakhstan-security-2025.txt").read_text(encoding="utf-8")
     parsed = parse_report(text)
     assert len(parsed["footnotes"]) == 68
     by_number = {n["number"]: n for n in parsed["footnotes"]}
@@ -54,8 +55,8 @@ def test_security_brief_has_all_68_footnotes_and_their_citing_sentences(shared: 
         in parsed["warnings"]
 
 
-def test_superscript_markers_and_a_footnote_continued_after_the_next_page(shared: Path) -> None:
-    text = (shared / "reports" / "kazakhstan-russia-relations-2023.txt").read_text("utf-8")
+def test_superscript_markers_and_a_footnote_continued_after_the_next_page() -> None:
+    text = shared_path("reports", "kazakhstan-russia-relations-2023.txt").read_text("utf-8")
     parsed = parse_report(text)
     note5 = parsed["footnotes"][4]
     assert note5["number"] == 5 and note5["text"].endswith("kazakhstan/>.")

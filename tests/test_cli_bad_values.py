@@ -39,11 +39,28 @@ BAD = {
     "source": ["nope"],
     "file": ["/nonexistent-folder/r.txt", "{dir}"],
     "directory": ["{file}"],
+    "--grep": ["", "  "],
+    "--extract": ["nope", ""],
+    "--within": ["(", "no group here"],
+    "--index": ["abc", "1.5"],
+    "--pattern": ["(", ""],
+    "--group": ["a b", "1x"],
+    "--label": ["", " "],
+    "--param": ["nokey", "=1", "a=[unclosed"],
+    "keys": [""],
+    "--published": ["garbage", "2026-02-30", ""],
+    "--from": ["../evil", "a b"],
+    "report_id": ["../evil", "a b"],
+    "draft_ids": ["nope"],
 }
 # good values for what a command needs besides the option under test
 GOOD_ARGS = {"backfill": ["fb", "--dir", "{dir}"], "diff": ["fb"], "history": ["population"],
              "ack": ["population"], "accept": ["population"], "report scan": ["{report}"],
-             "init": ["{new}"], "demo": ["{new}"]}
+             "init": ["{new}"], "demo": ["{new}"], "paths": ["fb"],
+             "probe": ["fb", "Government"], "report adopt": ["kz", "fn1-population"]}
+# where an argument under test stands among the command's good arguments
+POSITION = {"fact": 0, "source": 0, "file": 0, "directory": 0, "report_id": 0, "keys": 1,
+            "draft_ids": 1}
 
 
 def commands() -> dict[str, object]:
@@ -115,9 +132,8 @@ def test_malformed_value_is_exit_2_in_one_line(places, name, option, value):
     if option.startswith("-"):
         args = [*name.split(), *given, option, value]
     else:  # the argument under test replaces the good one
-        position = {"fact": 0, "source": 0, "file": 0, "directory": 0}[option]
-        rest = given[position + 1:] if given else []
-        args = [*name.split(), value, *rest]
+        position = POSITION[option]
+        args = [*name.split(), *given[:position], value, *given[position + 1:]]
     outcome = cli("-w", str(root), *args) if option != "--workspace" else cli(*args)
     shown = f"tracker {' '.join(args)}\nstdout: {outcome.out}\nstderr: {outcome.err}"
     assert outcome.code == 2, shown

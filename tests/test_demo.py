@@ -9,13 +9,9 @@ from pathlib import Path
 import pytest
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> tuple[Path, str]:
-    root = tmp_path_factory.mktemp("demo") / "ws"
-    proc = subprocess.run([sys.executable, "-m", "tracker.cli", "demo", str(root)],
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return root, proc.stdout
+@pytest.fixture
+def demo(demo_workspace) -> tuple[Path, str]:
+    return demo_workspace  # one `tracker demo` for the session (conftest)
 
 
 def cli_json(root: Path, *args: str) -> list[dict]:

@@ -31,12 +31,9 @@ def tracker(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
                           text=True, timeout=300, env=env)
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("digest-demo") / "ws"
-    proc = tracker("demo", str(root))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return root
+@pytest.fixture
+def demo(demo_workspace) -> Path:
+    return demo_workspace[0]  # one `tracker demo` for the session (conftest)
 
 
 def last_digest(root: Path, ext: str) -> str:

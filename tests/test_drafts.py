@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import utc
+from tests.support.data import factbook_version, shared_path
 from tracker.config import SourceRef, load_report
 from tracker.evaluate.facts import extract
 from tracker.reports.drafts import draft_facts, sentence_values
@@ -14,15 +15,15 @@ from tracker.sources.factbook import normalize_factbook
 from tracker.store import snapshot_yaml
 
 
-@pytest.fixture
-def factbook_2025_10_07(shared: Path) -> dict:
-    [path] = sorted((shared / "data" / "cia-geos-kz").glob("2025-10-07*.json"))
-    return normalize_factbook(path.read_bytes())
+# Read-only for the tests below, and drafting the whole brief is the slow part: made once.
+@pytest.fixture(scope="module")
+def factbook_2025_10_07() -> dict:
+    return normalize_factbook(factbook_version("2025-10-07"))
 
 
-@pytest.fixture
-def drafts(shared: Path, factbook_2025_10_07: dict) -> dict:
-    text = (shared / "reports" / "kazakhstan-security-2025.txt").read_text(encoding="utf-8")
+@pytest.fixture(scope="module")
+def drafts(factbook_2025_10_07: dict) -> dict:
+    text = shared_path("reports", "kazakhstan-security-2025.txt").read_text(encoding="utf-8")
     return draft_facts(parse_report(text), "kz-security-2025",
                        {"factbook-kz": factbook_2025_10_07})
 
@@ -78,13 +79,13 @@ def test_sentence_values_in_polish_forms() -> None:
         ("year", "2026")]
 
 
-def test_scan_command_writes_and_commits(workspace, shared: Path) -> None:
+def test_scan_command_writes_and_commits(workspace) -> None:
     from typer.testing import CliRunner
 
     from tracker.cli.app import app
 
     root = workspace("sources: {}\n")
-    report = shared / "reports" / "kazakhstan-security-2025.txt"
+    report = shared_path("reports", "kazakhstan-security-2025.txt")
     result = CliRunner().invoke(app, ["-w", str(root), "report", "scan", str(report), "--id",
                                       "kz", "--now", "2025-10-15", "--format", "json"])
     assert result.exit_code == 0, result.output
@@ -111,3 +112,50 @@ def test_scan_of_a_file_without_footnotes_writes_nothing(workspace, tmp_path: Pa
     with pytest.raises(ConfigError, match="no footnotes"):
         scan_report(root, plain, "plain", utc("2025-10-15"))
     assert not (root / "reports" / "plain.citations.yaml").exists()
+
+
+def test_numbers_keep_their_scale_words_and_the_topic_word_names_the_claim() -> None:
+    from tracker.reports.values import claimed
+
+    sentence = "Według oficjalnych danych zginęło 238 osób, ponad 2 tys. zostało rannych."
+    values = sentence_values(sentence)
+    assert [(v.kind, v.value) for v in values] == [("number", 238), ("number", 2000)]
+    assert [v.topic.slug for v in values if v.topic] == ["deaths", "injured"]
+    assert claimed(sentence, values, future=False)[0].value == 238
+    assert [v.value for v in sentence_values("Ludność: ok. 20,26 mln.")] == [20_260_000]
+    assert [v.value for v in sentence_values("ok. 1,5 tys. firm i 5 млрд рублей")] == \
+        [1500, 5_000_000_000]
+
+
+def test_no_draft_expires_before_the_report_is_published() -> None:
+    from datetime import date
+
+    from tracker.reports.values import valid_until
+
+    since = sentence_values("Od 2014 r. relacje będą napięte, a wybory odbędą się w 2026 r.")
+    assert valid_until(since, date(2025, 10, 1)) == date(2026, 12, 31)
+    assert valid_until(sentence_values("Od 2014 r. relacje będą napięte."),
+                       date(2025, 10, 1)) is None
+
+
+def test_draft_ids_say_what_they_are(drafts: dict) -> None:
+    ids = {f["id"] for f in drafts["facts"]}
+    assert {"fn1-population", "fn10-prime-minister", "fn2-ethnic-groups",
+            "fn15-next-senate-election"} <= ids
+    [deaths] = [f for f in drafts["facts"] if f["id"] == "fn23-deaths"]
+    assert deaths["expect"] == 238 and deaths["extract"] == "number"
+
+
+def test_every_draft_of_both_reports_validates(shared: Path, tmp_path: Path,
+                                               factbook_2025_10_07: dict) -> None:
+    from tracker.reports.scan import draft_yaml
+
+    for name in ("kazakhstan-security-2025.txt", "kazakhstan-russia-relations-2023.txt"):
+        parsed = parse_report((shared / "reports" / name).read_text(encoding="utf-8"))
+        draft = draft_facts(parsed, "r", {"factbook-kz": factbook_2025_10_07})
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(draft_yaml(draft))
+        report = load_report(path)
+        assert len(report.facts) == len(draft["facts"]) > 5
+        assert all(f.valid_until is None or f.valid_until >= report.meta.published
+                   for f in report.facts), name

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from tests.support.data import GEOS, SIMPLE, factbook_names, factbook_version, shared_path
 from tracker.config import SourceRef
 from tracker.errors import ParseError, SourceGone
 from tracker.evaluate.facts import extract
@@ -37,42 +37,39 @@ def page_data_from_geos(geos: dict) -> bytes:
                        "staticQueryHashes": []}).encode()
 
 
-def common_versions(shared: Path) -> list[str]:
-    geos = {p.name for p in (shared / "data/cia-geos-kz").iterdir()}
-    simple = {p.name for p in (shared / "data/factbook-kz").iterdir()}
-    return sorted(geos & simple)
+def test_geos_and_simplified_formats_give_identical_snapshots():
+    names = sorted(set(factbook_names(GEOS)) & set(factbook_names(SIMPLE)))
+    assert len(names) >= 8
+    for name in names:
+        assert normalize_factbook(factbook_version(name, GEOS)) == \
+            normalize_factbook(factbook_version(name, SIMPLE)), name
 
 
-def test_geos_and_simplified_formats_give_identical_snapshots(shared):
-    names = common_versions(shared)
+@pytest.mark.slow
+def test_every_archived_version_is_identical_in_both_formats():
+    """The complete archives (../shared/data): every version mirrored in both formats."""
+    geos, simple = shared_path("data", GEOS), shared_path("data", SIMPLE)
+    names = sorted({p.name for p in geos.iterdir()} & {p.name for p in simple.iterdir()})
     assert len(names) > 100
     for name in names:
-        a = normalize_factbook((shared / "data/cia-geos-kz" / name).read_bytes())
-        b = normalize_factbook((shared / "data/factbook-kz" / name).read_bytes())
+        a = normalize_factbook((geos / name).read_bytes())
+        b = normalize_factbook((simple / name).read_bytes())
         assert a == b, name
 
 
-@pytest.mark.parametrize("version", ["2021-02-15T2223.json", "2025-10-07T2220.json",
-                                     "2026-01-22T2232.json"])
-def test_all_three_formats_agree_on_every_fact_path(shared, version):
-    geos_path = shared / "data/cia-geos-kz" / version
-    if not geos_path.exists():
-        version = sorted(p.name for p in (shared / "data/cia-geos-kz").iterdir()
-                         if p.name.startswith(version[:10]))[0]
-        geos_path = shared / "data/cia-geos-kz" / version
-    raw = geos_path.read_bytes()
-    snapshots = [normalize_factbook(raw), normalize_factbook(page_data_from_geos(json.loads(raw)))]
-    simple = shared / "data/factbook-kz" / version
-    if simple.exists():
-        snapshots.append(normalize_factbook(simple.read_bytes()))
+@pytest.mark.parametrize("version", ["2021-02-15T2223", "2025-10-07T1500", "2026-01-22T2232"])
+def test_all_three_formats_agree_on_every_fact_path(version):
+    raw = factbook_version(version, GEOS)
+    snapshots = [normalize_factbook(raw), normalize_factbook(page_data_from_geos(json.loads(raw))),
+                 normalize_factbook(factbook_version(version, SIMPLE))]
     for name, (paths, extractor) in PATHS.items():
         ref = SourceRef(source="fb", path=paths, extract=extractor)
         values = {json.dumps(extract(s, ref)[0], sort_keys=True) for s in snapshots}
         assert len(values) == 1, (name, values)
 
 
-def test_snapshot_shape_and_html_reduced_to_text(shared):
-    raw = sorted((shared / "data/cia-geos-kz").glob("2026-01-22*.json"))[0].read_bytes()
+def test_snapshot_shape_and_html_reduced_to_text():
+    raw = factbook_version("2026-01-22")
     snap = normalize_factbook(raw)
     hog = snap["Government"]["Executive branch"]["head of government"]
     assert hog == "Prime Minister Olzhas BEKTENOV (since 6 February 2024)"
@@ -82,8 +79,8 @@ def test_snapshot_shape_and_html_reduced_to_text(shared):
     assert "<strong>" not in flat and "&nbsp;" not in flat and "<br" not in flat
 
 
-def test_old_page_data_shape_with_json_string(shared):
-    raw = sorted((shared / "data/cia-geos-kz").glob("2022-04*.json"))[0].read_bytes()
+def test_old_page_data_shape_with_json_string():
+    raw = factbook_version("2022-04")
     wrapped = json.dumps({"result": {"data": {"country": {"json": raw.decode()}}}}).encode()
     assert normalize_factbook(wrapped) == normalize_factbook(raw)
 
@@ -100,7 +97,7 @@ def test_not_a_profile_is_source_gone(body):
     assert "gone" in str(info.value)
 
 
-def test_truncated_json_is_a_parse_error(shared):
-    raw = sorted((shared / "data/cia-geos-kz").glob("2025-10-07*.json"))[0].read_bytes()
+def test_truncated_json_is_a_parse_error():
+    raw = factbook_version("2025-10-07")
     with pytest.raises(ParseError):
         normalize_factbook(raw[: len(raw) // 2])

@@ -1,15 +1,20 @@
-"""Backfill real archives into real git repositories; history of facts from git."""
+"""Backfill real archives into real git repositories; history of facts from git.
+
+The vendored Factbook versions (tests/data/factbook: every change of head of government
+and population, the population's shape change, an unchanged re-publication) are enough
+for every test here; one test reads every version of the complete archives in ../shared."""
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, make_workspace, utc
+from tests.conftest import make_workspace, utc
+from tests.support.cli import tracker
+from tests.support.data import GEOS, SIMPLE, factbook_folder, factbook_names, shared_path
 from tracker.config import load_config
 from tracker.evaluate.facts import Health, evaluate
 from tracker.evaluate.history import fact_history
@@ -41,27 +46,25 @@ facts:
 """
 
 
-def _backfilled(tmp_factory, name: str, folder: str) -> Path:
-    if not (DATA / folder).is_dir():
-        pytest.skip("../shared/data is not beside the repository")
-    root = make_workspace(tmp_factory.mktemp(name) / "ws", FEEDS, {"kz": REPORT})
-    backfill(root, "factbook-kz", DATA / folder)
+def _backfilled(tmp_factory, name: str, archive: str) -> Path:
+    folder = tmp_factory.mktemp(name)
+    root = make_workspace(folder / "ws", FEEDS, {"kz": REPORT})
+    backfill(root, "factbook-kz", factbook_folder(archive, folder / "raw"))
     return root
 
 
 @pytest.fixture(scope="module")
 def geos_ws(tmp_path_factory) -> Path:
-    return _backfilled(tmp_path_factory, "geos", "cia-geos-kz")
+    return _backfilled(tmp_path_factory, "geos", GEOS)
 
 
 @pytest.fixture(scope="module")
 def simple_ws(tmp_path_factory) -> Path:
-    return _backfilled(tmp_path_factory, "simple", "factbook-kz")
+    return _backfilled(tmp_path_factory, "simple", SIMPLE)
 
 
 def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), *args],
-                          capture_output=True, text=True)
+    return tracker(root, *args)
 
 
 def history_values(root: Path, fact: str) -> list:
@@ -113,11 +116,11 @@ def test_backfill_commits_are_dated_by_file_name(geos_ws):
     commit = store.repo.commit(versions[-1].commit)
     assert commit.authored_datetime == commit.committed_datetime
     assert commit.authored_datetime == utc("2026-01-22T22:32")
-    assert len(versions) < len(list((DATA / "cia-geos-kz").iterdir())), "unchanged files skipped"
+    assert len(versions) < len(factbook_names(GEOS)), "unchanged files skipped"
 
 
 def test_git_log_p_reads_as_field_history(geos_ws):
-    log = subprocess.run(["git", "-C", str(geos_ws), "log", "-p", "-3", "--",
+    log = subprocess.run(["git", "-C", str(geos_ws), "log", "-p", "-1", "--",
                           "snapshots/factbook-kz.yaml"], capture_output=True, text=True).stdout
     assert "-    total: 20,260,006 (2024 est.)" in log
     assert "+    total: 20,432,662 (2025 est.)" in log
@@ -152,7 +155,8 @@ def test_backfill_rejects_undated_names(tmp_path):
     root = make_workspace(tmp_path / "ws", FEEDS, {"kz": REPORT})
     raw = tmp_path / "raw"
     raw.mkdir()
-    shutil.copy(sorted((DATA / "cia-geos-kz").iterdir())[0], raw / "latest.json")
+    shutil.copy(sorted(factbook_folder(GEOS, tmp_path / "archive").iterdir())[0],
+                raw / "latest.json")
     proc = cli(root, "backfill", "factbook-kz", "--dir", str(raw))
     assert proc.returncode == 2 and "latest.json" in proc.stderr and "YYYY-MM-DD" in proc.stderr
     assert not (root / "snapshots" / "factbook-kz.yaml").exists()
@@ -163,3 +167,27 @@ def test_date_from_name():
     assert date_from_name("2024-05-02.json") == utc("2024-05-02T00:00")
     with pytest.raises(ValueError):
         date_from_name("2024-13-02.json")
+
+
+
+@pytest.mark.slow
+def test_complete_archive_reads_the_known_people_in_order():
+    """Every archived version (../shared/data, both formats, 337 files) normalizes and
+    reads a head of government; in order, they are the known people, each once. (The git
+    side is the vendored versions' job above: a backfill of all of them takes minutes.)"""
+    from tracker.config import SourceRef
+    from tracker.evaluate.facts import extract
+    from tracker.sources.factbook import normalize_factbook
+
+    ref = SourceRef(source="factbook-kz", extract="person",
+                    path=["Government", "Executive branch", "head of government"])
+    expected = {GEOS: ["Askar Mamin", "Alikhan Smailov", "Olzhas Bektenov"],
+                SIMPLE: ["Karim Masimov", "Bakytzhan Sagintayev", "Askar Mamin",
+                         "Alikhan Smailov", "Olzhas Bektenov"]}
+    for archive, people in expected.items():
+        seen: list[str] = []
+        for path in sorted(shared_path("data", archive).glob("*.json")):
+            value, _ = extract(normalize_factbook(path.read_bytes()), ref)
+            if not seen or seen[-1] != value:
+                seen.append(value)
+        assert seen == people, archive

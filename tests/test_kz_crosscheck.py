@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, TEST_DATA, utc
+from tests.conftest import TEST_DATA, utc
+from tests.support.data import factbook_version
 from tracker.run.runner import run_once
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -14,13 +15,6 @@ WD = TEST_DATA / "wikidata"
 CHECKED = ("head-of-state", "head-of-government", "population", "capital")
 SOURCES = ("factbook-kz", "wikidata-kz")  # only these: no test touches the internet
 MIRROR = "https://github.com/factbook/cache.factbook.json/raw/master/central-asia/kz.json"
-
-
-def factbook_version(day: str) -> bytes:
-    files = sorted((DATA / "cia-geos-kz").glob(f"{day}*.json"))
-    if not files:
-        pytest.skip("../shared/data is not beside the repository")
-    return files[0].read_bytes()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.data import factbook_version, shared_path
 from tracker.config import Fact, load_config
 from tracker.evaluate.extract import EXTRACTORS
 from tracker.evaluate.facts import Health, evaluate
@@ -34,9 +35,8 @@ def factbook_facts(report) -> list[Fact]:
     return [f for f in report.facts if f.source in ("factbook-kz", "factbook-cia")]
 
 
-def snapshot_of(shared: Path, stamp: str) -> dict:
-    [path] = sorted((shared / "data/cia-geos-kz").glob(f"{stamp}*.json"))
-    return normalize_factbook(path.read_bytes())
+def snapshot_of(stamp: str) -> dict:
+    return normalize_factbook(factbook_version(stamp))
 
 
 def statuses(report, snapshot: dict, now: datetime) -> dict[str, tuple[str, object]]:
@@ -114,8 +114,8 @@ def report_footnotes(text: str) -> set[int]:
     return cited & defined
 
 
-def test_every_footnote_exists_in_the_report_text(report, shared):
-    footnotes = report_footnotes((shared / REPORT_TEXT).read_text(encoding="utf-8"))
+def test_every_footnote_exists_in_the_report_text(report):
+    footnotes = report_footnotes(shared_path(*REPORT_TEXT.split("/")).read_text(encoding="utf-8"))
     assert len(footnotes) == 68
     unknown = {f.id: f.footnote for f in report.facts if f.footnote not in footnotes}
     assert unknown == {}
@@ -124,8 +124,8 @@ def test_every_footnote_exists_in_the_report_text(report, shared):
 # ------------------------------------------------------------------ against the real Factbook
 
 
-def test_report_was_right_at_the_2025_10_07_factbook_version(report, shared):
-    found = statuses(report, snapshot_of(shared, "2025-10-07"),
+def test_report_was_right_at_the_2025_10_07_factbook_version(report):
+    found = statuses(report, snapshot_of("2025-10-07"),
                      datetime(2025, 10, 8, tzinfo=timezone.utc))
     assert len(found) >= 40
     wrong = {k: v for k, v in found.items() if v[0] != "current"}
@@ -133,17 +133,17 @@ def test_report_was_right_at_the_2025_10_07_factbook_version(report, shared):
     assert all(status == "unverifiable" for status, _ in wrong.values())
 
 
-def test_known_disagreements_were_current_before_the_factbook_dropped_them(report, shared):
-    found = statuses(report, snapshot_of(shared, "2025-07-10"),
+def test_known_disagreements_were_current_before_the_factbook_dropped_them(report):
+    found = statuses(report, snapshot_of("2025-07-10"),
                      datetime(2025, 7, 11, tzinfo=timezone.utc))
     assert {k: found[k][0] for k in KNOWN_DISAGREEMENTS} == \
         dict.fromkeys(KNOWN_DISAGREEMENTS, "current")
 
 
-def test_only_population_goes_stale_at_the_2026_01_22_version(report, shared):
-    before = statuses(report, snapshot_of(shared, "2025-10-07"),
+def test_only_population_goes_stale_at_the_2026_01_22_version(report):
+    before = statuses(report, snapshot_of("2025-10-07"),
                       datetime(2025, 10, 8, tzinfo=timezone.utc))
-    after = statuses(report, snapshot_of(shared, "2026-01-22"),
+    after = statuses(report, snapshot_of("2026-01-22"),
                      datetime(2026, 1, 23, tzinfo=timezone.utc))
     assert after["population"] == ("stale", 20432662)
     changed = {k for k in after if after[k][0] != before[k][0]}

@@ -101,7 +101,10 @@ def ws(workspace, server):
 
 
 def run(ws: Path, when: str, *sources: str):
-    return run_once(ws, now=utc(when), only=sources or ("fb", "wd"), send_email=False)
+    result = run_once(ws, now=utc(when), only=sources or ("fb", "wd"), send_email=False)
+    # what failed, for the report of a failing assertion further on
+    print(when, {s.source: s.error for s in result.sources if not s.ok})
+    return result
 
 
 def cli_json(ws: Path, *args: str) -> list[dict]:

@@ -121,18 +121,20 @@ def workers_of(owner: psutil.Process) -> list[psutil.Process]:
 
 
 def test_an_exception_in_a_worker_is_that_sources_failure():
-    """expat's ValueError for a multi-byte declared encoding, raised inside the worker:
-    that source's Failed, the others parsed."""
-    hostile = rss(1).replace(b'version="1.0"?>', b'version="1.0" encoding="Shift_JIS"?>')
+    """A previous snapshot file that is not YAML (edited by hand, half-written by another
+    tool) raises inside the worker: that source's Failed, the others parsed."""
+    broken = ParseJob("feed01", RssOptions(kind="rss", url="http://x/"),
+                      job(1).raw, previous=b"title: [unclosed\n  - :")
     pool = ParsePool(workers=1, threshold=0)
     try:
-        results = asyncio.run(_parse_all(pool, [job(0), job(1, hostile), job(2)]))
+        results = asyncio.run(_parse_all(pool, [job(0), broken, job(2)]))
     finally:
         pool.close()
     assert pool.in_pool == 3
     assert [type(r) for r in results] == [Parsed, Failed, Parsed]
     assert results[1].source == "feed01" and results[1].failure is Failure.UNEXPECTED
-    assert "ValueError" in results[1].message and "\n" not in results[1].message
+    assert "YamlError" in results[1].message and "previous snapshot" in results[1].message
+    assert "\n" not in results[1].message
 
 
 def test_a_dead_worker_means_the_rest_is_parsed_in_process():

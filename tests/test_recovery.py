@@ -175,3 +175,60 @@ def test_old_temp_files_go_even_after_a_clean_run(setup, server):
     notes = recover(GitStore(ws), previous_died=False)
     assert not old.exists() and fresh.exists()  # a fresh one may be another command's
     assert notes == ["removed half-written file .tracker/.state.json.old.tmp"]
+
+
+def _grandchild_git(ws: Path, command: str) -> subprocess.Popen:
+    """`git …` started through sh, so it is not our own child (those are exempt), waiting
+    on its stdin; returns once psutil sees the git process itself."""
+    import psutil
+
+    proc = subprocess.Popen(["sh", "-c", command], cwd=ws, env=run_env(),
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if any(p.name().startswith("git") for p in psutil.Process(proc.pid).children()):
+            return proc
+        time.sleep(0.02)
+    proc.kill()
+    raise AssertionError(f"{command!r} did not start")
+
+
+def test_another_process_reading_the_workspace_is_not_a_live_run(setup, server):
+    """GitPython's `cat-file --batch` helpers (of a test, `tracker status`, an editor) hold
+    no lock and live as long as their process: recovery neither waits for them nor keeps
+    a stale lock because of them."""
+    ws = setup("ws")
+    lock = ws / ".git" / "index.lock"
+    lock.write_bytes(b"")
+    reader = _grandchild_git(ws, "git -c core.quotepath=off cat-file --batch-check")
+    try:
+        assert live_git_processes(ws) == []
+        notes = recover(GitStore(ws), previous_died=True, git_wait=30)
+    finally:
+        reader.communicate(b"", timeout=10)
+    assert notes == ["removed stale git lock .git/index.lock"], notes
+    assert not lock.exists()
+
+
+def test_a_git_writer_in_a_subfolder_counts(setup, server):
+    ws = setup("ws")
+    (ws / "snapshots").mkdir(exist_ok=True)
+    writer = _grandchild_git(ws / "snapshots", "head -c 1 | git hash-object -w --stdin")
+    try:
+        assert len(live_git_processes(ws)) == 1
+    finally:
+        writer.communicate(b"x", timeout=10)
+    assert live_git_processes(ws) == []
+
+
+@pytest.mark.parametrize("cmdline, expected", [
+    (["git", "cat-file", "--batch"], "cat-file"),
+    (["/usr/bin/git", "-C", "/w", "-c", "a=b", "--no-pager", "commit", "-m", "x"], "commit"),
+    (["git", "--git-dir", "/w/.git", "update-ref", "HEAD", "x"], "update-ref"),
+    (["git", "--git-dir=/w/.git", "gc", "--auto"], "gc"),
+    (["git", "--version"], None),
+])
+def test_git_subcommand(cmdline, expected):
+    from tracker.store.recovery import git_subcommand
+
+    assert git_subcommand(cmdline) == expected

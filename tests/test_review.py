@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, utc
+from tests.conftest import utc
+from tests.support.cli import tracker
+from tests.support.data import factbook_version
 from tracker.run.runner import run_once
 from tracker.store.git import GitStore
 
@@ -37,10 +39,7 @@ facts:
 
 @pytest.fixture
 def ws(workspace, server):
-    files = sorted((DATA / "cia-geos-kz").glob("2026-01-22*.json"))
-    if not files:
-        pytest.skip("../shared/data is not beside the repository")
-    server.route("/kz.json", body=files[0].read_bytes())
+    server.route("/kz.json", body=factbook_version("2026-01-22"))
     root = workspace(f"sources:\n  fb:\n    kind: factbook\n    url: {server.url('/kz.json')}\n",
                      {"kz": REPORT})
     run_once(root, now=utc("2026-01-23T04:00"), run_all=True)
@@ -48,6 +47,11 @@ def ws(workspace, server):
 
 
 def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return tracker(root, *args)  # in this process: these tests are about the commands
+
+
+def cli_process(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """A real `tracker` process, for what takes two processes (the run lock)."""
     return subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), *args],
                           capture_output=True, text=True)
 
@@ -125,11 +129,11 @@ def test_ack_and_digest_send_wait_for_a_run_and_never_write_beside_it(ws):
     with RunLock(ws, started=utc("2026-01-24T04:00")):
         for args in (["ack", "population"], ["accept", "population"],
                      ["digest", "--send"]):
-            proc = cli(ws, *args, "--now", "2026-01-24")
+            proc = cli_process(ws, *args, "--now", "2026-01-24")
             assert proc.returncode == 75, (args, proc.stderr)
             assert "locked by pid" in proc.stderr and "--wait" in proc.stderr
     assert (ws / "reports" / "kz.yaml").read_text() == report and GitStore(ws).head() == head
-    proc = cli(ws, "ack", "population", "--now", "2026-01-24", "--wait", "5")
+    proc = cli_process(ws, "ack", "population", "--now", "2026-01-24", "--wait", "5")
     assert proc.returncode == 0, proc.stderr
     assert status(ws)["population"]["status"] == "acknowledged"
 
@@ -144,7 +148,8 @@ def test_a_review_after_a_dead_run_repairs_first_and_keeps_no_stale_note(ws):
     snapshot = ws / "snapshots" / "fb.yaml"
     committed = snapshot.read_text()
     snapshot.write_text(committed + "written: but never committed\n")
-    proc = cli(ws, "ack", "population", "--now", "2026-01-24")
+    # another process: this one's git helpers (GitPython's, still open) are no dead run's
+    proc = cli_process(ws, "ack", "population", "--now", "2026-01-24")
     assert proc.returncode == 0, proc.stderr
     assert not litter.exists() and snapshot.read_text() == committed  # the run's repairs
     assert not holder.exists()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, utc
+from tests.conftest import utc
+from tests.support.data import factbook_version
 from tests.support.server import Reply
 from tracker.run.runner import run_once
 from tracker.store.git import GitStore
@@ -51,10 +52,7 @@ http:
 
 @pytest.fixture
 def october() -> bytes:
-    files = sorted((DATA / "cia-geos-kz").glob("2025-10-07*.json"))
-    if not files:
-        pytest.skip("../shared/data is not beside the repository")
-    return files[0].read_bytes()
+    return factbook_version("2025-10-07")
 
 
 @pytest.fixture

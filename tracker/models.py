@@ -9,7 +9,7 @@ from typing import Any
 # `unchecked`: no source checks the fact (no `source`: tracked only by expiry or news)
 STATUSES = ("current", "stale", "expired", "unverifiable", "source-failing", "acknowledged",
             "unchecked")
-HEALTHS = ("ok", "failing", "quiet", "gone", "never-fetched")
+HEALTHS = ("ok", "failing", "quiet", "gone", "never-fetched", "suspect")
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ class SourceResult:
     gone: bool = False
     changes: list[Change] = field(default_factory=list)
     snapshot: Any = field(default=None, repr=False)  # the new snapshot, when changed
+    suspect: str | None = None  # held back: why the answer looks like a fault (run/suspect.py)
     failure: Failure | None = None  # set exactly when not ok
 
 
@@ -177,6 +178,7 @@ class NoticeKind(str, Enum):
     EMAIL_REJECTED = "email-rejected"  # refused for good: .tracker/outbox/rejected/
     RUN_DEADLINE = "run-deadline"      # the run's deadline cut some sources short
     RUN_STOPPED = "run-stopped"        # SIGTERM: unfinished sources dropped, digest skipped
+    SOURCE_HELD = "source-held"        # a suspicious answer held back (run/suspect.py)
 
 
 @dataclass(frozen=True)

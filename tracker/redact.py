@@ -47,6 +47,12 @@ class Redactor:
                 self._pattern = None
         return self
 
+    def add_literal(self, *forms: str) -> "Redactor":
+        """Mask these exact strings (already encoded, e.g. base64 of an AUTH exchange)."""
+        self.secrets |= {form for form in forms if len(form) >= MIN_SECRET}
+        self._pattern = None
+        return self
+
     def add_basic_auth(self, username: str, password: str) -> "Redactor":
         self.secrets |= basic_auth_forms(username, password)
         self._pattern = None

@@ -67,11 +67,19 @@ def _tidy(text: str) -> str:
 
 def fold(text: str) -> str:
     """Case-, diacritics- and spacing-insensitive form for comparisons and matching."""
-    return _fold(str(text))
+    text = text if isinstance(text, str) else str(text)
+    # the same names and categories are folded over and over; long texts are not kept
+    return _fold_short(text) if len(text) <= 120 else _fold(text)
 
 
-@lru_cache(maxsize=1 << 16)  # the same category names and claims fold again and again
+@lru_cache(maxsize=1 << 14)
+def _fold_short(text: str) -> str:
+    return _fold(text)
+
+
 def _fold(text: str) -> str:
+    if text.isascii():  # nothing to decompose
+        return " ".join(text.casefold().split())
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     stripped = stripped.replace("ł", "l").replace("Ł", "L").replace("ø", "o").replace("đ", "d")

@@ -30,7 +30,16 @@ import git
 
 from tracker.config import Config, load_config
 from tracker.errors import ConfigError, GitStateError, PushError
-from tracker.store.files import DIGESTS, REPORTS, SNAPSHOTS, STATE_DIR, inside, write_atomic
+from tracker.store.files import (
+    DIGESTS,
+    REPORTS,
+    SNAPSHOTS,
+    STATE_DIR,
+    check_layout,
+    disk_error,
+    inside,
+    write_atomic,
+)
 from tracker.store.git import GitStore
 from tracker.store.gitstate import check_in_progress, check_writable
 from tracker.store.lock import RunLock
@@ -103,9 +112,10 @@ class Workspace:
         if not integration_interrupted(self.store):  # else: undone under the lock below
             check_in_progress(git_dir, self.root)  # before a merge's markers read as bad YAML
         config = self.config  # a bad configuration is refused before anything else
+        check_layout(self.root, (SNAPSHOTS, DIGESTS, REPORTS))  # no symlinked folders
         sync = self._team_sync(config, now or datetime.now(timezone.utc))
-        with RunLock(self.root, wait=wait, started=now,
-                     clean_on=(GitStateError, *clean_on)) as lock:
+        with full_disk(), RunLock(self.root, wait=wait, started=now,
+                                  clean_on=(GitStateError, *clean_on)) as lock:
             repaired = undo_interrupted_integration(self.store, config.git.branch)
             check_writable(git_dir, config.git.branch, self.root)
             repaired += recover(self.store, previous_died=lock.previous_died)
@@ -163,6 +173,19 @@ class Workspace:
             (root / folder).mkdir(exist_ok=True)
         store.commit(list(files), message, when=when)
         return cls(root)
+
+
+@contextmanager
+def full_disk() -> Iterator[None]:
+    """A full or read-only disk ends the writer with one line (StoreError); the lock's
+    holder note stays, so the next writer repairs what was half-written."""
+    try:
+        yield
+    except OSError as exc:
+        error = disk_error(exc)
+        if error is None:
+            raise
+        raise error from None
 
 
 class Writer:

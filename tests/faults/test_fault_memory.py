@@ -59,6 +59,7 @@ CHILD = textwrap.dedent("""
                       "errors": {s.source: s.error for s in result.sources}}), flush=True)
 """)
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", list(BOUNDS))
 def test_peak_memory_is_bounded(tmp_path, fault):
     fb, news = make_kind("factbook"), make_kind("rss")

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
@@ -89,6 +90,7 @@ def every_git_object(root: Path) -> str:
     return batch.decode("utf-8", "replace")
 
 
+@pytest.mark.slow
 def test_no_secret_anywhere_after_runs_with_failing_servers(tmp_path):
     env = {**os.environ, "ACLED_USERNAME": USERNAME, "ACLED_PASSWORD": PASSWORD,
            "TRACKER_SMTP_PASSWORD": SMTP_PASSWORD}

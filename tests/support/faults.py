@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from tests.support.acled_server import PASSWORD, USERNAME, FakeAcled, event
+from tests.support.data import factbook_version
 from tests.support.server import LocalServer, Reply
 from tests.support.worldbank_server import INVALID_VALUE, Series, answer
 
 TESTS = Path(__file__).resolve().parents[1]
-SHARED_DATA = TESTS.parents[1] / "shared" / "data"
 WIKIDATA = TESTS / "data" / "wikidata"
 
 MB = 1 << 20
@@ -199,11 +199,7 @@ WB_POPULATION = Series("Population, total", {"2022": 19621972, "2023": 20033842,
 
 
 def _factbook_body() -> bytes:
-    files = sorted((SHARED_DATA / "cia-geos-kz").glob("2025-10-07*.json"))
-    if not files:
-        import pytest
-        pytest.skip("../shared/data is not beside the repository")
-    return files[0].read_bytes()
+    return factbook_version("2025-10-07")
 
 
 def _good_factbook(kind: Kind, server: LocalServer) -> None:

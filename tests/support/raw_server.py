@@ -25,14 +25,23 @@ class RawServer:
         self.requests: list[bytes] = []
         self.connections = 0
         self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
 
     def __enter__(self) -> "RawServer":
-        thread = threading.Thread(target=self._accept, daemon=True)
-        thread.start()
+        self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # Stop the accept() before closing the socket. Closed under it, a waiting accept()
+        # takes one connection from whichever socket next reuses the descriptor number —
+        # another test's server — and answers it with this one's broken bytes.
         self._stop.set()
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=10).close()
+        except OSError:
+            pass  # nothing to wake: the accept loop has already ended
+        self._thread.join(timeout=10)
+        assert not self._thread.is_alive(), "RawServer: the accept loop did not stop"
         self.sock.close()
 
     def url(self, path: str = "/feed") -> str:
@@ -43,6 +52,9 @@ class RawServer:
             try:
                 conn, _ = self.sock.accept()
             except OSError:
+                return
+            if self._stop.is_set():  # the wake-up connection of __exit__
+                conn.close()
                 return
             self.connections += 1
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()

@@ -17,8 +17,10 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Callable, Iterator
+
+from tracker.demo.server import PromptHTTPServer
 
 
 @dataclass
@@ -45,6 +47,12 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:  # quiet
         pass
 
+    def handle(self) -> None:
+        self.answered = 0
+        super().handle()
+        if not self.answered:  # a client opens a connection to send a request on it
+            self.server.owner.errors.append((self.client_address, "closed before a request"))
+
     def do_GET(self) -> None:  # noqa: N802
         self._answer()
 
@@ -58,6 +66,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, head: bool = False) -> None:
         owner = self.server.owner
+        self.answered += 1
         path = self.path
         owner.requests.append((self.command, path, dict(self.headers)))
         owner.peers.append(self.client_address)  # one per TCP connection used
@@ -123,13 +132,14 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(PromptHTTPServer):  # shutdown() returns at once (no 0.5 s poll)
     owner: "LocalServer"
 
     def handle_error(self, request: object, client_address: object) -> None:
         import sys
-        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+        error = sys.exc_info()[1]
+        self.owner.errors.append((client_address, repr(error)))
+        if not isinstance(error, (ConnectionError, TimeoutError)):
             super().handle_error(request, client_address)  # a client hanging up is a test
 
 
@@ -138,6 +148,7 @@ class LocalServer:
         self.routes: dict[str, list[Reply] | Callable[[_Handler], Reply]] = {}
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.peers: list[tuple[str, int]] = []
+        self.errors: list[tuple[object, str]] = []  # (peer, exception) of failed handlers
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self

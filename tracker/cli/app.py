@@ -14,7 +14,7 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from tracker.cli import core
-from tracker.cli.commands import digest, facts, report, running, sources, workspace
+from tracker.cli.commands import check, digest, facts, inspect, report, running, sources, workspace
 
 # pydantic scans every installed package's entry points for plugins on first use (~20 ms
 # of each command); tracker uses none. An explicit setting in the environment still wins.
@@ -46,6 +46,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "history": facts.history, "backfill": sources.backfill, "ack": facts.ack,
     "accept": facts.accept, "sources": sources.sources, "digest": digest.digest,
     "schedule": running.schedule, "kinds": sources.kinds, "demo": workspace.demo,
+    "paths": inspect.paths, "probe": inspect.probe, "check": check.check,
 }
 for _name, _function in COMMANDS.items():
     app.command(_name)(core.command(_function))
@@ -53,6 +54,7 @@ for _name, _function in COMMANDS.items():
 report_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
                          help="Read a report: citations, link health, draft facts.")
 report_app.command("scan")(core.command(report.scan))
+report_app.command("adopt")(core.command(report.adopt))
 app.add_typer(report_app, name="report")
 
 

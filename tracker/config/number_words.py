@@ -9,6 +9,8 @@ genitive, dative, instrumental). Compound adjectives ('pięcioletnia kadencja', 
 """
 from __future__ import annotations
 
+import re
+
 WORDS: dict[str, tuple[str, int]] = {}
 
 
@@ -128,12 +130,13 @@ _COUNTED = ("letn", "miesięczn", "tygodniow", "dniow", "godzinn", "osobow", "ma
             "krotn", "procentow", "летн", "месячн", "недельн", "дневн", "часов", "кратн",
             "процентн", "местн")
 _BY_LENGTH = sorted(_PREFIXES, key=len, reverse=True)
+# one pattern, longest prefix first (as a loop over _BY_LENGTH would try them), for speed:
+# every word of every sentence is tried
+_COMPOUND = re.compile("(" + "|".join(map(re.escape, _BY_LENGTH)) + ")(?="
+                       + "|".join(map(re.escape, _COUNTED)) + ")")
 
 
 def compound_prefix(word: str) -> int | None:
     """'pięcioletnia' → 5, 'пятилетний' → 5, 'dwudziestoosobowy' → 20; None otherwise."""
-    lower = word.lower()
-    for prefix in _BY_LENGTH:
-        if lower.startswith(prefix) and lower[len(prefix):].startswith(_COUNTED):
-            return _PREFIXES[prefix]
-    return None
+    found = _COMPOUND.match(word.lower())
+    return _PREFIXES[found.group(1)] if found else None

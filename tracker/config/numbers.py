@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from tracker.config.number_words import FRACTION_WORDS, SCALE_WORDS, WORDS, compound_prefix
@@ -77,12 +78,17 @@ def parse_number(token: str, scale: str | None = None) -> Decimal:
 
 def read_numbers(text: str, words: bool = True) -> list[Reading]:
     """Every number in `text`, in order: digits (with scale words) and number words."""
+    return list(_read_numbers(text, words))
+
+
+@lru_cache(maxsize=1 << 12)  # drafts read the same source texts for every footnote
+def _read_numbers(text: str, words: bool) -> tuple[Reading, ...]:
     found = [Reading(_digits_value(m), m.start(), m.end()) for m in NUMBER_RE.finditer(text)]
     if words:
         taken = [(r.start, r.end) for r in found]
         found += [r for r in _word_numbers(text)
                   if not any(a < r.end and r.start < b for a, b in taken)]
-    return sorted(found, key=lambda r: r.start)
+    return tuple(sorted(found, key=lambda r: r.start))
 
 
 def numbers_in(text: str, words: bool = True) -> list[Decimal]:

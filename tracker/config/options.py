@@ -12,7 +12,15 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from tracker.config.types import ID_PATTERN, Cron, Duration, EnvName, Keyword, Strict
+from tracker.config.types import (
+    ID_PATTERN,
+    Cron,
+    Duration,
+    EnvName,
+    Keyword,
+    MailAddress,
+    Strict,
+)
 
 
 class SourceOptions(Strict):
@@ -30,6 +38,8 @@ class SourceOptions(Strict):
     max_bytes: int = Field(20_000_000, gt=0)
     gone_after: int = Field(2, ge=1, description="consecutive 'gone' answers before health=gone")
     frozen: bool = False  # documented as no longer updated upstream (e.g. the Factbook)
+    confirm_shrink: int = Field(2, ge=1, description="runs in a row that must bring the same "
+                                "much smaller document before it is committed (1: at once)")
 
 
 class FactbookOptions(SourceOptions):
@@ -135,9 +145,9 @@ class SmtpConfig(Strict):
 
 class EmailConfig(Strict):
     smtp: SmtpConfig
-    from_: str = Field(alias="from")
-    to: list[str]
-    maintainers: list[str] = []
+    from_: MailAddress = Field(alias="from")
+    to: list[MailAddress] = Field(min_length=1)
+    maintainers: list[MailAddress] = []
     send_when_empty: bool = False
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

@@ -37,6 +37,26 @@ def check_cron(value: str) -> str:
     return value
 
 
+def check_mail_address(value: str) -> str:
+    """One address as the message builder reads it (the stdlib's RFC 5322 parser, the one
+    `email.policy.SMTP` uses): `name@example.org` or `Name <name@example.org>`. A CR or LF
+    would pass load and break the message at send time, after the run wrote its files."""
+    import email.policy
+
+    bad = next((c for c in value if not c.isprintable()), None)
+    if bad is not None:
+        raise ValueError(f"a control character ({bad!r}) in the email address {value!r}")
+    try:
+        header = email.policy.SMTP.header_factory("to", value)
+        addresses = header.addresses
+    except Exception:  # noqa: BLE001 - the stdlib parser raises several types on junk
+        addresses, header = (), None
+    if header is None or header.defects or len(addresses) != 1 or \
+            not addresses[0].username or not addresses[0].domain:
+        raise ValueError(f"{value!r} is not one email address (name@example.org)")
+    return value
+
+
 def is_ident(value: object) -> bool:
     """An id that names a file (snapshots/<id>.yaml): `$` alone would allow 'id\\n'."""
     return isinstance(value, str) and re.fullmatch(ID_PATTERN, value) is not None
@@ -47,6 +67,7 @@ Cron = Annotated[str, AfterValidator(check_cron)]
 Ident = Annotated[str, Field(pattern=ID_PATTERN)]
 EnvName = Annotated[str, Field(pattern=ENV_NAME)]
 Keyword = Annotated[str, Field(min_length=1)]
+MailAddress = Annotated[str, AfterValidator(check_mail_address)]
 
 
 class Strict(BaseModel):

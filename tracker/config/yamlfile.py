@@ -40,6 +40,10 @@ class YamlDoc:
             self.data, self.remember = cache.load(path, raw,
                                                   lambda: read_yaml(path, "safe", raw))
         self._tree: Any = None
+        blame = expansion_blame(self.data)
+        if blame is not None:
+            where, why = blame
+            raise error_at(why, self, where)
 
     @property
     def tree(self) -> Any:
@@ -49,6 +53,80 @@ class YamlDoc:
 
     def line(self, loc: tuple[Any, ...]) -> int | None:
         return line_of(self, loc)
+
+
+# A YAML alias stands for its anchor's whole value: nine aliases of nine aliases of … (the
+# "billion laughs") are a small file whose values, once walked, are billions of nodes —
+# every later step (validation, the value cache) would walk them. Sharing that multiplies
+# the values far beyond the file's own size is refused before anything walks them.
+MAX_EXPANDED = 200_000  # nodes the values may hold when they share (aliases)
+MAX_FACTOR = 10         # … and no more than this many times the distinct nodes
+
+
+def expansion_blame(data: Any) -> tuple[tuple[Any, ...], str] | None:
+    """(where, why) when aliases make `data` expand far beyond what the file holds, or
+    refer to themselves; None for ordinary data. Linear in the distinct nodes."""
+    sizes: dict[int, int] = {}
+    refs: dict[int, int] = {}
+    cycle = _expanded_sizes(data, sizes, refs)
+    if cycle is not None:
+        return cycle, "an alias refers to the value that holds it (a recursive YAML alias)"
+    total, distinct = sizes.get(id(data), 1), len(sizes)
+    if total <= max(MAX_EXPANDED, MAX_FACTOR * distinct):
+        return None
+    return (_largest_path(data, sizes, refs),
+            f"YAML aliases expand this file to {total:,} values (from {distinct:,} written): "
+            "refused as an alias bomb; write the values out instead")
+
+
+def _children(node: Any) -> list[tuple[Any, Any]]:
+    if isinstance(node, dict):
+        return list(node.items())
+    if isinstance(node, list):
+        return list(enumerate(node))
+    return []
+
+
+def _expanded_sizes(root: Any, sizes: dict[int, int],
+                    refs: dict[int, int]) -> tuple[Any, ...] | None:
+    """Fill `sizes` (id → nodes the value expands to) and `refs` (id → how many places
+    hold it: more than one is an alias); the path of a cycle, if any."""
+    on_path: dict[int, tuple[Any, ...]] = {}
+    stack: list[tuple[Any, tuple[Any, ...], bool]] = [(root, (), False)]
+    while stack:
+        node, path, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.pop(key, None)
+            sizes[key] = 1 + sum(sizes.get(id(child), 1) for _, child in _children(node))
+            continue
+        if key in sizes or not isinstance(node, (dict, list)):
+            continue
+        if key in on_path:
+            return path
+        on_path[key] = path
+        stack.append((node, path, True))
+        for name, child in _children(node):
+            if isinstance(child, (dict, list)):
+                refs[id(child)] = refs.get(id(child), 0) + 1
+                stack.append((child, path + (name,), False))
+    return None
+
+
+def _largest_path(data: Any, sizes: dict[int, int], refs: dict[int, int]) -> tuple[Any, ...]:
+    """Where the expansion happens: down the largest child while it alone is over the
+    limit, up to the first alias on the way."""
+    path: tuple[Any, ...] = ()
+    node = data
+    while True:
+        big = [(name, child) for name, child in _children(node)
+               if sizes.get(id(child), 1) > MAX_EXPANDED]
+        if not big:
+            return path
+        name, node = max(big, key=lambda item: sizes.get(id(item[1]), 1))
+        path += (name,)
+        if refs.get(id(node), 0) > 1:
+            return path
 
 
 def read_bytes(path: Path) -> bytes:

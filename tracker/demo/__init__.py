@@ -126,8 +126,10 @@ def summarize(result: DemoResult, now: datetime) -> DemoResult:
     result.findings = evaluate_all(config, store, state, now)
     result.sources = source_health(config, state, now)
     for commit in reversed(list(store.repo.iter_commits())):
+        message = commit.message if isinstance(commit.message, str) else \
+            commit.message.decode("utf-8", "replace")
         result.timeline.append((commit.committed_datetime.date().isoformat(),
-                                commit.message.splitlines()[0]))
+                                message.splitlines()[0]))
     result.digests = sorted(str(p.relative_to(root)) for p in (root / "digests").glob("*")
                             if p.is_file()) if (root / "digests").is_dir() else []
     return result

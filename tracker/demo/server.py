@@ -15,6 +15,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import selectors
+import socket
 import threading
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,6 +53,57 @@ class DemoData:
         return _data("wikidata", name)
 
 
+class PromptHTTPServer(ThreadingHTTPServer):
+    """A ThreadingHTTPServer whose `shutdown()` returns at once.
+
+    The standard `serve_forever` notices a shutdown only when its select() times out (every
+    0.5 s), so every stop costs up to half a second; here the loop also waits on a wake-up
+    socket that `shutdown()` writes to. Tests start and stop hundreds of servers.
+    """
+
+    daemon_threads = True
+    # socketserver's default backlog is 5: a burst of connections beyond it (a run opens
+    # `per_host` at once per source host) is dropped by the kernel and retried a second
+    # later, which a short fetch timeout then reports as a failure.
+    request_queue_size = 128
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._stop_requested = False
+        self._stopped = threading.Event()
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:  # poll_interval: unused
+        self._stopped.clear()
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(self, selectors.EVENT_READ)
+                selector.register(self._wake_reader, selectors.EVENT_READ)
+                while not self._stop_requested:
+                    ready = {key.fileobj for key, _ in selector.select()}
+                    if self._wake_reader in ready:
+                        self._wake_reader.recv(64)
+                    if self._stop_requested:
+                        break
+                    if self in ready:
+                        self._handle_request_noblock()  # type: ignore[attr-defined]
+                    self.service_actions()
+        finally:
+            self._stop_requested = False
+            self._stopped.set()
+
+    def shutdown(self) -> None:
+        """Stop serve_forever (running in another thread) and wait until it has returned."""
+        self._stop_requested = True
+        self._wake_writer.send(b"\0")
+        self._stopped.wait()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_reader.close()
+        self._wake_writer.close()
+
+
 class DemoServer:
     """`with DemoServer() as server: server.today = ...; server.url('/mirror/kz.json')`."""
 
@@ -59,8 +112,7 @@ class DemoServer:
         self.data = DemoData()
         self.requests = 0
         handler = type("Handler", (_Handler,), {"demo": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
+        self._server = PromptHTTPServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def __enter__(self) -> "DemoServer":

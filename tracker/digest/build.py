@@ -272,7 +272,7 @@ def subject(digest: Digest) -> str:
         n = digest.news_count
         parts.append(f"{n} news item{'s' if n != 1 else ''}")
     if digest.health_news:
-        for health in ("failing", "gone", "quiet"):
+        for health in ("failing", "gone", "suspect", "quiet"):
             n = sum(1 for h in digest.health.values() if h == health)
             if n:
                 parts.append(f"{n} source{'s' if n != 1 else ''} {health}")

@@ -8,12 +8,14 @@ otherwise the analysts' digest carries the technical details itself.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from tracker.config import Config, SourceOptions
+from tracker.config.secrets import workspace_redactor
 from tracker.digest.build import build_digest
 from tracker.digest.memory import (
     DigestMemory,
@@ -27,6 +29,7 @@ from tracker.digest.model import Digest, ReportInfo, SourceInfo
 from tracker.digest.render import render_html, render_text
 from tracker.digest.values import safe_href
 from tracker.errors import ConfigError
+from tracker.fetch.urls import safe_url
 from tracker.models import Finding, Notice, NoticeKind
 from tracker.notify.outbox import FlushResult, Outbox, build_message
 from tracker.store.remote import SyncProblem, read_sync_problem
@@ -35,7 +38,7 @@ from tracker.workspace import Workspace, Writer
 
 DIGESTS = "digests"
 GIT_SYNC = "git sync"  # the maintainers' memory key for the team remote's sync problem
-PROBLEM_HEALTH = ("failing", "gone", "quiet")
+PROBLEM_HEALTH = ("failing", "gone", "suspect", "quiet")
 
 
 @dataclass
@@ -69,7 +72,7 @@ def source_link(options: SourceOptions) -> str | None:
     entity = getattr(options, "entity", None)
     if options.kind == "wikidata" and entity:
         return f"https://www.wikidata.org/wiki/{entity}"
-    return safe_href(options.url)
+    return safe_href(safe_url(options.url)) if options.url else None  # no query, no login
 
 
 def source_infos(config: Config, state: State, now: datetime) -> dict[str, SourceInfo]:
@@ -78,7 +81,7 @@ def source_infos(config: Config, state: State, now: datetime) -> dict[str, Sourc
     infos = {}
     for row in source_health(config, state, now):
         sid, options = row["source"], config.sources[row["source"]]
-        bad = row["health"] in ("failing", "gone")
+        bad = row["health"] in ("failing", "gone", "suspect")
         infos[sid] = SourceInfo(id=sid, title=options.title or sid, kind=options.kind,
                                 link=source_link(options), health=row["health"],
                                 since=row["since"], error=row["last_error"] if bad else None)
@@ -193,7 +196,7 @@ def run_digests(writer: Writer, findings: list[Finding], now: datetime, *, send:
     save_memory(root, memory)  # after the files and the outbox: a crash loses nothing
     mark_news_reported(root, reported_news, now)
     if send and config.email:
-        result.flush = outbox.flush(config.email)
+        result.flush = outbox.flush(config.email, workspace_redactor(config, os.environ))
     return result
 
 
@@ -212,7 +215,9 @@ def flush_outbox(root: Path | str, config: Config) -> FlushResult | None:
     if not config.email:
         return None
     outbox = Outbox(root)
-    return outbox.flush(config.email) if outbox.pending() else None
+    if not outbox.pending():
+        return None
+    return outbox.flush(config.email, workspace_redactor(config, os.environ))
 
 
 # ---------------------------------------------------------------- maintainers

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 # Why a fact needs review, worst first; also the order of the cards.
 FLAGS = ("stale", "disagreement", "expired", "unverifiable")
 # Health of a source that the digest reports, in the order it reports them.
-PROBLEM_HEALTH = ("failing", "gone", "quiet", "never-fetched")
+PROBLEM_HEALTH = ("failing", "gone", "suspect", "quiet", "never-fetched")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ ERROR_CHARS = 160
 WHAT = {
     "failing": "could not be read",
     "gone": "no longer available",
+    "suspect": "held back (the latest answer lost most of its content; last good data kept)",
     "quiet": "quiet (no update for longer than expected)",
     "never-fetched": "never fetched successfully",
 }
@@ -23,7 +24,8 @@ def source_lines(ids: list[str], sources: dict[str, SourceInfo], findings: list[
     report failing or gone, so nothing at all could be checked)."""
     known = [sources[i] for i in ids if i in sources]
     # errors only where a source failed, and only when no maintainers take the detail
-    known = [s if with_errors and s.health in ("failing", "gone") else replace(s, error=None)
+    known = [s if with_errors and s.health in ("failing", "gone", "suspect")
+             else replace(s, error=None)
              for s in known]
     failing = [s for s in known if s.health == "failing"]
     outage = bool(failing) and all(s.health in ("failing", "gone") for s in known)

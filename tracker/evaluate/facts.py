@@ -10,6 +10,7 @@ from tracker.config.numbers import as_decimal
 from tracker.evaluate.extract import EXTRACTORS, ExtractError, parse_date
 from tracker.evaluate.extract.names import same_person
 from tracker.evaluate.paths import step
+from tracker.evaluate.suggest import Diagnosis, diagnose
 from tracker.models import Finding, FindingDetails, Health, ShareDifference
 from tracker.text import fold
 
@@ -20,15 +21,30 @@ __all__ = ["Health", "PathMissing", "evaluate", "extract", "matches", "resolve",
 
 
 class PathMissing(LookupError):
-    """None of a fact's path alternatives exists in the snapshot."""
+    """None of a fact's path alternatives exists in the snapshot. The message names the
+    nearest existing keys; it is built when read (history meets many missing paths and
+    reads none of their messages)."""
+
+    def __init__(self, snapshot: Any, alternatives: list[list[str]]) -> None:
+        super().__init__()
+        self.snapshot, self.alternatives = snapshot, alternatives
+
+    def diagnosis(self) -> Diagnosis | None:
+        """Of the alternative that gets deepest into the snapshot."""
+        found = [d for d in (diagnose(self.snapshot, p) for p in self.alternatives) if d]
+        return max(found, key=lambda d: d.depth) if found else None
+
+    def __str__(self) -> str:
+        shown = " | ".join(" › ".join(p) for p in self.alternatives)
+        found = self.diagnosis()
+        return f"path not found: {shown}" + (f" ({found.message()})" if found else "")
 
 
 def resolve(snapshot: Any, alternatives: list[list[str]]) -> tuple[Any, list[str]]:
     """The value at the first path alternative that exists."""
     found = _existing(snapshot, alternatives)
     if not found:
-        shown = " | ".join(" › ".join(p) for p in alternatives)
-        raise PathMissing(f"path not found: {shown}")
+        raise PathMissing(snapshot, alternatives)
     return found[0]
 
 
@@ -183,6 +199,9 @@ def evaluate(report_id: str, fact: Fact, snapshot: Any, health: Health, now: dat
     elif finding.status == "current" and health.health == "failing":
         finding.status, finding.since = "source-failing", health.since
         finding.note = f"source failing since {health.since} ({health.error}); last known value"
+    elif health.health == "suspect":  # run/suspect.py: the answer was not committed
+        _add_note(finding, f"the source's latest answer was held back as suspect since "
+                           f"{health.since} ({health.error}); last good value shown")
     return _acknowledge(fact, finding, today)
 
 

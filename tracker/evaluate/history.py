@@ -148,7 +148,8 @@ def source_changes(store: GitStore, source_id: str, since: str | None = None) ->
     from tracker.evaluate.diff import diff_snapshots
 
     versions = store.versions(store.relpath(source_id))
-    pairs = list(zip([None] + versions[:-1], versions))
+    earlier: list[Version | None] = [None, *versions[:-1]]
+    pairs = list(zip(earlier, versions))
     if since is None:
         pairs = pairs[-1:]
     else:
@@ -156,8 +157,8 @@ def source_changes(store: GitStore, source_id: str, since: str | None = None) ->
             day = date.fromisoformat(since[:10])
             pairs = [(a, b) for a, b in pairs if b.date.date() >= day]
         except ValueError:
-            after = set(_revisions_after(store, since))
-            pairs = [(a, b) for a, b in pairs if b.commit in after]
+            later = set(_revisions_after(store, since))
+            pairs = [(a, b) for a, b in pairs if b.commit in later]
     changes: list[Any] = []
     for before, after in pairs:
         old = store.load_blob(before.blob) if before and before.blob else None

@@ -57,11 +57,10 @@ def tls_context() -> ssl.SSLContext:
 
 @dataclass
 class Http:
-    """Create with `async with Http(config) as http`; one per run (or per shard)."""
+    """Create with `async with Http(config) as http`; one per run."""
 
     config: HttpConfig = field(default_factory=HttpConfig)
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
-    host_limits: dict[str, int] = field(default_factory=dict)  # per_host, overridden per host
     requests: int = 0
     not_modified: int = 0
     _sessions: dict[str, aiohttp.ClientSession] = field(default_factory=dict)
@@ -95,11 +94,10 @@ class Http:
     # ------------------------------------------------------------ pools, TLS, proxies
 
     def _session(self, host: str) -> aiohttp.ClientSession:
-        """One session, keep-alive pool and cookie jar per host, `per_host` connections
-        (a shard's share where a host is split, `host_limits`)."""
+        """One session, keep-alive pool and cookie jar per host, `per_host` connections."""
         session = self._sessions.get(host)
         if session is None:
-            connector = aiohttp.TCPConnector(limit=self._limit(host), limit_per_host=0)
+            connector = aiohttp.TCPConnector(limit=self.config.per_host, limit_per_host=0)
             session = self._sessions[host] = aiohttp.ClientSession(
                 connector=connector, headers=self._headers, timeout=NO_TIMEOUT,
                 cookie_jar=aiohttp.CookieJar(unsafe=True),  # unsafe: IP hosts keep cookies
@@ -127,9 +125,6 @@ class Http:
         url = URL(proxy if "://" in proxy else f"http://{proxy}")
         auth = aiohttp.BasicAuth(url.user or "", url.password or "") if url.user else None
         return str(url.with_user(None)), auth
-
-    def _limit(self, host: str) -> int:
-        return self.host_limits.get(host, self.config.per_host)
 
     def _count(self, not_modified: bool) -> None:
         self.requests += 1
@@ -192,7 +187,7 @@ class Http:
         # holds slots that other hosts could use.
         semaphore = self._hosts.get(host)
         if semaphore is None:
-            semaphore = self._hosts[host] = asyncio.Semaphore(self._limit(host))
+            semaphore = self._hosts[host] = asyncio.Semaphore(self.config.per_host)
         async with semaphore, self._overall:
             bound, clock = attempt_bound(timeout)
             if clock is not None and bound <= 0:

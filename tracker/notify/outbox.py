@@ -20,9 +20,11 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Callable
 
 from tracker.config import EmailConfig, SmtpConfig
 from tracker.errors import NotifyError
+from tracker.notify.replies import safe_reply
 from tracker.store.files import STATE_DIR, JsonFile
 
 OUTBOX = "outbox"
@@ -93,8 +95,17 @@ class Outbox:
         ids = [i for i in self.sent_ids() if i != message_id] + [message_id]
         self._sent_log().save(ids[-SENT_LOG_KEEP:])
 
-    def flush(self, email: EmailConfig) -> FlushResult:
-        """Send every waiting message on one connection; stop at the first failure."""
+    def flush(self, email: EmailConfig,
+              redact: Callable[[str], str] | None = None) -> FlushResult:
+        """Send every waiting message on one connection; stop at the first failure.
+        What the server said passes `redact` too (every secret of the workspace)."""
+        result = self._flush(email)
+        if redact is not None:
+            result.rejected = [redact(why) for why in result.rejected]
+            result.error = redact(result.error) if result.error else result.error
+        return result
+
+    def _flush(self, email: EmailConfig) -> FlushResult:
         result = FlushResult()
         files = self.pending()
         if not files:
@@ -110,8 +121,9 @@ class Outbox:
                     else:
                         refusal = _send(smtp, message)
                         if refusal is not None:  # kept aside, never tried again
-                            result.rejected.append(f"{describe(refusal, email.smtp)} "
-                                                   f"({message['Subject']})")
+                            result.rejected.append(safe_reply(
+                                f"{describe(refusal, email.smtp)} ({message['Subject']})",
+                                email.smtp))
                             self._set_aside(path)
                             continue
                         self.mark_sent(message_id)
@@ -152,7 +164,7 @@ def _file_stem(message_id: str) -> str:
 
 def _read(path: Path) -> EmailMessage:
     with path.open("rb") as handle:
-        return BytesParser(policy=policy.SMTP).parse(handle)  # type: ignore[return-value]
+        return BytesParser(policy=policy.SMTP).parse(handle)
 
 
 def connect(smtp: SmtpConfig) -> smtplib.SMTP:
@@ -193,14 +205,21 @@ def credentials(smtp: SmtpConfig) -> tuple[str | None, str | None]:
 
 
 def describe(exc: BaseException, smtp: SmtpConfig) -> str:
-    """A failure in words, naming the server but never a credential."""
+    """A failure in words, naming the server but never a credential (whatever the server
+    quoted back, in any reply: replies.py), on one line."""
+    return safe_reply(_describe(exc, smtp), smtp)
+
+
+def _describe(exc: BaseException, smtp: SmtpConfig) -> str:
     where = f"SMTP {smtp.host}:{smtp.port} ({smtp.security})"
     if isinstance(exc, NotifyError):
         return str(exc)
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return f"{where}: login refused ({exc.smtp_code})"
     if isinstance(exc, smtplib.SMTPResponseException):
-        return f"{where}: server said {exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+        said = exc.smtp_error
+        text = said.decode(errors="replace") if isinstance(said, bytes) else said
+        return f"{where}: server said {exc.smtp_code} {text}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return f"{where}: recipients refused: {', '.join(exc.recipients)}"
     return f"{where}: {type(exc).__name__}: {exc}"

@@ -188,11 +188,12 @@ def _inside_angle(text: str) -> bool:
 
 def _continues_bare_url(out: str, previous: str, line: str) -> bool:
     """A URL ending the line with no space after it goes on at the start of the next line."""
-    if not _BARE_URL_AT_END.search(out.rstrip()):
+    found = _BARE_URL_AT_END.search(out.rstrip())
+    if not found:
         return False
     if line[:1].isspace() or _URL_START.match(line) or _FOOTNOTE_START.match(line):
         return False
-    url = _BARE_URL_AT_END.search(out.rstrip()).group(0)
+    url = found.group(0)
     return not previous[-1:].isspace() or url.endswith(("-", "_"))
 
 

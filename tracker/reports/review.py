@@ -13,7 +13,7 @@ from tracker.models import Finding
 from tracker.workspace import Writer
 
 
-def _yaml() -> YAML:
+def round_trip_yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
@@ -30,7 +30,7 @@ def record_review(writer: Writer, finding: Finding, now: datetime, *,
     report = writer.config.reports[finding.report]
     rel = str(report.file.relative_to(writer.root))
     refuse_uncommitted(writer, rel)
-    yaml = _yaml()
+    yaml = round_trip_yaml()
     text = report.file.read_text(encoding="utf-8")
     tree = yaml.load(text)
     node = next((f for f in tree.get("facts", []) if f.get("id") == finding.fact), None)

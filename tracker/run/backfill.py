@@ -158,7 +158,7 @@ def _import(writer: Writer, source_id: str, dated: list[tuple[datetime, Path]],
 class _Importer:
     """One backfill: each file either known, refused, unchanged or committed."""
 
-    def __init__(self, writer: Writer, source: Source) -> None:
+    def __init__(self, writer: Writer, source: Source[Any]) -> None:
         self.writer, self.source = writer, source
         self.relpath = writer.store.relpath(source.id)
         self.history = _History(writer.store, self.relpath)

@@ -12,6 +12,7 @@ from tracker.evaluate.diff import summarize
 from tracker.models import Failure, RunResult, SourceResult
 from tracker.run.parse import Failed
 from tracker.run.poll import Polled
+from tracker.run.suspect import held
 from tracker.workspace import Writer
 
 
@@ -31,6 +32,9 @@ def store_outcomes(writer: Writer, polled: list[Polled], result: RunResult,
         elif outcome is None:  # 304: nothing parsed, nothing written
             entry.succeeded(now, False, item.validators)
             result.sources.append(SourceResult(item.source, ok=True, not_modified=True))
+        elif (hold := held(item.source, writer.config.sources[item.source].confirm_shrink,
+                           entry, outcome.suspicion, now)) is not None:
+            result.sources.append(hold)  # suspicious shrink: nothing written (suspect.py)
         else:
             if outcome.changed:
                 rel = writer.store.relpath(item.source)

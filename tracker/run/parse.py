@@ -17,6 +17,7 @@ from tracker.errors import ParseError, SourceError
 from tracker.evaluate.diff import diff_snapshots
 from tracker.models import Change, Failure, RawDocument
 from tracker.sources import make_source
+from tracker.sources.shrink import Suspicion
 from tracker.store import snapshot_yaml
 
 MESSAGE_CHARS = 300  # a failure message is one line of a table, a log and a digest
@@ -43,6 +44,7 @@ class Parsed:
     text: str                      # canonical YAML, known to encode as UTF-8
     changed: bool                  # text differs from the previous file
     changes: list[Change] = field(default_factory=list)
+    suspicion: Suspicion | None = None  # lost most of the previous content (shrink.py)
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,8 @@ def parse(job: ParseJob) -> Parsed | Failed:
     try:
         previous = snapshot_yaml.loads(job.previous) if job.previous is not None else None
         stage = "parsing"
-        snapshot = make_source(job.source, job.options).snapshot_of(job.raw, previous)
+        source = make_source(job.source, job.options)
+        snapshot = source.snapshot_of(job.raw, previous)
         if not isinstance(snapshot, dict):
             raise ParseError(f"the snapshot is a {type(snapshot).__name__}, not a mapping")
         stage = "writing the snapshot as YAML"
@@ -72,7 +75,8 @@ def parse(job: ParseJob) -> Parsed | Failed:
         changed = job.previous is None or not snapshot_yaml.unchanged(job.previous, text)
         stage = "comparing with the previous snapshot"
         changes = diff_snapshots(previous, snapshot, job.source) if changed else []
-        return Parsed(job.source, snapshot, text, changed, changes)
+        suspicion = source.suspicion(previous, snapshot) if changed else None
+        return Parsed(job.source, snapshot, text, changed, changes, suspicion)
     except Exception as exc:  # noqa: BLE001 - one source's failure, never the run's
         return failed(job.source, exc, stage)
 

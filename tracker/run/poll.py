@@ -102,7 +102,7 @@ class Poller:
         while not self.stop.is_set():
             await asyncio.sleep(STOP_POLL)
 
-    def _outcome(self, source: Source, task: asyncio.Task[Polled],
+    def _outcome(self, source: Source[Any], task: asyncio.Task[Polled],
                  cut: Failure | None) -> Polled:
         if task.done() and not task.cancelled() and task.exception() is None:
             return task.result()
@@ -114,7 +114,7 @@ class Poller:
         reason = cut or Failure.RUN_DEADLINE
         return Polled(source.id, Failed(source.id, why, reason), {})
 
-    async def _one(self, http: Http, source: Source) -> Polled:
+    async def _one(self, http: Http, source: Source[Any]) -> Polled:
         sid = source.id
         self._stage[sid] = "fetching"
         validators = self.state.source(sid).validators

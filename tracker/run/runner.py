@@ -7,13 +7,15 @@ stops the others; only the workspace's own failures (configuration, git, disk) s
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from tracker.config import Config
+from tracker.config.secrets import workspace_redactor
 from tracker.errors import StoreError
 from tracker.models import Failure, Notice, NoticeKind, RawDocument, RunResult
 from tracker.run.due import select_sources
@@ -21,6 +23,8 @@ from tracker.run.outcomes import commit_message, store_outcomes
 from tracker.run.parse import Failed, Parsed, ParseJob, one_line, parse
 from tracker.run.poll import Polled, Poller
 from tracker.run.pool import ParsePool
+from tracker.run.secrets import redact_messages, redacted_notices
+from tracker.run.suspect import held_notices
 from tracker.sources.base import Source, make_source
 from tracker.store.files import STATE_DIR, inside, write_atomic
 from tracker.store.git import GitStore
@@ -68,6 +72,9 @@ def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str], run_all: 
     chosen = select_sources(config, state, now, only, run_all)
     polled, result.parsed_in_workers = poll_sources(writer, chosen, now, stop, progress)
     paths = store_outcomes(writer, polled, result, now)
+    result.notices.extend(held_notices(result))  # suspicious answers held back
+    redact = workspace_redactor(config, os.environ)  # every secret, before anything is kept
+    redact_messages(result, state, redact)
     result.commit = writer.commit(paths, commit_message(result, now), when=now)
     writer.save_state()
     store.prune_cache()
@@ -87,7 +94,7 @@ def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str], run_all: 
     from tracker.digest.job import run_if_due
 
     result.digests, notices = run_if_due(writer, result.findings, now, send=send_email)
-    result.notices.extend(notices)
+    result.notices.extend(redacted_notices(notices, redact))
     return result
 
 
@@ -142,7 +149,7 @@ def cut_short(result: RunResult, config: Config) -> list[Notice]:
     return notices
 
 
-def store_document(store: GitStore, source: Source, raw: RawDocument) -> Parsed | Failed:
+def store_document(store: GitStore, source: Source[Any], raw: RawDocument) -> Parsed | Failed:
     """Parse one document against the work tree's snapshot and write it when it changed
     (backfill, inside its Writer); the caller commits."""
     outcome = parse(ParseJob(source.id, source.options, raw, previous_bytes(store, source.id)))

@@ -36,9 +36,12 @@ from typing_extensions import NotRequired, TypedDict
 
 from tracker.config import AcledOptions
 from tracker.errors import FetchError, ParseError
+from tracker.fetch.urls import safe_url
 from tracker.models import RawDocument
 from tracker.sources.acled_api import DELETED_PATH, READ_PATH, AcledClient
 from tracker.sources.base import Fetched, Source, load_json
+from tracker.sources.sanity import checked_snapshot, read_as
+from tracker.sources.shrink import mapping, shrunk
 from tracker.store.files import IsoTime, JsonFile
 
 ATTRIBUTION = ("Armed Conflict Location & Event Data Project (ACLED); https://acleddata.com. "
@@ -53,7 +56,7 @@ DELETED_MARGIN = timedelta(days=1)  # overlap between runs, so no deletion slips
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
-class AcledSource(Source):
+class AcledSource(Source[AcledOptions]):
     """ACLED events for one country (OAuth API, since Sept 2025); the snapshot keeps only
     counts by day, event type, sub-event type and civilian targeting. Needs `country`,
     `since` and `credentials: {username_env, password_env}`; `url` is the API base."""
@@ -65,7 +68,7 @@ class AcledSource(Source):
     env: Mapping[str, str] = os.environ
 
     async def fetch(self, http: Any, validators: dict[str, str], now: datetime) -> Fetched:
-        options: AcledOptions = self.options  # type: ignore[assignment]
+        options: AcledOptions = self.options
         username, password = self._login()
         client = AcledClient(http, self.url, username, password, token_file=self._file("token"),
                              now=now, timeout=options.timeout, max_bytes=options.max_bytes,
@@ -80,8 +83,19 @@ class AcledSource(Source):
         raw = RawDocument(json.dumps(document).encode(), client.base + READ_PATH, now)
         return Fetched(raw, {})
 
+    volatile_keys = ("accessed",)
+
+    def shrinkage(self, previous: dict[str, Any], new: dict[str, Any]) -> str | None:
+        """Half the events gone for the same query (a changed query may count fewer)."""
+        if previous.get("query") != new.get("query"):
+            return None
+        return shrunk("events counted", _events(previous), _events(new))
+
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
-        return normalize_acled(raw.content, raw.fetched_at.date(), where=raw.url)
+        where = safe_url(raw.url)
+        with read_as(where, "an ACLED answer"):
+            return checked_snapshot(normalize_acled(raw.content, raw.fetched_at.date(),
+                                                    where=where), where)
 
     def merge(self, previous: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
         """Unchanged data keeps its earlier access date: no commit for a date alone."""
@@ -92,7 +106,7 @@ class AcledSource(Source):
     # ------------------------------------------------------------ query
 
     def query(self) -> dict[str, str]:
-        options: AcledOptions = self.options  # type: ignore[assignment]
+        options: AcledOptions = self.options
         query = {"country": options.country, "event_date_from": options.since.isoformat(),
                  "fields": "|".join(FIELDS)}
         if options.until:
@@ -100,14 +114,14 @@ class AcledSource(Source):
         return query
 
     def _params(self, now: datetime) -> dict[str, str]:
-        options: AcledOptions = self.options  # type: ignore[assignment]
+        options: AcledOptions = self.options
         until = options.until or now.date()
         return {"_format": "json", "country": options.country,
                 "event_date": f"{options.since.isoformat()}|{until.isoformat()}",
                 "event_date_where": "BETWEEN", "fields": "|".join(FIELDS)}
 
     def _login(self) -> tuple[str, str]:
-        creds = self.options.credentials  # type: ignore[attr-defined]
+        creds = self.options.credentials
         values = []
         for name, what in ((creds.username_env, "account e-mail"), (creds.password_env,
                                                                      "password")):
@@ -126,7 +140,7 @@ class AcledSource(Source):
         return Path(self.state_dir) / "acled" / f"{self.id}.{what}.json"
 
     def _cache_key(self) -> str:
-        options: AcledOptions = self.options  # type: ignore[assignment]
+        options: AcledOptions = self.options
         text = json.dumps([self.url, options.country, str(options.since), str(options.until)])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -144,14 +158,14 @@ class AcledSource(Source):
         if cache is None:
             return None
         synced = datetime.fromisoformat(cache["full_sync"])
-        refresh_every = self.options.full_refresh_every  # type: ignore[attr-defined]
+        refresh_every = self.options.full_refresh_every
         if cache["key"] != self._cache_key() or now - synced >= refresh_every:
             return None
         return dict(cache)
 
     async def _sync(self, client: AcledClient, now: datetime) -> list[dict[str, Any]]:
         """All rows of the query: incrementally from the local cache when it is recent."""
-        options: AcledOptions = self.options  # type: ignore[assignment]
+        options: AcledOptions = self.options
         paging = {"page_size": options.page_size, "max_pages": options.max_pages}
         params = self._params(now)
         cache = self._load_cache(now)
@@ -254,6 +268,11 @@ def aggregate(rows: list[dict[str, Any]], query: dict[str, Any], accessed: date)
             "events": _plain(events), "fatalities": _plain(deaths), "years": _plain(years)}
 
 
+def _events(snapshot: dict[str, Any]) -> int:
+    years = mapping(snapshot.get("years"))
+    return sum(n for y in years.values() if isinstance(n := mapping(y).get("events"), int))
+
+
 def category_key(row: dict[str, Any]) -> str:
     parts = [row["event_type"], row["sub_event_type"]]
     return SEP.join(parts + [CIVILIAN_KEY] if row["civilian_targeting"] else parts)
@@ -305,7 +324,11 @@ def _strict_count(value: Any, name: str, where: str) -> int:
 
 
 def _is_text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
+    """Non-empty text that is valid Unicode (a lone surrogate would be cached, then fail
+    every later run when the snapshot is written)."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    return value.isascii() or not any("\ud800" <= c <= "\udfff" for c in value)
 
 
 def _plain(nested: dict[str, Any]) -> dict[str, Any]:

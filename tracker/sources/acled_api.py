@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from oauthlib.oauth2 import LegacyApplicationClient, OAuth2Error  # type: ignore[import-untyped]
+from oauthlib.oauth2 import LegacyApplicationClient, OAuth2Error
 
 from tracker.errors import FetchError, ParseError
 from tracker.fetch.urls import safe_url

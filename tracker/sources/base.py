@@ -17,13 +17,16 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from tracker.config import HttpConfig, SourceOptions
 from tracker.errors import ConfigError, ParseError, SourceGone
 from tracker.models import RawDocument
+from tracker.sources.shrink import Suspicion, digest_of
 
-SOURCES: dict[str, type["Source"]] = {}
+SOURCES: dict[str, type["Source[Any]"]] = {}
+# each kind is a Source over its own options model, so `self.options` is typed per kind
+OptionsT = TypeVar("OptionsT", bound=SourceOptions)
 
 
 @dataclass
@@ -34,7 +37,7 @@ class Fetched:
     validators: dict[str, str]
 
 
-class Source:
+class Source(Generic[OptionsT]):
     """Base of all source kinds."""
 
     kind: ClassVar[str]
@@ -48,9 +51,9 @@ class Source:
         if "kind" in cls.__dict__:
             SOURCES[cls.kind] = cls
 
-    def __init__(self, source_id: str, options: SourceOptions) -> None:
+    def __init__(self, source_id: str, options: OptionsT) -> None:
         self.id = source_id
-        self.options = options
+        self.options: OptionsT = options
         self.state_dir: Path | None = None  # the workspace's .tracker/, set by the runner
 
     @property
@@ -67,6 +70,23 @@ class Source:
         if self.options.deadline is not None:
             return self.options.deadline
         return self.deadline_requests * request_budget(self.options.timeout, http)
+
+    # Top-level snapshot keys that change without the document changing (an access date):
+    # left out when telling whether two suspicious answers are the same document
+    volatile_keys: ClassVar[tuple[str, ...]] = ()
+
+    def shrinkage(self, previous: dict[str, Any], new: dict[str, Any]) -> str | None:
+        """Why `new` looks like an upstream fault rather than a change — it lost most of
+        `previous`'s content ('no categories left (had 10)') — or None. Pure; kinds
+        without a meaningful measure of content keep this default (never suspicious)."""
+        return None
+
+    def suspicion(self, previous: Any, new: Any) -> Suspicion | None:
+        """The Suspicion of a new snapshot against the previous one (shrink.py), or None."""
+        if not isinstance(previous, dict) or not isinstance(new, dict):
+            return None
+        reason = self.shrinkage(previous, new)
+        return Suspicion(reason, digest_of(new, self.volatile_keys)) if reason else None
 
     async def fetch(self, http: Any, validators: dict[str, str], now: datetime) -> Fetched:
         """GET the document, conditionally; 304 → Fetched(raw=None)."""
@@ -100,7 +120,7 @@ def request_budget(timeout: float, http: HttpConfig) -> float:
     return timeout * (http.retries + 1) + waits
 
 
-def make_source(source_id: str, options: SourceOptions) -> Source:
+def make_source(source_id: str, options: SourceOptions) -> Source[Any]:
     return SOURCES[options.kind](source_id, options)
 
 

@@ -26,13 +26,16 @@ from tracker.config import CitationsOptions
 from tracker.errors import FetchError, ParseError, SourceGone
 from tracker.models import RawDocument
 from tracker.sources.base import Fetched, Source
+from tracker.sources.sanity import checked_snapshot
+from tracker.sources.shrink import shrunk
 from tracker.store import snapshot_yaml
 
 HEAD_REFUSED = {400, 403, 405, 406, 409, 501}  # servers that mishandle HEAD; try GET
-TRANSIENT_STATUS = {429, 500, 502, 503, 504}  # a bad minute of a server, not a dead link
+TRANSIENT_STATUS = {429, 500, 502, 503, 504}
+MIN_LINKS = 4  # fewer working links than this: losing half of them is no pattern  # a bad minute of a server, not a dead link
 
 
-class CitationsSource(Source):
+class CitationsSource(Source[CitationsOptions]):
     """Link health of a report's citations (`report: ID`; run `tracker report scan` first):
     status, final URL, gone (404/410 or redirected to the home page), per link."""
 
@@ -74,6 +77,14 @@ class CitationsSource(Source):
             merged[url] = entry
         return merged
 
+    def shrinkage(self, previous: dict[str, Any], new: dict[str, Any]) -> str | None:
+        """Most of the links that worked fail at once (a site blocking the checker, a
+        network fault), counted over the links both checks have."""
+        both = [url for url in new if url in previous]
+        before = sum(_works(previous[url]) for url in both)
+        after = sum(_works(new[url]) for url in both if _works(previous[url]))
+        return shrunk("working links", before, after) if before >= MIN_LINKS else None
+
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
         try:
             data = snapshot_yaml.loads(raw.content)
@@ -81,12 +92,16 @@ class CitationsSource(Source):
             raise ParseError(f"{self.url}: link check result is not valid YAML: {exc}") from None
         if not isinstance(data, dict):
             raise ParseError(f"{self.url}: link check result is not a mapping")
-        return data
+        return checked_snapshot(data, self.url)
 
 
 def is_transient(entry: dict[str, Any]) -> bool:
     return entry.get("state") == "unreachable" or (
         entry.get("state") == "error" and entry.get("status") in TRANSIENT_STATUS)
+
+
+def _works(entry: Any) -> bool:
+    return isinstance(entry, dict) and entry.get("state") in ("ok", "redirected")
 
 
 def cited_links(path: Path) -> dict[str, list[int]]:

@@ -21,30 +21,40 @@ from typing import Any
 
 from tracker.config import FactbookOptions
 from tracker.errors import ParseError, SourceGone
+from tracker.fetch.urls import safe_url
 from tracker.models import RawDocument
 from tracker.sources.base import Source, load_json
+from tracker.sources.sanity import checked_snapshot, printable, read_as
+from tracker.sources.shrink import count_nested, first_shrink
 from tracker.text import html_to_text
 
 TEXT = "text"
 NOTE = "note"
 
 
-class FactbookSource(Source):
+class FactbookSource(Source[FactbookOptions]):
     """CIA World Factbook profile (geos JSON, factbook.json or page-data.json); frozen since
     February 2026 — point `url` at a mirror such as factbook/cache.factbook.json."""
 
     kind = "factbook"
     Options = FactbookOptions
 
+    def shrinkage(self, previous: dict[str, Any], new: dict[str, Any]) -> str | None:
+        (categories, fields), (now_categories, now_fields) = map(count_nested, (previous, new))
+        return first_shrink([("categories", categories, now_categories),
+                             ("fields", fields, now_fields)])
+
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
-        return normalize_factbook(raw.content, where=raw.url)
+        where = safe_url(raw.url)
+        with read_as(where, "a Factbook profile"):
+            return checked_snapshot(normalize_factbook(raw.content, where=where), where)
 
 
 def normalize_factbook(content: bytes, where: str = "document") -> dict[str, Any]:
     """Pure: bytes of any supported format → the canonical snapshot dict."""
     document = _load_json(content, where)
     if isinstance(document, dict) and isinstance(document.get("categories"), list):
-        return _from_geos(document)
+        return _from_geos(document, where)
     if isinstance(document, dict) and isinstance(document.get("result"), dict):
         return _from_page_data(document, where)
     if isinstance(document, dict) and _looks_simplified(document):
@@ -58,26 +68,39 @@ def _load_json(content: bytes, where: str) -> Any:
                      "retired the Factbook in Feb 2026)")
 
 
-def _from_geos(document: dict[str, Any]) -> dict[str, Any]:
+def _from_geos(document: dict[str, Any], where: str) -> dict[str, Any]:
     snapshot: dict[str, Any] = {}
     for category in document["categories"]:
-        if not isinstance(category, dict):
-            raise ParseError("geos JSON: a category is not an object")
-        fields = snapshot.setdefault(str(category.get("title") or category.get("id")), {})
-        for field in category.get("fields") or []:
-            fields[str(field.get("name"))] = _geos_field(field)
+        _require(category, dict, "a category", where)
+        title = str(category.get("title") or category.get("id"))
+        fields = snapshot.setdefault(title, {})
+        entries = _require(category.get("fields") or [], list, f"{title}: `fields`", where)
+        for field in entries:
+            _require(field, dict, f"{title}: a `fields` entry", where)
+            fields[str(field.get("name"))] = _geos_field(field, where)
     return snapshot
 
 
-def _geos_field(field: dict[str, Any]) -> dict[str, str]:
-    subfields = field.get("subfields") or []
+def _geos_field(field: dict[str, Any], where: str) -> dict[str, str]:
+    name = str(field.get("name"))
+    subfields = _require(field.get("subfields") or [], list, f"{name}: `subfields`", where)
     if subfields:
-        out = {str(s.get("name")): html_to_text(s.get("content") or "") for s in subfields}
+        out = {str(_require(s, dict, f"{name}: a `subfields` entry", where).get("name")):
+               html_to_text(str(s.get("content") or "")) for s in subfields}
     else:  # `value` is a machine form ("181194000000"); the text is `content`
         out = {TEXT: html_to_text(str(field.get("content") or ""))}
     if field.get("field_note"):
-        out[NOTE] = _note_text(field["field_note"])
+        out[NOTE] = _note_text(str(field["field_note"]))
     return _without_note_in_text(out)
+
+
+def _require(value: Any, kind: type, what: str, where: str) -> Any:
+    """`value` when it is a `kind`, else the clear ParseError of a malformed profile."""
+    if not isinstance(value, kind):
+        expected = "an object" if kind is dict else "a list"
+        raise ParseError(f"{where}: not a Factbook profile as expected: {printable(what)} is a "
+                         f"{type(value).__name__}, not {expected}")
+    return value
 
 
 def _without_note_in_text(out: dict[str, str]) -> dict[str, str]:
@@ -121,11 +144,12 @@ def _looks_simplified(document: dict[str, Any]) -> bool:
 
 
 def _from_page_data(document: dict[str, Any], where: str) -> dict[str, Any]:
-    data = document["result"].get("data") or {}
-    country = data.get("country") or {}
+    data = _require(document["result"].get("data") or {}, dict, "result.data", where)
+    country = _require(data.get("country") or {}, dict, "result.data.country", where)
     if isinstance(country.get("json"), str):  # 2021-22: a geos document as a JSON string
-        return _from_geos(_load_json(country["json"].encode(), where))
-    nodes = ((data.get("fields") or {}).get("nodes"))
+        return _from_geos(_geos_document(country["json"], where), where)
+    fields = _require(data.get("fields") or {}, dict, "result.data.fields", where)
+    nodes = fields.get("nodes")
     if not isinstance(nodes, list):
         raise SourceGone(f"{where}: page-data.json without result.data.fields.nodes; "
                          "not a country page (the source may be gone)")
@@ -133,7 +157,7 @@ def _from_page_data(document: dict[str, Any], where: str) -> dict[str, Any]:
     categories = _field_categories()
     seen: dict[str, int] = {}
     for node in nodes:
-        name = str(node.get("name"))
+        name = str(_require(node, dict, "a result.data.fields.nodes entry", where).get("name"))
         # A few names occur in two categories (Urbanization: Environment and People and
         # Society); the nodes keep the profile's order, so the k-th occurrence is the k-th.
         nth = seen[name] = seen.get(name, -1) + 1
@@ -141,6 +165,13 @@ def _from_page_data(document: dict[str, Any], where: str) -> dict[str, Any]:
         category = options[min(nth, len(options) - 1)]
         snapshot.setdefault(category, {})[name] = _html_field(str(node.get("data") or ""))
     return snapshot
+
+
+def _geos_document(text: str, where: str) -> dict[str, Any]:
+    document = _load_json(text.encode("utf-8", "surrogatepass"), where)
+    if not isinstance(document, dict) or not isinstance(document.get("categories"), list):
+        raise ParseError(f"{where}: result.data.country.json is not a geos profile")
+    return document
 
 
 def _html_field(html: str) -> dict[str, str]:

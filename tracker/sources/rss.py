@@ -19,13 +19,9 @@ and documents without a single readable item unless they are a well-formed empty
 """
 from __future__ import annotations
 
-import calendar
-import codecs
 import hashlib
 import io
-import re
 import xml.sax
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urljoin
 
@@ -34,14 +30,24 @@ from defusedxml.expatreader import create_parser
 
 from tracker.config import RssOptions
 from tracker.errors import ParseError, SourceGone
+from tracker.fetch.urls import safe_url
 from tracker.models import RawDocument
 from tracker.sources.base import Source
+from tracker.sources.feed_dates import (
+    horizon,
+    item_date,
+    latest_of,
+    plausible,
+    undate_future,
+)
+from tracker.sources.feed_encoding import feed_as_utf8
+from tracker.sources.sanity import checked_snapshot, read_as
 from tracker.text import html_to_text
 
 SUMMARY_CHARS = 600  # a digest needs a teaser, not the article; keeps snapshots small
 
 
-class RssSource(Source):
+class RssSource(Source[RssOptions]):
     """RSS/Atom feed (RSS 2.0, RSS 1.0/RDF, Atom 1.0); keeps the newest `max_items` items;
     `include`/`exclude` keywords filter which items are matched to reports."""
 
@@ -51,7 +57,11 @@ class RssSource(Source):
     options: RssOptions
 
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
-        return normalize_feed(raw.content, raw.headers, where=raw.url)
+        where = safe_url(raw.url)
+        with read_as(where, "an RSS or Atom feed"):
+            snapshot = normalize_feed(raw.content, raw.headers, where=where)
+            undate_future(snapshot["items"], horizon(raw.fetched_at))  # feed_dates.py
+            return checked_snapshot(snapshot, where)
 
     def merge(self, previous: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
         return merge_feeds(previous, new, self.options.max_items)
@@ -62,8 +72,9 @@ def normalize_feed(content: bytes, headers: dict[str, str] | None = None,
     """Pure: feed bytes (+ HTTP headers, for the charset) → the snapshot dict."""
     if not content.strip():
         raise ParseError(f"{where}: empty document, not a feed")
+    content, parser_headers = _trust_declared_encoding(content, _parser_headers(headers),
+                                                       where)
     refuse_entity_declarations(content, where)
-    content, parser_headers = _trust_declared_encoding(content, _parser_headers(headers))
     import feedparser  # ~100 ms to import: only when a feed arrived
 
     # The one parser for every feed shape. No sanitizing or URI resolving: html_to_text
@@ -94,13 +105,17 @@ def merge_feeds(previous: Any, new: dict[str, Any], limit: int) -> dict[str, Any
     """New items over previous ones (same id: the new text wins), newest `limit` kept."""
     old = previous if isinstance(previous, dict) else {}
     items = {key: dict(item) for key, item in new["items"].items()}
+    latest = latest_of(item.get("published") for item in items.values())
     for key, item in (old.get("items") or {}).items():
         if key not in items:
             items[key] = item
-        elif items[key].get("published") is None:  # an item that lost its date keeps it
+        elif items[key].get("published") is None and \
+                plausible(item.get("published"), latest):  # an item that lost its date
             items[key]["published"] = item.get("published")
-    # Stable sort: undated items rank last, those in the current document first.
-    ranked = sorted(items, key=lambda k: items[k].get("published") or "", reverse=True)
+    # Stable sort: undated items rank last, those in the current document first; a kept
+    # item dated past what the feed now shows counts as undated (feed_dates.py).
+    ranked = sorted(items, key=lambda k: _rank(items[k].get("published"), latest),
+                    reverse=True)
     return {"title": new.get("title") or old.get("title"),
             "link": new.get("link") or old.get("link"),
             "items": {key: items[key] for key in ranked[:limit]}}
@@ -142,31 +157,19 @@ def refuse_entity_declarations(content: bytes, where: str) -> None:
 
 # ------------------------------------------------------------------ encoding, truncation
 
-_XML_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
+def _charset(headers: dict[str, str]) -> str | None:
+    content_type = headers.get("content-type", "")
+    _, _, charset = content_type.partition("charset=")
+    return charset.strip().strip('"').lower() or None
 
 
-def _trust_declared_encoding(content: bytes,
-                             headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
-    """A document that names its encoding (BOM or XML declaration) and is valid in it is
-    read in it, whatever the HTTP header claims: otherwise a wrong header charset, or a
-    body cut mid-character, makes feedparser guess another encoding and every item turns
-    to mojibake (a false change of every title). An incomplete last character is dropped."""
-    declared = next((name for bom, name in _BOMS if content.startswith(bom)), None)
-    if declared is None and (match := _XML_DECLARED.match(content[:300])):
-        declared = match.group(1).decode("ascii")
-    if declared is None:
-        return content, headers
-    try:
-        decoder = codecs.getincrementaldecoder(declared)()
-        decoder.decode(content, final=False)
-    except (LookupError, UnicodeDecodeError):
-        return content, headers  # not what it says it is: let feedparser work it out
-    pending = decoder.getstate()[0]
-    if pending:
-        content = content[: len(content) - len(pending)]
-    return content, {"content-type": f"application/xml; charset={declared}"}
+def _trust_declared_encoding(content: bytes, headers: dict[str, str],
+                             where: str) -> tuple[bytes, dict[str, str]]:
+    """The document as UTF-8, read in its own encoding (feed_encoding.py: BOM, declaration,
+    header, UTF-8), for the parser: expat reads no multi-byte legacy encoding, and a
+    feed it cannot read strictly would be guessed as windows-1252 (every title mojibake)."""
+    decoded = feed_as_utf8(content, _charset(headers), where)
+    return decoded.content, {"content-type": "application/xml; charset=utf-8"}
 
 
 def _ends_early(content: bytes) -> bool:
@@ -184,8 +187,17 @@ def _item(entry: Any, where: str) -> dict[str, Any] | None:
     link = (entry.get("link") or "").strip() or None
     if not (title or summary or link or entry.get("id")):
         return None  # the debris of a broken document, not an item
-    return {"title": title, "link": urljoin(where, link) if link else None,
+    return {"title": title, "link": _joined(where, link) if link else None,
             "published": _published(entry), "summary": _shorten(summary, SUMMARY_CHARS)}
+
+
+def _joined(base: str, link: str) -> str:
+    """`link` resolved against the feed's URL; kept as written when it is no URL (e.g.
+    an unclosed IPv6 bracket, which urljoin refuses)."""
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return link
 
 
 def _summary_html(entry: Any) -> str:
@@ -209,12 +221,11 @@ def _item_id(entry: Any, item: dict[str, Any]) -> str:
 
 
 def _published(entry: Any) -> str | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        stamp = dict.get(entry, key)  # plain dict access: no deprecated alias lookup
-        if stamp:  # feedparser gives UTC struct_time
-            when = datetime.fromtimestamp(calendar.timegm(stamp), timezone.utc)
-            return when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return None
+    return item_date(entry)  # feedparser gives UTC struct_time; implausible dates: None
+
+
+def _rank(published: Any, latest: str | None) -> str:
+    return published if plausible(published, latest) else ""
 
 
 def _shorten(text: str, limit: int) -> str:

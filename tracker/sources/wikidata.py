@@ -38,8 +38,11 @@ from typing import Any
 
 from tracker.config import WikidataOptions
 from tracker.errors import ParseError, SourceGone
+from tracker.fetch.urls import safe_url
 from tracker.models import RawDocument
 from tracker.sources.base import Fetched, Source, load_json
+from tracker.sources.sanity import checked_snapshot, read_as
+from tracker.sources.shrink import shrunk
 
 START, END, POINT_IN_TIME = "P580", "P582", "P585"
 LABEL_BATCH = 50  # wbgetentities accepts at most 50 ids per call
@@ -47,7 +50,7 @@ FALLBACK_LANGUAGE = "mul"  # Wikidata's language-independent default label
 _TIME = re.compile(r"^([+-]?)(\d+)-(\d\d)-(\d\d)")
 
 
-class WikidataSource(Source):
+class WikidataSource(Source[WikidataOptions]):
     """A Wikidata item's chosen properties (entity JSON): per property the current statement
     (deprecated skipped, ended dropped, preferred rank first, latest start / point in time),
     item values resolved to labels, earlier values kept with their dates."""
@@ -79,12 +82,14 @@ class WikidataSource(Source):
                                   timeout=self.options.timeout, max_bytes=self.options.max_bytes)
         if response.not_modified:
             return Fetched(None, validators)
-        document = load_entity_document(response.content, response.url)
-        if self.options.article is not None:
-            document = titled_entity(document, self.options.site, self.options.article,
-                                     response.url)
-        entity = main_entity(document, self.options.entity, response.url)
-        ids = referenced_items(entity, self.options.properties)
+        where = safe_url(response.url)
+        with read_as(where, "Wikidata entity JSON"):
+            document = load_entity_document(response.content, where)
+            if self.options.article is not None:
+                document = titled_entity(document, self.options.site, self.options.article,
+                                         where)
+            entity = main_entity(document, self.options.entity, where)
+            ids = referenced_items(entity, self.options.properties)
         document["entities"].update(await self._labels(http, ids))
         raw = RawDocument(json.dumps(document).encode(), response.url, now, response.headers,
                           response.status)
@@ -100,12 +105,22 @@ class WikidataSource(Source):
                       "languages": languages, "format": "json"}
             response = await http.get(api, params=params, timeout=self.options.timeout,
                                       max_bytes=self.options.max_bytes)
-            found.update(label_entities(response.content, api))
+            with read_as(safe_url(api), "a wbgetentities answer"):
+                found.update(label_entities(response.content, safe_url(api)))
         return found
 
+    def shrinkage(self, previous: dict[str, Any], new: dict[str, Any]) -> str | None:
+        def properties(snapshot: dict[str, Any]) -> int:
+            return sum(1 for key in snapshot if str(key).startswith("P"))  # not `item`
+
+        return shrunk("properties with statements", properties(previous), properties(new))
+
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
-        return normalize_wikidata(raw.content, self.options.entity, self.options.properties,
-                                  self.options.languages, raw.fetched_at, where=raw.url)
+        where = safe_url(raw.url)
+        with read_as(where, "Wikidata entity JSON"):
+            return checked_snapshot(normalize_wikidata(
+                raw.content, self.options.entity, self.options.properties,
+                self.options.languages, raw.fetched_at, where=where), where)
 
 
 # ------------------------------------------------------------------ documents
@@ -210,8 +225,8 @@ def normalize_wikidata(content: bytes, entity_id: str | None, properties: list[s
 def property_entry(statements: list[dict[str, Any]], labels: dict[str, Any],
                    languages: list[str], today: date) -> dict[str, Any]:
     current, previous = select_statement(statements, today)
-    entry = (_describe(current, labels, languages, with_labels=True) if current
-             else {"value": None})
+    entry: dict[str, Any] = (_describe(current, labels, languages, with_labels=True)
+                             if current else {"value": None})
     if previous:
         entry["previous"] = [_describe(s, labels, languages) for s in previous]
     return entry
@@ -273,8 +288,8 @@ def _qualifier_time(statement: dict[str, Any], prop: str) -> WikiTime | None:
     times = [parse_time(q["datavalue"]["value"])
              for q in (statement.get("qualifiers") or {}).get(prop, [])
              if q.get("snaktype") == "value" and "datavalue" in q]
-    times = [t for t in times if t is not None]
-    return max(times) if times else None
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
 
 
 def _is_live(statement: dict[str, Any], today: date) -> bool:

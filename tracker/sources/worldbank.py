@@ -47,7 +47,7 @@ WHAT = "World Bank API JSON"
 _PERIOD = re.compile(r"^(\d{4})(?:([QM])(\d{1,2}))?$")  # 2024, 2024Q1, 2024M01
 
 
-class WorldBankSource(Source):
+class WorldBankSource(Source[WorldBankOptions]):
     """World Bank Indicators API v2 (no key): several indicators of one country, every page
     read, values by year (null years dropped) with each indicator's name and the data's
     `lastupdated`. Facts read `[INDICATOR, latest]` or `[INDICATOR, '2024']`."""

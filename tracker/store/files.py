@@ -7,6 +7,7 @@ instead of failing every later run.
 """
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -63,14 +64,38 @@ def inside(root: Path, rel: str) -> Path:
     for part in Path(rel).parts:
         current = current / part
         if current.is_symlink():
-            raise StoreError(f"{current} is a symbolic link; the tracker writes only real "
-                             "files inside the workspace (replace the link with a folder or "
-                             "file)")
+            raise StoreError(f"{current} is a symbolic link; the tracker reads and writes "
+                             "only real files inside the workspace (replace the link with a "
+                             "folder or file)")
     if ".." in Path(rel).parts:
         raise StoreError(f"{rel}: a path that leaves the workspace")
     return path
 
 
+def check_layout(root: Path, folders: tuple[str, ...]) -> None:
+    """StoreError naming the first of `folders`, or of the snapshot files, that is a
+    symbolic link: checked before a writer starts, so nothing is fetched or written."""
+    for folder in folders:
+        inside(root, folder)
+    snapshots = root / SNAPSHOTS
+    if snapshots.is_dir():
+        for entry in os.scandir(snapshots):
+            if entry.is_symlink():
+                inside(root, f"{SNAPSHOTS}/{entry.name}")
+
+
+# Errors of the workspace's disk: they end a writer with one line, not a traceback
+DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG}
+
+
+def disk_error(exc: OSError) -> StoreError | None:
+    """The one-line StoreError for a full, read-only or failing disk; None otherwise."""
+    if exc.errno not in DISK_ERRNOS:
+        return None
+    where = f" ({exc.filename})" if exc.filename else ""
+    return StoreError(f"cannot write the workspace: {exc.strerror or exc}{where}; free "
+                      "space (or fix the disk) and run again: what was half-written is "
+                      "repaired then")
 Damaged = Literal["set-aside", "discard", "ignore"]
 
 

@@ -23,7 +23,7 @@ import git
 from tracker.config import ID_PATTERN
 from tracker.errors import StoreError
 from tracker.store import snapshot_yaml
-from tracker.store.files import SNAPSHOTS, STATE_DIR, JsonFile, write_atomic
+from tracker.store.files import SNAPSHOTS, STATE_DIR, JsonFile, inside, write_atomic
 from tracker.store.historycache import HistoryCache
 
 CACHE_KEEP = 5000  # parsed snapshot versions kept in .tracker/cache/blobs
@@ -113,13 +113,15 @@ class GitStore:
     # ------------------------------------------------------------ files
 
     def snapshot_path(self, source_id: str) -> Path:
+        """snapshots/<id>.yaml — refused (StoreError) when snapshots/ or the file is a
+        symbolic link: whatever it points to must never be read as the previous snapshot
+        (its content would reach diffs and commit messages) nor be written."""
         if not isinstance(source_id, str) or not re.fullmatch(ID_PATTERN, source_id):
             raise StoreError(f"bad source id {source_id!r}: it would escape {SNAPSHOTS}/")
-        return self.root / SNAPSHOTS / f"{source_id}.yaml"
+        return inside(self.root, f"{SNAPSHOTS}/{source_id}.yaml")
 
     def relpath(self, source_id: str) -> str:
-        if not isinstance(source_id, str) or not re.fullmatch(ID_PATTERN, source_id):
-            self.snapshot_path(source_id)  # refuses an id that would escape snapshots/
+        self.snapshot_path(source_id)  # refuses an id that would escape snapshots/
         return f"{SNAPSHOTS}/{source_id}.yaml"
 
     def read_snapshot(self, source_id: str, rev: str | None = None) -> Any:
@@ -181,7 +183,8 @@ class GitStore:
                 self.repo.git.commit("-q", "-F", "-", "--", *paths, env=self._env(when),
                                      istream=stdin)
         except git.GitCommandError as exc:
-            raise StoreError(f"git commit failed: {exc.stderr.strip() or exc}") from None
+            detail = " ".join(str(exc.stderr or exc).split())  # one line
+            raise StoreError(f"git commit failed: {detail[:300]}") from None
         return self.repo.head.commit.hexsha
 
     def _staged(self, paths: list[str]) -> bool:

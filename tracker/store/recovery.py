@@ -5,7 +5,9 @@ other tracker run is alive.
 What a dead run can leave, and what is done about it:
 
 * git children still running: a SIGKILL kills the tracker, not the `git commit` it
-  started; wait for such processes (cwd = the workspace) to finish before touching git.
+  started; wait for such processes (cwd in the workspace) to finish before touching git.
+  Pure readers (`git cat-file --batch` helpers that GitPython keeps open in any process
+  reading the workspace) hold no lock and are not waited for.
 * stale git lock files (`index.lock`, `HEAD.lock`, `refs/**.lock`) with no live git
   process in the workspace: removed, otherwise every later git command fails.
 * a corrupt index: rebuilt from HEAD (the work tree is untouched).
@@ -74,24 +76,62 @@ def _git_lock_files(git_dir: Path) -> list[Path]:
     return found
 
 
+# git commands that only read objects and refs: they never take index.lock, HEAD.lock or a
+# ref lock. GitPython keeps `git cat-file --batch` helpers alive for as long as a Repo
+# object lives, in any process that reads the workspace (a test, `tracker status`, an
+# editor plugin); counting them as "a dead run's git still working" made recovery wait
+# for processes that never end.
+READ_ONLY_COMMANDS = frozenset({
+    "cat-file", "log", "show", "rev-list", "rev-parse", "ls-tree", "ls-files", "blame",
+    "grep", "diff-tree", "for-each-ref", "show-ref", "name-rev", "merge-base", "version",
+})
+# git's global options that take their value as the next argument
+_GLOBAL_WITH_VALUE = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace",
+                                "--config-env", "--super-prefix", "--attr-source"})
+
+
+def git_subcommand(cmdline: list[str]) -> str | None:
+    """`git -C x -c a=b commit -m y` → "commit"; None if there is none."""
+    args = iter(cmdline[1:])
+    for arg in args:
+        if arg in _GLOBAL_WITH_VALUE:
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _may_hold_git_locks(cmdline: list[str] | None) -> bool:
+    """Anything not known to be a pure reader counts (an unreadable command line too)."""
+    if not cmdline:
+        return True
+    name = Path(cmdline[0]).name
+    if name.startswith("git-"):  # a dashed form (git-upload-pack, git-receive-pack, …)
+        return name[len("git-"):] not in READ_ONLY_COMMANDS
+    return git_subcommand(cmdline) not in READ_ONLY_COMMANDS
+
+
 def live_git_processes(root: Path) -> list[int]:
-    """Pids of git processes working in this workspace, other than our own children
-    (GitPython keeps `git cat-file --batch` helpers alive; they hold no lock)."""
+    """Pids of git processes working in this workspace (their cwd is in it) that may hold
+    its git locks: not our own children, not zombies, not pure readers (READ_ONLY_COMMANDS).
+    A dead run's orphaned `git commit`, `git add` or background `gc` counts; so does a
+    person's `git commit` waiting in an editor, whose locks are just as live."""
     import psutil
 
     target = root.resolve()
     pids = []
-    for proc in psutil.process_iter(["pid", "ppid", "name", "cwd", "status"]):
+    for proc in psutil.process_iter(["pid", "ppid", "name", "cwd", "status", "cmdline"]):
         info = proc.info
         if not (info.get("name") or "").startswith("git") or info.get("ppid") == os.getpid():
             continue
         if info.get("status") == psutil.STATUS_ZOMBIE or not info.get("cwd"):
             continue
         try:
-            if Path(info["cwd"]).resolve() == target:
-                pids.append(info["pid"])
+            cwd = Path(info["cwd"]).resolve()
         except OSError:
             continue
+        if (cwd == target or target in cwd.parents) and _may_hold_git_locks(info.get("cmdline")):
+            pids.append(info["pid"])
     return pids
 
 

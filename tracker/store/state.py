@@ -10,7 +10,9 @@ only ever confirm the snapshot that is really in HEAD.
 
 Health is derived from the record of attempts: `ok`, `failing` (last attempt failed),
 `gone` (the last `gone_after` attempts answered 404/410 or HTML instead of data), `quiet`
-(fetched fine but unchanged for longer than `expect_update_within`), `never-fetched`.
+(fetched fine but unchanged for longer than `expect_update_within`), `never-fetched`,
+and `suspect`: the last answer lost most of the source's content and is held back, not
+committed, until the same document arrives on `confirm_shrink` runs in a row.
 """
 from __future__ import annotations
 
@@ -42,6 +44,11 @@ class SourceState:
     gone_since: IsoTime | None = None
     validators: dict[str, str] = field(default_factory=dict)
     validators_for: str | None = None  # blob id of the committed snapshot they came with
+    # a held-back answer (sources/shrink.py): which document, how often in a row, since when
+    suspect_digest: str | None = None
+    suspect_count: int = 0
+    suspect_since: IsoTime | None = None
+    suspect_reason: str | None = None
 
     def succeeded(self, now: datetime, changed: bool, validators: dict[str, str]) -> None:
         self.last_attempt = self.last_success = now.isoformat()
@@ -52,6 +59,26 @@ class SourceState:
         if changed or validators != self.validators:
             self.validators_for = None  # tied once this run's snapshot is committed
         self.validators = dict(validators)
+        self.clear_suspect()
+
+    def held_back(self, now: datetime, digest: str, reason: str, needed: int) -> bool:
+        """A suspicious answer arrived: count it (the same document as last time: one more
+        in a row; another: the first). True while it is still held back (fewer than
+        `needed` in a row); False once confirmed — the caller commits it. The validators
+        stay those of the committed snapshot, so the next fetch asks again in full."""
+        self.last_attempt = now.isoformat()
+        self.failures, self.first_failure, self.last_error = 0, None, None
+        self.gone_count, self.gone_since = 0, None
+        if digest != self.suspect_digest:
+            self.suspect_digest, self.suspect_count = digest, 0
+            self.suspect_since = now.isoformat()
+        self.suspect_count += 1
+        self.suspect_reason = reason
+        return self.suspect_count < needed
+
+    def clear_suspect(self) -> None:
+        self.suspect_digest, self.suspect_count = None, 0
+        self.suspect_since = self.suspect_reason = None
 
     def failed(self, now: datetime, error: str, gone: bool) -> None:
         self.last_attempt = now.isoformat()
@@ -69,6 +96,8 @@ class SourceState:
             return Health("gone", _day(self.gone_since), self.last_error)
         if self.failures:
             return Health("failing", _day(self.first_failure), self.last_error)
+        if self.suspect_digest is not None:
+            return Health("suspect", _day(self.suspect_since), self.suspect_reason)
         if self.last_success is None:
             return Health("never-fetched")
         quiet_after = options.expect_update_within
@@ -164,6 +193,8 @@ def source_health(config: Any, state: State, now: datetime) -> list[dict[str, An
         health = entry.health(options, now)
         rows.append({"source": sid, "kind": options.kind, "health": health.health,
                      "last_success": entry.last_success, "failures": entry.failures,
-                     "first_failure": entry.first_failure, "last_error": entry.last_error,
+                     "first_failure": entry.first_failure,
+                     "last_error": f"latest answer held back: {health.error}"
+                     if health.health == "suspect" else entry.last_error,
                      "since": health.since, "frozen": options.frozen})
     return rows

@@ -104,6 +104,8 @@ def report_run(result: RunResult, say: Messages) -> None:
 def _source_line(item: SourceResult) -> str:
     if item.not_modified:
         return f"· {item.source}: not modified (304)"
+    if item.suspect:  # its notice says why (run/suspect.py)
+        return f"· {item.source}: held back as suspect, not committed"
     if item.changed:
         return f"✓ {item.source}: {len(item.changes)} change(s)"
     return f"· {item.source}: unchanged"

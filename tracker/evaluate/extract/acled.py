@@ -18,7 +18,6 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Any
 
 from tracker.config.extractors import acled_bound as _bound
@@ -65,23 +64,21 @@ def extract_acled(days: Any, params: dict[str, Any]) -> int:
         raise ExtractError("the acled extractor sums a day map: set `path` to [events] or "
                            "[fatalities] of an ACLED snapshot")
     start, end = _bound(params, "from"), _bound(params, "to")
+    wanted = _Wanted(params)
     index = _index(days)
     if index is None:  # not a clean day map: sum it day by day, failing where it fails
-        return _sum_days(days, start, end, params)
-    wanted: _Filter | None = None  # built at the first category counted, as day by day
+        return _sum_days(days, start, end, wanted)
     total = 0
-    for category, (dates, running) in index.items():
+    for key, (dates, running) in index.items():
         low = bisect_left(dates, start) if start else 0
         high = bisect_right(dates, end) if end else len(dates)
-        if low < high:
-            wanted = wanted or _Filter(params)
-            if wanted(category):
-                total += running[high] - running[low]
+        if low < high and wanted(key):
+            total += running[high] - running[low]
     return total
 
 
 def _sum_days(days: dict[Any, Any], start: date | None, end: date | None,
-              params: dict[str, Any]) -> int:
+              wanted: "_Wanted") -> int:
     total = 0
     for day, categories in days.items():
         try:
@@ -90,21 +87,21 @@ def _sum_days(days: dict[Any, Any], start: date | None, end: date | None,
             raise ExtractError(f"not an ACLED day map: key {day!r} is not a date") from None
         if (start and when < start) or (end and when > end):
             continue
-        total += sum(int(n) for key, n in (categories or {}).items()
-                     if _Filter(params)(_split_key(key)))
+        total += sum(int(n) for key, n in (categories or {}).items() if wanted(key))
     return total
 
 
-Index = dict[tuple[str, str, bool], tuple[list[date], list[int]]]
+Index = dict[str, tuple[list[date], list[int]]]
 _INDEXES: "OrderedDict[int, tuple[Any, int, Index | None]]" = OrderedDict()
 
 
 def _index(days: dict[Any, Any]) -> Index | None:
-    """Per category: its days in order and the running total of its counts — a window's
-    sum is then two bisections per category, not a walk over every day. Many facts count
-    the same snapshot's map: built once per map (kept for the few maps read last, by
-    identity and size). None when the map is not clean (a day that is not a date, a count
-    that is not a number): that map is summed day by day, with the errors of that walk."""
+    """Per category key: its days in order and the running total of its counts — a
+    window's sum is then two bisections per category, not a walk over every day. Many
+    facts count the same snapshot's map: built once per map (kept for the few maps read
+    last, by identity and size). None when the map is not clean (a day that is not a
+    date, a count that is not a number, a key that is not text): that map is summed day
+    by day, with the errors of that walk."""
     hit = _INDEXES.get(id(days))
     if hit is not None and hit[0] is days and hit[1] == len(days):
         _INDEXES.move_to_end(id(days))
@@ -117,52 +114,53 @@ def _index(days: dict[Any, Any]) -> Index | None:
 
 
 def _build_index(days: dict[Any, Any]) -> Index | None:
-    entries: dict[tuple[str, str, bool], list[tuple[date, int]]] = {}
+    entries: dict[str, list[tuple[date, int]]] = {}
     try:
         for day, categories in days.items():
             when = date.fromisoformat(str(day))
             if categories and not isinstance(categories, dict):
                 return None
             for key, n in (categories or {}).items():
-                entries.setdefault(_split_key(key), []).append((when, int(n)))
+                if not isinstance(key, str):
+                    return None
+                entries.setdefault(key, []).append((when, int(n)))
     except (ValueError, TypeError, AttributeError, OverflowError):
         return None
     index: Index = {}
-    for category, counts in entries.items():
+    for key, counts in entries.items():
         counts.sort(key=lambda entry: entry[0])
         running = [0]
         for _, n in counts:
             running.append(running[-1] + n)
-        index[category] = ([when for when, _ in counts], running)
+        index[key] = ([when for when, _ in counts], running)
     return index
 
 
-@lru_cache(maxsize=4096)  # a handful of category keys, split for every day they occur on
-def _split_key(key: str) -> tuple[str, str, bool]:
-    from tracker.sources.acled import split_key
-
-    return split_key(key)
-
-
-class _Filter:
-    """The categories a fact counts; its folded names computed once per extraction."""
+class _Wanted:
+    """Whether a category key counts under the fact's params; the params folded once and
+    each key decided once (a day map repeats the same few keys on every day)."""
 
     def __init__(self, params: dict[str, Any]) -> None:
         self.event_types = _folded(params["event_type"]) if "event_type" in params else None
-        self.sub_event_types = _folded(params["sub_event_type"]) \
-            if "sub_event_type" in params else None
-        self.civilian = params.get("civilian_targeting", _ANY)
+        self.sub_event_types = (_folded(params["sub_event_type"])
+                                if "sub_event_type" in params else None)
+        self.civilian = params.get("civilian_targeting")
+        self.decided: dict[str, bool] = {}
 
-    def __call__(self, category: tuple[str, str, bool]) -> bool:
-        event_type, sub_event_type, civilian = category
+    def __call__(self, key: str) -> bool:
+        if key not in self.decided:
+            self.decided[key] = self._decide(key)
+        return self.decided[key]
+
+    def _decide(self, key: str) -> bool:
+        from tracker.sources.acled import split_key
+
+        event_type, sub_event_type, civilian = split_key(key)
         if self.event_types is not None and fold(event_type) not in self.event_types:
             return False
         if self.sub_event_types is not None and fold(sub_event_type) not in self.sub_event_types:
             return False
-        return self.civilian is _ANY or civilian == self.civilian
-
-
-_ANY = object()
+        return self.civilian is None or civilian == self.civilian
 
 
 def _folded(value: Any) -> set[str]:
