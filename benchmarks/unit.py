@@ -47,7 +47,7 @@ import unitdata  # noqa: E402
 from unitdata import Unit  # noqa: E402
 
 T0 = datetime(2026, 12, 1, 7, 0, tzinfo=timezone.utc)  # the first run; digests due (06:00)
-HISTORY_FACT = "unit-000/population"  # on fb-000, whose five years replay the archive
+HISTORY_FACT = "unit-000/population-000"  # on fb-000, whose five years replay the archive
 ACLED_ENV = {"ACLED_USERNAME": "analyst@example.org", "ACLED_PASSWORD": "s3cret-Pa55word-XYZ"}
 
 

@@ -259,10 +259,12 @@ def report_yaml(r: int) -> str:
     for old, prefix in RENAMES.items():
         text = re.sub(rf"\b{re.escape(old)}\b", sid(prefix, r), text)
     text = text.replace("id: kz-security-2025", f"id: {rid(r)}", 1)
+    # fact ids are unique across a workspace's reports: each report's own suffix
+    text = re.sub(r"(?m)^  - id: (\S+)$", lambda m: f"  - id: {m.group(1)}-{r:03d}", text)
     text = text.replace("title: Kazakhstan – security situation",
                         f"title: Country {r} – security situation (unit variant)", 1)
     return text.rstrip("\n") + f"""
-  - id: profile-variant
+  - id: profile-variant-{r:03d}
     section: About this variant
     claim: This report reads variant {r} of the profile.
     expect: "{r}"

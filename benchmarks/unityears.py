@@ -10,7 +10,7 @@ date and the changed source named. Commit messages are shortened (no per-path ch
 list: that needs a deepdiff per source per night). Each night:
 
 - every ~10th night fb-000 moves to the next archived Factbook profile (so `history
-  unit-000/population` reads real versions);
+  unit-000/population-000` reads real versions);
 - two other Factbook profiles get ~1% of their fields revised;
 - one news feed gets two new items (about nothing a report watches: see NEUTRAL_WORDS).
 

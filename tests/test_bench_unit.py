@@ -40,4 +40,4 @@ def test_unit_benchmark_small_mode(tmp_path: Path) -> None:
     status = subprocess.run(["git", "-C", str(workspace), "status", "--porcelain"],
                             capture_output=True, text=True, check=True).stdout
     assert status == ""
-    assert re.search(r"history unit-000/population after five years: [1-9]\d* rows", text)
+    assert re.search(r"history unit-000/population-000 after five years: [1-9]\d* rows", text)
