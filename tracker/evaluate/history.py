@@ -33,6 +33,15 @@ def prefetch_histories(store: GitStore, refs: list[SourceRef]) -> None:
     store.history_cache.flush()
 
 
+def _relpath(store: GitStore, source_id: str) -> str:
+    """The snapshot's path as a git pathspec, checked once per command (git's history is
+    read from its objects, never through the work tree)."""
+    key = ("relpath", source_id)
+    if key not in store.derived:
+        store.derived[key] = store.relpath(source_id)
+    return str(store.derived[key])
+
+
 def _key(ref: SourceRef) -> str:
     return ref.model_dump_json()
 
@@ -41,7 +50,7 @@ def _histories(store: GitStore, refs: list[SourceRef]) -> dict[str, list[dict[st
     by_source: dict[str, dict[str, SourceRef]] = {}
     for ref in refs:
         by_source.setdefault(ref.source, {})[_key(ref)] = ref
-    store.read_all_versions(store.relpath(source_id) for source_id in by_source)
+    store.read_all_versions(_relpath(store, source_id) for source_id in by_source)
     out: dict[str, list[dict[str, Any]]] = {}
     for source_id, wanted in by_source.items():
         out.update(_source_histories(store, source_id, wanted))
@@ -52,7 +61,7 @@ def _source_histories(store: GitStore, source_id: str,
                       refs: dict[str, SourceRef]) -> dict[str, list[dict[str, Any]]]:
     """The histories of `refs` (all on `source_id`), from memory, the history cache, or
     the versions not read yet — each of those loaded once for all of them."""
-    versions = store.versions(store.relpath(source_id))
+    versions = store.versions(_relpath(store, source_id))
     last = versions[-1].commit if versions else None
     out: dict[str, list[dict[str, Any]]] = {}
     todo: dict[str, tuple[SourceRef, list[dict[str, Any]], int]] = {}
@@ -147,7 +156,7 @@ def source_changes(store: GitStore, source_id: str, since: str | None = None) ->
 
     from tracker.evaluate.diff import diff_snapshots
 
-    versions = store.versions(store.relpath(source_id))
+    versions = store.versions(_relpath(store, source_id))
     earlier: list[Version | None] = [None, *versions[:-1]]
     pairs = list(zip(earlier, versions))
     if since is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -104,14 +105,27 @@ def _words_alike(a: str, b: str) -> bool:
 
 def elsewhere(snapshot: Any, key: str, limit: int = MAX_SUGGESTIONS) -> list[list[str]]:
     """Paths to a key spelt exactly like `key` (folded) anywhere in the snapshot."""
-    target = _norm(key)
-    out = []
+    return [list(path) for path in _paths_by_key(snapshot).get(_norm(key), [])[:limit]]
+
+
+_BY_KEY: "OrderedDict[int, tuple[Any, int, dict[str, list[tuple[str, ...]]]]]" = OrderedDict()
+
+
+def _paths_by_key(snapshot: Any) -> dict[str, list[tuple[str, ...]]]:
+    """Every key path of the snapshot by its last key (normalized), in walk order. Every
+    unverifiable fact on a source asks: walked once per snapshot (kept for the few read
+    last, by identity and size; snapshots are not changed once loaded)."""
+    hit = _BY_KEY.get(id(snapshot))
+    size = len(snapshot) if isinstance(snapshot, dict) else -1
+    if hit is not None and hit[0] is snapshot and hit[1] == size:
+        return hit[2]
+    index: dict[str, list[tuple[str, ...]]] = {}
     for path in _key_paths(snapshot, ()):
-        if _norm(path[-1]) == target:
-            out.append(list(path))
-            if len(out) >= limit:
-                break
-    return out
+        index.setdefault(_norm(path[-1]), []).append(path)
+    _BY_KEY[id(snapshot)] = (snapshot, size, index)
+    if len(_BY_KEY) > 4:
+        _BY_KEY.popitem(last=False)
+    return index
 
 
 def _key_paths(node: Any, prefix: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
