@@ -1,5 +1,6 @@
 """Shared helpers for the benchmarks: a feed server in its own process, and measuring a
 command's wall time, CPU time (user + system, its children included) and peak RSS."""
+
 from __future__ import annotations
 
 import json
@@ -41,14 +42,18 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None 
     if GNU_TIME.exists():
         return _measure_via_time(cmd, cwd, env)
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = proc.stdout.read() if proc.stdout else b""
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
-    return Cost(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
-                proc.returncode, out.decode("utf-8", "replace"))
+    return Cost(
+        wall,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,
+        proc.returncode,
+        out.decode("utf-8", "replace"),
+    )
 
 
 def _measure_via_time(cmd: list[str], cwd: Path | None, env: dict[str, str] | None) -> Cost:
@@ -56,13 +61,16 @@ def _measure_via_time(cmd: list[str], cwd: Path | None, env: dict[str, str] | No
 
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         start = time.perf_counter()
-        proc = subprocess.run([str(GNU_TIME), "-q", "-o", report.name, "-f", "%x %U %S %M",
-                               *cmd], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
+        proc = subprocess.run(
+            [str(GNU_TIME), "-q", "-o", report.name, "-f", "%x %U %S %M", *cmd],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         wall = time.perf_counter() - start
         fields = report.read().split()[-4:]
-    code, user, system, rss_kb = int(fields[0]), float(fields[1]), float(fields[2]), \
-        int(fields[3])
+    code, user, system, rss_kb = int(fields[0]), float(fields[1]), float(fields[2]), int(fields[3])
     return Cost(wall, user + system, rss_kb / 1024, code, proc.stdout.decode("utf-8", "replace"))
 
 
@@ -71,9 +79,19 @@ class FeedServer:
 
     def __init__(self, root: Path, latency: float = 0.0, hosts: int = 1) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, str(HERE / "feedserver.py"), "--root", str(root),
-             "--latency", str(latency), "--hosts", str(hosts)],
-            stdout=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                str(HERE / "feedserver.py"),
+                "--root",
+                str(root),
+                "--latency",
+                str(latency),
+                "--hosts",
+                str(hosts),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if not line.startswith("READY"):
             self.proc.kill()

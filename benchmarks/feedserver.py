@@ -10,6 +10,7 @@ its file. `GET /__stats` returns `{"requests": n, "not_modified": n}`; `/__reset
     python benchmarks/feedserver.py --root DIR --latency 0.2 --hosts 50
     → prints "READY <host:port> <host:port> …" on stdout, then serves until killed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,9 +48,10 @@ class Handler(BaseHTTPRequestHandler):
         modified = email.utils.formatdate(int(path.stat().st_mtime), usegmt=True)
         with LOCK:
             STATS["requests"] += 1
-        if self.headers.get("If-None-Match") == etag or \
-                (not self.headers.get("If-None-Match")
-                 and self.headers.get("If-Modified-Since") == modified):
+        if self.headers.get("If-None-Match") == etag or (
+            not self.headers.get("If-None-Match")
+            and self.headers.get("If-Modified-Since") == modified
+        ):
             with LOCK:
                 STATS["not_modified"] += 1
             return self._send(304, b"", {"ETag": etag, "Last-Modified": modified})
@@ -79,8 +81,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, required=True)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
-    parser.add_argument("--hosts", type=int, default=1,
-                        help="how many loopback addresses (sites): 127.0.0.1 … 127.0.0.N")
+    parser.add_argument(
+        "--hosts",
+        type=int,
+        default=1,
+        help="how many loopback addresses (sites): 127.0.0.1 … 127.0.0.N",
+    )
     args = parser.parse_args()
     Handler.root, Handler.latency = args.root.resolve(), args.latency
     hosts = []

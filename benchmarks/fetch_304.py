@@ -13,6 +13,7 @@ request with a keep-alive 304, on `--hosts` ports (one pool per host, as in a re
 CPU time is the client process's own (time.process_time), so other load on the machine
 moves wall time, not the ratio; each client runs `--rounds` times, alternating, best kept.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -84,10 +85,16 @@ def old_client(rev: str, folder: Path) -> Path:
     package.mkdir(parents=True, exist_ok=True)
     (package / "__init__.py").write_text("")
     for name in ("client.py", "aio_transport.py"):
-        text = subprocess.run(["git", "show", f"{rev}:tracker/fetch/{name}"], cwd=ROOT,
-                              capture_output=True, text=True, check=True).stdout
-        (package / name).write_text(text.replace("tracker.fetch.aio_transport",
-                                                 "old_fetch.aio_transport"))
+        text = subprocess.run(
+            ["git", "show", f"{rev}:tracker/fetch/{name}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        (package / name).write_text(
+            text.replace("tracker.fetch.aio_transport", "old_fetch.aio_transport")
+        )
     return folder
 
 
@@ -96,21 +103,32 @@ def scratch_python(folder: Path) -> Path:
     python = folder / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "httpx>=0.27", "sniffio"],
-                       check=True)
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
-                           "['purelib'])"], capture_output=True, text=True, check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "httpx>=0.27", "sniffio"], check=True
+        )
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     Path(site.stdout.strip(), "project.pth").write_text(
-        f"{ROOT}\n{sysconfig.get_paths()['purelib']}\n")
+        f"{ROOT}\n{sysconfig.get_paths()['purelib']}\n"
+    )
     return python
 
 
-def run_client(python: Path, import_line: str, ports: list[int], total: int,
-               concurrency: int) -> dict[str, float]:
+def run_client(
+    python: Path, import_line: str, ports: list[int], total: int, concurrency: int
+) -> dict[str, float]:
     code = CLIENT.format(import_line=import_line)
-    done = subprocess.run([str(python), "-c", code, json.dumps(ports), str(total),
-                           str(concurrency)], capture_output=True, text=True, check=True,
-                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    done = subprocess.run(
+        [str(python), "-c", code, json.dumps(ports), str(total), str(concurrency)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -121,32 +139,39 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=60)
     parser.add_argument("--rev", default=OLD_REV, help="git revision holding the old client")
-    parser.add_argument("--scratch", type=Path,
-                        default=Path(tempfile.gettempdir()) / "report-tracker-bench-httpx")
+    parser.add_argument(
+        "--scratch", type=Path, default=Path(tempfile.gettempdir()) / "report-tracker-bench-httpx"
+    )
     args = parser.parse_args()
 
     old = old_client(args.rev, args.scratch / "old")
     old_python = scratch_python(args.scratch / "venv")
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(args.hosts)],
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(args.hosts)], stdout=subprocess.PIPE, text=True
+    )
     try:
         ports = [int(p) for p in server.stdout.readline().split()[1:]]  # type: ignore[union-attr]
         best: dict[str, dict[str, float]] = {}
         for _ in range(args.rounds):
-            for name, python, line in (("old (httpx + aiohttp transport)", old_python,
-                                        OLD_IMPORT.format(old=str(old))),
-                                       ("new (aiohttp)", Path(sys.executable), NEW_IMPORT)):
+            for name, python, line in (
+                ("old (httpx + aiohttp transport)", old_python, OLD_IMPORT.format(old=str(old))),
+                ("new (aiohttp)", Path(sys.executable), NEW_IMPORT),
+            ):
                 cost = run_client(python, line, ports, args.requests, args.concurrency)
                 if name not in best or cost["cpu"] < best[name]["cpu"]:
                     best[name] = cost
     finally:
         server.kill()
         server.wait()
-    print(f"all-304 loop: {args.requests} requests, {args.hosts} hosts, "
-          f"{args.concurrency} in flight, best of {args.rounds}")
+    print(
+        f"all-304 loop: {args.requests} requests, {args.hosts} hosts, "
+        f"{args.concurrency} in flight, best of {args.rounds}"
+    )
     for name, cost in best.items():
-        print(f"  {name:34} {args.requests / cost['cpu']:8.0f} requests/CPU-s "
-              f"({cost['cpu'] / args.requests * 1e6:.0f} µs each), wall {cost['wall']:.2f} s")
+        print(
+            f"  {name:34} {args.requests / cost['cpu']:8.0f} requests/CPU-s "
+            f"({cost['cpu'] / args.requests * 1e6:.0f} µs each), wall {cost['wall']:.2f} s"
+        )
     (old_name, old_cost), (new_name, new_cost) = best.items()
     print(f"ratio new/old requests per CPU-second: {old_cost['cpu'] / new_cost['cpu']:.2f}x")
 

@@ -8,6 +8,7 @@ parse it with ruamel.yaml (pure Python), which is what a naive implementation do
 
     .venv/bin/python benchmarks/history.py [--data DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,10 @@ def main() -> None:
         (root / "reports" / "example.yaml").write_text(REPORT)
         start = time.perf_counter()
         result = backfill(root, "fb", args.data)
-        print(f"backfill: {len(list(args.data.iterdir()))} files → {len(result.commits)} commits "
-              f"in {time.perf_counter() - start:.1f}s")
+        print(
+            f"backfill: {len(list(args.data.iterdir()))} files → {len(result.commits)} commits "
+            f"in {time.perf_counter() - start:.1f}s"
+        )
         ref = load_config(root).reports["kz"].facts[0].primary
 
         store = GitStore(root)
@@ -73,8 +76,12 @@ def main() -> None:
 
         print(f"versions: {len(versions)}; history rows: {[r['value'] for r in rows]}")
         print(f"baseline (ruamel, parse every version): {baseline:.2f}s")
-        print(f"tracker history, cold cache (libyaml):   {cold:.2f}s   ratio {baseline / cold:.1f}x")
-        print(f"tracker history, warm cache (blob JSON): {warm:.2f}s   ratio {baseline / warm:.1f}x")
+        print(
+            f"tracker history, cold cache (libyaml):   {cold:.2f}s   ratio {baseline / cold:.1f}x"
+        )
+        print(
+            f"tracker history, warm cache (blob JSON): {warm:.2f}s   ratio {baseline / warm:.1f}x"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

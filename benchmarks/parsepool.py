@@ -11,6 +11,7 @@ from where it starts to pay on 2 cores.
 
     .venv/bin/python benchmarks/parsepool.py [--sizes 16 32 48 96 200 1000] [--workers N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,10 +37,19 @@ def child(mode: str, count: int, workers: int | None) -> float:
 
     now = datetime(2026, 3, 1, tzinfo=timezone.utc)
     options = RssOptions(kind="rss", url="http://127.0.0.1/")
-    jobs = [ParseJob(f"feed{i:04d}", options,
-                     RawDocument(feed(i).encode(), f"http://127.0.0.1/{i}", now,
-                                 {"content-type": "application/rss+xml"}))
-            for i in range(count)]
+    jobs = [
+        ParseJob(
+            f"feed{i:04d}",
+            options,
+            RawDocument(
+                feed(i).encode(),
+                f"http://127.0.0.1/{i}",
+                now,
+                {"content-type": "application/rss+xml"},
+            ),
+        )
+        for i in range(count)
+    ]
     pool = ParsePool(workers=0 if mode == "in-process" else workers, threshold=0)
 
     async def parse_all() -> list:
@@ -67,8 +77,12 @@ def measure(mode: str, count: int, workers: int | None) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[16, 32, 48, 96, 200, 1000])
-    parser.add_argument("--workers", type=int, default=None,
-                        help="pool size (default: the run's default, one per core)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="pool size (default: the run's default, one per core)",
+    )
     parser.add_argument("--repeat", type=int, default=2, help="best of this many")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -82,8 +96,10 @@ def main() -> None:
     for count in args.sizes:
         inline = min(measure("in-process", count, workers) for _ in range(args.repeat))
         pooled = min(measure("pool", count, workers) for _ in range(args.repeat))
-        print(f"{count:5d} feeds: in-process {inline:6.2f} s  pool {pooled:6.2f} s  "
-              f"ratio pool/in-process {pooled / inline:.2f}")
+        print(
+            f"{count:5d} feeds: in-process {inline:6.2f} s  pool {pooled:6.2f} s  "
+            f"ratio pool/in-process {pooled / inline:.2f}"
+        )
 
 
 if __name__ == "__main__":

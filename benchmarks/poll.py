@@ -20,6 +20,7 @@ answered 304 and whether it made a commit. urlwatch runs from its own virtualenv
 
     .venv/bin/python benchmarks/poll.py [--feeds 1000] [--latency 0.2] [--rounds 2]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,10 @@ report:
   stdout: {enabled: true, color: false}
   email: {enabled: false}
 """
-WORDS = ("Astana Almaty Tokayev parliament senate election ministry security border "
-         "Caspian oil gas uranium grain tenge inflation court reform protest").split()
+WORDS = (
+    "Astana Almaty Tokayev parliament senate election ministry security border "
+    "Caspian oil gas uranium grain tenge inflation court reform protest"
+).split()
 
 
 def feed(index: int, items: int = 20) -> str:
@@ -54,21 +57,25 @@ def feed(index: int, items: int = 20) -> str:
         body.append(
             f"<item><title>Feed {index} story {n}: {words[:60]}</title>"
             f"<link>https://news{index % 50}.example.org/{index}/{n}</link>"
-            f"<guid isPermaLink=\"false\">feed{index}-item{n}</guid><pubDate>{when}</pubDate>"
+            f'<guid isPermaLink="false">feed{index}-item{n}</guid><pubDate>{when}</pubDate>'
             f"<description>&lt;p&gt;{words}. {words}.&lt;/p&gt;&lt;p&gt;More on "
-            f"&lt;a href=\"https://example.org/{n}\"&gt;{WORDS[n % len(WORDS)]}&lt;/a&gt;."
-            f"&lt;/p&gt;</description></item>")
-    return ('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
-            f"<title>News site {index}</title><link>https://news{index % 50}.example.org/</link>"
-            f"<description>Feed {index}</description>{''.join(body)}</channel></rss>\n")
+            f'&lt;a href="https://example.org/{n}"&gt;{WORDS[n % len(WORDS)]}&lt;/a&gt;.'
+            f"&lt;/p&gt;</description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+        f"<title>News site {index}</title><link>https://news{index % 50}.example.org/</link>"
+        f"<description>Feed {index}</description>{''.join(body)}</channel></rss>\n"
+    )
 
 
 def urlwatch_bin() -> Path:
     exe = URLWATCH_VENV / "bin" / "urlwatch"
     if not exe.exists():
         subprocess.run([sys.executable, "-m", "venv", str(URLWATCH_VENV)], check=True)
-        subprocess.run([str(URLWATCH_VENV / "bin" / "pip"), "install", "-q",
-                        "urlwatch==2.29"], check=True)
+        subprocess.run(
+            [str(URLWATCH_VENV / "bin" / "pip"), "install", "-q", "urlwatch==2.29"], check=True
+        )
     return exe
 
 
@@ -78,8 +85,9 @@ def tracker_workspace(root: Path, urls: list[str], extra: str = "") -> None:
 
     init_workspace(root)
     (root / "reports" / "example.yaml").unlink()  # it cites a Factbook source
-    lines = ["sources:"] + [f"  feed{i:04d}:\n    kind: rss\n    url: {url}"
-                            for i, url in enumerate(urls)]
+    lines = ["sources:"] + [
+        f"  feed{i:04d}:\n    kind: rss\n    url: {url}" for i, url in enumerate(urls)
+    ]
     (root / "feeds.yaml").write_text("\n".join(lines) + "\n" + extra)
 
 
@@ -88,21 +96,31 @@ def urlwatch_dir(root: Path, urls: list[str]) -> list[str]:
     jobs = "\n---\n".join(f'name: "feed{i:04d}"\nurl: "{url}"' for i, url in enumerate(urls))
     (root / "urls.yaml").write_text(jobs + "\n")
     (root / "urlwatch.yaml").write_text(URLWATCH_CONFIG)
-    return [str(urlwatch_bin()), "--urls", str(root / "urls.yaml"), "--config",
-            str(root / "urlwatch.yaml"), "--cache", str(root / "cache.db"),
-            "--hooks", str(root / "hooks.py")]
+    return [
+        str(urlwatch_bin()),
+        "--urls",
+        str(root / "urls.yaml"),
+        "--config",
+        str(root / "urlwatch.yaml"),
+        "--cache",
+        str(root / "cache.db"),
+        "--hooks",
+        str(root / "hooks.py"),
+    ]
 
 
-def one_round(server: FeedServer, urls: list[str], tmp: Path, n: int,
-              extra: str) -> dict[str, Cost | dict]:
+def one_round(
+    server: FeedServer, urls: list[str], tmp: Path, n: int, extra: str
+) -> dict[str, Cost | dict]:
     out: dict[str, Cost | dict] = {}
     workspace = tmp / f"ws-{n}"
     tracker_workspace(workspace, urls, extra)
     command = urlwatch_dir(tmp / f"uw-{n}", urls)
     for label in ("first", "second"):
         server.stats(reset=True)
-        out[f"tracker {label}"] = tracker(workspace, "run", "--all", "--no-email",
-                                          "--format", "json")
+        out[f"tracker {label}"] = tracker(
+            workspace, "run", "--all", "--no-email", "--format", "json"
+        )
         out[f"tracker {label} stats"] = server.stats()
         server.stats(reset=True)
         out[f"urlwatch {label}"] = measure(command)
@@ -112,8 +130,11 @@ def one_round(server: FeedServer, urls: list[str], tmp: Path, n: int,
             raise SystemExit(f"{name}: exit {cost.returncode}\n{cost.stdout[-3000:]}")
     second = json.loads(out["tracker second"].stdout)  # type: ignore[union-attr]
     first = json.loads(out["tracker first"].stdout)  # type: ignore[union-attr]
-    out["commits"] = {"first": first["commit"], "second": second["commit"],
-                      "parsed": sum(1 for s in first["sources"] if s["changed"])}
+    out["commits"] = {
+        "first": first["commit"],
+        "second": second["commit"],
+        "parsed": sum(1 for s in first["sources"] if s["changed"]),
+    }
     return out
 
 
@@ -122,27 +143,39 @@ RSS_TARGET_MB = 150
 
 
 def report(rounds: list[dict], feeds: int, latency: float, hosts: int) -> None:
-    print(f"\n{feeds} feeds × 20 items on {hosts} loopback hosts, {latency * 1000:.0f} ms "
-          f"latency, default settings, {len(rounds)} round(s)")
+    print(
+        f"\n{feeds} feeds × 20 items on {hosts} loopback hosts, {latency * 1000:.0f} ms "
+        f"latency, default settings, {len(rounds)} round(s)"
+    )
     for i, r in enumerate(rounds, 1):
-        print(f"round {i}: tracker parsed and committed {r['commits']['parsed']} feeds "
-              f"(commit {str(r['commits']['first'])[:10]}); second pass commit: "
-              f"{r['commits']['second']}")
+        print(
+            f"round {i}: tracker parsed and committed {r['commits']['parsed']} feeds "
+            f"(commit {str(r['commits']['first'])[:10]}); second pass commit: "
+            f"{r['commits']['second']}"
+        )
         for label in ("first", "second"):
             t, u = r[f"tracker {label}"], r[f"urlwatch {label}"]
             ts, us = r[f"tracker {label} stats"], r[f"urlwatch {label} stats"]
-            print(f"  {label:6s} tracker  {t}  requests {ts['requests']}, "
-                  f"304 {ts['not_modified']} ({100 * ts['not_modified'] / max(1, ts['requests']):.0f}%)")
-            print(f"  {label:6s} urlwatch {u}  requests {us['requests']}, "
-                  f"304 {us['not_modified']} ({100 * us['not_modified'] / max(1, us['requests']):.0f}%)")
+            print(
+                f"  {label:6s} tracker  {t}  requests {ts['requests']}, "
+                f"304 {ts['not_modified']} ({100 * ts['not_modified'] / max(1, ts['requests']):.0f}%)"
+            )
+            print(
+                f"  {label:6s} urlwatch {u}  requests {us['requests']}, "
+                f"304 {us['not_modified']} ({100 * us['not_modified'] / max(1, us['requests']):.0f}%)"
+            )
             ratio = t.wall / u.wall
             verdict = "met" if ratio <= TARGETS[label] else "NOT met"
-            print(f"  {label:6s} ratio tracker/urlwatch: wall {ratio:.3f} (target ≤ "
-                  f"{TARGETS[label]:g}: {verdict}; urlwatch takes {u.wall / t.wall:.1f}x as "
-                  f"long), cpu {t.cpu / u.cpu:.2f}")
+            print(
+                f"  {label:6s} ratio tracker/urlwatch: wall {ratio:.3f} (target ≤ "
+                f"{TARGETS[label]:g}: {verdict}; urlwatch takes {u.wall / t.wall:.1f}x as "
+                f"long), cpu {t.cpu / u.cpu:.2f}"
+            )
         peak = max(r["tracker first"].rss_mb, r["tracker second"].rss_mb)
-        print(f"  tracker peak RSS {peak:.0f} MB (target ≤ {RSS_TARGET_MB} MB: "
-              f"{'met' if peak <= RSS_TARGET_MB else 'NOT met'})")
+        print(
+            f"  tracker peak RSS {peak:.0f} MB (target ≤ {RSS_TARGET_MB} MB: "
+            f"{'met' if peak <= RSS_TARGET_MB else 'NOT met'})"
+        )
 
 
 def main() -> None:
@@ -150,11 +183,15 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per request")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--hosts", type=int, default=50,
-                        help="loopback addresses (sites): 127.0.0.1 … 127.0.0.N")
-    parser.add_argument("--extra", default="",
-                        help="YAML appended to tracker's feeds.yaml (default: none, i.e. the "
-                             "defaults), e.g. 'run: {parse_workers: 0}'")
+    parser.add_argument(
+        "--hosts", type=int, default=50, help="loopback addresses (sites): 127.0.0.1 … 127.0.0.N"
+    )
+    parser.add_argument(
+        "--extra",
+        default="",
+        help="YAML appended to tracker's feeds.yaml (default: none, i.e. the "
+        "defaults), e.g. 'run: {parse_workers: 0}'",
+    )
     args = parser.parse_args()
     urlwatch_bin()
     tmp = Path(tempfile.mkdtemp(prefix="bench-poll-"))

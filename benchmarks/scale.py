@@ -16,6 +16,7 @@ then prints per-source costs and how they grow from the smallest size to the lar
 
     .venv/bin/python benchmarks/scale.py [--sizes 10 100 260] [--data DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,18 +75,22 @@ def make_workspace(root: Path, urls: list[str]) -> None:
 
     init_workspace(root)
     (root / "reports" / "example.yaml").unlink()
-    feeds = ["sources:"] + [f"  fb{i:03d}:\n    kind: factbook\n    url: {url}"
-                            for i, url in enumerate(urls)]
+    feeds = ["sources:"] + [
+        f"  fb{i:03d}:\n    kind: factbook\n    url: {url}" for i, url in enumerate(urls)
+    ]
     (root / "feeds.yaml").write_text("\n".join(feeds) + "\n")
     facts = ["report: {id: scale}", "facts:"]
     for i in range(len(urls)):
         for n, (path, extract) in enumerate(FACT_PATHS):
             expect = "{Kazakh: 71}" if extract == "shares" else "'x'"
-            facts.append(f"  - {{id: f{i:03d}-{n}, source: fb{i:03d}, extract: {extract}, "
-                         f"path: {json.dumps(path)}, expect: {expect}}}")
+            facts.append(
+                f"  - {{id: f{i:03d}-{n}, source: fb{i:03d}, extract: {extract}, "
+                f"path: {json.dumps(path)}, expect: {expect}}}"
+            )
     (root / "reports" / "scale.yaml").write_text("\n".join(facts) + "\n")
-    GitStore(root).commit(["feeds.yaml", "reports/scale.yaml", "reports/example.yaml"],
-                          "benchmark workspace")
+    GitStore(root).commit(
+        ["feeds.yaml", "reports/scale.yaml", "reports/example.yaml"], "benchmark workspace"
+    )
 
 
 def run_size(size: int, profiles: list[dict], tmp: Path) -> dict[str, Cost]:
@@ -116,10 +121,12 @@ def run_size(size: int, profiles: list[dict], tmp: Path) -> dict[str, Cost]:
     result = json.loads(costs["changed"].stdout)
     n_changes = sum(s["changes"] for s in result["sources"])
     diff_rows = len(json.loads(costs["diff"].stdout))
-    print(f"N={size}: {changed} fields changed upstream → {n_changes} snapshot changes "
-          f"committed ({result['commit'] and result['commit'][:10]}); diff rows {diff_rows}; "
-          f"second unchanged pass: {stats['not_modified']}/{stats['requests']} answered 304, "
-          f"commit {json.loads(costs['same'].stdout)['commit']}")
+    print(
+        f"N={size}: {changed} fields changed upstream → {n_changes} snapshot changes "
+        f"committed ({result['commit'] and result['commit'][:10]}); diff rows {diff_rows}; "
+        f"second unchanged pass: {stats['not_modified']}/{stats['requests']} answered 304, "
+        f"commit {json.loads(costs['same'].stdout)['commit']}"
+    )
     for name, cost in costs.items():
         print(f"  {name:8s} {cost}   per source {cost.wall / size * 1000:7.1f} ms")
     return costs
@@ -140,9 +147,11 @@ def main() -> None:
     print(f"\ngrowth from N={small} to N={large} (sources x{large / small:g}):")
     for name in results[small]:
         a, b = results[small][name], results[large][name]
-        print(f"  {name:8s} wall x{b.wall / a.wall:5.1f}   cpu x{b.cpu / a.cpu:5.1f}   "
-              f"peak RSS x{b.rss_mb / a.rss_mb:4.1f}   "
-              f"per-source wall {a.wall / small * 1000:.0f} → {b.wall / large * 1000:.0f} ms")
+        print(
+            f"  {name:8s} wall x{b.wall / a.wall:5.1f}   cpu x{b.cpu / a.cpu:5.1f}   "
+            f"peak RSS x{b.rss_mb / a.rss_mb:4.1f}   "
+            f"per-source wall {a.wall / small * 1000:.0f} → {b.wall / large * 1000:.0f} ms"
+        )
     print("(wall per source falling or flat as N grows = no worse than linear)")
 
 

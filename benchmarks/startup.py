@@ -4,6 +4,7 @@ measured in the same run (`python -c pass`: the interpreter alone).
 
     .venv/bin/python benchmarks/startup.py [--repeat 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-startup-"))
     try:
         workspace = tmp / "ws"
-        subprocess.run([str(TRACKER), "init", str(workspace)], check=True,
-                       capture_output=True)
+        subprocess.run([str(TRACKER), "init", str(workspace)], check=True, capture_output=True)
         (workspace / "feeds.yaml").write_text("sources: {}\n")  # nothing is ever due
         (workspace / "reports" / "example.yaml").unlink()
         baseline = best([sys.executable, "-c", "pass"], args.repeat)

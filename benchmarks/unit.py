@@ -25,6 +25,7 @@ growth: per-fact and per-source costs from one size to the other.
     .venv/bin/python benchmarks/unit.py                 # 100 reports, baseline 33, 1826 nights
     .venv/bin/python benchmarks/unit.py --small         # 2 reports, baseline 1, 30 nights
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,8 +66,9 @@ def at(when: datetime) -> list[str]:
     return ["--now", when.isoformat()]
 
 
-def run_unit(unit: Unit, tmp: Path, profiles: list[dict], args: argparse.Namespace,
-             years: bool) -> Sized:
+def run_unit(
+    unit: Unit, tmp: Path, profiles: list[dict], args: argparse.Namespace, years: bool
+) -> Sized:
     from tests.support.server import LocalServer
 
     out = Sized(unit)
@@ -83,24 +85,30 @@ def run_unit(unit: Unit, tmp: Path, profiles: list[dict], args: argparse.Namespa
             cost = measure([str(tracker_exe()), "-w", str(workspace), *argv], env=env)
             out.costs[name] = cost
             if cost.returncode not in (0, 3):
-                raise SystemExit(f"{unit.reports} reports, {name}: exit {cost.returncode}\n"
-                                 f"{cost.stdout[-3000:]}")
+                raise SystemExit(
+                    f"{unit.reports} reports, {name}: exit {cost.returncode}\n{cost.stdout[-3000:]}"
+                )
             return cost
 
         cmd("first run", "run", "--all", "--no-email", *at(T0))
         server.stats(reset=True)
         cmd("unchanged run", "run", "--all", "--no-email", *at(T0 + timedelta(hours=1)))
         stats = server.stats()
-        out.notes.append(f"unchanged run: {stats['not_modified']}/{stats['requests']} file "
-                         f"requests answered 304; {commits(workspace)} commits so far")
-        revised = sum(unitdata.change_fields(doc, 0.05, _rng(unit, 5))
-                      for doc in unit.profiles.values())
+        out.notes.append(
+            f"unchanged run: {stats['not_modified']}/{stats['requests']} file "
+            f"requests answered 304; {commits(workspace)} commits so far"
+        )
+        revised = sum(
+            unitdata.change_fields(doc, 0.05, _rng(unit, 5)) for doc in unit.profiles.values()
+        )
         unitdata.write_profiles(unit, served)
         before = commits(workspace)
         cmd("5% changed run", "run", "--all", "--no-email", *at(T0 + timedelta(hours=2)))
-        out.notes.append(f"5% run: {revised} profile fields revised upstream in "
-                         f"{len(unit.profiles)} profiles; commits {before} → "
-                         f"{commits(workspace)}")
+        out.notes.append(
+            f"5% run: {revised} profile fields revised upstream in "
+            f"{len(unit.profiles)} profiles; commits {before} → "
+            f"{commits(workspace)}"
+        )
         now = at(T0 + timedelta(hours=3))
         status = cmd("status", "status", "--format", "json", *now)
         count = len(json.loads(status.stdout))
@@ -117,14 +125,28 @@ def run_unit(unit: Unit, tmp: Path, profiles: list[dict], args: argparse.Namespa
     return out
 
 
-def five_years(out: Sized, workspace: Path, served: Path, profiles: list[dict],
-               args: argparse.Namespace, cmd, one: str) -> None:  # noqa: ANN001
+def five_years(
+    out: Sized,
+    workspace: Path,
+    served: Path,
+    profiles: list[dict],
+    args: argparse.Namespace,
+    cmd,
+    one: str,
+) -> None:  # noqa: ANN001
     """Simulated nightly history, one real nightly run on top, then the measurements."""
     from unityears import simulate
 
     unit = out.unit
-    summary = simulate(workspace, unit, profiles, start=T0 + timedelta(hours=2),
-                       nights=args.nights, seed=unit.seed, served=served)
+    summary = simulate(
+        workspace,
+        unit,
+        profiles,
+        start=T0 + timedelta(hours=2),
+        nights=args.nights,
+        seed=unit.seed,
+        served=served,
+    )
     out.notes.append(summary.text())
     last = summary.last_night + timedelta(days=1)
     cmd("5y nightly run (real)", "run", "--all", "--no-email", *at(last))
@@ -132,8 +154,9 @@ def five_years(out: Sized, workspace: Path, served: Path, profiles: list[dict],
     now = at(end)
     drop_blob_cache(workspace)
     rows = cmd("5y history cold", "history", HISTORY_FACT, "--format", "json")
-    out.notes.append(f"history {HISTORY_FACT} after five years: "
-                     f"{len(json.loads(rows.stdout))} rows")
+    out.notes.append(
+        f"history {HISTORY_FACT} after five years: {len(json.loads(rows.stdout))} rows"
+    )
     cmd("5y history warm", "history", HISTORY_FACT, "--format", "json")
     since = (end - timedelta(days=30)).date().isoformat()
     diff = cmd("5y diff --since 30d", "diff", "--since", since, "--format", "json")
@@ -144,8 +167,9 @@ def five_years(out: Sized, workspace: Path, served: Path, profiles: list[dict],
     out.sizes["after five years"] = packed(workspace)
     start = time.perf_counter()
     subprocess.run(["git", "-C", str(workspace), "gc", "-q"], check=True)
-    out.sizes["after git gc"] = packed(workspace) + \
-        f" (git gc took {time.perf_counter() - start:.1f} s)"
+    out.sizes["after git gc"] = (
+        packed(workspace) + f" (git gc took {time.perf_counter() - start:.1f} s)"
+    )
     cmd("5y status after gc", "status", "--format", "json", *now)
 
 
@@ -167,24 +191,37 @@ def serve_acled(server, unit: Unit) -> None:  # noqa: ANN001 - tests.support.ser
 
     for source_id, rows in unit.acled.items():
         fake = FakeAcled(server, rows=rows)
-        for path, handler in (("/oauth/token", fake._token), ("/api/acled/read", fake._read),
-                              ("/api/deleted/read", fake._deleted)):
+        for path, handler in (
+            ("/oauth/token", fake._token),
+            ("/api/acled/read", fake._read),
+            ("/api/deleted/read", fake._deleted),
+        ):
             server.handler(f"/{source_id}{path}", handler)
 
 
 def commits(workspace: Path) -> int:
-    out = subprocess.run(["git", "-C", str(workspace), "rev-list", "--count", "HEAD"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["git", "-C", str(workspace), "rev-list", "--count", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return int(out.stdout)
 
 
 def packed(workspace: Path) -> str:
-    out = subprocess.run(["git", "-C", str(workspace), "count-objects", "-v"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "-C", str(workspace), "count-objects", "-v"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     info = dict(line.split(": ", 1) for line in out.splitlines())
-    return (f"{int(info['size-pack']) / 1024:.1f} MB packed in {info['packs']} pack(s), "
-            f"{int(info['size']) / 1024:.1f} MB in {info['count']} loose objects; "
-            f"{commits(workspace)} commits")
+    return (
+        f"{int(info['size-pack']) / 1024:.1f} MB packed in {info['packs']} pack(s), "
+        f"{int(info['size']) / 1024:.1f} MB in {info['count']} loose objects; "
+        f"{commits(workspace)} commits"
+    )
 
 
 def drop_blob_cache(workspace: Path) -> None:
@@ -209,13 +246,17 @@ def show(base: Sized, main: Sized, bare: Cost, latency: float) -> None:
         print(f"feed server latency {latency:g} s per request")
     for sized in (base, main):
         unit = sized.unit
-        print(f"\n== {unit.reports} reports: {unit.fact_count()} facts, "
-              f"{unit.source_count()} sources ==")
+        print(
+            f"\n== {unit.reports} reports: {unit.fact_count()} facts, "
+            f"{unit.source_count()} sources =="
+        )
         for note in sized.notes:
             print(f"  {note}")
         for name, cost in sized.costs.items():
-            print(f"  {name:24s} {cost}   x{cost.wall / bare.wall:5.1f} / "
-                  f"cpu x{cost.cpu / max(bare.cpu, 1e-3):5.1f} bare start")
+            print(
+                f"  {name:24s} {cost}   x{cost.wall / bare.wall:5.1f} / "
+                f"cpu x{cost.cpu / max(bare.cpu, 1e-3):5.1f} bare start"
+            )
         for name, size in sized.sizes.items():
             print(f"  repository {name}: {size}")
     growth(base, main)
@@ -224,44 +265,57 @@ def show(base: Sized, main: Sized, bare: Cost, latency: float) -> None:
 
 def growth(base: Sized, main: Sized) -> None:
     a, b = base.unit, main.unit
-    print(f"\ngrowth {a.fact_count()} → {b.fact_count()} facts (x{b.fact_count() / a.fact_count():.2f}), "
-          f"{a.source_count()} → {b.source_count()} sources "
-          f"(x{b.source_count() / a.source_count():.2f}); CPU per fact / per source, "
-          "and the ratio (≤ 1.0: flat or falling = no worse than linear):")
+    print(
+        f"\ngrowth {a.fact_count()} → {b.fact_count()} facts (x{b.fact_count() / a.fact_count():.2f}), "
+        f"{a.source_count()} → {b.source_count()} sources "
+        f"(x{b.source_count() / a.source_count():.2f}); CPU per fact / per source, "
+        "and the ratio (≤ 1.0: flat or falling = no worse than linear):"
+    )
     for name, small in base.costs.items():
         big = main.costs.get(name)
         if big is None:
             continue
         per_fact = (small.cpu / a.fact_count() * 1e3, big.cpu / b.fact_count() * 1e3)
         per_source = (small.cpu / a.source_count() * 1e3, big.cpu / b.source_count() * 1e3)
-        print(f"  {name:24s} wall x{big.wall / small.wall:5.2f}  cpu x{big.cpu / small.cpu:5.2f}"
-              f"  RSS x{big.rss_mb / small.rss_mb:4.2f}   per fact {per_fact[0]:.3f} → "
-              f"{per_fact[1]:.3f} ms (x{per_fact[1] / per_fact[0]:.2f})   per source "
-              f"{per_source[0]:.2f} → {per_source[1]:.2f} ms (x{per_source[1] / per_source[0]:.2f})")
+        print(
+            f"  {name:24s} wall x{big.wall / small.wall:5.2f}  cpu x{big.cpu / small.cpu:5.2f}"
+            f"  RSS x{big.rss_mb / small.rss_mb:4.2f}   per fact {per_fact[0]:.3f} → "
+            f"{per_fact[1]:.3f} ms (x{per_fact[1] / per_fact[0]:.2f})   per source "
+            f"{per_source[0]:.2f} → {per_source[1]:.2f} ms (x{per_source[1] / per_source[0]:.2f})"
+        )
 
 
 TARGETS = [  # (measurement, wall seconds at most, peak RSS MB at most)
-    ("status", 1.0, 150), ("status --report ONE", 0.5, None), ("unchanged run", 3.0, None),
-    ("digest (all reports)", 3.0, None), ("5y history warm", 0.5, None),
+    ("status", 1.0, 150),
+    ("status --report ONE", 0.5, None),
+    ("unchanged run", 3.0, None),
+    ("digest (all reports)", 3.0, None),
+    ("5y history warm", 0.5, None),
     ("5y history cold", 3.0, None),
 ]
 
 
 def targets(main: Sized) -> None:
-    print(f"\ntargets ({main.unit.fact_count()} facts; wall as measured here — on a loaded "
-          "machine compare CPU, which the other jobs do not inflate as much):")
+    print(
+        f"\ntargets ({main.unit.fact_count()} facts; wall as measured here — on a loaded "
+        "machine compare CPU, which the other jobs do not inflate as much):"
+    )
     for name, wall, rss in TARGETS:
         cost = main.costs.get(name)
         if cost is None:
             continue
         ok = cost.wall <= wall and (rss is None or cost.rss_mb <= rss)
         limit = f"≤ {wall:g} s" + (f", ≤ {rss} MB" if rss else "")
-        print(f"  {name:24s} {limit:18s} wall {cost.wall:5.2f} s  cpu {cost.cpu:5.2f} s  "
-              f"{cost.rss_mb:4.0f} MB  {'met' if ok else 'NOT met (wall)'}")
+        print(
+            f"  {name:24s} {limit:18s} wall {cost.wall:5.2f} s  cpu {cost.cpu:5.2f} s  "
+            f"{cost.rss_mb:4.0f} MB  {'met' if ok else 'NOT met (wall)'}"
+        )
     before, after = main.costs.get("status"), main.costs.get("5y status")
     if before and after:
-        print(f"  5y status vs status      no slower         cpu x{after.cpu / before.cpu:.2f}, "
-              f"wall x{after.wall / before.wall:.2f}")
+        print(
+            f"  5y status vs status      no slower         cpu x{after.cpu / before.cpu:.2f}, "
+            f"wall x{after.wall / before.wall:.2f}"
+        )
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ own process, loopback hosts); ACLED is tests/support/acled_server.py's fake API 
 test server (tests/support/server.py), one query per report under its own path prefix.
 Everything is generated from a seed; nothing leaves the machine.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,15 +28,30 @@ from benchlib import ROOT
 KZ_REPORT = ROOT / "reports" / "kz-security-2025.yaml"
 KZ_FEEDS = ROOT / "feeds.yaml"
 PROFILES = ROOT.parent / "shared" / "data" / "cia-geos-kz"
-SHARED_FEEDS = 20        # news feeds the whole unit reads
+SHARED_FEEDS = 20  # news feeds the whole unit reads
 FEED_ITEMS = 20
-RECENT_PROFILES = 40     # reports read one of the 40 newest archived profiles
+RECENT_PROFILES = 40  # reports read one of the 40 newest archived profiles
 PER_REPORT = ("fb", "fbc", "wd", "wb", "acled", "news")  # source id prefixes, one each
 # The report's own source ids → this unit's, per report r
-RENAMES = {"factbook-kz": "fb", "factbook-cia": "fbc", "wikidata-kz": "wd",
-           "worldbank-kz": "wb", "acled-kz": "acled"}
-WATCH_WORDS = ["protest", "Prime Minister", "election", "population", "terrorism",
-               "referendum", "Senate", "drug trafficking", "floods", "budget"]
+RENAMES = {
+    "factbook-kz": "fb",
+    "factbook-cia": "fbc",
+    "wikidata-kz": "wd",
+    "worldbank-kz": "wb",
+    "acled-kz": "acled",
+}
+WATCH_WORDS = [
+    "protest",
+    "Prime Minister",
+    "election",
+    "population",
+    "terrorism",
+    "referendum",
+    "Senate",
+    "drug trafficking",
+    "floods",
+    "budget",
+]
 SERVED_AT = datetime(2026, 11, 22, tzinfo=timezone.utc)  # the day the living data is from
 
 
@@ -130,16 +146,22 @@ def write_served(unit: Unit, served: Path, profiles: list[dict[str, Any]]) -> No
         for k, prefix in enumerate(("fb", "fbc")):
             # report 0's primary profile starts at the oldest version: unit.py's five
             # years replay the archive on it, so `history` has real versions to read
-            index = 0 if (r, k) == (0, 0) else \
-                len(profiles) - 1 - (2 * r + k) % min(RECENT_PROFILES, len(profiles))
+            index = (
+                0
+                if (r, k) == (0, 0)
+                else len(profiles) - 1 - (2 * r + k) % min(RECENT_PROFILES, len(profiles))
+            )
             unit.profiles[sid(prefix, r)] = variant(profiles[index], f"{r}/{prefix}")
-        _write(served / f"r{r:03d}/wd/wiki/Special:EntityData/Q232.json",
-               _wikidata_variant(q232, r))
+        _write(
+            served / f"r{r:03d}/wd/wiki/Special:EntityData/Q232.json", _wikidata_variant(q232, r)
+        )
         _write(served / f"r{r:03d}/wd/w/api.php", labels)
         for code in ("SP.POP.TOTL", "SP.URB.TOTL.IN.ZS"):
             answer = living.worldbank_answer(code, {"per_page": "1000", "page": "1"}, SERVED_AT)
-            _write(served / f"r{r:03d}/wb/country/KAZ/indicator/{code}",
-                   json.dumps(_worldbank_variant(answer, r)).encode())
+            _write(
+                served / f"r{r:03d}/wb/country/KAZ/indicator/{code}",
+                json.dumps(_worldbank_variant(answer, r)).encode(),
+            )
         _write(served / f"r{r:03d}/news.xml", rss_feed(f"news {r}", rng, FEED_ITEMS))
         unit.acled[sid("acled", r)] = acled_rows(r)
     write_profiles(unit, served)
@@ -187,15 +209,19 @@ def rss_feed(title: str, rng: random.Random, items: int, start: int = 0) -> byte
     for n in range(start + items - 1, start - 1, -1):
         word = WATCH_WORDS[(n + len(title)) % len(WATCH_WORDS)]
         day = 1 + n % 28
-        body.append(f"<item><title>{escape(title)}: {word} story {n}</title>"
-                    f"<link>https://news.example.org/{escape(title)}/{n}</link>"
-                    f"<guid>{escape(title)}-{n}</guid>"
-                    f"<pubDate>Sun, {day:02d} Nov 2026 0{n % 10}:00:00 GMT</pubDate>"
-                    f"<description>&lt;p&gt;Synthetic item {n} about {word}, "
-                    f"{rng.randrange(10**6)}.&lt;/p&gt;</description></item>")
-    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-            f"<title>{escape(title)}</title><link>https://news.example.org/</link>"
-            f"<description>synthetic</description>{''.join(body)}</channel></rss>").encode()
+        body.append(
+            f"<item><title>{escape(title)}: {word} story {n}</title>"
+            f"<link>https://news.example.org/{escape(title)}/{n}</link>"
+            f"<guid>{escape(title)}-{n}</guid>"
+            f"<pubDate>Sun, {day:02d} Nov 2026 0{n % 10}:00:00 GMT</pubDate>"
+            f"<description>&lt;p&gt;Synthetic item {n} about {word}, "
+            f"{rng.randrange(10**6)}.&lt;/p&gt;</description></item>"
+        )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>{escape(title)}</title><link>https://news.example.org/</link>"
+        f"<description>synthetic</description>{''.join(body)}</channel></rss>"
+    ).encode()
 
 
 def acled_rows(r: int) -> list[dict[str, str]]:
@@ -219,29 +245,61 @@ def feeds_yaml(unit: Unit, hosts: list[str], acled_base: str) -> str:
         return f"http://{hosts[next(host) % len(hosts)]}/{path}"
 
     for r in range(unit.reports):
-        lines += _source(sid("fb", r), {"kind": "factbook", "url": url(f"factbook/{sid('fb', r)}.json"),
-                                        "expect_update_within": "45d"})
-        lines += _source(sid("fbc", r), {"kind": "factbook",
-                                         "url": url(f"factbook/{sid('fbc', r)}.json")})
+        lines += _source(
+            sid("fb", r),
+            {
+                "kind": "factbook",
+                "url": url(f"factbook/{sid('fb', r)}.json"),
+                "expect_update_within": "45d",
+            },
+        )
+        lines += _source(
+            sid("fbc", r), {"kind": "factbook", "url": url(f"factbook/{sid('fbc', r)}.json")}
+        )
         wd = kz["wikidata-kz"]
-        lines += _source(sid("wd", r), {"kind": "wikidata", "url": url(f"r{r:03d}/wd"),
-                                        "entity": wd["entity"],
-                                        "properties": list(wd["properties"]),
-                                        "languages": list(wd["languages"])})
+        lines += _source(
+            sid("wd", r),
+            {
+                "kind": "wikidata",
+                "url": url(f"r{r:03d}/wd"),
+                "entity": wd["entity"],
+                "properties": list(wd["properties"]),
+                "languages": list(wd["languages"]),
+            },
+        )
         wb = kz["worldbank-kz"]
-        lines += _source(sid("wb", r), {"kind": "worldbank", "url": url(f"r{r:03d}/wb"),
-                                        "country": wb["country"],
-                                        "indicators": list(wb["indicators"]),
-                                        "since": wb["since"]})
-        lines += _source(sid("acled", r), {
-            "kind": "acled", "url": f"{acled_base}/{sid('acled', r)}", "country": "Kazakhstan",
-            "since": "2023-01-01",
-            "credentials": {"username_env": "ACLED_USERNAME", "password_env": "ACLED_PASSWORD"}})
+        lines += _source(
+            sid("wb", r),
+            {
+                "kind": "worldbank",
+                "url": url(f"r{r:03d}/wb"),
+                "country": wb["country"],
+                "indicators": list(wb["indicators"]),
+                "since": wb["since"],
+            },
+        )
+        lines += _source(
+            sid("acled", r),
+            {
+                "kind": "acled",
+                "url": f"{acled_base}/{sid('acled', r)}",
+                "country": "Kazakhstan",
+                "since": "2023-01-01",
+                "credentials": {"username_env": "ACLED_USERNAME", "password_env": "ACLED_PASSWORD"},
+            },
+        )
         lines += _source(sid("news", r), {"kind": "rss", "url": url(f"r{r:03d}/news.xml")})
     for source_id, (qid, _) in shared_items().items():
         options = kz[source_id]
-        lines += _source(source_id, {"kind": "wikidata", "url": url("items"), "entity": qid,
-                                     "properties": list(options["properties"])})
+        lines += _source(
+            source_id,
+            {
+                "kind": "wikidata",
+                "url": url("items"),
+                "entity": qid,
+                "properties": list(options["properties"]),
+            },
+        )
     for n in range(SHARED_FEEDS):
         lines += _source(f"feed{n:02d}", {"kind": "rss", "url": url(f"feeds/feed{n:02d}.xml")})
     lines += ["digest:", '  schedule: "0 6 * * *"']
@@ -249,8 +307,9 @@ def feeds_yaml(unit: Unit, hosts: list[str], acled_base: str) -> str:
 
 
 def _source(source_id: str, options: dict[str, Any]) -> list[str]:
-    return [f"  {source_id}:"] + [f"    {key}: {json.dumps(value)}"
-                                  for key, value in options.items()]
+    return [f"  {source_id}:"] + [
+        f"    {key}: {json.dumps(value)}" for key, value in options.items()
+    ]
 
 
 def report_yaml(r: int) -> str:
@@ -261,18 +320,24 @@ def report_yaml(r: int) -> str:
     text = text.replace("id: kz-security-2025", f"id: {rid(r)}", 1)
     # fact ids are unique across a workspace's reports: each report's own suffix
     text = re.sub(r"(?m)^  - id: (\S+)$", lambda m: f"  - id: {m.group(1)}-{r:03d}", text)
-    text = text.replace("title: Kazakhstan – security situation",
-                        f"title: Country {r} – security situation (unit variant)", 1)
-    return text.rstrip("\n") + f"""
+    text = text.replace(
+        "title: Kazakhstan – security situation",
+        f"title: Country {r} – security situation (unit variant)",
+        1,
+    )
+    return (
+        text.rstrip("\n")
+        + f"""
   - id: profile-variant-{r:03d}
     section: About this variant
     claim: This report reads variant {r} of the profile.
     expect: "{r}"
-    source: {sid('fb', r)}
+    source: {sid("fb", r)}
     path: [Introduction, Background]
     extract: regex
     params: {{pattern: 'Variant (\\d+)/'}}
 """
+    )
 
 
 def _kz_sources() -> dict[str, Any]:
@@ -287,5 +352,9 @@ def make_workspace(unit: Unit, root: Path, hosts: list[str], acled_base: str) ->
     files = {".gitignore": ".tracker/\n", "feeds.yaml": feeds_yaml(unit, hosts, acled_base)}
     for r in range(unit.reports):
         files[f"reports/{rid(r)}.yaml"] = report_yaml(r)
-    Workspace.create(root, files, "Unit workspace (benchmarks/unit.py)",
-                     when=datetime(2026, 11, 30, tzinfo=timezone.utc))
+    Workspace.create(
+        root,
+        files,
+        "Unit workspace (benchmarks/unit.py)",
+        when=datetime(2026, 11, 30, tzinfo=timezone.utc),
+    )

@@ -18,6 +18,7 @@ Afterwards the work tree is set to the new HEAD, the served documents to the las
 versions, and the caller does one real run (the last night), which brings the sources'
 state up to date as nightly runs would have.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,9 +33,9 @@ from xml.sax.saxutils import escape
 import unitdata
 from unitdata import Unit
 
-NIGHT_HOUR = 3          # the nightly run, UTC
-DIGEST_HOUR = 6         # digest.schedule "0 6 * * *"
-EDITED_PROFILES = 2     # Factbook profiles revised per night besides the archive replay
+NIGHT_HOUR = 3  # the nightly run, UTC
+DIGEST_HOUR = 6  # digest.schedule "0 6 * * *"
+EDITED_PROFILES = 2  # Factbook profiles revised per night besides the archive replay
 REVISED_SHARE = 0.01
 NEW_ITEMS = 2
 # Words no report watches. Nightly, a digest reports the news matched and they leave the
@@ -54,17 +55,20 @@ class Summary:
     last_night: datetime
 
     def text(self) -> str:
-        return (f"five years: {self.nights} nights → {self.commits} commits "
-                f"({self.snapshots} snapshot versions, {self.digests} digest files, "
-                f"{self.archive_versions} archived profiles replayed on fb-000) "
-                f"written with git fast-import in {self.seconds:.1f} s")
+        return (
+            f"five years: {self.nights} nights → {self.commits} commits "
+            f"({self.snapshots} snapshot versions, {self.digests} digest files, "
+            f"{self.archive_versions} archived profiles replayed on fb-000) "
+            f"written with git fast-import in {self.seconds:.1f} s"
+        )
 
 
 class Nightly:
     """The sources that change, their current snapshots and served documents."""
 
-    def __init__(self, workspace: Path, unit: Unit, profiles: list[dict[str, Any]],
-                 seed: int) -> None:
+    def __init__(
+        self, workspace: Path, unit: Unit, profiles: list[dict[str, Any]], seed: int
+    ) -> None:
         from tracker.sources.base import make_source
         from tracker.store import snapshot_yaml
         from tracker.workspace import Workspace
@@ -74,8 +78,9 @@ class Nightly:
         config = Workspace(workspace).config
         self.sources = {sid: make_source(sid, config.sources[sid]) for sid in config.sources}
         self.snapshot_yaml = snapshot_yaml
-        self.feeds = [unitdata.sid("news", r) for r in range(unit.reports)] + \
-            [f"feed{n:02d}" for n in range(unitdata.SHARED_FEEDS)]
+        self.feeds = [unitdata.sid("news", r) for r in range(unit.reports)] + [
+            f"feed{n:02d}" for n in range(unitdata.SHARED_FEEDS)
+        ]
         self.feed_items = {feed: 1000 for feed in self.feeds}  # item numbers after the first run's
         self.served_feeds: dict[str, bytes] = {}
         self.current: dict[str, Any] = {}
@@ -105,8 +110,11 @@ class Nightly:
                 changed[source_id] = json.dumps(doc).encode()
         feed = self.rng.choice(self.feeds)
         changed[feed] = self.feed(feed, when)
-        return {sid: text for sid, raw in changed.items()
-                if (text := self.apply(sid, raw, when)) is not None}
+        return {
+            sid: text
+            for sid, raw in changed.items()
+            if (text := self.apply(sid, raw, when)) is not None
+        }
 
     def feed(self, feed: str, when: datetime) -> bytes:
         start = self.feed_items[feed]
@@ -118,10 +126,13 @@ class Nightly:
             f"<pubDate>{when.strftime('%a, %d %b %Y %H:%M:%S')} GMT</pubDate>"
             f"<description>&lt;p&gt;Item {k}, {self.rng.choice(NEUTRAL_WORDS)}, "
             f"{self.rng.randrange(10**6)}.&lt;/p&gt;</description></item>"
-            for k in range(start + NEW_ITEMS - 1, start - 1, -1))
-        body = (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-                f"<title>{escape(feed)}</title><link>https://news.example.org/</link>"
-                f"<description>synthetic</description>{items}</channel></rss>").encode()
+            for k in range(start + NEW_ITEMS - 1, start - 1, -1)
+        )
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            f"<title>{escape(feed)}</title><link>https://news.example.org/</link>"
+            f"<description>synthetic</description>{items}</channel></rss>"
+        ).encode()
         self.served_feeds[feed] = body
         return body
 
@@ -167,20 +178,32 @@ def last_digests(workspace: Path) -> dict[str, dict[str, str]]:
     return out
 
 
-def simulate(workspace: Path, unit: Unit, profiles: list[dict[str, Any]], start: datetime,
-             nights: int, seed: int, served: Path) -> Summary:
+def simulate(
+    workspace: Path,
+    unit: Unit,
+    profiles: list[dict[str, Any]],
+    start: datetime,
+    nights: int,
+    seed: int,
+    served: Path,
+) -> Summary:
     import time
 
     began = time.perf_counter()
     nightly = Nightly(workspace, unit, profiles, seed)
     who_reads, digests = readers(workspace), last_digests(workspace)
     template_day = _digest_day(workspace)
-    proc = subprocess.Popen(["git", "-C", str(workspace), "fast-import", "--quiet",
-                             "--done"], stdin=subprocess.PIPE)
+    proc = subprocess.Popen(
+        ["git", "-C", str(workspace), "fast-import", "--quiet", "--done"], stdin=subprocess.PIPE
+    )
     assert proc.stdin is not None
     out = proc.stdin
-    head = subprocess.run(["git", "-C", str(workspace), "rev-parse", "HEAD"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", str(workspace), "rev-parse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     out.write(f"reset refs/heads/main\nfrom {head}\n\n".encode())
     commits = snapshots = digest_files = 0
     when = start
@@ -192,10 +215,10 @@ def simulate(workspace: Path, unit: Unit, profiles: list[dict[str, Any]], start:
             continue
         files = {f"snapshots/{sid}.yaml": text for sid, text in changed.items()}
         names = sorted(changed)
-        title = f"Update {', '.join(names)}" if len(names) <= 3 else \
-            f"Update {len(names)} sources"
-        message = "\n".join([title, "", f"tracker run at {day.isoformat()}"] +
-                            [f"{sid}: changed" for sid in names])
+        title = f"Update {', '.join(names)}" if len(names) <= 3 else f"Update {len(names)} sources"
+        message = "\n".join(
+            [title, "", f"tracker run at {day.isoformat()}"] + [f"{sid}: changed" for sid in names]
+        )
         _commit(out, files, message, day)
         commits, snapshots = commits + 1, snapshots + len(files)
         reports = sorted({rid for sid in names for rid in who_reads.get(sid, ())})
@@ -203,8 +226,11 @@ def simulate(workspace: Path, unit: Unit, profiles: list[dict[str, Any]], start:
         for rid in reports:
             for ext, body in digests.get(rid, {}).items():
                 text = body.replace(template_day, day.date().isoformat())
-                text += f"\n<!-- {', '.join(names)} changed -->\n" if ext == "html" else \
-                    f"\nChanged tonight: {', '.join(names)}\n"
+                text += (
+                    f"\n<!-- {', '.join(names)} changed -->\n"
+                    if ext == "html"
+                    else f"\nChanged tonight: {', '.join(names)}\n"
+                )
                 files[f"digests/{day.date().isoformat()}-{rid}.{ext}"] = text
         if files:
             digest_at = day.replace(hour=DIGEST_HOUR)
@@ -216,8 +242,15 @@ def simulate(workspace: Path, unit: Unit, profiles: list[dict[str, Any]], start:
         raise SystemExit("git fast-import failed")
     subprocess.run(["git", "-C", str(workspace), "reset", "-q", "--hard", "HEAD"], check=True)
     nightly.write_served(served)
-    return Summary(nights, commits, snapshots, digest_files, nightly.archive_index,
-                   time.perf_counter() - began, when)
+    return Summary(
+        nights,
+        commits,
+        snapshots,
+        digest_files,
+        nightly.archive_index,
+        time.perf_counter() - began,
+        when,
+    )
 
 
 def _digest_day(workspace: Path) -> str:

@@ -5,6 +5,7 @@ every status that a run can produce offline: stale, expired, unverifiable, unche
 current — and one fact id longer than an 80-column line leaves room for.
 Source text can be made hostile: ESC sequences, Rich markup, emoji codes.
 """
+
 from __future__ import annotations
 
 import io
@@ -22,8 +23,10 @@ from tracker.run.runner import run_once
 
 # What a hostile source may send: set the window title, clear the screen, an OSC 8
 # hyperlink, a one-byte CSI, a bidi override, Rich markup, an emoji code.
-HOSTILE = ("\x1b]0;PWNED\x07 \x1b[2J \x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\ "
-           "\x9b31m \u202eevil [/] [bold red]loud[/bold red] :smile:")
+HOSTILE = (
+    "\x1b]0;PWNED\x07 \x1b[2J \x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\ "
+    "\x9b31m \u202eevil [/] [bold red]loud[/bold red] :smile:"
+)
 RAW_CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e")
 LONG_ID = "a-fact-id-that-is-much-too-long-to-share-its-line-with-the-status-columns-x"
 
@@ -31,22 +34,38 @@ LONG_ID = "a-fact-id-that-is-much-too-long-to-share-its-line-with-the-status-col
 def geos(head_of_government: str, population: str, motto: str = "Unity") -> bytes:
     def field(name: str, subfield: str, content: str) -> dict:
         return {"name": name, "subfields": [{"name": subfield, "content": content}]}
-    return json.dumps({"categories": [
-        {"title": "Government",
-         "fields": [field("Executive branch", "head of government", head_of_government),
-                    field("Motto", "text", motto)]},
-        {"title": "People and Society",
-         "fields": [field("Population", "total", population)]}]}).encode()
+
+    return json.dumps(
+        {
+            "categories": [
+                {
+                    "title": "Government",
+                    "fields": [
+                        field("Executive branch", "head of government", head_of_government),
+                        field("Motto", "text", motto),
+                    ],
+                },
+                {
+                    "title": "People and Society",
+                    "fields": [field("Population", "total", population)],
+                },
+            ]
+        }
+    ).encode()
 
 
 def rss(*titles: str) -> bytes:
-    items = "".join(f"<item><guid>n{i}</guid><title><![CDATA[{t}]]></title>"
-                    f"<link>https://news.example/{i}</link>"
-                    f"<pubDate>Wed, 21 Jan 2026 0{i}:00:00 GMT</pubDate></item>"
-                    for i, t in enumerate(titles))
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>News</title><link>https://news.example/</link>{items}"
-            f"</channel></rss>").encode()
+    items = "".join(
+        f"<item><guid>n{i}</guid><title><![CDATA[{t}]]></title>"
+        f"<link>https://news.example/{i}</link>"
+        f"<pubDate>Wed, 21 Jan 2026 0{i}:00:00 GMT</pubDate></item>"
+        for i, t in enumerate(titles)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>News</title><link>https://news.example/</link>{items}"
+        f"</channel></rss>"
+    ).encode()
 
 
 BEKTENOV = geos("Prime Minister Olzhas BEKTENOV (since 6 February 2024)", "20,260,006 (2024 est.)")
@@ -104,11 +123,11 @@ def feeds(server) -> str:
 sources:
   fb:
     kind: factbook
-    url: {server.url('/kz.json')}
+    url: {server.url("/kz.json")}
     timeout: 5
   news:
     kind: rss
-    url: {server.url('/feed.xml')}
+    url: {server.url("/feed.xml")}
     timeout: 5
 digest:
   schedule: "0 6 * * *"
@@ -117,8 +136,14 @@ http:
 """
 
 
-def make(tmp_path: Path, server, *, first: bytes = BEKTENOV, then: bytes = SMAILOV,
-         titles: tuple[str, ...] = ("Flood in the north",)) -> Path:
+def make(
+    tmp_path: Path,
+    server,
+    *,
+    first: bytes = BEKTENOV,
+    then: bytes = SMAILOV,
+    titles: tuple[str, ...] = ("Flood in the north",),
+) -> Path:
     """The workspace after two runs: `first` on 2026-01-10, `then` on 2026-01-20."""
     root = make_workspace(tmp_path / "ws", feeds(server), {"kz": REPORT})
     server.route("/kz.json", body=first)
@@ -146,5 +171,11 @@ def cli(*args: str) -> Outcome:
 
 def tracker(*args: str, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess:
     """The real console script in a child process (not a terminal: stdout is a pipe)."""
-    return subprocess.run([sys.executable, "-m", "tracker.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=120, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "tracker.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        **kw,
+    )

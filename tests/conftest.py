@@ -3,6 +3,7 @@
 Real Factbook versions are vendored in tests/data (tests/support/data.py); ../shared is
 used only for what is not redistributed here (the complete archives, the report texts),
 and a test needing it skips, saying so, when it is absent."""
+
 from __future__ import annotations
 
 import os
@@ -48,8 +49,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     for item in items:
         test = getattr(item, "obj", None)
-        if test is not None and is_hypothesis_test(test) \
-                and getattr(test, "_hypothesis_internal_use_seed", None) is None:
+        if (
+            test is not None
+            and is_hypothesis_test(test)
+            and getattr(test, "_hypothesis_internal_use_seed", None) is None
+        ):
             hypothesis_seed(config.stash[SEED])(test)
         if "demo_workspace" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("demo"))
@@ -57,8 +61,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _long(item: pytest.Item) -> bool:
-    return item.get_closest_marker("slow") is not None \
-        or "demo_workspace" in getattr(item, "fixturenames", ())
+    return item.get_closest_marker("slow") is not None or "demo_workspace" in getattr(
+        item, "fixturenames", ()
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -117,8 +122,10 @@ def make_workspace(root: Path, feeds: str, reports: dict[str, str] | None = None
 @pytest.fixture
 def workspace(tmp_path: Path):
     """Factory: workspace(feeds_yaml, {report_id: report_yaml}) → path."""
+
     def factory(feeds: str, reports: dict[str, str] | None = None, name: str = "ws") -> Path:
         return make_workspace(tmp_path / name, feeds, reports)
+
     return factory
 
 
@@ -130,9 +137,28 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
         pytest.skip("openssl is not installed: cannot make a test certificate")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -150,9 +176,12 @@ def demo_workspace(tmp_path_factory) -> tuple[Path, str]:
     with FileLock(str(base / "demo-once.lock")):
         if not printed.exists():
             folder.mkdir(exist_ok=True)
-            proc = subprocess.run([sys.executable, "-m", "tracker.cli", "demo",
-                                   str(folder / "ws")], capture_output=True, text=True,
-                                  timeout=300)
+            proc = subprocess.run(
+                [sys.executable, "-m", "tracker.cli", "demo", str(folder / "ws")],
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
             assert proc.returncode == 0, proc.stderr[-3000:]
             printed.write_text(proc.stdout)
     return folder / "ws", printed.read_text()

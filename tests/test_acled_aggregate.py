@@ -1,4 +1,5 @@
 """ACLED normalize (strict rows → aggregates) and the `acled` window extractor (pure)."""
+
 from __future__ import annotations
 
 import copy
@@ -31,30 +32,38 @@ def test_snapshot_holds_aggregates_attribution_and_no_raw_row() -> None:
     assert snap["attribution"] == ATTRIBUTION
     assert snap["accessed"] == "2025-09-17"
     assert snap["data_through"] == "2025-09-05"
-    assert snap["events"]["2024-02-14"] == {"Protests › Peaceful protest": 2,
-                                            "Protests › Protest with intervention": 1}
+    assert snap["events"]["2024-02-14"] == {
+        "Protests › Peaceful protest": 2,
+        "Protests › Protest with intervention": 1,
+    }
     assert snap["fatalities"]["2024-06-01"] == {
-        "Violence against civilians › Attack › civilian targeting": 2}
+        "Violence against civilians › Attack › civilian targeting": 2
+    }
     assert "2024-02-14" not in snap["fatalities"]  # zero fatalities are not listed
-    assert snap["years"] == {"2023": {"events": 3, "fatalities": 2},
-                             "2024": {"events": 5, "fatalities": 3},
-                             "2025": {"events": 4, "fatalities": 4}}
+    assert snap["years"] == {
+        "2023": {"events": 3, "fatalities": 2},
+        "2024": {"events": 5, "fatalities": 3},
+        "2025": {"events": 4, "fatalities": 4},
+    }
     text = snapshot_yaml.dumps(snap)
     for raw in ("KAZ9", "synthetic) not a real", "Almaty", "1757000000"):
         assert raw not in text  # ids, notes, places, timestamps stay out of git
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("fatalities", "", "fatalities must be a whole number"),
-    ("fatalities", "two", "fatalities must be a whole number"),
-    ("fatalities", 1, "fatalities must be a whole number"),
-    ("fatalities", "-1", "fatalities must be a whole number"),
-    ("event_date", "14/02/2024", "event_date must be 'YYYY-MM-DD'"),
-    ("event_date", "2024-02-30", "not a calendar date"),
-    ("civilian_targeting", "yes", "civilian_targeting must be"),
-    ("event_type", "", "bad event_type"),
-    ("timestamp", None, "timestamp must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("fatalities", "", "fatalities must be a whole number"),
+        ("fatalities", "two", "fatalities must be a whole number"),
+        ("fatalities", 1, "fatalities must be a whole number"),
+        ("fatalities", "-1", "fatalities must be a whole number"),
+        ("event_date", "14/02/2024", "event_date must be 'YYYY-MM-DD'"),
+        ("event_date", "2024-02-30", "not a calendar date"),
+        ("civilian_targeting", "yes", "civilian_targeting must be"),
+        ("event_type", "", "bad event_type"),
+        ("timestamp", None, "timestamp must be a whole number"),
+    ],
+)
 def test_a_malformed_row_is_an_error_naming_row_and_field(field, value, message) -> None:
     document = sample()
     document["data"][4][field] = value
@@ -91,24 +100,43 @@ def acled(params: dict) -> int:
 def test_window_sums_with_filters() -> None:
     assert acled({"measure": "events"}) == 12
     assert acled({"measure": "fatalities", "from": "2025-01-01", "to": "2025-09-12"}) == 4
-    assert acled({"measure": "fatalities", "from": date(2024, 1, 1),
-                  "to": date(2024, 12, 31)}) == 3
-    assert acled({"measure": "events", "event_type": "protests", "from": "2024-01-01",
-                  "to": "2024-12-31"}) == 3  # names compare case-insensitively
+    assert acled({"measure": "fatalities", "from": date(2024, 1, 1), "to": date(2024, 12, 31)}) == 3
+    assert (
+        acled(
+            {
+                "measure": "events",
+                "event_type": "protests",
+                "from": "2024-01-01",
+                "to": "2024-12-31",
+            }
+        )
+        == 3
+    )  # names compare case-insensitively
     assert acled({"measure": "events", "sub_event_type": ["Protest with intervention"]}) == 2
     assert acled({"measure": "fatalities", "civilian_targeting": True}) == 8
     assert acled({"measure": "fatalities", "civilian_targeting": False}) == 1
-    assert acled({"measure": "events", "event_type": ["Riots", "Violence against civilians"],
-                  "to": "2024-06-01"}) == 3  # window bounds are inclusive
+    assert (
+        acled(
+            {
+                "measure": "events",
+                "event_type": ["Riots", "Violence against civilians"],
+                "to": "2024-06-01",
+            }
+        )
+        == 3
+    )  # window bounds are inclusive
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"from": "12.09.2025"}, "`from` must be an ISO date"),
-    ({"from": "2025-09-12", "to": "2025-01-01"}, "is after"),
-    ({"civilian_targeting": "yes"}, "true or false"),
-    ({"event_type": [""]}, "a name or a list of names"),
-    ({"measure": "events"}, "unknown"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"from": "12.09.2025"}, "`from` must be an ISO date"),
+        ({"from": "2025-09-12", "to": "2025-01-01"}, "is after"),
+        ({"civilian_targeting": "yes"}, "true or false"),
+        ({"event_type": [""]}, "a name or a list of names"),
+        ({"measure": "events"}, "unknown"),
+    ],
+)
 def test_bad_params_are_refused_at_load(params, message) -> None:
     with pytest.raises(ValueError, match=message):
         EXTRACTORS["acled"].check(params)
@@ -122,12 +150,15 @@ def test_annotation_says_how_far_the_data_reaches() -> None:
     window = {"from": "2025-01-01", "to": "2025-09-12"}
     assert annotate(snap, window, FindingDetails()) is None  # a quiet last week is no gap
     note = annotate(later, window, FindingDetails())
-    assert note == ("ACLED data now reaches 2026-03-20, 189 days past this count's window "
-                    "(2025-01-01 to 2025-09-12)")
+    assert note == (
+        "ACLED data now reaches 2026-03-20, 189 days past this count's window "
+        "(2025-01-01 to 2025-09-12)"
+    )
     early = FindingDetails()
     assert annotate(snap, {"to": "2025-12-31"}, early) == (
         "ACLED data was read on 2025-09-17, before this count's window ends (2025-12-31): "
-        "the count may still grow")
+        "the count may still grow"
+    )
     assert early.data_through == "2025-09-05" and early.window == Window(None, "2025-12-31")
 
 

@@ -1,5 +1,6 @@
 """ACLED fetch against a fake ACLED API on the real local HTTP server: OAuth, paging,
 faults, incremental updates and deleted events. All rows are synthetic."""
+
 from __future__ import annotations
 
 import asyncio
@@ -26,18 +27,24 @@ P, VAC = "Protests", "Violence against civilians"
 @pytest.fixture
 def acled(server) -> FakeAcled:
     fake = FakeAcled(server)
-    fake.rows = [event(f"KAZ{i:04d}", f"2024-0{1 + i % 9}-1{i % 10}", P, "Peaceful protest")
-                 for i in range(23)]
+    fake.rows = [
+        event(f"KAZ{i:04d}", f"2024-0{1 + i % 9}-1{i % 10}", P, "Peaceful protest")
+        for i in range(23)
+    ]
     fake.rows.append(event("KAZ0100", "2025-07-02", VAC, "Attack", 1, civilian=True))
     fake.rows.append(event("KAZ0200", "2022-12-31", P, "Peaceful protest"))  # before `since`
     return fake
 
 
 def make_source(acled: FakeAcled, state_dir: Path | None, **extra) -> AcledSource:
-    settings = {"kind": "acled", "url": acled.base, "country": "Kazakhstan",
-                "since": "2023-01-01", "page_size": 10,
-                "credentials": {"username_env": "ACLED_USERNAME",
-                                "password_env": "ACLED_PASSWORD"}}
+    settings = {
+        "kind": "acled",
+        "url": acled.base,
+        "country": "Kazakhstan",
+        "since": "2023-01-01",
+        "page_size": 10,
+        "credentials": {"username_env": "ACLED_USERNAME", "password_env": "ACLED_PASSWORD"},
+    }
     options = AcledOptions(**{**settings, **extra})
     source = AcledSource("acled-kz", options)
     source.state_dir, source.env = state_dir, dict(ENV)
@@ -49,6 +56,7 @@ def fetch(source: AcledSource, now=NOW) -> dict:
         async with Http(HttpConfig(backoff=0.01, retries=2)) as http:
             fetched = await source.fetch(http, {}, now)
         return source.normalize(fetched.raw)
+
     return asyncio.run(go())
 
 
@@ -142,8 +150,15 @@ def test_malformed_json_is_a_parse_error(acled, tmp_path) -> None:
 
 
 def test_success_false_surfaces_the_api_errors(acled, tmp_path) -> None:
-    acled.fail_next("/api/acled/read", reply({"success": False, "error": [
-        {"message": "Invalid field: evnt_date"}, {"message": "Query too large"}]}))
+    acled.fail_next(
+        "/api/acled/read",
+        reply(
+            {
+                "success": False,
+                "error": [{"message": "Invalid field: evnt_date"}, {"message": "Query too large"}],
+            }
+        ),
+    )
     with pytest.raises(FetchError, match="Invalid field: evnt_date; Query too large"):
         fetch(make_source(acled, tmp_path))
 
@@ -165,7 +180,9 @@ def test_a_malformed_row_fails_without_touching_the_cache(acled, tmp_path) -> No
     fetch(make_source(acled, tmp_path))
     cache = tmp_path / "acled" / "acled-kz.rows.json"
     before = cache.read_text()
-    acled.rows.append(event("KAZ0300", "2025-08-01", P, "Peaceful protest", timestamp=1_760_000_000))
+    acled.rows.append(
+        event("KAZ0300", "2025-08-01", P, "Peaceful protest", timestamp=1_760_000_000)
+    )
     acled.rows[-1]["fatalities"] = "n/a"
     with pytest.raises(ParseError, match="KAZ0300.*fatalities must be a whole number"):
         fetch(make_source(acled, tmp_path), now=NOW + timedelta(days=7))
@@ -176,11 +193,16 @@ def test_weekly_update_is_incremental_and_removes_deleted_events(acled, tmp_path
     first = fetch(make_source(acled, tmp_path))
     assert first["fatalities"]["2025-07-02"]
     week = NOW + timedelta(days=7)
-    acled.rows.append(event("KAZ0101", "2025-09-15", P, "Protest with intervention",
-                            timestamp=1_758_500_000))
+    acled.rows.append(
+        event("KAZ0101", "2025-09-15", P, "Protest with intervention", timestamp=1_758_500_000)
+    )
     acled.rows = [r for r in acled.rows if r["event_id_cnty"] != "KAZ0100"]
-    acled.deleted = [{"event_id_cnty": "KAZ0100",
-                      "deleted_timestamp": str(int((week - timedelta(days=2)).timestamp()))}]
+    acled.deleted = [
+        {
+            "event_id_cnty": "KAZ0100",
+            "deleted_timestamp": str(int((week - timedelta(days=2)).timestamp())),
+        }
+    ]
     second = fetch(make_source(acled, tmp_path), now=week)
     assert "2025-07-02" not in second["events"] and "2025-07-02" not in second["fatalities"]
     assert second["events"]["2025-09-15"] == {"Protests › Protest with intervention": 1}

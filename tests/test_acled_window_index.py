@@ -1,5 +1,6 @@
 """The acled extractor's per-category index gives exactly what summing day by day gives,
 and a map that is not clean is summed day by day, failing where that walk fails."""
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,7 @@ def day_by_day(days: dict[str, Any], params: dict[str, Any]) -> int:
         when = date.fromisoformat(day)
         if (start and when < start) or (end and when > end):
             continue
-        total += sum(int(n) for key, n in (categories or {}).items()
-                     if wanted(key))
+        total += sum(int(n) for key, n in (categories or {}).items() if wanted(key))
     return total
 
 
@@ -38,9 +38,14 @@ def random_case(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any]]:
     def day() -> date:
         return date(2023, 1, 1) + timedelta(days=rng.randrange(900))
 
-    days = {day().isoformat(): ({key(): rng.randrange(9) for _ in range(rng.randrange(4))}
-                                if rng.random() > 0.05 else None)
-            for _ in range(rng.randrange(60))}
+    days = {
+        day().isoformat(): (
+            {key(): rng.randrange(9) for _ in range(rng.randrange(4))}
+            if rng.random() > 0.05
+            else None
+        )
+        for _ in range(rng.randrange(60))
+    }
     params: dict[str, Any] = {}
     for bound in ("from", "to"):
         if rng.random() < 0.7:

@@ -5,6 +5,7 @@ reference report when ../shared is there, and always a short brief written for t
 (tests/data/reports/brief-pl.txt) in the same layout, holding the cases the drafts must get
 right: scale words, several numbers in one sentence, "since 2014" beside a future verb.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,22 +46,34 @@ def ws(template: Path, tmp_path: Path) -> Path:
 
 
 def scan(root: Path, report: Path, report_id: str) -> dict:
-    code, out = cli(root, "report", "scan", str(report), "--id", report_id, "--now",
-                    "2025-10-15", "--format", "json")
+    code, out = cli(
+        root,
+        "report",
+        "scan",
+        str(report),
+        "--id",
+        report_id,
+        "--now",
+        "2025-10-15",
+        "--format",
+        "json",
+    )
     assert code == 0, out
     return json.loads(out)
 
 
 def statuses(root: Path, report_id: str) -> dict[str, dict]:
-    code, out = cli(root, "status", "--report", report_id, "--now", "2026-02-01",
-                    "--format", "json")
+    code, out = cli(
+        root, "status", "--report", report_id, "--now", "2026-02-01", "--format", "json"
+    )
     assert code == 0, out
     return {row["fact"]: row for row in json.loads(out)}
 
 
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_scan_adopt_status_on_the_test_brief(ws: Path) -> None:
@@ -70,11 +83,17 @@ def test_scan_adopt_status_on_the_test_brief(ws: Path) -> None:
     assert by_id["fn1-population"].expect == 20_260_000
     assert by_id["fn1-population"].path == ["People and Society", "Population", "total"]
     assert by_id["fn3-prime-minister"].expect == "Olzhas Bektenov"
-    assert by_id["fn6-deaths"].expect == 238            # not the "2 tys." beside it
-    assert all(f.valid_until is None or f.valid_until >= drafts.meta.published
-               for f in drafts.facts)                    # "since 2014" expires nothing
-    chosen = ["fn1-population", "fn2-ethnic-groups", "fn3-prime-minister",
-              "fn4-next-senate-election", "fn6-deaths"]
+    assert by_id["fn6-deaths"].expect == 238  # not the "2 tys." beside it
+    assert all(
+        f.valid_until is None or f.valid_until >= drafts.meta.published for f in drafts.facts
+    )  # "since 2014" expires nothing
+    chosen = [
+        "fn1-population",
+        "fn2-ethnic-groups",
+        "fn3-prime-minister",
+        "fn4-next-senate-election",
+        "fn6-deaths",
+    ]
     code, out = cli(ws, "report", "adopt", "kz-brief", *chosen, "--format", "json")
     assert code == 0, out
     adopted = json.loads(out)
@@ -82,7 +101,7 @@ def test_scan_adopt_status_on_the_test_brief(ws: Path) -> None:
     rows = statuses(ws, "kz-brief")
     assert set(rows) == set(chosen)
     assert all(r["status"] in EVALUATED for r in rows.values()), rows
-    assert rows["fn1-population"]["status"] == "stale"    # 20,26 mln → 20,432,662 (2025 est.)
+    assert rows["fn1-population"]["status"] == "stale"  # 20,26 mln → 20,432,662 (2025 est.)
     assert rows["fn3-prime-minister"]["status"] == "current"
     assert rows["fn4-next-senate-election"]["status"] == "current"
     assert rows["fn6-deaths"]["status"] == "unchecked"
@@ -94,8 +113,13 @@ def test_scan_adopt_status_on_the_test_brief(ws: Path) -> None:
 def test_scan_adopt_status_on_the_reference_brief(ws: Path, shared: Path) -> None:
     result = scan(ws, shared / "reports" / "kazakhstan-security-2025.txt", "kz-security")
     assert result["drafts"] > 20
-    chosen = ["fn1-population", "fn2-ethnic-groups", "fn9-next-presidential-election",
-              "fn10-prime-minister", "fn15-next-senate-election"]
+    chosen = [
+        "fn1-population",
+        "fn2-ethnic-groups",
+        "fn9-next-presidential-election",
+        "fn10-prime-minister",
+        "fn15-next-senate-election",
+    ]
     code, out = cli(ws, "report", "adopt", "kz-security", *chosen)
     assert code == 0, out
     rows = statuses(ws, "kz-security")
@@ -114,9 +138,11 @@ def test_a_copied_draft_file_is_a_valid_report(ws: Path) -> None:
 
 def test_adopt_into_an_existing_report_keeps_its_comments(ws: Path) -> None:
     report = ws / "reports" / "kz.yaml"
-    report.write_text("# Kazakhstan, kept by hand\nreport:\n  id: kz\n  title: Kazakhstan\n"
-                      "facts:\n  # the capital, tracked by news\n  - id: capital\n"
-                      "    expect: Astana\n    valid_until: 2030-12-31\n")
+    report.write_text(
+        "# Kazakhstan, kept by hand\nreport:\n  id: kz\n  title: Kazakhstan\n"
+        "facts:\n  # the capital, tracked by news\n  - id: capital\n"
+        "    expect: Astana\n    valid_until: 2030-12-31\n"
+    )
     git(ws, "add", "reports/kz.yaml")
     git(ws, "commit", "-qm", "report")
     scan(ws, BRIEF, "kz")

@@ -1,6 +1,7 @@
 """Backfill is idempotent and never rewinds: a re-run (or a folder that gained files) adds
 only versions the history lacks; files older than the newest snapshot are refused by name
 and change nothing; `status` is the same before and after."""
+
 from __future__ import annotations
 
 import json
@@ -40,13 +41,13 @@ def cli(root: Path, *args: str) -> SimpleNamespace:
     result = CliRunner().invoke(app, ["-w", str(root), *args])
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
-    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout,
-                           stderr=result.stderr)
+    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
 
 
 def doc(person: str) -> bytes:
-    return json.dumps({"Government": {"Executive branch": {
-        "head of government": {"text": person}}}}).encode()
+    return json.dumps(
+        {"Government": {"Executive branch": {"head of government": {"text": person}}}}
+    ).encode()
 
 
 def folder(path: Path, files: dict[str, str]) -> Path:
@@ -67,53 +68,76 @@ def history(root: Path) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def ws(tmp_path) -> Path:
-    return make_workspace(tmp_path / "ws", FEEDS.format(url="http://127.0.0.1:9/x"),
-                          {"kz": REPORT})
+    return make_workspace(tmp_path / "ws", FEEDS.format(url="http://127.0.0.1:9/x"), {"kz": REPORT})
 
 
 # ---------------------------------------------------------------- re-runs
 
 
 def test_a_second_backfill_of_the_same_folder_adds_no_commit(ws, tmp_path):
-    raw = folder(tmp_path / "raw", {"2024-01-01T0000.json": "Askar Mamin",
-                                    "2024-02-01T0000.json": "Alikhan Smailov",
-                                    "2024-03-01T0000.json": "Alikhan Smailov",
-                                    "2024-04-01T0000.json": "Olzhas Bektenov"})
+    raw = folder(
+        tmp_path / "raw",
+        {
+            "2024-01-01T0000.json": "Askar Mamin",
+            "2024-02-01T0000.json": "Alikhan Smailov",
+            "2024-03-01T0000.json": "Alikhan Smailov",
+            "2024-04-01T0000.json": "Olzhas Bektenov",
+        },
+    )
     first = backfill(ws, "fb", raw, now=NOW)
     assert len(first.commits) == 3 and first.unchanged == ["2024-03-01T0000.json"]
     count = commits(ws)
     again = backfill(ws, "fb", raw, now=NOW)
     assert again.commits == [] and again.refused == [] and len(again.known) == 4
     assert commits(ws) == count
-    assert history(ws) == [("2024-01-01", "Askar Mamin"), ("2024-02-01", "Alikhan Smailov"),
-                           ("2024-04-01", "Olzhas Bektenov")]
+    assert history(ws) == [
+        ("2024-01-01", "Askar Mamin"),
+        ("2024-02-01", "Alikhan Smailov"),
+        ("2024-04-01", "Olzhas Bektenov"),
+    ]
 
 
 def test_a_folder_that_gained_files_adds_only_the_new_versions(ws, tmp_path):
-    raw = folder(tmp_path / "raw", {"2024-01-01T0000.json": "Askar Mamin",
-                                    "2024-02-01T0000.json": "Alikhan Smailov"})
+    raw = folder(
+        tmp_path / "raw",
+        {"2024-01-01T0000.json": "Askar Mamin", "2024-02-01T0000.json": "Alikhan Smailov"},
+    )
     backfill(ws, "fb", raw, now=NOW)
-    folder(raw, {"2024-04-01T0000.json": "Olzhas Bektenov",
-                 "2024-05-01T0000.json": "Askar Mamin"})  # a value that comes back
+    folder(
+        raw, {"2024-04-01T0000.json": "Olzhas Bektenov", "2024-05-01T0000.json": "Askar Mamin"}
+    )  # a value that comes back
     result = backfill(ws, "fb", raw, now=NOW)
-    assert len(result.commits) == 2 and sorted(result.known) == ["2024-01-01T0000.json",
-                                                                 "2024-02-01T0000.json"]
-    assert [v for _, v in history(ws)] == ["Askar Mamin", "Alikhan Smailov",
-                                           "Olzhas Bektenov", "Askar Mamin"]
+    assert len(result.commits) == 2 and sorted(result.known) == [
+        "2024-01-01T0000.json",
+        "2024-02-01T0000.json",
+    ]
+    assert [v for _, v in history(ws)] == [
+        "Askar Mamin",
+        "Alikhan Smailov",
+        "Olzhas Bektenov",
+        "Askar Mamin",
+    ]
 
 
 def test_older_files_are_refused_by_name_and_change_nothing(ws, tmp_path):
-    backfill(ws, "fb", folder(tmp_path / "new", {"2026-01-22T2232.json": "Olzhas Bektenov"}),
-             now=NOW)
-    old = folder(tmp_path / "old", {"2021-02-02T1451.json": "Askar Mamin",
-                                    "2021-02-15T2223.json": "Askar Mamin",
-                                    "2026-01-22T2232.json": "Olzhas Bektenov",  # known
-                                    "2026-02-01T0000.json": "Olzhas Bektenov"})
+    backfill(
+        ws, "fb", folder(tmp_path / "new", {"2026-01-22T2232.json": "Olzhas Bektenov"}), now=NOW
+    )
+    old = folder(
+        tmp_path / "old",
+        {
+            "2021-02-02T1451.json": "Askar Mamin",
+            "2021-02-15T2223.json": "Askar Mamin",
+            "2026-01-22T2232.json": "Olzhas Bektenov",  # known
+            "2026-02-01T0000.json": "Olzhas Bektenov",
+        },
+    )
     head, status = git(ws, "rev-parse", "HEAD"), cli(ws, "status", "--format", "json").stdout
     proc = cli(ws, "backfill", "fb", "--dir", str(old), "--now", NOW.isoformat())
     assert proc.returncode == 1
-    assert "refused 2 file(s) dated before fb's newest snapshot (2026-01-22 22:32 UTC)" \
-        in proc.stderr
+    assert (
+        "refused 2 file(s) dated before fb's newest snapshot (2026-01-22 22:32 UTC)" in proc.stderr
+    )
     assert "2021-02-02T1451.json, 2021-02-15T2223.json" in proc.stderr
     assert "1 unchanged and 1 already in the history" in proc.stdout
     assert git(ws, "rev-parse", "HEAD") == head
@@ -122,8 +146,10 @@ def test_older_files_are_refused_by_name_and_change_nothing(ws, tmp_path):
 
 
 def test_files_dated_after_now_are_refused(ws, tmp_path):
-    raw = folder(tmp_path / "raw", {"2025-01-01T0000.json": "Olzhas Bektenov",
-                                    "2099-01-01T0000.json": "Somebody Else"})
+    raw = folder(
+        tmp_path / "raw",
+        {"2025-01-01T0000.json": "Olzhas Bektenov", "2099-01-01T0000.json": "Somebody Else"},
+    )
     result = backfill(ws, "fb", raw, now=NOW)
     assert len(result.commits) == 1 and result.future == ["2099-01-01T0000.json"]
     proc = cli(ws, "backfill", "fb", "--dir", str(raw), "--now", NOW.isoformat())
@@ -136,8 +162,9 @@ def test_a_snapshot_from_a_run_is_not_rewound_either(ws, tmp_path, server):
     path.write_text(FEEDS.format(url=server.url("/fb.json")))
     git(ws, "commit", "-q", "-am", "serve locally")
     run_once(ws, now=utc("2026-02-01T04:00"), run_all=True, send_email=False)
-    result = backfill(ws, "fb", folder(tmp_path / "old", {"2025-06-01.json": "Alikhan Smailov"}),
-                      now=NOW)
+    result = backfill(
+        ws, "fb", folder(tmp_path / "old", {"2025-06-01.json": "Alikhan Smailov"}), now=NOW
+    )
     assert result.refused == ["2025-06-01.json"] and result.commits == []
     assert result.newest == utc("2026-02-01T04:00")
 
@@ -151,21 +178,26 @@ def test_progress_is_reported_file_by_file(ws, tmp_path):
 
 RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>http://x/</link>
 <description>d</description>{items}</channel></rss>"""
-ITEM = ("<item><title>{t}</title><link>http://x/{t}</link><guid>http://x/{t}</guid>"
-        "<pubDate>{d}</pubDate></item>")
+ITEM = (
+    "<item><title>{t}</title><link>http://x/{t}</link><guid>http://x/{t}</guid>"
+    "<pubDate>{d}</pubDate></item>"
+)
 
 
 def test_a_merging_kind_is_idempotent_too(tmp_path):
     """RSS snapshots merge with the previous one, so an old file's snapshot cannot be
     rebuilt: the raw file's blob id recorded in each backfill commit recognizes it."""
-    root = make_workspace(tmp_path / "ws", "sources:\n  news:\n    kind: rss\n"
-                          "    url: http://127.0.0.1:9/feed\n")
+    root = make_workspace(
+        tmp_path / "ws", "sources:\n  news:\n    kind: rss\n    url: http://127.0.0.1:9/feed\n"
+    )
     raw = tmp_path / "raw"
     raw.mkdir()
-    (raw / "2025-01-01.xml").write_text(RSS.format(items=ITEM.format(
-        t="one", d="Wed, 01 Jan 2025 10:00:00 GMT")))
-    (raw / "2025-01-02.xml").write_text(RSS.format(items=ITEM.format(
-        t="two", d="Thu, 02 Jan 2025 10:00:00 GMT")))
+    (raw / "2025-01-01.xml").write_text(
+        RSS.format(items=ITEM.format(t="one", d="Wed, 01 Jan 2025 10:00:00 GMT"))
+    )
+    (raw / "2025-01-02.xml").write_text(
+        RSS.format(items=ITEM.format(t="two", d="Thu, 02 Jan 2025 10:00:00 GMT"))
+    )
     assert len(backfill(root, "news", raw, now=NOW).commits) == 2
     again = backfill(root, "news", raw, now=NOW)
     assert again.commits == [] and again.refused == [] and len(again.known) == 2

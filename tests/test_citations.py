@@ -1,5 +1,6 @@
 """Footnote parsing: the two real reports against hand-checked files, the URL-break rules,
 PDF and DOCX input, and bad input."""
+
 from __future__ import annotations
 
 import zipfile
@@ -19,9 +20,16 @@ EXPECTED = TEST_DATA / "citations"
 
 
 def _compare(parsed: dict, expected: dict) -> None:
-    got = [{"number": n["number"], "urls": n["urls"], "published": n["published"],
-            "accessed": n["accessed"], **({"period": n["period"]} if n["period"] else {})}
-           for n in parsed["footnotes"]]
+    got = [
+        {
+            "number": n["number"],
+            "urls": n["urls"],
+            "published": n["published"],
+            "accessed": n["accessed"],
+            **({"period": n["period"]} if n["period"] else {}),
+        }
+        for n in parsed["footnotes"]
+    ]
     want = expected["footnotes"]
     assert [g["number"] for g in got] == [w["number"] for w in want]
     for g, w in zip(got, want):
@@ -51,8 +59,9 @@ def test_security_brief_has_all_68_footnotes_and_their_citing_sentences() -> Non
     assert len(both) == 1 and "[" not in both[0]["text"]
     assert by_number[19]["accessed"] == ["2025-09-17"]
     assert by_number[19]["period"] == ["2023-01-01", "2025-09-12"]
-    assert "footnote 52: '05.01.20265' is not a valid date (typo in the report?)" \
-        in parsed["warnings"]
+    assert (
+        "footnote 52: '05.01.20265' is not a valid date (typo in the report?)" in parsed["warnings"]
+    )
 
 
 def test_superscript_markers_and_a_footnote_continued_after_the_next_page() -> None:
@@ -66,23 +75,42 @@ def test_superscript_markers_and_a_footnote_continued_after_the_next_page() -> N
     assert len(cited) == 1 and "rosyjskojęzycznych" in cited[0]["text"]
 
 
-@pytest.mark.parametrize("lines, url", [
-    # a real hyphen repeated on the next line ('-\n-') is one hyphen
-    (["X, Putin traci [online]: <https://www.money.pl/putin-", "-traci.html>."],
-     "https://www.money.pl/putin-traci.html"),
-    # a hyphenated word of the title loses its hyphen
-    (["X, Protesty w Kazachstanie, dw [online]: <https://dw.com/protesty-w-kazach-",
-      "stanie-zmora/a-1>."], "https://dw.com/protesty-w-kazachstanie-zmora/a-1"),
-    # a piece that is a word of the title keeps it
-    (["X, Kazachstan gotowy [online]: <https://w.pl/114065-kazachstan-", "gotowy-x>."],
-     "https://w.pl/114065-kazachstan-gotowy-x"),
-    # a bare URL ending the line with no space after it goes on; a space ends it
-    (["CIA, The World Factbook, 01.10.2025, https://www.cia.gov/the-world-",
-      "factbook/countries/kazakhstan/  "], "https://www.cia.gov/the-world-factbook/countries/kazakhstan/"),
-    # spaces and blank lines inside <…> are extraction noise
-    (["X, [online]: <https://www.rp.pl/ dyplomacja/", "", "art1-kazachstan>."],
-     "https://www.rp.pl/dyplomacja/art1-kazachstan"),
-])
+@pytest.mark.parametrize(
+    "lines, url",
+    [
+        # a real hyphen repeated on the next line ('-\n-') is one hyphen
+        (
+            ["X, Putin traci [online]: <https://www.money.pl/putin-", "-traci.html>."],
+            "https://www.money.pl/putin-traci.html",
+        ),
+        # a hyphenated word of the title loses its hyphen
+        (
+            [
+                "X, Protesty w Kazachstanie, dw [online]: <https://dw.com/protesty-w-kazach-",
+                "stanie-zmora/a-1>.",
+            ],
+            "https://dw.com/protesty-w-kazachstanie-zmora/a-1",
+        ),
+        # a piece that is a word of the title keeps it
+        (
+            ["X, Kazachstan gotowy [online]: <https://w.pl/114065-kazachstan-", "gotowy-x>."],
+            "https://w.pl/114065-kazachstan-gotowy-x",
+        ),
+        # a bare URL ending the line with no space after it goes on; a space ends it
+        (
+            [
+                "CIA, The World Factbook, 01.10.2025, https://www.cia.gov/the-world-",
+                "factbook/countries/kazakhstan/  ",
+            ],
+            "https://www.cia.gov/the-world-factbook/countries/kazakhstan/",
+        ),
+        # spaces and blank lines inside <…> are extraction noise
+        (
+            ["X, [online]: <https://www.rp.pl/ dyplomacja/", "", "art1-kazachstan>."],
+            "https://www.rp.pl/dyplomacja/art1-kazachstan",
+        ),
+    ],
+)
 def test_url_breaks(lines: list[str], url: str) -> None:
     from tracker.reports.footnotes import find_urls
 
@@ -96,11 +124,17 @@ def test_bare_url_followed_by_text_is_not_extended() -> None:
     assert find_urls(text) == ["https://a.example/page/"]
 
 
-@pytest.mark.parametrize("text, iso", [
-    ("1 stycznia 2025 r.", "2025-01-01"), ("28 xi 2021", "2021-11-28"),
-    ("22  x 2022", "2022-10-22"), ("5 марта 2014 г.", "2014-03-05"),
-    ("14 stycznia 2023", "2023-01-14"), ("01.10.2025", "2025-10-01"),
-])
+@pytest.mark.parametrize(
+    "text, iso",
+    [
+        ("1 stycznia 2025 r.", "2025-01-01"),
+        ("28 xi 2021", "2021-11-28"),
+        ("22  x 2022", "2022-10-22"),
+        ("5 марта 2014 г.", "2014-03-05"),
+        ("14 stycznia 2023", "2023-01-14"),
+        ("01.10.2025", "2025-10-01"),
+    ],
+)
 def test_local_dates(text: str, iso: str) -> None:
     assert parse_date(text).isoformat() == iso
     assert EXTRACTORS["date"](f"od {text} do", {}) == iso
@@ -119,11 +153,16 @@ def _pdf(path: Path, pages: list[list[str]]) -> None:
     objects = ["<< /Type /Catalog /Pages 2 0 R >>", ""]
     kids = []
     for lines in pages:
-        ops = "BT /F1 10 Tf 12 TL 50 780 Td " + " ".join(
-            f"({line.replace('(', '[').replace(')', ']')}) Tj T*" for line in lines) + " ET"
+        ops = (
+            "BT /F1 10 Tf 12 TL 50 780 Td "
+            + " ".join(f"({line.replace('(', '[').replace(')', ']')}) Tj T*" for line in lines)
+            + " ET"
+        )
         objects.append(f"<< /Length {len(ops)} >>\nstream\n{ops}\nendstream")
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] /Contents "
-                       f"{len(objects)} 0 R /Resources << /Font << /F1 FONT 0 R >> >> >>")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] /Contents "
+            f"{len(objects)} 0 R /Resources << /Font << /F1 FONT 0 R >> >> >>"
+        )
         kids.append(f"{len(objects)} 0 R")
     objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
@@ -135,58 +174,89 @@ def _pdf(path: Path, pages: list[list[str]]) -> None:
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     path.write_bytes(out)
 
 
 def test_pdf_text_layer(tmp_path: Path) -> None:
     pdf = tmp_path / "brief.pdf"
-    _pdf(pdf, [["Population: about 20.26 million.[1] The next Senate election is planned",
-                "for 2026.[2]", "", "1 CIA, The World Factbook, 01.10.2025, https://www.cia.gov/the-",
-                "world-factbook/", "2 Astana Times, Senate, 02.02.2025, https://astanatimes.com/senate/"]])
+    _pdf(
+        pdf,
+        [
+            [
+                "Population: about 20.26 million.[1] The next Senate election is planned",
+                "for 2026.[2]",
+                "",
+                "1 CIA, The World Factbook, 01.10.2025, https://www.cia.gov/the-",
+                "world-factbook/",
+                "2 Astana Times, Senate, 02.02.2025, https://astanatimes.com/senate/",
+            ]
+        ],
+    )
     parsed = parse_report(read_report_text(pdf))
     assert [n["urls"] for n in parsed["footnotes"]] == [
-        ["https://www.cia.gov/the-world-factbook/"], ["https://astanatimes.com/senate/"]]
+        ["https://www.cia.gov/the-world-factbook/"],
+        ["https://astanatimes.com/senate/"],
+    ]
     assert [s["footnotes"] for s in parsed["sentences"]] == [[1], [2]]
 
 
 def test_docx_footnotes(tmp_path: Path) -> None:
     w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
     ref = '<w:r><w:footnoteReference w:id="{}"/></w:r>'
-    document = (f'<w:document {w}><w:body><w:p><w:r><w:t>Ludność: ok. 20,26 mln.</w:t></w:r>'
-                f'{ref.format(2)}</w:p><w:p><w:r><w:t xml:space="preserve">Premier to Olzhas '
-                f'Bektenov.</w:t></w:r>{ref.format(5)}</w:p></w:body></w:document>')
-    footnotes = (f'<w:footnotes {w}><w:footnote w:id="-1"/><w:footnote w:id="0"/>'
-                 '<w:footnote w:id="2"><w:p><w:r><w:t>CIA, The World Factbook, 01.10.2025, '
-                 'https://www.cia.gov/the-world-factbook/</w:t></w:r></w:p></w:footnote>'
-                 '<w:footnote w:id="5"><w:p><w:r><w:t>Gov.kz, Government, [dostęp: 3 x 2025] '
-                 '&lt;https://www.gov.kz/memleket/&gt;</w:t></w:r></w:p></w:footnote></w:footnotes>')
+    document = (
+        f"<w:document {w}><w:body><w:p><w:r><w:t>Ludność: ok. 20,26 mln.</w:t></w:r>"
+        f'{ref.format(2)}</w:p><w:p><w:r><w:t xml:space="preserve">Premier to Olzhas '
+        f"Bektenov.</w:t></w:r>{ref.format(5)}</w:p></w:body></w:document>"
+    )
+    footnotes = (
+        f'<w:footnotes {w}><w:footnote w:id="-1"/><w:footnote w:id="0"/>'
+        '<w:footnote w:id="2"><w:p><w:r><w:t>CIA, The World Factbook, 01.10.2025, '
+        "https://www.cia.gov/the-world-factbook/</w:t></w:r></w:p></w:footnote>"
+        '<w:footnote w:id="5"><w:p><w:r><w:t>Gov.kz, Government, [dostęp: 3 x 2025] '
+        "&lt;https://www.gov.kz/memleket/&gt;</w:t></w:r></w:p></w:footnote></w:footnotes>"
+    )
     path = tmp_path / "brief.docx"
     with zipfile.ZipFile(path, "w") as z:
-        z.writestr("[Content_Types].xml", (
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlform'
-            'ats-package.relationships+xml"/><Default Extension="xml" ContentType="application/'
-            'xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxml'
-            'formats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/'
-            'word/footnotes.xml" ContentType="application/vnd.openxmlformats-officedocument.wo'
-            'rdprocessingml.footnotes+xml"/></Types>'))
-        z.writestr("_rels/.rels", (
-            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/packa'
-            'ge/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformat'
-            's.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"'
-            '/></Relationships>'))
-        z.writestr("word/_rels/document.xml.rels", (
-            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/packa'
-            'ge/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformat'
-            's.org/officeDocument/2006/relationships/footnotes" Target="footnotes.xml"/>'
-            '</Relationships>'))
+        z.writestr(
+            "[Content_Types].xml",
+            (
+                '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlform'
+                'ats-package.relationships+xml"/><Default Extension="xml" ContentType="application/'
+                'xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxml'
+                'formats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/'
+                'word/footnotes.xml" ContentType="application/vnd.openxmlformats-officedocument.wo'
+                'rdprocessingml.footnotes+xml"/></Types>'
+            ),
+        )
+        z.writestr(
+            "_rels/.rels",
+            (
+                '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/packa'
+                'ge/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformat'
+                's.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"'
+                "/></Relationships>"
+            ),
+        )
+        z.writestr(
+            "word/_rels/document.xml.rels",
+            (
+                '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/packa'
+                'ge/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformat'
+                's.org/officeDocument/2006/relationships/footnotes" Target="footnotes.xml"/>'
+                "</Relationships>"
+            ),
+        )
         z.writestr("word/document.xml", document)
         z.writestr("word/footnotes.xml", footnotes)
     parsed = parse_report(read_report_text(path))
     assert [(n["number"], n["urls"], n["accessed"]) for n in parsed["footnotes"]] == [
         (1, ["https://www.cia.gov/the-world-factbook/"], []),
-        (2, ["https://www.gov.kz/memleket/"], ["2025-10-03"])]
+        (2, ["https://www.gov.kz/memleket/"], ["2025-10-03"]),
+    ]
     assert [s["footnotes"] for s in parsed["sentences"]] == [[1], [2]]
 
 

@@ -5,6 +5,7 @@ GitCommandError traceback).
 The cases are built from the app itself: a new option without malformed values listed
 here fails `test_every_option_has_malformed_values`, so none is forgotten.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -54,13 +55,29 @@ BAD = {
     "draft_ids": ["nope"],
 }
 # good values for what a command needs besides the option under test
-GOOD_ARGS = {"backfill": ["fb", "--dir", "{dir}"], "diff": ["fb"], "history": ["population"],
-             "ack": ["population"], "accept": ["population"], "report scan": ["{report}"],
-             "init": ["{new}"], "demo": ["{new}"], "paths": ["fb"],
-             "probe": ["fb", "Government"], "report adopt": ["kz", "fn1-population"]}
+GOOD_ARGS = {
+    "backfill": ["fb", "--dir", "{dir}"],
+    "diff": ["fb"],
+    "history": ["population"],
+    "ack": ["population"],
+    "accept": ["population"],
+    "report scan": ["{report}"],
+    "init": ["{new}"],
+    "demo": ["{new}"],
+    "paths": ["fb"],
+    "probe": ["fb", "Government"],
+    "report adopt": ["kz", "fn1-population"],
+}
 # where an argument under test stands among the command's good arguments
-POSITION = {"fact": 0, "source": 0, "file": 0, "directory": 0, "report_id": 0, "keys": 1,
-            "draft_ids": 1}
+POSITION = {
+    "fact": 0,
+    "source": 0,
+    "file": 0,
+    "directory": 0,
+    "report_id": 0,
+    "keys": 1,
+    "draft_ids": 1,
+}
 
 
 def commands() -> dict[str, object]:
@@ -87,12 +104,16 @@ def cases() -> list[tuple[str, str, str]]:
 
 
 def test_every_option_has_malformed_values():
-    missing = sorted({f"{name} {param.opts[0]}" for name, command in commands().items()
-                      for param in command.params
-                      if not getattr(param, "is_flag", False)
-                      and param.opts[0] not in FREE_TEXT
-                      and (param.opts[0] if param.opts[0].startswith("-") else param.name)
-                      not in BAD})
+    missing = sorted(
+        {
+            f"{name} {param.opts[0]}"
+            for name, command in commands().items()
+            for param in command.params
+            if not getattr(param, "is_flag", False)
+            and param.opts[0] not in FREE_TEXT
+            and (param.opts[0] if param.opts[0].startswith("-") else param.name) not in BAD
+        }
+    )
     assert not missing, f"no malformed values listed for: {missing}"
 
 
@@ -106,9 +127,14 @@ def places(tmp_path_factory) -> dict[str, str]:
     (tmp / "nonempty").mkdir()
     (tmp / "nonempty" / "x").write_text("x")
     (tmp / "report.txt").write_text("Text [1].\n\n1 Source, https://example.org/a\n")
-    return {"root": str(root), "file": str(tmp / "a-file"), "dir": str(tmp / "empty"),
-            "nonempty": str(tmp / "nonempty"), "report": str(tmp / "report.txt"),
-            "new": str(tmp / "new-workspace")}
+    return {
+        "root": str(root),
+        "file": str(tmp / "a-file"),
+        "dir": str(tmp / "empty"),
+        "nonempty": str(tmp / "nonempty"),
+        "report": str(tmp / "report.txt"),
+        "new": str(tmp / "new-workspace"),
+    }
 
 
 def fill(text: str, places: dict[str, str]) -> str:
@@ -133,7 +159,7 @@ def test_malformed_value_is_exit_2_in_one_line(places, name, option, value):
         args = [*name.split(), *given, option, value]
     else:  # the argument under test replaces the good one
         position = POSITION[option]
-        args = [*name.split(), *given[:position], value, *given[position + 1:]]
+        args = [*name.split(), *given[:position], value, *given[position + 1 :]]
     outcome = cli("-w", str(root), *args) if option != "--workspace" else cli(*args)
     shown = f"tracker {' '.join(args)}\nstdout: {outcome.out}\nstderr: {outcome.err}"
     assert outcome.code == 2, shown
@@ -154,16 +180,20 @@ def test_the_issues_diff_examples_through_the_console_script(places, since):
 
 
 def test_usage_errors_are_one_line_too(places):
-    for args in (["no-such-command"], ["status", "--no-such-option"], ["history"],
-                 ["status", "--format"], ["-q", "-v", "status"]):
+    for args in (
+        ["no-such-command"],
+        ["status", "--no-such-option"],
+        ["history"],
+        ["status", "--format"],
+        ["-q", "-v", "status"],
+    ):
         outcome = cli("-w", places["root"], *args)
         assert outcome.code == 2, args
         assert len(outcome.err.strip().splitlines()) == 1, (args, outcome.err)
         assert outcome.err.startswith("error: ") and "Traceback" not in outcome.err
 
 
-def test_an_unexpected_error_is_one_line_and_its_traceback_only_with_verbose(places,
-                                                                              monkeypatch):
+def test_an_unexpected_error_is_one_line_and_its_traceback_only_with_verbose(places, monkeypatch):
     import tracker.evaluate.findings as findings
 
     def broken(*args, **kwargs):

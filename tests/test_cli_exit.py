@@ -1,5 +1,6 @@
 """The console script ends with os._exit once a command is done (interpreter teardown was
 ~0.2 s of a run): output must still arrive whole, and exit codes must be the commands'."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,9 @@ from pathlib import Path
 
 
 def tracker(*args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tracker.cli", *args], capture_output=True,
-                          text=True, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "tracker.cli", *args], capture_output=True, text=True, **kw
+    )
 
 
 def test_output_arrives_whole_through_a_pipe(tmp_path: Path):
@@ -35,8 +37,11 @@ def test_exit_codes_are_the_commands(tmp_path: Path):
 
 
 def test_a_reader_that_goes_away_gets_no_traceback():
-    proc = subprocess.Popen([sys.executable, "-m", "tracker.cli", "--help"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracker.cli", "--help"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()  # like `tracker --help | head -0`
     assert proc.wait(timeout=60) in (0, 1)

@@ -1,6 +1,7 @@
 """CLI habits (issue 17): -w anywhere, --version, -q/-v, run output for cron (timestamped,
 silent when nothing was due) or --log-file, progress only on a terminal, files with the
 user's umask."""
+
 from __future__ import annotations
 
 import os
@@ -51,8 +52,11 @@ def test_cron_run_prints_one_timestamped_line_and_nothing_when_nothing_is_due(ro
     assert len(lines) == 1 and STAMP.match(lines[0]), lines
     assert "run: 2 source(s) fetched; changed: fb; commit " in lines[0]
     assert "facts: " in lines[0]
-    (root / "feeds.yaml").write_text((root / "feeds.yaml").read_text().replace(
-        "    timeout: 5\n", "    timeout: 5\n    schedule: \"0 4 * * 1\"\n"))
+    (root / "feeds.yaml").write_text(
+        (root / "feeds.yaml")
+        .read_text()
+        .replace("    timeout: 5\n", '    timeout: 5\n    schedule: "0 4 * * 1"\n')
+    )
     nothing = cli("-w", str(root), "run", "--now", "2026-01-22T07:10")
     assert nothing.code == 0 and nothing.out == "" and nothing.err == ""
     verbose = cli("-w", str(root), "run", "-v", "--now", "2026-01-22T07:15")
@@ -77,8 +81,17 @@ def test_failures_are_lines_of_their_own_and_quiet_keeps_only_them(root, server)
 def test_log_file(root, server, tmp_path):
     log = tmp_path / "run.log"
     server.route("/kz.json", body=BEKTENOV)
-    outcome = cli("-w", str(root), "run", "--all", "--no-email", "--log-file", str(log),
-                  "--now", "2026-01-22T07:00")
+    outcome = cli(
+        "-w",
+        str(root),
+        "run",
+        "--all",
+        "--no-email",
+        "--log-file",
+        str(log),
+        "--now",
+        "2026-01-22T07:00",
+    )
     assert outcome.code == 0 and outcome.out == "" and outcome.err == ""
     written = log.read_text().splitlines()
     assert len(written) == 1 and STAMP.match(written[0]) and "run: " in written[0]
@@ -92,9 +105,13 @@ def on_a_terminal(*args: str) -> tuple[int, str]:
     import pty
 
     primary, secondary = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "tracker.cli", *args], stdin=secondary,
-                            stdout=secondary, stderr=secondary,
-                            env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracker.cli", *args],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        env={**os.environ, "COLUMNS": "100", "TERM": "xterm"},
+    )
     os.close(secondary)
     output = b""
     while True:
@@ -113,8 +130,9 @@ def on_a_terminal(*args: str) -> tuple[int, str]:
 def test_a_terminal_run_says_what_happened(root, server):
     """On a terminal: a line per source, the commit, the facts; no timestamps."""
     server.route("/kz.json", body=BEKTENOV)
-    code, text = on_a_terminal("-w", str(root), "run", "--all", "--no-email",
-                               "--now", "2026-01-22T07:00")
+    code, text = on_a_terminal(
+        "-w", str(root), "run", "--all", "--no-email", "--now", "2026-01-22T07:00"
+    )
     assert code == 0, text
     assert "✓ fb: " in text and "commit: " in text and "facts: " in text
     assert not STAMP.search(text.splitlines()[0])
@@ -124,9 +142,11 @@ def test_a_progress_bar_on_a_terminal_only(tmp_path):
     from tests.cli_fixtures import geos
     from tests.conftest import make_workspace
 
-    root = make_workspace(tmp_path / "fresh", "sources:\n  fb:\n    kind: factbook\n"
-                          "    url: http://127.0.0.1:9/kz.json\n",
-                          {"kz": "report: {id: kz}\nfacts: []\n"})
+    root = make_workspace(
+        tmp_path / "fresh",
+        "sources:\n  fb:\n    kind: factbook\n    url: http://127.0.0.1:9/kz.json\n",
+        {"kz": "report: {id: kz}\nfacts: []\n"},
+    )
     folder = tmp_path / "archive"
     folder.mkdir()
     for month in range(1, 7):
@@ -166,8 +186,11 @@ def test_files_follow_the_umask_and_secrets_stay_private(tmp_path, server, monke
     finally:
         os.umask(previous)
     assert not result.failed and result.digests and init.code == 0, result.failed
-    modes = {p.relative_to(root).as_posix(): stat.S_IMODE(p.stat().st_mode)
-             for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
+    modes = {
+        p.relative_to(root).as_posix(): stat.S_IMODE(p.stat().st_mode)
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.parts
+    }
     public = [p for p in modes if p.split("/")[0] in ("snapshots", "digests")]
     assert len(public) == 4, modes  # two snapshots, the digest as text and HTML
     assert {p: modes[p] for p in public if modes[p] != 0o644} == {}
@@ -183,7 +206,7 @@ def feeds_with_acled(server, base: str) -> str:
 sources:
   fb:
     kind: factbook
-    url: {server.url('/kz.json')}
+    url: {server.url("/kz.json")}
   acled-kz:
     kind: acled
     url: {base}

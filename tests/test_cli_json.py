@@ -1,5 +1,6 @@
 """The JSON shapes the README documents are the ones the commands print (issue 17: every
 field the table or README shows is in the JSON; DESIGN.md's keys stay)."""
+
 from __future__ import annotations
 
 import json
@@ -16,12 +17,28 @@ SECTION = README.split("### JSON output", 1)[1].split("\n### ", 1)[0]
 
 # DESIGN.md's contract: these keys never go away
 DESIGN = {
-    "status": {"report", "fact", "status", "expected", "current", "since", "source", "path",
-               "note"},
+    "status": {
+        "report",
+        "fact",
+        "status",
+        "expected",
+        "current",
+        "since",
+        "source",
+        "path",
+        "note",
+    },
     "history": {"value", "since", "commit"},
     "diff": {"source", "commit", "date", "path", "change", "old", "new"},
-    "sources": {"source", "kind", "health", "last_success", "failures", "first_failure",
-                "last_error"},
+    "sources": {
+        "source",
+        "kind",
+        "health",
+        "last_success",
+        "failures",
+        "first_failure",
+        "last_error",
+    },
 }
 
 
@@ -40,18 +57,24 @@ def documented() -> dict[str, set[str]]:
 def outputs(tmp_path_factory) -> dict[str, object]:
     tmp = tmp_path_factory.mktemp("json")
     report = tmp / "brief.txt"
-    report.write_text("Population grew to 20,26 mln [1].\n\n"
-                      "1 Factbook, https://www.cia.gov/the-world-factbook/, dostęp 01.10.2025\n",
-                      encoding="utf-8")
+    report.write_text(
+        "Population grew to 20,26 mln [1].\n\n"
+        "1 Factbook, https://www.cia.gov/the-world-factbook/, dostęp 01.10.2025\n",
+        encoding="utf-8",
+    )
     with LocalServer() as server:
         root = make(tmp, server)
         runs = {"run": ["run", "--all", "--now", "2026-01-21T07:00"]}
         out: dict[str, object] = {}
-        for name, args in {**runs, "status": ["status"], "history": ["history", "population"],
-                           "diff": ["diff", "--since", "2026-01-01"], "sources": ["sources"],
-                           "kinds": ["kinds"],
-                           "report scan": ["report", "scan", str(report), "--id", "brief"]
-                           }.items():
+        for name, args in {
+            **runs,
+            "status": ["status"],
+            "history": ["history", "population"],
+            "diff": ["diff", "--since", "2026-01-01"],
+            "sources": ["sources"],
+            "kinds": ["kinds"],
+            "report scan": ["report", "scan", str(report), "--id", "brief"],
+        }.items():
             outcome = cli("-w", str(root), *args, "--format", "json")
             assert outcome.code == 0, (args, outcome.err)
             out[name] = json.loads(outcome.out)
@@ -87,8 +110,12 @@ def test_status_json_has_what_the_table_and_readme_show(outputs):
     assert (population["section"], population["footnote"]) == ("People", 3)
     assert isinstance(population["details"], dict)
     table = README.split("which always has these keys:", 1)[1].split("\n\n", 2)[1]
-    explained = {key for line in table.splitlines() if line.startswith("| `")
-                 for key in re.findall(r"`(\w+)`", line.split("|")[1])}
+    explained = {
+        key
+        for line in table.splitlines()
+        if line.startswith("| `")
+        for key in re.findall(r"`(\w+)`", line.split("|")[1])
+    }
     for row in rows.values():  # `details` has exactly the keys the README's table explains
         assert set(row["details"]) == explained, row["fact"]
     sources = {row["source"]: row for row in outputs["sources"]}  # type: ignore[attr-defined]

@@ -1,5 +1,6 @@
 """Terminal and markup safety (issue 15): text from sources never drives the terminal, and
 nothing the CLI prints is read as Rich markup — for every command that shows such text."""
+
 from __future__ import annotations
 
 import json
@@ -22,20 +23,34 @@ def assert_safe(text: str) -> None:
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory):
-    hostile = geos("Prime Minister Alikhan SMAILOV " + HOSTILE, "20,260,006 (2024 est.)",
-                   motto="Unity " + HOSTILE)
+    hostile = geos(
+        "Prime Minister Alikhan SMAILOV " + HOSTILE,
+        "20,260,006 (2024 est.)",
+        motto="Unity " + HOSTILE,
+    )
     with LocalServer() as server:
-        return make(tmp_path_factory.mktemp("safety"), server, then=hostile,
-                    titles=("Flood " + HOSTILE,))
+        return make(
+            tmp_path_factory.mktemp("safety"), server, then=hostile, titles=("Flood " + HOSTILE,)
+        )
 
 
-@pytest.mark.parametrize("args", [
-    ["status", "--now", NOW], ["status", "--now", NOW, "-v"],
-    ["status", "--status", "stale", "--now", NOW],
-    ["diff", "--since", "2026-01-01"], ["diff", "fb"], ["diff", "news", "--since", "2026-01-01"],
-    ["history", "motto"], ["history", "head-of-government"], ["sources", "--now", NOW],
-    ["digest", "--now", NOW], ["ack", "motto", "--note", HOSTILE, "--now", NOW],
-], ids=lambda a: " ".join(a[:2]))
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status", "--now", NOW],
+        ["status", "--now", NOW, "-v"],
+        ["status", "--status", "stale", "--now", NOW],
+        ["diff", "--since", "2026-01-01"],
+        ["diff", "fb"],
+        ["diff", "news", "--since", "2026-01-01"],
+        ["history", "motto"],
+        ["history", "head-of-government"],
+        ["sources", "--now", NOW],
+        ["digest", "--now", NOW],
+        ["ack", "motto", "--note", HOSTILE, "--now", NOW],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
 def test_source_text_is_shown_escaped_and_literal(root, args, monkeypatch):
     monkeypatch.setenv("COLUMNS", "300")  # room: the escaped text is one piece
     outcome = cli("-w", str(root), *args)
@@ -48,8 +63,15 @@ def test_source_text_is_shown_escaped_and_literal(root, args, monkeypatch):
             assert "[/] [bold red]loud[/bold red] :smile:" in shown  # literal, not markup
 
 
-@pytest.mark.parametrize("args", [["status", "--now", NOW], ["diff", "--since", "2026-01-01"],
-                                  ["history", "motto"], ["run", "--now", NOW]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status", "--now", NOW],
+        ["diff", "--since", "2026-01-01"],
+        ["history", "motto"],
+        ["run", "--now", NOW],
+    ],
+)
 def test_json_escapes_controls_and_keeps_the_text(root, args):
     outcome = cli("-w", str(root), *args, "--format", "json")
     assert outcome.code == (3 if args[0] == "run" else 0), outcome.err  # run: server gone
@@ -66,14 +88,14 @@ def test_a_servers_message_with_markup_and_escapes(server, workspace, monkeypatc
     monkeypatch.setenv("ACLED_PASSWORD", PASSWORD)
     acled = FakeAcled(server)
     acled.rows = [event("KAZ0001", "2025-02-01", "Protests", "Peaceful protest")]
-    acled.fail_next("/api/acled/read", reply({"success": False,
-                                              "error": [{"message": HOSTILE}]}))
+    acled.fail_next("/api/acled/read", reply({"success": False, "error": [{"message": HOSTILE}]}))
     server.route("/kz.json", body=geos("Prime Minister Olzhas BEKTENOV", "20,500,000"))
-    root = workspace(f"""\
+    root = workspace(
+        f"""\
 sources:
   fb:
     kind: factbook
-    url: {server.url('/kz.json')}
+    url: {server.url("/kz.json")}
   acled-kz:
     kind: acled
     url: {acled.base}
@@ -82,14 +104,25 @@ sources:
     credentials: {{username_env: ACLED_USERNAME, password_env: ACLED_PASSWORD}}
 http:
   retries: 0
-""", {"kz": """\
+""",
+        {
+            "kz": """\
 report: {id: kz}
 facts:
   - {id: protests, expect: 1, source: acled-kz, path: [events], extract: acled,
      params: {from: 2025-01-01, to: 2025-12-31}}
-"""})
-    run = tracker("-w", str(root), "run", "--all", "--now", "2025-09-17T05:00",
-                  env={**os.environ, "COLUMNS": "300"})
+"""
+        },
+    )
+    run = tracker(
+        "-w",
+        str(root),
+        "run",
+        "--all",
+        "--now",
+        "2025-09-17T05:00",
+        env={**os.environ, "COLUMNS": "300"},
+    )
     assert run.returncode == 3, run.stdout + run.stderr  # not 1: the run completed
     assert_safe(run.stdout + run.stderr)
     assert "Traceback" not in run.stderr and "changed: fb" in run.stdout  # fb committed

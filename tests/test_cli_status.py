@@ -1,4 +1,5 @@
 """`tracker status` readable at any width (issue 17): ids whole, problems first, totals."""
+
 from __future__ import annotations
 
 import os
@@ -86,8 +87,9 @@ def test_filter_by_status(root, monkeypatch):
     shown = statuses_in_order(lines, {r["fact"] for r in rows})
     assert set(shown) == {"stale", "expired"}
     assert re.match(rf"^{len(shown)} of {len(rows)} facts shown: ", lines[-1]), lines[-1]
-    as_json = cli("-w", str(root), "status", "--now", NOW, "--status", "expired",
-                  "--format", "json")
+    as_json = cli(
+        "-w", str(root), "status", "--now", NOW, "--status", "expired", "--format", "json"
+    )
     import json
 
     assert {r["status"] for r in json.loads(as_json.out)} == {"expired"}
@@ -96,15 +98,26 @@ def test_filter_by_status(root, monkeypatch):
 
 
 def finding(rng: random.Random, index: int) -> Finding:
-    fact = "-".join(rng.choice(["gdp", "population", "head", "of", "government", "x" * 30,
-                                "senate", "seats"]) for _ in range(rng.randint(1, 4)))
-    value = " ".join(rng.choice(["word", "20,260,006", "https://example.org/" + "p" * 90,
-                                 "Bektenov", "\x1b[2J", "[/]"]) for _ in range(rng.randint(0, 12)))
-    return Finding(report=rng.choice(["kz", "kz-russia-relations-2023"]),
-                   fact=f"{fact}-{index}", status=rng.choice(ORDER),
-                   expected=value or None, current=rng.choice([None, value, {"a": value}]),
-                   since=rng.choice([None, "2026-01-22"]), source=rng.choice([None, "fb", "s" * 40]),
-                   note=rng.choice([None, value]))
+    fact = "-".join(
+        rng.choice(["gdp", "population", "head", "of", "government", "x" * 30, "senate", "seats"])
+        for _ in range(rng.randint(1, 4))
+    )
+    value = " ".join(
+        rng.choice(
+            ["word", "20,260,006", "https://example.org/" + "p" * 90, "Bektenov", "\x1b[2J", "[/]"]
+        )
+        for _ in range(rng.randint(0, 12))
+    )
+    return Finding(
+        report=rng.choice(["kz", "kz-russia-relations-2023"]),
+        fact=f"{fact}-{index}",
+        status=rng.choice(ORDER),
+        expected=value or None,
+        current=rng.choice([None, value, {"a": value}]),
+        since=rng.choice([None, "2026-01-22"]),
+        source=rng.choice([None, "fb", "s" * 40]),
+        note=rng.choice([None, value]),
+    )
 
 
 def test_random_listings_fit_and_keep_ids_whole():

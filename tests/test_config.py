@@ -1,4 +1,5 @@
 """Every configuration error names the file, the line, the key and what is allowed."""
+
 from __future__ import annotations
 
 import subprocess
@@ -32,8 +33,12 @@ facts:
 """
 
 
-def write(root: Path, feeds: str = GOOD_FEEDS, report: str = GOOD_REPORT,
-          extra: dict[str, str] | None = None) -> Path:
+def write(
+    root: Path,
+    feeds: str = GOOD_FEEDS,
+    report: str = GOOD_REPORT,
+    extra: dict[str, str] | None = None,
+) -> Path:
     (root / "reports").mkdir(parents=True, exist_ok=True)
     (root / "feeds.yaml").write_text(textwrap.dedent(feeds))
     (root / "reports" / "r1.yaml").write_text(textwrap.dedent(report))
@@ -58,52 +63,110 @@ def test_good_config_loads(tmp_path):
 CASES = {
     "unknown key in a source": (
         {"feeds": GOOD_FEEDS + "    colour: blue\n"},
-        "feeds.yaml", 7, "sources.fb.colour", ["unknown key 'colour'", "allowed:", "schedule"]),
+        "feeds.yaml",
+        7,
+        "sources.fb.colour",
+        ["unknown key 'colour'", "allowed:", "schedule"],
+    ),
     "wrong type": (
         {"feeds": GOOD_FEEDS + "    timeout: soon\n"},
-        "feeds.yaml", 7, "sources.fb.timeout", ["soon"]),
+        "feeds.yaml",
+        7,
+        "sources.fb.timeout",
+        ["soon"],
+    ),
     "unknown source kind": (
         {"feeds": "sources:\n  fb:\n    kind: telepathy\n"},
-        "feeds.yaml", 3, "sources.fb.kind", ["unknown source kind 'telepathy'", "factbook"]),
+        "feeds.yaml",
+        3,
+        "sources.fb.kind",
+        ["unknown source kind 'telepathy'", "factbook"],
+    ),
     "fact names a missing source": (
         {"report": GOOD_REPORT.replace("source: fb", "source: nowhere")},
-        "r1.yaml", 7, "facts[0].source", ["'nowhere'", "known sources: fb"]),
+        "r1.yaml",
+        7,
+        "facts[0].source",
+        ["'nowhere'", "known sources: fb"],
+    ),
     "duplicate fact ids": (
         {"report": GOOD_REPORT + "  - id: pm\n    expect: x\n"},
-        "r1.yaml", 10, "facts[1].id", ["duplicate fact id 'pm'"]),
+        "r1.yaml",
+        10,
+        "facts[1].id",
+        ["duplicate fact id 'pm'"],
+    ),
     "duplicate source ids": (
         {"feeds": GOOD_FEEDS + "  fb:\n    kind: factbook\n"},
-        "feeds.yaml", 7, None, ["duplicate key"]),
+        "feeds.yaml",
+        7,
+        None,
+        ["duplicate key"],
+    ),
     "bad cron expression": (
         {"feeds": GOOD_FEEDS.replace('"0 4 * * 4"', '"0 25 * * 4"')},
-        "feeds.yaml", 5, "sources.fb.schedule", ["bad cron expression", "0 25 * * 4"]),
+        "feeds.yaml",
+        5,
+        "sources.fb.schedule",
+        ["bad cron expression", "0 25 * * 4"],
+    ),
     "cron with too few fields": (
         {"feeds": GOOD_FEEDS.replace('"0 4 * * 4"', '"daily"')},
-        "feeds.yaml", 5, "sources.fb.schedule", ["five fields"]),
+        "feeds.yaml",
+        5,
+        "sources.fb.schedule",
+        ["five fields"],
+    ),
     "bad duration": (
         {"feeds": GOOD_FEEDS.replace("45d", "45 fortnights")},
-        "feeds.yaml", 6, "sources.fb.expect_update_within", ["bad duration", "s|m|h|d|w"]),
+        "feeds.yaml",
+        6,
+        "sources.fb.expect_update_within",
+        ["bad duration", "s|m|h|d|w"],
+    ),
     "unparseable date": (
         {"report": GOOD_REPORT.replace("2025-10-15", "15.10.2025")},
-        "r1.yaml", 3, "report.published", ["date"]),
+        "r1.yaml",
+        3,
+        "report.published",
+        ["date"],
+    ),
     "unparseable valid_until": (
         {"report": GOOD_REPORT + "    valid_until: next year\n"},
-        "r1.yaml", 10, "facts[0].valid_until", ["date"]),
+        "r1.yaml",
+        10,
+        "facts[0].valid_until",
+        ["date"],
+    ),
     "unknown extractor": (
         {"report": GOOD_REPORT.replace("extract: person", "extract: vibes")},
-        "r1.yaml", 9, "facts[0].extract", ["unknown extractor 'vibes'", "number"]),
+        "r1.yaml",
+        9,
+        "facts[0].extract",
+        ["unknown extractor 'vibes'", "number"],
+    ),
     "unknown key in a fact": (
         {"report": GOOD_REPORT + "    expectt: 3\n"},
-        "r1.yaml", 10, "facts[0].expectt", ["unknown key 'expectt'", "expect"]),
+        "r1.yaml",
+        10,
+        "facts[0].expectt",
+        ["unknown key 'expectt'", "expect"],
+    ),
     "source id that would escape snapshots/": (
         {"feeds": "sources:\n  ../evil:\n    kind: factbook\n"},
-        "feeds.yaml", 2, "sources.../evil", ["bad source id"]),
-    "invalid YAML": (
-        {"feeds": "sources: [unclosed\n"},
-        "feeds.yaml", 2, None, ["invalid YAML"]),
+        "feeds.yaml",
+        2,
+        "sources.../evil",
+        ["bad source id"],
+    ),
+    "invalid YAML": ({"feeds": "sources: [unclosed\n"}, "feeds.yaml", 2, None, ["invalid YAML"]),
     "bad tolerance": (
         {"report": GOOD_REPORT + "    tolerance: lots\n"},
-        "r1.yaml", 10, "facts[0].tolerance", ["bad tolerance"]),
+        "r1.yaml",
+        10,
+        "facts[0].tolerance",
+        ["bad tolerance"],
+    ),
 }
 
 
@@ -138,8 +201,11 @@ def test_cli_exits_2_and_writes_nothing(tmp_path):
     root = write(tmp_path, feeds=GOOD_FEEDS + "    colour: blue\n")
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     before = sorted(p.relative_to(root) for p in root.rglob("*") if ".git" not in p.parts)
-    proc = subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), "run", "--all"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "-w", str(root), "run", "--all"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     assert "feeds.yaml:7" in proc.stderr and "colour" in proc.stderr
     after = sorted(p.relative_to(root) for p in root.rglob("*") if ".git" not in p.parts)

@@ -12,6 +12,7 @@ built by uninterrupted runs.
 
     TRACKER_TEST_SEED=123 pytest tests/test_crash_kill.py -s      # replay one sequence
 """
+
 from __future__ import annotations
 
 import json
@@ -52,20 +53,31 @@ def at(epoch: int) -> str:
 def feeds(server) -> str:
     lines = ["sources:"]
     for i in range(COUNT):
-        lines += [f"  s{i}:", "    kind: factbook", f"    url: {server.url(f'/s{i}.json')}",
-                  '    schedule: "0 * * * *"', "    timeout: 30"]
-    lines += ["http: {retries: 0, backoff: 0.01}",
-              "run: {pool_threshold: 1, parse_workers: 1}"]
+        lines += [
+            f"  s{i}:",
+            "    kind: factbook",
+            f"    url: {server.url(f'/s{i}.json')}",
+            '    schedule: "0 * * * *"',
+            "    timeout: 30",
+        ]
+    lines += ["http: {retries: 0, backoff: 0.01}", "run: {pool_threshold: 1, parse_workers: 1}"]
     return "\n".join(lines) + "\n"
 
 
 def document(source: int, epoch: int) -> bytes:
     """Source i changes in the epochs where (epoch + i) % 3 == 0: a third each epoch."""
     version = (epoch + source) // 3
-    doc = {"Government": {"Executive branch": {
-        "head of government": {"text": f"Person {'Zero' if version == 0 else version}"}}},
-        "People and Society": {"Population": {"total": {"text": f"{1000 + version * 7:,}"}},
-                               "Notes": {"text": f"source {source}, version {version} " * 30}}}
+    doc = {
+        "Government": {
+            "Executive branch": {
+                "head of government": {"text": f"Person {'Zero' if version == 0 else version}"}
+            }
+        },
+        "People and Society": {
+            "Population": {"total": {"text": f"{1000 + version * 7:,}"}},
+            "Notes": {"text": f"source {source}, version {version} " * 30},
+        },
+    }
     return json.dumps(doc).encode()
 
 
@@ -81,8 +93,13 @@ def leftovers(ws, before: list[str]) -> list[str]:
         found.append("died holding the lock")
     if (ws / ".git" / "index.lock").exists():
         found.append("index.lock")
-    status = subprocess.run(["git", "status", "--porcelain", "--", "snapshots", "digests"],
-                            cwd=ws, capture_output=True, text=True, env=run_env()).stdout
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--", "snapshots", "digests"],
+        cwd=ws,
+        capture_output=True,
+        text=True,
+        env=run_env(),
+    ).stdout
     if status.strip():
         found.append("uncommitted files")
     if commits(ws) != before:
@@ -128,8 +145,9 @@ def _running(process: psutil.Process) -> bool:
         return False
 
 
-def kill_at(proc: subprocess.Popen, family: Family, server, requests: int,
-            rng: random.Random, delay: float) -> None:
+def kill_at(
+    proc: subprocess.Popen, family: Family, server, requests: int, rng: random.Random, delay: float
+) -> None:
     """Sleep until a random moment of this run: at start-up, after its first request, or
     after the last reply (parse, write, commit); sampling the run's processes meanwhile."""
     mode = rng.random()
@@ -159,9 +177,12 @@ def test_sigkill_at_random_moments_then_rerun_at_once(workspace, server, rng):
         serve_epoch(server, epoch, delay=delay)
         for _ in range(KILLS_PER_EPOCH):  # each next run starts at once; it may die too
             before, requests = commits(ws), len(server.requests)
-            proc = subprocess.Popen(tracker_cmd(ws, "run", "--now", at(epoch), "--no-email"),
-                                    env=run_env(), stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                tracker_cmd(ws, "run", "--now", at(epoch), "--no-email"),
+                env=run_env(),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             family = Family(proc)
             kill_at(proc, family, server, requests, rng, delay)
             if proc.poll() is not None:
@@ -175,15 +196,17 @@ def test_sigkill_at_random_moments_then_rerun_at_once(workspace, server, rng):
             survivors = family.survivors()
             assert not survivors, f"seed {seed}: left alive after the kill: {survivors}"
             landed.update(leftovers(ws, before))
-            assert commits(ws)[:len(before)] == before, f"seed {seed}: history rewritten"
+            assert commits(ws)[: len(before)] == before, f"seed {seed}: history rewritten"
         # the run that completes the epoch (in-process: the subprocess start-up is above)
         result = run_once(ws, now=utc(at(epoch)), send_email=False)
         assert not result.failed, f"seed {seed}, epoch {epoch}: {result.failed}"
         check_consistent(ws)
         assert not (ws / ".tracker" / HOLDER_FILE).exists()
         epoch += 1
-    print(f"seed {seed}: {kills} kills over {epoch} epochs, {pooled} with parse workers up; "
-          f"landed: {dict(landed)}")
+    print(
+        f"seed {seed}: {kills} kills over {epoch} epochs, {pooled} with parse workers up; "
+        f"landed: {dict(landed)}"
+    )
     assert pooled, f"seed {seed}: no kill landed while the pool was up"
 
     reference = workspace(feeds(server), {"ops": REPORT}, name="reference")

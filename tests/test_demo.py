@@ -1,4 +1,5 @@
 """The offline demo ends in the state the product promises (issue: Kazakhstan workspace)."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,11 @@ def demo(demo_workspace) -> tuple[Path, str]:
 
 
 def cli_json(root: Path, *args: str) -> list[dict]:
-    proc = subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), *args,
-                           "--format", "json"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "-w", str(root), *args, "--format", "json"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -59,11 +63,13 @@ def test_demo_leaves_history_and_digests(demo):
     assert [r["value"] for r in rows][-2:] == [20260006, 20432662]
     digests = sorted(p.name for p in (root / "digests").iterdir())
     assert any(n.endswith(".html") for n in digests) and any(n.endswith(".txt") for n in digests)
-    log = subprocess.run(["git", "-C", str(root), "log", "--format=%s"], capture_output=True,
-                         text=True).stdout
+    log = subprocess.run(
+        ["git", "-C", str(root), "log", "--format=%s"], capture_output=True, text=True
+    ).stdout
     assert "Update factbook-kz" in log
-    assert not subprocess.run(["git", "-C", str(root), "status", "--porcelain"],
-                              capture_output=True, text=True).stdout.strip()
+    assert not subprocess.run(
+        ["git", "-C", str(root), "status", "--porcelain"], capture_output=True, text=True
+    ).stdout.strip()
 
 
 def test_living_sources_confirm_and_contradict_the_factbook_after_february(demo):
@@ -73,12 +79,19 @@ def test_living_sources_confirm_and_contradict_the_factbook_after_february(demo)
     rows = {r["fact"]: r for r in cli_json(root, "status", "--now", "2026-11-22T07:00")}
     urban = rows["urbanization"]
     assert urban["status"] == "current" and urban["verifiability"] == "living"
-    assert {"source": "worldbank-kz", "value": 58.2, "path": ["SP.URB.TOTL.IN.ZS", "2023"],
-            "agrees": True, "period": "2023"} in urban["living_checks"]
+    assert {
+        "source": "worldbank-kz",
+        "value": 58.2,
+        "path": ["SP.URB.TOTL.IN.ZS", "2023"],
+        "agrees": True,
+        "period": "2023",
+    } in urban["living_checks"]
     population = {c["source"]: c for c in rows["population"]["living_checks"]}
     assert population["worldbank-kz"]["value"] == 20391030  # the 2025 figure: contradicts
-    assert (population["worldbank-kz"]["period"], population["worldbank-kz"]["agrees"]) == \
-        ("2025", False)
+    assert (population["worldbank-kz"]["period"], population["worldbank-kz"]["agrees"]) == (
+        "2025",
+        False,
+    )
     assert "worldbank-kz says 20391030 for 2025, disagrees" in rows["population"]["note"]
     forces = rows["armed-forces-formed-1992"]  # the Factbook dropped it; Wikidata has it
     assert forces["status"] == "unverifiable" and forces["living_checks"][0]["agrees"]
@@ -87,7 +100,8 @@ def test_living_sources_confirm_and_contradict_the_factbook_after_february(demo)
     changes = cli_json(root, "diff", "worldbank-kz", "--since", "2026-02-05")
     assert [(c["date"][:10], c["path"], c["change"]) for c in changes] == [
         ("2026-07-02", ["SP.POP.TOTL", "2025"], "added"),
-        ("2026-07-02", ["lastupdated"], "changed")]
+        ("2026-07-02", ["lastupdated"], "changed"),
+    ]
     health = {r["source"]: r for r in cli_json(root, "sources", "--now", "2026-11-22T07:00")}
     assert health["worldbank-kz"]["health"] == "ok" and not health["worldbank-kz"]["frozen"]
     assert health["factbook-kz"]["frozen"] and health["factbook-cia"]["health"] == "gone"
@@ -100,9 +114,21 @@ def test_status_at_80_columns_is_readable(demo):
     from tracker.cli.status_view import ORDER
 
     root, _ = demo
-    proc = subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), "status",
-                           "--now", "2026-11-22T07:00"], capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "80"})
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tracker.cli",
+            "-w",
+            str(root),
+            "status",
+            "--now",
+            "2026-11-22T07:00",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "80"},
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.rstrip("\n").splitlines()
     assert max(len(line) for line in lines) <= 80
@@ -114,7 +140,10 @@ def test_status_at_80_columns_is_readable(demo):
     order = [row["status"] for row in rows]
     assert order == sorted(order, key=ORDER.index)  # problems first
     ids = {r["fact"] for r in rows}
-    shown = [(line.split()[1:] or lines[i + 1].split())[0]
-             for i, line in enumerate(lines) if line.split()[:1] and line.split()[0] in ids]
+    shown = [
+        (line.split()[1:] or lines[i + 1].split())[0]
+        for i, line in enumerate(lines)
+        if line.split()[:1] and line.split()[0] in ids
+    ]
     assert shown == order
     assert lines[-1].startswith(f"{len(rows)} facts: ") and "stale" in lines[-1]

@@ -1,5 +1,6 @@
 """diff_snapshots walks the mappings both sides share and hands only what differs to
 deepdiff: the result must be what deepdiff says over the whole documents."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,8 +13,11 @@ from tracker.evaluate.diff import _KINDS, diff_snapshots
 
 KEYS = st.sampled_from(["a", "b", "c", "People", "total", "0"])
 LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text("xy ", max_size=3))
-TREES = st.recursive(LEAVES, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(KEYS, inner, max_size=4)), max_leaves=20)
+TREES = st.recursive(
+    LEAVES,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(KEYS, inner, max_size=4)),
+    max_leaves=20,
+)
 DOCS = st.dictionaries(KEYS, TREES, max_size=4)
 
 
@@ -24,8 +28,14 @@ def whole(old: dict[str, Any], new: dict[str, Any]) -> list[tuple]:
     for report_type, kind in _KINDS.items():
         for level in tree.get(report_type, []):
             path = tuple(str(p) for p in level.path(output_format="list"))
-            out.append((path, kind, None if kind == "added" else level.t1,
-                        None if kind == "removed" else level.t2))
+            out.append(
+                (
+                    path,
+                    kind,
+                    None if kind == "added" else level.t1,
+                    None if kind == "removed" else level.t2,
+                )
+            )
     return sorted(out, key=lambda c: c[0])
 
 

@@ -3,6 +3,7 @@ named; a run without network is one line, not a list of every fact it could not 
 
 Targets for the final digest: the HTML at most four phone screens (3,400 px tall at 390 px
 wide in headless Chromium), the text at most 150 lines of at most 80 columns."""
+
 from __future__ import annotations
 
 import html
@@ -22,13 +23,20 @@ from tracker.workspace import Workspace
 
 FINAL = datetime(2026, 11, 22, 6, 30, tzinfo=timezone.utc)
 needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium not installed (apt-get install chromium); "
-                             "the digest's height on a phone was not measured")
+    CHROMIUM is None,
+    reason="headless Chromium not installed (apt-get install chromium); "
+    "the digest's height on a phone was not measured",
+)
 
 
 def tracker(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tracker.cli", *args], capture_output=True,
-                          text=True, timeout=300, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "tracker.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
 
 
 @pytest.fixture
@@ -58,8 +66,10 @@ def test_the_final_text_digest_is_short_narrow_and_names_every_problem(demo):
     words = " ".join(text.split())
     assert "36 agree with their sources" in words
     assert "9 only tracked by expiry or news" in words  # never counted as agreeing
-    assert "Verifiability: 41 facts checked by a living source (63% of the 65 with a " \
-           "source), 24 only by a frozen or gone one, 14 by none (unchecked)." in words
+    assert (
+        "Verifiability: 41 facts checked by a living source (63% of the 65 with a "
+        "source), 24 only by a frozen or gone one, 14 by none (unchecked)." in words
+    )
 
 
 @needs_chromium
@@ -88,15 +98,15 @@ def test_a_run_without_network_is_one_line_for_analysts(demo, tmp_path):
     root = tmp_path / "offline"
     shutil.copytree(demo, root, symlinks=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACLED_")}
-    proc = tracker("-w", str(root), "run", "--all", "--now", "2026-11-24T07:00",
-                   "--no-email", env=env)  # the demo's server is gone: nothing answers
+    proc = tracker(
+        "-w", str(root), "run", "--all", "--now", "2026-11-24T07:00", "--no-email", env=env
+    )  # the demo's server is gone: nothing answers
     assert proc.returncode == 3, proc.stderr[-2000:]
     text = (root / "digests" / "2026-11-24-kz-security-2025.txt").read_text(encoding="utf-8")
     sources = len(Workspace(root).config.sources)
     assert sources == 25
     words = " ".join(text.split())
-    assert f"{sources} sources could not be read: none of this report's sources answered" \
-        in words
+    assert f"{sources} sources could not be read: none of this report's sources answered" in words
     assert "39 facts keep their last known state" in words
     assert "NOT CHECKED" not in text and "head-of-state" not in text  # no entry per fact
     assert f"still open · {sources} sources failing" in words

@@ -1,4 +1,5 @@
 """The digest end to end: real git workspace, real HTTP source, real SMTP server (aiosmtpd)."""
+
 from __future__ import annotations
 
 import json
@@ -22,11 +23,18 @@ from tracker.store.git import GitStore
 
 def factbook(population: str) -> bytes:
     """A minimal factbook.json-format profile."""
-    return json.dumps({
-        "Government": {"Executive branch": {"head of government": {
-            "text": "Prime Minister Olzhas BEKTENOV (since 6 February 2024)"}}},
-        "People and Society": {"Population": {"total": {"text": population}}},
-    }).encode()
+    return json.dumps(
+        {
+            "Government": {
+                "Executive branch": {
+                    "head of government": {
+                        "text": "Prime Minister Olzhas BEKTENOV (since 6 February 2024)"
+                    }
+                }
+            },
+            "People and Society": {"Population": {"total": {"text": population}}},
+        }
+    ).encode()
 
 
 OCTOBER, JANUARY = factbook("20,260,006 (2024 est.)"), factbook("20,432,662 (2025 est.)")
@@ -89,8 +97,10 @@ class Sink:
         return "250 OK"
 
     def messages(self) -> list:
-        return [BytesParser(policy=policy.default).parsebytes(e.original_content)
-                for e in self.envelopes]
+        return [
+            BytesParser(policy=policy.default).parsebytes(e.original_content)
+            for e in self.envelopes
+        ]
 
 
 class Smtp:
@@ -118,6 +128,7 @@ def smtp():
         server = Smtp(port or free_port(), **kw)
         servers.append(server)
         return server.start() if start else server
+
     yield factory
     for server in servers:
         server.stop()
@@ -152,11 +163,14 @@ def test_stale_fact_arrives_as_utf8_multipart_with_rfc2047_subject(kz, server):
     assert b"Ludno\xc5\x9b\xc4\x87" not in raw  # transfer-encoded, 7-bit safe on the wire
     assert mail.sink.envelopes[0].rcpt_tos == ["analityk@example.org"]
     assert [(n.kind.value, n.message, n.count) for n in result.notices] == [
-        ("emailed", "emailed: 1 message(s)", 1)]
+        ("emailed", "emailed: 1 message(s)", 1)
+    ]
     # saved and committed under digests/
     files = GitStore(root).repo.git.ls_files("digests").split()
-    assert files == ["digests/2026-01-22-kz-security-2025.html",
-                     "digests/2026-01-22-kz-security-2025.txt"]
+    assert files == [
+        "digests/2026-01-22-kz-security-2025.html",
+        "digests/2026-01-22-kz-security-2025.txt",
+    ]
     assert "20,432,662" in (root / files[1]).read_text(encoding="utf-8")
 
 
@@ -182,8 +196,12 @@ def test_server_down_keeps_the_message_and_the_next_run_sends_it_once(workspace,
     root = workspace(feeds(server.url("/kz.json"), port), {"kz-security-2025": REPORT})
     down = run_once(root, now=utc("2026-01-22T07:00"), run_all=True)
     assert not down.failed and down.commit  # the run itself completed
-    assert any(n.kind.value == "email-waiting" and n.message.startswith("email not sent")
-               and "outbox" in n.message for n in down.notices)
+    assert any(
+        n.kind.value == "email-waiting"
+        and n.message.startswith("email not sent")
+        and "outbox" in n.message
+        for n in down.notices
+    )
     waiting = Outbox(root).pending()
     assert len(waiting) == 1
     assert (root / "digests/2026-01-22-kz-security-2025.txt").exists()
@@ -215,8 +233,11 @@ def test_nothing_new_sends_nothing_unless_configured(kz, server, workspace, smtp
     run_once(root, now=utc("2025-10-09T07:00"), run_all=True)
     assert mail.sink.messages() == [] and not (root / "digests").exists()
     other = smtp()
-    root2 = workspace(feeds(server.url("/kz.json"), other.port, "  send_when_empty: true\n"),
-                      {"kz-security-2025": REPORT}, name="ws2")
+    root2 = workspace(
+        feeds(server.url("/kz.json"), other.port, "  send_when_empty: true\n"),
+        {"kz-security-2025": REPORT},
+        name="ws2",
+    )
     run_once(root2, now=utc("2025-10-09T07:00"), run_all=True)
     assert [m["Subject"] for m in other.sink.messages()] == ["[kz-security-2025] no changes"]
 
@@ -240,16 +261,18 @@ def test_reminder_then_resolved_across_digests(kz, server):
     server.route("/kz.json", body=OCTOBER)
     run_once(root, now=utc("2026-01-24T07:00"), run_all=True)
     subjects = [m["Subject"] for m in mail.sink.messages()]
-    assert subjects == ["[kz-security-2025] 1 fact needs review",
-                        "[kz-security-2025] 1 resolved"]
-    assert "RESOLVED SINCE THE LAST DIGEST (1)" in \
-        mail.sink.messages()[1].get_body(("plain",)).get_content()
+    assert subjects == ["[kz-security-2025] 1 fact needs review", "[kz-security-2025] 1 resolved"]
+    assert (
+        "RESOLVED SINCE THE LAST DIGEST (1)"
+        in mail.sink.messages()[1].get_body(("plain",)).get_content()
+    )
 
 
 def test_source_failures_go_to_maintainers_not_analysts(kz, server):
     root, mail = kz
-    (root / "feeds.yaml").write_text((root / "feeds.yaml").read_text() +
-                                     "  maintainers: [it@example.org]\n")
+    (root / "feeds.yaml").write_text(
+        (root / "feeds.yaml").read_text() + "  maintainers: [it@example.org]\n"
+    )
     server.route("/kz.json", status=503, body=b"down for maintenance")
     result = run_once(root, now=utc("2026-01-22T07:00"), run_all=True)
     assert result.failed
@@ -272,7 +295,8 @@ def test_password_comes_from_the_environment(workspace, server, smtp, monkeypatc
     mail = smtp(authenticator=authenticator, auth_require_tls=False)
     server.route("/kz.json", body=JANUARY)
     text = feeds(server.url("/kz.json"), mail.port).replace(
-        "security: plain,", "security: plain, username: tracker, password_env: TRK_SMTP_PW,")
+        "security: plain,", "security: plain, username: tracker, password_env: TRK_SMTP_PW,"
+    )
     root = workspace(text, {"kz-security-2025": REPORT})
     monkeypatch.delenv("TRK_SMTP_PW", raising=False)
     missing = run_once(root, now=utc("2026-01-22T07:00"), run_all=True)
@@ -285,8 +309,11 @@ def test_password_comes_from_the_environment(workspace, server, smtp, monkeypatc
 
 
 def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), *args],
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "-w", str(root), *args],
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_cli_preview_changes_nothing_and_send_sends(kz, server):
@@ -303,8 +330,9 @@ def test_cli_preview_changes_nothing_and_send_sends(kz, server):
     assert (root / ".tracker/digest.json").read_text() == memory
     proc = cli(root, "digest", "--now", "2026-01-22T08:00")
     assert "STILL OPEN (1)" in proc.stdout
-    proc = cli(root, "digest", "--send", "--report", "kz-security-2025",
-               "--now", "2026-01-22T08:00")
+    proc = cli(
+        root, "digest", "--send", "--report", "kz-security-2025", "--now", "2026-01-22T08:00"
+    )
     assert proc.returncode == 0, proc.stderr
     assert "queued: [kz-security-2025] 1 still open" in proc.stdout
     assert len(mail.sink.envelopes) == 1
@@ -327,10 +355,13 @@ def test_matched_news_is_in_the_digest_once(workspace, server, smtp):
     mail = smtp()
     server.route("/kz.json", body=OCTOBER)
     text = feeds(server.url("/kz.json"), mail.port).replace(
-        "http: {retries: 0}", f"  news:\n    kind: rss\n    title: Times of Central Asia\n"
-        f"    url: {server.url('/feed.xml')}\nhttp: {{retries: 0}}")
-    report = REPORT.replace("    extract: person\n",
-                            "    extract: person\n    watch: [Bektenov, Бектенов]\n", 1)
+        "http: {retries: 0}",
+        f"  news:\n    kind: rss\n    title: Times of Central Asia\n"
+        f"    url: {server.url('/feed.xml')}\nhttp: {{retries: 0}}",
+    )
+    report = REPORT.replace(
+        "    extract: person\n", "    extract: person\n    watch: [Bektenov, Бектенов]\n", 1
+    )
     root = workspace(text, {"kz-security-2025": report})
     baseline = RSS_FEED.split("<item>")[0] + "</channel></rss>"
     server.route("/feed.xml", body=baseline.encode(), content_type="application/rss+xml")
@@ -380,8 +411,9 @@ class Refusing(Sink):
 
 
 @pytest.mark.parametrize("code, kept_aside", [(550, True), (450, False)])
-def test_a_message_refused_for_good_is_set_aside_not_retried(workspace, server, smtp, code,
-                                                             kept_aside):
+def test_a_message_refused_for_good_is_set_aside_not_retried(
+    workspace, server, smtp, code, kept_aside
+):
     mail = smtp(start=False)
     mail.sink = Refusing(code)
     mail.start()

@@ -1,4 +1,5 @@
 """Digest content and rendering from findings: what is new, reminded, resolved; safe HTML."""
+
 from __future__ import annotations
 
 import html
@@ -15,40 +16,77 @@ from tracker.digest.values import plain_text, safe_href, show
 from tracker.models import Finding
 
 NOW = utc("2026-03-01T06:00")
-REPORT = ReportInfo(id="kz-security-2025", title="Kazachstan – sytuacja bezpieczeństwa",
-                    language="pl", published="2025-10-15")
+REPORT = ReportInfo(
+    id="kz-security-2025",
+    title="Kazachstan – sytuacja bezpieczeństwa",
+    language="pl",
+    published="2025-10-15",
+)
 SOURCES = {
-    "factbook-kz": SourceInfo(id="factbook-kz", title="CIA World Factbook – Kazakhstan",
-                              kind="factbook", health="ok",
-                              link="https://github.com/factbook/cache.factbook.json"),
-    "wikidata-kz": SourceInfo(id="wikidata-kz", title="Wikidata: Kazakhstan", kind="wikidata",
-                              health="failing", since="2026-02-27",
-                              link="https://www.wikidata.org/wiki/Q232",
-                              error="HTTP 503 from API"),
+    "factbook-kz": SourceInfo(
+        id="factbook-kz",
+        title="CIA World Factbook – Kazakhstan",
+        kind="factbook",
+        health="ok",
+        link="https://github.com/factbook/cache.factbook.json",
+    ),
+    "wikidata-kz": SourceInfo(
+        id="wikidata-kz",
+        title="Wikidata: Kazakhstan",
+        kind="wikidata",
+        health="failing",
+        since="2026-02-27",
+        link="https://www.wikidata.org/wiki/Q232",
+        error="HTTP 503 from API",
+    ),
 }
 
 
 def population(status: str = "stale", current=20432662, **details) -> Finding:
-    return Finding("kz-security-2025", "population", status, 20260006, current,
-                   since="2026-01-22", source="factbook-kz",
-                   path=["People and Society", "Population", "total"],
-                   claim="Ludność: ok. 20,26 mln (szacunek 2024)", section="Ludność",
-                   footnote=1, details={"value_since": "2026-01-22", **details})
+    return Finding(
+        "kz-security-2025",
+        "population",
+        status,
+        20260006,
+        current,
+        since="2026-01-22",
+        source="factbook-kz",
+        path=["People and Society", "Population", "total"],
+        claim="Ludność: ok. 20,26 mln (szacunek 2024)",
+        section="Ludność",
+        footnote=1,
+        details={"value_since": "2026-01-22", **details},
+    )
 
 
 def premier(status: str = "current", **details) -> Finding:
-    return Finding("kz-security-2025", "head-of-government", status, "Olzhas Bektenov",
-                   "Olzhas Bektenov", since="2024-02-08", source="factbook-kz",
-                   path=["Government", "Executive branch", "head of government"],
-                   claim="Premierem jest Ołżas Bektenow (Олжас Бектенов)", section="Rząd",
-                   footnote=10, details={"value_since": "2024-02-08", **details})
+    return Finding(
+        "kz-security-2025",
+        "head-of-government",
+        status,
+        "Olzhas Bektenov",
+        "Olzhas Bektenov",
+        since="2024-02-08",
+        source="factbook-kz",
+        path=["Government", "Executive branch", "head of government"],
+        claim="Premierem jest Ołżas Bektenow (Олжас Бектенов)",
+        section="Rząd",
+        footnote=10,
+        details={"value_since": "2024-02-08", **details},
+    )
 
 
-def build(findings, memory=None, news=(), maintainers=False, sources=SOURCES, feeds=(),
-          now=NOW):
-    return build_digest(REPORT, findings, memory=memory or ReportTold(), news=list(news),
-                        sources=sources, now=now, source_errors_to_maintainers=maintainers,
-                        feeds=feeds)
+def build(findings, memory=None, news=(), maintainers=False, sources=SOURCES, feeds=(), now=NOW):
+    return build_digest(
+        REPORT,
+        findings,
+        memory=memory or ReportTold(),
+        news=list(news),
+        sources=sources,
+        now=now,
+        source_errors_to_maintainers=maintainers,
+        feeds=feeds,
+    )
 
 
 def remember(findings) -> ReportTold:
@@ -66,9 +104,17 @@ def test_a_stale_fact_needs_review_with_everything_an_analyst_needs():
     assert entry.path == "People and Society › Population › total"
     assert digest.subject == "[kz-security-2025] 1 fact needs review"
     text = render_text(digest)
-    for needle in ("NEEDS REVIEW (1)", "20,260,006", "20,432,662", "2026-01-22 (38 days ago)", "In the source:",
-                   "footnote 1", "Ludność", "People and Society › Population › total",
-                   "CIA World Factbook – Kazakhstan changed on 2026-01-22"):
+    for needle in (
+        "NEEDS REVIEW (1)",
+        "20,260,006",
+        "20,432,662",
+        "2026-01-22 (38 days ago)",
+        "In the source:",
+        "footnote 1",
+        "Ludność",
+        "People and Society › Population › total",
+        "CIA World Factbook – Kazakhstan changed on 2026-01-22",
+    ):
         assert needle in text
 
 
@@ -78,8 +124,12 @@ def test_second_digest_turns_the_same_problem_into_a_one_line_reminder():
     assert first.has_new and not later.has_new
     assert later.review == []
     [line] = later.still_open
-    assert (line.fact, line.status, line.since, line.first_reported) == \
-        ("population", "stale", "2026-01-22", "2026-03-01")
+    assert (line.fact, line.status, line.since, line.first_reported) == (
+        "population",
+        "stale",
+        "2026-01-22",
+        "2026-03-01",
+    )
     assert later.subject == "[kz-security-2025] 1 still open"
     text = render_text(later)
     assert "STILL OPEN (1)\n--------------\n- population: stale since 2026-01-22\n" in text
@@ -111,15 +161,19 @@ def test_a_failing_source_is_neither_a_change_nor_a_resolution():
 
 
 def test_sources_disagreeing_need_review():
-    also = [{"source": "wikidata-kz", "value": "Roman Sklyar", "agrees": False,
-             "since": "2026-02-20"}]
+    also = [
+        {"source": "wikidata-kz", "value": "Roman Sklyar", "agrees": False, "since": "2026-02-20"}
+    ]
     digest = build([premier(also=also, disagreement=True)])
     [card] = digest.review
     assert card.status == "disagreement" and card.facts[0].also[0].value == "Roman Sklyar"
-    assert card.headline == "CIA World Factbook – Kazakhstan and Wikidata: Kazakhstan " \
-                            "disagree on 1 fact"
-    assert "Also Wikidata: Kazakhstan: Roman Sklyar (disagrees, since 2026-02-20)" in \
-        render_text(digest)
+    assert (
+        card.headline == "CIA World Factbook – Kazakhstan and Wikidata: Kazakhstan "
+        "disagree on 1 fact"
+    )
+    assert "Also Wikidata: Kazakhstan: Roman Sklyar (disagrees, since 2026-02-20)" in render_text(
+        digest
+    )
 
 
 def test_source_errors_go_to_maintainers_when_configured():
@@ -134,15 +188,34 @@ def test_source_errors_go_to_maintainers_when_configured():
 
 
 def expired(fact: str, until: str, section: str = "Parlament", source=None) -> Finding:
-    return Finding("kz-security-2025", fact, "expired", 98, 98 if source else None,
-                   since=until, source=source, claim=f"Claim of {fact}.", section=section,
-                   footnote=11, note=f"time-bound claim, valid until {until}")
+    return Finding(
+        "kz-security-2025",
+        fact,
+        "expired",
+        98,
+        98 if source else None,
+        since=until,
+        source=source,
+        claim=f"Claim of {fact}.",
+        section=section,
+        footnote=11,
+        note=f"time-bound claim, valid until {until}",
+    )
 
 
 def acled(fact: str, current: int, since: str = "2026-02-20") -> Finding:
-    return Finding("kz-security-2025", fact, "stale", current - 1, current, since=since,
-                   source="acled-kz", path=["fatalities"], section="Statystyki",
-                   details={"value_since": since})
+    return Finding(
+        "kz-security-2025",
+        fact,
+        "stale",
+        current - 1,
+        current,
+        since=since,
+        source="acled-kz",
+        path=["fatalities"],
+        section="Statystyki",
+        details={"value_since": since},
+    )
 
 
 def test_facts_that_expired_together_form_one_card():
@@ -151,7 +224,8 @@ def test_facts_that_expired_together_form_one_card():
     digest = build(findings)
     assert [(c.headline, len(c.facts)) for c in digest.review] == [
         ("19 time-bound claims expired on 2026-02-28 (yesterday)", 19),
-        ("A time-bound claim expired on 2025-12-31 (60 days ago)", 1)]
+        ("A time-bound claim expired on 2025-12-31 (60 days ago)", 1),
+    ]
     first, second = digest.review
     assert first.section == "Parlament" and first.source == SOURCES["factbook-kz"]
     assert second.source is None  # no source: the claim only expires
@@ -163,31 +237,57 @@ def test_facts_that_expired_together_form_one_card():
 
 def test_facts_stale_from_one_source_version_form_one_card():
     sources = dict(SOURCES, **{"acled-kz": SourceInfo(id="acled-kz", title="ACLED")})
-    digest = build([acled("deaths-2024", 6), acled("civilian-deaths", 11),
-                    acled("protests", 320, since="2026-01-05")], sources=sources)
+    digest = build(
+        [
+            acled("deaths-2024", 6),
+            acled("civilian-deaths", 11),
+            acled("protests", 320, since="2026-01-05"),
+        ],
+        sources=sources,
+    )
     assert [(c.headline, [f.fact for f in c.facts]) for c in digest.review] == [
-        ("ACLED changed on 2026-02-20 (9 days ago): 2 facts no longer match the report",
-         ["deaths-2024", "civilian-deaths"]),
-        ("ACLED changed on 2026-01-05 (55 days ago): 1 fact no longer matches the report",
-         ["protests"])]
+        (
+            "ACLED changed on 2026-02-20 (9 days ago): 2 facts no longer match the report",
+            ["deaths-2024", "civilian-deaths"],
+        ),
+        (
+            "ACLED changed on 2026-01-05 (55 days ago): 1 fact no longer matches the report",
+            ["protests"],
+        ),
+    ]
 
 
-NEWS_ITEM = {"id": "guid-5", "title": "New constitution: the Kurultai replaces Parliament",
-             "link": "https://astanatimes.com/5", "published": "2026-02-28T10:00:00Z",
-             "summary": "<p>Parliament's two chambers cease to exist.</p>"}
+NEWS_ITEM = {
+    "id": "guid-5",
+    "title": "New constitution: the Kurultai replaces Parliament",
+    "link": "https://astanatimes.com/5",
+    "published": "2026-02-28T10:00:00Z",
+    "summary": "<p>Parliament's two chambers cease to exist.</p>",
+}
 
 
 def news_match(fact: str | None, section: str | None = None, n: int = 0) -> dict:
-    return {"id": f"m{n}", "report": "kz-security-2025", "fact": fact, "section": section,
-            "keyword": "Parliament", "feed": "astanatimes", "item": NEWS_ITEM}
+    return {
+        "id": f"m{n}",
+        "report": "kz-security-2025",
+        "fact": fact,
+        "section": section,
+        "keyword": "Parliament",
+        "feed": "astanatimes",
+        "item": NEWS_ITEM,
+    }
 
 
 def test_the_news_that_explains_a_card_is_attached_to_it_once():
     findings = [expired(f"seats-{n}", "2026-02-28") for n in range(3)]
     senate = expired("senate-next-election", "2026-01-31")  # reported before: still open
     memory = remember([senate])
-    news = [news_match("seats-1", n=1), news_match("senate-next-election", n=2),
-            news_match("government-type", n=3), news_match(None, "Parlament", n=4)]
+    news = [
+        news_match("seats-1", n=1),
+        news_match("senate-next-election", n=2),
+        news_match("government-type", n=3),
+        news_match(None, "Parlament", n=4),
+    ]
     digest = build(findings + [senate], memory, news=news)
     [card] = digest.review
     assert [n.title for n in card.news] == [NEWS_ITEM["title"]] and digest.news == []
@@ -202,12 +302,23 @@ def test_the_news_that_explains_a_card_is_attached_to_it_once():
 
 
 def test_news_no_card_explains_is_listed_once_with_what_it_is_about():
-    news = [news_match("head-of-government", n=1), news_match(None, "Rząd", n=2),
-            {"id": "x", "fact": None, "section": None, "feed": "f", "keyword": "k",
-             "item": {"title": "Other", "link": "https://e.kz/3"}}]
+    news = [
+        news_match("head-of-government", n=1),
+        news_match(None, "Rząd", n=2),
+        {
+            "id": "x",
+            "fact": None,
+            "section": None,
+            "feed": "f",
+            "keyword": "k",
+            "item": {"title": "Other", "link": "https://e.kz/3"},
+        },
+    ]
     digest = build([premier()], news=news)
     assert [(n.title, n.facts, n.sections) for n in digest.news] == [
-        (NEWS_ITEM["title"], ("head-of-government",), ("Rząd",)), ("Other", (), ())]
+        (NEWS_ITEM["title"], ("head-of-government",), ("Rząd",)),
+        ("Other", (), ()),
+    ]
     assert digest.news[0].summary == "Parliament's two chambers cease to exist."
     text = render_text(digest)
     assert "NEWS (2)" in text and "About: head-of-government, Rząd" in text
@@ -219,24 +330,35 @@ def test_news_no_card_explains_is_listed_once_with_what_it_is_about():
 
 def failing_sources(n_feeds: int) -> dict[str, SourceInfo]:
     ids = ["factbook-kz", "wikidata-kz"] + [f"feed-{n}" for n in range(n_feeds)]
-    return {i: SourceInfo(id=i, title=f"Title {i}", kind="rss" if i.startswith("feed") else "x",
-                          health="failing", since="2026-03-01",
-                          error=f"{i}: connection failed") for i in ids}
+    return {
+        i: SourceInfo(
+            id=i,
+            title=f"Title {i}",
+            kind="rss" if i.startswith("feed") else "x",
+            health="failing",
+            since="2026-03-01",
+            error=f"{i}: connection failed",
+        )
+        for i in ids
+    }
 
 
 def test_an_outage_is_one_line_counting_every_kind_of_source():
     sources = failing_sources(8)
-    findings = [population(status="source-failing"), premier(status="source-failing"),
-                premier(status="source-failing", also=[{"source": "wikidata-kz"}])]
+    findings = [
+        population(status="source-failing"),
+        premier(status="source-failing"),
+        premier(status="source-failing", also=[{"source": "wikidata-kz"}]),
+    ]
     findings[2].fact = "head-of-state"
-    digest = build(findings, maintainers=True, sources=sources,
-                   feeds=[f"feed-{n}" for n in range(8)])
+    digest = build(
+        findings, maintainers=True, sources=sources, feeds=[f"feed-{n}" for n in range(8)]
+    )
     assert digest.outage and [line.health for line in digest.sources] == ["failing"]
     assert digest.sources[0].text == "10 sources could not be read"
     assert digest.subject == "[kz-security-2025] no changes"  # the maintainers are told
     for rendered in (render_text(digest), html.unescape(render_html(digest))):
-        assert "10 sources could not be read: none of this report's sources answered" \
-            in rendered
+        assert "10 sources could not be read: none of this report's sources answered" in rendered
         assert "3 facts keep their last known state" in rendered
         assert "head-of-state" not in rendered and "connection failed" not in rendered
     unannounced = build(findings, sources=sources, feeds=[f"feed-{n}" for n in range(8)])
@@ -249,36 +371,52 @@ def test_an_outage_is_one_line_counting_every_kind_of_source():
 def test_a_problem_reported_before_stays_open_while_its_source_cannot_be_read():
     memory = remember([population()])
     digest = build([population(status="source-failing"), premier()], memory)
-    assert [(o.fact, o.status, o.checked) for o in digest.still_open] == \
-        [("population", "stale", False)]
+    assert [(o.fact, o.status, o.checked) for o in digest.still_open] == [
+        ("population", "stale", False)
+    ]
     assert (digest.counts.still_open, digest.counts.not_checked) == (1, 0)
-    assert "- population: stale, reported since 2026-03-01 (not checked this time)" in \
-        render_text(digest)
+    assert "- population: stale, reported since 2026-03-01 (not checked this time)" in render_text(
+        digest
+    )
 
 
 def test_a_partial_failure_names_the_sources_and_counts_the_facts():
     sources = dict(SOURCES, **failing_sources(1))
     sources["factbook-kz"] = SOURCES["factbook-kz"]
-    digest = build([population(status="source-failing")], sources=sources,
-                   feeds=["feed-0"], maintainers=True)
+    digest = build(
+        [population(status="source-failing")], sources=sources, feeds=["feed-0"], maintainers=True
+    )
     assert not digest.outage
     text = render_text(digest)
     assert "* 1 source could not be read: Title feed-0 (since 2026-03-01)" in text
 
 
 def unsourced(fact: str, status: str = "current") -> Finding:
-    return Finding("kz-security-2025", fact, status, "x", None, claim="A claim.",
-                   note="no machine-readable source: tracked by expiry and news")
+    return Finding(
+        "kz-security-2025",
+        fact,
+        status,
+        "x",
+        None,
+        claim="A claim.",
+        note="no machine-readable source: tracked by expiry and news",
+    )
 
 
 def test_facts_no_source_checks_never_agree_with_a_source():
-    findings = [premier(), unsourced("death-penalty"), unsourced("taliban", "unchecked"),
-                expired("mci-2025", "2026-01-31")]
+    findings = [
+        premier(),
+        unsourced("death-penalty"),
+        unsourced("taliban", "unchecked"),
+        expired("mci-2025", "2026-01-31"),
+    ]
     digest = build(findings)
     counts = digest.counts
     assert (counts.agree, counts.unchecked, counts.review) == (1, 2, 1)
-    line = "4 facts tracked: 1 needs review, 1 agrees with its source, 2 only tracked by " \
-           "expiry or news (no source checks them)"
+    line = (
+        "4 facts tracked: 1 needs review, 1 agrees with its source, 2 only tracked by "
+        "expiry or news (no source checks them)"
+    )
     assert line in " ".join(render_text(digest).split())
     assert "agree with their sources" not in render_text(build([unsourced("a")]))
 
@@ -293,17 +431,30 @@ def test_text_from_sources_reaches_the_text_digest_without_control_characters():
     finding = population(current=HOSTILE_TEXT)
     finding.claim, finding.note = HOSTILE_TEXT, HOSTILE_TEXT
     sources = dict(SOURCES)
-    sources["wikidata-kz"] = SourceInfo(id="wikidata-kz", title=HOSTILE_TEXT,
-                                        health="failing", error=HOSTILE_TEXT)
-    finding.details["also"] = [{"source": "wikidata-kz", "value": HOSTILE_TEXT,
-                                "agrees": False}]
-    news = [{"id": "1", "fact": "population", "feed": HOSTILE_TEXT, "keyword": HOSTILE_TEXT,
-             "item": {"title": HOSTILE_TEXT, "summary": HOSTILE_TEXT,
-                      "link": "https://e.kz/\x1b[1"}}]
-    for rendered in (render_text(build([finding], news=news, sources=sources)),
-                     render_html(build([finding], news=news, sources=sources))):
-        bad = [c for c in rendered if (ord(c) < 32 and c != "\n") or 0x7f <= ord(c) < 0xa0
-               or c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"]
+    sources["wikidata-kz"] = SourceInfo(
+        id="wikidata-kz", title=HOSTILE_TEXT, health="failing", error=HOSTILE_TEXT
+    )
+    finding.details["also"] = [{"source": "wikidata-kz", "value": HOSTILE_TEXT, "agrees": False}]
+    news = [
+        {
+            "id": "1",
+            "fact": "population",
+            "feed": HOSTILE_TEXT,
+            "keyword": HOSTILE_TEXT,
+            "item": {"title": HOSTILE_TEXT, "summary": HOSTILE_TEXT, "link": "https://e.kz/\x1b[1"},
+        }
+    ]
+    for rendered in (
+        render_text(build([finding], news=news, sources=sources)),
+        render_html(build([finding], news=news, sources=sources)),
+    ):
+        bad = [
+            c
+            for c in rendered
+            if (ord(c) < 32 and c != "\n")
+            or 0x7F <= ord(c) < 0xA0
+            or c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+        ]
         assert not bad, bad
         assert "Bektenov" in rendered and "gnp.exe" in rendered
 
@@ -314,10 +465,19 @@ def test_every_text_line_fits_80_columns():
     finding = population()
     finding.claim = long_claim
     finding.fact = "a-very-long-fact-identifier-" * 3
-    news = [{"id": "1", "fact": None, "section": None, "feed": "f", "keyword": "k",
-             "item": {"title": wide, "summary": "x" * 400, "link": "https://e.kz/1"}}]
+    news = [
+        {
+            "id": "1",
+            "fact": None,
+            "section": None,
+            "feed": "f",
+            "keyword": "k",
+            "item": {"title": wide, "summary": "x" * 400, "link": "https://e.kz/1"},
+        }
+    ]
     text = render_text(build([finding], news=news))
     from tracker.digest.values import columns
+
     assert max(columns(line) for line in text.splitlines()) <= 80
     assert "a-very-long-fact-identifier-" in text
 
@@ -326,15 +486,23 @@ def test_every_text_line_fits_80_columns():
 
 
 HOSTILE = [
-    {"title": '<script>alert("t")</script>Bektenov <b onmouseover="alert(1)">wins',
-     "link": "javascript:alert(document.cookie)",
-     "summary": '<img src=x onerror="alert(2)"><a href="javascript:alert(3)">click</a>'
-                '<iframe src="https://evil.example/"></iframe><div style="x" unclosed'},
-    {"title": '"><svg onload=alert(4)>', "link": " JaVaScRiPt:alert(5)",
-     "summary": "<style>body{display:none}</style><scr<script>ipt>alert(6)</script>"},
+    {
+        "title": '<script>alert("t")</script>Bektenov <b onmouseover="alert(1)">wins',
+        "link": "javascript:alert(document.cookie)",
+        "summary": '<img src=x onerror="alert(2)"><a href="javascript:alert(3)">click</a>'
+        '<iframe src="https://evil.example/"></iframe><div style="x" unclosed',
+    },
+    {
+        "title": '"><svg onload=alert(4)>',
+        "link": " JaVaScRiPt:alert(5)",
+        "summary": "<style>body{display:none}</style><scr<script>ipt>alert(6)</script>",
+    },
     {"title": "tab trick", "link": "java\tscript:alert(7)", "summary": "<p>ok <b>bold"},
-    {"title": "data link", "link": "data:text/html;base64,PHNjcmlwdD4=",
-     "summary": "</td></tr></table><form action=x><input name=p></form>"},
+    {
+        "title": "data link",
+        "link": "data:text/html;base64,PHNjcmlwdD4=",
+        "summary": "</td></tr></table><form action=x><input name=p></form>",
+    },
     {"title": "a fine item", "link": "https://timesca.com/kz?a=1&b=2", "summary": "fine"},
 ]
 
@@ -355,15 +523,23 @@ class _Audit(HTMLParser):
 
 
 def test_hostile_feed_items_cannot_inject_markup_or_script():
-    news = [{"id": str(i), "fact": "head-of-government", "keyword": "Bektenov",
-             "feed": '<b onclick="x()">feed</b>', "item": dict(item, id=str(i))}
-            for i, item in enumerate(HOSTILE)]
+    news = [
+        {
+            "id": str(i),
+            "fact": "head-of-government",
+            "keyword": "Bektenov",
+            "feed": '<b onclick="x()">feed</b>',
+            "item": dict(item, id=str(i)),
+        }
+        for i, item in enumerate(HOSTILE)
+    ]
     sources = {"factbook-kz": SourceInfo(id="factbook-kz", title="Factbook")}  # no link
     markup = render_html(build([premier()], news=news, sources=sources))
     audit = _Audit()
     audit.feed(markup)
-    assert not {"script", "img", "iframe", "svg", "form", "input", "style", "object"} & \
-        set(audit.tags)
+    assert not {"script", "img", "iframe", "svg", "form", "input", "style", "object"} & set(
+        audit.tags
+    )
     assert not [name for name, _ in audit.attrs if name.startswith("on")]
     hrefs = [value for name, value in audit.attrs if name in ("href", "src", "action")]
     assert hrefs == ["https://timesca.com/kz?a=1&b=2"]  # only the one safe link survives
@@ -373,13 +549,23 @@ def test_hostile_feed_items_cannot_inject_markup_or_script():
     assert "&lt;b onclick=&#34;x()&#34;&gt;feed&lt;/b&gt;" in markup  # escaped, not markup
 
 
-@pytest.mark.parametrize("url,expected", [
-    ("https://timesca.com/a?b=1", "https://timesca.com/a?b=1"),
-    ("http://x.kz/", "http://x.kz/"),
-    ("javascript:alert(1)", None), (" javascript:alert(1)", None), ("java\nscript:x", None),
-    ("data:text/html,x", None), ("vbscript:x", None), ("/relative", None), ("//evil", None),
-    ("mailto:a@b", None), (None, None), ("https://", None),
-])
+@pytest.mark.parametrize(
+    "url,expected",
+    [
+        ("https://timesca.com/a?b=1", "https://timesca.com/a?b=1"),
+        ("http://x.kz/", "http://x.kz/"),
+        ("javascript:alert(1)", None),
+        (" javascript:alert(1)", None),
+        ("java\nscript:x", None),
+        ("data:text/html,x", None),
+        ("vbscript:x", None),
+        ("/relative", None),
+        ("//evil", None),
+        ("mailto:a@b", None),
+        (None, None),
+        ("https://", None),
+    ],
+)
 def test_safe_href(url, expected):
     assert safe_href(url) == expected
 
@@ -395,14 +581,24 @@ def test_plain_text_and_values():
 
 def test_news_count_counts_items_not_matches():
     item = {"id": "guid-1", "title": "Bektenov and the Senate", "link": "https://e.kz/1"}
-    news = [{"id": f"m{n}", "fact": fact, "keyword": "k", "feed": "f", "item": item}
-            for n, fact in enumerate(["head-of-government", "population"])]
+    news = [
+        {"id": f"m{n}", "fact": fact, "keyword": "k", "feed": "f", "item": item}
+        for n, fact in enumerate(["head-of-government", "population"])
+    ]
     assert build([premier(), population()], news=news).news_count == 1
 
 
 def test_a_year_reads_as_a_year():
-    finding = Finding("kz-security-2025", "senate-next-election", "expired", "2026", 2026,
-                      since="2026-01-31", source="factbook-kz", details={"extract": "year"})
+    finding = Finding(
+        "kz-security-2025",
+        "senate-next-election",
+        "expired",
+        "2026",
+        2026,
+        since="2026-01-31",
+        source="factbook-kz",
+        details={"extract": "year"},
+    )
     assert "2,026" not in render_text(build([finding]))
 
 
@@ -415,8 +611,15 @@ def test_nothing_to_report_says_so():
 
 def test_wrapped_lines_keep_fact_ids_whole():
     facts = [f"pm-appointed-by-president-{n}" for n in range(8)]
-    news = [{"id": f"m{n}", "fact": fact, "feed": "f", "keyword": "k",
-             "item": {"id": "one", "title": "One item about many facts"}}
-            for n, fact in enumerate(facts)]
+    news = [
+        {
+            "id": f"m{n}",
+            "fact": fact,
+            "feed": "f",
+            "keyword": "k",
+            "item": {"id": "one", "title": "One item about many facts"},
+        }
+        for n, fact in enumerate(facts)
+    ]
     text = render_text(build([premier()], news=news))
     assert all(fact in text for fact in facts)  # never split at a hyphen

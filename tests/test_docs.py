@@ -1,4 +1,5 @@
 """The README stays true: every command and every option of it is documented there."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Draft facts from the security brief against the Factbook version the report read."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,8 +25,7 @@ def factbook_2025_10_07() -> dict:
 @pytest.fixture(scope="module")
 def drafts(factbook_2025_10_07: dict) -> dict:
     text = shared_path("reports", "kazakhstan-security-2025.txt").read_text(encoding="utf-8")
-    return draft_facts(parse_report(text), "kz-security-2025",
-                       {"factbook-kz": factbook_2025_10_07})
+    return draft_facts(parse_report(text), "kz-security-2025", {"factbook-kz": factbook_2025_10_07})
 
 
 def _by_footnote(drafts: dict, footnote: int) -> dict:
@@ -33,28 +33,43 @@ def _by_footnote(drafts: dict, footnote: int) -> dict:
     return fact
 
 
-def test_population_prime_minister_and_senate_election(drafts: dict,
-                                                       factbook_2025_10_07: dict) -> None:
+def test_population_prime_minister_and_senate_election(
+    drafts: dict, factbook_2025_10_07: dict
+) -> None:
     population = _by_footnote(drafts, 1)
-    assert (population["source"], population["path"], population["extract"]) == \
-        ("factbook-kz", ["People and Society", "Population", "total"], "number")
+    assert (population["source"], population["path"], population["extract"]) == (
+        "factbook-kz",
+        ["People and Society", "Population", "total"],
+        "number",
+    )
     assert population["expect"] == 20_260_000 and population["tolerance"] == "0.5%"
     pm = _by_footnote(drafts, 10)
-    assert (pm["path"], pm["extract"], pm["expect"]) == \
-        (["Government", "Executive branch", "head of government"], "person", "Olzhas Bektenov")
+    assert (pm["path"], pm["extract"], pm["expect"]) == (
+        ["Government", "Executive branch", "head of government"],
+        "person",
+        "Olzhas Bektenov",
+    )
     senate = _by_footnote(drafts, 15)
-    assert senate["path"] == ["Government", "Legislative branch - upper chamber",
-                              "expected date of next election"]
-    assert (senate["extract"], senate["expect"], senate["valid_until"]) == \
-        ("year", "2026", "2026-12-31")
+    assert senate["path"] == [
+        "Government",
+        "Legislative branch - upper chamber",
+        "expected date of next election",
+    ]
+    assert (senate["extract"], senate["expect"], senate["valid_until"]) == (
+        "year",
+        "2026",
+        "2026-12-31",
+    )
     # each suggestion really reads its expected value from that snapshot
     from tracker.config import Fact
     from tracker.evaluate.facts import matches
 
     for draft in (population, pm, senate):
         fact = Fact(**{k: v for k, v in draft.items()})
-        value, _ = extract(factbook_2025_10_07, SourceRef(source="factbook-kz", path=draft["path"],
-                                                           extract=draft["extract"]))
+        value, _ = extract(
+            factbook_2025_10_07,
+            SourceRef(source="factbook-kz", path=draft["path"], extract=draft["extract"]),
+        )
         assert matches(fact, value), draft["id"]
 
 
@@ -72,11 +87,17 @@ def test_draft_file_is_a_valid_report_file(tmp_path: Path, drafts: dict) -> None
 
 
 def test_sentence_values_in_polish_forms() -> None:
-    values = sentence_values("Od 1 stycznia 2025 r. MCI wynosi: 3 692 tenge, a ludność ok. "
-                             "20,26 mln, w tym 58,2% w miastach; wybory w 2026 r.")
+    values = sentence_values(
+        "Od 1 stycznia 2025 r. MCI wynosi: 3 692 tenge, a ludność ok. "
+        "20,26 mln, w tym 58,2% w miastach; wybory w 2026 r."
+    )
     assert [(v.kind, v.value) for v in values] == [
-        ("date", "2025-01-01"), ("percent", 58.2), ("number", 3692), ("number", 20_260_000),
-        ("year", "2026")]
+        ("date", "2025-01-01"),
+        ("percent", 58.2),
+        ("number", 3692),
+        ("number", 20_260_000),
+        ("year", "2026"),
+    ]
 
 
 def test_scan_command_writes_and_commits(workspace) -> None:
@@ -86,15 +107,30 @@ def test_scan_command_writes_and_commits(workspace) -> None:
 
     root = workspace("sources: {}\n")
     report = shared_path("reports", "kazakhstan-security-2025.txt")
-    result = CliRunner().invoke(app, ["-w", str(root), "report", "scan", str(report), "--id",
-                                      "kz", "--now", "2025-10-15", "--format", "json"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "-w",
+            str(root),
+            "report",
+            "scan",
+            str(report),
+            "--id",
+            "kz",
+            "--now",
+            "2025-10-15",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     import json
 
     out = json.loads(result.output)
     assert out["footnotes"] == 68 and out["commit"]
-    assert {"outlet": "CIA (Central Intelligence Agency)", "footnotes": 18, "urls": 1} in \
-        out["by_outlet"]
+    assert {"outlet": "CIA (Central Intelligence Agency)", "footnotes": 18, "urls": 1} in out[
+        "by_outlet"
+    ]
     saved = snapshot_yaml.loads((root / "reports" / "kz.citations.yaml").read_text())
     assert len(saved["footnotes"]) == 68
     from tracker.store.git import GitStore
@@ -123,8 +159,10 @@ def test_numbers_keep_their_scale_words_and_the_topic_word_names_the_claim() -> 
     assert [v.topic.slug for v in values if v.topic] == ["deaths", "injured"]
     assert claimed(sentence, values, future=False)[0].value == 238
     assert [v.value for v in sentence_values("Ludność: ok. 20,26 mln.")] == [20_260_000]
-    assert [v.value for v in sentence_values("ok. 1,5 tys. firm i 5 млрд рублей")] == \
-        [1500, 5_000_000_000]
+    assert [v.value for v in sentence_values("ok. 1,5 tys. firm i 5 млрд рублей")] == [
+        1500,
+        5_000_000_000,
+    ]
 
 
 def test_no_draft_expires_before_the_report_is_published() -> None:
@@ -134,20 +172,26 @@ def test_no_draft_expires_before_the_report_is_published() -> None:
 
     since = sentence_values("Od 2014 r. relacje będą napięte, a wybory odbędą się w 2026 r.")
     assert valid_until(since, date(2025, 10, 1)) == date(2026, 12, 31)
-    assert valid_until(sentence_values("Od 2014 r. relacje będą napięte."),
-                       date(2025, 10, 1)) is None
+    assert (
+        valid_until(sentence_values("Od 2014 r. relacje będą napięte."), date(2025, 10, 1)) is None
+    )
 
 
 def test_draft_ids_say_what_they_are(drafts: dict) -> None:
     ids = {f["id"] for f in drafts["facts"]}
-    assert {"fn1-population", "fn10-prime-minister", "fn2-ethnic-groups",
-            "fn15-next-senate-election"} <= ids
+    assert {
+        "fn1-population",
+        "fn10-prime-minister",
+        "fn2-ethnic-groups",
+        "fn15-next-senate-election",
+    } <= ids
     [deaths] = [f for f in drafts["facts"] if f["id"] == "fn23-deaths"]
     assert deaths["expect"] == 238 and deaths["extract"] == "number"
 
 
-def test_every_draft_of_both_reports_validates(shared: Path, tmp_path: Path,
-                                               factbook_2025_10_07: dict) -> None:
+def test_every_draft_of_both_reports_validates(
+    shared: Path, tmp_path: Path, factbook_2025_10_07: dict
+) -> None:
     from tracker.reports.scan import draft_yaml
 
     for name in ("kazakhstan-security-2025.txt", "kazakhstan-russia-relations-2023.txt"):
@@ -157,5 +201,6 @@ def test_every_draft_of_both_reports_validates(shared: Path, tmp_path: Path,
         path.write_text(draft_yaml(draft))
         report = load_report(path)
         assert len(report.facts) == len(draft["facts"]) > 5
-        assert all(f.valid_until is None or f.valid_until >= report.meta.published
-                   for f in report.facts), name
+        assert all(
+            f.valid_until is None or f.valid_until >= report.meta.published for f in report.facts
+        ), name

@@ -1,4 +1,5 @@
 """Extractors, data-driven (tests/data/extract_cases.yaml), and comparison rules."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -31,23 +32,32 @@ def fact(**kw) -> Fact:
     return Fact.model_validate({**base, **kw})
 
 
-@pytest.mark.parametrize("kw,current,agrees", [
-    ({"expect": "Olzhas Bektenov", "extract": "person"}, "OLZHAS  bektenov", True),
-    ({"expect": "Olžas Bektenov", "extract": "person"}, "Olzhas Bektenov", True),  # respelt
-    ({"expect": "Olžas Bektenov"}, "Olzhas Bektenov", False),  # text: letters count
-    ({"expect": "Olzhas Bektenov", "aliases": ["Olžas Bektenov"]}, "Olzas Bektenov", True),
-    ({"expect": "Łódź"}, "lodz", True),
-    ({"expect": 20260006, "extract": "number", "tolerance": "0.5%"}, 20360000, True),
-    ({"expect": 20260006, "extract": "number", "tolerance": "0.5%"}, 20432662, False),
-    ({"expect": 100, "extract": "number", "tolerance": 5}, 104, True),
-    ({"expect": 100, "extract": "number", "tolerance": 5}, 106, False),
-    ({"expect": "20,26 mln", "extract": "number", "tolerance": "0.1%"}, 20260006, True),
-    ({"expect": "2024-02-06", "extract": "date"}, "2024-02-06", True),
-    ({"expect": {"Kazakh": 71, "Russian": 14.9}, "extract": "shares"},
-     {"Kazakh": 71, "Russian": 14.9, "other": 4.9}, True),
-    ({"expect": {"Kazakh": 71, "Russian": 15.5}, "extract": "shares"},
-     {"Kazakh": 71, "Russian": 14.9}, False),
-])
+@pytest.mark.parametrize(
+    "kw,current,agrees",
+    [
+        ({"expect": "Olzhas Bektenov", "extract": "person"}, "OLZHAS  bektenov", True),
+        ({"expect": "Olžas Bektenov", "extract": "person"}, "Olzhas Bektenov", True),  # respelt
+        ({"expect": "Olžas Bektenov"}, "Olzhas Bektenov", False),  # text: letters count
+        ({"expect": "Olzhas Bektenov", "aliases": ["Olžas Bektenov"]}, "Olzas Bektenov", True),
+        ({"expect": "Łódź"}, "lodz", True),
+        ({"expect": 20260006, "extract": "number", "tolerance": "0.5%"}, 20360000, True),
+        ({"expect": 20260006, "extract": "number", "tolerance": "0.5%"}, 20432662, False),
+        ({"expect": 100, "extract": "number", "tolerance": 5}, 104, True),
+        ({"expect": 100, "extract": "number", "tolerance": 5}, 106, False),
+        ({"expect": "20,26 mln", "extract": "number", "tolerance": "0.1%"}, 20260006, True),
+        ({"expect": "2024-02-06", "extract": "date"}, "2024-02-06", True),
+        (
+            {"expect": {"Kazakh": 71, "Russian": 14.9}, "extract": "shares"},
+            {"Kazakh": 71, "Russian": 14.9, "other": 4.9},
+            True,
+        ),
+        (
+            {"expect": {"Kazakh": 71, "Russian": 15.5}, "extract": "shares"},
+            {"Kazakh": 71, "Russian": 14.9},
+            False,
+        ),
+    ],
+)
 def test_comparison(kw, current, agrees):
     assert matches(fact(**kw), current) is agrees
 

@@ -1,6 +1,7 @@
 """Connection limits of the one client, counted at raw-socket servers (one thread per
 connection, so what is open at once is what is counted): at most `per_host` connections
 per host, at most `concurrency` over all hosts."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,14 +28,15 @@ class Gauge:
                 self.now += 1
                 self.per_server[port] = self.per_server.get(port, 0) + 1
                 self.most = max(self.most, self.now)
-                self.most_per_server[port] = max(self.most_per_server.get(port, 0),
-                                                 self.per_server[port])
+                self.most_per_server[port] = max(
+                    self.most_per_server.get(port, 0), self.per_server[port]
+                )
             time.sleep(0.15)
             with self.lock:
                 self.now -= 1
                 self.per_server[port] -= 1
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\n"
-                         b"<rss/>")
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\n<rss/>")
+
         return handle
 
 
@@ -42,6 +44,7 @@ def poll(urls: list[str], config: HttpConfig) -> None:
     async def go() -> None:
         async with Http(config) as http:
             await asyncio.gather(*(http.get(url, timeout=10) for url in urls))
+
     asyncio.run(go())
 
 

@@ -1,6 +1,7 @@
 """Redirects and URLs in the one client: no credential and no request body ever goes to
 another origin, loops and long chains fail cleanly, and a URL or Location with userinfo
 or another scheme is the source's FetchError — with neither userinfo nor query shown."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,6 +20,7 @@ def request(method: str, url: str, **kw):
     async def go():
         async with Http(HttpConfig(retries=0)) as http:
             return await http.request(method, url, timeout=5, **kw)
+
     return asyncio.run(go())
 
 
@@ -40,8 +42,9 @@ def other():
 @pytest.mark.parametrize("status", [307, 308])
 def test_a_form_body_is_never_re_posted_to_another_origin(server, other, status):
     server.route("/oauth/token", Reply(status, headers={"Location": other.url("/steal?x=1")}))
-    message = refused("POST", server.url("/oauth/token"),
-                      data={"username": "analyst", "password": SECRET})
+    message = refused(
+        "POST", server.url("/oauth/token"), data={"username": "analyst", "password": SECRET}
+    )
     assert f"refused to follow a redirect to {other.url('/steal')}:" in message
     assert "request body to another origin" in message and "?x=1" not in message
     assert other.requests == []  # the other server received nothing at all
@@ -78,27 +81,33 @@ def test_redirect_loops_and_long_chains_fail_cleanly(server):
     assert "more than 10 redirects" in refused("GET", server.url("/hop0"))
 
 
-@pytest.mark.parametrize("url, expected", [
-    (f"http://user:{SECRET}@127.0.0.1:9/feed?token=abc", "user name or password"),
-    (f"http://{SECRET}@127.0.0.1:9/feed", "user name or password"),
-    ("ftp://127.0.0.1/feed?token=abc", "unsupported URL scheme 'ftp'"),
-    ("file:///etc/passwd", "unsupported URL scheme 'file'"),
-    ("http://127.0.0.1:99999/feed", "not a valid URL"),
-    ("http:///feed", "no host"),
-    ("127.0.0.1/feed", "unsupported URL scheme"),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        (f"http://user:{SECRET}@127.0.0.1:9/feed?token=abc", "user name or password"),
+        (f"http://{SECRET}@127.0.0.1:9/feed", "user name or password"),
+        ("ftp://127.0.0.1/feed?token=abc", "unsupported URL scheme 'ftp'"),
+        ("file:///etc/passwd", "unsupported URL scheme 'file'"),
+        ("http://127.0.0.1:99999/feed", "not a valid URL"),
+        ("http:///feed", "no host"),
+        ("127.0.0.1/feed", "unsupported URL scheme"),
+    ],
+)
 def test_bad_urls_are_fetch_errors_with_nothing_secret_shown(url, expected):
     message = refused("GET", url)
     assert expected in message, message
     assert "user:hunter" not in message
 
 
-@pytest.mark.parametrize("location, expected", [
-    (f"http://user:{SECRET}@127.0.0.1:9/x?token=abc", "user name or password"),
-    ("javascript:alert(1)", "unsupported URL scheme 'javascript'"),
-    ("ftp://example.org/x", "unsupported URL scheme 'ftp'"),
-    ("http://[::1", "not a valid URL"),
-])
+@pytest.mark.parametrize(
+    "location, expected",
+    [
+        (f"http://user:{SECRET}@127.0.0.1:9/x?token=abc", "user name or password"),
+        ("javascript:alert(1)", "unsupported URL scheme 'javascript'"),
+        ("ftp://example.org/x", "unsupported URL scheme 'ftp'"),
+        ("http://[::1", "not a valid URL"),
+    ],
+)
 def test_a_bad_location_is_refused(server, location, expected):
     server.route("/r", Reply(302, headers={"Location": location}))
     message = refused("GET", server.url("/r?token=abc"))
@@ -118,9 +127,11 @@ def test_a_configured_url_with_userinfo_fails_only_its_source(workspace, server)
 
     server.route("/feed.xml", body=feed(3), content_type="application/rss+xml")
     bad = server.url("/feed.xml").replace("http://", f"http://user:{SECRET}@") + "?key=1"
-    root = workspace("sources:\n"
-                     f"  bad: {{kind: rss, url: \"{bad}\"}}\n"
-                     f"  news: {{kind: rss, url: \"{server.url('/feed.xml')}\"}}\n")
+    root = workspace(
+        "sources:\n"
+        f'  bad: {{kind: rss, url: "{bad}"}}\n'
+        f'  news: {{kind: rss, url: "{server.url("/feed.xml")}"}}\n'
+    )
     result = run_once(root, now=utc("2025-10-28T23:30"), run_all=True, send_email=False)
     outcome = {s.source: s for s in result.sources}
     assert outcome["news"].ok and outcome["news"].changed and result.commit

@@ -2,6 +2,7 @@
 (a status line and headers dripped one byte a second cannot hang anything), one deadline
 per source over all its requests and retries, Retry-After and backoff, and messages that
 state the real elapsed time."""
+
 from __future__ import annotations
 
 import asyncio
@@ -25,16 +26,20 @@ from tracker.sources.base import request_budget
 from tracker.sources.rss import RssSource
 
 
-def fetch(url: str, *, config: HttpConfig, deadline: float | None = None, sleeps=None,
-          **kw) -> tuple[object, float]:
+def fetch(
+    url: str, *, config: HttpConfig, deadline: float | None = None, sleeps=None, **kw
+) -> tuple[object, float]:
     """(response or the FetchError, seconds it took)."""
+
     async def go():
         async def sleep(seconds: float) -> None:
             sleeps.append(seconds)
+
         http = Http(config, sleep=sleep) if sleeps is not None else Http(config)
         async with http:
             async with http.deadline(deadline):
                 return await http.get(url, **kw)
+
     started = time.monotonic()
     try:
         result: object = asyncio.run(go())
@@ -80,8 +85,13 @@ def test_a_wait_that_would_outlast_the_deadline_is_not_slept(server):
 
 
 def test_retry_after_is_honoured_and_backoff_grows(server):
-    server.route("/f", Reply(503, b"busy", headers={"Retry-After": "7"}), Reply(500, b"x"),
-                 Reply(502, b"x"), Reply(200, b"<rss/>"))
+    server.route(
+        "/f",
+        Reply(503, b"busy", headers={"Retry-After": "7"}),
+        Reply(500, b"x"),
+        Reply(502, b"x"),
+        Reply(200, b"<rss/>"),
+    )
     sleeps: list[float] = []
     reply, _ = fetch(server.url("/f"), config=HttpConfig(retries=3, backoff=1), sleeps=sleeps)
     assert reply.content == b"<rss/>", reply
@@ -127,9 +137,22 @@ def test_a_header_drip_source_fails_alone_and_the_run_ends_in_time(workspace, se
         assert outcome["news"].ok and outcome["news"].changed and result.commit
         # the same through the command line: exit 3
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "-c", "from tracker.cli import main; main()",
-                               "-w", str(root), "run", "--source", "slow", "--no-email"],
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from tracker.cli import main; main()",
+                "-w",
+                str(root),
+                "run",
+                "--source",
+                "slow",
+                "--no-email",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         cli_took = time.monotonic() - started
         print(f"run_once {took:.1f} s, CLI {cli_took:.1f} s")
         # (the CLI's own start-up is seconds on a busy machine: this only shows no hang)
@@ -144,9 +167,11 @@ def test_the_deadline_clock_starts_at_the_first_request_not_in_the_queue(server)
 
     async def go() -> list[object]:
         async with Http(HttpConfig(retries=0, per_host=1)) as http:
+
             async def one(n: int) -> object:
                 async with http.deadline(1.5):
                     return await http.get(server.url(f"/f?n={n}"), timeout=1)
+
             return await asyncio.gather(*(one(n) for n in range(5)), return_exceptions=True)
 
     answers = asyncio.run(go())  # the last one waits ~2 s for its turn, then takes 0.5 s

@@ -3,6 +3,7 @@
 The vendored Factbook versions (tests/data/factbook: every change of head of government
 and population, the population's shape change, an unchanged re-publication) are enough
 for every test here; one test reads every version of the complete archives in ../shared."""
+
 from __future__ import annotations
 
 import json
@@ -82,8 +83,13 @@ def test_head_of_government_history_from_geos(geos_ws):
 
 def test_head_of_government_history_from_factbook_json(simple_ws):
     rows = history_values(simple_ws, "kz/head-of-government")
-    assert [r["value"] for r in rows] == ["Karim Masimov", "Bakytzhan Sagintayev", "Askar Mamin",
-                                          "Alikhan Smailov", "Olzhas Bektenov"]
+    assert [r["value"] for r in rows] == [
+        "Karim Masimov",
+        "Bakytzhan Sagintayev",
+        "Askar Mamin",
+        "Alikhan Smailov",
+        "Olzhas Bektenov",
+    ]
 
 
 def test_population_shape_change_is_not_a_new_value(geos_ws):
@@ -120,12 +126,18 @@ def test_backfill_commits_are_dated_by_file_name(geos_ws):
 
 
 def test_git_log_p_reads_as_field_history(geos_ws):
-    log = subprocess.run(["git", "-C", str(geos_ws), "log", "-p", "-1", "--",
-                          "snapshots/factbook-kz.yaml"], capture_output=True, text=True).stdout
+    log = subprocess.run(
+        ["git", "-C", str(geos_ws), "log", "-p", "-1", "--", "snapshots/factbook-kz.yaml"],
+        capture_output=True,
+        text=True,
+    ).stdout
     assert "-    total: 20,260,006 (2024 est.)" in log
     assert "+    total: 20,432,662 (2025 est.)" in log
-    changed = [line for line in log.splitlines()
-               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    changed = [
+        line
+        for line in log.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
     assert len(changed) < 200, "a version's diff is a handful of fields, not the whole file"
 
 
@@ -134,10 +146,17 @@ def test_diff_command_json_shape(geos_ws):
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
     population = [r for r in rows if r["path"] == ["People and Society", "Population", "total"]]
-    assert population == [{"source": "factbook-kz", "commit": population[0]["commit"],
-                           "date": population[0]["date"], "path": population[0]["path"],
-                           "change": "changed", "old": "20,260,006 (2024 est.)",
-                           "new": "20,432,662 (2025 est.)"}]
+    assert population == [
+        {
+            "source": "factbook-kz",
+            "commit": population[0]["commit"],
+            "date": population[0]["date"],
+            "path": population[0]["path"],
+            "change": "changed",
+            "old": "20,260,006 (2024 est.)",
+            "new": "20,432,662 (2025 est.)",
+        }
+    ]
     assert all(r["change"] in ("added", "removed", "changed") for r in rows)
 
 
@@ -155,8 +174,9 @@ def test_backfill_rejects_undated_names(tmp_path):
     root = make_workspace(tmp_path / "ws", FEEDS, {"kz": REPORT})
     raw = tmp_path / "raw"
     raw.mkdir()
-    shutil.copy(sorted(factbook_folder(GEOS, tmp_path / "archive").iterdir())[0],
-                raw / "latest.json")
+    shutil.copy(
+        sorted(factbook_folder(GEOS, tmp_path / "archive").iterdir())[0], raw / "latest.json"
+    )
     proc = cli(root, "backfill", "factbook-kz", "--dir", str(raw))
     assert proc.returncode == 2 and "latest.json" in proc.stderr and "YYYY-MM-DD" in proc.stderr
     assert not (root / "snapshots" / "factbook-kz.yaml").exists()
@@ -169,7 +189,6 @@ def test_date_from_name():
         date_from_name("2024-13-02.json")
 
 
-
 @pytest.mark.slow
 def test_complete_archive_reads_the_known_people_in_order():
     """Every archived version (../shared/data, both formats, 337 files) normalizes and
@@ -179,11 +198,21 @@ def test_complete_archive_reads_the_known_people_in_order():
     from tracker.evaluate.facts import extract
     from tracker.sources.factbook import normalize_factbook
 
-    ref = SourceRef(source="factbook-kz", extract="person",
-                    path=["Government", "Executive branch", "head of government"])
-    expected = {GEOS: ["Askar Mamin", "Alikhan Smailov", "Olzhas Bektenov"],
-                SIMPLE: ["Karim Masimov", "Bakytzhan Sagintayev", "Askar Mamin",
-                         "Alikhan Smailov", "Olzhas Bektenov"]}
+    ref = SourceRef(
+        source="factbook-kz",
+        extract="person",
+        path=["Government", "Executive branch", "head of government"],
+    )
+    expected = {
+        GEOS: ["Askar Mamin", "Alikhan Smailov", "Olzhas Bektenov"],
+        SIMPLE: [
+            "Karim Masimov",
+            "Bakytzhan Sagintayev",
+            "Askar Mamin",
+            "Alikhan Smailov",
+            "Olzhas Bektenov",
+        ],
+    }
     for archive, people in expected.items():
         seen: list[str] = []
         for path in sorted(shared_path("data", archive).glob("*.json")):

@@ -2,6 +2,7 @@
 committed since, gives what a fresh read gives (also after history is rewritten or the
 cache damaged), and the versions of all snapshot files from one git log equal the
 per-file logs."""
+
 from __future__ import annotations
 
 import json
@@ -73,8 +74,7 @@ def test_a_damaged_or_foreign_cache_file_is_read_again(ws):
     commit_versions(ws, VERSIONS)
     good = histories(ws)
     for entry in (ws / CACHE).glob("*.json"):
-        entry.write_text('{"key": "0/1", "entries": {"x": 1}}'
-                         if entry.name < "8" else "{not json")
+        entry.write_text('{"key": "0/1", "entries": {"x": 1}}' if entry.name < "8" else "{not json")
     assert histories(ws) == good
     for entry in (ws / CACHE).glob("*.json"):  # an entry of the wrong shape
         data = json.loads(entry.read_text())
@@ -84,9 +84,21 @@ def test_a_damaged_or_foreign_cache_file_is_read_again(ws):
     assert histories(ws) == good
 
 
-@pytest.mark.parametrize("value", [
-    Decimal("1.50"), date(2024, 2, 6), {"b": 1, "a": [Decimal("2"), None]}, "text", 3, 2.5,
-    [1, "x"], True, None, {"$map": "looks like a tag"}])
+@pytest.mark.parametrize(
+    "value",
+    [
+        Decimal("1.50"),
+        date(2024, 2, 6),
+        {"b": 1, "a": [Decimal("2"), None]},
+        "text",
+        3,
+        2.5,
+        [1, "x"],
+        True,
+        None,
+        {"$map": "looks like a tag"},
+    ],
+)
 def test_values_come_back_equal_and_of_the_same_types(value):
     text = json.dumps(encode(value), sort_keys=True)  # as the cache file is written
     back = decode(json.loads(text))
@@ -111,8 +123,9 @@ def test_versions_of_all_files_from_one_log_equal_each_files_log(tmp_path):
         if n == 4:
             (root / "snapshots" / "s0.yaml").unlink()
             changed.add("s0")
-        store.commit([store.relpath(s) for s in changed], f"night {n}",
-                     when=utc(f"2025-01-0{n + 1}"))
+        store.commit(
+            [store.relpath(s) for s in changed], f"night {n}", when=utc(f"2025-01-0{n + 1}")
+        )
     paths = [store.relpath(f"s{k}") for k in range(5)]  # s4 was never written
     one_by_one = {path: GitStore(root).versions(path) for path in paths}
     bulk = GitStore(root)

@@ -1,5 +1,6 @@
 """`tracker history` from real git: a value that disappears is a row (null, dated), and so
 is its return; a change of shape (path alternatives) or of spelling is no new row."""
+
 from __future__ import annotations
 
 import json
@@ -57,28 +58,52 @@ facts:
 TERM = "The Mazhilis has 98 seats. Mazhilis members serve {} terms."
 
 
-def snapshot(term: str | None, population: dict[str, str], head: str,
-             urban: str | None = None) -> dict[str, Any]:
+def snapshot(
+    term: str | None, population: dict[str, str], head: str, urban: str | None = None
+) -> dict[str, Any]:
     legislative = "The Mazhilis has 98 seats." if term is None else TERM.format(term)
     people: dict[str, Any] = {"Population": population}
     if urban:
         people["Urbanization"] = {"urban population": urban}
-    return {"Government": {"Legislative branch": {"text": legislative},
-                           "Executive branch": {"head of government": head}},
-            "People and Society": people}
+    return {
+        "Government": {
+            "Legislative branch": {"text": legislative},
+            "Executive branch": {"head of government": head},
+        },
+        "People and Society": people,
+    }
 
 
 BEKTENOV = "Prime Minister Olzhas BEKTENOV (since 6 February 2024)"
 VERSIONS = [  # (date, snapshot): what the source said, one commit each
     ("2025-06-01", snapshot("five-year", {"total": "20,260,006 (2024 est.)"}, BEKTENOV)),
     ("2025-06-20", snapshot("five-year", {"text": "20,260,006 (2024 est.)"}, BEKTENOV)),
-    ("2025-07-17", snapshot(None, {"text": "20,260,006 (2024 est.)"},
-                            "Prime Minister Olzhas BEKTENOW (since 6 February 2024)",
-                            urban="58.2% of total population (2023)")),
-    ("2025-09-01", snapshot("5-year", {"total": "20,432,662 (2025 est.)"}, BEKTENOV,
-                            urban="58.2% of total population (2023)")),
-    ("2025-10-01", snapshot("5-year", {"total": "20,432,662 (2025 est.)"},
-                            "Prime Minister Roman SKLYAR (since 1 October 2025)")),
+    (
+        "2025-07-17",
+        snapshot(
+            None,
+            {"text": "20,260,006 (2024 est.)"},
+            "Prime Minister Olzhas BEKTENOW (since 6 February 2024)",
+            urban="58.2% of total population (2023)",
+        ),
+    ),
+    (
+        "2025-09-01",
+        snapshot(
+            "5-year",
+            {"total": "20,432,662 (2025 est.)"},
+            BEKTENOV,
+            urban="58.2% of total population (2023)",
+        ),
+    ),
+    (
+        "2025-10-01",
+        snapshot(
+            "5-year",
+            {"total": "20,432,662 (2025 est.)"},
+            "Prime Minister Roman SKLYAR (since 1 October 2025)",
+        ),
+    ),
 ]
 
 
@@ -116,8 +141,7 @@ def test_the_last_row_is_what_the_source_says_now(ws):
 
 
 def test_a_change_of_shape_is_not_a_gap(ws):
-    assert values(history(ws, "population")) == [(20260006, "2025-06-01"),
-                                                 (20432662, "2025-09-01")]
+    assert values(history(ws, "population")) == [(20260006, "2025-06-01"), (20432662, "2025-09-01")]
 
 
 def test_a_new_spelling_of_the_same_person_is_no_new_row(ws):
@@ -148,13 +172,23 @@ def test_findings_after_the_gaps(ws):
 
 
 def test_status_json_carries_claim_section_footnote_and_details(ws):
-    result = CliRunner().invoke(app, ["-w", str(ws), "status", "--format", "json",
-                                      "--now", "2025-10-02T06:00"])
+    result = CliRunner().invoke(
+        app, ["-w", str(ws), "status", "--format", "json", "--now", "2025-10-02T06:00"]
+    )
     assert result.exit_code == 0, result.output
     rows = {row["fact"]: row for row in json.loads(result.output)}
     assert rows["senate-next-election"]["status"] == "unchecked"
     details = rows["population"]["details"]
-    assert set(details) >= {"extract", "value_since", "also", "confirmed_by", "disagreement",
-                            "newer", "window", "shares", "spelling"}
+    assert set(details) >= {
+        "extract",
+        "value_since",
+        "also",
+        "confirmed_by",
+        "disagreement",
+        "newer",
+        "window",
+        "shares",
+        "spelling",
+    }
     assert details["value_since"] == "2025-09-01" and details["disagreement"] is False
     assert rows["population"]["claim"] is None and "section" in rows["population"]

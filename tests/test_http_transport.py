@@ -2,6 +2,7 @@
 certificate (trusted through SSL_CERT_FILE, else refused), the CA store loaded only for
 https, long headers, broken answers as clear connection failures, cookies per host, proxies
 from the environment, the User-Agent, and keep-alive under conditional GET."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,6 +22,7 @@ def get(url: str, config: HttpConfig | None = None, **kw) -> object:
     async def go():
         async with Http(config or HttpConfig(retries=0)) as http:
             return await http.get(url, timeout=5, **kw)
+
     return asyncio.run(go())
 
 
@@ -75,14 +77,17 @@ def test_the_user_agent_names_the_tracker_and_its_contact(server):
     assert agent.startswith("report-tracker/") and "coi-it@example.org" in agent
 
 
-@pytest.mark.parametrize("answer", [
-    b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part",
-    b"NOT HTTP AT ALL\r\n\r\n",
-    b"",  # closed before any answer
-    b"HTTP/1.1 200 OK\r\nX: " + b"a" * 70_000 + b"\r\n\r\n",
-    b"HTTP/1.1 200 OK\r\nContent-Length: nope\r\n\r\n",
-    b"HTTP/1.1 99999 Odd\r\n\r\n",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part",
+        b"NOT HTTP AT ALL\r\n\r\n",
+        b"",  # closed before any answer
+        b"HTTP/1.1 200 OK\r\nX: " + b"a" * 70_000 + b"\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: nope\r\n\r\n",
+        b"HTTP/1.1 99999 Odd\r\n\r\n",
+    ],
+)
 def test_broken_answers_are_connection_failures_not_timeouts(answer):
     with RawServer(fixed_answer(answer)) as server:
         message = fails(server.url())
@@ -91,17 +96,25 @@ def test_broken_answers_are_connection_failures_not_timeouts(answer):
 
 def test_a_cookie_set_on_a_redirect_comes_back(server):
     """Consent and bot walls: Set-Cookie then redirect, and the cookie is expected."""
-    server.route("/start", Reply(302, headers={"Location": "/feed",
-                                               "Set-Cookie": "consent=yes; Path=/"}))
-    server.handler("/feed", lambda h: Reply(body=b"<rss/>") if "consent=yes" in
-                   (h.headers.get("Cookie") or "") else Reply(403, b"no cookie"))
+    server.route(
+        "/start", Reply(302, headers={"Location": "/feed", "Set-Cookie": "consent=yes; Path=/"})
+    )
+    server.handler(
+        "/feed",
+        lambda h: (
+            Reply(body=b"<rss/>")
+            if "consent=yes" in (h.headers.get("Cookie") or "")
+            else Reply(403, b"no cookie")
+        ),
+    )
     assert get(server.url("/start")).content == b"<rss/>"
 
 
 def test_cookies_stay_with_their_host(server):
     with LocalServer() as other:
-        server.route("/set", Reply(302, headers={"Location": other.url("/x"),
-                                                 "Set-Cookie": "sid=1; Path=/"}))
+        server.route(
+            "/set", Reply(302, headers={"Location": other.url("/x"), "Set-Cookie": "sid=1; Path=/"})
+        )
         other.route("/x", Reply(body=b"x"))
         get(server.url("/set"))
         assert "Cookie" not in other.requests[0][2]
@@ -125,9 +138,12 @@ def test_304s_are_read_to_their_end_so_connections_are_reused(server):
         async with Http(HttpConfig(per_host=2)) as http:
             first = await http.get(server.url("/f.xml"))
             for _ in range(3):
-                answers = await asyncio.gather(*(http.get(server.url("/f.xml"),
-                                                          validators=first.validators)
-                                                  for _ in range(10)))
+                answers = await asyncio.gather(
+                    *(
+                        http.get(server.url("/f.xml"), validators=first.validators)
+                        for _ in range(10)
+                    )
+                )
                 assert all(a.not_modified and a.content == b"" for a in answers)
             return http.requests, http.not_modified
 
@@ -136,8 +152,10 @@ def test_304s_are_read_to_their_end_so_connections_are_reused(server):
 
 
 def test_a_hostile_etag_is_not_kept_as_a_validator():
-    answer = (b"HTTP/1.1 200 OK\r\nETag: \"\xff\x01bad\"\r\nLast-Modified: Mon, 01 Jan 2024 "
-              b"00:00:00 GMT\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+    answer = (
+        b'HTTP/1.1 200 OK\r\nETag: "\xff\x01bad"\r\nLast-Modified: Mon, 01 Jan 2024 '
+        b"00:00:00 GMT\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+    )
     with RawServer(fixed_answer(answer)) as server:
         reply = get(server.url())
     assert reply.validators == {"last_modified": "Mon, 01 Jan 2024 00:00:00 GMT"}

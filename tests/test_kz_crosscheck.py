@@ -1,5 +1,6 @@
 """The Kazakhstan workspace itself: head of state, head of government, population and
 capital cross-checked against Wikidata (hand-built Q232 documents, real Factbook data)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,7 +23,8 @@ def kz(workspace, server):
     feeds = (ROOT / "feeds.yaml").read_text()
     assert MIRROR in feeds and "entity: Q232\n" in feeds
     feeds = feeds.replace(MIRROR, server.url("/kz.json")).replace(
-        "entity: Q232\n", f"entity: Q232\n    url: {server.url('')}\n")
+        "entity: Q232\n", f"entity: Q232\n    url: {server.url('')}\n"
+    )
     report = (ROOT / "reports" / "kz-security-2025.yaml").read_text()
     server.route("/w/api.php", body=(WD / "labels.json").read_bytes())
     return workspace(feeds, {"kz-security-2025": report})
@@ -54,13 +56,11 @@ def test_after_the_last_factbook_edition(kz, server):
     serve(server, "2026-01-22", "Q232-2025-10.json")
     run_once(kz, now=utc("2026-01-23T04:00"), only=SOURCES, send_email=False)
     serve(server, "2026-01-22", "Q232.json")
-    findings = checked(run_once(kz, now=utc("2026-02-10T04:00"), only=SOURCES,
-                                send_email=False))
+    findings = checked(run_once(kz, now=utc("2026-02-10T04:00"), only=SOURCES, send_email=False))
     population = findings["population"]
     assert population.status == "stale" and population.current == 20432662
     assert population.since == "2026-01-23"
     wikidata = population.details.also[0]
-    assert (wikidata.value, wikidata.since, wikidata.agrees) == (20495975, "2026-02-10",
-                                                                           False)
+    assert (wikidata.value, wikidata.since, wikidata.agrees) == (20495975, "2026-02-10", False)
     head = findings["head-of-government"]
     assert head.status == "current" and "confirmed by wikidata-kz" in head.note

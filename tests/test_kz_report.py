@@ -1,5 +1,6 @@
 """The Kazakhstan report file (reports/kz-security-2025.yaml) against the real report and
 the real Factbook versions: it loads, cites footnotes that exist, and was right when written."""
+
 from __future__ import annotations
 
 import re
@@ -53,12 +54,16 @@ def statuses(report, snapshot: dict, now: datetime) -> dict[str, tuple[str, obje
 def test_every_fact_validates_and_is_complete(report):
     facts = report.facts
     assert len(facts) >= 40
-    assert {"head-of-government", "population", "senate-next-election", "head-of-state",
-            "capital"} <= {f.id for f in facts}
+    assert {
+        "head-of-government",
+        "population",
+        "senate-next-election",
+        "head-of-state",
+        "capital",
+    } <= {f.id for f in facts}
     for fact in facts:
         Fact.model_validate(fact.model_dump())  # round-trips through validation
-        missing = [k for k in ("section", "footnote", "claim", "watch")
-                   if not getattr(fact, k)]
+        missing = [k for k in ("section", "footnote", "claim", "watch") if not getattr(fact, k)]
         assert not missing, f"{fact.id}: missing {missing}"
         assert fact.expect is not None, fact.id
         if fact.source:
@@ -77,8 +82,9 @@ def test_time_bound_claims_expire_but_none_was_expired_when_published(report):
     for fact in report.facts:
         if fact.valid_until:
             assert fact.valid_until > published, fact.id
-    parliament = [f for f in report.facts
-                  if f.id.startswith(("mazhilis-", "senate-", "parliament-"))]
+    parliament = [
+        f for f in report.facts if f.id.startswith(("mazhilis-", "senate-", "parliament-"))
+    ]
     assert len(parliament) >= 15
     for fact in parliament:
         assert fact.valid_until and fact.valid_until <= PARLIAMENT_ENDS, fact.id
@@ -88,9 +94,13 @@ def test_time_bound_claims_expire_but_none_was_expired_when_published(report):
 
 def test_acled_facts_are_tracked_by_source_or_expiry(report):
     acled = [f for f in report.facts if f.id.startswith("acled-")]
-    assert {"acled-deaths-2024", "acled-civilian-deaths-2025-window", "acled-protests-2025",
-            "acled-protests-intervention-2025", "acled-violence-civilians-2025"} <= \
-        {f.id for f in acled}
+    assert {
+        "acled-deaths-2024",
+        "acled-civilian-deaths-2025-window",
+        "acled-protests-2025",
+        "acled-protests-intervention-2025",
+        "acled-violence-civilians-2025",
+    } <= {f.id for f in acled}
     for fact in acled:
         assert fact.source or fact.valid_until, fact.id
 
@@ -125,8 +135,7 @@ def test_every_footnote_exists_in_the_report_text(report):
 
 
 def test_report_was_right_at_the_2025_10_07_factbook_version(report):
-    found = statuses(report, snapshot_of("2025-10-07"),
-                     datetime(2025, 10, 8, tzinfo=timezone.utc))
+    found = statuses(report, snapshot_of("2025-10-07"), datetime(2025, 10, 8, tzinfo=timezone.utc))
     assert len(found) >= 40
     wrong = {k: v for k, v in found.items() if v[0] != "current"}
     assert set(wrong) == KNOWN_DISAGREEMENTS, wrong
@@ -134,17 +143,15 @@ def test_report_was_right_at_the_2025_10_07_factbook_version(report):
 
 
 def test_known_disagreements_were_current_before_the_factbook_dropped_them(report):
-    found = statuses(report, snapshot_of("2025-07-10"),
-                     datetime(2025, 7, 11, tzinfo=timezone.utc))
-    assert {k: found[k][0] for k in KNOWN_DISAGREEMENTS} == \
-        dict.fromkeys(KNOWN_DISAGREEMENTS, "current")
+    found = statuses(report, snapshot_of("2025-07-10"), datetime(2025, 7, 11, tzinfo=timezone.utc))
+    assert {k: found[k][0] for k in KNOWN_DISAGREEMENTS} == dict.fromkeys(
+        KNOWN_DISAGREEMENTS, "current"
+    )
 
 
 def test_only_population_goes_stale_at_the_2026_01_22_version(report):
-    before = statuses(report, snapshot_of("2025-10-07"),
-                      datetime(2025, 10, 8, tzinfo=timezone.utc))
-    after = statuses(report, snapshot_of("2026-01-22"),
-                     datetime(2026, 1, 23, tzinfo=timezone.utc))
+    before = statuses(report, snapshot_of("2025-10-07"), datetime(2025, 10, 8, tzinfo=timezone.utc))
+    after = statuses(report, snapshot_of("2026-01-22"), datetime(2026, 1, 23, tzinfo=timezone.utc))
     assert after["population"] == ("stale", 20432662)
     changed = {k for k in after if after[k][0] != before[k][0]}
     assert changed == {"population"}
@@ -153,12 +160,15 @@ def test_only_population_goes_stale_at_the_2026_01_22_version(report):
 # ------------------------------------------------------------------ extractor support it needs
 
 
-@pytest.mark.parametrize("text, params, expected", [
-    ("3/19/2023", {"month_first": True}, "2023-03-19"),   # the Factbook's US notation
-    ("1/5/2024", {"month_first": True}, "2024-01-05"),
-    ("1/5/2024", {}, "2024-05-01"),                        # day first by default
-    ("20 November 2022", {"month_first": True}, "2022-11-20"),
-])
+@pytest.mark.parametrize(
+    "text, params, expected",
+    [
+        ("3/19/2023", {"month_first": True}, "2023-03-19"),  # the Factbook's US notation
+        ("1/5/2024", {"month_first": True}, "2024-01-05"),
+        ("1/5/2024", {}, "2024-05-01"),  # day first by default
+        ("20 November 2022", {"month_first": True}, "2022-11-20"),
+    ],
+)
 def test_date_extractor_reads_slash_dates(text, params, expected):
     EXTRACTORS["date"].check(params)
     assert EXTRACTORS["date"](text, params) == expected

@@ -1,5 +1,6 @@
 """Source lifecycle end to end (local server, real git): ok → failing → gone, quiet,
 recovery; facts of a gone source; secondary sources (`also:`) that confirm or disagree."""
+
 from __future__ import annotations
 
 import json
@@ -15,21 +16,43 @@ from tracker.run.runner import run_once
 from tracker.store.git import GitStore
 from tracker.store.state import State
 
-SOURCES_KEYS = {"source", "kind", "health", "last_success", "failures", "first_failure",
-                "last_error", "frozen", "since"}
-FAREWELL = (b"<!DOCTYPE html><html><head><title>Spotlighting The World Factbook as We Bid a "
-            b"Fond Farewell</title></head><body>...</body></html>")
+SOURCES_KEYS = {
+    "source",
+    "kind",
+    "health",
+    "last_success",
+    "failures",
+    "first_failure",
+    "last_error",
+    "frozen",
+    "since",
+}
+FAREWELL = (
+    b"<!DOCTYPE html><html><head><title>Spotlighting The World Factbook as We Bid a "
+    b"Fond Farewell</title></head><body>...</body></html>"
+)
 
 
 def geos(head_of_government: str, population: str) -> bytes:
     """A minimal document in the CIA's geos JSON format."""
+
     def field(name: str, subfield: str, content: str) -> dict:
         return {"name": name, "subfields": [{"name": subfield, "content": content}]}
-    return json.dumps({"categories": [
-        {"title": "Government",
-         "fields": [field("Executive branch", "head of government", head_of_government)]},
-        {"title": "People and Society",
-         "fields": [field("Population", "total", population)]}]}).encode()
+
+    return json.dumps(
+        {
+            "categories": [
+                {
+                    "title": "Government",
+                    "fields": [field("Executive branch", "head of government", head_of_government)],
+                },
+                {
+                    "title": "People and Society",
+                    "fields": [field("Population", "total", population)],
+                },
+            ]
+        }
+    ).encode()
 
 
 BEKTENOV = geos("Prime Minister Olzhas BEKTENOV (since 6 February 2024)", "20,260,006 (2024 est.)")
@@ -68,13 +91,13 @@ def feeds(server, extra: str = "") -> str:
 sources:
   fb:
     kind: factbook
-    url: {server.url('/kz.json')}
+    url: {server.url("/kz.json")}
     expect_update_within: 45d
     timeout: 2
 {extra}
   wd:
     kind: wikidata
-    url: {server.url('')}
+    url: {server.url("")}
     entity: Q232
     properties: [P6, P1082]
     languages: [en, pl]
@@ -88,8 +111,10 @@ def serve_wikidata(server, population_2026: bool = True) -> None:
     document = json.loads((TEST_DATA / "wikidata" / "Q232.json").read_text())
     if not population_2026:  # Wikidata before the 2026 figure was added
         document["entities"]["Q232"]["claims"]["P1082"] = [
-            s for s in document["entities"]["Q232"]["claims"]["P1082"]
-            if "2026" not in s["qualifiers"]["P585"][0]["datavalue"]["value"]["time"]]
+            s
+            for s in document["entities"]["Q232"]["claims"]["P1082"]
+            if "2026" not in s["qualifiers"]["P585"][0]["datavalue"]["value"]["time"]
+        ]
     server.route("/wiki/Special:EntityData/Q232.json", body=json.dumps(document).encode())
     server.route("/w/api.php", body=(TEST_DATA / "wikidata" / "labels.json").read_bytes())
 
@@ -124,11 +149,15 @@ def finding(result, fact: str):
 # ------------------------------------------------------------------ gone
 
 
-@pytest.mark.parametrize("answer", [
-    Reply(404, b"not found", content_type="text/plain"),
-    Reply(410, b"gone", content_type="text/plain"),
-    Reply(200, FAREWELL, content_type="text/html"),  # what cia.gov did in February 2026
-], ids=["404", "410", "html-farewell"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Reply(404, b"not found", content_type="text/plain"),
+        Reply(410, b"gone", content_type="text/plain"),
+        Reply(200, FAREWELL, content_type="text/html"),  # what cia.gov did in February 2026
+    ],
+    ids=["404", "410", "html-farewell"],
+)
 def test_repeated_gone_answers_make_the_source_gone_with_its_date(ws, server, answer):
     server.route("/kz.json", Reply(body=BEKTENOV), answer)
     store = GitStore(ws)
@@ -179,8 +208,10 @@ def test_a_gone_source_that_answers_again_is_ok(ws, server):
     server.route("/kz.json", Reply(body=BEKTENOV), Reply(410), Reply(410), Reply(body=BEKTENOV))
     for day in ("2026-01-22", "2026-02-05", "2026-02-12"):
         run(ws, f"{day}T04:00", "fb")
-    assert by_id(cli_json(ws, "sources", "--now", "2026-02-12T05:00"), "source")["fb"][
-        "health"] == "gone"
+    assert (
+        by_id(cli_json(ws, "sources", "--now", "2026-02-12T05:00"), "source")["fb"]["health"]
+        == "gone"
+    )
     back = run(ws, "2026-02-19T04:00", "fb")
     fb = by_id(cli_json(ws, "sources", "--now", "2026-02-19T05:00"), "source")["fb"]
     assert (fb["health"], fb["failures"], fb["first_failure"]) == ("ok", 0, None)
@@ -209,8 +240,10 @@ def test_unchanged_longer_than_expect_update_within_is_quiet(ws, server):
     server.route("/kz.json", body=BEKTENOV, etag=True)
     run(ws, "2026-01-22T04:00")
     run(ws, "2026-02-20T04:00", "fb")  # 304: fetched fine, nothing new
-    assert by_id(cli_json(ws, "sources", "--now", "2026-02-20T05:00"), "source")["fb"][
-        "health"] == "ok"
+    assert (
+        by_id(cli_json(ws, "sources", "--now", "2026-02-20T05:00"), "source")["fb"]["health"]
+        == "ok"
+    )
     run(ws, "2026-03-09T04:00", "fb")  # 46 days after the last change
     rows = by_id(cli_json(ws, "sources", "--now", "2026-03-09T05:00"), "source")
     assert rows["fb"]["health"] == "quiet"
@@ -224,18 +257,30 @@ def test_a_change_ends_quiet(ws, server):
     server.route("/kz.json", Reply(body=SMAILOV), Reply(body=SMAILOV), Reply(body=BEKTENOV))
     run(ws, "2024-01-01T04:00")
     run(ws, "2024-02-20T04:00", "fb")
-    assert by_id(cli_json(ws, "sources", "--now", "2024-02-20T05:00"), "source")["fb"][
-        "health"] == "quiet"
+    assert (
+        by_id(cli_json(ws, "sources", "--now", "2024-02-20T05:00"), "source")["fb"]["health"]
+        == "quiet"
+    )
     run(ws, "2024-02-21T04:00", "fb")
-    assert by_id(cli_json(ws, "sources", "--now", "2024-02-21T05:00"), "source")["fb"][
-        "health"] == "ok"
+    assert (
+        by_id(cli_json(ws, "sources", "--now", "2024-02-21T05:00"), "source")["fb"]["health"]
+        == "ok"
+    )
 
 
 def test_never_fetched(ws):
     rows = by_id(cli_json(ws, "sources", "--now", "2026-01-01"), "source")
-    assert rows["fb"] == {"source": "fb", "kind": "factbook", "health": "never-fetched",
-                          "last_success": None, "failures": 0, "first_failure": None,
-                          "last_error": None, "frozen": False, "since": None}
+    assert rows["fb"] == {
+        "source": "fb",
+        "kind": "factbook",
+        "health": "never-fetched",
+        "last_success": None,
+        "failures": 0,
+        "first_failure": None,
+        "last_error": None,
+        "frozen": False,
+        "since": None,
+    }
 
 
 # ------------------------------------------------------------------ secondary sources
@@ -271,7 +316,8 @@ def test_disagreeing_sources_say_which_is_newer(workspace, server):
 def test_disagreement_is_between_sources_not_only_with_the_claim(workspace, server):
     """The primary is stale and the secondary says the same new value: no disagreement."""
     report = REPORT.replace("expect: Olzhas Bektenov", "expect: Alikhan Smailov").replace(
-        "aliases: [Olżas Bektenow]", "aliases: []")
+        "aliases: [Olżas Bektenow]", "aliases: []"
+    )
     server.route("/kz.json", body=BEKTENOV)
     serve_wikidata(server)
     ws = workspace(feeds(server), {"kz": report})
@@ -294,10 +340,26 @@ facts:
     also:
       - {source: wd, path: [P35, value], extract: person}
 """
-    document = json.dumps({"categories": [{"title": "Government", "fields": [
-        {"name": "Executive branch", "subfields": [
-            {"name": "chief of state",
-             "content": "President Kasym-Zhomart TOKAYEV (since 20 March 2019)"}]}]}]})
+    document = json.dumps(
+        {
+            "categories": [
+                {
+                    "title": "Government",
+                    "fields": [
+                        {
+                            "name": "Executive branch",
+                            "subfields": [
+                                {
+                                    "name": "chief of state",
+                                    "content": "President Kasym-Zhomart TOKAYEV (since 20 March 2019)",
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
     server.route("/kz.json", body=document.encode())
     serve_wikidata(server)
     feeds_yaml = feeds(server).replace("properties: [P6, P1082]", "properties: [P35]")

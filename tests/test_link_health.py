@@ -1,4 +1,5 @@
 """kind `citations`: link checks against the real local server, and link deaths in git."""
+
 from __future__ import annotations
 
 import socket
@@ -63,12 +64,20 @@ def test_each_kind_of_link_is_classified(workspace, server) -> None:
     result = run_once(root, now=utc("2025-11-01T06:00"), run_all=True, send_email=False)
     assert [s.ok for s in result.sources] == [True]
     snap = GitStore(root).read_snapshot("r1-links")
-    state = {url.rsplit("/", 1)[-1] if "127.0.0.1" in url else url: (e["state"], e["gone"])
-             for url, e in snap.items()}
-    assert state == {"live": ("ok", False), "missing": ("gone", True),
-                     "removed": ("gone", True), "moved": ("redirected", False),
-                     "page": ("gone", True), "slow": ("unreachable", False),
-                     "no-head": ("ok", False), "anything": ("unreachable", False)}
+    state = {
+        url.rsplit("/", 1)[-1] if "127.0.0.1" in url else url: (e["state"], e["gone"])
+        for url, e in snap.items()
+    }
+    assert state == {
+        "live": ("ok", False),
+        "missing": ("gone", True),
+        "removed": ("gone", True),
+        "moved": ("redirected", False),
+        "page": ("gone", True),
+        "slow": ("unreachable", False),
+        "no-head": ("ok", False),
+        "anything": ("unreachable", False),
+    }
     assert snap[server.url("/moved")]["final_url"] == server.url("/new-place")
     assert snap[server.url("/missing")]["status"] == 404
     assert snap[server.url("/live")]["footnotes"] == [1]
@@ -88,16 +97,18 @@ def test_a_link_that_dies_between_two_runs_appears_once(workspace, server) -> No
     assert run_once(root, now=second, run_all=True, send_email=False).commit
     store = GitStore(root)
     died = died_links(store, "r1-links", digest_1)
-    assert [(d["url"], d["died"], d["footnotes"]) for d in died] == \
-        [(server.url("/a"), "2025-11-02", [2])]
+    assert [(d["url"], d["died"], d["footnotes"]) for d in died] == [
+        (server.url("/a"), "2025-11-02", [2])
+    ]
     # rests on footnote 2 → fact pm
     [dead] = dead_citations(load_config(root), store, digest_1)
     assert dead["facts"] == ["pm"] and dead["report"] == "r1"
     # the next digest (after the one that listed it) does not list it again
     assert died_links(store, "r1-links", utc("2025-11-02T07:00")) == []
     # an unchanged third run makes no commit: no timestamps in the snapshot
-    assert run_once(root, now=utc("2025-11-03T06:00"), run_all=True,
-                    send_email=False).commit is None
+    assert (
+        run_once(root, now=utc("2025-11-03T06:00"), run_all=True, send_email=False).commit is None
+    )
 
 
 def test_no_link_answering_is_a_failed_check_not_a_change(workspace, server) -> None:
@@ -107,7 +118,8 @@ def test_no_link_answering_is_a_failed_check_not_a_change(workspace, server) -> 
     before = (root / "snapshots" / "r1-links.yaml").read_text()
     dead_port = f"http://127.0.0.1:{_closed_port()}/a"
     (root / "reports" / "r1.citations.yaml").write_text(
-        snapshot_yaml.dumps({"footnotes": [{"number": 1, "urls": [dead_port]}]}))
+        snapshot_yaml.dumps({"footnotes": [{"number": 1, "urls": [dead_port]}]})
+    )
     result = run_once(root, now=utc("2025-11-02T06:00"), run_all=True, send_email=False)
     assert not result.sources[0].ok and "none of 1 links answered" in result.sources[0].error
     assert result.commit is None
@@ -118,8 +130,10 @@ def test_missing_citations_file_is_a_clear_error(workspace) -> None:
     root = workspace("sources:\n  r1-links: {kind: citations, report: r1}\n", {"r1": REPORT})
     result = run_once(root, now=utc("2025-11-01T06:00"), run_all=True, send_email=False)
     assert not result.sources[0].ok
-    assert "r1.citations.yaml not found: run `tracker report scan FILE --id r1` first" in \
-        result.sources[0].error
+    assert (
+        "r1.citations.yaml not found: run `tracker report scan FILE --id r1` first"
+        in result.sources[0].error
+    )
 
 
 def test_digest_lists_a_dead_link_once(workspace, server) -> None:

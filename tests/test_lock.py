@@ -1,4 +1,5 @@
 """One run at a time per workspace: the run lock, its holder note, and two real runs at once."""
+
 from __future__ import annotations
 
 import subprocess
@@ -60,9 +61,11 @@ def gated(workspace, server):
     """A workspace whose sources answer only once the test opens the gate."""
     gate = threading.Event()
     for i in range(COUNT):
+
         def answer(handler, i=i):
             gate.wait(60)
             return Reply(body=document(i, 0))
+
         server.handler(f"/s{i}.json", answer)
     ws = workspace(feeds(server, COUNT), {"ops": REPORT})
     yield ws, gate
@@ -70,14 +73,19 @@ def gated(workspace, server):
 
 
 def start_run(ws: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(tracker_cmd(ws, "run", "--now", NOW, "--no-email", *extra),
-                            env=run_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        tracker_cmd(ws, "run", "--now", NOW, "--no-email", *extra),
+        env=run_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def update_commits(ws: Path) -> list[str]:
-    return [line for line in git(ws, "log", "--format=%s").splitlines()
-            if line.startswith("Update")]
+    return [
+        line for line in git(ws, "log", "--format=%s").splitlines() if line.startswith("Update")
+    ]
 
 
 def test_two_runs_at_once_one_works_the_other_exits_75(gated, server):
@@ -94,7 +102,7 @@ def test_two_runs_at_once_one_works_the_other_exits_75(gated, server):
     out, err = winner.communicate(timeout=60)
     assert winner.returncode == 0, (err, out)  # out: the run's table names failed sources
     assert update_commits(ws) == ["Update s0, s1"]
-    assert commits(ws)[:len(before)] == before
+    assert commits(ws)[: len(before)] == before
     assert server.hits("/s0.json") == 1  # the loser fetched nothing
 
 
@@ -104,7 +112,7 @@ def test_two_runs_with_wait_run_one_after_the_other(gated, server):
     while not server.requests:  # one run holds the lock and waits on the gate …
         assert all(r.poll() is None for r in runs), "a run ended early"
         time.sleep(0.02)
-    time.sleep(1.0)             # … the other one is meanwhile waiting for the lock
+    time.sleep(1.0)  # … the other one is meanwhile waiting for the lock
     assert all(r.poll() is None for r in runs)
     gate.set()
     results = [r.communicate(timeout=90) for r in runs]
@@ -134,9 +142,13 @@ def test_a_daemon_job_waiting_for_the_lock_stops_on_sigterm(workspace, server):
         server.route(f"/s{i}.json", Reply(body=document(i, 0)))
     ws = workspace(feeds(server, COUNT), {"ops": REPORT})
     with RunLock(ws, started=utc(NOW)):
-        proc = subprocess.Popen(tracker_cmd(ws, "schedule", "--interval", "1", "--no-email"),
-                                env=run_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
+        proc = subprocess.Popen(
+            tracker_cmd(ws, "schedule", "--interval", "1", "--no-email"),
+            env=run_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         lines: list[str] = []
         reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
         reader.start()

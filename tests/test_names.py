@@ -5,6 +5,7 @@ sch, s for з), French (v, ï, j for ж, ou, gu, ss), English (v, y, zh, kh), th
 passport (ICAO 9303: zh, kh, no glide: Tokaev), the Kazakh Latin alphabet (q, j, ä, ū) and
 Cyrillic, plus the Factbook's "SURNAME Given" word order.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -20,33 +21,93 @@ from tracker.evaluate.facts import Health, evaluate
 NOW = datetime(2026, 1, 23, tzinfo=timezone.utc)
 
 PEOPLE = {
-    "tokayev": ["Kassym-Jomart Tokayev", "Kasym-Zhomart Tokayev", "Kasym-Żomart Tokajew",
-                "Qassym-Schomart Toqajew", "Kassym-Jomart Tokaïev", "Kasym-Zhomart Tokaev",
-                "Qasym-Jomart Toqaev", "Касым-Жомарт Токаев", "TOKAYEV Kassym-Jomart"],
-    "bektenov": ["Olzhas Bektenov", "Ołżas Bektenow", "Olżas Bektenow", "Olschas Bektenow",
-                 "Oljas Bektenov", "Олжас Бектенов", "BEKTENOV Olzhas", "Bektenov Olzhas"],
-    "nazarbayev": ["Nursultan Nazarbayev", "Nursułtan Nazarbajew", "Nursultan Nasarbajew",
-                   "Noursoultan Nazarbaïev", "Nursultan Nazarbaev", "Nursūltan Nazarbaev",
-                   "Нурсултан Назарбаев", "Nursultan Abishuly Nazarbayev"],
-    "smailov": ["Alikhan Smailov", "Ałichan Smaiłow", "Alichan Smailow", "Alikhan Smaïlov",
-                "Älihan Smaiylov", "Әлихан Смаилов"],
-    "sagintayev": ["Bakytzhan Sagintayev", "Bakytżan Sagintajew", "Bakytschan Sagintajew",
-                   "Bakytjan Saguintaïev", "Bakytzhan Sagintaev", "Бакытжан Сагинтаев"],
-    "masimov": ["Karim Masimov", "Karim Massimov", "Karim Masimow", "Karim Massimow",
-                "Карим Масимов"],
+    "tokayev": [
+        "Kassym-Jomart Tokayev",
+        "Kasym-Zhomart Tokayev",
+        "Kasym-Żomart Tokajew",
+        "Qassym-Schomart Toqajew",
+        "Kassym-Jomart Tokaïev",
+        "Kasym-Zhomart Tokaev",
+        "Qasym-Jomart Toqaev",
+        "Касым-Жомарт Токаев",
+        "TOKAYEV Kassym-Jomart",
+    ],
+    "bektenov": [
+        "Olzhas Bektenov",
+        "Ołżas Bektenow",
+        "Olżas Bektenow",
+        "Olschas Bektenow",
+        "Oljas Bektenov",
+        "Олжас Бектенов",
+        "BEKTENOV Olzhas",
+        "Bektenov Olzhas",
+    ],
+    "nazarbayev": [
+        "Nursultan Nazarbayev",
+        "Nursułtan Nazarbajew",
+        "Nursultan Nasarbajew",
+        "Noursoultan Nazarbaïev",
+        "Nursultan Nazarbaev",
+        "Nursūltan Nazarbaev",
+        "Нурсултан Назарбаев",
+        "Nursultan Abishuly Nazarbayev",
+    ],
+    "smailov": [
+        "Alikhan Smailov",
+        "Ałichan Smaiłow",
+        "Alichan Smailow",
+        "Alikhan Smaïlov",
+        "Älihan Smaiylov",
+        "Әлихан Смаилов",
+    ],
+    "sagintayev": [
+        "Bakytzhan Sagintayev",
+        "Bakytżan Sagintajew",
+        "Bakytschan Sagintajew",
+        "Bakytjan Saguintaïev",
+        "Bakytzhan Sagintaev",
+        "Бакытжан Сагинтаев",
+    ],
+    "masimov": [
+        "Karim Masimov",
+        "Karim Massimov",
+        "Karim Masimow",
+        "Karim Massimow",
+        "Карим Масимов",
+    ],
     "mamin": ["Askar Mamin", "Asqar Mamin", "Askar Mamine", "Аскар Мамин"],
 }
 # Members of Kazakh governments 2019–2025 (English spellings): no two are one person.
-OTHERS = ["Roman Sklyar", "Serik Zhumangarin", "Yerlan Karin", "Murat Nurtleu",
-          "Maulen Ashimbayev", "Yerlan Koshanov", "Askar Zhumagaliyev", "Bakhyt Sultanov",
-          "Daniyar Akishev", "Askar Uzakbayev", "Kanat Bozumbayev", "Alikhan Baimenov",
-          "Yerzhan Ashikbayev", "Marat Beketayev", "Bakhyt Kozhakhmetov", "Akmaral Alnazarova",
-          "Tamara Duisenova", "Aida Balayeva", "Gani Beisembayev", "Yermek Kosherbayev"]
+OTHERS = [
+    "Roman Sklyar",
+    "Serik Zhumangarin",
+    "Yerlan Karin",
+    "Murat Nurtleu",
+    "Maulen Ashimbayev",
+    "Yerlan Koshanov",
+    "Askar Zhumagaliyev",
+    "Bakhyt Sultanov",
+    "Daniyar Akishev",
+    "Askar Uzakbayev",
+    "Kanat Bozumbayev",
+    "Alikhan Baimenov",
+    "Yerzhan Ashikbayev",
+    "Marat Beketayev",
+    "Bakhyt Kozhakhmetov",
+    "Akmaral Alnazarova",
+    "Tamara Duisenova",
+    "Aida Balayeva",
+    "Gani Beisembayev",
+    "Yermek Kosherbayev",
+]
 # Same surname, another person: father and son, father and daughter, grandfather and grandson.
 RELATIVES = [
-    ("Kassym-Jomart Tokayev", "Kemel Tokayev"), ("Kasym-Żomart Tokajew", "Kemel Tokajew"),
-    ("Nursultan Nazarbayev", "Dariga Nazarbayeva"), ("Nursultan Nazarbayev", "Aisultan Nazarbayev"),
-    ("Nursułtan Nazarbajew", "Ajsułtan Nazarbajew"), ("Olzhas Bektenov", "Olzhas Bektenova"),
+    ("Kassym-Jomart Tokayev", "Kemel Tokayev"),
+    ("Kasym-Żomart Tokajew", "Kemel Tokajew"),
+    ("Nursultan Nazarbayev", "Dariga Nazarbayeva"),
+    ("Nursultan Nazarbayev", "Aisultan Nazarbayev"),
+    ("Nursułtan Nazarbajew", "Ajsułtan Nazarbajew"),
+    ("Olzhas Bektenov", "Olzhas Bektenova"),
     ("Tokayev", "Kassym-Jomart Tokayev"),  # a surname alone cannot tell them apart
 ]
 
@@ -64,8 +125,13 @@ def test_one_person_spelt_anew_is_the_same_person(a, b):
 
 def test_different_people_are_never_confused():
     groups = list(PEOPLE.values()) + [[name] for name in OTHERS]
-    confused = [(a, b) for names, others in itertools.combinations(groups, 2)
-                for a in names for b in others if same_person(a, b)]
+    confused = [
+        (a, b)
+        for names, others in itertools.combinations(groups, 2)
+        for a in names
+        for b in others
+        if same_person(a, b)
+    ]
     assert confused == []
 
 
@@ -75,8 +141,16 @@ def test_same_surname_other_given_name_is_another_person(a, b):
 
 
 def person_fact(**kw) -> Fact:
-    return Fact.model_validate({"id": "pm", "source": "fb", "path": ["pm"], "extract": "person",
-                                "expect": "Olzhas Bektenov", **kw})
+    return Fact.model_validate(
+        {
+            "id": "pm",
+            "source": "fb",
+            "path": ["pm"],
+            "extract": "person",
+            "expect": "Olzhas Bektenov",
+            **kw,
+        }
+    )
 
 
 def test_a_respelt_claim_is_current_with_the_spelling_noted():
@@ -91,8 +165,13 @@ def test_a_respelt_claim_is_current_with_the_spelling_noted():
 def test_the_same_spelling_notes_nothing_and_another_person_is_stale():
     same = evaluate("r", person_fact(), {"pm": "Prime Minister Olzhas BEKTENOV"}, Health(), NOW)
     assert same.status == "current" and same.details.spelling is None and same.note is None
-    other = evaluate("r", person_fact(expect="Kassym-Jomart Tokayev"),
-                     {"pm": "President Kemel TOKAYEV (since 2030)"}, Health(), NOW)
+    other = evaluate(
+        "r",
+        person_fact(expect="Kassym-Jomart Tokayev"),
+        {"pm": "President Kemel TOKAYEV (since 2030)"},
+        Health(),
+        NOW,
+    )
     assert other.status == "stale" and other.details.spelling is None
 
 

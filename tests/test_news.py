@@ -1,4 +1,5 @@
 """News watch: keyword matching, the persistent record, and `tracker run` end to end."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,12 @@ from tracker.run.runner import run_once
 from tracker.store.git import GitStore
 
 RSS = Path(__file__).parent / "data" / "rss"
-HOG = Target("kz", "head-of-government", "Government", ("prime minister", "Bektenov*",
-                                                       "премьер-министр*", "premier*"))
+HOG = Target(
+    "kz",
+    "head-of-government",
+    "Government",
+    ("prime minister", "Bektenov*", "премьер-министр*", "premier*"),
+)
 POP = Target("kz", "population", "Population", ("population", "население", "ludność"))
 TERROR = Target("kz", None, "Terroryzm", ("terrorism", "terroryzm*", "терроризм*"))
 
@@ -33,47 +38,57 @@ def item(title: str, summary: str = "") -> dict:
 
 
 def hits(title: str, summary: str = "", targets=(HOG, POP, TERROR), **filters) -> list:
-    return [(t.fact or t.section, k) for t, k in match_item(item(title, summary),
-                                                             list(targets), **filters)]
+    return [
+        (t.fact or t.section, k)
+        for t, k in match_item(item(title, summary), list(targets), **filters)
+    ]
 
 
 # ------------------------------------------------------------------ matching
 
 
-@pytest.mark.parametrize("title, expected", [
-    ("Prime Minister visits Aktau", [("head-of-government", "prime minister")]),
-    ("PRIME-MINISTER visits Aktau", [("head-of-government", "prime minister")]),
-    ("Премьер-министра Бектенова критикуют", [("head-of-government", "премьер-министр*")]),
-    ("Премьер министр выступил", [("head-of-government", "премьер-министр*")]),
-    ("Premiera Kazachstanu krytykują", [("head-of-government", "premier*")]),
-    ("Ludnosc Kazachstanu rośnie", [("population", "ludność")]),      # diacritics folded
-    ("ЛЮДНОСТЬ / НАСЕЛЕНИЕ выросло", [("population", "население")]),
-    ("Zagrożenie terroryzmem", [("Terroryzm", "terroryzm*")]),
-])
+@pytest.mark.parametrize(
+    "title, expected",
+    [
+        ("Prime Minister visits Aktau", [("head-of-government", "prime minister")]),
+        ("PRIME-MINISTER visits Aktau", [("head-of-government", "prime minister")]),
+        ("Премьер-министра Бектенова критикуют", [("head-of-government", "премьер-министр*")]),
+        ("Премьер министр выступил", [("head-of-government", "премьер-министр*")]),
+        ("Premiera Kazachstanu krytykują", [("head-of-government", "premier*")]),
+        ("Ludnosc Kazachstanu rośnie", [("population", "ludność")]),  # diacritics folded
+        ("ЛЮДНОСТЬ / НАСЕЛЕНИЕ выросло", [("population", "население")]),
+        ("Zagrożenie terroryzmem", [("Terroryzm", "terroryzm*")]),
+    ],
+)
 def test_keywords_in_english_russian_polish_ignore_case_and_diacritics(title, expected):
     assert hits(title) == expected
 
 
 def test_bektenov_in_cyrillic_matches_only_with_a_cyrillic_keyword():
     assert hits("Олжас Бектенов", targets=[Target("kz", "f", None, ("Bektenov",))]) == []
-    assert hits("Олжас Бектенов", targets=[Target("kz", "f", None, ("Бектенов",))]) == \
-        [("f", "Бектенов")]
+    assert hits("Олжас Бектенов", targets=[Target("kz", "f", None, ("Бектенов",))]) == [
+        ("f", "Бектенов")
+    ]
 
 
-@pytest.mark.parametrize("text", ["populations", "depopulation", "prime ministers",
-                                  "suprememinister", "premierleague"])
+@pytest.mark.parametrize(
+    "text", ["populations", "depopulation", "prime ministers", "suprememinister", "premierleague"]
+)
 def test_word_boundaries(text):
     targets = [Target("kz", "f", None, ("population", "prime minister", "premier"))]
     assert hits(text, targets=targets) == []
 
 
 def test_each_word_of_a_keyword_may_be_a_prefix():
-    crime = Target("kz", None, "Organised crime", ("организованн* преступност*",
-                                                    "przestępczoś* zorganizowan*"))
-    assert hits("Удар по организованной преступности", targets=[crime]) == \
-        [("Organised crime", "организованн* преступност*")]
-    assert hits("Przestępczość zorganizowana rośnie", targets=[crime]) == \
-        [("Organised crime", "przestępczoś* zorganizowan*")]
+    crime = Target(
+        "kz", None, "Organised crime", ("организованн* преступност*", "przestępczoś* zorganizowan*")
+    )
+    assert hits("Удар по организованной преступности", targets=[crime]) == [
+        ("Organised crime", "организованн* преступност*")
+    ]
+    assert hits("Przestępczość zorganizowana rośnie", targets=[crime]) == [
+        ("Organised crime", "przestępczoś* zorganizowan*")
+    ]
     assert hits("организованный отдых", targets=[crime]) == []
 
 
@@ -92,15 +107,17 @@ def test_keyword_without_letters_matches_nothing():
 
 
 def test_summary_is_searched_and_one_match_per_target():
-    assert hits("Weather", "the prime minister and Bektenov said") == \
-        [("head-of-government", "prime minister")]
+    assert hits("Weather", "the prime minister and Bektenov said") == [
+        ("head-of-government", "prime minister")
+    ]
 
 
 def test_include_and_exclude_filters():
     title = "Prime minister of Kyrgyzstan resigns"
     assert hits(title, include=["Kazakhstan", "Казахстан*"]) == []
-    assert hits(title + " (Kazakhstan reacts)", include=["Kazakhstan"]) == \
-        [("head-of-government", "prime minister")]
+    assert hits(title + " (Kazakhstan reacts)", include=["Kazakhstan"]) == [
+        ("head-of-government", "prime minister")
+    ]
     assert hits(title, exclude=["Kyrgyzstan"]) == []
     assert hits(title, exclude=["Uzbekistan"]) != []
 
@@ -140,22 +157,31 @@ digest:
 
 def rss(*items: tuple[str, str, str]) -> bytes:
     """(guid, title, date) → a small RSS 2.0 document."""
-    body = "".join(f"<item><guid>{g}</guid><title>{t}</title><link>https://n.example/{g}</link>"
-                   f"<pubDate>{d}</pubDate></item>" for g, t, d in items)
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>N</title><link>https://n.example</link>{body}</channel></rss>").encode()
+    body = "".join(
+        f"<item><guid>{g}</guid><title>{t}</title><link>https://n.example/{g}</link>"
+        f"<pubDate>{d}</pubDate></item>"
+        for g, t, d in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>N</title><link>https://n.example</link>{body}</channel></rss>"
+    ).encode()
 
 
 OLD = ("g1", "Wheat harvest", "Mon, 13 Oct 2025 08:00:00 GMT")
 PM = ("g2", "Prime Minister Bektenov visits Aktau", "Tue, 14 Oct 2025 08:00:00 GMT")
-PM_EDITED = ("g2", "Prime Minister Bektenov visits Aktau port (updated)",
-             "Tue, 14 Oct 2025 08:00:00 GMT")
+PM_EDITED = (
+    "g2",
+    "Prime Minister Bektenov visits Aktau port (updated)",
+    "Tue, 14 Oct 2025 08:00:00 GMT",
+)
 TERROR_ITEM = ("g3", "Terrorism trial opens in Astana", "Wed, 15 Oct 2025 08:00:00 GMT")
 
 
 def serve(server, body: bytes, **kw) -> None:
-    server.route("/feed", Reply(body=body, content_type=kw.pop("content_type",
-                                                               "application/rss+xml"), **kw))
+    server.route(
+        "/feed", Reply(body=body, content_type=kw.pop("content_type", "application/rss+xml"), **kw)
+    )
 
 
 @pytest.fixture
@@ -174,12 +200,17 @@ def test_first_fetch_is_a_baseline_and_a_new_pm_item_matches_the_fact(ws, server
     serve(server, rss(TERROR_ITEM, PM, OLD))
     run(ws, "2025-10-15T09:00:00")
     matches = unreported_matches(ws)
-    assert [(m["fact"], m["section"], m["keyword"]) for m in matches] == \
-        [(None, "Terroryzm", "terrorism")]
+    assert [(m["fact"], m["section"], m["keyword"]) for m in matches] == [
+        (None, "Terroryzm", "terrorism")
+    ]
     assert matches[0]["feed"] == "news" and matches[0]["report"] == "kz"
-    assert matches[0]["item"] == {"id": "g3", "title": "Terrorism trial opens in Astana",
-                                  "link": "https://n.example/g3",
-                                  "published": "2025-10-15T08:00:00Z", "summary": ""}
+    assert matches[0]["item"] == {
+        "id": "g3",
+        "title": "Terrorism trial opens in Astana",
+        "link": "https://n.example/g3",
+        "published": "2025-10-15T08:00:00Z",
+        "summary": "",
+    }
 
 
 def test_pm_item_is_matched_reported_once_and_never_again_after_a_restart(ws, server):
@@ -188,17 +219,31 @@ def test_pm_item_is_matched_reported_once_and_never_again_after_a_restart(ws, se
     serve(server, rss(PM, OLD))
     run(ws, "2025-10-14T10:00:00")
     matches = unreported_matches(ws)
-    assert [(m["report"], m["fact"], m["section"], m["keyword"], m["item"]["id"])
-            for m in matches] == [("kz", "head-of-government", "Government and prime minister",
-                                   "prime minister", "g2")]
+    assert [
+        (m["report"], m["fact"], m["section"], m["keyword"], m["item"]["id"]) for m in matches
+    ] == [("kz", "head-of-government", "Government and prime minister", "prime minister", "g2")]
     assert unreported_matches(ws) == matches  # reading does not consume
     mark_reported(ws, [matches[0]["id"]], utc("2025-10-14T10:05:00"))
     assert unreported_matches(ws) == []
     # a new process, the same feed, then the same item with an edited title
     serve(server, rss(PM_EDITED, OLD))
-    done = subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(ws), "run", "--all",
-                           "--now", "2025-10-14T11:00:00+00:00", "--no-email"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tracker.cli",
+            "-w",
+            str(ws),
+            "run",
+            "--all",
+            "--now",
+            "2025-10-14T11:00:00+00:00",
+            "--no-email",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     snapshot = GitStore(ws).read_snapshot("news")
     assert snapshot["items"]["g2"]["title"].endswith("(updated)")  # changed, not new
@@ -239,6 +284,7 @@ def test_an_untouched_snapshot_is_neither_read_nor_rewritten(ws, server, monkeyp
         if self.parent.name == "snapshots":
             read.append(self.name)
         return real(self)
+
     monkeypatch.setattr(news.Path, "read_bytes", reading)
     run(ws, "2025-10-14T10:00:00")
     assert read == [] and (record.read_bytes(), record.stat().st_mtime_ns) == before
@@ -301,23 +347,41 @@ def _previous_then(ws, server, reply: Reply, max_bytes: str = "") -> tuple[dict,
 
 
 def _attack() -> bytes:
-    return (b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY a "' + b"x" * 100_000 +
-            b'">\n]>\n<rss version="2.0"><channel><title>t</title><item><guid>g9</guid>'
-            b"<title>Prime minister &a;</title></item></channel></rss>")
+    return (
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY a "'
+        + b"x" * 100_000
+        + b'">\n]>\n<rss version="2.0"><channel><title>t</title><item><guid>g9</guid>'
+        b"<title>Prime minister &a;</title></item></channel></rss>"
+    )
 
 
-@pytest.mark.parametrize("case, reply, ok", [
-    ("malformed, no items", Reply(body=(RSS / "garbage.xml").read_bytes(),
-                                  content_type="application/rss+xml"), False),
-    ("html page", Reply(body=(RSS / "html-page.html").read_bytes(),
-                        content_type="text/html"), False),
-    ("empty feed", Reply(body=rss(), content_type="application/rss+xml"), True),
-    ("duplicate guids", Reply(body=rss(PM_EDITED, PM, OLD), content_type="text/xml"), True),
-    ("entity expansion", Reply(body=_attack(), content_type="application/rss+xml"), False),
-    ("enormous", Reply(body=rss(PM, OLD) + b"<!--" + b"x" * 300_000 + b"-->",
-                       content_type="application/rss+xml"), False),
-    ("server error", Reply(status=500, body=b"oops", content_type="text/plain"), False),
-])
+@pytest.mark.parametrize(
+    "case, reply, ok",
+    [
+        (
+            "malformed, no items",
+            Reply(body=(RSS / "garbage.xml").read_bytes(), content_type="application/rss+xml"),
+            False,
+        ),
+        (
+            "html page",
+            Reply(body=(RSS / "html-page.html").read_bytes(), content_type="text/html"),
+            False,
+        ),
+        ("empty feed", Reply(body=rss(), content_type="application/rss+xml"), True),
+        ("duplicate guids", Reply(body=rss(PM_EDITED, PM, OLD), content_type="text/xml"), True),
+        ("entity expansion", Reply(body=_attack(), content_type="application/rss+xml"), False),
+        (
+            "enormous",
+            Reply(
+                body=rss(PM, OLD) + b"<!--" + b"x" * 300_000 + b"-->",
+                content_type="application/rss+xml",
+            ),
+            False,
+        ),
+        ("server error", Reply(status=500, body=b"oops", content_type="text/plain"), False),
+    ],
+)
 def test_bad_input_creates_no_new_item_and_keeps_the_snapshot(workspace, server, case, reply, ok):
     ws = workspace(feeds(server.url("/feed"), "    max_bytes: 200000\n"), {"kz": REPORT})
     before, result = _previous_then(ws, server, reply)

@@ -1,4 +1,5 @@
 """Numbers read exactly: scaled figures, comparison with Decimal, number words composed."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -14,18 +15,33 @@ from tracker.evaluate.extract import EXTRACTORS
 from tracker.evaluate.facts import Health, evaluate, matches
 
 NOW = datetime(2025, 10, 8, tzinfo=timezone.utc)
-SCALES = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12, "tys.": 3, "mln": 6,
-          "mld": 9, "млн": 6, "млрд": 9}
+SCALES = {
+    "thousand": 3,
+    "million": 6,
+    "billion": 9,
+    "trillion": 12,
+    "tys.": 3,
+    "mln": 6,
+    "mld": 9,
+    "млн": 6,
+    "млрд": 9,
+}
 
 
 def fact(**kw) -> Fact:
-    return Fact.model_validate({"id": "f", "source": "fb", "path": ["a"], "extract": "number",
-                                **kw})
+    return Fact.model_validate(
+        {"id": "f", "source": "fb", "path": ["a"], "extract": "number", **kw}
+    )
 
 
 @settings(max_examples=300, derandomize=True)  # deterministic: hypothesis' fixed seed
-@given(whole=st.integers(0, 999), fraction=st.integers(0, 999), digits=st.integers(1, 3),
-       scale=st.sampled_from(sorted(SCALES)), comma=st.booleans())
+@given(
+    whole=st.integers(0, 999),
+    fraction=st.integers(0, 999),
+    digits=st.integers(1, 3),
+    scale=st.sampled_from(sorted(SCALES)),
+    comma=st.booleans(),
+)
 def test_scaled_figures_are_exact(whole, fraction, digits, scale, comma):
     """'$32.221 billion' is 32221000000, for every decimal a source may write."""
     decimals = str(fraction).zfill(3)[:digits]
@@ -56,10 +72,18 @@ def test_comparison_is_decimal_not_float():
     assert not matches(fact(expect=14.9, tolerance=0.1), 15.01)
 
 
-@pytest.mark.parametrize("text,value", [
-    ("20,260,006", 20260006), ("20 260 006", 20260006), ("3.692", 3692), ("3,692", 3692),
-    ("20,26", Decimal("20.26")), ("−5", -5), ("1.5", Decimal("1.5")),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("20,260,006", 20260006),
+        ("20 260 006", 20260006),
+        ("3.692", 3692),
+        ("3,692", 3692),
+        ("20,26", Decimal("20.26")),
+        ("−5", -5),
+        ("1.5", Decimal("1.5")),
+    ],
+)
 def test_parse_number(text, value):
     assert parse_number(text) == value
 
@@ -70,14 +94,26 @@ def test_as_decimal_refuses_what_is_not_a_number(value):
         as_decimal(value)
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("twenty-one", [21]), ("nine hundred ninety-nine thousand", [999000]),
-    ("one million two hundred thousand", [1200000]), ("thousand million", []),
-    ("five hundred hundred", [500]), ("ten twenty", [10, 20]),
-    ("jeden, dwa, trzy", [1, 2, 3]), ("czterysta", [400]), ("dwustu", [200]),
-    ("пятьсот сорок два", [542]), ("одна тысяча", [1000]), ("две трети депутатов", []),
-    ("trzydziestoosobowy zespół", [30]), ("семь и 9", [7, 9]), ("a third of the seats", []),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("twenty-one", [21]),
+        ("nine hundred ninety-nine thousand", [999000]),
+        ("one million two hundred thousand", [1200000]),
+        ("thousand million", []),
+        ("five hundred hundred", [500]),
+        ("ten twenty", [10, 20]),
+        ("jeden, dwa, trzy", [1, 2, 3]),
+        ("czterysta", [400]),
+        ("dwustu", [200]),
+        ("пятьсот сорок два", [542]),
+        ("одна тысяча", [1000]),
+        ("две трети депутатов", []),
+        ("trzydziestoosobowy zespół", [30]),
+        ("семь и 9", [7, 9]),
+        ("a third of the seats", []),
+    ],
+)
 def test_number_words(text, expected):
     assert numbers_in(text) == [Decimal(n) for n in expected]
 

@@ -1,5 +1,6 @@
 """`tracker paths`, `probe` and `check` on a fresh workspace with the Factbook backfilled
 (the bundled demo archive: six real versions, 2025-08 → 2026-01-22)."""
+
 from __future__ import annotations
 
 import gzip
@@ -68,8 +69,9 @@ def backfilled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("onboard")
     archive = unpack_demo_factbook(base / "archive")
     # no server listens on this port: a network check would fail, an offline one must not try
-    root = make_workspace(base / "ws", FEEDS.format(url="http://127.0.0.1:9/kz.json"),
-                          {"kz": REPORT})
+    root = make_workspace(
+        base / "ws", FEEDS.format(url="http://127.0.0.1:9/kz.json"), {"kz": REPORT}
+    )
     code, out = cli(root, "backfill", "factbook-kz", "--dir", str(archive))
     assert code == 0, out
     return root
@@ -80,8 +82,7 @@ def test_paths_lists_the_population_total_in_report_form(backfilled: Path) -> No
     assert code == 0, out
     assert "path: [People and Society, Population, total]" in out
     assert "20,432,662" in out
-    code, out = cli(backfilled, "paths", "factbook-kz", "--grep", "POPULATION", "--format",
-                    "json")
+    code, out = cli(backfilled, "paths", "factbook-kz", "--grep", "POPULATION", "--format", "json")
     rows = json.loads(out)
     total = next(r for r in rows if r["path"] == POPULATION)
     assert total["value"].startswith("20,432,662")
@@ -96,13 +97,22 @@ def test_paths_of_an_unknown_source_is_a_usage_error(backfilled: Path) -> None:
 
 
 def test_probe_reads_the_value_now_and_its_history(backfilled: Path) -> None:
-    code, out = cli(backfilled, "probe", "factbook-kz", "People and Society", "Population",
-                    "total", "--extract", "number")
+    code, out = cli(
+        backfilled,
+        "probe",
+        "factbook-kz",
+        "People and Society",
+        "Population",
+        "total",
+        "--extract",
+        "number",
+    )
     assert code == 0, out
     assert "reads (number): 20432662" in out
     assert "20260006" in out and "2 distinct value(s)" in out
-    code, out = cli(backfilled, "probe", "factbook-kz", *POPULATION, "--extract", "number",
-                    "--format", "json")
+    code, out = cli(
+        backfilled, "probe", "factbook-kz", *POPULATION, "--extract", "number", "--format", "json"
+    )
     probe = json.loads(out)
     assert probe["read"] and probe["value"] == 20432662
     assert [row["value"] for row in probe["history"]] == [20260006, 20432662]
@@ -110,24 +120,60 @@ def test_probe_reads_the_value_now_and_its_history(backfilled: Path) -> None:
 
 
 def test_probe_of_a_misspelt_key_suggests_the_existing_path(backfilled: Path) -> None:
-    code, out = cli(backfilled, "probe", "factbook-kz", "People and Society", "Populaton",
-                    "total", "--extract", "number", "--format", "json")
+    code, out = cli(
+        backfilled,
+        "probe",
+        "factbook-kz",
+        "People and Society",
+        "Populaton",
+        "total",
+        "--extract",
+        "number",
+        "--format",
+        "json",
+    )
     assert code == 1
     probe = json.loads(out)
     assert not probe["read"] and probe["suggestions"] == [POPULATION]
-    code, out = cli(backfilled, "probe", "factbook-kz", "Peeple and Society", "Population",
-                    "total", "--extract", "number")
+    code, out = cli(
+        backfilled,
+        "probe",
+        "factbook-kz",
+        "Peeple and Society",
+        "Population",
+        "total",
+        "--extract",
+        "number",
+    )
     assert code == 1
     assert "did you mean [People and Society, Population, total]?" in " ".join(out.split())
 
 
 def test_probe_says_why_an_extractor_reads_nothing(backfilled: Path) -> None:
-    code, out = cli(backfilled, "probe", "factbook-kz", "Government", "Country name",
-                    "conventional long form", "--extract", "date", "--format", "json")
+    code, out = cli(
+        backfilled,
+        "probe",
+        "factbook-kz",
+        "Government",
+        "Country name",
+        "conventional long form",
+        "--extract",
+        "date",
+        "--format",
+        "json",
+    )
     assert code == 1
     assert json.loads(out)["reason"].startswith("date:")
-    code, out = cli(backfilled, "probe", "factbook-kz", *POPULATION, "--extract", "number",
-                    "--within", "no group here")
+    code, out = cli(
+        backfilled,
+        "probe",
+        "factbook-kz",
+        *POPULATION,
+        "--extract",
+        "number",
+        "--within",
+        "no group here",
+    )
     assert code == 2 and "group" in out
 
 
@@ -140,7 +186,8 @@ def test_status_names_the_nearest_key_of_a_path_not_found(backfilled: Path) -> N
 
 
 def test_check_offline_lists_bad_paths_and_unset_variables_without_the_network(
-        backfilled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    backfilled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("check --offline opened a connection")
 
@@ -165,7 +212,8 @@ def test_check_offline_lists_bad_paths_and_unset_variables_without_the_network(
 
 
 def test_check_online_asks_every_source_and_the_smtp_server(
-        tmp_path: Path, server, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, server, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from aiosmtpd.controller import Controller
 
     class Sink:
@@ -179,9 +227,11 @@ def test_check_online_asks_every_source_and_the_smtp_server(
     smtp.start()
     try:
         server.route("/kz.json", body=b"{}")
-        feeds = (FEEDS.format(url=server.url("/kz.json")) +
-                 f"email:\n  smtp: {{host: 127.0.0.1, port: {port}, security: plain}}\n"
-                 "  from: t@example.org\n  to: [a@example.org]\n")
+        feeds = (
+            FEEDS.format(url=server.url("/kz.json"))
+            + f"email:\n  smtp: {{host: 127.0.0.1, port: {port}, security: plain}}\n"
+            "  from: t@example.org\n  to: [a@example.org]\n"
+        )
         root = make_workspace(tmp_path / "ws", feeds)
         monkeypatch.setenv("ONBOARD_ACLED_USER", "u")
         monkeypatch.setenv("ONBOARD_ACLED_PASSWORD", "p")
@@ -202,14 +252,19 @@ def test_check_of_a_broken_configuration_is_exit_2(tmp_path: Path) -> None:
     assert code == 2 and "unknown source kind" in out
 
 
-@pytest.mark.parametrize(("path", "meant"), [
-    (["people and society", "population", "total"], POPULATION),
-    (["People and Society", "Population", "totl"], POPULATION),
-    (["Population", "total"], POPULATION),
-])
+@pytest.mark.parametrize(
+    ("path", "meant"),
+    [
+        (["people and society", "population", "total"], POPULATION),
+        (["People and Society", "Population", "totl"], POPULATION),
+        (["Population", "total"], POPULATION),
+    ],
+)
 def test_diagnose_proposes_whole_paths_that_resolve(path: list[str], meant: list[str]) -> None:
-    snapshot = {"People and Society": {"Population": {"total": "20,432,662", "male": "1"}},
-                "Economy": {"Population below poverty line": {"text": "5.2%"}}}
+    snapshot = {
+        "People and Society": {"Population": {"total": "20,432,662", "male": "1"}},
+        "Economy": {"Population below poverty line": {"text": "5.2%"}},
+    }
     found = diagnose(snapshot, path)
     assert found is not None and meant in found.suggestions
     assert diagnose(snapshot, POPULATION) is None
@@ -218,7 +273,20 @@ def test_diagnose_proposes_whole_paths_that_resolve(path: list[str], meant: list
 def test_report_form_reads_back_as_the_same_keys() -> None:
     from ruamel.yaml import YAML
 
-    keys = ["People and Society", "no", "a: b", "x, y", "# hash", "2024", "it's", " pad",
-            "Legislative branch - upper chamber", "[x]", "10%", "ends -", 'say "hi"']
+    keys = [
+        "People and Society",
+        "no",
+        "a: b",
+        "x, y",
+        "# hash",
+        "2024",
+        "it's",
+        " pad",
+        "Legislative branch - upper chamber",
+        "[x]",
+        "10%",
+        "ends -",
+        'say "hi"',
+    ]
     assert YAML(typ="safe").load(report_form(keys)) == keys
     assert YAML(typ="safe").load(report_form(["a/b"])) == ["a/b"]

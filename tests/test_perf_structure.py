@@ -2,6 +2,7 @@
 pure worker processes and behaves exactly as in-process; the workers die with their
 parent; a dead worker costs time, not sources; an unchanged second pass is all 304s and
 makes no commit; the default configuration does not throttle hundreds of feeds."""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,32 +31,47 @@ NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
 
 
 def rss(index: int, items: int = 3) -> bytes:
-    body = "".join(f"<item><title>Story {index}.{n}</title><guid>g{index}-{n}</guid>"
-                   f"<pubDate>Tue, 14 Oct 2025 0{n}:00:00 GMT</pubDate>"
-                   f"<description>&lt;p&gt;Text {n}&lt;/p&gt;</description></item>"
-                   for n in range(items))
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {index}</title>'
-            f"<link>https://example.org/{index}</link>{body}</channel></rss>").encode()
+    body = "".join(
+        f"<item><title>Story {index}.{n}</title><guid>g{index}-{n}</guid>"
+        f"<pubDate>Tue, 14 Oct 2025 0{n}:00:00 GMT</pubDate>"
+        f"<description>&lt;p&gt;Text {n}&lt;/p&gt;</description></item>"
+        for n in range(items)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {index}</title>'
+        f"<link>https://example.org/{index}</link>{body}</channel></rss>"
+    ).encode()
 
 
 def feeds(server, count: int, run: str = "{pool_threshold: 4, parse_workers: 2}") -> str:
     lines = ["sources:"]
     for i in range(count):
-        lines += [f"  feed{i:02d}:", "    kind: rss", f"    url: {server.url(f'/f{i}.xml')}",
-                  "    timeout: 5"]
+        lines += [
+            f"  feed{i:02d}:",
+            "    kind: rss",
+            f"    url: {server.url(f'/f{i}.xml')}",
+            "    timeout: 5",
+        ]
     return "\n".join(lines + ["http: {retries: 0}", f"run: {run}"]) + "\n"
 
 
 def serve(server, count: int = N) -> None:
     for i in range(count):
-        server.route(f"/f{i}.xml", Reply(body=rss(i), etag=True,
-                                         content_type="application/rss+xml"))
+        server.route(
+            f"/f{i}.xml", Reply(body=rss(i), etag=True, content_type="application/rss+xml")
+        )
 
 
 def test_many_sources_second_pass_is_304_and_makes_no_commit(server, workspace):
     serve(server)
-    server.route("/f3.xml", Reply(body=b"<rss><channel><item>", etag=True,  # broken feed
-                                  content_type="application/rss+xml"))
+    server.route(
+        "/f3.xml",
+        Reply(
+            body=b"<rss><channel><item>",
+            etag=True,  # broken feed
+            content_type="application/rss+xml",
+        ),
+    )
     root = workspace(feeds(server, N))
     first = run_once(root, now=utc("2026-03-01T00:00:00"), run_all=True, send_email=False)
     assert first.parsed_in_workers > 0  # more documents than the threshold: workers
@@ -80,19 +96,34 @@ def test_worker_run_equals_in_process_run(server, workspace):
     """The same sources parsed by workers and in-process give the same snapshots, states,
     errors and commit trees."""
     serve(server)
-    server.route("/f5.xml", Reply(body=b"<html><body>moved</body></html>",
-                                  content_type="text/html"))
+    server.route(
+        "/f5.xml", Reply(body=b"<html><body>moved</body></html>", content_type="text/html")
+    )
     results = {}
-    for mode, run in (("workers", "{pool_threshold: 0, parse_workers: 2}"),
-                      ("in-process", "{parse_workers: 0}")):
+    for mode, run in (
+        ("workers", "{pool_threshold: 0, parse_workers: 2}"),
+        ("in-process", "{parse_workers: 0}"),
+    ):
         root = workspace(feeds(server, N, run), name=mode)
         result = run_once(root, now=NOW, run_all=True, send_email=False)
         assert (result.parsed_in_workers > 0) is (mode == "workers")
         snapshots = {p.name: p.read_text() for p in (root / "snapshots").glob("*.yaml")}
-        states = {sid: (e.failures, e.last_error, e.gone_count, e.validators)
-                  for sid, e in State.load(root).sources.items()}
-        outcomes = [(s.source, s.ok, s.changed, s.error, s.gone, s.failure,
-                     [c.to_json() for c in s.changes]) for s in result.sources]
+        states = {
+            sid: (e.failures, e.last_error, e.gone_count, e.validators)
+            for sid, e in State.load(root).sources.items()
+        }
+        outcomes = [
+            (
+                s.source,
+                s.ok,
+                s.changed,
+                s.error,
+                s.gone,
+                s.failure,
+                [c.to_json() for c in s.changes],
+            )
+            for s in result.sources
+        ]
         tree = (GitStore(root).repo.head.commit.tree / "snapshots").hexsha
         results[mode] = (snapshots, states, outcomes, tree)
     assert results["workers"] == results["in-process"]
@@ -102,8 +133,12 @@ def test_worker_run_equals_in_process_run(server, workspace):
 
 
 def job(index: int, content: bytes | None = None) -> ParseJob:
-    raw = RawDocument(content if content is not None else rss(index), f"http://x/{index}",
-                      NOW, {"content-type": "application/rss+xml"})
+    raw = RawDocument(
+        content if content is not None else rss(index),
+        f"http://x/{index}",
+        NOW,
+        {"content-type": "application/rss+xml"},
+    )
     return ParseJob(f"feed{index:02d}", RssOptions(kind="rss", url="http://x/"), raw)
 
 
@@ -123,8 +158,12 @@ def workers_of(owner: psutil.Process) -> list[psutil.Process]:
 def test_an_exception_in_a_worker_is_that_sources_failure():
     """A previous snapshot file that is not YAML (edited by hand, half-written by another
     tool) raises inside the worker: that source's Failed, the others parsed."""
-    broken = ParseJob("feed01", RssOptions(kind="rss", url="http://x/"),
-                      job(1).raw, previous=b"title: [unclosed\n  - :")
+    broken = ParseJob(
+        "feed01",
+        RssOptions(kind="rss", url="http://x/"),
+        job(1).raw,
+        previous=b"title: [unclosed\n  - :",
+    )
     pool = ParsePool(workers=1, threshold=0)
     try:
         results = asyncio.run(_parse_all(pool, [job(0), broken, job(2)]))
@@ -165,7 +204,8 @@ def test_a_dead_worker_means_the_rest_is_parsed_in_process():
 def test_workers_die_with_their_parent(tmp_path):
     """SIGKILL the process that owns a pool: its workers are gone within seconds."""
     script = tmp_path / "owner.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import asyncio, sys, time
         sys.path.insert(0, {str(os.getcwd())!r})
         from tests.test_perf_structure import job
@@ -177,7 +217,8 @@ def test_workers_die_with_their_parent(tmp_path):
             asyncio.run(main())
             print("READY", flush=True)
             time.sleep(120)
-    """))
+    """)
+    )
     owner = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     try:
         assert owner.stdout is not None and owner.stdout.readline().startswith("READY")
@@ -196,10 +237,13 @@ def test_a_worker_whose_parent_is_gone_exits_at_once():
     """The initializer's check for a parent that died before PR_SET_PDEATHSIG applied."""
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()  # a pid that was an owner and is dead now
-    code = ("import sys; from tracker.run.pool import _die_with_parent; "
-            "_die_with_parent(int(sys.argv[1])); print('alive')")
-    out = subprocess.run([sys.executable, "-c", code, str(gone.pid)], capture_output=True,
-                         text=True, timeout=30)
+    code = (
+        "import sys; from tracker.run.pool import _die_with_parent; "
+        "_die_with_parent(int(sys.argv[1])); print('alive')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(gone.pid)], capture_output=True, text=True, timeout=30
+    )
     assert out.returncode == 1 and "alive" not in out.stdout
 
 

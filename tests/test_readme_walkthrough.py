@@ -4,6 +4,7 @@ Beside the new workspace the test puts what the block names: `../factbook-archiv
 Factbook versions bundled with the demo, unpacked) and `../brief.txt` (the short Polish
 brief of tests/data/reports). The walkthrough touches no network.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,13 +50,15 @@ def test_the_walkthrough_runs_as_written(tmp_path: Path, monkeypatch: pytest.Mon
             assert words[0] == "tracker", line
             result = CliRunner().invoke(app, words[1:])
             assert result.exit_code == 0, f"{step.strip()}\n{result.output}"
-            outputs[words[1] if words[1] != "report" else f"report {words[2]}"] = \
-                " ".join(result.output.split())
+            outputs[words[1] if words[1] != "report" else f"report {words[2]}"] = " ".join(
+                result.output.split()
+            )
     assert "path: [People and Society, Population, total]" in outputs["paths"]
     assert "reads (number): 20432662" in outputs["probe"]
     assert "20260006" in outputs["probe"] and "2026-01-22" in outputs["probe"]
-    assert "adopted fn1-population, fn2-ethnic-groups, fn3-prime-minister" in \
-        outputs["report adopt"]
+    assert (
+        "adopted fn1-population, fn2-ethnic-groups, fn3-prime-minister" in outputs["report adopt"]
+    )
     assert "all well" in outputs["check"]
     status = outputs["status"]
     assert "3 facts: 1 stale, 2 current" in status, status

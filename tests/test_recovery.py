@@ -1,5 +1,6 @@
 """Crash recovery, leftover by leftover: each test stages what a run killed at one precise
 moment leaves behind, runs again, and compares with a history that never crashed."""
+
 from __future__ import annotations
 
 import json
@@ -59,6 +60,7 @@ def dead_run(ws: Path, epoch: int, sources: list[int], stage: bool = False) -> N
 def setup(workspace, server):
     def make(name: str) -> Path:
         return workspace(feeds(server, COUNT), {"ops": REPORT}, name=name)
+
     return make
 
 
@@ -73,7 +75,7 @@ def clean_history(setup, server, epochs: int):
 def test_first_run_died_after_writing_snapshots(setup, server):
     ws = setup("ws")
     serve_epoch(server, COUNT, 0)
-    dead_run(ws, 0, [0, 1])            # new, untracked files: equal to what a fetch gives
+    dead_run(ws, 0, [0, 1])  # new, untracked files: equal to what a fetch gives
     result = run_once(ws, now=at(0), send_email=False)
     assert any("never committed" in note for note in result.repaired)
     check_consistent(ws)
@@ -84,7 +86,7 @@ def test_died_with_staged_changes_and_git_litter(setup, server):
     ws = setup("ws")
     serve_epoch(server, COUNT, 0)
     run_once(ws, now=at(0), send_email=False)
-    serve_epoch(server, COUNT, 2)      # s0 and s1 change at epoch 2
+    serve_epoch(server, COUNT, 2)  # s0 and s1 change at epoch 2
     dead_run(ws, 2, [0, 1], stage=True)
     (ws / ".git" / "index.lock").write_bytes(b"half an index")
     (ws / "snapshots" / ".s2.yaml.abc123.tmp").write_text("Government: {Exec")
@@ -122,7 +124,7 @@ def test_corrupt_index_is_rebuilt_from_head(setup, server):
     result = run_once(ws, now=at(1), send_email=False)
     assert any("corrupt git index" in note for note in result.repaired)
     after = commits(ws)
-    assert after[:len(before)] == before and result.commit in after[len(before):]
+    assert after[: len(before)] == before and result.commit in after[len(before) :]
     check_consistent(ws)
 
 
@@ -146,8 +148,13 @@ def test_git_lock_of_a_live_git_process_is_never_stolen(setup, server):
     lock.write_bytes(b"")
     # a real `git` working in the workspace (waiting on its stdin) stands for a dead run's
     # orphaned child; started through sh so that it is not our own child (those are exempt)
-    proc = subprocess.Popen(["sh", "-c", "head -c 1 | git hash-object --stdin"], cwd=ws,
-                            env=run_env(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["sh", "-c", "head -c 1 | git hash-object --stdin"],
+        cwd=ws,
+        env=run_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10
         while not live_git_processes(ws) and time.monotonic() < deadline:
@@ -182,8 +189,13 @@ def _grandchild_git(ws: Path, command: str) -> subprocess.Popen:
     on its stdin; returns once psutil sees the git process itself."""
     import psutil
 
-    proc = subprocess.Popen(["sh", "-c", command], cwd=ws, env=run_env(),
-                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["sh", "-c", command],
+        cwd=ws,
+        env=run_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if any(p.name().startswith("git") for p in psutil.Process(proc.pid).children()):
@@ -221,13 +233,16 @@ def test_a_git_writer_in_a_subfolder_counts(setup, server):
     assert live_git_processes(ws) == []
 
 
-@pytest.mark.parametrize("cmdline, expected", [
-    (["git", "cat-file", "--batch"], "cat-file"),
-    (["/usr/bin/git", "-C", "/w", "-c", "a=b", "--no-pager", "commit", "-m", "x"], "commit"),
-    (["git", "--git-dir", "/w/.git", "update-ref", "HEAD", "x"], "update-ref"),
-    (["git", "--git-dir=/w/.git", "gc", "--auto"], "gc"),
-    (["git", "--version"], None),
-])
+@pytest.mark.parametrize(
+    "cmdline, expected",
+    [
+        (["git", "cat-file", "--batch"], "cat-file"),
+        (["/usr/bin/git", "-C", "/w", "-c", "a=b", "--no-pager", "commit", "-m", "x"], "commit"),
+        (["git", "--git-dir", "/w/.git", "update-ref", "HEAD", "x"], "update-ref"),
+        (["git", "--git-dir=/w/.git", "gc", "--auto"], "gc"),
+        (["git", "--version"], None),
+    ],
+)
 def test_git_subcommand(cmdline, expected):
     from tracker.store.recovery import git_subcommand
 

@@ -1,5 +1,6 @@
 """The one redaction helper (tracker/redact.py): every secret, in any case and in its
 percent-, plus- and form-encoded forms and as Basic-auth base64, becomes `***`."""
+
 from __future__ import annotations
 
 import base64
@@ -12,10 +13,20 @@ USER, PASSWORD = "Analyst.Name@example.org", "p@ss w0rd/+&=ü"
 
 def test_every_form_and_case_is_masked():
     redactor = Redactor().add(USER, PASSWORD).add_basic_auth(USER, PASSWORD)
-    forms = [USER, USER.upper(), USER.lower(), quote(USER, safe=""), quote(USER),
-             quote_plus(USER), PASSWORD, PASSWORD.upper(), quote(PASSWORD, safe=""),
-             quote_plus(PASSWORD), quote(PASSWORD, safe="").lower(),
-             base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()]
+    forms = [
+        USER,
+        USER.upper(),
+        USER.lower(),
+        quote(USER, safe=""),
+        quote(USER),
+        quote_plus(USER),
+        PASSWORD,
+        PASSWORD.upper(),
+        quote(PASSWORD, safe=""),
+        quote_plus(PASSWORD),
+        quote(PASSWORD, safe="").lower(),
+        base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode(),
+    ]
     for form in forms:
         assert redactor(f"server said: <{form}> no") == f"server said: <{MASK}> no", form
 

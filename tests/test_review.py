@@ -1,4 +1,5 @@
 """status / ack / accept through the CLI; report files keep comments and order."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,9 @@ facts:
 @pytest.fixture
 def ws(workspace, server):
     server.route("/kz.json", body=factbook_version("2026-01-22"))
-    root = workspace(f"sources:\n  fb:\n    kind: factbook\n    url: {server.url('/kz.json')}\n",
-                     {"kz": REPORT})
+    root = workspace(
+        f"sources:\n  fb:\n    kind: factbook\n    url: {server.url('/kz.json')}\n", {"kz": REPORT}
+    )
     run_once(root, now=utc("2026-01-23T04:00"), run_all=True)
     return root
 
@@ -52,8 +54,11 @@ def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 def cli_process(root: Path, *args: str) -> subprocess.CompletedProcess:
     """A real `tracker` process, for what takes two processes (the run lock)."""
-    return subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), *args],
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "-w", str(root), *args],
+        capture_output=True,
+        text=True,
+    )
 
 
 def status(root: Path) -> dict:
@@ -64,10 +69,24 @@ def status(root: Path) -> dict:
 
 def test_status_json_shape(ws):
     rows = status(ws)
-    assert set(rows["population"]) == {"report", "fact", "status", "expected", "current", "since",
-                                       "source", "path", "note", "claim", "section",
-                                       "footnote", "details", "verifiability", "living",
-                                       "living_checks"}
+    assert set(rows["population"]) == {
+        "report",
+        "fact",
+        "status",
+        "expected",
+        "current",
+        "since",
+        "source",
+        "path",
+        "note",
+        "claim",
+        "section",
+        "footnote",
+        "details",
+        "verifiability",
+        "living",
+        "living_checks",
+    }
     assert rows["population"]["status"] == "stale"
     assert rows["population"]["current"] == 20432662
     assert rows["population"]["path"] == ["People and Society", "Population", "total"]
@@ -75,8 +94,9 @@ def test_status_json_shape(ws):
 
 
 def test_ack_silences_this_value_and_keeps_comments(ws):
-    proc = cli(ws, "ack", "population", "--note", "report keeps the 2024 figure",
-               "--now", "2026-01-24")
+    proc = cli(
+        ws, "ack", "population", "--note", "report keeps the 2024 figure", "--now", "2026-01-24"
+    )
     assert proc.returncode == 0, proc.stderr
     text = (ws / "reports" / "kz.yaml").read_text()
     assert "# The brief's facts. This comment must survive reviews." in text
@@ -94,8 +114,9 @@ def test_accept_adopts_the_current_value(ws):
     text = (ws / "reports" / "kz.yaml").read_text()
     assert "expect: 20432662" in text and "# as printed in the report" in text
     assert status(ws)["population"]["status"] == "current"
-    assert not subprocess.run(["git", "-C", str(ws), "status", "--porcelain", "reports"],
-                              capture_output=True, text=True).stdout.strip()
+    assert not subprocess.run(
+        ["git", "-C", str(ws), "status", "--porcelain", "reports"], capture_output=True, text=True
+    ).stdout.strip()
 
 
 def test_unknown_fact_is_a_clear_error(ws):
@@ -116,19 +137,21 @@ def test_init_creates_a_working_workspace(tmp_path):
 
 # ------------------------------------------------------------------ reviews and the run lock
 
+
 def test_ack_and_digest_send_wait_for_a_run_and_never_write_beside_it(ws):
     """ack/accept/digest --send commit: while a run holds the workspace they are refused
     (exit 75, naming the holder) and change nothing; after it, ack works."""
     from tracker.store.lock import RunLock
 
     with (ws / "feeds.yaml").open("a") as feeds:  # digest --send needs somewhere to send
-        feeds.write("email:\n  smtp: {host: 127.0.0.1, port: 1, security: plain}\n"
-                    "  from: tracker@example.org\n  to: [analyst@example.org]\n")
+        feeds.write(
+            "email:\n  smtp: {host: 127.0.0.1, port: 1, security: plain}\n"
+            "  from: tracker@example.org\n  to: [analyst@example.org]\n"
+        )
     report = (ws / "reports" / "kz.yaml").read_text()
     head = GitStore(ws).head()
     with RunLock(ws, started=utc("2026-01-24T04:00")):
-        for args in (["ack", "population"], ["accept", "population"],
-                     ["digest", "--send"]):
+        for args in (["ack", "population"], ["accept", "population"], ["digest", "--send"]):
             proc = cli_process(ws, *args, "--now", "2026-01-24")
             assert proc.returncode == 75, (args, proc.stderr)
             assert "locked by pid" in proc.stderr and "--wait" in proc.stderr

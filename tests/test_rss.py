@@ -2,6 +2,7 @@
 
 Fixtures under tests/data/rss/ are synthetic (each says so in a comment).
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -24,9 +25,11 @@ def load(name: str, headers: dict[str, str] | None = None) -> dict:
 def test_wordpress_rss2_items_keyed_by_guid_with_plain_text_and_utc_dates():
     feed = load("wordpress-rss2.xml")
     assert feed["title"] == "Example Central Asia Times"
-    assert list(feed["items"]) == ["https://news.example.org/?p=1003",
-                                   "https://news.example.org/?p=1002",
-                                   "https://news.example.org/?p=1001"]
+    assert list(feed["items"]) == [
+        "https://news.example.org/?p=1003",
+        "https://news.example.org/?p=1002",
+        "https://news.example.org/?p=1001",
+    ]
     first = feed["items"]["https://news.example.org/?p=1003"]
     assert first["title"] == "Kazakhstan’s Prime Minister Bektenov visits Aktau port"
     assert first["link"] == "https://news.example.org/2025/10/14/pm-visits-aktau/"
@@ -86,8 +89,11 @@ def test_html_page_instead_of_a_feed_is_source_gone():
 
 def test_empty_feed_is_valid_and_has_no_items():
     feed = load("empty-feed.xml", {"Content-Type": "application/rss+xml"})
-    assert feed == {"title": "Example Central Asia Times", "link": "https://news.example.org",
-                    "items": {}}
+    assert feed == {
+        "title": "Example Central Asia Times",
+        "link": "https://news.example.org",
+        "items": {},
+    }
 
 
 @pytest.mark.parametrize("content", [b"", b"   \n", b"just some text"])
@@ -119,7 +125,9 @@ def test_encoding_declared_in_xml_windows_1251():
 
 
 def test_encoding_given_only_by_the_http_header_iso_8859_2():
-    feed = load("latin2-header-only.xml", {"Content-Type": "application/rss+xml; charset=ISO-8859-2"})
+    feed = load(
+        "latin2-header-only.xml", {"Content-Type": "application/rss+xml; charset=ISO-8859-2"}
+    )
     item = feed["items"]["https://pl.example.org/1"]
     assert item["title"] == "Premier Kazachstanu zapowiada zmiany w rządzie"
     assert item["summary"] == "Ludność Kazachstanu przekroczyła 20 mln; żółć."
@@ -127,8 +135,10 @@ def test_encoding_given_only_by_the_http_header_iso_8859_2():
 
 def test_long_summaries_are_shortened():
     body = "word " * 500
-    doc = (f'<rss version="2.0"><channel><title>t</title><item><guid>g</guid>'
-           f'<title>x</title><description>{body}</description></item></channel></rss>')
+    doc = (
+        f'<rss version="2.0"><channel><title>t</title><item><guid>g</guid>'
+        f"<title>x</title><description>{body}</description></item></channel></rss>"
+    )
     item = normalize_feed(doc.encode(), {"Content-Type": "application/rss+xml"})["items"]["g"]
     assert len(item["summary"]) <= 610 and item["summary"].endswith("…")
 
@@ -141,10 +151,16 @@ def _item(title: str, published: str | None) -> dict:
 
 
 def test_merge_keeps_previous_items_and_the_newest_n():
-    previous = {"title": "Old", "link": None, "items": {
-        "a": _item("A", "2025-10-01T00:00:00Z"), "b": _item("B", "2025-10-02T00:00:00Z")}}
-    new = {"title": "New", "link": None, "items": {
-        "c": _item("C", "2025-10-03T00:00:00Z"), "u": _item("U", None)}}
+    previous = {
+        "title": "Old",
+        "link": None,
+        "items": {"a": _item("A", "2025-10-01T00:00:00Z"), "b": _item("B", "2025-10-02T00:00:00Z")},
+    }
+    new = {
+        "title": "New",
+        "link": None,
+        "items": {"c": _item("C", "2025-10-03T00:00:00Z"), "u": _item("U", None)},
+    }
     merged = merge_feeds(previous, new, limit=3)
     assert merged["title"] == "New"
     assert set(merged["items"]) == {"c", "b", "a"}  # undated ranks last, dropped first
@@ -152,7 +168,11 @@ def test_merge_keeps_previous_items_and_the_newest_n():
 
 
 def test_merge_same_guid_new_title_replaces_and_keeps_a_lost_date():
-    previous = {"title": "T", "link": None, "items": {"g": _item("Old title", "2025-10-01T00:00:00Z")}}
+    previous = {
+        "title": "T",
+        "link": None,
+        "items": {"g": _item("Old title", "2025-10-01T00:00:00Z")},
+    }
     new = {"title": "T", "link": None, "items": {"g": _item("New title", None)}}
     merged = merge_feeds(previous, new, limit=200)
     assert merged["items"] == {"g": _item("New title", "2025-10-01T00:00:00Z")}
@@ -166,38 +186,47 @@ def test_merge_of_an_empty_feed_loses_nothing():
 
 # ------------------------------------------------------------------ entity expansion
 
-BILLION_LAUGHS = """<?xml version="1.0"?>
+BILLION_LAUGHS = (
+    """<?xml version="1.0"?>
 <!DOCTYPE rss [
 <!ENTITY lol "lol">
-""" + "\n".join(
-    f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
-    for i in range(1, 10)) + """
+"""
+    + "\n".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+        for i in range(1, 10)
+    )
+    + """
 ]>
 <rss version="2.0"><channel><title>t</title>
 <item><guid>g</guid><title>&lol9;</title></item></channel></rss>
 """
+)
 
 
 def quadratic_blowup(size: int = 100_000, refs: int = 100_000) -> str:
     """One big entity referenced many times: 10 GB expanded. Plain feedparser runs out of
     memory on this one (its lenient parser expands "safe" entities itself)."""
-    return (f'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY a "{"x" * size}">\n]>\n'
-            f'<rss version="2.0"><channel><title>t</title><item><guid>g</guid>'
-            f'<title>{"&a;" * refs}</title></item></channel></rss>')
+    return (
+        f'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY a "{"x" * size}">\n]>\n'
+        f'<rss version="2.0"><channel><title>t</title><item><guid>g</guid>'
+        f"<title>{'&a;' * refs}</title></item></channel></rss>"
+    )
 
 
-@pytest.mark.parametrize("name", ["billion_laughs", "quadratic", "malformed_quadratic",
-                                  "utf16_quadratic"])
+@pytest.mark.parametrize(
+    "name", ["billion_laughs", "quadratic", "malformed_quadratic", "utf16_quadratic"]
+)
 def test_entity_expansion_is_refused_under_a_memory_bound(name, tmp_path):
     """Run in a child with a 1 GiB address-space limit: refused, no item, little memory."""
     documents = {
         "billion_laughs": BILLION_LAUGHS.encode(),
         "quadratic": quadratic_blowup().encode(),
         # a broken DTD before the declaration: the strict scan cannot finish the prolog
-        "malformed_quadratic": quadratic_blowup().replace("<!DOCTYPE rss [",
-                                                          "<!DOCTYPE rss [\n<!BOGUS>").encode(),
-        "utf16_quadratic": quadratic_blowup().replace('version="1.0"?>',
-                                                      'version="1.0" encoding="utf-16"?>')
+        "malformed_quadratic": quadratic_blowup()
+        .replace("<!DOCTYPE rss [", "<!DOCTYPE rss [\n<!BOGUS>")
+        .encode(),
+        "utf16_quadratic": quadratic_blowup()
+        .replace('version="1.0"?>', 'version="1.0" encoding="utf-16"?>')
         .encode("utf-16"),
     }
     path = tmp_path / "attack.xml"
@@ -218,8 +247,9 @@ def test_entity_expansion_is_refused_under_a_memory_bound(name, tmp_path):
         hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")]
         print("PEAK_MB", int(hwm[0].split()[1]) // 1024)
     """)
-    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", child], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "REFUSED" in done.stdout and "entities" in done.stdout, done.stdout
     peak = int(done.stdout.split("PEAK_MB")[1])

@@ -1,4 +1,5 @@
 """`tracker run` against a real local HTTP server: faults never become changes."""
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,7 @@ sources:
     timeout: 1
   other:
     kind: factbook
-    url: {url.rsplit('/', 1)[0]}/other.json
+    url: {url.rsplit("/", 1)[0]}/other.json
     timeout: 1
 http:
   retries: 1
@@ -71,16 +72,35 @@ def snapshot_head(store: GitStore) -> str:
 
 
 def cli_run(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), "run", "--all",
-                           "--now", "2025-10-09T04:00", *args], capture_output=True, text=True)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tracker.cli",
+            "-w",
+            str(root),
+            "run",
+            "--all",
+            "--now",
+            "2025-10-09T04:00",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+    )
 
 
 FAULTS = {
     "500": [Reply(500, b"oops", content_type="text/plain")],
     "503 with Retry-After": [Reply(503, b"busy", headers={"Retry-After": "1"})],
     "timeout": [Reply(200, b"{}", delay=2.5)],
-    "200 HTML page": [Reply(200, b"<!DOCTYPE html><html><body>We bid a fond farewell</body>",
-                            content_type="text/html")],
+    "200 HTML page": [
+        Reply(
+            200,
+            b"<!DOCTYPE html><html><body>We bid a fond farewell</body>",
+            content_type="text/html",
+        )
+    ],
     "truncated JSON": [Reply(200, b'{"name": "Kazakhstan", "categories": [{"id": "gov')],
     "404": [Reply(404, b"not found", content_type="text/plain")],
     "410": [Reply(410, b"gone", content_type="text/plain")],
@@ -113,8 +133,11 @@ def test_fault_is_not_a_change(ws, server, october, fault):
 
 
 def test_retry_after_is_honoured_then_succeeds(ws, server, october):
-    server.route("/kz.json", Reply(503, b"busy", headers={"Retry-After": "1"}),
-                 Reply(200, october, etag=True))
+    server.route(
+        "/kz.json",
+        Reply(503, b"busy", headers={"Retry-After": "1"}),
+        Reply(200, october, etag=True),
+    )
     hits = server.hits("/kz.json")
     result = run_once(ws, now=utc("2025-10-09T04:00"), only=["fb"])
     assert result.sources[0].ok
@@ -154,8 +177,9 @@ def test_run_commit_lists_what_changed(ws, server, october):
 def test_due_sources_follow_the_schedule(workspace, server, october):
     server.route("/kz.json", body=october)
     server.route("/other.json", body=october)
-    text = feeds(server.url("/kz.json")).replace("    timeout: 1\n  other:",
-                                                 "    timeout: 1\n    schedule: \"0 4 * * *\"\n  other:")
+    text = feeds(server.url("/kz.json")).replace(
+        "    timeout: 1\n  other:", '    timeout: 1\n    schedule: "0 4 * * *"\n  other:'
+    )
     root = workspace(text, {"kz": REPORT})
     first = run_once(root, now=utc("2025-10-08T04:00"))
     assert {s.source for s in first.sources} == {"fb", "other"}

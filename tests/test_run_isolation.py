@@ -4,6 +4,7 @@ run; only the workspace's own failures (config, git, disk) stop a run — with o
 
 Every test has good sources changing in the same run: they are committed, the digest is
 written, the bad one fails with a one-line message, the run exits 3, no traceback."""
+
 from __future__ import annotations
 
 import errno
@@ -28,8 +29,9 @@ NOW = utc("2026-03-02T07:00:00")  # after the digest's 06:00: the digest is due
 DIGEST = 'digest:\n  schedule: "0 6 * * *"\n  send_when_empty: true\n'
 
 
-def feeds(server, count: int = 3, *, timeout: float = 30, run: str = "{}",
-          bad_url: str | None = None) -> str:
+def feeds(
+    server, count: int = 3, *, timeout: float = 30, run: str = "{}", bad_url: str | None = None
+) -> str:
     lines = ["sources:"]
     for i in range(count):
         url = bad_url if (i == 1 and bad_url) else server.url(f"/s{i}.json")
@@ -76,7 +78,7 @@ def huge_int(self, raw):
 
 
 def overflow(self, raw):
-    return {"n": {"v": {"text": str(float(10 ** 400))}}}
+    return {"n": {"v": {"text": str(float(10**400))}}}
 
 
 def not_a_mapping(self, raw):
@@ -86,22 +88,36 @@ def not_a_mapping(self, raw):
 def raises(exc: BaseException):
     def method(self, *args, **kwargs):
         raise exc
+
     return method
 
 
-@pytest.mark.parametrize("method,replacement,cause", [
-    ("normalize", surrogate, "surrogate"),
-    ("normalize", deep, "RecursionError"),
-    ("normalize", huge_int, "ValueError"),
-    ("normalize", overflow, "OverflowError"),
-    ("normalize", not_a_mapping, "not a mapping"),
-    ("normalize", raises(KeyError("fields")), "KeyError"),
-    ("merge", raises(AttributeError("'str' object has no attribute 'get'")), "AttributeError"),
-    ("fetch", raises(ValueError("multi-byte encodings are not supported")), "ValueError"),
-], ids=["lone-surrogate", "deep-nesting", "4300-digits", "overflow", "not-a-mapping",
-        "keyerror", "merge-attributeerror", "fetch-valueerror"])
+@pytest.mark.parametrize(
+    "method,replacement,cause",
+    [
+        ("normalize", surrogate, "surrogate"),
+        ("normalize", deep, "RecursionError"),
+        ("normalize", huge_int, "ValueError"),
+        ("normalize", overflow, "OverflowError"),
+        ("normalize", not_a_mapping, "not a mapping"),
+        ("normalize", raises(KeyError("fields")), "KeyError"),
+        ("merge", raises(AttributeError("'str' object has no attribute 'get'")), "AttributeError"),
+        ("fetch", raises(ValueError("multi-byte encodings are not supported")), "ValueError"),
+    ],
+    ids=[
+        "lone-surrogate",
+        "deep-nesting",
+        "4300-digits",
+        "overflow",
+        "not-a-mapping",
+        "keyerror",
+        "merge-attributeerror",
+        "fetch-valueerror",
+    ],
+)
 def test_any_exception_of_one_source_is_that_sources_failure(
-        workspace, server, monkeypatch, method, replacement, cause):
+    workspace, server, monkeypatch, method, replacement, cause
+):
     serve_good(server)
     ws = workspace(feeds(server, run="{parse_workers: 0}"), {"ops": REPORT})
     original = getattr(FactbookSource, method)
@@ -111,10 +127,12 @@ def test_any_exception_of_one_source_is_that_sources_failure(
         return chosen(self, *args, **kwargs)
 
     if method == "fetch":
+
         async def only_s1_async(self, *args, **kwargs):
             if self.id == "s1":
                 return replacement(self, *args, **kwargs)
             return await original(self, *args, **kwargs)
+
         monkeypatch.setattr(FactbookSource, method, only_s1_async)
     else:
         monkeypatch.setattr(FactbookSource, method, only_s1)
@@ -146,8 +164,13 @@ def test_the_cli_exits_3_with_one_line_and_no_traceback(workspace, server):
     serve_good(server)
     server.route("/s1.json", Reply(body=b"[" * 100_000 + b"]" * 100_000))
     ws = workspace(feeds(server), {"ops": REPORT})
-    out = subprocess.run(tracker_cmd(ws, "run", "--now", NOW.isoformat(), "--no-email"),
-                         capture_output=True, text=True, env=run_env(), timeout=120)
+    out = subprocess.run(
+        tracker_cmd(ws, "run", "--now", NOW.isoformat(), "--no-email"),
+        capture_output=True,
+        text=True,
+        env=run_env(),
+        timeout=120,
+    )
     assert out.returncode == 3, out.stderr
     assert "Traceback" not in out.stdout + out.stderr
     # not a terminal: each line is stamped with its time (cron), failures on stderr
@@ -176,9 +199,13 @@ def test_a_server_dripping_its_headers_is_cut_by_the_sources_deadline(workspace,
     server.handler("/s1.json", drip_headers)
     ws = workspace(feeds(server, timeout=2), {"ops": REPORT})
     DRIP_STARTED.clear()
-    out = subprocess.run(tracker_cmd(ws, "run", "--now", NOW.isoformat(), "--no-email",
-                                     "--format", "json"),
-                         capture_output=True, text=True, env=run_env(), timeout=60)
+    out = subprocess.run(
+        tracker_cmd(ws, "run", "--now", NOW.isoformat(), "--no-email", "--format", "json"),
+        capture_output=True,
+        text=True,
+        env=run_env(),
+        timeout=60,
+    )
     took = time.monotonic() - DRIP_STARTED[0]  # from the request (start-up not counted)
     assert out.returncode == 3, out.stderr
     assert took < 10, f"the run ended {took:.1f} s after the request: {out.stdout}"

@@ -1,5 +1,6 @@
 """`tracker schedule`: jobs from feeds.yaml, catch-up after downtime, a real daemon run
 against the local server, and a clean stop on SIGTERM in the middle of a run."""
+
 from __future__ import annotations
 
 import logging
@@ -59,15 +60,18 @@ def test_jobs_follow_feeds_yaml(workspace, server):
     text = feeds(server, 2) + 'digest:\n  schedule: "0 6 * * *"\n'
     text = text.replace('    schedule: "0 * * * *"\n', "", 1)  # s0: no schedule
     ws = workspace(text, {"ops": REPORT})
-    assert plan_jobs(ws) == [JobPlan("source:s1", "0 * * * *", ("s1",)),
-                             JobPlan("digest", "0 6 * * *")]
+    assert plan_jobs(ws) == [
+        JobPlan("source:s1", "0 * * * *", ("s1",)),
+        JobPlan("digest", "0 6 * * *"),
+    ]
     scheduler = Daemon(ws, clock=real_clock).build()
     scheduler.start(paused=True)  # job defaults apply once started; paused: nothing runs
     jobs = {job.id: job for job in scheduler.get_jobs()}
     scheduler.shutdown()
     assert set(jobs) == {"source:s1", "digest", CATCH_UP}
-    assert all(j.coalesce and j.max_instances == 1 and j.misfire_grace_time == 3600
-               for j in jobs.values())
+    assert all(
+        j.coalesce and j.max_instances == 1 and j.misfire_grace_time == 3600 for j in jobs.values()
+    )
     assert "cron[" in str(jobs["source:s1"].trigger)
 
 
@@ -76,8 +80,7 @@ def test_after_downtime_each_overdue_source_runs_once(workspace, server):
     serve_epoch(server, 3, 0)
     run_once(ws, now=utc("2026-03-01T00:00:00"), send_email=False)
     serve_epoch(server, 3, 6)  # everything changed during three days of downtime
-    daemon = Daemon(ws, clock=lambda: utc("2026-03-04T00:30:00"), interval=3600,
-                    send_email=False)
+    daemon = Daemon(ws, clock=lambda: utc("2026-03-04T00:30:00"), interval=3600, send_email=False)
     stop = threading.Event()
     thread = threading.Thread(target=daemon.serve, args=(stop,))
     thread.start()
@@ -102,8 +105,10 @@ def test_daemon_runs_the_jobs_on_a_fast_schedule(workspace, server, caplog):
     caplog.set_level(logging.INFO, logger="tracker.run.schedule")
     thread.start()
     try:
-        until(lambda: len(changing.served) >= 4 and server.hits("/s1.json") >= 2,
-              what="several firings of each job")
+        until(
+            lambda: len(changing.served) >= 4 and server.hits("/s1.json") >= 2,
+            what="several firings of each job",
+        )
     finally:
         stop.set()
         thread.join(60)
@@ -138,9 +143,13 @@ def drip_headers(handler) -> Reply:
 
 
 def start_daemon(ws: Path) -> subprocess.Popen:
-    return subprocess.Popen(tracker_cmd(ws, "schedule", "--interval", "1", "--no-email"),
-                            env=run_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        tracker_cmd(ws, "schedule", "--interval", "1", "--no-email"),
+        env=run_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def sigterm_and_wait(proc: subprocess.Popen) -> tuple[float, str]:
@@ -172,7 +181,7 @@ def test_sigterm_mid_run_ends_the_run_keeps_what_finished_and_stops(workspace, s
     assert "stopped early on request" in log and "the run was asked to stop (SIGTERM)" in log
     assert "stopped cleanly" in log and "Traceback" not in log
     check_consistent(ws)
-    assert commits(ws)[:len(before)] == before
+    assert commits(ws)[: len(before)] == before
     assert_head_holds(ws, "s0", changing.served[0])  # the first fetch was committed
     assert not (ws / ".tracker" / HOLDER_FILE).exists()
 
@@ -185,8 +194,10 @@ def test_sigterm_while_a_server_drips_its_headers_stops_within_5_s(workspace, se
     ws = workspace(text, {"ops": REPORT})
     proc = start_daemon(ws)
     try:
-        until(lambda: server.hits("/s0.json") >= 1 or proc.poll() is not None,
-              what="the dripping request")
+        until(
+            lambda: server.hits("/s0.json") >= 1 or proc.poll() is not None,
+            what="the dripping request",
+        )
         time.sleep(0.5)
         assert proc.poll() is None, proc.communicate()[1]
         took, log = sigterm_and_wait(proc)

@@ -3,6 +3,7 @@
 A throw-away certificate for 127.0.0.1 is made with openssl and trusted through
 SSL_CERT_FILE, which the default SSL context reads — the same verification as in production.
 """
+
 from __future__ import annotations
 
 import socket
@@ -47,9 +48,15 @@ def context(cert: Path, key: Path) -> ssl.SSLContext:
 
 
 def send(smtp: SmtpConfig) -> None:
-    message = build_message(sender="tracker@example.org", to=["analyst@example.org"],
-                            subject="[kz] Łódź · Бектенов", text="tekst", html="<p>x</p>",
-                            now=datetime(2026, 11, 22, tzinfo=timezone.utc), tag="tls-test")
+    message = build_message(
+        sender="tracker@example.org",
+        to=["analyst@example.org"],
+        subject="[kz] Łódź · Бектенов",
+        text="tekst",
+        html="<p>x</p>",
+        now=datetime(2026, 11, 22, tzinfo=timezone.utc),
+        tag="tls-test",
+    )
     client = connect(smtp)
     try:
         client.send_message(message)
@@ -62,13 +69,27 @@ def test_starttls_with_login(certificate, monkeypatch):
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     monkeypatch.setenv("SMTP_TEST_PASSWORD", PASSWORD)
     sink, port = Sink(), free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port, require_starttls=True,
-                            tls_context=context(cert, key), authenticator=authenticator,
-                            auth_require_tls=True)
+    controller = Controller(
+        sink,
+        hostname="127.0.0.1",
+        port=port,
+        require_starttls=True,
+        tls_context=context(cert, key),
+        authenticator=authenticator,
+        auth_require_tls=True,
+    )
     controller.start()
     try:
-        send(SmtpConfig(host="127.0.0.1", port=port, security="starttls", username="tracker",
-                        password_env="SMTP_TEST_PASSWORD", timeout=10))
+        send(
+            SmtpConfig(
+                host="127.0.0.1",
+                port=port,
+                security="starttls",
+                username="tracker",
+                password_env="SMTP_TEST_PASSWORD",
+                timeout=10,
+            )
+        )
     finally:
         controller.stop()
     assert len(sink.messages) == 1 and b"=?utf-8?" in sink.messages[0]  # RFC 2047 subject
@@ -78,8 +99,7 @@ def test_implicit_tls(certificate, monkeypatch):
     cert, key = certificate
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     sink, port = Sink(), free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port,
-                            ssl_context=context(cert, key))
+    controller = Controller(sink, hostname="127.0.0.1", port=port, ssl_context=context(cert, key))
     controller.start()
     try:
         send(SmtpConfig(host="127.0.0.1", port=port, security="ssl", timeout=10))
@@ -92,8 +112,9 @@ def test_starttls_refuses_an_untrusted_certificate(certificate, monkeypatch):
     cert, key = certificate
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     sink, port = Sink(), free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port, require_starttls=True,
-                            tls_context=context(cert, key))
+    controller = Controller(
+        sink, hostname="127.0.0.1", port=port, require_starttls=True, tls_context=context(cert, key)
+    )
     controller.start()
     try:
         with pytest.raises(ssl.SSLError):

@@ -1,4 +1,5 @@
 """The git store: canonical YAML, no empty commits, the parse cache and its bound."""
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """The suite's own servers: they stop when told (no shutdown poll), and a stopped server
 leaves nothing behind that could answer another test's connections."""
+
 from __future__ import annotations
 
 import signal

@@ -1,6 +1,7 @@
 """One branch: every writer refuses (exit 4) on a detached HEAD, another branch, or a merge,
 rebase, cherry-pick, revert or bisect in progress — before it fetches (HTTP or git) or
 writes anything. HTTP validators are tied to the committed snapshot they came with."""
+
 from __future__ import annotations
 
 import json
@@ -30,21 +31,23 @@ facts:
 
 
 def feeds(server, extra: str = "") -> str:
-    return (f"sources:\n  fb:\n    kind: factbook\n    url: {server.url('/fb.json')}\n"
-            "http: {retries: 0, backoff: 0.01}\n" + extra)
+    return (
+        f"sources:\n  fb:\n    kind: factbook\n    url: {server.url('/fb.json')}\n"
+        "http: {retries: 0, backoff: 0.01}\n" + extra
+    )
 
 
 def doc(person: str) -> bytes:
-    return json.dumps({"Government": {"Executive branch": {
-        "head of government": {"text": person}}}}).encode()
+    return json.dumps(
+        {"Government": {"Executive branch": {"head of government": {"text": person}}}}
+    ).encode()
 
 
 def cli(root: Path, *args: str) -> SimpleNamespace:
     result = CliRunner().invoke(app, ["-w", str(root), *args])
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
-    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout,
-                           stderr=result.stderr)
+    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
 
 
 @pytest.fixture
@@ -58,8 +61,11 @@ def ws(tmp_path, server) -> Path:
 
 def fingerprint(root: Path) -> tuple[str, str, str]:
     """HEAD, the index and the work tree as git sees them."""
-    return (git(root, "rev-parse", "HEAD"), git(root, "ls-files", "-s"),
-            git(root, "status", "--porcelain=v1", "--untracked-files=all"))
+    return (
+        git(root, "rev-parse", "HEAD"),
+        git(root, "ls-files", "-s"),
+        git(root, "status", "--porcelain=v1", "--untracked-files=all"),
+    )
 
 
 def _conflicting_branch(root: Path) -> None:
@@ -123,14 +129,16 @@ def bisecting(root: Path) -> None:
     git(root, "bisect", "start")
 
 
-STATES = {"detached HEAD": (detached, "HEAD is detached"),
-          "another branch": (other_branch, "on branch 'elsewhere'"),
-          "merge": (merging, "a merge is in progress"),
-          "rebase": (rebasing, "a rebase"),
-          "cherry-pick": (cherry_picking, "a cherry-pick is in progress"),
-          "cherry-pick sequence": (picking_several, "a cherry-pick or revert of several"),
-          "revert": (reverting, "a revert is in progress"),
-          "bisect": (bisecting, "a bisect is in progress")}
+STATES = {
+    "detached HEAD": (detached, "HEAD is detached"),
+    "another branch": (other_branch, "on branch 'elsewhere'"),
+    "merge": (merging, "a merge is in progress"),
+    "rebase": (rebasing, "a rebase"),
+    "cherry-pick": (cherry_picking, "a cherry-pick is in progress"),
+    "cherry-pick sequence": (picking_several, "a cherry-pick or revert of several"),
+    "revert": (reverting, "a revert is in progress"),
+    "bisect": (bisecting, "a bisect is in progress"),
+}
 
 
 @pytest.mark.parametrize("state", list(STATES))
@@ -156,9 +164,11 @@ def test_detached_head_refuses_every_writer_with_exit_4_and_no_git_fetch(ws, ser
     try:
         git(ws, "remote", "add", "origin", f"git://127.0.0.1:{listener.getsockname()[1]}/x")
         path = ws / "feeds.yaml"
-        path.write_text(path.read_text() + "git: {branch: main, remote: origin, push: true}\n"
-                        "email: {smtp: {host: 127.0.0.1, port: 9}, from: t@example.org, "
-                        "to: [a@example.org]}\n")
+        path.write_text(
+            path.read_text() + "git: {branch: main, remote: origin, push: true}\n"
+            "email: {smtp: {host: 127.0.0.1, port: 9}, from: t@example.org, "
+            "to: [a@example.org]}\n"
+        )
         git(ws, "commit", "-q", "-am", "team remote")
         raw = ws.parent / "raw"
         raw.mkdir()
@@ -166,9 +176,14 @@ def test_detached_head_refuses_every_writer_with_exit_4_and_no_git_fetch(ws, ser
         git(ws, "checkout", "-q", "--detach")
         before = fingerprint(ws)
         report = shared / "reports" / "kazakhstan-security-2025.txt"
-        for args in (["run", "--all", "--no-email"], ["ack", "pm"], ["accept", "pm"],
-                     ["backfill", "fb", "--dir", str(raw)], ["digest", "--send"],
-                     ["report", "scan", str(report), "--id", "scanned"]):
+        for args in (
+            ["run", "--all", "--no-email"],
+            ["ack", "pm"],
+            ["accept", "pm"],
+            ["backfill", "fb", "--dir", str(raw)],
+            ["digest", "--send"],
+            ["report", "scan", str(report), "--id", "scanned"],
+        ):
             proc = cli(ws, *args, "--now", "2026-03-02T04:00")
             assert proc.returncode == 4, (args, proc.stdout, proc.stderr)
             assert "HEAD is detached" in proc.stderr and "git checkout main" in proc.stderr
@@ -246,10 +261,20 @@ def test_a_run_killed_before_its_commit_leaves_untied_validators(ws, server):
 # ---------------------------------------------------------------- git: settings
 
 
-@pytest.mark.parametrize("setting", ["branch: -x", "branch: '--upload-pack=x'", "branch: a..b",
-                                     "branch: x.lock", "branch: 'x/'", "remote: '-o'",
-                                     "remote: '--upload-pack=touch x'", "remote: a b",
-                                     "timeout: 0"])
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "branch: -x",
+        "branch: '--upload-pack=x'",
+        "branch: a..b",
+        "branch: x.lock",
+        "branch: 'x/'",
+        "remote: '-o'",
+        "remote: '--upload-pack=touch x'",
+        "remote: a b",
+        "timeout: 0",
+    ],
+)
 def test_git_settings_git_would_misread_are_configuration_errors(tmp_path, setting):
     root = make_workspace(tmp_path / "ws", f"sources: {{}}\ngit:\n  {setting}\n")
     proc = cli(root, "run", "--no-email")

@@ -2,6 +2,7 @@
 and `file://`): clones integrate before writing and push after committing, never force,
 never lose a commit — with a rejected push, the server stopped mid-run, a real conflict,
 a run killed mid-rebase."""
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,9 @@ facts:
 
 
 def doc(person: str) -> bytes:
-    return json.dumps({"Government": {"Executive branch": {
-        "head of government": {"text": person}}}}).encode()
+    return json.dumps(
+        {"Government": {"Executive branch": {"head of government": {"text": person}}}}
+    ).encode()
 
 
 @dataclass
@@ -66,8 +68,9 @@ class Team:
 
 
 def seed(tmp_path: Path, url: str, server: LocalServer, timeout: float = 20) -> Path:
-    root = make_workspace(tmp_path / "seed", FEEDS.format(url=server.url("/fb.json"),
-                                                          timeout=timeout), {"kz": REPORT})
+    root = make_workspace(
+        tmp_path / "seed", FEEDS.format(url=server.url("/fb.json"), timeout=timeout), {"kz": REPORT}
+    )
     git(root, "remote", "add", "origin", url)
     git(root, "push", "-q", "origin", "main")
     return root
@@ -88,14 +91,18 @@ def cli(root: Path, *args: str) -> SimpleNamespace:
     result = CliRunner().invoke(app, ["-w", str(root), *args])
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
-    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout,
-                           stderr=result.stderr)
+    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
 
 
 def cli_process(root: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(git_env(), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-    return subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), *args],
-                          capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "-w", str(root), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def run(root: Path, when: str) -> object:
@@ -104,8 +111,11 @@ def run(root: Path, when: str) -> object:
 
 def subjects(repo: Path, rev: str = "HEAD") -> list[str]:
     """Commit subjects, oldest first, without the digests a run commits beside its data."""
-    return [s for s in git(repo, "log", "--format=%s", "--reverse", rev).splitlines()
-            if not s.startswith("Digest ")]
+    return [
+        s
+        for s in git(repo, "log", "--format=%s", "--reverse", rev).splitlines()
+        if not s.startswith("Digest ")
+    ]
 
 
 def remote_main(team: Team) -> str:
@@ -114,8 +124,13 @@ def remote_main(team: Team) -> str:
 
 def fsck_clean(*repos: Path) -> None:
     for repo in repos:
-        proc = subprocess.run(["git", "fsck", "--no-progress", "--strict"], cwd=repo,
-                              capture_output=True, text=True, env=git_env())
+        proc = subprocess.run(
+            ["git", "fsck", "--no-progress", "--strict"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            env=git_env(),
+        )
         assert proc.returncode == 0 and "error" not in proc.stderr.lower(), proc.stderr
 
 
@@ -134,12 +149,15 @@ def test_run_in_a_ack_in_b_run_in_a_all_three_reach_the_remote_in_order(team):
 
     log = subjects(team.bare, "main")
     assert log[0] == "Create workspace"
-    assert log[1].startswith("Update fb") and log[2].startswith("Acknowledge kz/pm") \
-        and log[3].startswith("Update fb") and len(log) == 4
+    assert (
+        log[1].startswith("Update fb")
+        and log[2].startswith("Acknowledge kz/pm")
+        and log[3].startswith("Update fb")
+        and len(log) == 4
+    )
     # B converges on its next writer; A already is the remote's main
     assert cli(team.b, "run", "--all", "--no-email", "--now", "2026-03-03T05:00").returncode == 0
-    assert git(team.a, "rev-parse", "main") == git(team.b, "rev-parse", "main") \
-        == remote_main(team)
+    assert git(team.a, "rev-parse", "main") == git(team.b, "rev-parse", "main") == remote_main(team)
     assert ref_updates_are_fast_forwards(team.bare)[-1] == remote_main(team)
     fsck_clean(team.bare, team.a, team.b)
     assert read_sync_problem(team.a) is None and read_sync_problem(team.b) is None
@@ -205,8 +223,9 @@ def test_a_server_that_never_answers_is_given_up_after_the_timeout(tmp_path, ser
     silent.listen(8)  # accepts connections into the backlog, never says a word
     try:
         url = f"git://127.0.0.1:{silent.getsockname()[1]}/team.git"
-        root = make_workspace(tmp_path / "ws", FEEDS.format(url=server.url("/fb.json"),
-                                                            timeout=1), {"kz": REPORT})
+        root = make_workspace(
+            tmp_path / "ws", FEEDS.format(url=server.url("/fb.json"), timeout=1), {"kz": REPORT}
+        )
         git(root, "remote", "add", "origin", url)
         server.route("/fb.json", Reply(body=doc("Person B")))
         with pytest.raises(PushError, match="push failed"):
@@ -253,8 +272,13 @@ def test_a_real_conflict_aborts_the_integration_keeps_both_sides_and_pushes_noth
     git(team.a, "pull", "-q", "--rebase", "origin", "main", check=False)
     (team.a / "reports" / "kz.yaml").write_text(REPORT.replace("Person A", "Person Z"))
     git(team.a, "add", "reports/kz.yaml")
-    subprocess.run(["git", "-c", "core.editor=true", "rebase", "--continue"], cwd=team.a,
-                   env=git_env(), capture_output=True, check=True)
+    subprocess.run(
+        ["git", "-c", "core.editor=true", "rebase", "--continue"],
+        cwd=team.a,
+        env=git_env(),
+        capture_output=True,
+        check=True,
+    )
     proc = cli(team.a, "run", "--all", "--no-email", "--now", "2026-03-04T04:00")
     assert proc.returncode == 0, proc.stderr
     assert read_sync_problem(team.a) is None
@@ -361,8 +385,9 @@ def test_init_clone_of_an_empty_remote_seeds_it_and_of_a_non_workspace_refuses(t
 
 
 def test_a_remote_git_does_not_know_is_a_configuration_error_before_anything(tmp_path, server):
-    root = make_workspace(tmp_path / "ws", FEEDS.format(url=server.url("/fb.json"),
-                                                        timeout=5), {"kz": REPORT})
+    root = make_workspace(
+        tmp_path / "ws", FEEDS.format(url=server.url("/fb.json"), timeout=5), {"kz": REPORT}
+    )
     with pytest.raises(ConfigError, match="no remote 'origin'"):
         run(root, "2026-03-02T04:00")
     assert server.requests == []
@@ -370,10 +395,18 @@ def test_a_remote_git_does_not_know_is_a_configuration_error_before_anything(tmp
 
 def test_credentials_are_never_asked_for(tmp_path, server, monkeypatch):
     """An https remote that wants a login: git fails at once instead of prompting."""
-    server.route("/team.git/info/refs", Reply(401, b"login", headers={
-        "WWW-Authenticate": 'Basic realm="git"'}, content_type="text/plain"))
-    root = make_workspace(tmp_path / "ws", FEEDS.format(url=server.url("/fb.json"),
-                                                        timeout=20), {"kz": REPORT})
+    server.route(
+        "/team.git/info/refs",
+        Reply(
+            401,
+            b"login",
+            headers={"WWW-Authenticate": 'Basic realm="git"'},
+            content_type="text/plain",
+        ),
+    )
+    root = make_workspace(
+        tmp_path / "ws", FEEDS.format(url=server.url("/fb.json"), timeout=20), {"kz": REPORT}
+    )
     git(root, "remote", "add", "origin", server.url("/team.git"))
     monkeypatch.delenv("GIT_ASKPASS", raising=False)
     monkeypatch.delenv("SSH_ASKPASS", raising=False)
@@ -391,8 +424,10 @@ def test_backfill_integrates_first_and_pushes_its_commits(team, tmp_path):
     (raw / "2026-03-05T1200.json").write_bytes(doc("Person D"))
     proc = cli(team.b, "backfill", "fb", "--dir", str(raw), "--now", "2026-03-06")
     assert proc.returncode == 0, proc.stderr
-    assert subjects(team.bare, "main")[-2:] == [subjects(team.a)[-1],
-                                                "Backfill fb from 2026-03-05T1200.json"]
+    assert subjects(team.bare, "main")[-2:] == [
+        subjects(team.a)[-1],
+        "Backfill fb from 2026-03-05T1200.json",
+    ]
     assert git(team.b, "rev-parse", "main") == remote_main(team)
 
 
@@ -413,8 +448,9 @@ def test_a_push_the_server_refuses_is_not_retried_and_says_why(tmp_path, server)
 
 
 def test_credentials_in_a_url_never_reach_a_message(tmp_path):
-    proc = cli(tmp_path, "init", str(tmp_path / "ws"), "--clone",
-               "http://bob:s3cret@127.0.0.1:9/team.git")
+    proc = cli(
+        tmp_path, "init", str(tmp_path / "ws"), "--clone", "http://bob:s3cret@127.0.0.1:9/team.git"
+    )
     assert proc.returncode == 1 and "git clone" in proc.stderr
     assert "s3cret" not in proc.stderr and "***@127.0.0.1" in proc.stderr
 
@@ -434,9 +470,11 @@ def test_the_cli_shows_gits_bracketed_words(tmp_path, server):
 
 def test_maintainers_are_told_in_their_mail_and_told_again_when_it_is_over(team):
     path = team.a / "feeds.yaml"
-    path.write_text(path.read_text() + "email: {smtp: {host: 127.0.0.1, port: 9, security: "
-                    "plain, timeout: 2}, from: t@example.org, to: [a@example.org], "
-                    "maintainers: [m@example.org]}\n")
+    path.write_text(
+        path.read_text() + "email: {smtp: {host: 127.0.0.1, port: 9, security: "
+        "plain, timeout: 2}, from: t@example.org, to: [a@example.org], "
+        "maintainers: [m@example.org]}\n"
+    )
     git(team.a, "commit", "-q", "-am", "mail")
     team.serve("Person B")
     with team.daemon.down():

@@ -1,6 +1,7 @@
 """Review commits hold only the review: `ack`/`accept` refuse while the report file has
 uncommitted edits (staged or not, or the file is not tracked at all), and say how to commit
 or stash them; the analyst's edits are left exactly as they were."""
+
 from __future__ import annotations
 
 import json
@@ -31,17 +32,20 @@ def cli(root: Path, *args: str) -> SimpleNamespace:
     result = CliRunner().invoke(app, ["-w", str(root), *args])
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
-    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout,
-                           stderr=result.stderr)
+    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
 
 
 @pytest.fixture
 def ws(tmp_path, server) -> Path:
-    body = json.dumps({"Government": {"Executive branch": {
-        "head of government": {"text": "Person B"}}}}).encode()
+    body = json.dumps(
+        {"Government": {"Executive branch": {"head of government": {"text": "Person B"}}}}
+    ).encode()
     server.route("/fb.json", Reply(body=body))
-    root = make_workspace(tmp_path / "ws", f"sources:\n  fb:\n    kind: factbook\n"
-                          f"    url: {server.url('/fb.json')}\n", {"kz": REPORT})
+    root = make_workspace(
+        tmp_path / "ws",
+        f"sources:\n  fb:\n    kind: factbook\n    url: {server.url('/fb.json')}\n",
+        {"kz": REPORT},
+    )
     run_once(root, now=utc("2026-03-01T04:00"), run_all=True, send_email=False)
     return root
 
@@ -78,16 +82,21 @@ def test_after_committing_the_edit_the_review_commit_holds_only_the_review(ws):
     proc = cli(ws, "ack", "pm", "--note", "seen", "--now", "2026-03-02")
     assert proc.returncode == 0, proc.stderr
     assert git(ws, "show", "--name-only", "--format=", "HEAD") == "reports/kz.yaml"
-    added = [line[1:].strip() for line in git(ws, "show", "-U0", "--format=", "HEAD")
-             .splitlines() if line.startswith("+") and not line.startswith("+++")]
-    assert added and all(line.split(":")[0] in ("reviewed", "on", "value", "note")
-                         for line in added), added
+    added = [
+        line[1:].strip()
+        for line in git(ws, "show", "-U0", "--format=", "HEAD").splitlines()
+        if line.startswith("+") and not line.startswith("+++")
+    ]
+    assert added and all(
+        line.split(":")[0] in ("reviewed", "on", "value", "note") for line in added
+    ), added
     assert git(ws, "status", "--porcelain") == "M feeds.yaml\n?? notes.txt"
 
 
 def test_an_untracked_report_file_is_refused_too(ws):
-    (ws / "reports" / "new.yaml").write_text(REPORT.replace("id: kz", "id: new")
-                                             .replace("id: pm", "id: pm2"))
+    (ws / "reports" / "new.yaml").write_text(
+        REPORT.replace("id: kz", "id: new").replace("id: pm", "id: pm2")
+    )
     proc = cli(ws, "ack", "pm2", "--now", "2026-03-02")
     assert proc.returncode == 4 and "reports/new.yaml has uncommitted changes" in proc.stderr
     assert git(ws, "status", "--porcelain", "--", "reports/new.yaml") == "?? reports/new.yaml"

@@ -1,5 +1,6 @@
 """Crash recovery knows the tracker's own integration: a fast-forward cut short is put back
 file by file (a person's edits kept), a rebase is aborted only when it is the tracker's."""
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,10 @@ def test_a_half_done_fast_forward_is_put_back_and_a_persons_edit_kept(ws):
     (ws / "reports" / "b.txt").write_text("b1 + a person's edit\n")  # not the tracker's
     marker = note(ws, "fast-forward", head, target)
     notes = undo_interrupted_integration(GitStore(ws), "main")
-    assert sorted(notes) == ["put back reports/a.txt: half written by a killed fast-forward",
-                             "put back reports/c.txt: half written by a killed fast-forward"]
+    assert sorted(notes) == [
+        "put back reports/a.txt: half written by a killed fast-forward",
+        "put back reports/c.txt: half written by a killed fast-forward",
+    ]
     assert (ws / "reports" / "a.txt").read_text() == "a1\n"
     assert not (ws / "reports" / "c.txt").exists()
     assert (ws / "reports" / "b.txt").read_text() == "b1 + a person's edit\n"

@@ -1,5 +1,6 @@
 """Parsed YAML values cached per file content (.tracker/cache/yaml/): the same answers
 as a fresh parse, never stale, never in the way of an error message."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -11,8 +12,12 @@ from tracker.errors import ConfigError
 from tracker.store import yamlcache
 from tracker.workspace import Workspace, init_workspace
 
-VALUES = {"a": [1, 2.5, None, True, "x"], "when": date(2025, 10, 7),
-          "at": datetime(2025, 10, 7, 8, 30, tzinfo=timezone.utc), "nested": {"k": {"v": []}}}
+VALUES = {
+    "a": [1, 2.5, None, True, "x"],
+    "when": date(2025, 10, 7),
+    "at": datetime(2025, 10, 7, 8, 30, tzinfo=timezone.utc),
+    "nested": {"k": {"v": []}},
+}
 
 
 def cached(tmp_path: Path, data, raw: bytes = b"v1"):
@@ -21,6 +26,7 @@ def cached(tmp_path: Path, data, raw: bytes = b"v1"):
     def parse():
         calls.append(1)
         return data
+
     path = tmp_path / "f.yaml"
     path.write_bytes(raw)
     value, remember = yamlcache.YamlCache(tmp_path / "cache").load(path, raw, parse)

@@ -1,17 +1,18 @@
 """One error hierarchy, turned into exit codes in one place (cli.py).
 
-    TrackerError
-    ├── ConfigError          bad feeds.yaml / report file       → exit 2
-    ├── SourceError          one source could not be read       → exit 3 (run continues)
-    │   ├── FetchError       network, HTTP status, size cap
-    │   │   └── SourceGone   404/410 or HTML where data was expected
-    │   └── ParseError       the document is not what the kind expects
-    ├── StoreError           git or the workspace on disk
-    │   ├── GitStateError    HEAD not on the workspace's branch, a merge/rebase… → exit 4
-    │   └── PushError        the team remote could not be synced (commits kept)  → exit 3
-    ├── LockError            another run holds the workspace    → exit 75
-    └── NotifyError          sending the digest failed
+TrackerError
+├── ConfigError          bad feeds.yaml / report file       → exit 2
+├── SourceError          one source could not be read       → exit 3 (run continues)
+│   ├── FetchError       network, HTTP status, size cap
+│   │   └── SourceGone   404/410 or HTML where data was expected
+│   └── ParseError       the document is not what the kind expects
+├── StoreError           git or the workspace on disk
+│   ├── GitStateError    HEAD not on the workspace's branch, a merge/rebase… → exit 4
+│   └── PushError        the team remote could not be synced (commits kept)  → exit 3
+├── LockError            another run holds the workspace    → exit 75
+└── NotifyError          sending the digest failed
 """
+
 from __future__ import annotations
 
 
@@ -26,8 +27,14 @@ class ConfigError(TrackerError):
 
     exit_code = 2
 
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 key: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        key: str | None = None,
+    ) -> None:
         self.file, self.line, self.key = file, line, key
         where = ""
         if file:

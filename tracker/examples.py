@@ -1,4 +1,5 @@
 """The example files `tracker init` writes into a new workspace."""
+
 from __future__ import annotations
 
 GITIGNORE = ".tracker/\n"

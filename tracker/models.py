@@ -1,4 +1,5 @@
 """Plain data passed between the layers (no I/O, no behaviour beyond conversions)."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -7,8 +8,15 @@ from enum import Enum
 from typing import Any
 
 # `unchecked`: no source checks the fact (no `source`: tracked only by expiry or news)
-STATUSES = ("current", "stale", "expired", "unverifiable", "source-failing", "acknowledged",
-            "unchecked")
+STATUSES = (
+    "current",
+    "stale",
+    "expired",
+    "unverifiable",
+    "source-failing",
+    "acknowledged",
+    "unchecked",
+)
 HEALTHS = ("ok", "failing", "quiet", "gone", "never-fetched", "suspect")
 
 
@@ -36,20 +44,27 @@ class Change:
     date: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"source": self.source, "commit": self.commit, "date": self.date,
-                "path": list(self.path), "change": self.change, "old": self.old, "new": self.new}
+        return {
+            "source": self.source,
+            "commit": self.commit,
+            "date": self.date,
+            "path": list(self.path),
+            "change": self.change,
+            "old": self.old,
+            "new": self.new,
+        }
 
 
 class Failure(str, Enum):
     """Why a source has no new snapshot in this run (SourceResult.failure)."""
 
-    FETCH = "fetch"                    # network, HTTP status, size cap (FetchError)
-    GONE = "gone"                      # 404/410 or HTML where data was expected
-    PARSE = "parse"                    # the document is not what the kind expects
-    UNEXPECTED = "unexpected"          # any other exception while reading this source
+    FETCH = "fetch"  # network, HTTP status, size cap (FetchError)
+    GONE = "gone"  # 404/410 or HTML where data was expected
+    PARSE = "parse"  # the document is not what the kind expects
+    UNEXPECTED = "unexpected"  # any other exception while reading this source
     SOURCE_DEADLINE = "source-deadline"  # the source's own time bound ran out
-    RUN_DEADLINE = "run-deadline"      # the run's overall deadline came first
-    STOPPED = "stopped"                # the daemon was asked to stop (SIGTERM)
+    RUN_DEADLINE = "run-deadline"  # the run's overall deadline came first
+    STOPPED = "stopped"  # the daemon was asked to stop (SIGTERM)
 
 
 @dataclass
@@ -76,9 +91,9 @@ class SecondaryCheck:
     path: list[Any] = field(default_factory=list)
     health: str = "ok"
     value: Any = None
-    error: str | None = None            # why no value could be read
-    agrees: bool | None = None          # with the claim; None when no value was read
-    since: str | None = None            # the date this value first appeared
+    error: str | None = None  # why no value could be read
+    agrees: bool | None = None  # with the claim; None when no value was read
+    since: str | None = None  # the date this value first appeared
     matches_primary: bool | None = None  # says the same as the primary source
     resolved_path: list[str] | None = None  # the path taken, where `latest` named a period
 
@@ -111,20 +126,20 @@ class FindingDetails:
     """Everything behind a finding's status besides its value: for the digest, the CLI and
     `--format json` (`details`)."""
 
-    extract: str = "text"                  # the primary extractor
-    value_since: str | None = None         # when the current value first appeared in git
+    extract: str = "text"  # the primary extractor
+    value_since: str | None = None  # when the current value first appeared in git
     primary_health: str | None = None
     gone_since: str | None = None
     also: list[SecondaryCheck] = field(default_factory=list)
     confirmed_by: list[str] = field(default_factory=list)  # secondary sources that agree
-    disagreement: bool = False             # the sources say different things
-    newer: str | None = None               # the source whose value appeared last
-    checked_against: str | None = None     # the secondary source that decided (primary gone)
+    disagreement: bool = False  # the sources say different things
+    newer: str | None = None  # the source whose value appeared last
+    checked_against: str | None = None  # the secondary source that decided (primary gone)
     shares: list[ShareDifference] = field(default_factory=list)  # stale shares
-    spelling: str | None = None            # the source's spelling of the same person
-    window: Window | None = None           # ACLED: the window counted
-    data_through: str | None = None        # ACLED: the latest event date
-    accessed: str | None = None            # ACLED: when the data was read
+    spelling: str | None = None  # the source's spelling of the same person
+    window: Window | None = None  # ACLED: the window counted
+    data_through: str | None = None  # ACLED: the latest event date
+    accessed: str | None = None  # ACLED: when the data was read
 
     def to_json(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -162,8 +177,22 @@ class Finding:
         return self.verifiability == "living"
 
     def to_json(self) -> dict[str, Any]:
-        keys = ("report", "fact", "status", "expected", "current", "since", "source", "path",
-                "note", "claim", "section", "footnote", "verifiability", "living_checks")
+        keys = (
+            "report",
+            "fact",
+            "status",
+            "expected",
+            "current",
+            "since",
+            "source",
+            "path",
+            "note",
+            "claim",
+            "section",
+            "footnote",
+            "verifiability",
+            "living_checks",
+        )
         data = {k: _jsonable(getattr(self, k)) for k in keys}
         data["details"] = self.details.to_json()
         data["living"] = self.living
@@ -173,12 +202,12 @@ class Finding:
 class NoticeKind(str, Enum):
     """What a notice reports (the CLI styles and the JSON output key on this)."""
 
-    EMAILED = "emailed"                # messages handed to the SMTP server
-    EMAIL_WAITING = "email-waiting"    # not sent (server down, refused for now): outbox
+    EMAILED = "emailed"  # messages handed to the SMTP server
+    EMAIL_WAITING = "email-waiting"  # not sent (server down, refused for now): outbox
     EMAIL_REJECTED = "email-rejected"  # refused for good: .tracker/outbox/rejected/
-    RUN_DEADLINE = "run-deadline"      # the run's deadline cut some sources short
-    RUN_STOPPED = "run-stopped"        # SIGTERM: unfinished sources dropped, digest skipped
-    SOURCE_HELD = "source-held"        # a suspicious answer held back (run/suspect.py)
+    RUN_DEADLINE = "run-deadline"  # the run's deadline cut some sources short
+    RUN_STOPPED = "run-stopped"  # SIGTERM: unfinished sources dropped, digest skipped
+    SOURCE_HELD = "source-held"  # a suspicious answer held back (run/suspect.py)
 
 
 @dataclass(frozen=True)
@@ -188,16 +217,20 @@ class Notice:
 
     kind: NoticeKind
     message: str
-    count: int = 0              # messages emailed / waiting / rejected, sources cut short
-    detail: str | None = None   # the SMTP reason or the deadline, when there is one
+    count: int = 0  # messages emailed / waiting / rejected, sources cut short
+    detail: str | None = None  # the SMTP reason or the deadline, when there is one
 
     @property
     def warning(self) -> bool:
         return self.kind is not NoticeKind.EMAILED
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind.value, "message": self.message, "count": self.count,
-                "detail": self.detail}
+        return {
+            "kind": self.kind.value,
+            "message": self.message,
+            "count": self.count,
+            "detail": self.detail,
+        }
 
 
 @dataclass

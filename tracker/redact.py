@@ -5,6 +5,7 @@ quote it percent-encoded (`analyst%40example.org`), form-encoded (`+` for a spac
 a Basic-auth header (base64 of `user:password`). `Redactor` knows every form of each secret
 and replaces all of them, case-insensitively, with `***`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -20,8 +21,13 @@ MIN_SECRET = 4
 
 def encoded_forms(secret: str) -> set[str]:
     """The ways `secret` can appear in text: as is, percent-, plus- and fully quoted."""
-    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret),
-             quote_plus(secret, safe="")}
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        quote_plus(secret, safe=""),
+    }
     # JSON and Python reprs escape these; a message quoting a JSON body shows them so
     forms.add(secret.replace("\\", "\\\\").replace('"', '\\"'))
     return {f for f in forms if len(f) >= MIN_SECRET}

@@ -1,4 +1,5 @@
 """Text helpers shared by sources and extractors: HTML → plain text, folding for comparison."""
+
 from __future__ import annotations
 
 import re

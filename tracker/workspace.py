@@ -17,6 +17,7 @@ committed, then the push (PushError, exit 3, once the lock is released: the work
 committed locally and the next writer pushes it). Nothing else opens the store or takes
 the lock.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -101,8 +102,13 @@ class Workspace:
     # ------------------------------------------------------------ the write path
 
     @contextmanager
-    def writing(self, *, now: datetime | None = None, wait: float = 0.0,
-                clean_on: tuple[type[BaseException], ...] = ()) -> Iterator[Writer]:
+    def writing(
+        self,
+        *,
+        now: datetime | None = None,
+        wait: float = 0.0,
+        clean_on: tuple[type[BaseException], ...] = (),
+    ) -> Iterator[Writer]:
         """The one write path: lock, git-state check, repair, integrate, the writer, push.
 
         An exception in `clean_on` (or a refused git state) ends the lock cleanly; any
@@ -114,8 +120,10 @@ class Workspace:
         config = self.config  # a bad configuration is refused before anything else
         check_layout(self.root, (SNAPSHOTS, DIGESTS, REPORTS))  # no symlinked folders
         sync = self._team_sync(config, now or datetime.now(timezone.utc))
-        with full_disk(), RunLock(self.root, wait=wait, started=now,
-                                  clean_on=(GitStateError, *clean_on)) as lock:
+        with (
+            full_disk(),
+            RunLock(self.root, wait=wait, started=now, clean_on=(GitStateError, *clean_on)) as lock,
+        ):
             repaired = undo_interrupted_integration(self.store, config.git.branch)
             check_writable(git_dir, config.git.branch, self.root)
             repaired += recover(self.store, previous_died=lock.previous_died)
@@ -141,9 +149,11 @@ class Workspace:
 
     def _committed_snapshots(self) -> dict[str, str]:
         prefix = f"{SNAPSHOTS}/"
-        return {rel[len(prefix):-len(".yaml")]: blob
-                for rel, blob in self.store.committed_blobs(SNAPSHOTS).items()
-                if rel.endswith(".yaml")}
+        return {
+            rel[len(prefix) : -len(".yaml")]: blob
+            for rel, blob in self.store.committed_blobs(SNAPSHOTS).items()
+            if rel.endswith(".yaml")
+        }
 
     def _untie_validators(self) -> None:
         state = self.state
@@ -153,15 +163,19 @@ class Workspace:
     def _tie_validators(self) -> None:
         """Validators this writer recorded belong to the snapshots it committed."""
         state = self._state
-        if state is not None and state.pending_validators() and \
-                state.tie_validators(self._committed_snapshots()):
+        if (
+            state is not None
+            and state.pending_validators()
+            and state.tie_validators(self._committed_snapshots())
+        ):
             state.save()
 
     # ------------------------------------------------------------ creation
 
     @classmethod
-    def create(cls, root: Path | str, files: dict[str, str], message: str,
-               when: datetime | None = None) -> Workspace:
+    def create(
+        cls, root: Path | str, files: dict[str, str], message: str, when: datetime | None = None
+    ) -> Workspace:
         """A new workspace: git repository on branch main, these files, one commit."""
         root = Path(root)
         store = GitStore.init(root)
@@ -239,15 +253,24 @@ def init_workspace(directory: Path | str) -> Path:
 
     root = Path(directory)
     if (root / "feeds.yaml").exists():
-        raise ConfigError("a workspace already exists here (feeds.yaml found)",
-                          file=str(root / "feeds.yaml"))
-    Workspace.create(root, {".gitignore": GITIGNORE, "feeds.yaml": FEEDS_EXAMPLE,
-                            "reports/example.yaml": REPORT_EXAMPLE}, "Create workspace")
+        raise ConfigError(
+            "a workspace already exists here (feeds.yaml found)", file=str(root / "feeds.yaml")
+        )
+    Workspace.create(
+        root,
+        {
+            ".gitignore": GITIGNORE,
+            "feeds.yaml": FEEDS_EXAMPLE,
+            "reports/example.yaml": REPORT_EXAMPLE,
+        },
+        "Create workspace",
+    )
     return root
 
 
-def clone_workspace(url: str, directory: Path | str, *, now: datetime,
-                    timeout: float = 120.0) -> Path:
+def clone_workspace(
+    url: str, directory: Path | str, *, now: datetime, timeout: float = 120.0
+) -> Path:
     """`tracker init --clone URL DIR`: a workspace from the team's remote. The clone's
     remote is `origin` (renamed to the workspace's `git.remote` if that differs) and HEAD is
     on `git.branch`. An empty remote gets the example workspace, set up to push there."""
@@ -278,8 +301,10 @@ def _match_settings(workspace: Workspace, store: GitStore) -> None:
         try:
             store.repo.git.checkout(settings.branch)
         except git.GitCommandError:
-            raise ConfigError(f"git.branch: the remote has no branch {settings.branch!r}",
-                              file=str(workspace.root / "feeds.yaml")) from None
+            raise ConfigError(
+                f"git.branch: the remote has no branch {settings.branch!r}",
+                file=str(workspace.root / "feeds.yaml"),
+            ) from None
 
 
 def _seed_remote(root: Path, store: GitStore, now: datetime) -> Path:
@@ -287,11 +312,15 @@ def _seed_remote(root: Path, store: GitStore, now: datetime) -> Path:
     from tracker.examples import FEEDS_EXAMPLE, GITIGNORE, REPORT_EXAMPLE
 
     store.repo.git.symbolic_ref("HEAD", "refs/heads/main")
-    feeds = FEEDS_EXAMPLE.replace("  branch: main", "  branch: main\n  remote: origin\n"
-                                  "  push: true", 1)
-    workspace = Workspace.create(root, {".gitignore": GITIGNORE, "feeds.yaml": feeds,
-                                        "reports/example.yaml": REPORT_EXAMPLE},
-                                 "Create workspace", when=now)
+    feeds = FEEDS_EXAMPLE.replace(
+        "  branch: main", "  branch: main\n  remote: origin\n  push: true", 1
+    )
+    workspace = Workspace.create(
+        root,
+        {".gitignore": GITIGNORE, "feeds.yaml": feeds, "reports/example.yaml": REPORT_EXAMPLE},
+        "Create workspace",
+        when=now,
+    )
     sync = TeamSync(workspace.store, workspace.config.git, now)
     failure = sync.publish()
     if failure:

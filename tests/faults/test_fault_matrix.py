@@ -1,6 +1,7 @@
 """Every source kind × every fault, through `tracker.run.runner.run_once` against the real local
 server: no false change, nothing committed, the previous snapshot kept, the source marked
 failing with a clear one-line error, and the next good answer makes no spurious diff."""
+
 from __future__ import annotations
 
 import shutil
@@ -32,11 +33,17 @@ FIRST, FAULTY, AGAIN = utc("2025-10-08T04:00"), utc("2025-10-09T04:00"), utc("20
 # else moves). "unchanged": the fault is harmless for the kind and the run succeeds with no
 # change. "recorded": the kind's data IS the HTTP outcome (link health), so the run
 # succeeds and stores it. "accepted": a legitimate document the kind takes, bounded.
-HARMLESS_FOR_JSON = ("wrong charset in the header", "no charset, no content type",
-                     "body in another encoding (UTF-16)")
+HARMLESS_FOR_JSON = (
+    "wrong charset in the header",
+    "no charset, no content type",
+    "body in another encoding (UTF-16)",
+)
 EXPECT: dict[tuple[str, str], str] = {
-    **{(k, f): "unchanged" for k in ("factbook", "wikidata", "acled", "worldbank")
-       for f in HARMLESS_FOR_JSON},
+    **{
+        (k, f): "unchanged"
+        for k in ("factbook", "wikidata", "acled", "worldbank")
+        for f in HARMLESS_FOR_JSON
+    },
     ("rss", "no charset, no content type"): "unchanged",
     # a feed cut short keeps its complete items (all known already); a header charset that
     # contradicts the document's own valid declaration is ignored
@@ -46,8 +53,11 @@ EXPECT: dict[tuple[str, str], str] = {
     ("rss", "feed of 10,000 items"): "accepted",
     # citations checks links with HEAD (no body to go wrong); a transient answer (429, 5xx,
     # timeout) keeps a link's last state. Only when no link answers at all does it fail.
-    **{("citations", f): "unchanged" for f in FAULTS
-       if f not in ("connection refused", "redirect loop")},
+    **{
+        ("citations", f): "unchanged"
+        for f in FAULTS
+        if f not in ("connection refused", "redirect loop")
+    },
 }
 
 
@@ -68,9 +78,9 @@ def templates(tmp_path_factory):
         def get(name: str) -> tuple[Path, Kind, LocalServer]:
             if name not in made:
                 server, kind = stack.enter_context(LocalServer()), make_kind(name)
-                made[name] = (first_run(tmp_path_factory.mktemp(name), kind, server), kind,
-                              server)
+                made[name] = (first_run(tmp_path_factory.mktemp(name), kind, server), kind, server)
             return made[name]
+
         yield get
 
 
@@ -100,9 +110,21 @@ def snapshot_head(root) -> str:
 
 
 def untracked_or_modified(root) -> str:
-    return subprocess.run(["git", "status", "--porcelain", "--untracked-files=all",
-                           "snapshots", "reports", "feeds.yaml"], cwd=root,
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        [
+            "git",
+            "status",
+            "--porcelain",
+            "--untracked-files=all",
+            "snapshots",
+            "reports",
+            "feeds.yaml",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
@@ -121,8 +143,9 @@ def test_fault(setup, fault):
 KIND_CASES = [(k, f) for k, faults in KIND_FAULTS.items() for f in faults]
 
 
-@pytest.mark.parametrize("setup, fault", KIND_CASES, indirect=["setup"],
-                         ids=[f"{k}-{f}" for k, f in KIND_CASES])
+@pytest.mark.parametrize(
+    "setup, fault", KIND_CASES, indirect=["setup"], ids=[f"{k}-{f}" for k, f in KIND_CASES]
+)
 def test_fault_of_the_kinds_own_protocol(setup, fault):
     """Faults only one kind's protocol has (an API error answer, endless paging)."""
     root, kind, server = setup
@@ -135,8 +158,7 @@ def test_fault_of_the_kinds_own_protocol(setup, fault):
     check(root, kind, server, None, "fails", fault)
 
 
-def check(root: Path, kind: Kind, server: LocalServer, result, expected: str,
-          fault: str) -> None:
+def check(root: Path, kind: Kind, server: LocalServer, result, expected: str, fault: str) -> None:
     """Run (unless `result` is given) with the fault in place; then the good answer again."""
     snapshot = root / "snapshots" / f"{kind.sid}.yaml"
     head, before = snapshot_head(root), snapshot.read_bytes()
@@ -166,7 +188,8 @@ def check(root: Path, kind: Kind, server: LocalServer, result, expected: str,
     kind.serve_good(server)
     again = run_once(root, now=AGAIN, only=[kind.sid], send_email=False)
     assert again.sources[0].ok, again.sources[0].error
-    assert snapshot_head(root) == kept and not again.sources[0].changed, \
+    assert snapshot_head(root) == kept and not again.sources[0].changed, (
         f"spurious diff after {fault}: {again.sources[0].changes[:3]}"
+    )
     assert State.load(root).source(kind.sid).failures == 0
     assert all(f.status == "current" for f in again.findings if f.source == kind.sid)

@@ -1,6 +1,7 @@
 """Peak memory of a run facing the big faults, measured in a child process (VmHWM):
 the growth over a warmed-up good run stays under a stated bound, far below what reading
 the whole hostile body would take."""
+
 from __future__ import annotations
 
 import json
@@ -25,13 +26,13 @@ MAX_BYTES = 20_000_000
 SOURCES = 2
 # Stated in docs/reliability.md: growth of peak RSS over a warm good run. A body is
 # held up to the cap (max_bytes per source, all sources at once) and no further.
-CAPPED = int(SOURCES * MAX_BYTES * 1.25) + 16 * MB   # 66 MB; reading it all: > 100 MB
+CAPPED = int(SOURCES * MAX_BYTES * 1.25) + 16 * MB  # 66 MB; reading it all: > 100 MB
 BOUNDS = {
-    "gzip bomb": CAPPED,                 # 256 MB inflated if uncapped (was 194 MB growth)
-    "50 MB body, declared": 16 * MB,     # refused on Content-Length, nothing read
+    "gzip bomb": CAPPED,  # 256 MB inflated if uncapped (was 194 MB growth)
+    "50 MB body, declared": 16 * MB,  # refused on Content-Length, nothing read
     "50 MB body, undeclared": CAPPED,
-    "XML entity expansion": 16 * MB,     # refused before any expansion
-    "feed of 10,000 items": 128 * MB,    # 3 MB of XML in feedparser's object tree
+    "XML entity expansion": 16 * MB,  # refused before any expansion
+    "feed of 10,000 items": 128 * MB,  # 3 MB of XML in feedparser's object tree
 }
 
 CHILD = textwrap.dedent("""
@@ -59,6 +60,7 @@ CHILD = textwrap.dedent("""
                       "errors": {s.source: s.error for s in result.sources}}), flush=True)
 """)
 
+
 @pytest.mark.slow
 @pytest.mark.parametrize("fault", list(BOUNDS))
 def test_peak_memory_is_bounded(tmp_path, fault):
@@ -67,8 +69,12 @@ def test_peak_memory_is_bounded(tmp_path, fault):
         root = make_workspace(tmp_path / "ws", FEEDS.format(base=server.url("")))
         fb.serve_good(server)
         news.serve_good(server)
-        child = subprocess.Popen([sys.executable, "-c", CHILD, str(root)], text=True,
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(root)],
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
         try:
             assert child.stdout.readline().strip() == "ready"
             fb.serve_fault(server, FAULTS[fault])

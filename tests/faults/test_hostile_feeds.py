@@ -1,5 +1,6 @@
 """Feeds as they come from the world: legacy multi-byte encodings, a damaged byte, dates a
 feed cannot mean — through `run_once` and the real local server, beside good sources."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,9 +14,13 @@ from tracker.sources.rss import normalize_feed
 from tracker.store.git import GitStore
 
 TITLES = {
-    "shift_jis": "カザフスタン首相が来日", "euc-jp": "カザフスタン首相が来日",
-    "gb2312": "哈萨克斯坦总理访华", "gbk": "哈萨克斯坦总理访华", "big5": "哈薩克總理訪台",
-    "euc-kr": "카자흐스탄 총리 방한", "utf-7": "Премьер Бектенов 日本",
+    "shift_jis": "カザフスタン首相が来日",
+    "euc-jp": "カザフスタン首相が来日",
+    "gb2312": "哈萨克斯坦总理访华",
+    "gbk": "哈萨克斯坦总理访华",
+    "big5": "哈薩克總理訪台",
+    "euc-kr": "카자흐스탄 총리 방한",
+    "utf-7": "Премьер Бектенов 日本",
 }
 REPORT = """\
 report: {id: kz, title: Feeds}
@@ -27,8 +32,10 @@ facts:
 
 
 def feeds_yaml(server: LocalServer, *names: str, max_items: int = 200) -> str:
-    lines = ["sources:"] + [f"  {n}: {{kind: rss, url: '{server.url(f'/{n}.xml')}', "
-                            f"max_items: {max_items}}}" for n in names]
+    lines = ["sources:"] + [
+        f"  {n}: {{kind: rss, url: '{server.url(f'/{n}.xml')}', max_items: {max_items}}}"
+        for n in names
+    ]
     return "\n".join(lines) + "\nhttp: {retries: 0}\n"
 
 
@@ -47,13 +54,15 @@ def items(snapshot: dict) -> dict[str, str]:
 @pytest.mark.parametrize("encoding", list(TITLES))
 def test_a_feed_in_a_legacy_multibyte_encoding_is_read_and_committed(tmp_path, encoding):
     title = TITLES[encoding]
-    body = feed([("a1", title), ("a2", "Astana")], declared=encoding,
-                channel="News").encode(encoding)
+    body = feed([("a1", title), ("a2", "Astana")], declared=encoding, channel="News").encode(
+        encoding
+    )
     with LocalServer() as server:
         server.route("/foreign.xml", Reply(200, body, content_type="text/xml"))
         server.route("/news.xml", Reply(200, feed([("n1", "Bektenov")]).encode()))
-        root = make_workspace(tmp_path / "ws", feeds_yaml(server, "foreign", "news"),
-                              {"kz": REPORT})
+        root = make_workspace(
+            tmp_path / "ws", feeds_yaml(server, "foreign", "news"), {"kz": REPORT}
+        )
         result = run_once(root, now=utc("2025-10-08T21:00"), run_all=True, send_email=False)
     outcome = {s.source: s for s in result.sources}
     assert outcome["foreign"].ok and outcome["foreign"].changed, outcome["foreign"].error
@@ -75,14 +84,12 @@ def test_an_encoding_python_cannot_read_documents_in_is_a_clear_failure(tmp_path
     with LocalServer() as server:
         server.route("/bad.xml", Reply(200, body, content_type="text/xml"))
         server.route("/news.xml", Reply(200, feed([("n1", "Bektenov")]).encode()))
-        root = make_workspace(tmp_path / "ws", feeds_yaml(server, "bad", "news"),
-                              {"kz": REPORT})
+        root = make_workspace(tmp_path / "ws", feeds_yaml(server, "bad", "news"), {"kz": REPORT})
         result = run_once(root, now=utc("2025-10-08T21:00"), run_all=True, send_email=False)
     outcome = {s.source: s for s in result.sources}
     assert outcome["news"].ok and outcome["news"].changed and result.commit
     assert not outcome["bad"].ok
-    assert f"declares the encoding {declared!r}, which Python does not know" in \
-        outcome["bad"].error
+    assert f"declares the encoding {declared!r}, which Python does not know" in outcome["bad"].error
 
 
 def test_an_unknown_declaration_is_read_in_the_header_charset_when_it_fits():
@@ -94,38 +101,48 @@ def test_an_unknown_declaration_is_read_in_the_header_charset_when_it_fits():
 def test_one_invalid_byte_changes_one_item_not_the_whole_feed(tmp_path):
     """Today's bug: the feed turned to windows-1252 mojibake — 6 false changes, the item's
     keyword never matched, the news item was lost, then 5 changes committed back."""
-    first = [("n1", "Токаев подписал указ"), ("n2", "Астана: новый мост"),
-             ("n3", "Алматы: выставка")]
+    first = [
+        ("n1", "Токаев подписал указ"),
+        ("n2", "Астана: новый мост"),
+        ("n3", "Алматы: выставка"),
+    ]
     second = [("n4", "Бектенов встретился с инвесторами (Bektenov)"), *first]
-    damaged = feed(second).encode().replace("инвесторами".encode(),
-                                            "инвест".encode() + b"\xff" + "орами".encode())
+    damaged = (
+        feed(second)
+        .encode()
+        .replace("инвесторами".encode(), "инвест".encode() + b"\xff" + "орами".encode())
+    )
     with LocalServer() as server:
-        server.route("/news.xml", Reply(200, feed(first).encode(),
-                                        content_type="application/rss+xml; charset=utf-8"))
+        server.route(
+            "/news.xml",
+            Reply(200, feed(first).encode(), content_type="application/rss+xml; charset=utf-8"),
+        )
         root = make_workspace(tmp_path / "ws", feeds_yaml(server, "news"), {"kz": REPORT})
         run_once(root, now=utc("2025-10-08T21:00"), run_all=True, send_email=False)
-        server.route("/news.xml", Reply(200, damaged,
-                                        content_type="application/rss+xml; charset=utf-8"))
+        server.route(
+            "/news.xml", Reply(200, damaged, content_type="application/rss+xml; charset=utf-8")
+        )
         result = run_once(root, now=utc("2025-10-08T22:00"), run_all=True, send_email=False)
         changes = result.sources[0].changes
-        assert [(c.change, c.path[:2]) for c in changes] == [("added", ("items", "n4"))], \
-            changes
+        assert [(c.change, c.path[:2]) for c in changes] == [("added", ("items", "n4"))], changes
         stored = items(GitStore(root).read_snapshot("news"))
         assert stored["n1"] == "Токаев подписал указ", "the other items are untouched"
         assert stored["n4"] == "Бектенов встретился с инвест\ufffdорами (Bektenov)"
         assert matched_items(root) == ["n4"], "the news item is matched by its keyword"
-        server.route("/news.xml", Reply(200, feed(second).encode(),
-                                        content_type="application/rss+xml; charset=utf-8"))
-        repaired = run_once(root, now=utc("2025-10-08T23:00"), run_all=True,
-                            send_email=False)
+        server.route(
+            "/news.xml",
+            Reply(200, feed(second).encode(), content_type="application/rss+xml; charset=utf-8"),
+        )
+        repaired = run_once(root, now=utc("2025-10-08T23:00"), run_all=True, send_email=False)
     fixed = repaired.sources[0].changes
     assert len(fixed) <= 1 and all(c.path[:2] == ("items", "n4") for c in fixed), fixed
 
 
 def test_a_feed_mislabelled_as_utf8_is_still_read_as_windows_1252():
     body = feed([("a1", "Café Zürich — déjà vu")], channel="Café").encode("cp1252")
-    assert items(normalize_feed(body, {"Content-Type": "text/xml"})) == \
-        {"a1": "Café Zürich — déjà vu"}
+    assert items(normalize_feed(body, {"Content-Type": "text/xml"})) == {
+        "a1": "Café Zürich — déjà vu"
+    }
 
 
 def test_utf16_and_utf32_with_and_without_a_bom():
@@ -141,8 +158,9 @@ def test_a_feed_declaring_utf16_whose_bytes_are_ascii_is_not_garbled():
     assert items(normalize_feed(body))["a1"] == "Astana"
 
 
-@pytest.mark.parametrize("reference", ["&#xD800;", "&#55296;", "&#x110000;", "&#0;",
-                                       "&#99999999999999999999;"])
+@pytest.mark.parametrize(
+    "reference", ["&#xD800;", "&#55296;", "&#x110000;", "&#0;", "&#99999999999999999999;"]
+)
 def test_a_character_reference_to_no_character_does_not_lose_the_feed(reference):
     body = feed([("a1", f"broken {reference} title"), ("a2", "Astana")]).encode()
     snapshot = normalize_feed(body)
@@ -153,12 +171,16 @@ def test_a_character_reference_to_no_character_does_not_lose_the_feed(reference)
 
 
 def dated_feed(dated: list[tuple[str, str]]) -> bytes:
-    rows = "".join(f"<item><guid>{guid}</guid><title>{guid} Bektenov</title>"
-                   f"<link>https://news.example.org/{guid}</link><pubDate>{when}</pubDate>"
-                   "</item>" for guid, when in dated)
-    return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>T</title><link>https://news.example.org/</link>{rows}</channel></rss>"
-            ).encode()
+    rows = "".join(
+        f"<item><guid>{guid}</guid><title>{guid} Bektenov</title>"
+        f"<link>https://news.example.org/{guid}</link><pubDate>{when}</pubDate>"
+        "</item>"
+        for guid, when in dated
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>T</title><link>https://news.example.org/</link>{rows}</channel></rss>"
+    ).encode()
 
 
 FUTURE = [(f"spam{n}", "Fri, 01 Jan 2100 00:00:00 GMT") for n in range(3)]
@@ -167,8 +189,9 @@ FUTURE = [(f"spam{n}", "Fri, 01 Jan 2100 00:00:00 GMT") for n in range(3)]
 def test_items_dated_far_in_the_future_do_not_hold_the_slots(tmp_path):
     with LocalServer() as server:
         server.route("/news.xml", Reply(200, dated_feed(FUTURE)))
-        root = make_workspace(tmp_path / "ws", feeds_yaml(server, "news", max_items=3),
-                              {"kz": REPORT})
+        root = make_workspace(
+            tmp_path / "ws", feeds_yaml(server, "news", max_items=3), {"kz": REPORT}
+        )
         run_once(root, now=utc("2025-10-08T21:00"), run_all=True, send_email=False)
         today = [("real", "Wed, 08 Oct 2025 21:30:00 GMT")]
         server.route("/news.xml", Reply(200, dated_feed(today + FUTURE)))
@@ -177,24 +200,41 @@ def test_items_dated_far_in_the_future_do_not_hold_the_slots(tmp_path):
     assert "real" in stored and stored["real"]["published"] == "2025-10-08T21:30:00Z"
     assert list(stored)[0] == "real", "the dated news ranks first"
     assert all(stored[k]["published"] is None for k in stored if k.startswith("spam"))
-    assert ("added", ("items", "real")) in [(c.change, c.path[:2])
-                                            for c in result.sources[0].changes]
+    assert ("added", ("items", "real")) in [
+        (c.change, c.path[:2]) for c in result.sources[0].changes
+    ]
     assert matched_items(root) == ["real"], "today's news is matched"
 
 
 def test_a_snapshot_from_before_the_check_keeps_no_future_item_first():
     from tracker.sources.rss import merge_feeds
 
-    old = {"title": "T", "link": None, "items": {
-        f"spam{n}": {"title": "x", "link": None, "published": "2100-01-01T00:00:00Z",
-                     "summary": ""} for n in range(3)}}
+    old = {
+        "title": "T",
+        "link": None,
+        "items": {
+            f"spam{n}": {
+                "title": "x",
+                "link": None,
+                "published": "2100-01-01T00:00:00Z",
+                "summary": "",
+            }
+            for n in range(3)
+        },
+    }
     new = normalize_feed(dated_feed([("real", "Wed, 08 Oct 2025 21:30:00 GMT")]))
     assert list(merge_feeds(old, new, 3)["items"])[0] == "real"
 
 
-@pytest.mark.parametrize("written", ["Mon, 01 Jan 0001 00:00:00 GMT", "0001-01-01T00:00:00Z",
-                                     "Sat, 01 Jan 1972 00:00:00 GMT",
-                                     "Thu, 31 Dec 9999 23:59:59 GMT"])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Mon, 01 Jan 0001 00:00:00 GMT",
+        "0001-01-01T00:00:00Z",
+        "Sat, 01 Jan 1972 00:00:00 GMT",
+        "Thu, 31 Dec 9999 23:59:59 GMT",
+    ],
+)
 def test_dates_no_feed_can_mean_are_dropped(written):
     from datetime import datetime, timezone
 
@@ -203,13 +243,17 @@ def test_dates_no_feed_can_mean_are_dropped(written):
     from tracker.sources.rss import RssSource
 
     source = RssSource("news", RssOptions(kind="rss", url="https://news.example.org/"))
-    raw = RawDocument(dated_feed([("odd", written)]), "https://news.example.org/",
-                      datetime(2025, 10, 8, tzinfo=timezone.utc))
+    raw = RawDocument(
+        dated_feed([("odd", written)]),
+        "https://news.example.org/",
+        datetime(2025, 10, 8, tzinfo=timezone.utc),
+    )
     assert source.normalize(raw)["items"]["odd"]["published"] is None
 
 
 def test_two_digit_years_and_plausible_dates_are_kept():
-    snapshot = normalize_feed(dated_feed([("a", "Wed, 08 Oct 25 21:30:00 GMT"),
-                                          ("b", "2025-10-08T21:30:00+02:00")]))
+    snapshot = normalize_feed(
+        dated_feed([("a", "Wed, 08 Oct 25 21:30:00 GMT"), ("b", "2025-10-08T21:30:00+02:00")])
+    )
     assert snapshot["items"]["a"]["published"] == "2025-10-08T21:30:00Z"
     assert snapshot["items"]["b"]["published"] == "2025-10-08T19:30:00Z"

@@ -6,6 +6,7 @@ Each case runs the real `tracker` command (tests/support/hostile.py) against the
 server: a first, all-good run, then the run where one source answers with a hostile
 document while both good sources change.
 """
+
 from __future__ import annotations
 
 import json
@@ -63,67 +64,116 @@ def acled_rows(rows: str) -> Reply:
     return raw_json('{"status": 200, "success": true, "count": 1, "data": ' + rows + "}")
 
 
-SURROGATE_ROW = ('[{"event_id_cnty": "KAZ0099", "event_date": "2025-08-01", "year": "2025", '
-                 '"event_type": "Protests\\ud800", "sub_event_type": "Peaceful protest", '
-                 '"civilian_targeting": "", "country": "Kazakhstan", "fatalities": "0", '
-                 '"timestamp": "1760000000"}]')
+SURROGATE_ROW = (
+    '[{"event_id_cnty": "KAZ0099", "event_date": "2025-08-01", "year": "2025", '
+    '"event_type": "Protests\\ud800", "sub_event_type": "Peaceful protest", '
+    '"civilian_targeting": "", "country": "Kazakhstan", "fatalities": "0", '
+    '"timestamp": "1760000000"}]'
+)
 
 
 @dataclass(frozen=True)
 class Case:
     kind: str
     serve: Callable[[Hostile], None]
-    says: str                      # in the one-line message
-    extra: str = ""                # options of the hostile source
-    url: str | None = None         # its URL, when that is the hostile part
+    says: str  # in the one-line message
+    extra: str = ""  # options of the hostile source
+    url: str | None = None  # its URL, when that is the hostile part
 
 
 CASES: dict[str, Case] = {
     # Hostile JSON, each kind that reads JSON
     "factbook: JSON nested 100,000 deep": Case(
-        "factbook", lambda h: h.serve_bad(nested()), "not valid JSON"),
+        "factbook", lambda h: h.serve_bad(nested()), "not valid JSON"
+    ),
     "factbook: a 5,000-digit integer": Case(
-        "factbook", lambda h: h.serve_bad(raw_json(
-            '{"categories": [{"title": "Government", "fields": [{"name": "n", "content": '
-            + DIGITS + "}]}]}")), "not valid JSON"),
+        "factbook",
+        lambda h: h.serve_bad(
+            raw_json(
+                '{"categories": [{"title": "Government", "fields": [{"name": "n", "content": '
+                + DIGITS
+                + "}]}]}"
+            )
+        ),
+        "not valid JSON",
+    ),
     "factbook: a `fields` entry that is a string": Case(
-        "factbook", lambda h: h.serve_bad(raw_json(
-            '{"categories": [{"title": "Government", "fields": ["oops"]}]}')),
-        "a `fields` entry is a str"),
+        "factbook",
+        lambda h: h.serve_bad(
+            raw_json('{"categories": [{"title": "Government", "fields": ["oops"]}]}')
+        ),
+        "a `fields` entry is a str",
+    ),
     "factbook: a lone surrogate": Case(
-        "factbook", lambda h: h.serve_bad(raw_json(
-            '{"categories": [{"title": "Government", "fields": [{"name": "head of '
-            'government", "content": "x\\ud800"}]}]}')), "lone surrogate"),
+        "factbook",
+        lambda h: h.serve_bad(
+            raw_json(
+                '{"categories": [{"title": "Government", "fields": [{"name": "head of '
+                'government", "content": "x\\ud800"}]}]}'
+            )
+        ),
+        "lone surrogate",
+    ),
     "wikidata: JSON nested 100,000 deep": Case(
-        "wikidata", lambda h: h.serve_bad(nested()), "not valid JSON"),
+        "wikidata", lambda h: h.serve_bad(nested()), "not valid JSON"
+    ),
     "wikidata: a 5,000-digit integer": Case(
-        "wikidata", lambda h: h.serve_bad(wikidata_with(DIGITS)), "not valid JSON"),
+        "wikidata", lambda h: h.serve_bad(wikidata_with(DIGITS)), "not valid JSON"
+    ),
     "wikidata: a lone surrogate in the labels": Case(
-        "wikidata", lambda h: h.server.route("/w/api.php", labels_with_surrogate()),
-        "lone surrogate"),
+        "wikidata",
+        lambda h: h.server.route("/w/api.php", labels_with_surrogate()),
+        "lone surrogate",
+    ),
     "wikidata: claims of the wrong shape": Case(
-        "wikidata", lambda h: h.serve_bad(raw_json(
-            '{"entities": {"Q232": {"id": "Q232", "claims": {"P36": 7, "P6": [{"mainsnak": '
-            '{"snaktype": "value", "datavalue": "oops"}}]}}}}')), "not Wikidata entity JSON"),
+        "wikidata",
+        lambda h: h.serve_bad(
+            raw_json(
+                '{"entities": {"Q232": {"id": "Q232", "claims": {"P36": 7, "P6": [{"mainsnak": '
+                '{"snaktype": "value", "datavalue": "oops"}}]}}}}'
+            )
+        ),
+        "not Wikidata entity JSON",
+    ),
     "acled: JSON nested 100,000 deep": Case(
-        "acled", lambda h: h.serve_bad(nested()), "not valid JSON"),
+        "acled", lambda h: h.serve_bad(nested()), "not valid JSON"
+    ),
     "acled: a 5,000-digit integer": Case(
-        "acled", lambda h: h.serve_bad(acled_rows("[" + DIGITS + "]")), "not valid JSON"),
+        "acled", lambda h: h.serve_bad(acled_rows("[" + DIGITS + "]")), "not valid JSON"
+    ),
     "acled: a lone surrogate": Case(
-        "acled", lambda h: h.serve_bad(acled_rows(SURROGATE_ROW)), "bad event_type"),
+        "acled", lambda h: h.serve_bad(acled_rows(SURROGATE_ROW)), "bad event_type"
+    ),
     # Feeds: an encoding Python does not know; a URL with credentials in it
     "rss: an encoding Python does not know": Case(
-        "rss", lambda h: h.serve_bad(Reply(200, feed(NEWS_1, "x-klingon-7").encode(),
-                                           content_type="application/rss+xml")),
-        "'x-klingon-7', which Python does not know"),
+        "rss",
+        lambda h: h.serve_bad(
+            Reply(200, feed(NEWS_1, "x-klingon-7").encode(), content_type="application/rss+xml")
+        ),
+        "'x-klingon-7', which Python does not know",
+    ),
     "rss: user:pass@ in the URL": Case(
-        "rss", lambda h: None, "user name or password", url="http://user:{pw}@{host}/bad.xml"),
+        "rss", lambda h: None, "user name or password", url="http://user:{pw}@{host}/bad.xml"
+    ),
     # Terminal and markup safety: a server message holding Rich markup and ESC sequences
     "acled: a message with markup and escape sequences": Case(
-        "acled", lambda h: h.serve_bad(Reply(200, json.dumps({
-            "success": False, "data": [], "error": [{"message": "[/] [bold red]boom "
-                                                    "\x1b]0;pwned\x07\x1b[2J [link=x]y"}]}
-        ).encode())), "ACLED reported an error"),
+        "acled",
+        lambda h: h.serve_bad(
+            Reply(
+                200,
+                json.dumps(
+                    {
+                        "success": False,
+                        "data": [],
+                        "error": [
+                            {"message": "[/] [bold red]boom \x1b]0;pwned\x07\x1b[2J [link=x]y"}
+                        ],
+                    }
+                ).encode(),
+            )
+        ),
+        "ACLED reported an error",
+    ),
 }
 
 
@@ -175,8 +225,9 @@ def test_a_hostile_source_fails_alone(hostile):
     assert state.failures == 1 and state.last_error == error
     statuses = {f["fact"]: f["status"] for f in run["findings"]}
     assert statuses["pm"] == "current"
-    assert all(status == "source-failing" for fact, status in statuses.items()
-               if fact.startswith("bad-"))
+    assert all(
+        status == "source-failing" for fact, status in statuses.items() if fact.startswith("bad-")
+    )
     assert ws.peaks[-1] < PEAK_KB, f"peak memory {ws.peaks[-1]} kB"
 
 
@@ -190,11 +241,15 @@ def test_server_text_is_shown_as_text_never_as_markup_or_terminal_codes(tmp_path
         ws.first_run()
         ws.serve_good_sources(2)
         CASES["acled: a message with markup and escape sequences"].serve(ws)
-        outputs = [ws.tracker("run", "--all", "--no-email"), ws.tracker("sources"),
-                   ws.tracker("status")]
+        outputs = [
+            ws.tracker("run", "--all", "--no-email"),
+            ws.tracker("sources"),
+            ws.tracker("status"),
+        ]
     run, sources, status = outputs
-    assert run.returncode == 3 and sources.returncode == 0 and status.returncode == 0, \
-        [p.stderr[-2000:] for p in outputs]
+    assert run.returncode == 3 and sources.returncode == 0 and status.returncode == 0, [
+        p.stderr[-2000:] for p in outputs
+    ]
     for proc in outputs:
         text = proc.stdout + proc.stderr
         assert "Traceback" not in text and "MarkupError" not in text, text[-2000:]

@@ -1,6 +1,7 @@
 """A valid answer that lost most of a source's content is held back as `suspect`: not
 committed, facts keep the last good value and say so, maintainers are told; the same
 document on `confirm_shrink` consecutive runs is committed (tests/support/hostile.py)."""
+
 from __future__ import annotations
 
 import json
@@ -61,8 +62,13 @@ def finding(result, fact="bad-pm"):
 
 
 EMPTY = {"name": "Kazakhstan", "categories": []}
-HALF = geos({"Government": {"head of government": "Olzhas Bektenov", "capital": "Astana"},
-             "Category 0": {"field 0.0": "text 0.0"}, "Category 1": {"field 1.0": "x"}})
+HALF = geos(
+    {
+        "Government": {"head of government": "Olzhas Bektenov", "capital": "Astana"},
+        "Category 0": {"field 0.0": "text 0.0"},
+        "Category 1": {"field 1.0": "x"},
+    }
+)
 
 
 @pytest.mark.parametrize("suspicious", [EMPTY, HALF], ids=["categories: []", "half missing"])
@@ -77,8 +83,9 @@ def test_a_shrunken_profile_is_held_back_then_confirmed(tmp_path, env, suspiciou
         bad = outcome(second)
         assert bad.ok and not bad.changed and bad.suspect, bad
         assert "held back as suspect" in bad.suspect and "left" in bad.suspect
-        assert [(n.kind.value, n.message) for n in second.notices] == \
-            [("source-held", bad.suspect)], second.notices
+        assert [(n.kind.value, n.message) for n in second.notices] == [
+            ("source-held", bad.suspect)
+        ], second.notices
         changed = committed_since(ws.root, before)
         assert "snapshots/bad.yaml" not in changed and "snapshots/good-fb.yaml" in changed
         assert (ws.root / "snapshots" / "bad.yaml").read_bytes() == kept
@@ -150,8 +157,10 @@ def test_the_maintainers_are_told(tmp_path, env):
         ws.first_run()
         serve_factbook(ws, EMPTY)
         run(ws, 1, send=True)  # nothing listens on port 9: the messages wait in the outbox
-    messages = [BytesParser(policy=policy.SMTP).parse(p.open("rb"))
-                for p in (ws.root / ".tracker" / "outbox").glob("*.eml")]
+    messages = [
+        BytesParser(policy=policy.SMTP).parse(p.open("rb"))
+        for p in (ws.root / ".tracker" / "outbox").glob("*.eml")
+    ]
     to_maintainers = [m for m in messages if "it@example.org" in str(m["To"])]
     assert to_maintainers, [str(m["To"]) for m in messages]
     body = to_maintainers[-1].get_body(("plain",)).get_content()
@@ -168,9 +177,11 @@ def test_a_wikidata_entity_that_lost_most_statements_is_held_back(tmp_path, env)
         ws = hostile_workspace(tmp_path, server, "wikidata")
         ws.first_run()
         server.route(ws.bad_path(), body=json.dumps(entity).encode())
-        second = run(ws, 1, )
-    assert outcome(second).suspect and "properties with statements left" in \
-        outcome(second).suspect
+        second = run(
+            ws,
+            1,
+        )
+    assert outcome(second).suspect and "properties with statements left" in outcome(second).suspect
     assert finding(second, "bad-capital").status == "current"
 
 
@@ -181,8 +192,9 @@ def test_acled_losing_half_its_events_for_the_same_query_is_held_back(tmp_path, 
         assert ws.acled is not None
         gone = {"KAZ0003", "KAZ0004"}
         ws.acled.rows = [r for r in ws.acled.rows if r["event_id_cnty"] not in gone]
-        ws.acled.deleted = [{"event_id_cnty": e, "deleted_timestamp": "1900000000"}
-                            for e in sorted(gone)]
+        ws.acled.deleted = [
+            {"event_id_cnty": e, "deleted_timestamp": "1900000000"} for e in sorted(gone)
+        ]
         second = run(ws, 1)
     assert outcome(second).suspect and "2 of 4 events counted left" in outcome(second).suspect
     assert finding(second, "bad-fatalities").current == 2
@@ -205,7 +217,6 @@ def test_a_feed_never_shrinks_its_snapshot_so_it_is_never_suspect(tmp_path, env)
     with LocalServer() as server:
         ws = hostile_workspace(tmp_path, server, "rss")
         ws.first_run()
-        server.route("/bad.xml", Reply(200, feed([]).encode(),
-                                       content_type="application/rss+xml"))
+        server.route("/bad.xml", Reply(200, feed([]).encode(), content_type="application/rss+xml"))
         second = run(ws, 1)
     assert outcome(second).ok and not outcome(second).suspect and not outcome(second).changed

@@ -2,6 +2,7 @@
 that change: `tracker run` with `timeout: 2, retries: 0` ends well under 10 s with exit 3;
 `tracker schedule` with that source stops within 5 s of SIGTERM; a run's own deadline
 ends a run that a slow source would hold far longer (tests/support/raw_server.py)."""
+
 from __future__ import annotations
 
 import os
@@ -33,15 +34,17 @@ def test_a_header_drip_fails_alone_well_within_ten_seconds(tmp_path):
         result = run_once(ws.root, now=FIRST.replace(day=9), run_all=True, send_email=False)
         took = time.monotonic() - started
         cli_started = time.monotonic()
-        proc = ws.tracker("run", "--source", "bad", "--no-email", "--format", "json",
-                          now="2025-10-10T04:00")
+        proc = ws.tracker(
+            "run", "--source", "bad", "--no-email", "--format", "json", now="2025-10-10T04:00"
+        )
         cli_took = time.monotonic() - cli_started
     print(f"run_once {took:.1f} s, CLI {cli_took:.1f} s (its start-up included)")
     assert took < 8, took
     bad = {s.source: s for s in result.sources}["bad"]
     assert not bad.ok and "timed out after 2." in (bad.error or ""), bad.error
-    assert {"snapshots/good-fb.yaml", "snapshots/good-news.yaml"} <= \
-        committed_since(ws.root, before)
+    assert {"snapshots/good-fb.yaml", "snapshots/good-news.yaml"} <= committed_since(
+        ws.root, before
+    )
     assert result.digests, "the digest is written"
     assert proc.returncode == 3 and "Traceback" not in proc.stderr, proc.stderr
     assert not run_json(proc)["sources"][0]["ok"]
@@ -53,18 +56,29 @@ def test_the_daemon_stops_within_five_seconds_of_sigterm(tmp_path, timeout):
     """With `timeout: 60` the run in progress cannot end by itself in time: the daemon's
     stop must cut it short (what finished is kept)."""
     with LocalServer() as server, RawServer(header_drip(every=1.0)) as slow:
-        ws = hostile_workspace(tmp_path, server, "rss", url=slow.url(),
-                               extra=f"timeout: {timeout}")
+        ws = hostile_workspace(tmp_path, server, "rss", url=slow.url(), extra=f"timeout: {timeout}")
         good_first(ws)
         env = {**os.environ, **ENV, "PYTHONUNBUFFERED": "1"}
-        proc = subprocess.Popen([sys.executable, "-m", "tracker.cli", "-w", str(ws.root),
-                                 "schedule", "--interval", "3600", "--no-email"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=env)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tracker.cli",
+                "-w",
+                str(ws.root),
+                "schedule",
+                "--interval",
+                "3600",
+                "--no-email",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         try:
             deadline = time.monotonic() + 60
-            while slow.connections == 0 and proc.poll() is None and \
-                    time.monotonic() < deadline:
+            while slow.connections == 0 and proc.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert slow.connections, "the daemon's first run reached the dripping server"
             time.sleep(0.5)  # the drip is under way

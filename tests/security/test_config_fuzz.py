@@ -1,6 +1,7 @@
 """Configuration fuzzing (hypothesis): any feeds.yaml or report file gives a Config or a
 ConfigError, never another exception; YAML loads are safe (a python tag is an error, not
 code); no source id or report id can name a path outside snapshots/ (or digests/)."""
+
 from __future__ import annotations
 
 import os
@@ -17,46 +18,118 @@ from tracker.store import snapshot_yaml
 from tracker.store.files import SNAPSHOTS
 from tracker.store.git import GitStore
 
-SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "120")), deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "120")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 VALID_FEEDS = {
     "sources": {
-        "fb": {"kind": "factbook", "url": "https://example.org/kz.json",
-               "schedule": "0 4 * * 4", "expect_update_within": "45d"},
+        "fb": {
+            "kind": "factbook",
+            "url": "https://example.org/kz.json",
+            "schedule": "0 4 * * 4",
+            "expect_update_within": "45d",
+        },
         "wd": {"kind": "wikidata", "entity": "Q232", "properties": ["P6", "P36"]},
         "news": {"kind": "rss", "url": "https://example.org/feed", "max_items": 50},
-        "acled-kz": {"kind": "acled", "country": "Kazakhstan", "since": "2023-01-01",
-                     "credentials": {"username_env": "U", "password_env": "P"}},
+        "acled-kz": {
+            "kind": "acled",
+            "country": "Kazakhstan",
+            "since": "2023-01-01",
+            "credentials": {"username_env": "U", "password_env": "P"},
+        },
     },
     "http": {"retries": 1},
 }
 VALID_REPORT = {
     "report": {"id": "kz", "title": "T", "published": "2025-10-15"},
-    "facts": [{"id": "pm", "expect": "Olzhas Bektenov", "source": "fb",
-               "path": ["Government", "Executive branch", "head of government"],
-               "extract": "person"},
-              {"id": "pop", "expect": 20260000, "source": "wd", "path": ["P1082", "value"],
-               "extract": "number", "tolerance": "0.5%"},
-              {"id": "senate", "expect": "2026", "valid_until": "2026-12-31"}],
+    "facts": [
+        {
+            "id": "pm",
+            "expect": "Olzhas Bektenov",
+            "source": "fb",
+            "path": ["Government", "Executive branch", "head of government"],
+            "extract": "person",
+        },
+        {
+            "id": "pop",
+            "expect": 20260000,
+            "source": "wd",
+            "path": ["P1082", "value"],
+            "extract": "number",
+            "tolerance": "0.5%",
+        },
+        {"id": "senate", "expect": "2026", "valid_until": "2026-12-31"},
+    ],
 }
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
-                    st.text(max_size=30), st.sampled_from(
-                        ["factbook", "rss", "wikidata", "acled", "citations", "../../etc",
-                         "/etc/passwd", "..", "a/b", "fb\n", "0 4 * * 4", "45d", "P6", "Q232",
-                         "2025-13-45", "-1", "1e309", "person", "number", "text"]))
-values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.one_of(st.text(max_size=12), scalars),
-                                                  inner, max_size=4)), max_leaves=12)
-ids = st.one_of(st.text(max_size=20), st.sampled_from(
-    ["../escape", "../../etc/passwd", "/abs", "a/b", "a\\b", "..", ".", "fb\n", "ok.id",
-     "x" * 101, "snap\x00shot", "con", "ü"]))
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            "factbook",
+            "rss",
+            "wikidata",
+            "acled",
+            "citations",
+            "../../etc",
+            "/etc/passwd",
+            "..",
+            "a/b",
+            "fb\n",
+            "0 4 * * 4",
+            "45d",
+            "P6",
+            "Q232",
+            "2025-13-45",
+            "-1",
+            "1e309",
+            "person",
+            "number",
+            "text",
+        ]
+    ),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.text(max_size=12), scalars), inner, max_size=4),
+    ),
+    max_leaves=12,
+)
+ids = st.one_of(
+    st.text(max_size=20),
+    st.sampled_from(
+        [
+            "../escape",
+            "../../etc/passwd",
+            "/abs",
+            "a/b",
+            "a\\b",
+            "..",
+            ".",
+            "fb\n",
+            "ok.id",
+            "x" * 101,
+            "snap\x00shot",
+            "con",
+            "ü",
+        ]
+    ),
+)
 
 
 def mutate(document: dict, path: list, value) -> dict:
     """Replace (or add) the value at a key path of a copy of `document`."""
     import copy
+
     out = copy.deepcopy(document)
     node = out
     for key in path[:-1]:
@@ -74,8 +147,9 @@ def load(feeds_text: str, report_text: str | None = None) -> Config | ConfigErro
         (root / "feeds.yaml").write_text(feeds_text, encoding="utf-8", errors="surrogatepass")
         if report_text is not None:
             (root / "reports").mkdir()
-            (root / "reports" / "kz.yaml").write_text(report_text, encoding="utf-8",
-                                                      errors="surrogatepass")
+            (root / "reports" / "kz.yaml").write_text(
+                report_text, encoding="utf-8", errors="surrogatepass"
+            )
         try:
             config = load_config(root)
         except ConfigError as exc:
@@ -112,13 +186,30 @@ def test_any_text_as_a_report(text):
     load(dump(VALID_FEEDS), text)
 
 
-FEEDS_KEYS = st.sampled_from([
-    ["sources"], ["http"], ["digest"], ["email"], ["sources", "fb"], ["sources", "fb", "kind"],
-    ["sources", "fb", "url"], ["sources", "fb", "schedule"], ["sources", "fb", "timeout"],
-    ["sources", "fb", "max_bytes"], ["sources", "fb", "expect_update_within"],
-    ["sources", "wd", "entity"], ["sources", "wd", "properties"], ["sources", "news", "max_items"],
-    ["sources", "acled-kz", "since"], ["sources", "acled-kz", "credentials"],
-    ["http", "retries"], ["http", "max_retry_after"], ["sources", "new"], ["unknown"]])
+FEEDS_KEYS = st.sampled_from(
+    [
+        ["sources"],
+        ["http"],
+        ["digest"],
+        ["email"],
+        ["sources", "fb"],
+        ["sources", "fb", "kind"],
+        ["sources", "fb", "url"],
+        ["sources", "fb", "schedule"],
+        ["sources", "fb", "timeout"],
+        ["sources", "fb", "max_bytes"],
+        ["sources", "fb", "expect_update_within"],
+        ["sources", "wd", "entity"],
+        ["sources", "wd", "properties"],
+        ["sources", "news", "max_items"],
+        ["sources", "acled-kz", "since"],
+        ["sources", "acled-kz", "credentials"],
+        ["http", "retries"],
+        ["http", "max_retry_after"],
+        ["sources", "new"],
+        ["unknown"],
+    ]
+)
 
 
 @SETTINGS
@@ -127,12 +218,36 @@ def test_any_value_anywhere_in_feeds_yaml(path, value):
     load(dump(mutate(VALID_FEEDS, path, value)), dump(VALID_REPORT))
 
 
-REPORT_KEYS = st.sampled_from([
-    ["report"], ["report", "id"], ["report", "published"], ["facts"], ["sections"],
-    ["report", "title"], ["unknown"]])
-FACT_KEYS = st.sampled_from(["id", "expect", "source", "path", "extract", "tolerance",
-                             "valid_until", "params", "also", "reviewed", "aliases", "watch",
-                             "footnote", "compare", "bogus"])
+REPORT_KEYS = st.sampled_from(
+    [
+        ["report"],
+        ["report", "id"],
+        ["report", "published"],
+        ["facts"],
+        ["sections"],
+        ["report", "title"],
+        ["unknown"],
+    ]
+)
+FACT_KEYS = st.sampled_from(
+    [
+        "id",
+        "expect",
+        "source",
+        "path",
+        "extract",
+        "tolerance",
+        "valid_until",
+        "params",
+        "also",
+        "reviewed",
+        "aliases",
+        "watch",
+        "footnote",
+        "compare",
+        "bogus",
+    ]
+)
 
 
 @SETTINGS
@@ -172,13 +287,16 @@ def test_the_store_refuses_escaping_ids_too(tmp_path, sid):
     assert not list(tmp_path.rglob("*.yaml"))
 
 
-@pytest.mark.parametrize("tag", [
-    "!!python/object/apply:os.system ['touch {marker}']",
-    "!!python/object/new:subprocess.check_output [['touch', '{marker}']]",
-    "!!python/name:os.system",
-    "!!binary aGVsbG8=",
-    "!custom {{a: 1}}",
-])
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "!!python/object/apply:os.system ['touch {marker}']",
+        "!!python/object/new:subprocess.check_output [['touch', '{marker}']]",
+        "!!python/name:os.system",
+        "!!binary aGVsbG8=",
+        "!custom {{a: 1}}",
+    ],
+)
 @pytest.mark.parametrize("where", ["feeds", "report"])
 def test_yaml_tags_are_errors_not_code(tmp_path, tag, where):
     marker = tmp_path / "PWNED"

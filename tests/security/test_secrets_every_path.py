@@ -6,6 +6,7 @@ fault in a server's way. The ACLED login and the SMTP login have characters that
 encoding changes (`@`, space, `+`, `&`, `%`, `/`), and the servers quote them back in
 another case, percent-, plus- or base64-encoded, in every reply they can.
 """
+
 from __future__ import annotations
 
 import base64
@@ -40,8 +41,13 @@ def forms() -> set[str]:
     base64 an HTTP Basic or SMTP AUTH PLAIN/LOGIN exchange would carry."""
     out: set[str] = set()
     for secret in SECRETS:
-        out |= {secret, quote(secret, safe=""), quote(secret), quote_plus(secret),
-                quote_plus(secret, safe="")}
+        out |= {
+            secret,
+            quote(secret, safe=""),
+            quote(secret),
+            quote_plus(secret),
+            quote_plus(secret, safe=""),
+        }
     for user, password in ((ACLED_USER, ACLED_PASSWORD), (SMTP_USER, SMTP_PASSWORD)):
         for plain in (f"{user}:{password}", f"\0{user}\0{password}", user, password):
             token = base64.b64encode(plain.encode()).decode()
@@ -56,10 +62,12 @@ def leaks(text: str) -> list[str]:
 
 def quoting() -> str:
     """What a hostile server says back: each login in another case and encoding."""
-    return (f"{ACLED_USER.upper()} / {quote(ACLED_PASSWORD, safe='')} / "
-            f"{quote_plus(ACLED_USER)} / {ACLED_PASSWORD.swapcase()} / "
-            f"{base64.b64encode(f'{ACLED_USER}:{ACLED_PASSWORD}'.encode()).decode()} / "
-            f"{SMTP_USER.upper()} / {quote_plus(SMTP_PASSWORD)}")
+    return (
+        f"{ACLED_USER.upper()} / {quote(ACLED_PASSWORD, safe='')} / "
+        f"{quote_plus(ACLED_USER)} / {ACLED_PASSWORD.swapcase()} / "
+        f"{base64.b64encode(f'{ACLED_USER}:{ACLED_PASSWORD}'.encode()).decode()} / "
+        f"{SMTP_USER.upper()} / {quote_plus(SMTP_PASSWORD)}"
+    )
 
 
 # ------------------------------------------------------------------ SMTP
@@ -96,8 +104,7 @@ class Mailer:
     def authenticator(self, server, session, envelope, mechanism, auth_data):
         if self.auth:
             return AuthResult(success=False, handled=False, message=self.auth)
-        ok = auth_data.login.decode() == SMTP_USER and auth_data.password.decode() == \
-            SMTP_PASSWORD
+        ok = auth_data.login.decode() == SMTP_USER and auth_data.password.decode() == SMTP_PASSWORD
         return AuthResult(success=ok)
 
 
@@ -154,8 +161,12 @@ class World:
 
     def run(self) -> subprocess.CompletedProcess[str]:
         now = RUNS[len(self.outputs)]
-        env = {"ACLED_USERNAME": ACLED_USER, "ACLED_PASSWORD": ACLED_PASSWORD,
-               "SMTP_USERNAME": SMTP_USER, "SMTP_PASSWORD": SMTP_PASSWORD}
+        env = {
+            "ACLED_USERNAME": ACLED_USER,
+            "ACLED_PASSWORD": ACLED_PASSWORD,
+            "SMTP_USERNAME": SMTP_USER,
+            "SMTP_PASSWORD": SMTP_PASSWORD,
+        }
         # in this process (the command's output is the subject, not the process)
         proc = in_process(self.root, "run", "--all", "--now", now, env=env)
         self.outputs.append(f"$ run {now} → {proc.returncode}\n{proc.stdout}{proc.stderr}")
@@ -175,20 +186,28 @@ def world(tmp_path, monkeypatch):
     monkeypatch.setattr(acled_server, "USERNAME", ACLED_USER)
     monkeypatch.setattr(acled_server, "PASSWORD", ACLED_PASSWORD)
     mailer = Mailer()
-    smtp = Controller(mailer, hostname="127.0.0.1", port=free_port(),
-                      authenticator=mailer.authenticator, auth_require_tls=False)
+    smtp = Controller(
+        mailer,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=mailer.authenticator,
+        auth_require_tls=False,
+    )
     smtp.start()
     try:
         with LocalServer() as server, LocalServer() as elsewhere:
             acled = FakeAcled(server)
             vac = "Violence against civilians"
-            acled.rows = [event("KAZ0001", "2025-02-01", vac, "Attack", 1, civilian=True),
-                          event("KAZ0002", "2025-05-30", vac, "Attack", 1, civilian=True)]
+            acled.rows = [
+                event("KAZ0001", "2025-02-01", vac, "Attack", 1, civilian=True),
+                event("KAZ0002", "2025-05-30", vac, "Attack", 1, civilian=True),
+            ]
             import json
 
             server.route("/kz.json", body=json.dumps(profile()).encode())
-            root = make_workspace(tmp_path / "ws", FEEDS.format(base=server.url(""),
-                                                                smtp=smtp.port), {"kz": REPORT})
+            root = make_workspace(
+                tmp_path / "ws", FEEDS.format(base=server.url(""), smtp=smtp.port), {"kz": REPORT}
+            )
             yield World(root, server, elsewhere, acled, mailer)
     finally:
         smtp.stop()
@@ -205,8 +224,12 @@ def test_no_secret_anywhere_over_every_failure_path(world):
     steps = [
         ("/oauth/token", reply({"error": "invalid_grant", "error_description": echo}, 401)),
         ("/oauth/token", reply({"error": "invalid_client", "message": echo}, 400)),
-        ("/oauth/token", Reply(307, headers={"Location": w.elsewhere.url("/collect?p=" +
-                                                                          quote(ACLED_PASSWORD))})),
+        (
+            "/oauth/token",
+            Reply(
+                307, headers={"Location": w.elsewhere.url("/collect?p=" + quote(ACLED_PASSWORD))}
+            ),
+        ),
         ("/oauth/token", reply({"token_type": "Bearer", "note": echo}, 200)),
         ("/oauth/token", reply({"error": echo}, 500)),
     ]
@@ -218,25 +241,34 @@ def test_no_secret_anywhere_over_every_failure_path(world):
 
     # ACLED's data endpoint: errors quoting the login, success:false, a redirect to a URL
     # carrying the password (and to another origin)
-    for answer in (reply({"message": echo}, 500), reply({"message": echo}, 403),
-                   reply({"success": False, "error": [{"message": echo}]}),
-                   Reply(302, headers={"Location": f"/moved?password={quote(ACLED_PASSWORD)}"
-                                                   f"&user={quote_plus(ACLED_USER)}"}),
-                   Reply(302, headers={"Location": w.elsewhere.url(
-                       f"/steal?u={quote(ACLED_USER)}")})):
+    for answer in (
+        reply({"message": echo}, 500),
+        reply({"message": echo}, 403),
+        reply({"success": False, "error": [{"message": echo}]}),
+        Reply(
+            302,
+            headers={
+                "Location": f"/moved?password={quote(ACLED_PASSWORD)}&user={quote_plus(ACLED_USER)}"
+            },
+        ),
+        Reply(302, headers={"Location": w.elsewhere.url(f"/steal?u={quote(ACLED_USER)}")}),
+    ):
         w.acled.fail_next("/api/acled/read", answer)
         w.server.route("/moved", reply({"error": echo}, 500))
         w.run()
-    assert not [r for r in w.elsewhere.requests if "Authorization" in r[2]], \
+    assert not [r for r in w.elsewhere.requests if "Authorization" in r[2]], (
         "the bearer token never went to another origin"
+    )
 
     # SMTP: every reply after AUTH quoting the logins, and AUTH's own refusal
-    for attribute, answer in (("auth", f"535 5.7.8 bad login {echo}"),
-                              ("mail", f"550 5.7.1 sender {echo} not allowed"),
-                              ("mail", f"451 4.7.1 try later, {echo}"),
-                              ("rcpt", f"550 5.1.1 no such user (auth {echo})"),
-                              ("data", f"554 5.6.0 rejected for {echo}"),
-                              ("data", f"451 4.3.0 queue full for {echo}")):
+    for attribute, answer in (
+        ("auth", f"535 5.7.8 bad login {echo}"),
+        ("mail", f"550 5.7.1 sender {echo} not allowed"),
+        ("mail", f"451 4.7.1 try later, {echo}"),
+        ("rcpt", f"550 5.1.1 no such user (auth {echo})"),
+        ("data", f"554 5.6.0 rejected for {echo}"),
+        ("data", f"451 4.3.0 queue full for {echo}"),
+    ):
         setattr(w.mailer, attribute, answer)
         w.run()
         setattr(w.mailer, attribute, "")
@@ -247,8 +279,10 @@ def test_no_secret_anywhere_over_every_failure_path(world):
         assert code in said, f"the SMTP {code} was met and reported"
     assert "***" in said, "a quoting server's text was shown, redacted"
     assert list((w.root / "digests").glob("*.html")), "digests were written"
-    texts = {"tracker output": said,
-             "git log -p --all": git(w.root, "log", "-p", "--all", "--format=%H %B")}
+    texts = {
+        "tracker output": said,
+        "git log -p --all": git(w.root, "log", "-p", "--all", "--format=%H %B"),
+    }
     for path in w.root.rglob("*"):
         if path.is_file() and ".git" not in path.relative_to(w.root).parts:
             texts[str(path.relative_to(w.root))] = path.read_bytes().decode("utf-8", "replace")
@@ -274,23 +308,48 @@ digest: {{send_when_empty: true}}
     from tests.support.hostile import feed
 
     with LocalServer() as server:
-        server.route("/feed.xml", body=feed([("a1", "Astana")]).encode(),
-                     content_type="application/rss+xml")
+        server.route(
+            "/feed.xml", body=feed([("a1", "Astana")]).encode(), content_type="application/rss+xml"
+        )
         server.route("/gone.xml", Reply(500, b"no"))
-        root = make_workspace(tmp_path / "ws", feeds.format(base=server.url(""), key=key),
-                              {"kz": report})
-        proc = subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), "run",
-                               "--all", "--no-email", "--now", RUNS[0]], capture_output=True,
-                              text=True, timeout=120)
+        root = make_workspace(
+            tmp_path / "ws", feeds.format(base=server.url(""), key=key), {"kz": report}
+        )
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tracker.cli",
+                "-w",
+                str(root),
+                "run",
+                "--all",
+                "--no-email",
+                "--now",
+                RUNS[0],
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert any(key in path for _, path, _ in server.requests), "the key was sent"
     assert proc.returncode == 3, proc.stderr
     digest = next((root / "digests").glob("*.html")).read_text()
     assert f'href="{server.url("/feed.xml")}"' in digest or server.url("/gone.xml") in digest
     # (feeds.yaml holds the key, as the user wrote it, and so does its parsed copy in
     # .tracker/cache/yaml; nothing else may)
-    texts = {"output": proc.stdout + proc.stderr,
-             "git": git(root, "log", "-p", "--all", "--", ".", ":!feeds.yaml")}
-    texts.update({str(p): p.read_text(errors="replace") for p in root.rglob("*")
-                  if p.is_file() and ".git" not in p.relative_to(root).parts
-                  and p.name != "feeds.yaml" and "yaml" not in p.parent.name})
+    texts = {
+        "output": proc.stdout + proc.stderr,
+        "git": git(root, "log", "-p", "--all", "--", ".", ":!feeds.yaml"),
+    }
+    texts.update(
+        {
+            str(p): p.read_text(errors="replace")
+            for p in root.rglob("*")
+            if p.is_file()
+            and ".git" not in p.relative_to(root).parts
+            and p.name != "feeds.yaml"
+            and "yaml" not in p.parent.name
+        }
+    )
     assert [where for where, text in texts.items() if key in text] == []

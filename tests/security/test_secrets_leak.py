@@ -2,6 +2,7 @@
 and commit message of every ref), snapshots, digests, .tracker/ (state, logs, outbox,
 caches), stdout/stderr of `tracker`, or an error message — even when servers fail with
 401/403/500 answers that echo the credentials back, or redirect to a URL carrying them."""
+
 from __future__ import annotations
 
 import os
@@ -68,13 +69,18 @@ def free_port() -> int:
 
 
 def rejecting_authenticator(server, session, envelope, mechanism, auth_data):
-    return AuthResult(success=False, handled=False,
-                      message=f"535 5.7.8 bad password {auth_data.password!r}")
+    return AuthResult(
+        success=False, handled=False, message=f"535 5.7.8 bad password {auth_data.password!r}"
+    )
 
 
 def tracker(root: Path, now: str, env: dict[str, str]) -> str:
-    proc = subprocess.run([sys.executable, "-m", "tracker.cli", "-w", str(root), "run", "--all",
-                           "--now", now], capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "-w", str(root), "run", "--all", "--now", now],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert proc.returncode in (0, 3), proc.stderr
     return proc.stdout + proc.stderr
 
@@ -82,38 +88,57 @@ def tracker(root: Path, now: str, env: dict[str, str]) -> str:
 def every_git_object(root: Path) -> str:
     """All blobs and commit messages reachable from any ref (not just the work tree)."""
     git = ["git", "-C", str(root)]
-    objects = subprocess.run([*git, "rev-list", "--all", "--objects"], capture_output=True,
-                             text=True, check=True).stdout.split()
+    objects = subprocess.run(
+        [*git, "rev-list", "--all", "--objects"], capture_output=True, text=True, check=True
+    ).stdout.split()
     shas = sorted({line for line in objects if len(line) == 40})
-    batch = subprocess.run([*git, "cat-file", "--batch"], input=("\n".join(shas) + "\n").encode(),
-                           capture_output=True, check=True).stdout
+    batch = subprocess.run(
+        [*git, "cat-file", "--batch"],
+        input=("\n".join(shas) + "\n").encode(),
+        capture_output=True,
+        check=True,
+    ).stdout
     return batch.decode("utf-8", "replace")
 
 
 @pytest.mark.slow
 def test_no_secret_anywhere_after_runs_with_failing_servers(tmp_path):
-    env = {**os.environ, "ACLED_USERNAME": USERNAME, "ACLED_PASSWORD": PASSWORD,
-           "TRACKER_SMTP_PASSWORD": SMTP_PASSWORD}
+    env = {
+        **os.environ,
+        "ACLED_USERNAME": USERNAME,
+        "ACLED_PASSWORD": PASSWORD,
+        "TRACKER_SMTP_PASSWORD": SMTP_PASSWORD,
+    }
     smtp_port = free_port()
-    smtp = Controller(object(), hostname="127.0.0.1", port=smtp_port,
-                      authenticator=rejecting_authenticator, auth_require_tls=False)
+    smtp = Controller(
+        object(),
+        hostname="127.0.0.1",
+        port=smtp_port,
+        authenticator=rejecting_authenticator,
+        auth_require_tls=False,
+    )
     smtp.start()
     outputs = []
     try:
         with LocalServer() as server:
             acled = FakeAcled(server)
             vac = "Violence against civilians"
-            acled.rows = [event("KAZ0001", "2025-02-01", vac, "Attack", 1, civilian=True),
-                          event("KAZ0002", "2025-05-30", vac, "Attack", 1, civilian=True)]
+            acled.rows = [
+                event("KAZ0001", "2025-02-01", vac, "Attack", 1, civilian=True),
+                event("KAZ0002", "2025-05-30", vac, "Attack", 1, civilian=True),
+            ]
             fb = make_kind("factbook")
             fb.serve_good(server)
-            root = make_workspace(tmp_path / "ws", FEEDS.format(base=server.url(""),
-                                                                smtp=smtp_port), {"kz": REPORT})
+            root = make_workspace(
+                tmp_path / "ws", FEEDS.format(base=server.url(""), smtp=smtp_port), {"kz": REPORT}
+            )
             outputs.append(tracker(root, "2025-10-08T04:00", env))
             # 500s echoing the credentials; the Factbook redirects to a URL carrying one
             acled.fail_next("/api/acled/read", echo(500), echo(500))
-            server.route("/kz.json", Reply(302, headers={
-                "Location": f"/moved?password={PASSWORD}&user={USERNAME}"}))
+            server.route(
+                "/kz.json",
+                Reply(302, headers={"Location": f"/moved?password={PASSWORD}&user={USERNAME}"}),
+            )
             server.route("/moved", echo(500))
             outputs.append(tracker(root, "2025-10-09T04:00", env))
             # 403 and 401 from ACLED (token refused, quoting the login), 401 from the source
@@ -125,8 +150,15 @@ def test_no_secret_anywhere_after_runs_with_failing_servers(tmp_path):
             acled.fail_next("/api/acled/read", echo(403))
             server.route("/kz.json", echo(403))
             outputs.append(tracker(root, "2025-10-11T04:00", env))
-            acled.fail_next("/api/acled/read", reply({"success": False, "error": [
-                {"message": f"bad request from {USERNAME} ({PASSWORD})"}]}))
+            acled.fail_next(
+                "/api/acled/read",
+                reply(
+                    {
+                        "success": False,
+                        "error": [{"message": f"bad request from {USERNAME} ({PASSWORD})"}],
+                    }
+                ),
+            )
             outputs.append(tracker(root, "2025-10-12T04:00", env))
     finally:
         smtp.stop()

@@ -4,6 +4,7 @@ YAML alias bombs, addresses that would break a message at send time, fact ids th
 make `tracker ack` pick one silently, references to reports that do not exist, folders
 and snapshot files that are symbolic links, a full disk, local state of the wrong shape.
 """
+
 from __future__ import annotations
 
 import json
@@ -60,26 +61,30 @@ LAUGHS = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in ran
 BOMBS = {
     "lists": "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + LAUGHS,
     "mappings": "m0: &m0 {a: lol, b: lol, c: lol, d: lol, e: lol, f: lol, g: lol, h: lol}\n"
-    + "".join(f"m{i}: &m{i} {{{', '.join(f'k{k}: *m{i - 1}' for k in range(9))}}}\n"
-              for i in range(1, 10)),
+    + "".join(
+        f"m{i}: &m{i} {{{', '.join(f'k{k}: *m{i - 1}' for k in range(9))}}}\n" for i in range(1, 10)
+    ),
 }
 
 
 @pytest.mark.parametrize("shape", list(BOMBS))
 @pytest.mark.parametrize("where", ["feeds.yaml", "a report"])
-def test_an_alias_bomb_is_a_config_error_with_its_line_within_a_second(tmp_path, shape,
-                                                                       where):
+def test_an_alias_bomb_is_a_config_error_with_its_line_within_a_second(tmp_path, shape, where):
     bomb = BOMBS[shape]
     last = bomb.strip().splitlines()[-1].split(":")[0]
     if where == "feeds.yaml":
-        feeds = ("sources:\n  news:\n    kind: rss\n    url: http://127.0.0.1:9/f\n"
-                 f"    include: *{last}\n")
+        feeds = (
+            "sources:\n  news:\n    kind: rss\n    url: http://127.0.0.1:9/f\n"
+            f"    include: *{last}\n"
+        )
         root = make_workspace(tmp_path / "ws", "x-anchors: &top\n  - 1\n" + feeds, {})
         (root / "feeds.yaml").write_text(textwrap.indent(bomb, "") + feeds)
         expected = f"{root / 'feeds.yaml'}:{len(bomb.splitlines()) + 5}:"
     else:
-        report = f"report: {{id: kz}}\n{bomb}facts:\n  - id: pm\n    expect: *{last}\n" \
-                 "    valid_until: 2030-01-01\n"
+        report = (
+            f"report: {{id: kz}}\n{bomb}facts:\n  - id: pm\n    expect: *{last}\n"
+            "    valid_until: 2030-01-01\n"
+        )
         root = make_workspace(tmp_path / "ws", "sources: {}\n", {})
         (root / "reports" / "kz.yaml").write_text(report)
         expected = f"{root / 'reports' / 'kz.yaml'}:{len(bomb.splitlines()) + 4}:"
@@ -106,13 +111,20 @@ def test_a_recursive_alias_is_a_config_error(tmp_path):
 def test_ordinary_anchors_and_merge_keys_still_load(tmp_path):
     root = make_workspace(tmp_path / "ws", "sources: {}\n", {})
     (root / "feeds.yaml").write_text(
-        "x-feed: &feed {kind: rss, timeout: 5, max_items: 50}\nsources:\n" + "".join(
+        "x-feed: &feed {kind: rss, timeout: 5, max_items: 50}\nsources:\n"
+        + "".join(
             f"  feed{n}: {{<<: *feed, url: 'http://127.0.0.1:9/{n}', include: "
-            f"{'&kw [Bektenov, Astana]' if n == 0 else '*kw'}}}\n" for n in range(300)))
+            f"{'&kw [Bektenov, Astana]' if n == 0 else '*kw'}}}\n"
+            for n in range(300)
+        )
+    )
     with pytest.raises(ConfigError, match="unknown key 'x-feed'"):
         load_config(root)  # (the anchor's own key is not a setting; the aliases are fine)
-    text = (root / "feeds.yaml").read_text().replace("x-feed: &feed {kind: rss, timeout: 5, "
-                                                     "max_items: 50}\n", "")
+    text = (
+        (root / "feeds.yaml")
+        .read_text()
+        .replace("x-feed: &feed {kind: rss, timeout: 5, max_items: 50}\n", "")
+    )
     (root / "feeds.yaml").write_text(text.replace("<<: *feed, ", "kind: rss, "))
     config = load_config(root)
     assert len(config.sources) == 300
@@ -121,19 +133,29 @@ def test_ordinary_anchors_and_merge_keys_still_load(tmp_path):
 
 # ------------------------------------------------------------------ email addresses
 
-BAD_ADDRESSES = ["analysts@example.org\r\nBcc: everyone@evil.example",
-                 "analysts@example.org\nX-Injected: 1", "not an address",
-                 "a@example.org, b@example.org", "analysts@", "\x00@example.org"]
+BAD_ADDRESSES = [
+    "analysts@example.org\r\nBcc: everyone@evil.example",
+    "analysts@example.org\nX-Injected: 1",
+    "not an address",
+    "a@example.org, b@example.org",
+    "analysts@",
+    "\x00@example.org",
+]
 
 
 @pytest.mark.parametrize("key", ["from", "to", "maintainers"])
 @pytest.mark.parametrize("address", BAD_ADDRESSES)
 def test_email_addresses_are_checked_at_load(tmp_path, key, address):
-    fields = {"from": json.dumps("tracker@example.org"), "to": '["analysts@example.org"]',
-              "maintainers": "[]"}
+    fields = {
+        "from": json.dumps("tracker@example.org"),
+        "to": '["analysts@example.org"]',
+        "maintainers": "[]",
+    }
     fields[key] = json.dumps(address) if key == "from" else json.dumps([address])
-    feeds = FEEDS + ("email:\n  smtp: {host: 127.0.0.1, port: 9, security: plain}\n"
-                     + "".join(f"  {k}: {v}\n" for k, v in fields.items()))
+    feeds = FEEDS + (
+        "email:\n  smtp: {host: 127.0.0.1, port: 9, security: plain}\n"
+        + "".join(f"  {k}: {v}\n" for k, v in fields.items())
+    )
     root = make_workspace(tmp_path / "ws", feeds, {"kz": REPORT})
     with pytest.raises(ConfigError) as caught:
         load_config(root)
@@ -145,8 +167,10 @@ def test_email_addresses_are_checked_at_load(tmp_path, key, address):
 
 
 def test_display_names_are_fine(tmp_path):
-    feeds = FEEDS + ("email:\n  smtp: {host: 127.0.0.1}\n  from: 'Tracker <t@example.org>'\n"
-                     "  to: ['Analysts <a@example.org>', b@example.org]\n")
+    feeds = FEEDS + (
+        "email:\n  smtp: {host: 127.0.0.1}\n  from: 'Tracker <t@example.org>'\n"
+        "  to: ['Analysts <a@example.org>', b@example.org]\n"
+    )
     root = make_workspace(tmp_path / "ws", feeds, {"kz": REPORT})
     assert load_config(root).email.to == ["Analysts <a@example.org>", "b@example.org"]
 
@@ -157,22 +181,27 @@ def test_display_names_are_fine(tmp_path):
 def test_a_fact_id_used_by_two_reports_is_refused(tmp_path):
     other = REPORT.replace("id: kz}", "id: other}")
     root = make_workspace(tmp_path / "ws", FEEDS, {"kz": REPORT, "other": other})
-    with pytest.raises(ConfigError, match=r"reports/other.yaml:3: facts\[0\].id: duplicate "
-                                          r"fact id 'pm': also in kz.yaml"):
+    with pytest.raises(
+        ConfigError,
+        match=r"reports/other.yaml:3: facts\[0\].id: duplicate "
+        r"fact id 'pm': also in kz.yaml",
+    ):
         load_config(root)
     one_clean_line(tracker(root, "ack", "pm"), 2)
 
 
 def test_digest_reports_must_exist(tmp_path):
-    root = make_workspace(tmp_path / "ws", FEEDS + "digest:\n  reports: [kz, kz-2024]\n",
-                          {"kz": REPORT})
+    root = make_workspace(
+        tmp_path / "ws", FEEDS + "digest:\n  reports: [kz, kz-2024]\n", {"kz": REPORT}
+    )
     with pytest.raises(ConfigError, match=r"feeds.yaml:4: digest.reports\[1\]: .*'kz-2024'"):
         load_config(root)
 
 
 def test_a_citations_source_must_name_an_existing_report(tmp_path):
-    root = make_workspace(tmp_path / "ws", FEEDS + "  links: {kind: citations, report: kz2}\n",
-                          {"kz": REPORT})
+    root = make_workspace(
+        tmp_path / "ws", FEEDS + "  links: {kind: citations, report: kz2}\n", {"kz": REPORT}
+    )
     with pytest.raises(ConfigError, match=r"feeds.yaml:3: sources.links.report: .*'kz2'"):
         load_config(root)
     (root / "reports" / "kz2.citations.yaml").write_text("footnotes: []\n")
@@ -238,8 +267,12 @@ def test_a_symlink_in_the_workspace_is_refused_by_name(linked, what):
 def small_disk(tmp_path):
     mount = tmp_path / "disk"
     mount.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs",
-                                            str(mount)], capture_output=True).returncode:
+    if (
+        os.geteuid() != 0
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], capture_output=True
+        ).returncode
+    ):
         pytest.skip("needs root to mount a small tmpfs (a disk that can be filled)")
     try:
         yield mount
@@ -267,8 +300,7 @@ def fill(folder: Path) -> Path:
     return filler
 
 
-def test_a_full_disk_ends_the_run_with_one_line_and_the_next_run_repairs(small_disk,
-                                                                         monkeypatch):
+def test_a_full_disk_ends_the_run_with_one_line_and_the_next_run_repairs(small_disk, monkeypatch):
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
     with LocalServer() as server:

@@ -7,6 +7,7 @@ Wikidata label (normalize_wikidata) — and raw into everything else a digest sh
 title, claim, section, note, path, source title, link and error, news feed name and
 keyword, a dead link, what the previous digest remembered. The rendered HTML is parsed (html5lib, as a browser does) and must
 hold only the elements and attributes a benign digest has, with http(s) links only."""
+
 from __future__ import annotations
 
 import json
@@ -29,87 +30,220 @@ from tracker.sources.wikidata import normalize_wikidata
 
 NOW = datetime(2026, 3, 1, 6, tzinfo=timezone.utc)
 CORPUS = Path(__file__).parent / "data" / "xss-vectors.txt"
-URL_ATTRS = {"href", "src", "action", "formaction", "background", "xlink:href", "data",
-             "poster", "srcdoc"}
-ACTIVE = {"script", "iframe", "frame", "frameset", "object", "embed", "svg", "math", "form",
-          "input", "button", "base", "link", "style", "img", "video", "audio",
-          "source", "details", "marquee", "isindex", "template", "noscript", "xmp", "applet"}
+URL_ATTRS = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "background",
+    "xlink:href",
+    "data",
+    "poster",
+    "srcdoc",
+}
+ACTIVE = {
+    "script",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "svg",
+    "math",
+    "form",
+    "input",
+    "button",
+    "base",
+    "link",
+    "style",
+    "img",
+    "video",
+    "audio",
+    "source",
+    "details",
+    "marquee",
+    "isindex",
+    "template",
+    "noscript",
+    "xmp",
+    "applet",
+}
 
 
 def vectors() -> list[str]:
     lines = CORPUS.read_text(encoding="utf-8").splitlines()
-    out = [line.replace("\\n", "\n").replace("\\t", "\t").replace("\\0", "\0")
-           for line in lines if line.strip() and not line.startswith("# ")]
+    out = [
+        line.replace("\\n", "\n").replace("\\t", "\t").replace("\\0", "\0")
+        for line in lines
+        if line.strip() and not line.startswith("# ")
+    ]
     assert len(out) >= 60
     return out
 
 
 def via_feed(vector: str) -> dict:
-    body = (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-            f"<title>{escape(vector)}</title><link>https://news.example.org</link>"
-            f"<item><guid>g1</guid><title>{escape(vector)} Bektenov</title>"
-            f"<link>{escape(vector)}</link>"
-            f"<description>{escape(vector)} and raw: {escape(vector)}</description></item>"
-            f"<item><guid>g2</guid><title>second</title><link>https://news.example.org/2</link>"
-            f"<description><![CDATA[{vector.replace(']]>', '')}]]></description></item>"
-            "</channel></rss>").encode("utf-8", "surrogatepass")
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>{escape(vector)}</title><link>https://news.example.org</link>"
+        f"<item><guid>g1</guid><title>{escape(vector)} Bektenov</title>"
+        f"<link>{escape(vector)}</link>"
+        f"<description>{escape(vector)} and raw: {escape(vector)}</description></item>"
+        f"<item><guid>g2</guid><title>second</title><link>https://news.example.org/2</link>"
+        f"<description><![CDATA[{vector.replace(']]>', '')}]]></description></item>"
+        "</channel></rss>"
+    ).encode("utf-8", "surrogatepass")
     return normalize_feed(body, {"content-type": "application/rss+xml"}, where="hostile")
 
 
 def via_factbook(vector: str) -> str:
-    document = {"categories": [{"title": "Government", "fields": [
-        {"name": "Executive branch", "subfields": [{"name": "head of government",
-                                                    "content": vector}]}]}]}
+    document = {
+        "categories": [
+            {
+                "title": "Government",
+                "fields": [
+                    {
+                        "name": "Executive branch",
+                        "subfields": [{"name": "head of government", "content": vector}],
+                    }
+                ],
+            }
+        ]
+    }
     snapshot = normalize_factbook(json.dumps(document).encode(), where="hostile")
     return snapshot["Government"]["Executive branch"]["head of government"]
 
 
 def via_wikidata(vector: str) -> str:
-    claim = {"id": "Q1$1", "rank": "normal", "type": "statement", "qualifiers": {},
-             "mainsnak": {"snaktype": "value", "property": "P6", "datatype": "wikibase-item",
-                          "datavalue": {"type": "wikibase-entityid",
-                                        "value": {"entity-type": "item", "id": "Q10"}}}}
-    document = {"entities": {"Q1": {"id": "Q1", "claims": {"P6": [claim]}},
-                             "Q10": {"labels": {"en": {"language": "en", "value": vector}}}}}
+    claim = {
+        "id": "Q1$1",
+        "rank": "normal",
+        "type": "statement",
+        "qualifiers": {},
+        "mainsnak": {
+            "snaktype": "value",
+            "property": "P6",
+            "datatype": "wikibase-item",
+            "datavalue": {
+                "type": "wikibase-entityid",
+                "value": {"entity-type": "item", "id": "Q10"},
+            },
+        },
+    }
+    document = {
+        "entities": {
+            "Q1": {"id": "Q1", "claims": {"P6": [claim]}},
+            "Q10": {"labels": {"en": {"language": "en", "value": vector}}},
+        }
+    }
     snapshot = normalize_wikidata(json.dumps(document).encode(), "Q1", ["P6"], ["en"], NOW)
     return snapshot["P6"]["value"]
 
 
 def hostile_digest(vector: str) -> Digest:
     feed = via_feed(vector)
-    sources = {name: SourceInfo(id=name, title=vector, link=vector, health=health,
-                                since=vector, error=vector)
-               for name, health in (("fb", "failing"), ("wd", "gone"), ("rss", "quiet"))}
+    sources = {
+        name: SourceInfo(
+            id=name, title=vector, link=vector, health=health, since=vector, error=vector
+        )
+        for name, health in (("fb", "failing"), ("wd", "gone"), ("rss", "quiet"))
+    }
     findings = [
-        Finding("r", "head-of-government", "stale", via_wikidata(vector), via_factbook(vector),
-                since="2026-02-01", source="fb", path=[vector, "x"], note=vector,
-                claim=vector, section=vector, footnote=1,
-                details={"also": [{"source": "wd", "value": vector, "agrees": False,
-                                   "since": vector}],
-                         "shares": [{"name": vector, "expected": 1, "current": vector}]}),
-        Finding("r", "capital", "unverifiable", vector, None, source="wd", note=vector,
-                claim=vector, path=[[vector]]),
-        Finding("r", "premier", "current", vector, vector, source="fb", claim=vector,
-                details={"also": [{"source": "wd", "value": vector, "agrees": False}],
-                         "disagreement": True}),
-        Finding("r", "senate", "expired", vector, None, since="2026-01-31", claim=vector,
-                section=vector),
+        Finding(
+            "r",
+            "head-of-government",
+            "stale",
+            via_wikidata(vector),
+            via_factbook(vector),
+            since="2026-02-01",
+            source="fb",
+            path=[vector, "x"],
+            note=vector,
+            claim=vector,
+            section=vector,
+            footnote=1,
+            details={
+                "also": [{"source": "wd", "value": vector, "agrees": False, "since": vector}],
+                "shares": [{"name": vector, "expected": 1, "current": vector}],
+            },
+        ),
+        Finding(
+            "r",
+            "capital",
+            "unverifiable",
+            vector,
+            None,
+            source="wd",
+            note=vector,
+            claim=vector,
+            path=[[vector]],
+        ),
+        Finding(
+            "r",
+            "premier",
+            "current",
+            vector,
+            vector,
+            source="fb",
+            claim=vector,
+            details={
+                "also": [{"source": "wd", "value": vector, "agrees": False}],
+                "disagreement": True,
+            },
+        ),
+        Finding(
+            "r", "senate", "expired", vector, None, since="2026-01-31", claim=vector, section=vector
+        ),
         Finding("r", "population", "source-failing", 1, vector, source="fb", note=vector),
         Finding("r", "fixed", "current", vector, vector, source="fb", claim=vector),
     ]
-    news = [{"id": key, "fact": "head-of-government" if n == 0 else None,
-             "section": vector if n == 1 else None, "feed": vector, "keyword": vector,
-             "item": item} for n, (key, item) in enumerate(feed["items"].items())]
-    news.append({"id": "unattached", "fact": "nowhere", "feed": vector, "keyword": vector,
-                 "item": dict(feed["items"][next(iter(feed["items"]))], id="other")})
-    dead = [{"url": vector, "footnotes": [1], "status": None, "state": vector,
-             "final_url": vector, "died": vector, "facts": [vector]}]
+    news = [
+        {
+            "id": key,
+            "fact": "head-of-government" if n == 0 else None,
+            "section": vector if n == 1 else None,
+            "feed": vector,
+            "keyword": vector,
+            "item": item,
+        }
+        for n, (key, item) in enumerate(feed["items"].items())
+    ]
+    news.append(
+        {
+            "id": "unattached",
+            "fact": "nowhere",
+            "feed": vector,
+            "keyword": vector,
+            "item": dict(feed["items"][next(iter(feed["items"]))], id="other"),
+        }
+    )
+    dead = [
+        {
+            "url": vector,
+            "footnotes": [1],
+            "status": None,
+            "state": vector,
+            "final_url": vector,
+            "died": vector,
+            "facts": [vector],
+        }
+    ]
     # one problem reported before (a still-open line) and one resolved since
-    remembered = ReportTold(facts={"capital": Remembered(memory_key(findings[1]), vector, vector),
-                             "fixed": Remembered("old", vector, vector)})
-    return build_digest(ReportInfo(id="r", title=vector, published=vector), findings,
-                        memory=remembered, news=news, sources=sources, now=NOW,
-                        feeds=["rss"], dead_links=dead)
+    remembered = ReportTold(
+        facts={
+            "capital": Remembered(memory_key(findings[1]), vector, vector),
+            "fixed": Remembered("old", vector, vector),
+        }
+    )
+    return build_digest(
+        ReportInfo(id="r", title=vector, published=vector),
+        findings,
+        memory=remembered,
+        news=news,
+        sources=sources,
+        now=NOW,
+        feeds=["rss"],
+        dead_links=dead,
+    )
 
 
 def audit(markup: str) -> tuple[set[str], set[str], list[tuple[str, str]]]:
@@ -148,14 +282,16 @@ def test_no_active_content_in_the_html_digest(vector, benign):
         scheme = value.strip().split(":", 1)[0].lower()
         assert name == "href" and scheme in ("http", "https"), (name, value)
     for style in _styles(markup):
-        assert not any(bad in style.lower() for bad in ("expression(", "url(", "javascript",
-                                                        "binding")), style
+        assert not any(
+            bad in style.lower() for bad in ("expression(", "url(", "javascript", "binding")
+        ), style
 
 
 def _styles(markup: str) -> list[str]:
     tree = html5lib.parse(markup, namespaceHTMLElements=False)
-    return [el.attrib["style"] for el in tree.iter() if isinstance(el.tag, str)
-            and "style" in el.attrib]
+    return [
+        el.attrib["style"] for el in tree.iter() if isinstance(el.tag, str) and "style" in el.attrib
+    ]
 
 
 def test_the_words_survive_as_text():

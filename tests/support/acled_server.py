@@ -7,6 +7,7 @@ programmable: queued replies served before the normal answer (`fail_next`), expi
 tokens (`expire_tokens`), an account without API access (`no_access`), and pages that
 repeat forever (`repeat_pages`). All data here is synthetic.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -71,17 +72,27 @@ class FakeAcled:
         grant = form.get("grant_type")
         self.grants.append(str(grant))
         ok = form.get("client_id") == "acled" and (
-            (grant == "password" and form.get("username") == USERNAME
-             and form.get("password") == PASSWORD)
-            or (grant == "refresh_token" and form.get("refresh_token") in self._refresh))
+            (
+                grant == "password"
+                and form.get("username") == USERNAME
+                and form.get("password") == PASSWORD
+            )
+            or (grant == "refresh_token" and form.get("refresh_token") in self._refresh)
+        )
         if not ok:
             return reply({"error": "invalid_grant", "error_description": "bad credentials"}, 401)
         n = next(self._serial)
         access, refresh = f"access-token-{n:04d}-abcdef", f"refresh-token-{n:04d}-ghijkl"
         self._access.add(access)
         self._refresh.add(refresh)
-        return reply({"token_type": "Bearer", "expires_in": 86400, "access_token": access,
-                      "refresh_token": refresh})
+        return reply(
+            {
+                "token_type": "Bearer",
+                "expires_in": 86400,
+                "access_token": access,
+                "refresh_token": refresh,
+            }
+        )
 
     def _authorized(self, handler: Any) -> Reply | None:
         bearer = (handler.headers.get("Authorization") or "").removeprefix("Bearer ")
@@ -118,9 +129,16 @@ class FakeAcled:
         limit, page = int(query.get("limit", "5000")), int(query.get("page", "1"))
         if self.repeat_pages:
             page = 1  # a broken server: every page is the first, full page
-        chunk = rows[(page - 1) * limit: page * limit]
-        return {"status": 200, "success": True, "last_update": 1, "count": len(chunk),
-                "messages": [], "data": chunk, "filename": "synthetic"}
+        chunk = rows[(page - 1) * limit : page * limit]
+        return {
+            "status": 200,
+            "success": True,
+            "last_update": 1,
+            "count": len(chunk),
+            "messages": [],
+            "data": chunk,
+            "filename": "synthetic",
+        }
 
 
 def _selected(row: dict[str, str], query: dict[str, str]) -> bool:
@@ -135,12 +153,28 @@ def _selected(row: dict[str, str], query: dict[str, str]) -> bool:
     return True
 
 
-def event(event_id: str, day: str, event_type: str, sub_event_type: str, fatalities: int = 0,
-          civilian: bool = False, timestamp: int = 1_750_000_000) -> dict[str, str]:
+def event(
+    event_id: str,
+    day: str,
+    event_type: str,
+    sub_event_type: str,
+    fatalities: int = 0,
+    civilian: bool = False,
+    timestamp: int = 1_750_000_000,
+) -> dict[str, str]:
     """A synthetic ACLED row, every value a string as the API sends it."""
-    return {"event_id_cnty": event_id, "event_date": day, "year": day[:4],
-            "event_type": event_type, "sub_event_type": sub_event_type,
-            "civilian_targeting": "Civilian targeting" if civilian else "",
-            "country": "Kazakhstan", "iso": "398", "admin1": "Almaty", "location": "Almaty",
-            "notes": f"(synthetic) event {event_id}", "fatalities": str(fatalities),
-            "timestamp": str(timestamp)}
+    return {
+        "event_id_cnty": event_id,
+        "event_date": day,
+        "year": day[:4],
+        "event_type": event_type,
+        "sub_event_type": sub_event_type,
+        "civilian_targeting": "Civilian targeting" if civilian else "",
+        "country": "Kazakhstan",
+        "iso": "398",
+        "admin1": "Almaty",
+        "location": "Almaty",
+        "notes": f"(synthetic) event {event_id}",
+        "fatalities": str(fatalities),
+        "timestamp": str(timestamp),
+    }

@@ -7,6 +7,7 @@ origin, so the outer page may read its height). Screenshots do honour a narrow w
 
     python -m tests.support.chromium DIGEST.html OUT.png   # a full-height phone screenshot
 """
+
 from __future__ import annotations
 
 import html
@@ -19,10 +20,18 @@ import tempfile
 from pathlib import Path
 
 PHONE_WIDTH = 390
-CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser",
-                                               "google-chrome")) if p), None)
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync")
+CHROMIUM = next(
+    (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
+)
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 def run(page: Path, *args: str, profile: Path | None = None) -> subprocess.CompletedProcess:
@@ -31,9 +40,12 @@ def run(page: Path, *args: str, profile: Path | None = None) -> subprocess.Compl
         raise RuntimeError("headless Chromium is not installed (apt-get install chromium)")
     with tempfile.TemporaryDirectory(prefix="chromium-") as scratch:
         data_dir = profile or Path(scratch)
-        return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={data_dir}", *args,
-                               page.resolve().as_uri()],
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [CHROMIUM, *FLAGS, f"--user-data-dir={data_dir}", *args, page.resolve().as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
 
 def dump_dom(page: Path, *args: str) -> str:
@@ -42,12 +54,14 @@ def dump_dom(page: Path, *args: str) -> str:
 
 def page_size(markup: str, width: int = PHONE_WIDTH) -> tuple[int, int]:
     """(height, scroll width) in CSS px of `markup` laid out `width` px wide."""
-    probe = (f'<!DOCTYPE html><html><body style="margin:0"><iframe id="f" style="width:'
-             f'{width}px;height:300px;border:0" srcdoc="{html.escape(markup, quote=True)}">'
-             "</iframe><script>var f = document.getElementById('f');"
-             "f.onload = function () { var d = f.contentDocument.documentElement;"
-             "document.body.setAttribute('data-size', d.scrollHeight + 'x' + d.scrollWidth);"
-             "};</script></body></html>")
+    probe = (
+        f'<!DOCTYPE html><html><body style="margin:0"><iframe id="f" style="width:'
+        f'{width}px;height:300px;border:0" srcdoc="{html.escape(markup, quote=True)}">'
+        "</iframe><script>var f = document.getElementById('f');"
+        "f.onload = function () { var d = f.contentDocument.documentElement;"
+        "document.body.setAttribute('data-size', d.scrollHeight + 'x' + d.scrollWidth);"
+        "};</script></body></html>"
+    )
     with tempfile.TemporaryDirectory(prefix="measure-") as scratch:
         page = Path(scratch) / "probe.html"
         page.write_text(probe, encoding="utf-8")
@@ -58,13 +72,18 @@ def page_size(markup: str, width: int = PHONE_WIDTH) -> tuple[int, int]:
     return int(found.group(1)), int(found.group(2))
 
 
-def screenshot(page: Path, target: Path, width: int = PHONE_WIDTH,
-               height: int | None = None) -> tuple[int, int]:
+def screenshot(
+    page: Path, target: Path, width: int = PHONE_WIDTH, height: int | None = None
+) -> tuple[int, int]:
     """A PNG of the page at `width` px; `height` None: the whole page. → its size."""
     if height is None:
         height, _ = page_size(page.read_text(encoding="utf-8"), width)
-    proc = run(page, f"--screenshot={target.resolve()}", f"--window-size={width},{height}",
-               "--hide-scrollbars")
+    proc = run(
+        page,
+        f"--screenshot={target.resolve()}",
+        f"--window-size={width},{height}",
+        "--hide-scrollbars",
+    )
     if not target.exists():
         raise RuntimeError(f"no screenshot: {proc.stderr[-2000:]}")
     return png_size(target)

@@ -8,6 +8,7 @@ them (see tests/data/factbook/README.md). Only tests that need what is not redis
 here — the complete archives, the report texts — use ../shared, through `shared_path`,
 which skips with the reason when it is not there.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -35,8 +36,9 @@ def factbook_version(prefix: str, archive: str = GEOS) -> bytes:
     (a day `2025-10-07` or a full name)."""
     names = [n for n in factbook_names(archive) if n.startswith(prefix)]
     if not names:
-        raise LookupError(f"no vendored {archive} version {prefix!r}: "
-                          f"have {factbook_names(archive)}")
+        raise LookupError(
+            f"no vendored {archive} version {prefix!r}: have {factbook_names(archive)}"
+        )
     return gzip.decompress((FACTBOOK / archive / f"{names[0]}.gz").read_bytes())
 
 

@@ -6,6 +6,7 @@ links). `FAULTS` are the faults, each a factory of `Reply`s for a given good bod
 truncated document is the kind's own document cut short), plus `connection refused`, which
 takes the whole server down. Used by tests/faults/ (behaviour and memory).
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ WIKIDATA = TESTS / "data" / "wikidata"
 
 MB = 1 << 20
 BIG_BODY = 50 * MB
-BOMB_EXPANDED = 256 * MB     # what the gzip bomb inflates to (~256 KB on the wire)
+BOMB_EXPANDED = 256 * MB  # what the gzip bomb inflates to (~256 KB on the wire)
 FEED_ITEMS = 10_000
 
 
@@ -49,26 +50,32 @@ def gzip_bomb() -> bytes:
     return b"".join(parts) + packer.flush()
 
 
-BILLION_LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY lol0 "lol">\n'
-                  + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">\n'
-                            for i in range(1, 10))
-                  + ']>\n<rss version="2.0"><channel><title>&lol9;</title><item><guid>g</guid>'
-                  '<title>&lol9;</title></item></channel></rss>\n').encode()
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY lol0 "lol">\n'
+    + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">\n' for i in range(1, 10))
+    + ']>\n<rss version="2.0"><channel><title>&lol9;</title><item><guid>g</guid>'
+    "<title>&lol9;</title></item></channel></rss>\n"
+).encode()
 
 
 def feed(items: int) -> bytes:
     """An RSS 2.0 feed of synthetic items with non-ASCII text (a charset mistake shows).
     Item n is dated n hours before the newest, so feed(10_000) is feed(20) plus older items."""
     newest = datetime(2025, 10, 28, 23, tzinfo=timezone.utc)
-    rows = [f"<item><guid isPermaLink='false'>item-{n}</guid>"
-            f"<title>Premier Ołżas Bektenow / Олжас Бектенов, wiadomość {n}</title>"
-            f"<link>https://news.example.org/{n}</link>"
-            f"<pubDate>{format_datetime(newest - timedelta(hours=n), usegmt=True)}</pubDate>"
-            f"<description>Zażółć gęślą jaźń — item {n}</description></item>"
-            for n in range(items)]
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
-            "<title>Wiadomości: Kazachstan</title><link>https://news.example.org</link>"
-            + "".join(rows) + "</channel></rss>\n").encode("utf-8")
+    rows = [
+        f"<item><guid isPermaLink='false'>item-{n}</guid>"
+        f"<title>Premier Ołżas Bektenow / Олжас Бектенов, wiadomość {n}</title>"
+        f"<link>https://news.example.org/{n}</link>"
+        f"<pubDate>{format_datetime(newest - timedelta(hours=n), usegmt=True)}</pubDate>"
+        f"<description>Zażółć gęślą jaźń — item {n}</description></item>"
+        for n in range(items)
+    ]
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+        "<title>Wiadomości: Kazachstan</title><link>https://news.example.org</link>"
+        + "".join(rows)
+        + "</channel></rss>\n"
+    ).encode("utf-8")
 
 
 GOOD_FEED_ITEMS = 20
@@ -88,37 +95,84 @@ def _cut(body: bytes) -> bytes:
     return body[: len(body) // 2]
 
 
-FAULTS: dict[str, Fault] = {f.name: f for f in [
-    Fault("connection refused", None, refused=True),
-    Fault("reset mid-body", lambda b, p: [Reply(200, b, reset=True)]),
-    Fault("cut short (declared length not sent)", lambda b, p: [Reply(200, b, truncate=len(b) // 2)]),
-    Fault("slow drip past the timeout", lambda b, p: [Reply(200, b * 4, drip=0.1)]),
-    Fault("500", lambda b, p: [Reply(500, b"internal error", content_type="text/plain")]),
-    Fault("502", lambda b, p: [Reply(502, b"<html>bad gateway</html>", content_type="text/html")]),
-    Fault("503 with Retry-After", lambda b, p: [Reply(503, b"busy", headers={"Retry-After": "1"})]),
-    Fault("503 without Retry-After", lambda b, p: [Reply(503, b"busy")]),
-    Fault("429 with Retry-After past the limit",
-          lambda b, p: [Reply(429, b"slow down", headers={"Retry-After": "3600"})]),
-    Fault("429 without Retry-After", lambda b, p: [Reply(429, b"slow down")]),
-    Fault("redirect loop", lambda b, p: [Reply(302, b"", headers={"Location": p})]),
-    Fault("200 with an HTML page", lambda b, p: [Reply(
-        200, b"<!DOCTYPE html><html><head><title>Moved</title></head><body>We bid a fond "
-        b"farewell<script>alert(1)</script></body></html>", content_type="text/html")]),
-    Fault("truncated document", lambda b, p: [Reply(200, _cut(b))]),
-    Fault("wrong charset in the header", lambda b, p: [Reply(
-        200, b, content_type="text/xml; charset=iso-8859-5")]),
-    Fault("no charset, no content type", lambda b, p: [Reply(
-        200, b, content_type="application/octet-stream")]),
-    Fault("body in another encoding (UTF-16)", lambda b, p: [Reply(
-        200, b.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"))]),
-    Fault("gzip bomb", lambda b, p: [Reply(200, gzip_bomb(), headers={"Content-Encoding": "gzip"})]),
-    Fault("50 MB body, declared", lambda b, p: [Reply(
-        200, headers={"Content-Length": str(BIG_BODY)}, stream=lambda: zeros(BIG_BODY))]),
-    Fault("50 MB body, undeclared", lambda b, p: [Reply(200, stream=lambda: zeros(BIG_BODY))]),
-    Fault("XML entity expansion", lambda b, p: [Reply(200, BILLION_LAUGHS, content_type="text/xml")]),
-    Fault("feed of 10,000 items", lambda b, p: [Reply(200, feed(FEED_ITEMS),
-                                                      content_type="application/rss+xml")]),
-]}
+FAULTS: dict[str, Fault] = {
+    f.name: f
+    for f in [
+        Fault("connection refused", None, refused=True),
+        Fault("reset mid-body", lambda b, p: [Reply(200, b, reset=True)]),
+        Fault(
+            "cut short (declared length not sent)",
+            lambda b, p: [Reply(200, b, truncate=len(b) // 2)],
+        ),
+        Fault("slow drip past the timeout", lambda b, p: [Reply(200, b * 4, drip=0.1)]),
+        Fault("500", lambda b, p: [Reply(500, b"internal error", content_type="text/plain")]),
+        Fault(
+            "502", lambda b, p: [Reply(502, b"<html>bad gateway</html>", content_type="text/html")]
+        ),
+        Fault(
+            "503 with Retry-After", lambda b, p: [Reply(503, b"busy", headers={"Retry-After": "1"})]
+        ),
+        Fault("503 without Retry-After", lambda b, p: [Reply(503, b"busy")]),
+        Fault(
+            "429 with Retry-After past the limit",
+            lambda b, p: [Reply(429, b"slow down", headers={"Retry-After": "3600"})],
+        ),
+        Fault("429 without Retry-After", lambda b, p: [Reply(429, b"slow down")]),
+        Fault("redirect loop", lambda b, p: [Reply(302, b"", headers={"Location": p})]),
+        Fault(
+            "200 with an HTML page",
+            lambda b, p: [
+                Reply(
+                    200,
+                    b"<!DOCTYPE html><html><head><title>Moved</title></head><body>We bid a fond "
+                    b"farewell<script>alert(1)</script></body></html>",
+                    content_type="text/html",
+                )
+            ],
+        ),
+        Fault("truncated document", lambda b, p: [Reply(200, _cut(b))]),
+        Fault(
+            "wrong charset in the header",
+            lambda b, p: [Reply(200, b, content_type="text/xml; charset=iso-8859-5")],
+        ),
+        Fault(
+            "no charset, no content type",
+            lambda b, p: [Reply(200, b, content_type="application/octet-stream")],
+        ),
+        Fault(
+            "body in another encoding (UTF-16)",
+            lambda b, p: [
+                Reply(
+                    200,
+                    b.decode("utf-8")
+                    .replace('encoding="UTF-8"', 'encoding="UTF-16"')
+                    .encode("utf-16"),
+                )
+            ],
+        ),
+        Fault(
+            "gzip bomb",
+            lambda b, p: [Reply(200, gzip_bomb(), headers={"Content-Encoding": "gzip"})],
+        ),
+        Fault(
+            "50 MB body, declared",
+            lambda b, p: [
+                Reply(
+                    200, headers={"Content-Length": str(BIG_BODY)}, stream=lambda: zeros(BIG_BODY)
+                )
+            ],
+        ),
+        Fault("50 MB body, undeclared", lambda b, p: [Reply(200, stream=lambda: zeros(BIG_BODY))]),
+        Fault(
+            "XML entity expansion",
+            lambda b, p: [Reply(200, BILLION_LAUGHS, content_type="text/xml")],
+        ),
+        Fault(
+            "feed of 10,000 items",
+            lambda b, p: [Reply(200, feed(FEED_ITEMS), content_type="application/rss+xml")],
+        ),
+    ]
+}
 
 
 # ------------------------------------------------------------------ kinds
@@ -132,7 +186,7 @@ class Kind:
     sid: str
     fault_paths: tuple[str, ...]
     good_body: bytes = b""
-    fact: str | None = None      # a report fact resting on the source
+    fact: str | None = None  # a report fact resting on the source
     acled: FakeAcled | None = None
 
     def feeds(self, base: str) -> str:
@@ -150,14 +204,14 @@ class Kind:
 SOURCE_ENTRIES = {
     "factbook": "  {sid}:\n    kind: factbook\n    url: {base}/kz.json\n",
     "wikidata": "  {sid}:\n    kind: wikidata\n    url: {base}\n    entity: Q232\n"
-                "    properties: [P6, P35, P1082, P36]\n    languages: [en, pl]\n",
+    "    properties: [P6, P35, P1082, P36]\n    languages: [en, pl]\n",
     "acled": "  {sid}:\n    kind: acled\n    url: {base}\n    country: Kazakhstan\n"
-             "    since: 2025-01-01\n    until: 2025-09-12\n"
-             "    credentials: {{username_env: ACLED_USERNAME, password_env: ACLED_PASSWORD}}\n",
+    "    since: 2025-01-01\n    until: 2025-09-12\n"
+    "    credentials: {{username_env: ACLED_USERNAME, password_env: ACLED_PASSWORD}}\n",
     "rss": "  {sid}:\n    kind: rss\n    url: {base}/feed.xml\n    max_items: 200\n",
     "citations": "  {sid}:\n    kind: citations\n    report: kz\n",
     "worldbank": "  {sid}:\n    kind: worldbank\n    url: {base}\n    country: KAZ\n"
-                 "    indicators: [SP.POP.TOTL]\n    since: 2015\n    max_pages: 5\n",
+    "    indicators: [SP.POP.TOTL]\n    since: 2015\n    max_pages: 5\n",
 }
 
 FACTS = {
@@ -194,8 +248,9 @@ FACTS = {
 
 CITED = ("/cited/a", "/cited/b")
 WB_PATH = "/country/KAZ/indicator/SP.POP.TOTL"
-WB_POPULATION = Series("Population, total", {"2022": 19621972, "2023": 20033842,
-                                             "2024": 20286084, "2025": None})
+WB_POPULATION = Series(
+    "Population, total", {"2022": 19621972, "2023": 20033842, "2024": 20286084, "2025": None}
+)
 
 
 def _factbook_body() -> bytes:
@@ -215,15 +270,21 @@ def _good_acled(kind: Kind, server: LocalServer) -> None:
     if kind.acled is None:
         kind.acled = FakeAcled(server)
         vac = "Violence against civilians"
-        kind.acled.rows = [event("KAZ0001", "2025-02-01", vac, "Attack", 1, civilian=True),
-                           event("KAZ0002", "2025-05-30", vac, "Attack", 1, civilian=True),
-                           event("KAZ0003", "2025-06-14", "Protests", "Peaceful protest")]
+        kind.acled.rows = [
+            event("KAZ0001", "2025-02-01", vac, "Attack", 1, civilian=True),
+            event("KAZ0002", "2025-05-30", vac, "Attack", 1, civilian=True),
+            event("KAZ0003", "2025-06-14", "Protests", "Peaceful protest"),
+        ]
     server.handler("/api/acled/read", kind.acled._read)
 
 
 def _good_rss(kind: Kind, server: LocalServer) -> None:
-    server.route("/feed.xml", body=kind.good_body, etag=True,
-                 content_type="application/rss+xml; charset=utf-8")
+    server.route(
+        "/feed.xml",
+        body=kind.good_body,
+        etag=True,
+        content_type="application/rss+xml; charset=utf-8",
+    )
 
 
 def _good_citations(kind: Kind, server: LocalServer) -> None:
@@ -235,16 +296,27 @@ def _good_worldbank(kind: Kind, server: LocalServer) -> None:
     server.route(WB_PATH, body=kind.good_body, etag=True)
 
 
-SERVE_GOOD = {"factbook": _good_factbook, "wikidata": _good_wikidata, "acled": _good_acled,
-              "rss": _good_rss, "citations": _good_citations, "worldbank": _good_worldbank}
+SERVE_GOOD = {
+    "factbook": _good_factbook,
+    "wikidata": _good_wikidata,
+    "acled": _good_acled,
+    "rss": _good_rss,
+    "citations": _good_citations,
+    "worldbank": _good_worldbank,
+}
 
 
 def make_kind(name: str) -> Kind:
     if name == "factbook":
         return Kind(name, "fb", ("/kz.json",), _factbook_body(), "head-of-government")
     if name == "wikidata":
-        return Kind(name, "wd", ("/wiki/Special:EntityData/Q232.json",),
-                    (WIKIDATA / "Q232.json").read_bytes(), "capital")
+        return Kind(
+            name,
+            "wd",
+            ("/wiki/Special:EntityData/Q232.json",),
+            (WIKIDATA / "Q232.json").read_bytes(),
+            "capital",
+        )
     if name == "acled":
         good = json.dumps({"status": 200, "success": True, "data": []}).encode()
         return Kind(name, "acled-kz", ("/api/acled/read",), good, "acled-fatalities-2025")
@@ -271,8 +343,9 @@ def _wb_endless(handler: Any) -> Reply:
 
     query = parse_qs(urlsplit(handler.path).query)
     page = int(query.get("page", ["1"])[-1])
-    return _wb(answer("SP.POP.TOTL", WB_POPULATION, "KAZ", page, 1, "2025-12-16",
-                      pages_override=page + 1))
+    return _wb(
+        answer("SP.POP.TOTL", WB_POPULATION, "KAZ", page, 1, "2025-12-16", pages_override=page + 1)
+    )
 
 
 # Faults of one kind's own protocol, beside the shared FAULTS: (replies, or a handler).
@@ -281,32 +354,45 @@ KIND_FAULTS: dict[str, dict[str, Callable[[], list[Reply] | Callable[..., Reply]
         "an error answer (HTTP 200)": lambda: [_wb(INVALID_VALUE)],
         "an error answer on page 2": lambda: [
             _wb(answer("SP.POP.TOTL", WB_POPULATION, "KAZ", 1, 2, "2025-12-16")),
-            _wb(INVALID_VALUE)],
+            _wb(INVALID_VALUE),
+        ],
         "a page that repeats forever": lambda: [
-            _wb(answer("SP.POP.TOTL", WB_POPULATION, "KAZ", 1, 2, "2025-12-16"))],
+            _wb(answer("SP.POP.TOTL", WB_POPULATION, "KAZ", 1, 2, "2025-12-16"))
+        ],
         "pages that never end": lambda: _wb_endless,
-        "an answer of a million pages": lambda: [_wb(answer(
-            "SP.POP.TOTL", WB_POPULATION, "KAZ", 1, 1, "2025-12-16", pages_override=10**6))],
-        "rows of another indicator": lambda: [_wb(answer(
-            "NY.GDP.MKTP.CD", WB_POPULATION, "KAZ", 1, 1000, "2025-12-16"))],
+        "an answer of a million pages": lambda: [
+            _wb(
+                answer(
+                    "SP.POP.TOTL", WB_POPULATION, "KAZ", 1, 1, "2025-12-16", pages_override=10**6
+                )
+            )
+        ],
+        "rows of another indicator": lambda: [
+            _wb(answer("NY.GDP.MKTP.CD", WB_POPULATION, "KAZ", 1, 1000, "2025-12-16"))
+        ],
     },
 }
 
 
 def citations_file(base: str) -> str:
-    return ("footnotes:\n"
-            + "".join(f"- number: {n}\n  urls: ['{base}{path}']\n"
-                      for n, path in enumerate(CITED, 1)))
+    return "footnotes:\n" + "".join(
+        f"- number: {n}\n  urls: ['{base}{path}']\n" for n, path in enumerate(CITED, 1)
+    )
 
 
 def workspace_files(kind: Kind, base: str, *, extra_http: str = "") -> tuple[str, dict[str, str]]:
     """feeds.yaml text and report files for a workspace holding this one source."""
-    feeds = ("sources:\n" + kind.feeds(base)
-             + "    timeout: 0.5\n    max_bytes: 5000000\n"
-             + "http:\n  retries: 1\n  backoff: 0.01\n  max_retry_after: 2\n" + extra_http)
+    feeds = (
+        "sources:\n"
+        + kind.feeds(base)
+        + "    timeout: 0.5\n    max_bytes: 5000000\n"
+        + "http:\n  retries: 1\n  backoff: 0.01\n  max_retry_after: 2\n"
+        + extra_http
+    )
     facts = FACTS.get(kind.name, "").format(sid=kind.sid)
-    report = "report: {id: kz, title: Fault matrix}\n" + (f"facts:\n{facts}" if facts
-                                                           else "facts: []\n")
+    report = "report: {id: kz, title: Fault matrix}\n" + (
+        f"facts:\n{facts}" if facts else "facts: []\n"
+    )
     return feeds, {"kz": report}
 
 

@@ -7,6 +7,7 @@ stopped and started again on the same port mid-test.
         url = daemon.url("team")            # git://127.0.0.1:PORT/team.git
         with daemon.down(): ...             # connections refused meanwhile
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,9 @@ from typing import Iterator
 
 
 def git(cwd: Path, *args: str, check: bool = True) -> str:
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                          env=git_env(), timeout=60)
+    proc = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, env=git_env(), timeout=60
+    )
     if check and proc.returncode:
         raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
     return proc.stdout.strip()
@@ -63,10 +65,22 @@ class GitDaemon:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["git", "daemon", "--reuseaddr", "--listen=127.0.0.1", f"--port={self.port}",
-             f"--base-path={self.base}", "--export-all", "--enable=receive-pack",
-             "--informative-errors", str(self.base)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=git_env())
+            [
+                "git",
+                "daemon",
+                "--reuseaddr",
+                "--listen=127.0.0.1",
+                f"--port={self.port}",
+                f"--base-path={self.base}",
+                "--export-all",
+                "--enable=receive-pack",
+                "--informative-errors",
+                str(self.base),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=git_env(),
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -106,7 +120,11 @@ def ref_updates_are_fast_forwards(bare: Path, ref: str = "refs/heads/main") -> l
     for line in log:
         old, new = line.split()[:2]
         if set(old) != {"0"}:
-            assert subprocess.run(["git", "merge-base", "--is-ancestor", old, new], cwd=bare,
-                                  env=git_env()).returncode == 0, f"forced update {old}→{new}"
+            assert (
+                subprocess.run(
+                    ["git", "merge-base", "--is-ancestor", old, new], cwd=bare, env=git_env()
+                ).returncode
+                == 0
+            ), f"forced update {old}→{new}"
         values.append(new)
     return values

@@ -7,6 +7,7 @@ one byte at a time, send malformed answers, count connections and how many are o
 An answer is a function (connection, request bytes) that writes whatever it likes; the
 server reads one request head per connection (no keep-alive) and closes after answering.
 """
+
 from __future__ import annotations
 
 import socket
@@ -78,23 +79,27 @@ class RawServer:
 def fixed_answer(data: bytes) -> Answer:
     def answer(conn: socket.socket, head: bytes) -> None:
         conn.sendall(data)
+
     return answer
 
 
 def drip_answer(data: bytes, every: float = 1.0, skip: int = 0) -> Answer:
     """Send the first `skip` bytes at once, then one byte every `every` seconds."""
+
     def answer(conn: socket.socket, head: bytes) -> None:
         conn.sendall(data[:skip])
         for i in range(skip, len(data)):
-            conn.sendall(data[i:i + 1])
+            conn.sendall(data[i : i + 1])
             time.sleep(every)
+
     return answer
 
 
 def header_drip(every: float = 1.0) -> Answer:
     """A status line and headers that never end, one byte a second."""
-    return drip_answer(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n" + b"X-Slow: " +
-                       b"a" * 10_000, every)
+    return drip_answer(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n" + b"X-Slow: " + b"a" * 10_000, every
+    )
 
 
 def body_drip(every: float = 1.0) -> Answer:

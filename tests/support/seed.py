@@ -7,6 +7,7 @@ same values whichever worker runs it and whatever ran before); Hypothesis tests 
 seed too (and no example database, which would make a run depend on earlier ones). The
 seed is printed at the end of the run and under every failing test.
 """
+
 from __future__ import annotations
 
 import os

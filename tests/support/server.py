@@ -9,6 +9,7 @@ A route is a `Reply` or a list of them (served in turn; the last repeats). Every
 is recorded in `server.requests` as (method, path, headers). `Reply(stream=...)` sends a
 generated body without a length; `with server.down():` refuses connections meanwhile.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,12 +29,12 @@ class Reply:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0            # seconds before answering
-    drip: float = 0.0             # seconds between body chunks (slow drip)
-    etag: bool = False            # answer If-None-Match with 304
+    delay: float = 0.0  # seconds before answering
+    drip: float = 0.0  # seconds between body chunks (slow drip)
+    etag: bool = False  # answer If-None-Match with 304
     last_modified: str | None = None
-    truncate: int | None = None   # declare the full length, send only this many bytes
-    reset: bool = False           # close the connection mid-body
+    truncate: int | None = None  # declare the full length, send only this many bytes
+    reset: bool = False  # close the connection mid-body
     content_type: str = "application/json"
     # A body made on the fly (e.g. 50 MB) and sent without Content-Length, ended by closing
     # the connection: neither the server nor a declared length bounds what a client reads.
@@ -82,8 +83,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        if reply.last_modified and self.headers.get("If-Modified-Since") == reply.last_modified \
-                and not reply.etag:
+        if (
+            reply.last_modified
+            and self.headers.get("If-Modified-Since") == reply.last_modified
+            and not reply.etag
+        ):
             self.send_response(304)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -114,7 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if reply.drip:
             for i in range(0, len(body), 16):
-                self.wfile.write(body[i:i + 16])
+                self.wfile.write(body[i : i + 16])
                 self.wfile.flush()
                 time.sleep(reply.drip)
         else:
@@ -137,6 +141,7 @@ class _Server(PromptHTTPServer):  # shutdown() returns at once (no 0.5 s poll)
 
     def handle_error(self, request: object, client_address: object) -> None:
         import sys
+
         error = sys.exc_info()[1]
         self.owner.errors.append((client_address, repr(error)))
         if not isinstance(error, (ConnectionError, TimeoutError)):

@@ -1,6 +1,7 @@
 """Helpers for the unattended-operation tests: a multi-source workspace served locally,
 content that changes by "epoch", running `tracker` as a real subprocess, and a fingerprint
 of a workspace (commits + snapshot files) to compare a crashed history with a clean one."""
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,13 @@ TRACKER = [sys.executable, "-m", "tracker.cli"]
 def feeds(server: LocalServer, count: int, schedule: str = "0 * * * *") -> str:
     lines = ["sources:"]
     for i in range(count):
-        lines += [f"  s{i}:", "    kind: factbook", f"    url: {server.url(f'/s{i}.json')}",
-                  f'    schedule: "{schedule}"', "    timeout: 30"]
+        lines += [
+            f"  s{i}:",
+            "    kind: factbook",
+            f"    url: {server.url(f'/s{i}.json')}",
+            f'    schedule: "{schedule}"',
+            "    timeout: 30",
+        ]
     lines += ["http:", "  retries: 0", "  backoff: 0.01"]
     return "\n".join(lines) + "\n"
 
@@ -36,10 +42,17 @@ def feeds(server: LocalServer, count: int, schedule: str = "0 * * * *") -> str:
 def document(source: int, epoch: int) -> bytes:
     """Source i changes every (i+1)-th epoch: some runs change many sources, some none."""
     version = epoch // (source + 1)
-    doc = {"Government": {"Executive branch": {
-        "head of government": {"text": f"Person {'Zero' if version == 0 else version}"}}},
-        "People and Society": {"Population": {"total": {"text": f"{1000 + version * 7:,}"}},
-                               "Notes": {"text": f"source {source}, version {version} " * 30}}}
+    doc = {
+        "Government": {
+            "Executive branch": {
+                "head of government": {"text": f"Person {'Zero' if version == 0 else version}"}
+            }
+        },
+        "People and Society": {
+            "Population": {"total": {"text": f"{1000 + version * 7:,}"}},
+            "Notes": {"text": f"source {source}, version {version} " * 30},
+        },
+    }
     return json.dumps(doc).encode()
 
 
@@ -59,13 +72,15 @@ def run_env() -> dict[str, str]:
 
 
 def run_tracker(root: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(tracker_cmd(root, *args), capture_output=True, text=True,
-                          timeout=timeout, env=run_env())
+    return subprocess.run(
+        tracker_cmd(root, *args), capture_output=True, text=True, timeout=timeout, env=run_env()
+    )
 
 
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
-                          text=True, env=run_env()).stdout
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True, env=run_env()
+    ).stdout
 
 
 def commits(root: Path) -> list[str]:
@@ -77,30 +92,42 @@ def fingerprint(root: Path) -> dict[str, object]:
     date and message (oldest first), the snapshot and digest files in the work tree, and
     the local state a run keeps (source health and validators, the digest memory)."""
     log = git(root, "log", "--reverse", "--format=%T %ad%n%B%x00", "--date=iso-strict")
-    files = {f"{p.parent.name}/{p.name}": p.read_text()
-             for folder in ("snapshots", "digests") for p in sorted((root / folder).glob("*"))}
+    files = {
+        f"{p.parent.name}/{p.name}": p.read_text()
+        for folder in ("snapshots", "digests")
+        for p in sorted((root / folder).glob("*"))
+    }
     local = {}
     for name in ("state.json", "digest.json"):
         path = root / ".tracker" / name
         local[name] = json.loads(path.read_text()) if path.exists() else None
-    return {"commits": [c.strip() for c in log.split("\0") if c.strip()], "files": files,
-            "local": local}
+    return {
+        "commits": [c.strip() for c in log.split("\0") if c.strip()],
+        "files": files,
+        "local": local,
+    }
 
 
 def check_consistent(root: Path) -> None:
     """git fsck clean, every committed and work-tree snapshot parses, nothing uncommitted."""
     from tracker.store import snapshot_yaml
 
-    fsck = subprocess.run(["git", "fsck", "--full", "--strict"], cwd=root, capture_output=True,
-                          text=True, env=run_env())
+    fsck = subprocess.run(
+        ["git", "fsck", "--full", "--strict"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=run_env(),
+    )
     assert fsck.returncode == 0, fsck.stdout + fsck.stderr
     for path in sorted((root / "snapshots").glob("*")):
         assert path.suffix == ".yaml", f"leftover file {path.name}"
         assert isinstance(snapshot_yaml.loads(path.read_bytes()), dict)
     for line in git(root, "ls-tree", "-r", "HEAD", "snapshots/").splitlines():
         blob = line.split()[2]
-        raw = subprocess.run(["git", "cat-file", "blob", blob], cwd=root, capture_output=True,
-                             check=True).stdout
+        raw = subprocess.run(
+            ["git", "cat-file", "blob", blob], cwd=root, capture_output=True, check=True
+        ).stdout
         assert isinstance(snapshot_yaml.loads(raw), dict)
     dirty = git(root, "status", "--porcelain", "--", "snapshots/", "digests/")
     assert dirty == "", f"uncommitted run output:\n{dirty}"

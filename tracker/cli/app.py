@@ -4,6 +4,7 @@ Heavy modules are imported inside the commands, so `tracker --help` starts fast.
 become exit codes in one place (core.py): 0 done; 1 could not finish; 2 usage or
 configuration; 3 run completed but sources failed; 4 git state forbids writing; 75 locked.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,9 +21,13 @@ from tracker.cli.commands import check, digest, facts, inspect, report, running,
 # of each command); tracker uses none. An explicit setting in the environment still wins.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  rich_markup_mode=None, pretty_exceptions_enable=False,
-                  help="Track a country report's facts against their sources.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    help="Track a country report's facts against their sources.",
+)
 
 
 def _version(value: bool) -> None:
@@ -35,24 +40,43 @@ def _version(value: bool) -> None:
 
 @app.callback()
 @core.command
-def main_options(version: Annotated[Optional[bool], typer.Option(
-        "--version", callback=_version, is_eager=True, help="print the version and exit")]
-        = None) -> None:
+def main_options(
+    version: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = None,
+) -> None:
     """The global options (core.py) given before the subcommand."""
 
 
 COMMANDS: dict[str, Callable[..., Any]] = {
-    "init": workspace.init, "run": running.run, "status": facts.status, "diff": sources.diff,
-    "history": facts.history, "backfill": sources.backfill, "ack": facts.ack,
-    "accept": facts.accept, "sources": sources.sources, "digest": digest.digest,
-    "schedule": running.schedule, "kinds": sources.kinds, "demo": workspace.demo,
-    "paths": inspect.paths, "probe": inspect.probe, "check": check.check,
+    "init": workspace.init,
+    "run": running.run,
+    "status": facts.status,
+    "diff": sources.diff,
+    "history": facts.history,
+    "backfill": sources.backfill,
+    "ack": facts.ack,
+    "accept": facts.accept,
+    "sources": sources.sources,
+    "digest": digest.digest,
+    "schedule": running.schedule,
+    "kinds": sources.kinds,
+    "demo": workspace.demo,
+    "paths": inspect.paths,
+    "probe": inspect.probe,
+    "check": check.check,
 }
 for _name, _function in COMMANDS.items():
     app.command(_name)(core.command(_function))
 
-report_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
-                         help="Read a report: citations, link health, draft facts.")
+report_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Read a report: citations, link health, draft facts.",
+)
 report_app.command("scan")(core.command(report.scan))
 report_app.command("adopt")(core.command(report.adopt))
 app.add_typer(report_app, name="report")

@@ -5,6 +5,7 @@ Settings per invocation (kept on the root click context, so a test that invokes 
 twice in one process never sees the previous invocation's) and activates it here for
 the command body.
 """
+
 from __future__ import annotations
 
 from contextvars import ContextVar

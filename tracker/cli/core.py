@@ -7,6 +7,7 @@
   own exit code (errors.py), an unexpected exception with 1 (its traceback only with -v),
   and — in `run`, the console script's entry — a bad option value or usage with 2.
 """
+
 from __future__ import annotations
 
 import functools
@@ -32,19 +33,46 @@ EXIT_USAGE = 2
 
 
 def _globals_template(
-    workspace: Annotated[Optional[Path], typer.Option(
-        "--workspace", "-w", envvar="TRACKER_WORKSPACE", metavar="DIR", file_okay=False,
-        show_default=False,
-        help="workspace directory (default: here)")] = None,
-    quiet: Annotated[Optional[bool], typer.Option(
-        "--quiet", "-q", show_default=False,
-        help="only warnings and errors: no progress, no summaries")] = None,
-    verbose: Annotated[Optional[bool], typer.Option(
-        "--verbose", "-v", show_default=False,
-        help="more detail: what ran; tracebacks of unexpected errors")] = None,
-    log_file: Annotated[Optional[Path], typer.Option(
-        "--log-file", metavar="FILE", dir_okay=False, show_default=False,
-        help="append messages and logs to FILE, each line timestamped")] = None,
+    workspace: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--workspace",
+            "-w",
+            envvar="TRACKER_WORKSPACE",
+            metavar="DIR",
+            file_okay=False,
+            show_default=False,
+            help="workspace directory (default: here)",
+        ),
+    ] = None,
+    quiet: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--quiet",
+            "-q",
+            show_default=False,
+            help="only warnings and errors: no progress, no summaries",
+        ),
+    ] = None,
+    verbose: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--verbose",
+            "-v",
+            show_default=False,
+            help="more detail: what ran; tracebacks of unexpected errors",
+        ),
+    ] = None,
+    log_file: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--log-file",
+            metavar="FILE",
+            dir_okay=False,
+            show_default=False,
+            help="append messages and logs to FILE, each line timestamped",
+        ),
+    ] = None,
 ) -> None:
     """The global options, declared once (only the signature is used)."""
 
@@ -59,8 +87,7 @@ def command(func: Callable[..., Any]) -> Callable[..., Any]:
     own = list(inspect.signature(func, eval_str=True).parameters.values())
     clash = set(GLOBAL_NAMES) & {p.name for p in own}
     assert not clash, f"{func.__name__}: {clash} are global options"
-    context = inspect.Parameter(CONTEXT, inspect.Parameter.KEYWORD_ONLY,
-                                annotation=typer.Context)
+    context = inspect.Parameter(CONTEXT, inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
     extra = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in GLOBALS]
     positional = [p for p in own if p.kind is not inspect.Parameter.KEYWORD_ONLY]
     keyword = [p for p in own if p.kind is inspect.Parameter.KEYWORD_ONLY]
@@ -103,8 +130,9 @@ def _check(current: Settings) -> None:
                 pass
         except OSError as exc:
             path, current.log_file = current.log_file, None  # the error goes to stderr only
-            raise typer.BadParameter(f"cannot write {path}: {exc.strerror}",
-                                     param_hint="'--log-file'") from None
+            raise typer.BadParameter(
+                f"cannot write {path}: {exc.strerror}", param_hint="'--log-file'"
+            ) from None
 
 
 def guarded(current: Settings, body: Callable[[], Any]) -> Any:
@@ -139,8 +167,11 @@ def run(app: typer.Typer, args: Sequence[str] | None = None) -> int:
     current = Settings()
     try:
         result = _click_command(app).main(
-            list(sys.argv[1:] if args is None else args), prog_name="tracker",
-            standalone_mode=False, obj=current)
+            list(sys.argv[1:] if args is None else args),
+            prog_name="tracker",
+            standalone_mode=False,
+            obj=current,
+        )
         return result if isinstance(result, int) else 0
     except click_errors.NoArgsIsHelpError as exc:
         exc.show()  # `tracker` alone, `tracker report`: the help, as click prints it

@@ -4,6 +4,7 @@ On stderr, or appended to --log-file. Lines carry the time (UTC) when they are r
 from the daemon, from cron or a pipe, in a log file. Messages are made safe like every
 other output (a server's text in a warning cannot drive the terminal).
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,8 +34,11 @@ def setup_logging(settings: Settings, *, daemon: bool = False) -> None:
         handler = logging.FileHandler(settings.log_file, encoding="utf-8")
     else:
         handler = logging.StreamHandler(sys.stderr)
-    layout = ("%(asctime)s %(levelname)s %(name)s: %(message)s" if stamped
-              else "%(levelname)s: %(message)s")
+    layout = (
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"
+        if stamped
+        else "%(levelname)s: %(message)s"
+    )
     handler.setFormatter(SafeFormatter(layout, datefmt="%Y-%m-%dT%H:%M:%SZ"))
     setattr(handler, _HANDLER_MARK, True)
     root = logging.getLogger()

@@ -3,6 +3,7 @@
 Every value is checked while argv is parsed: a bad one is a click usage error, which
 `core.py` turns into exit 2 with a one-line message before any command body runs.
 """
+
 from __future__ import annotations
 
 import math
@@ -30,8 +31,9 @@ def parse_now(value: str) -> datetime:
     try:
         when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not an ISO date or datetime "
-                                 "(e.g. 2026-03-02 or 2026-03-02T04:00)") from None
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO date or datetime (e.g. 2026-03-02 or 2026-03-02T04:00)"
+        ) from None
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
@@ -70,8 +72,9 @@ def parse_since(value: str) -> str:
             raise typer.BadParameter(f"{value!r} is not a valid date ({exc})") from None
         return value
     if not _REVISION.fullmatch(value) or ".." in value:
-        raise typer.BadParameter(f"{value!r} is neither an ISO date (YYYY-MM-DD) nor a git "
-                                 "revision") from None
+        raise typer.BadParameter(
+            f"{value!r} is neither an ISO date (YYYY-MM-DD) nor a git revision"
+        ) from None
     return value
 
 
@@ -88,8 +91,9 @@ def parse_statuses(value: str) -> StatusFilter:
     chosen = tuple(part.strip().lower() for part in value.split(",") if part.strip())
     unknown = [s for s in chosen if s not in STATUSES]
     if unknown or not chosen:
-        raise typer.BadParameter(f"{', '.join(map(repr, unknown)) or 'nothing'}: choose from "
-                                 f"{', '.join(STATUSES)}")
+        raise typer.BadParameter(
+            f"{', '.join(map(repr, unknown)) or 'nothing'}: choose from {', '.join(STATUSES)}"
+        )
     return StatusFilter(chosen)
 
 
@@ -97,19 +101,39 @@ FORMAT_HELP = "table (default) or json"
 WAIT_HELP = "seconds to wait while another run holds the workspace"
 
 FormatOpt = Annotated[Format, typer.Option("--format", help=FORMAT_HELP, case_sensitive=False)]
-NowOpt = Annotated[Optional[datetime],
-                   typer.Option("--now", parser=parse_now, metavar="ISO",
-                                help="the clock, ISO date or datetime, UTC (for replays)")]
-WaitOpt = Annotated[float, typer.Option("--wait", parser=parse_seconds, metavar="S",
-                                        help=WAIT_HELP)]
-ReportOpt = Annotated[Optional[str], typer.Option("--report", metavar="ID",
-                                                  help="only this report")]
-SinceOpt = Annotated[Optional[str],
-                     typer.Option("--since", parser=parse_since, metavar="DATE/REV",
-                                  help="ISO date or git revision (default: the latest change)")]
-StatusOpt = Annotated[Optional[StatusFilter],
-                      typer.Option("--status", parser=parse_statuses, metavar="STATUS[,STATUS…]",
-                                   help=f"only facts with these statuses ({', '.join(STATUSES)})")]
+NowOpt = Annotated[
+    Optional[datetime],
+    typer.Option(
+        "--now",
+        parser=parse_now,
+        metavar="ISO",
+        help="the clock, ISO date or datetime, UTC (for replays)",
+    ),
+]
+WaitOpt = Annotated[
+    float, typer.Option("--wait", parser=parse_seconds, metavar="S", help=WAIT_HELP)
+]
+ReportOpt = Annotated[
+    Optional[str], typer.Option("--report", metavar="ID", help="only this report")
+]
+SinceOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--since",
+        parser=parse_since,
+        metavar="DATE/REV",
+        help="ISO date or git revision (default: the latest change)",
+    ),
+]
+StatusOpt = Annotated[
+    Optional[StatusFilter],
+    typer.Option(
+        "--status",
+        parser=parse_statuses,
+        metavar="STATUS[,STATUS…]",
+        help=f"only facts with these statuses ({', '.join(STATUSES)})",
+    ),
+]
 FactArg = Annotated[str, typer.Argument(help="fact id or REPORT/FACT", show_default=False)]
 SourceArg = Annotated[str, typer.Argument(help="source id from feeds.yaml", show_default=False)]
 NewDirArg = Annotated[Path, typer.Argument(file_okay=False, help="folder of the new workspace")]

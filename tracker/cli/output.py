@@ -6,6 +6,7 @@ Two promises hold for every command:
   window title, clear the screen or forge a hyperlink is shown escaped (`\\x1b]0;…`);
 - nothing printed is read as Rich markup or emoji codes (`[/]` prints as `[/]`).
 """
+
 from __future__ import annotations
 
 import json
@@ -103,8 +104,13 @@ def styled(*parts: tuple[str, str | None] | str) -> Text:
     return line
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str | None = None,
-          whole: Sequence[int] = (0,)) -> None:
+def table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    title: str | None = None,
+    whole: Sequence[int] = (0,),
+) -> None:
     """Rows under headers. On a terminal, a boxed table; otherwise plain aligned columns
     (no box characters) at the real width. Columns in `whole` (ids) are never cut or
     wrapped; the others wrap."""
@@ -114,9 +120,14 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str |
     rows = [[show(cell) for cell in row] for row in rows]
     out = console()
     boxed = out.is_terminal
-    grid = Table(title=safe(title) if title else None, box=box.HEAVY_HEAD if boxed else None,
-                 show_edge=boxed, pad_edge=boxed, header_style="bold" if boxed else "",
-                 title_justify="left")
+    grid = Table(
+        title=safe(title) if title else None,
+        box=box.HEAVY_HEAD if boxed else None,
+        show_edge=boxed,
+        pad_edge=boxed,
+        header_style="bold" if boxed else "",
+        title_justify="left",
+    )
     for index, header in enumerate(headers):
         if index in whole:
             longest = max([len(header)] + [len(row[index]) for row in rows])
@@ -128,8 +139,9 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str |
     out.print(grid)
 
 
-def aligned(headers: Sequence[str], rows: Sequence[Sequence[Any]],
-            notes: Sequence[Any] | None = None) -> list[Text]:
+def aligned(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], notes: Sequence[Any] | None = None
+) -> list[Text]:
     """Short columns aligned under headers (values whole), each row followed by its note
     (a long text: an error message) indented and wrapped to the width."""
     import textwrap
@@ -141,9 +153,16 @@ def aligned(headers: Sequence[str], rows: Sequence[Sequence[Any]],
     for index, row in enumerate(cells):
         lines.append(styled("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()))
         note = show(notes[index]) if notes else ""
-        lines += [styled(part) for part in textwrap.wrap(
-            note, width=room, initial_indent="    ", subsequent_indent="    ",
-            break_on_hyphens=False)]
+        lines += [
+            styled(part)
+            for part in textwrap.wrap(
+                note,
+                width=room,
+                initial_indent="    ",
+                subsequent_indent="    ",
+                break_on_hyphens=False,
+            )
+        ]
     return lines
 
 
@@ -178,8 +197,7 @@ class Messages:
         """A warning; `stderr` for a refusal the caller's exit code is about."""
         self.write(safe(text), style="yellow", stream=sys.stderr if stderr else None)
 
-    def write(self, text: str, *, style: str | None = None,
-              stream: TextIO | None = None) -> None:
+    def write(self, text: str, *, style: str | None = None, stream: TextIO | None = None) -> None:
         """One line (already safe). Stamped with the time, UTC, when read later."""
         if self.log_file is not None and self._append(f"{stamp()} {text}\n") and stream is None:
             return
@@ -188,7 +206,6 @@ class Messages:
         line = f"{stamp()} {text}" if self.stamped else text
         out = console(stderr=stream is sys.stderr)
         out.print(Text(line, style=style or ""), soft_wrap=True)
-
 
     def _append(self, line: str) -> bool:
         """Append to the log file; False when it cannot be written (then the line goes to

@@ -4,6 +4,7 @@ The lower layers know nothing of Rich: they call `progress(done, total)`. Here t
 becomes a transient bar on stderr — only when stderr is a terminal and not with -q, so
 cron logs and pipes never see it.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -25,8 +26,12 @@ def progress_bar(label: str, *, at_least: int = 1) -> Iterator[ProgressCallback 
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task(safe(label), total=None, visible=False)
 

@@ -10,6 +10,7 @@ Facts are grouped by report, so an id is shown without its report prefix. An id 
 cut or wrapped (when it is wider than the line, it gets a line of its own); values and
 notes wrap instead.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -23,11 +24,25 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 # What needs a person comes first; then what no source checks, what was reviewed, the rest.
-ORDER = ("stale", "expired", "source-failing", "unverifiable", "unchecked", "acknowledged",
-         "current")
+ORDER = (
+    "stale",
+    "expired",
+    "source-failing",
+    "unverifiable",
+    "unchecked",
+    "acknowledged",
+    "current",
+)
 PROBLEMS = frozenset(ORDER[:4])
-STYLE = {"current": "green", "stale": "red", "expired": "yellow", "unverifiable": "magenta",
-         "source-failing": "red", "acknowledged": "cyan", "unchecked": "dim"}
+STYLE = {
+    "current": "green",
+    "stale": "red",
+    "expired": "yellow",
+    "unverifiable": "magenta",
+    "source-failing": "red",
+    "acknowledged": "cyan",
+    "unchecked": "dim",
+}
 INDENT = "    "
 
 
@@ -40,15 +55,20 @@ def ordered(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: rank(f.status))
 
 
-def status_lines(findings: Sequence[Finding], width: int, *,
-                 total: int | None = None) -> list[Text]:
+def status_lines(
+    findings: Sequence[Finding], width: int, *, total: int | None = None
+) -> list[Text]:
     """The whole listing; `total` is the number of facts before a --status filter."""
     lines: list[Text] = []
     reports = list(dict.fromkeys(f.report for f in findings))
     for report in reports:
         group = ordered(f for f in findings if f.report == report)
-        header = textwrap.wrap(f"{one_line(report)} · {_count(len(group))}", width=width,
-                               break_long_words=False, break_on_hyphens=False)
+        header = textwrap.wrap(
+            f"{one_line(report)} · {_count(len(group))}",
+            width=width,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
         lines.extend(styled((part, "bold")) for part in header)
         lines.extend(_report_lines(group, width))
     if not findings:
@@ -64,8 +84,9 @@ def totals(findings: Sequence[Finding], width: int, total: int | None = None) ->
     if total is not None and total != len(findings):
         head = f"{len(findings)} of {_count(total)} shown"
     text = f"{head}: {', '.join(parts)}" if parts else head
-    return textwrap.wrap(text, width=max(width, 20), subsequent_indent="  ",
-                         break_on_hyphens=False) or [text]
+    return textwrap.wrap(
+        text, width=max(width, 20), subsequent_indent="  ", break_on_hyphens=False
+    ) or [text]
 
 
 def _count(n: int) -> str:
@@ -85,8 +106,9 @@ def _report_lines(group: list[Finding], width: int) -> list[Text]:
     return lines
 
 
-def _fact_lines(f: Finding, width: int, id_width: int, status_width: int,
-                since_width: int) -> list[Text]:
+def _fact_lines(
+    f: Finding, width: int, id_width: int, status_width: int, since_width: int
+) -> list[Text]:
     style = STYLE.get(f.status, "")
     columns: list[tuple[str, str | None]] = [("  ", None), (f.status.ljust(status_width), style)]
     if since_width:
@@ -139,8 +161,13 @@ def _details(f: Finding) -> list[str]:
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    return textwrap.wrap(text, width=max(width, len(INDENT) + 20), initial_indent=INDENT,
-                         subsequent_indent=INDENT + "  ", break_on_hyphens=False) or [INDENT]
+    return textwrap.wrap(
+        text,
+        width=max(width, len(INDENT) + 20),
+        initial_indent=INDENT,
+        subsequent_indent=INDENT + "  ",
+        break_on_hyphens=False,
+    ) or [INDENT]
 
 
 __all__ = ["ORDER", "STATUSES", "ordered", "status_lines", "totals"]

@@ -2,6 +2,7 @@
 the values a fact states (numbers, number_words, dates: leaves shared with the extractors),
 the loader with file:line errors (loader, yamlfile), and cross-reference checks
 (references)."""
+
 from __future__ import annotations
 
 from tracker.config.facts import Fact, ReportFile, ReportMeta, Reviewed, Section, SourceRef
@@ -24,9 +25,33 @@ from tracker.config.options import (
 from tracker.config.types import ID_PATTERN, Duration, Strict, is_ident, parse_duration
 
 __all__ = [
-    "ID_PATTERN", "SOURCE_OPTIONS", "AcledOptions", "CitationsOptions", "Config",
-    "DigestConfig", "Duration", "EmailConfig", "FactbookOptions", "Fact", "GitConfig", "HttpConfig",
-    "Report", "ReportFile", "ReportMeta", "Reviewed", "RssOptions", "RunConfig", "Section", "SmtpConfig",
-    "SourceOptions", "SourceRef", "Strict", "WikidataOptions", "is_ident", "load_config",
-    "load_report", "parse_duration", "report_files",
+    "ID_PATTERN",
+    "SOURCE_OPTIONS",
+    "AcledOptions",
+    "CitationsOptions",
+    "Config",
+    "DigestConfig",
+    "Duration",
+    "EmailConfig",
+    "FactbookOptions",
+    "Fact",
+    "GitConfig",
+    "HttpConfig",
+    "Report",
+    "ReportFile",
+    "ReportMeta",
+    "Reviewed",
+    "RssOptions",
+    "RunConfig",
+    "Section",
+    "SmtpConfig",
+    "SourceOptions",
+    "SourceRef",
+    "Strict",
+    "WikidataOptions",
+    "is_ident",
+    "load_config",
+    "load_report",
+    "parse_duration",
+    "report_files",
 ]

@@ -1,6 +1,7 @@
 """Dates as reports and sources write them: ISO, D.M.YYYY, D/M/YYYY, English, Polish and
 Russian month names (a leaf: config validates a date fact's `expect` with it, the `date`
 extractor reads sources with it)."""
+
 from __future__ import annotations
 
 import re
@@ -19,18 +20,44 @@ _DATE_PATTERNS = [
 # Polish and Russian month names (genitive, as in dates) and the Roman-numeral months of
 # Polish bibliographies ('28 xi 2021'); dateutil knows neither.
 _LOCAL_MONTHS = {
-    "stycz": 1, "lut": 2, "marz": 3, "marc": 3, "kwie": 4, "maj": 5, "czerw": 6, "lip": 7,
-    "sierp": 8, "wrze": 9, "paźdz": 10, "pazdz": 10, "listop": 11, "grud": 12,
-    "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "июн": 6, "июл": 7, "август": 8,
-    "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
+    "stycz": 1,
+    "lut": 2,
+    "marz": 3,
+    "marc": 3,
+    "kwie": 4,
+    "maj": 5,
+    "czerw": 6,
+    "lip": 7,
+    "sierp": 8,
+    "wrze": 9,
+    "paźdz": 10,
+    "pazdz": 10,
+    "listop": 11,
+    "grud": 12,
+    "январ": 1,
+    "феврал": 2,
+    "март": 3,
+    "апрел": 4,
+    "ма": 5,
+    "июн": 6,
+    "июл": 7,
+    "август": 8,
+    "сентябр": 9,
+    "октябр": 10,
+    "ноябр": 11,
+    "декабр": 12,
 }
-_ROMAN_MONTHS = {r: i for i, r in enumerate(
-    "i ii iii iv v vi vii viii ix x xi xii".split(), start=1)}
+_ROMAN_MONTHS = {
+    r: i for i, r in enumerate("i ii iii iv v vi vii viii ix x xi xii".split(), start=1)
+}
 _LOCAL_DATE = re.compile(
-    r"(?<![\w.])(\d{1,2})\s+(" + "|".join(sorted(_ROMAN_MONTHS, key=len, reverse=True))
+    r"(?<![\w.])(\d{1,2})\s+("
+    + "|".join(sorted(_ROMAN_MONTHS, key=len, reverse=True))
     + r"|(?:stycz|lut|mar|kwie|maj|czerw|lip|sierp|wrze|pa[źz]dz|listop|grud|январ|феврал|март"
     r"|апрел|ма|июн|июл|август|сентябр|октябр|ноябр|декабр)\w*)\.?\s+(\d{4}|\d{2})(?!\d)"
-    r"(?:\s*(?:r\.|г\.|года))?", re.IGNORECASE)
+    r"(?:\s*(?:r\.|г\.|года))?",
+    re.IGNORECASE,
+)
 _DATE_PATTERNS.append(_LOCAL_DATE.pattern)
 DATE_RE = re.compile("|".join(f"(?:{p})" for p in _DATE_PATTERNS), re.IGNORECASE)
 
@@ -78,8 +105,13 @@ def parse_local_date(text: str) -> date | None:
         return None
     day, month_word, year = int(match.group(1)), match.group(2).lower(), match.group(3)
     month = _ROMAN_MONTHS.get(month_word) or next(
-        (n for stem, n in sorted(_LOCAL_MONTHS.items(), key=lambda kv: -len(kv[0]))
-         if month_word.startswith(stem)), None)
+        (
+            n
+            for stem, n in sorted(_LOCAL_MONTHS.items(), key=lambda kv: -len(kv[0]))
+            if month_word.startswith(stem)
+        ),
+        None,
+    )
     if len(year) == 2 and month_word == "i":  # '5 i 10' is more often 'five and ten'
         return None
     full_year = int(year) + (2000 if len(year) == 2 else 0)  # '10 iv 15' in a bibliography

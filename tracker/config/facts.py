@@ -1,4 +1,5 @@
 """Option types of reports/<id>.yaml: the report, its sections and facts."""
+
 from __future__ import annotations
 
 import re
@@ -80,8 +81,9 @@ class Fact(Strict):
     def primary(self) -> SourceRef | None:
         if not self.source:
             return None
-        return SourceRef(source=self.source, path=self.path, extract=self.extract,
-                         params=self.params)
+        return SourceRef(
+            source=self.source, path=self.path, extract=self.extract, params=self.params
+        )
 
 
 class ReportMeta(Strict):

@@ -3,6 +3,7 @@
 Validation happens once, here. Every problem becomes a ConfigError naming the file, the
 line, the key and what is allowed, so `tracker` can exit 2 before touching anything.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -53,11 +54,16 @@ class Config:
     def fact(self, ref: str) -> tuple[Report, Fact]:
         """Find a fact by `ID` or `REPORT/ID`."""
         report_id, _, fact_id = ref.rpartition("/")
-        hits = [(r, f) for r in self.reports.values() for f in r.facts
-                if f.id == fact_id and (not report_id or r.meta.id == report_id)]
+        hits = [
+            (r, f)
+            for r in self.reports.values()
+            for f in r.facts
+            if f.id == fact_id and (not report_id or r.meta.id == report_id)
+        ]
         if not hits:
-            known = ", ".join(sorted(f"{r.meta.id}/{f.id}" for r in self.reports.values()
-                                     for f in r.facts)[:20])
+            known = ", ".join(
+                sorted(f"{r.meta.id}/{f.id}" for r in self.reports.values() for f in r.facts)[:20]
+            )
             raise ConfigError(f"no fact {ref!r}; known facts: {known or 'none'}")
         return hits[0]
 
@@ -67,21 +73,32 @@ def load_config(root: Path | str, cache: ValueCache | None = None) -> Config:
     root = Path(root)
     feeds_path = root / FEEDS
     if not feeds_path.exists():
-        raise ConfigError("feeds.yaml not found; is this a workspace? (`tracker init DIR`)",
-                          file=str(feeds_path))
+        raise ConfigError(
+            "feeds.yaml not found; is this a workspace? (`tracker init DIR`)", file=str(feeds_path)
+        )
     doc = YamlDoc(feeds_path, cache)
     pending: list[Remember | None] = [doc.remember]
     feeds = validate(FeedsFile, doc.data or {}, feeds_path, (), doc)
     sources = {sid: _source_options(sid, raw, doc) for sid, raw in feeds.sources.items()}
-    config = Config(root=root, sources=sources, digest=feeds.digest, email=feeds.email,
-                    http=feeds.http, git=feeds.git, run=feeds.run)
+    config = Config(
+        root=root,
+        sources=sources,
+        digest=feeds.digest,
+        email=feeds.email,
+        http=feeds.http,
+        git=feeds.git,
+        run=feeds.run,
+    )
     for path in report_files(root):
         report, remember = _load_report(path, cache)
         pending.append(remember)
         if report.meta.id in config.reports:
-            raise ConfigError(f"duplicate report id {report.meta.id!r} (also in "
-                              f"{config.reports[report.meta.id].file.name})", file=str(path),
-                              key="report.id")
+            raise ConfigError(
+                f"duplicate report id {report.meta.id!r} (also in "
+                f"{config.reports[report.meta.id].file.name})",
+                file=str(path),
+                key="report.id",
+            )
         config.reports[report.meta.id] = report
     check_references(config)
     for remember in pending:
@@ -108,8 +125,11 @@ def _load_report(path: Path, cache: ValueCache | None) -> tuple[Report, Remember
     seen: dict[str, int] = {}
     for index, fact in enumerate(parsed.facts):
         if fact.id in seen:
-            raise error_at(f"duplicate fact id {fact.id!r} (first at facts[{seen[fact.id]}])",
-                           doc, ("facts", index, "id"))
+            raise error_at(
+                f"duplicate fact id {fact.id!r} (first at facts[{seen[fact.id]}])",
+                doc,
+                ("facts", index, "id"),
+            )
         seen[fact.id] = index
         _check_fact(fact, doc, ("facts", index))
     report = Report(meta=parsed.report, facts=parsed.facts, file=path, sections=parsed.sections)
@@ -123,13 +143,21 @@ def _check_fact(fact: Fact, doc: YamlDoc, loc: tuple[Any, ...]) -> None:
     for j, ref in enumerate(fact.also):
         specs.append(_check_extractor(ref.extract, ref.params, doc, loc + ("also", j)))
     if fact.also and not fact.source:
-        raise error_at(f"fact {fact.id!r} has `also` but no `source`: name the primary source "
-                       "(`also` lists the sources that cross-check it)", doc, loc + ("also",))
+        raise error_at(
+            f"fact {fact.id!r} has `also` but no `source`: name the primary source "
+            "(`also` lists the sources that cross-check it)",
+            doc,
+            loc + ("also",),
+        )
     if fact.expect is None:
         if fact.source or fact.valid_until is None:
-            raise error_at(f"fact {fact.id!r} has no `expect`: write what the report claims "
-                           "(only a fact without `source`, tracked by `valid_until`, may "
-                           "leave it out)", doc, loc + ("expect",))
+            raise error_at(
+                f"fact {fact.id!r} has no `expect`: write what the report claims "
+                "(only a fact without `source`, tracked by `valid_until`, may "
+                "leave it out)",
+                doc,
+                loc + ("expect",),
+            )
         return
     for spec in specs:
         try:
@@ -138,34 +166,45 @@ def _check_fact(fact: Fact, doc: YamlDoc, loc: tuple[Any, ...]) -> None:
                 spec.check_expect(alias, f"`aliases[{n}]`")
         except ValueError as exc:
             where = loc + (("aliases",) if "aliases[" in str(exc) else ("expect",))
-            raise error_at(f"fact {fact.id!r}, extractor {spec.name!r}: {exc}", doc,
-                           where) from None
+            raise error_at(
+                f"fact {fact.id!r}, extractor {spec.name!r}: {exc}", doc, where
+            ) from None
 
 
-def _check_extractor(name: str, params: dict[str, Any], doc: YamlDoc,
-                     loc: tuple[Any, ...]) -> ExtractorSpec:
+def _check_extractor(
+    name: str, params: dict[str, Any], doc: YamlDoc, loc: tuple[Any, ...]
+) -> ExtractorSpec:
     """`loc`: the mapping holding `extract` and `params` (a fact, or one of its `also`)."""
     spec = EXTRACTOR_SPECS.get(name)
     if spec is None:
-        raise error_at(f"unknown extractor {name!r}; allowed: "
-                       f"{', '.join(sorted(EXTRACTOR_SPECS))}", doc, loc + ("extract",))
+        raise error_at(
+            f"unknown extractor {name!r}; allowed: {', '.join(sorted(EXTRACTOR_SPECS))}",
+            doc,
+            loc + ("extract",),
+        )
     try:
         spec.check(params)
     except ValueError as exc:
-        raise error_at(f"params for extractor {name!r}: {exc}", doc,
-                       loc + ("params",)) from None
+        raise error_at(f"params for extractor {name!r}: {exc}", doc, loc + ("params",)) from None
     return spec
 
 
 def _source_options(sid: str, raw: Any, doc: YamlDoc) -> SourceOptions:
     loc = ("sources", sid)
     if not is_ident(sid):
-        raise error_at(f"bad source id {sid!r}: letters, digits, '.', '_', '-' only "
-                       "(it names snapshots/<id>.yaml)", doc, loc)
+        raise error_at(
+            f"bad source id {sid!r}: letters, digits, '.', '_', '-' only "
+            "(it names snapshots/<id>.yaml)",
+            doc,
+            loc,
+        )
     if not isinstance(raw, dict):
         raise error_at("a source must be a mapping with at least `kind`", doc, loc)
     kind = raw.get("kind")
     if not isinstance(kind, str) or kind not in SOURCE_OPTIONS:
-        raise error_at(f"unknown source kind {kind!r}; allowed: "
-                       f"{', '.join(sorted(SOURCE_OPTIONS))}", doc, loc + ("kind",))
+        raise error_at(
+            f"unknown source kind {kind!r}; allowed: {', '.join(sorted(SOURCE_OPTIONS))}",
+            doc,
+            loc + ("kind",),
+        )
     return validate(SOURCE_OPTIONS[kind], raw, doc.path, loc, doc)

@@ -7,6 +7,7 @@ Values are `Decimal`, so a scaled figure is exact: 32.221 × 10⁹ is 3222100000
 near it. Config validation reads `expect` with this module; the extractors read sources with
 it, so both agree on what a number is.
 """
+
 from __future__ import annotations
 
 import math
@@ -86,8 +87,9 @@ def _read_numbers(text: str, words: bool) -> tuple[Reading, ...]:
     found = [Reading(_digits_value(m), m.start(), m.end()) for m in NUMBER_RE.finditer(text)]
     if words:
         taken = [(r.start, r.end) for r in found]
-        found += [r for r in _word_numbers(text)
-                  if not any(a < r.end and r.start < b for a, b in taken)]
+        found += [
+            r for r in _word_numbers(text) if not any(a < r.end and r.start < b for a, b in taken)
+        ]
     return tuple(sorted(found, key=lambda r: r.start))
 
 
@@ -138,8 +140,12 @@ def plain(value: Decimal) -> int | float:
 
 
 # A place already filled blocks these ('twenty five' composes, 'five twenty' does not).
-_BLOCKED_BY = {"unit": {"unit", "teen"}, "teen": {"unit", "teen", "ten"},
-               "ten": {"unit", "teen", "ten"}, "hundreds": {"hundreds", "unit", "teen", "ten"}}
+_BLOCKED_BY = {
+    "unit": {"unit", "teen"},
+    "teen": {"unit", "teen", "ten"},
+    "ten": {"unit", "teen", "ten"},
+    "hundreds": {"hundreds", "unit", "teen", "ten"},
+}
 
 
 class _Composer:
@@ -148,7 +154,7 @@ class _Composer:
 
     def __init__(self) -> None:
         self.total = 0
-        self.group = 0          # below the last scale word
+        self.group = 0  # below the last scale word
         self.places: set[str] = set()
         self.last_scale: int | None = None
 
@@ -211,8 +217,11 @@ def _number_from(text: str, tokens: list[re.Match[str]], i: int) -> tuple[int, i
         if word not in WORDS or not composer.add(*WORDS[word]):
             break
         j += 1
-    if j < len(tokens) and tokens[j].group(0).lower() in FRACTION_WORDS and \
-            _joined(text, tokens[j - 1].end(), tokens[j].start()):
+    if (
+        j < len(tokens)
+        and tokens[j].group(0).lower() in FRACTION_WORDS
+        and _joined(text, tokens[j - 1].end(), tokens[j].start())
+    ):
         return j + 1, None
     return j, composer.value
 
@@ -220,8 +229,13 @@ def _number_from(text: str, tokens: list[re.Match[str]], i: int) -> tuple[int, i
 def _scale_follows(text: str, tokens: list[re.Match[str]], i: int) -> bool:
     if i + 1 >= len(tokens) or not _joined(text, tokens[i].end(), tokens[i + 1].start()):
         return False
-    return tokens[i + 1].group(0).lower() in ("hundred", "thousand", "million", "billion",
-                                              "trillion")
+    return tokens[i + 1].group(0).lower() in (
+        "hundred",
+        "thousand",
+        "million",
+        "billion",
+        "trillion",
+    )
 
 
 def _joined(text: str, end: int, start: int) -> bool:
@@ -230,5 +244,8 @@ def _joined(text: str, end: int, start: int) -> bool:
 
 
 def _after_determiner(text: str, tokens: list[re.Match[str]], i: int) -> bool:
-    return i > 0 and tokens[i - 1].group(0).lower() in _DETERMINERS and \
-        _joined(text, tokens[i - 1].end(), tokens[i].start())
+    return (
+        i > 0
+        and tokens[i - 1].group(0).lower() in _DETERMINERS
+        and _joined(text, tokens[i - 1].end(), tokens[i].start())
+    )

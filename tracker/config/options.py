@@ -4,6 +4,7 @@ Each source kind's options live here (not beside the kind's code) so that the lo
 validate a workspace without importing the kinds; `SOURCE_OPTIONS` maps a `kind` to its
 model, and a conformance test holds it equal to the registry in `tracker.sources`.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,15 +32,21 @@ class SourceOptions(Strict):
     title: str | None = None
     schedule: Cron | None = None
     expect_update_within: Duration | None = None
-    timeout: float = Field(30.0, gt=0, description="seconds for one attempt, connect to "
-                           "last byte")
-    deadline: float | None = Field(None, gt=0, description="seconds for the whole fetch, "
-                                   "all requests and retries (default: derived)")
+    timeout: float = Field(30.0, gt=0, description="seconds for one attempt, connect to last byte")
+    deadline: float | None = Field(
+        None,
+        gt=0,
+        description="seconds for the whole fetch, all requests and retries (default: derived)",
+    )
     max_bytes: int = Field(20_000_000, gt=0)
     gone_after: int = Field(2, ge=1, description="consecutive 'gone' answers before health=gone")
     frozen: bool = False  # documented as no longer updated upstream (e.g. the Factbook)
-    confirm_shrink: int = Field(2, ge=1, description="runs in a row that must bring the same "
-                                "much smaller document before it is committed (1: at once)")
+    confirm_shrink: int = Field(
+        2,
+        ge=1,
+        description="runs in a row that must bring the same "
+        "much smaller document before it is committed (1: at once)",
+    )
 
 
 class FactbookOptions(SourceOptions):
@@ -54,14 +61,19 @@ class RssOptions(SourceOptions):
 
 class WikidataOptions(SourceOptions):
     entity: str | None = Field(None, pattern=r"^Q[1-9]\d*$", description="the item, e.g. Q232")
-    article: str | None = Field(None, min_length=1, max_length=255,
-                                description="or the item of this Wikipedia article, e.g. "
-                                "'Senate of Kazakhstan'")
-    site: str = Field("enwiki", pattern=r"^[a-z][a-z0-9_]*wiki$",
-                      description="the wiki of `article`")
+    article: str | None = Field(
+        None,
+        min_length=1,
+        max_length=255,
+        description="or the item of this Wikipedia article, e.g. 'Senate of Kazakhstan'",
+    )
+    site: str = Field(
+        "enwiki", pattern=r"^[a-z][a-z0-9_]*wiki$", description="the wiki of `article`"
+    )
     properties: list[str] = Field(min_length=1, description="property ids, e.g. [P6, P35]")
-    languages: list[str] = Field(["en"], min_length=1,
-                                 description="label languages, first = the value's language")
+    languages: list[str] = Field(
+        ["en"], min_length=1, description="label languages, first = the value's language"
+    )
 
     @field_validator("properties")
     @classmethod
@@ -74,8 +86,10 @@ class WikidataOptions(SourceOptions):
     @model_validator(mode="after")
     def _one_item(self) -> "WikidataOptions":
         if (self.entity is None) == (self.article is None):
-            raise ValueError("set `entity` (an item id such as Q232) or `article` (the "
-                             "Wikipedia article whose item is meant), one of the two")
+            raise ValueError(
+                "set `entity` (an item id such as Q232) or `article` (the "
+                "Wikipedia article whose item is meant), one of the two"
+            )
         return self
 
 
@@ -89,7 +103,7 @@ class Credentials(Strict):
 class AcledOptions(SourceOptions):
     country: str = Field(min_length=1)
     since: date
-    until: date | None = None          # default: open-ended (up to the run's date)
+    until: date | None = None  # default: open-ended (up to the run's date)
     credentials: Credentials
     page_size: int = Field(5000, ge=1, le=100_000)
     max_pages: int = Field(200, ge=1)  # bounds a server that keeps sending full pages
@@ -99,14 +113,15 @@ class AcledOptions(SourceOptions):
 class WorldBankOptions(SourceOptions):
     """World Bank Indicators API v2: one country, several indicators (no key needed)."""
 
-    country: str = Field(pattern=r"^[A-Za-z]{3}$", description="ISO 3166 alpha-3 code, "
-                         "e.g. KAZ")
-    indicators: list[str] = Field(min_length=1, max_length=60,
-                                  description="indicator codes, e.g. [SP.POP.TOTL]")
-    since: int | None = Field(None, ge=1900, le=2200, description="first year read "
-                              "(default: all years)")
+    country: str = Field(pattern=r"^[A-Za-z]{3}$", description="ISO 3166 alpha-3 code, e.g. KAZ")
+    indicators: list[str] = Field(
+        min_length=1, max_length=60, description="indicator codes, e.g. [SP.POP.TOTL]"
+    )
+    since: int | None = Field(
+        None, ge=1900, le=2200, description="first year read (default: all years)"
+    )
     per_page: int = Field(1000, ge=1, le=32_500)  # the API's own maximum is 32,500
-    max_pages: int = Field(20, ge=1, le=1000)     # bounds a server that never ends paging
+    max_pages: int = Field(20, ge=1, le=1000)  # bounds a server that never ends paging
 
     @field_validator("indicators")
     @classmethod
@@ -120,16 +135,21 @@ class WorldBankOptions(SourceOptions):
 
 
 class CitationsOptions(SourceOptions):
-    report: str = Field(pattern=ID_PATTERN, description="report id: reads "
-                        "reports/<report>.citations.yaml")
+    report: str = Field(
+        pattern=ID_PATTERN, description="report id: reads reports/<report>.citations.yaml"
+    )
     per_host: int = Field(2, ge=1, description="concurrent checks per host (politeness)")
     timeout: float = Field(15.0, gt=0)
     max_bytes: int = Field(5_000_000, gt=0)  # GET fallback only; HEAD has no body
 
 
 SOURCE_OPTIONS: dict[str, type[SourceOptions]] = {
-    "factbook": FactbookOptions, "rss": RssOptions, "wikidata": WikidataOptions,
-    "acled": AcledOptions, "citations": CitationsOptions, "worldbank": WorldBankOptions,
+    "factbook": FactbookOptions,
+    "rss": RssOptions,
+    "wikidata": WikidataOptions,
+    "acled": AcledOptions,
+    "citations": CitationsOptions,
+    "worldbank": WorldBankOptions,
 }
 
 
@@ -199,11 +219,16 @@ class GitConfig(Strict):
     remote (credentials come from git itself, never from this file)."""
 
     branch: str = Field("main", min_length=1, max_length=200, pattern=r"^[^\s~^:?*\[\\]+$")
-    remote: str | None = Field(None, min_length=1, max_length=100,
-                               pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+    remote: str | None = Field(
+        None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
+    )
     push: bool = False
-    timeout: float = Field(120.0, gt=0, description="seconds per git network operation "
-                           "(fetch, push, clone); a slower one is killed")
+    timeout: float = Field(
+        120.0,
+        gt=0,
+        description="seconds per git network operation "
+        "(fetch, push, clone); a slower one is killed",
+    )
 
     @field_validator("branch")
     @classmethod

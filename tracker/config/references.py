@@ -1,5 +1,6 @@
 """Checks across files, once every file is valid on its own: facts name defined sources,
 fact ids are unique across reports, and what feeds.yaml says of reports names real ones."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -27,9 +28,12 @@ def _facts_name_sources(config: Config) -> None:
                     continue
                 doc = doc if doc is not None else YamlDoc(report.file)
                 known = ", ".join(sorted(config.sources)) or "none defined"
-                raise error_at(f"fact {fact.id!r} names source {ref.source!r}, which "
-                               f"feeds.yaml does not define; known sources: {known}", doc,
-                               ("facts", index, "source"))
+                raise error_at(
+                    f"fact {fact.id!r} names source {ref.source!r}, which "
+                    f"feeds.yaml does not define; known sources: {known}",
+                    doc,
+                    ("facts", index, "source"),
+                )
 
 
 def _fact_ids_unique(config: Config) -> None:
@@ -41,9 +45,12 @@ def _fact_ids_unique(config: Config) -> None:
             if fact.id not in first:
                 first[fact.id] = report.file.name
                 continue
-            raise error_at(f"duplicate fact id {fact.id!r}: also in {first[fact.id]}; fact "
-                           "ids must be unique across all reports", YamlDoc(report.file),
-                           ("facts", index, "id"))
+            raise error_at(
+                f"duplicate fact id {fact.id!r}: also in {first[fact.id]}; fact "
+                "ids must be unique across all reports",
+                YamlDoc(report.file),
+                ("facts", index, "id"),
+            )
 
 
 def _feeds_name_reports(config: Config) -> None:
@@ -51,14 +58,23 @@ def _feeds_name_reports(config: Config) -> None:
     feeds = config.root / "feeds.yaml"
     for index, rid in enumerate(config.digest.reports or []):
         if rid not in config.reports:
-            raise error_at(f"digest.reports names report {rid!r}, which reports/ does not "
-                           f"have; known reports: {known}", YamlDoc(feeds),
-                           ("digest", "reports", index))
+            raise error_at(
+                f"digest.reports names report {rid!r}, which reports/ does not "
+                f"have; known reports: {known}",
+                YamlDoc(feeds),
+                ("digest", "reports", index),
+            )
     for sid, options in config.sources.items():
         report = getattr(options, "report", None)
-        if options.kind != "citations" or report in config.reports or \
-                (config.root / "reports" / f"{report}.citations.yaml").is_file():
+        if (
+            options.kind != "citations"
+            or report in config.reports
+            or (config.root / "reports" / f"{report}.citations.yaml").is_file()
+        ):
             continue  # a scanned report whose facts are not adopted yet has its links
-        raise error_at(f"source {sid!r} checks the links of report {report!r}, which "
-                       f"reports/ does not have; known reports: {known}", YamlDoc(feeds),
-                       ("sources", sid, "report"))
+        raise error_at(
+            f"source {sid!r} checks the links of report {report!r}, which "
+            f"reports/ does not have; known reports: {known}",
+            YamlDoc(feeds),
+            ("sources", sid, "report"),
+        )

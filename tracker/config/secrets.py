@@ -6,6 +6,7 @@ sent but any text it got hold of, so each message the tracker keeps or shows (a 
 error, an SMTP reply, a notice) is cleaned of every secret of the workspace, in every case
 and encoding — not only of the secrets of the server that answered.
 """
+
 from __future__ import annotations
 
 import base64
@@ -23,8 +24,9 @@ def secret_pairs(config: Config, environ: Mapping[str, str]) -> list[tuple[str |
     for options in config.sources.values():
         credentials: Any = getattr(options, "credentials", None)
         if credentials is not None:
-            pairs.append((environ.get(credentials.username_env),
-                          environ.get(credentials.password_env)))
+            pairs.append(
+                (environ.get(credentials.username_env), environ.get(credentials.password_env))
+            )
     if config.email is not None:
         smtp = config.email.smtp
         user = (environ.get(smtp.username_env) if smtp.username_env else None) or smtp.username

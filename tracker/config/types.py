@@ -1,4 +1,5 @@
 """Value types shared by every configuration file (a leaf: imports nothing of tracker)."""
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,10 @@ def check_cron(value: str) -> str:
     from apscheduler.triggers.cron import CronTrigger
 
     if not isinstance(value, str) or len(value.split()) != 5:
-        raise ValueError(f"bad cron expression {value!r}: need five fields "
-                         "'minute hour day month weekday', e.g. '0 4 * * 4'")
+        raise ValueError(
+            f"bad cron expression {value!r}: need five fields "
+            "'minute hour day month weekday', e.g. '0 4 * * 4'"
+        )
     try:
         CronTrigger.from_crontab(value, timezone="UTC")
     except ValueError as exc:
@@ -51,8 +54,13 @@ def check_mail_address(value: str) -> str:
         addresses = header.addresses
     except Exception:  # noqa: BLE001 - the stdlib parser raises several types on junk
         addresses, header = (), None
-    if header is None or header.defects or len(addresses) != 1 or \
-            not addresses[0].username or not addresses[0].domain:
+    if (
+        header is None
+        or header.defects
+        or len(addresses) != 1
+        or not addresses[0].username
+        or not addresses[0].domain
+    ):
         raise ValueError(f"{value!r} is not one email address (name@example.org)")
     return value
 
@@ -73,5 +81,6 @@ MailAddress = Annotated[str, AfterValidator(check_mail_address)]
 class Strict(BaseModel):
     """Unknown keys are errors; every config model derives from this."""
 
-    model_config = ConfigDict(extra="forbid", frozen=False, arbitrary_types_allowed=True,
-                              defer_build=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=False, arbitrary_types_allowed=True, defer_build=True
+    )

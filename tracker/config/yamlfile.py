@@ -5,6 +5,7 @@ round-trip parse, which records line numbers, runs only when an error must name 
 Parsed values may come from a cache keyed by the file's content (the workspace passes
 one: `tracker.store.yamlcache`); nothing here writes files.
 """
+
 from __future__ import annotations
 
 import types
@@ -24,8 +25,9 @@ class ValueCache(Protocol):
     """Parsed values of a file per content: (values, a function that stores them, or None
     when they came from the cache)."""
 
-    def load(self, path: Path, raw: bytes,
-             parse: Callable[[], Any]) -> tuple[Any, Remember | None]: ...
+    def load(
+        self, path: Path, raw: bytes, parse: Callable[[], Any]
+    ) -> tuple[Any, Remember | None]: ...
 
 
 class YamlDoc:
@@ -37,8 +39,7 @@ class YamlDoc:
         if cache is None:
             self.data, self.remember = read_yaml(path, "safe", raw), None
         else:
-            self.data, self.remember = cache.load(path, raw,
-                                                  lambda: read_yaml(path, "safe", raw))
+            self.data, self.remember = cache.load(path, raw, lambda: read_yaml(path, "safe", raw))
         self._tree: Any = None
         blame = expansion_blame(self.data)
         if blame is not None:
@@ -60,7 +61,7 @@ class YamlDoc:
 # every later step (validation, the value cache) would walk them. Sharing that multiplies
 # the values far beyond the file's own size is refused before anything walks them.
 MAX_EXPANDED = 200_000  # nodes the values may hold when they share (aliases)
-MAX_FACTOR = 10         # … and no more than this many times the distinct nodes
+MAX_FACTOR = 10  # … and no more than this many times the distinct nodes
 
 
 def expansion_blame(data: Any) -> tuple[tuple[Any, ...], str] | None:
@@ -74,9 +75,11 @@ def expansion_blame(data: Any) -> tuple[tuple[Any, ...], str] | None:
     total, distinct = sizes.get(id(data), 1), len(sizes)
     if total <= max(MAX_EXPANDED, MAX_FACTOR * distinct):
         return None
-    return (_largest_path(data, sizes, refs),
-            f"YAML aliases expand this file to {total:,} values (from {distinct:,} written): "
-            "refused as an alias bomb; write the values out instead")
+    return (
+        _largest_path(data, sizes, refs),
+        f"YAML aliases expand this file to {total:,} values (from {distinct:,} written): "
+        "refused as an alias bomb; write the values out instead",
+    )
 
 
 def _children(node: Any) -> list[tuple[Any, Any]]:
@@ -87,8 +90,9 @@ def _children(node: Any) -> list[tuple[Any, Any]]:
     return []
 
 
-def _expanded_sizes(root: Any, sizes: dict[int, int],
-                    refs: dict[int, int]) -> tuple[Any, ...] | None:
+def _expanded_sizes(
+    root: Any, sizes: dict[int, int], refs: dict[int, int]
+) -> tuple[Any, ...] | None:
     """Fill `sizes` (id → nodes the value expands to) and `refs` (id → how many places
     hold it: more than one is an alias); the path of a cycle, if any."""
     on_path: dict[int, tuple[Any, ...]] = {}
@@ -119,8 +123,11 @@ def _largest_path(data: Any, sizes: dict[int, int], refs: dict[int, int]) -> tup
     path: tuple[Any, ...] = ()
     node = data
     while True:
-        big = [(name, child) for name, child in _children(node)
-               if sizes.get(id(child), 1) > MAX_EXPANDED]
+        big = [
+            (name, child)
+            for name, child in _children(node)
+            if sizes.get(id(child), 1) > MAX_EXPANDED
+        ]
         if not big:
             return path
         name, node = max(big, key=lambda item: sizes.get(id(item[1]), 1))
@@ -158,16 +165,18 @@ def read_yaml(path: Path, typ: str, raw: bytes | None = None) -> Any:
         raise ConfigError(f"cannot read: {exc.strerror}", file=str(path)) from None
 
 
-def validate(model: type[BaseModel], data: Any, path: Path, prefix: tuple[Any, ...],
-             doc: YamlDoc) -> Any:
+def validate(
+    model: type[BaseModel], data: Any, path: Path, prefix: tuple[Any, ...], doc: YamlDoc
+) -> Any:
     try:
         return model.model_validate(plain(data))
     except ValidationError as exc:
         raise config_error(exc, model, doc, path, prefix) from None
 
 
-def config_error(exc: ValidationError, model: type[BaseModel], doc: YamlDoc, path: Path,
-                 prefix: tuple[Any, ...]) -> ConfigError:
+def config_error(
+    exc: ValidationError, model: type[BaseModel], doc: YamlDoc, path: Path, prefix: tuple[Any, ...]
+) -> ConfigError:
     messages = []
     first: tuple[int | None, str] | None = None
     for err in exc.errors():
@@ -254,8 +263,7 @@ def dotted(loc: tuple[Any, ...]) -> str:
 def plain(node: Any) -> Any:
     """ruamel nodes → plain dict/list/scalars (keeps dates as dates)."""
     if isinstance(node, dict):
-        return {str(k) if not isinstance(k, (int, float)) else k: plain(v)
-                for k, v in node.items()}
+        return {str(k) if not isinstance(k, (int, float)) else k: plain(v) for k, v in node.items()}
     if isinstance(node, list):
         return [plain(v) for v in node]
     if isinstance(node, str):

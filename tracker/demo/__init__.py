@@ -6,6 +6,7 @@ the retired cia.gov endpoint), hand-built Wikidata documents and World Bank answ
 (living.py), and SYNTHETIC ACLED events and news items (fixtures.py). The workspace is a copy of this repository's feeds.yaml and
 reports/ with the URLs pointed at that server; the runs are ordinary `run_once` calls.
 """
+
 from __future__ import annotations
 
 import io
@@ -37,11 +38,24 @@ def _utc(text: str) -> datetime:
 
 
 # Simulated run dates: before the brief (Oct 2025) to today, at the moments things happened.
-RUN_DATES = [_utc(t) for t in (
-    "2025-09-04T06:30", "2025-10-09T06:30", "2025-11-21T06:30", "2025-12-12T06:30",
-    "2026-01-21T23:00", "2026-01-22T23:00", "2026-02-05T06:30", "2026-02-12T06:30",
-    "2026-03-17T06:30", "2026-05-04T06:30", "2026-07-02T06:30", "2026-09-21T06:30",
-    "2026-11-22T06:30")]
+RUN_DATES = [
+    _utc(t)
+    for t in (
+        "2025-09-04T06:30",
+        "2025-10-09T06:30",
+        "2025-11-21T06:30",
+        "2025-12-12T06:30",
+        "2026-01-21T23:00",
+        "2026-01-22T23:00",
+        "2026-02-05T06:30",
+        "2026-02-12T06:30",
+        "2026-03-17T06:30",
+        "2026-05-04T06:30",
+        "2026-07-02T06:30",
+        "2026-09-21T06:30",
+        "2026-11-22T06:30",
+    )
+]
 
 
 @dataclass
@@ -54,8 +68,11 @@ class DemoResult:
     digests: list[str] = field(default_factory=list)
 
 
-def run_demo(directory: Path | str, progress: Callable[[datetime, RunResult], None] | None = None,
-             until: datetime | None = None) -> DemoResult:
+def run_demo(
+    directory: Path | str,
+    progress: Callable[[datetime, RunResult], None] | None = None,
+    until: datetime | None = None,
+) -> DemoResult:
     root = Path(directory)
     if root.exists() and any(root.iterdir()):
         raise ConfigError(f"{root} exists and is not empty; choose a new directory")
@@ -77,12 +94,18 @@ def run_demo(directory: Path | str, progress: Callable[[datetime, RunResult], No
 
 def prepare_workspace(root: Path, server: DemoServer) -> None:
     """Copy the example workspace, sources pointed at the demo server."""
-    files = {".gitignore": ".tracker/\n",
-             "feeds.yaml": _demo_feeds(EXAMPLE.joinpath("feeds.yaml").read_text("utf-8"), server)}
+    files = {
+        ".gitignore": ".tracker/\n",
+        "feeds.yaml": _demo_feeds(EXAMPLE.joinpath("feeds.yaml").read_text("utf-8"), server),
+    }
     for entry in EXAMPLE.joinpath("reports").iterdir():
         files[f"reports/{entry.name}"] = entry.read_text("utf-8")
-    workspace = Workspace.create(root, files, "Demo workspace: the Kazakhstan example, "
-                                 "sources served by the local demo server", when=RUN_DATES[0])
+    workspace = Workspace.create(
+        root,
+        files,
+        "Demo workspace: the Kazakhstan example, sources served by the local demo server",
+        when=RUN_DATES[0],
+    )
     workspace.config  # noqa: B018 - fail early, before any run, if the copy does not validate
 
 
@@ -106,8 +129,9 @@ def _demo_feeds(text: str, server: DemoServer) -> str:
 def _demo_url(sid: str, options: Any, server: DemoServer) -> str | None:
     kind = options.get("kind")
     if kind == "factbook":
-        return server.url("/cia/geos/kz.json" if "cia.gov" in str(options.get("url"))
-                          else "/mirror/kz.json")
+        return server.url(
+            "/cia/geos/kz.json" if "cia.gov" in str(options.get("url")) else "/mirror/kz.json"
+        )
     if kind == "wikidata":
         return server.url("/wikidata")
     if kind == "worldbank":
@@ -126,10 +150,17 @@ def summarize(result: DemoResult, now: datetime) -> DemoResult:
     result.findings = evaluate_all(config, store, state, now)
     result.sources = source_health(config, state, now)
     for commit in reversed(list(store.repo.iter_commits())):
-        message = commit.message if isinstance(commit.message, str) else \
-            commit.message.decode("utf-8", "replace")
-        result.timeline.append((commit.committed_datetime.date().isoformat(),
-                                message.splitlines()[0]))
-    result.digests = sorted(str(p.relative_to(root)) for p in (root / "digests").glob("*")
-                            if p.is_file()) if (root / "digests").is_dir() else []
+        message = (
+            commit.message
+            if isinstance(commit.message, str)
+            else commit.message.decode("utf-8", "replace")
+        )
+        result.timeline.append(
+            (commit.committed_datetime.date().isoformat(), message.splitlines()[0])
+        )
+    result.digests = (
+        sorted(str(p.relative_to(root)) for p in (root / "digests").glob("*") if p.is_file())
+        if (root / "digests").is_dir()
+        else []
+    )
     return result

@@ -6,6 +6,7 @@ ACLED "recodes" one 2025 event in March 2026 — the kind of revision the tracke
 catch (a 2024 attack's death toll goes from 1 to 2). The news items are invented headlines about real, documented events (the 2026
 constitutional referendum, the 2026 MCI) so that matching can be shown.
 """
+
 from __future__ import annotations
 
 import random
@@ -40,12 +41,25 @@ def acled_rows(today: datetime) -> list[dict[str, str]]:
         span = (end - start).days
         days = sorted(start + timedelta(days=rng.randrange(span + 1)) for _ in range(events))
         for index, day in enumerate(days):
-            rows.append(_row(len(rows) + 1, day, etype, sub, civilian,
-                             deaths // events + (index < deaths % events)))
+            rows.append(
+                _row(
+                    len(rows) + 1,
+                    day,
+                    etype,
+                    sub,
+                    civilian,
+                    deaths // events + (index < deaths % events),
+                )
+            )
     visible = [r for r in rows if _published(r) <= today]
     if today >= RECODE_KNOWN:  # a 2024 attack recoded: one more person died of injuries
-        target = next(r for r in visible if r["event_date"].startswith("2024-")
-                      and r["event_type"] == VAC and r["fatalities"] == "1")
+        target = next(
+            r
+            for r in visible
+            if r["event_date"].startswith("2024-")
+            and r["event_type"] == VAC
+            and r["fatalities"] == "1"
+        )
         target["fatalities"] = "2"
         target["timestamp"] = str(int(RECODE_KNOWN.timestamp()))
     return visible
@@ -53,12 +67,21 @@ def acled_rows(today: datetime) -> list[dict[str, str]]:
 
 def _row(n: int, day: date, etype: str, sub: str, civilian: bool, deaths: int) -> dict[str, str]:
     published = datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + PUBLICATION_LAG
-    return {"event_id_cnty": f"KAZ{n:05d}", "event_date": day.isoformat(),
-            "year": str(day.year), "event_type": etype, "sub_event_type": sub,
-            "civilian_targeting": "Civilian targeting" if civilian else "",
-            "country": "Kazakhstan", "iso": "398", "admin1": "Almaty",
-            "location": "Almaty", "fatalities": str(deaths),
-            "notes": "(synthetic demo event)", "timestamp": str(int(published.timestamp()))}
+    return {
+        "event_id_cnty": f"KAZ{n:05d}",
+        "event_date": day.isoformat(),
+        "year": str(day.year),
+        "event_type": etype,
+        "sub_event_type": sub,
+        "civilian_targeting": "Civilian targeting" if civilian else "",
+        "country": "Kazakhstan",
+        "iso": "398",
+        "admin1": "Almaty",
+        "location": "Almaty",
+        "fatalities": str(deaths),
+        "notes": "(synthetic demo event)",
+        "timestamp": str(int(published.timestamp())),
+    }
 
 
 def _published(row: dict[str, str]) -> datetime:
@@ -67,27 +90,53 @@ def _published(row: dict[str, str]) -> datetime:
 
 # Invented headlines about documented events; dates are the (simulated) publication dates.
 NEWS: list[dict[str, Any]] = [
-    {"feed": "timesca", "date": "2025-09-20", "title": "Prime Minister Bektenov chairs meeting on flood preparedness",
-     "summary": "The government reviewed dams and evacuation plans after the 2024 floods."},
-    {"feed": "astanatimes", "date": "2025-11-05", "title": "Senate approves budget for 2026–2028",
-     "summary": "Senators passed the republican budget; the monthly calculation index (MCI) "
-                "is set at 4,325 tenge from 1 January 2026."},
-    {"feed": "tengrinews", "date": "2026-02-12", "title": "Tokayev signs decree on constitutional referendum",
-     "summary": "A draft constitution would replace the bicameral Parliament with a "
-                "unicameral Kurultai; the referendum is set for 15 March."},
-    {"feed": "kursiv", "date": "2026-03-16", "title": "Voters approve new constitution; Kurultai to replace "
-                                    "Senate and Mazhilis",
-     "summary": "Turnout was 73.12% and 87.15% voted yes. The constitution enters into force "
-                "on 1 July 2026 and creates a vice-president post."},
-    {"feed": "timesca", "date": "2026-04-10", "title": "Премьер-министр Бектенов провёл заседание правительства",
-     "summary": "<p>Правительство обсудило <b>паводки</b> и эвакуацию.</p>"
-                "<script>alert('x')</script>"},
-    {"feed": "astanatimes", "date": "2026-07-01", "title": "New constitution enters into force; Kurultai elections "
-                                    "to be called",
-     "summary": "Parliament's two chambers cease to exist; elections to the 145-seat "
-                "Kurultai must be held within two months."},
-    {"feed": "kursiv", "date": "2026-09-15", "title": "Kurultai holds first session",
-     "summary": "Deputies elected a speaker; the prime minister presented the government."},
+    {
+        "feed": "timesca",
+        "date": "2025-09-20",
+        "title": "Prime Minister Bektenov chairs meeting on flood preparedness",
+        "summary": "The government reviewed dams and evacuation plans after the 2024 floods.",
+    },
+    {
+        "feed": "astanatimes",
+        "date": "2025-11-05",
+        "title": "Senate approves budget for 2026–2028",
+        "summary": "Senators passed the republican budget; the monthly calculation index (MCI) "
+        "is set at 4,325 tenge from 1 January 2026.",
+    },
+    {
+        "feed": "tengrinews",
+        "date": "2026-02-12",
+        "title": "Tokayev signs decree on constitutional referendum",
+        "summary": "A draft constitution would replace the bicameral Parliament with a "
+        "unicameral Kurultai; the referendum is set for 15 March.",
+    },
+    {
+        "feed": "kursiv",
+        "date": "2026-03-16",
+        "title": "Voters approve new constitution; Kurultai to replace Senate and Mazhilis",
+        "summary": "Turnout was 73.12% and 87.15% voted yes. The constitution enters into force "
+        "on 1 July 2026 and creates a vice-president post.",
+    },
+    {
+        "feed": "timesca",
+        "date": "2026-04-10",
+        "title": "Премьер-министр Бектенов провёл заседание правительства",
+        "summary": "<p>Правительство обсудило <b>паводки</b> и эвакуацию.</p>"
+        "<script>alert('x')</script>",
+    },
+    {
+        "feed": "astanatimes",
+        "date": "2026-07-01",
+        "title": "New constitution enters into force; Kurultai elections to be called",
+        "summary": "Parliament's two chambers cease to exist; elections to the 145-seat "
+        "Kurultai must be held within two months.",
+    },
+    {
+        "feed": "kursiv",
+        "date": "2026-09-15",
+        "title": "Kurultai holds first session",
+        "summary": "Deputies elected a speaker; the prime minister presented the government.",
+    },
 ]
 
 
@@ -106,11 +155,14 @@ def rss_feed(title: str, link: str, today: datetime) -> bytes:
             f"<item><title>{escape(item['title'])}</title>"
             f"<link>{escape(link)}/news/{index}</link><guid>{escape(link)}/news/{index}</guid>"
             f"<pubDate>{format_datetime(when)}</pubDate>"
-            f"<description>{escape(item['summary'])}</description></item>")
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- SYNTHETIC demo feed -->\n'
-            f'<rss version="2.0"><channel><title>{escape(title)} (synthetic demo)</title>'
-            f"<link>{escape(link)}</link><description>synthetic</description>"
-            f"{''.join(reversed(items))}</channel></rss>").encode()
+            f"<description>{escape(item['summary'])}</description></item>"
+        )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- SYNTHETIC demo feed -->\n'
+        f'<rss version="2.0"><channel><title>{escape(title)} (synthetic demo)</title>'
+        f"<link>{escape(link)}</link><description>synthetic</description>"
+        f"{''.join(reversed(items))}</channel></rss>"
+    ).encode()
 
 
 FAREWELL_HTML = b"""<!DOCTYPE html><html lang="en"><head><title>Spotlighting The World

@@ -10,6 +10,7 @@ Routes (all on 127.0.0.1, a random port):
   /acled/oauth/token, /acled/api/acled/read, /acled/api/deleted/read  synthetic ACLED
   /rss/<source>.xml                  synthetic news feeds
 """
+
 from __future__ import annotations
 
 import gzip
@@ -39,8 +40,9 @@ class DemoData:
 
     def __init__(self) -> None:
         folder = resources.files("tracker.demo").joinpath("data", "factbook")
-        self.factbook = sorted((f.name[:15], f.name) for f in folder.iterdir()
-                               if f.name.endswith(".json.gz"))
+        self.factbook = sorted(
+            (f.name[:15], f.name) for f in folder.iterdir() if f.name.endswith(".json.gz")
+        )
 
     def factbook_on(self, today: datetime) -> bytes | None:
         stamp = today.strftime("%Y-%m-%dT%H%M")
@@ -145,10 +147,16 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         form = {k: v[-1] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
         if self.path.startswith("/acled/oauth/token"):
-            self._json({"token_type": "Bearer", "expires_in": 86400,
-                        "access_token": "demo-access", "refresh_token": "demo-refresh"}
-                       if form.get("grant_type") in ("password", "refresh_token")
-                       else {"error": "unsupported_grant_type"})
+            self._json(
+                {
+                    "token_type": "Bearer",
+                    "expires_in": 86400,
+                    "access_token": "demo-access",
+                    "refresh_token": "demo-refresh",
+                }
+                if form.get("grant_type") in ("password", "refresh_token")
+                else {"error": "unsupported_grant_type"}
+            )
         else:
             self._send(404, b"not found", "text/plain")
 
@@ -169,8 +177,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, self.demo.data.wikidata_on(today), "application/json")
         if path == "/wikidata/w/api.php":
             if "titles" in query:  # an item named by its Wikipedia article
-                return self._send(200, living.item_by_article(query.get("sites", ""),
-                                                              query["titles"], today))
+                return self._send(
+                    200, living.item_by_article(query.get("sites", ""), query["titles"], today)
+                )
             return self._send(200, living.with_labels(_data("wikidata", "labels.json")))
         if path.startswith("/worldbank/country/KAZ/indicator/"):
             code = path.rsplit("/", 1)[-1]
@@ -181,8 +190,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json({"status": 200, "success": True, "count": 0, "data": []})
         if path.startswith("/rss/") and path.endswith(".xml"):
             name = path[5:-4]
-            return self._send(200, fixtures.rss_feed(name, self.demo.url(f"/rss/{name}"), today),
-                              "application/rss+xml; charset=utf-8")
+            return self._send(
+                200,
+                fixtures.rss_feed(name, self.demo.url(f"/rss/{name}"), today),
+                "application/rss+xml; charset=utf-8",
+            )
         self._send(404, b"not found", "text/plain")
 
     def _json(self, data: Any) -> None:
@@ -219,5 +231,5 @@ def _acled_page(rows: list[dict[str, str]], query: dict[str, str]) -> dict[str, 
         rows = [r for r in rows if int(r["timestamp"]) >= int(query["timestamp"])]
     limit = int(query.get("limit") or 5000)
     page = int(query.get("page") or 1)
-    chunk = rows[(page - 1) * limit: page * limit] if limit else rows
+    chunk = rows[(page - 1) * limit : page * limit] if limit else rows
     return {"status": 200, "success": True, "count": len(chunk), "messages": [], "data": chunk}

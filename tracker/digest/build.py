@@ -7,6 +7,7 @@ since, the report's unhealthy sources (grouped by health, every kind counted) an
 links that died complete it. A run in which every source of the report failed says so in
 one line instead of listing each fact that could not be checked.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -48,11 +49,18 @@ from tracker.evaluate.verifiability import summarize
 from tracker.models import Finding
 
 
-def build_digest(report: ReportInfo, findings: list[Finding], *, memory: ReportTold,
-                 news: Iterable[dict[str, Any]], sources: dict[str, SourceInfo],
-                 now: datetime, source_errors_to_maintainers: bool = False,
-                 feeds: Iterable[str] = (),
-                 dead_links: Iterable[dict[str, Any]] = ()) -> Digest:
+def build_digest(
+    report: ReportInfo,
+    findings: list[Finding],
+    *,
+    memory: ReportTold,
+    news: Iterable[dict[str, Any]],
+    sources: dict[str, SourceInfo],
+    now: datetime,
+    source_errors_to_maintainers: bool = False,
+    feeds: Iterable[str] = (),
+    dead_links: Iterable[dict[str, Any]] = (),
+) -> Digest:
     """The digest of one report. `sources` maps every source id to its SourceInfo;
     `feeds` are the report's sources no fact names (news feeds, link checks)."""
     today = now.date()
@@ -62,27 +70,49 @@ def build_digest(report: ReportInfo, findings: list[Finding], *, memory: ReportT
         flag, seen = flag_of(finding), memory.facts.get(finding.fact)
         if flag and seen and seen.key == memory_key(finding):
             since = problem_since(finding)
-            still_open.append((finding, OpenLine(clean(finding.fact), flag, since,
-                                                 seen.first_reported)))
+            still_open.append(
+                (finding, OpenLine(clean(finding.fact), flag, since, seen.first_reported))
+            )
         elif flag:
             new.append(finding)
         elif finding.status == "source-failing" and seen:  # reported, unknown now
-            still_open.append((finding, OpenLine(clean(finding.fact), seen.status, None,
-                                                 seen.first_reported, checked=False)))
+            still_open.append(
+                (
+                    finding,
+                    OpenLine(
+                        clean(finding.fact), seen.status, None, seen.first_reported, checked=False
+                    ),
+                )
+            )
         elif seen and (finding.status in RESOLVED or is_unchecked(finding)):
-            resolved.append(ResolvedLine(clean(finding.fact), clean(finding.status),
-                                         seen.status, _current(finding)))
+            resolved.append(
+                ResolvedLine(
+                    clean(finding.fact), clean(finding.status), seen.status, _current(finding)
+                )
+            )
     causes = group_causes(new, sources, today)
     entries = news_entries(news)
-    unhealthy, outage = source_lines(_report_sources(findings, feeds), sources, findings,
-                                     with_errors=not source_errors_to_maintainers)
+    unhealthy, outage = source_lines(
+        _report_sources(findings, feeds),
+        sources,
+        findings,
+        with_errors=not source_errors_to_maintainers,
+    )
     digest = Digest(
-        report=report, date=today.isoformat(), generated=now.isoformat(),
-        counts=_counts(findings, len(new), [line for _, line in still_open]), review=causes,
+        report=report,
+        date=today.isoformat(),
+        generated=now.isoformat(),
+        counts=_counts(findings, len(new), [line for _, line in still_open]),
+        review=causes,
         still_open=[line for _, line in sorted(still_open, key=_open_order)],
-        resolved=resolved, news=attach(entries, causes), news_count=len(entries),
-        sources=unhealthy, outage=outage, dead_links=[_dead_link(d) for d in dead_links],
-        maintainers_notified=source_errors_to_maintainers)
+        resolved=resolved,
+        news=attach(entries, causes),
+        news_count=len(entries),
+        sources=unhealthy,
+        outage=outage,
+        dead_links=[_dead_link(d) for d in dead_links],
+        maintainers_notified=source_errors_to_maintainers,
+    )
     digest.health = {s.id: s.health for line in unhealthy for s in line.sources}
     health_news = not source_errors_to_maintainers and digest.health != memory.sources
     digest.health_news = health_news and bool(digest.health)
@@ -93,23 +123,34 @@ def build_digest(report: ReportInfo, findings: list[Finding], *, memory: ReportT
 
 
 def _clean_report(report: ReportInfo) -> ReportInfo:
-    return replace(report, id=clean(report.id), title=clean_or_none(report.title),
-                   language=clean_or_none(report.language),
-                   published=clean_or_none(report.published))
+    return replace(
+        report,
+        id=clean(report.id),
+        title=clean_or_none(report.title),
+        language=clean_or_none(report.language),
+        published=clean_or_none(report.published),
+    )
 
 
 def _clean_source(source: SourceInfo) -> SourceInfo:
-    return replace(source, id=clean(source.id), title=clean(source.title) or clean(source.id),
-                   kind=clean(source.kind), link=safe_href(source.link),
-                   health=clean(source.health), since=clean_or_none(source.since),
-                   error=clean_or_none(source.error))
+    return replace(
+        source,
+        id=clean(source.id),
+        title=clean(source.title) or clean(source.id),
+        kind=clean(source.kind),
+        link=safe_href(source.link),
+        health=clean(source.health),
+        since=clean_or_none(source.since),
+        error=clean_or_none(source.error),
+    )
 
 
 # ---------------------------------------------------------------- cards
 
 
-def group_causes(findings: list[Finding], sources: dict[str, SourceInfo],
-                 today: Any) -> list[Cause]:
+def group_causes(
+    findings: list[Finding], sources: dict[str, SourceInfo], today: Any
+) -> list[Cause]:
     """One card per cause, worst first (FLAGS order), then the most recent first."""
     groups: dict[tuple[str, ...], list[Finding]] = {}
     for finding in findings:
@@ -126,8 +167,14 @@ def _cause(group: list[Finding], sources: dict[str, SourceInfo], today: Any) -> 
     since = problem_since(first)
     shared = {checked_against(f) for f in group}
     source = sources.get(shared.pop() or "") if len(shared) == 1 else None
-    cause = Cause(status=flag, headline="", date=since, days=days_between(since, today),
-                  source=source, facts=[_entry(f, flag, sources) for f in group])
+    cause = Cause(
+        status=flag,
+        headline="",
+        date=since,
+        days=days_between(since, today),
+        source=source,
+        facts=[_entry(f, flag, sources) for f in group],
+    )
     cause.headline = _headline(cause, first)
     return cause
 
@@ -148,8 +195,13 @@ def _headline(cause: Cause, first: Finding) -> str:
         if detail(first, "gone_since"):
             return f"{title} is gone since{when[3:]}: {facts} can no longer be checked"
         return f"{facts} can no longer be read from {title}"
-    others = sorted({_title(field_of(c, "source"), _sources_of(cause)) for c in
-                     cross_checks(first) if field_of(c, "agrees") is False})
+    others = sorted(
+        {
+            _title(field_of(c, "source"), _sources_of(cause))
+            for c in cross_checks(first)
+            if field_of(c, "agrees") is False
+        }
+    )
     return f"{title} and {', '.join(others)} disagree on {facts}"
 
 
@@ -166,14 +218,18 @@ def _entry(finding: Finding, flag: str, sources: dict[str, SourceInfo]) -> FactE
     has_source = bool(finding.source)
     gone = bool(detail(finding, "gone_since"))
     return FactEntry(
-        fact=clean(finding.fact), status=flag, expected=show(finding.expected, extract),
+        fact=clean(finding.fact),
+        status=flag,
+        expected=show(finding.expected, extract),
         current=show(finding.current, extract) if has_source else None,
-        claim=clean_or_none(finding.claim), section=clean_or_none(finding.section),
+        claim=clean_or_none(finding.claim),
+        section=clean_or_none(finding.section),
         footnote=finding.footnote if isinstance(finding.footnote, int) else None,
         path=(" › ".join(_flat_path(finding.path)) or None) if has_source else None,
         note=clean_or_none(finding.note) if flag == "unverifiable" and not gone else None,
         also=tuple(_cross_check(c, sources) for c in cross_checks(finding)),
-        shares=tuple(_share(s) for s in _listed(detail(finding, "shares", None))))
+        shares=tuple(_share(s) for s in _listed(detail(finding, "shares", None))),
+    )
 
 
 def _listed(value: Any) -> list[Any]:
@@ -187,18 +243,22 @@ def _current(finding: Finding) -> str:
 def _cross_check(check: Any, sources: dict[str, SourceInfo]) -> CrossCheck:
     source = str(field_of(check, "source") or "")
     info = sources.get(source)
-    return CrossCheck(source=clean(source), title=info.title if info else clean(source),
-                      value=show(field_of(check, "value")),
-                      agrees=field_of(check, "agrees") if isinstance(
-                          field_of(check, "agrees"), bool) else None,
-                      since=clean_or_none(field_of(check, "since")))
+    return CrossCheck(
+        source=clean(source),
+        title=info.title if info else clean(source),
+        value=show(field_of(check, "value")),
+        agrees=field_of(check, "agrees") if isinstance(field_of(check, "agrees"), bool) else None,
+        since=clean_or_none(field_of(check, "since")),
+    )
 
 
 def _share(share: Any) -> ShareDiff:
     current = field_of(share, "current")
-    return ShareDiff(name=clean(field_of(share, "name")),
-                     expected=show(field_of(share, "expected")),
-                     current="—" if current is None else show(current))
+    return ShareDiff(
+        name=clean(field_of(share, "name")),
+        expected=show(field_of(share, "expected")),
+        current="—" if current is None else show(current),
+    )
 
 
 def _flat_path(path: Any) -> list[str]:
@@ -228,9 +288,15 @@ def _counts(findings: list[Finding], review: int, still_open: list[OpenLine]) ->
     agree = sum(1 for f in rest if f.status == "current" and not is_unchecked(f))
     acknowledged = sum(1 for f in rest if f.status == "acknowledged")
     open_unknown = sum(1 for line in still_open if not line.checked)
-    return Counts(tracked=len(findings), agree=agree, unchecked=unchecked, review=review,
-                  still_open=len(still_open), acknowledged=acknowledged,
-                  not_checked=len(rest) - unchecked - agree - acknowledged - open_unknown)
+    return Counts(
+        tracked=len(findings),
+        agree=agree,
+        unchecked=unchecked,
+        review=review,
+        still_open=len(still_open),
+        acknowledged=acknowledged,
+        not_checked=len(rest) - unchecked - agree - acknowledged - open_unknown,
+    )
 
 
 def _report_sources(findings: list[Finding], feeds: Iterable[str]) -> list[str]:
@@ -249,13 +315,15 @@ def _report_sources(findings: list[Finding], feeds: Iterable[str]) -> list[str]:
 
 def _dead_link(link: dict[str, Any]) -> DeadLink:
     status = link.get("status")
-    return DeadLink(url=clean(link.get("url")), state=clean(link.get("state")),
-                    footnotes=tuple(f for f in link.get("footnotes") or []
-                                    if isinstance(f, int)),
-                    died=clean(link.get("died")),
-                    status=status if isinstance(status, int) else None,
-                    final_url=clean_or_none(link.get("final_url")),
-                    facts=tuple(clean(f) for f in link.get("facts") or []))
+    return DeadLink(
+        url=clean(link.get("url")),
+        state=clean(link.get("state")),
+        footnotes=tuple(f for f in link.get("footnotes") or [] if isinstance(f, int)),
+        died=clean(link.get("died")),
+        status=status if isinstance(status, int) else None,
+        final_url=clean_or_none(link.get("final_url")),
+        facts=tuple(clean(f) for f in link.get("facts") or []),
+    )
 
 
 def subject(digest: Digest) -> str:

@@ -5,6 +5,7 @@ the same day; facts that went stale from the same version of a source (the same 
 the same date their new values first appeared); facts a source can no longer give (gone
 since the same day); facts on which the same sources disagree.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,7 @@ def cross_checks(finding: Finding) -> list[Any]:
 
 def is_unchecked(finding: Finding) -> bool:
     """No source checks the fact: it is tracked by expiry or news only."""
-    return finding.status == "unchecked" or (finding.source is None and
-                                             finding.status == "current")
+    return finding.status == "unchecked" or (finding.source is None and finding.status == "current")
 
 
 def flag_of(finding: Finding) -> str | None:
@@ -53,8 +53,11 @@ def flag_of(finding: Finding) -> str | None:
 def memory_key(finding: Finding) -> str:
     """Same key ⇒ same problem as last time (a reminder); a new value is news again."""
     value = json.dumps(finding.current, sort_keys=True, ensure_ascii=False, default=str)
-    also = [(field_of(c, "source"), field_of(c, "value")) for c in cross_checks(finding)
-            if field_of(c, "agrees") is False]
+    also = [
+        (field_of(c, "source"), field_of(c, "value"))
+        for c in cross_checks(finding)
+        if field_of(c, "agrees") is False
+    ]
     return f"{flag_of(finding)}|{value}|{json.dumps(also, default=str, ensure_ascii=False)}"
 
 
@@ -75,8 +78,9 @@ def problem_since(finding: Finding) -> str | None:
     elif flag == "unverifiable":
         day = detail(finding, "gone_since") or finding.since
     elif flag == "disagreement":
-        dates = [field_of(c, "since") for c in cross_checks(finding)
-                 if field_of(c, "agrees") is False]
+        dates = [
+            field_of(c, "since") for c in cross_checks(finding) if field_of(c, "agrees") is False
+        ]
         dates = [str(d) for d in dates + [detail(finding, "value_since")] if d]
         day = max(dates) if dates else None
     else:
@@ -91,8 +95,11 @@ def cause_key(finding: Finding) -> tuple[str, ...]:
     if flag == "expired":
         return (flag, since)
     if flag == "disagreement":
-        others = sorted(str(field_of(c, "source")) for c in cross_checks(finding)
-                        if field_of(c, "agrees") is False)
+        others = sorted(
+            str(field_of(c, "source"))
+            for c in cross_checks(finding)
+            if field_of(c, "agrees") is False
+        )
         return (flag, finding.source or "", *others)
     if flag == "unverifiable" and not detail(finding, "gone_since"):
         return (flag, finding.source or "", "")  # unreadable paths: one card per source

@@ -6,6 +6,7 @@ loses nothing. Source failures go to `email.maintainers` in a message of their o
 maintainers are configured (the analysts' digest then says only which sources are affected);
 otherwise the analysts' digest carries the technical details itself.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,9 +46,9 @@ PROBLEM_HEALTH = ("failing", "gone", "suspect", "quiet")
 class DigestRun:
     """What one digest pass did."""
 
-    written: list[str] = field(default_factory=list)     # digests/… paths
-    queued: list[str] = field(default_factory=list)      # subjects put in the outbox
-    skipped: list[str] = field(default_factory=list)     # reports with nothing new
+    written: list[str] = field(default_factory=list)  # digests/… paths
+    queued: list[str] = field(default_factory=list)  # subjects put in the outbox
+    skipped: list[str] = field(default_factory=list)  # reports with nothing new
     commit: str | None = None
     flush: FlushResult | None = None
 
@@ -82,9 +83,15 @@ def source_infos(config: Config, state: State, now: datetime) -> dict[str, Sourc
     for row in source_health(config, state, now):
         sid, options = row["source"], config.sources[row["source"]]
         bad = row["health"] in ("failing", "gone", "suspect")
-        infos[sid] = SourceInfo(id=sid, title=options.title or sid, kind=options.kind,
-                                link=source_link(options), health=row["health"],
-                                since=row["since"], error=row["last_error"] if bad else None)
+        infos[sid] = SourceInfo(
+            id=sid,
+            title=options.title or sid,
+            kind=options.kind,
+            link=source_link(options),
+            health=row["health"],
+            since=row["since"],
+            error=row["last_error"] if bad else None,
+        )
     return infos
 
 
@@ -93,9 +100,12 @@ def report_feeds(config: Config, report_id: str) -> list[str]:
     anything in it is watched) and the checks of its cited links."""
     report = config.reports[report_id]
     watched = any(f.watch for f in report.facts) or any(s.watch for s in report.sections)
-    return [sid for sid, options in config.sources.items()
-            if (options.kind == "rss" and watched) or
-            (options.kind == "citations" and getattr(options, "report", None) == report_id)]
+    return [
+        sid
+        for sid, options in config.sources.items()
+        if (options.kind == "rss" and watched)
+        or (options.kind == "citations" and getattr(options, "report", None) == report_id)
+    ]
 
 
 def unreported_news(root: Path, report_id: str) -> list[dict[str, Any]]:
@@ -116,15 +126,21 @@ def mark_news_reported(root: Path, ids: list[str], now: datetime) -> None:
 def report_ids(config: Config, only: str | None) -> list[str]:
     if only:
         if only not in config.reports:
-            raise ConfigError(f"unknown report {only!r}; known: "
-                              f"{', '.join(config.reports) or 'none'}")
+            raise ConfigError(
+                f"unknown report {only!r}; known: {', '.join(config.reports) or 'none'}"
+            )
         return [only]
     chosen = config.digest.reports or list(config.reports)
     return [r for r in chosen if r in config.reports]
 
 
-def build_all(workspace: Workspace, findings: list[Finding], now: datetime,
-              memory: DigestMemory, only: str | None = None) -> list[Digest]:
+def build_all(
+    workspace: Workspace,
+    findings: list[Finding],
+    now: datetime,
+    memory: DigestMemory,
+    only: str | None = None,
+) -> list[Digest]:
     """One digest per chosen report (nothing written)."""
     root, config, state = workspace.root, workspace.config, workspace.state
     sources = source_infos(config, state, now)
@@ -132,14 +148,26 @@ def build_all(workspace: Workspace, findings: list[Finding], now: datetime,
     out = []
     for rid in report_ids(config, only):
         meta = config.reports[rid].meta
-        report = ReportInfo(id=rid, title=meta.title, language=meta.language,
-                            published=meta.published.isoformat() if meta.published else None)
+        report = ReportInfo(
+            id=rid,
+            title=meta.title,
+            language=meta.language,
+            published=meta.published.isoformat() if meta.published else None,
+        )
         told = memory.report(rid)
-        out.append(build_digest(report, [f for f in findings if f.report == rid],
-                                memory=told, news=unreported_news(root, rid), sources=sources,
-                                now=now, source_errors_to_maintainers=maintainers,
-                                feeds=report_feeds(config, rid),
-                                dead_links=_dead_links(workspace, told.last, rid)))
+        out.append(
+            build_digest(
+                report,
+                [f for f in findings if f.report == rid],
+                memory=told,
+                news=unreported_news(root, rid),
+                sources=sources,
+                now=now,
+                source_errors_to_maintainers=maintainers,
+                feeds=report_feeds(config, rid),
+                dead_links=_dead_links(workspace, told.last, rid),
+            )
+        )
     return out
 
 
@@ -154,15 +182,25 @@ def _dead_links(workspace: Workspace, last: str | None, rid: str) -> list[dict[s
 # ---------------------------------------------------------------- the pass
 
 
-def run_digests(writer: Writer, findings: list[Finding], now: datetime, *, send: bool,
-                force: bool = False, only: str | None = None) -> DigestRun:
+def run_digests(
+    writer: Writer,
+    findings: list[Finding],
+    now: datetime,
+    *,
+    send: bool,
+    force: bool = False,
+    only: str | None = None,
+) -> DigestRun:
     """Build, save under digests/, commit, queue and send. `force`: even if nothing new."""
     root, config, state = writer.root, writer.config, writer.state
     memory = load_memory(root)
     result = DigestRun()
     outbox = Outbox(root)
-    send_empty = force or config.digest.send_when_empty or bool(
-        config.email and config.email.send_when_empty)
+    send_empty = (
+        force
+        or config.digest.send_when_empty
+        or bool(config.email and config.email.send_when_empty)
+    )
     reported_news: list[str] = []
     messages = []
     for digest in build_all(writer.workspace, findings, now, memory, only):
@@ -173,25 +211,34 @@ def run_digests(writer: Writer, findings: list[Finding], now: datetime, *, send:
         text, html = render_text(digest), render_html(digest)
         result.written += write_digest_files(writer, rid, digest.date, text, html)
         if send and config.email:
-            messages.append(build_message(sender=config.email.from_, to=config.email.to,
-                                          subject=digest.subject, text=text, html=html,
-                                          now=now, tag=f"{rid}.{digest.date}"))
-        facts = next_facts([f for f in findings if f.report == rid],
-                           memory.report(rid).facts, now.date())
-        memory.reports[rid] = ReportTold(last=now.isoformat(), sources=dict(digest.health),
-                                   facts=facts)
+            messages.append(
+                build_message(
+                    sender=config.email.from_,
+                    to=config.email.to,
+                    subject=digest.subject,
+                    text=text,
+                    html=html,
+                    now=now,
+                    tag=f"{rid}.{digest.date}",
+                )
+            )
+        facts = next_facts(
+            [f for f in findings if f.report == rid], memory.report(rid).facts, now.date()
+        )
+        memory.reports[rid] = ReportTold(
+            last=now.isoformat(), sources=dict(digest.health), facts=facts
+        )
         reported_news += digest.reported_news
     if result.written:
-        subjects = "; ".join(m["Subject"] for m in messages) or \
-            f"{len(result.written) // 2} report(s)"
-        result.commit = writer.commit(result.written, f"Digest {now.date()}: {subjects}",
-                                      when=now)
+        subjects = (
+            "; ".join(m["Subject"] for m in messages) or f"{len(result.written) // 2} report(s)"
+        )
+        result.commit = writer.commit(result.written, f"Digest {now.date()}: {subjects}", when=now)
     for message in messages:  # queued only once committed: a failed commit sends nothing
         outbox.put(message)
         result.queued.append(str(message["Subject"]))
     if send and config.email and config.email.maintainers:
-        _queue_maintainers(config, state, now, memory, outbox, result,
-                           read_sync_problem(root))
+        _queue_maintainers(config, state, now, memory, outbox, result, read_sync_problem(root))
     memory.last_run = now.isoformat()
     save_memory(root, memory)  # after the files and the outbox: a crash loses nothing
     mark_news_reported(root, reported_news, now)
@@ -200,8 +247,7 @@ def run_digests(writer: Writer, findings: list[Finding], now: datetime, *, send:
     return result
 
 
-def write_digest_files(writer: Writer, report_id: str, day: str, text: str,
-                       html: str) -> list[str]:
+def write_digest_files(writer: Writer, report_id: str, day: str, text: str, html: str) -> list[str]:
     paths = []
     for ext, body in (("txt", text), ("html", html)):
         rel = f"{DIGESTS}/{day}-{report_id}.{ext}"
@@ -223,8 +269,15 @@ def flush_outbox(root: Path | str, config: Config) -> FlushResult | None:
 # ---------------------------------------------------------------- maintainers
 
 
-def _queue_maintainers(config: Config, state: State, now: datetime, memory: DigestMemory,
-                       outbox: Outbox, result: DigestRun, sync: SyncProblem | None = None) -> None:
+def _queue_maintainers(
+    config: Config,
+    state: State,
+    now: datetime,
+    memory: DigestMemory,
+    outbox: Outbox,
+    result: DigestRun,
+    sync: SyncProblem | None = None,
+) -> None:
     """One message to the maintainers when the set of unhealthy sources (or the team
     remote's sync problem, `.tracker/sync.json`) changed."""
     assert config.email is not None
@@ -249,9 +302,17 @@ def _queue_maintainers(config: Config, state: State, now: datetime, memory: Dige
     if recovered:
         lines.append(f"Recovered: {', '.join(recovered)}")
     lines += ["", "`tracker sources` shows every source's health."]
-    outbox.put(build_message(sender=config.email.from_, to=config.email.maintainers,
-                             subject=subject, text="\n".join(lines) + "\n", html=None,
-                             now=now, tag=f"sources.{now.date()}"))
+    outbox.put(
+        build_message(
+            sender=config.email.from_,
+            to=config.email.maintainers,
+            subject=subject,
+            text="\n".join(lines) + "\n",
+            html=None,
+            now=now,
+            tag=f"sources.{now.date()}",
+        )
+    )
     result.queued.append(subject)
     memory.maintainers = Told(last=now.isoformat(), sources=problems)
 
@@ -272,20 +333,29 @@ def maintainers_subject(problems: dict[str, str]) -> str:
 # ---------------------------------------------------------------- preview
 
 
-def preview(workspace: Workspace, findings: list[Finding], now: datetime, fmt: str,
-            only: str | None = None) -> list[tuple[str, str]]:
+def preview(
+    workspace: Workspace, findings: list[Finding], now: datetime, fmt: str, only: str | None = None
+) -> list[tuple[str, str]]:
     """(report id, rendered digest) without writing, sending or remembering anything."""
     renderer = render_html if fmt == "html" else render_text
     digests = build_all(workspace, findings, now, load_memory(workspace.root), only)
     return [(d.report.id, renderer(d)) for d in digests]
 
 
-__all__ = ["DigestRun", "run_digests", "run_if_due", "flush_outbox", "preview", "digest_due",
-           "load_memory"]
+__all__ = [
+    "DigestRun",
+    "run_digests",
+    "run_if_due",
+    "flush_outbox",
+    "preview",
+    "digest_due",
+    "load_memory",
+]
 
 
-def run_if_due(writer: Writer, findings: list[Finding], now: datetime, *,
-               send: bool) -> tuple[list[str], list[Notice]]:
+def run_if_due(
+    writer: Writer, findings: list[Finding], now: datetime, *, send: bool
+) -> tuple[list[str], list[Notice]]:
     """The `tracker run` hook: the digest when due, else only the outbox. → (files, notices)."""
     root, config = writer.root, writer.config
     written: list[str] = []
@@ -301,15 +371,33 @@ def flush_notices(flush: FlushResult | None) -> list[Notice]:
     """What sending did, as typed notices (the CLI prints `message`, keys on `kind`)."""
     if flush is None:
         return []
-    notices = [Notice(NoticeKind.EMAILED, f"emailed: {len(flush.sent)} message(s)",
-                      count=len(flush.sent))] if flush.sent else []
-    notices += [Notice(NoticeKind.EMAIL_REJECTED,
-                       f"email rejected for good: {why}; the message is kept in "
-                       ".tracker/outbox/rejected/ and not retried", count=1, detail=why)
-                for why in flush.rejected]
+    notices = (
+        [
+            Notice(
+                NoticeKind.EMAILED, f"emailed: {len(flush.sent)} message(s)", count=len(flush.sent)
+            )
+        ]
+        if flush.sent
+        else []
+    )
+    notices += [
+        Notice(
+            NoticeKind.EMAIL_REJECTED,
+            f"email rejected for good: {why}; the message is kept in "
+            ".tracker/outbox/rejected/ and not retried",
+            count=1,
+            detail=why,
+        )
+        for why in flush.rejected
+    ]
     if flush.error:
-        notices.append(Notice(NoticeKind.EMAIL_WAITING,
-                              f"email not sent: {flush.error}; {len(flush.waiting)} message(s) "
-                              "wait in .tracker/outbox/ for the next run",
-                              count=len(flush.waiting), detail=flush.error))
+        notices.append(
+            Notice(
+                NoticeKind.EMAIL_WAITING,
+                f"email not sent: {flush.error}; {len(flush.waiting)} message(s) "
+                "wait in .tracker/outbox/ for the next run",
+                count=len(flush.waiting),
+                detail=flush.error,
+            )
+        )
     return notices

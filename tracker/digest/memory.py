@@ -9,6 +9,7 @@ so the next digest can tell newly flagged facts from reminders and resolved ones
 change of source health from one already told. A damaged or wrongly shaped file is set
 aside (JsonFile) and every fact counts as new once.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -69,8 +70,9 @@ def save_memory(root: Path | str, memory: DigestMemory) -> None:
     memory_file(root).save(memory)
 
 
-def next_facts(findings: list[Finding], before: dict[str, Remembered],
-               today: date) -> dict[str, Remembered]:
+def next_facts(
+    findings: list[Finding], before: dict[str, Remembered], today: date
+) -> dict[str, Remembered]:
     """What to remember after a digest went out: the facts flagged now, since when."""
     out: dict[str, Remembered] = {}
     for finding in findings:

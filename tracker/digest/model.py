@@ -4,6 +4,7 @@ Every string here is display-ready: values formatted (`20,432,662`), text from s
 reduced to plain text without control characters. Markup safety is the templates' job
 (HTML autoescaping); nothing in the model is ever markup.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,10 +30,10 @@ class SourceInfo:
     id: str
     title: str
     kind: str = ""
-    link: str | None = None       # an http(s) URL or None
+    link: str | None = None  # an http(s) URL or None
     health: str = "ok"
     since: str | None = None
-    error: str | None = None      # only where the health is bad
+    error: str | None = None  # only where the health is bad
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class CrossCheck:
     source: str
     title: str
     value: str
-    agrees: bool | None           # None: the value could not be read
+    agrees: bool | None  # None: the value could not be read
     since: str | None = None
 
 
@@ -58,9 +59,9 @@ class FactEntry:
     """One fact on a card: what the report says and what its source says now."""
 
     fact: str
-    status: str                   # one of FLAGS
+    status: str  # one of FLAGS
     expected: str
-    current: str | None           # None: no source value to show
+    current: str | None  # None: no source value to show
     claim: str | None = None
     section: str | None = None
     footnote: int | None = None
@@ -81,7 +82,7 @@ class NewsEntry:
     summary: str
     feed: str | None
     keywords: tuple[str, ...] = ()
-    facts: tuple[str, ...] = ()   # facts it matched
+    facts: tuple[str, ...] = ()  # facts it matched
     sections: tuple[str, ...] = ()  # sections it matched without a fact
     match_ids: tuple[str, ...] = ()  # ids in .tracker/news.json, marked reported once sent
 
@@ -91,10 +92,10 @@ class Cause:
     """Facts that need review for one reason: expired together, stale from one source
     version, unreadable from one source, or the same sources disagreeing."""
 
-    status: str                   # one of FLAGS
+    status: str  # one of FLAGS
     headline: str
     date: str | None = None
-    days: int | None = None       # how long ago `date` was
+    days: int | None = None  # how long ago `date` was
     source: SourceInfo | None = None
     facts: list[FactEntry] = field(default_factory=list)
     news: list[NewsEntry] = field(default_factory=list)
@@ -114,13 +115,13 @@ class OpenLine:
     status: str
     since: str | None
     first_reported: str | None
-    checked: bool = True          # False: its source could not be read this time
+    checked: bool = True  # False: its source could not be read this time
 
 
 @dataclass(frozen=True)
 class ResolvedLine:
     fact: str
-    status: str                   # current | acknowledged
+    status: str  # current | acknowledged
     was: str | None
     current: str
 
@@ -151,11 +152,11 @@ class Counts:
     """Every fact of the report in exactly one bucket."""
 
     tracked: int
-    agree: int                    # current, and a source checks it
-    unchecked: int                # no source checks it: tracked by expiry or news only
-    review: int                   # new problems
+    agree: int  # current, and a source checks it
+    unchecked: int  # no source checks it: tracked by expiry or news only
+    review: int  # new problems
     still_open: int
-    not_checked: int              # the source could not be read this time
+    not_checked: int  # the source could not be read this time
     acknowledged: int
 
 
@@ -168,17 +169,17 @@ class Digest:
     review: list[Cause] = field(default_factory=list)
     still_open: list[OpenLine] = field(default_factory=list)
     resolved: list[ResolvedLine] = field(default_factory=list)
-    news: list[NewsEntry] = field(default_factory=list)       # not attached to a card
-    news_count: int = 0                                       # items, attached or not
+    news: list[NewsEntry] = field(default_factory=list)  # not attached to a card
+    news_count: int = 0  # items, attached or not
     sources: list[SourceLine] = field(default_factory=list)
-    outage: bool = False          # every source of the report failed
+    outage: bool = False  # every source of the report failed
     dead_links: list[DeadLink] = field(default_factory=list)
     maintainers_notified: bool = False
-    health: dict[str, str] = field(default_factory=dict)      # unhealthy source → health
+    health: dict[str, str] = field(default_factory=dict)  # unhealthy source → health
     health_news: bool = False
     has_new: bool = False
     subject: str = ""
-    verifiability: str = ""       # living / frozen-only / unchecked counts, one sentence
+    verifiability: str = ""  # living / frozen-only / unchecked counts, one sentence
 
     @property
     def review_facts(self) -> int:
@@ -192,5 +193,11 @@ class Digest:
 
     @property
     def empty(self) -> bool:
-        return not (self.review or self.still_open or self.resolved or self.news or
-                    self.sources or self.dead_links)
+        return not (
+            self.review
+            or self.still_open
+            or self.resolved
+            or self.news
+            or self.sources
+            or self.dead_links
+        )

@@ -6,6 +6,7 @@ they become one entry that knows every fact and section it matched, and that ent
 shown once: on the first card holding one of its facts (else one of its sections), or
 else in the digest's News list.
 """
+
 from __future__ import annotations
 
 from typing import Any, Iterable
@@ -37,15 +38,21 @@ def _item(match: dict[str, Any]) -> dict[str, Any]:
 def _entry(key: str, matches: list[dict[str, Any]]) -> NewsEntry:
     item = _item(matches[0])
     facts = _unique(clean(m.get("fact")) for m in matches if m.get("fact"))
-    sections = _unique(clean(m.get("section")) for m in matches
-                       if m.get("section") and not m.get("fact"))
+    sections = _unique(
+        clean(m.get("section")) for m in matches if m.get("section") and not m.get("fact")
+    )
     return NewsEntry(
-        key=key, title=plain_text(item.get("title"), 200) or "(untitled)",
-        link=safe_href(item.get("link")), published=clean(item.get("published"))[:10],
-        summary=plain_text(item.get("summary")), feed=clean(matches[0].get("feed")) or None,
+        key=key,
+        title=plain_text(item.get("title"), 200) or "(untitled)",
+        link=safe_href(item.get("link")),
+        published=clean(item.get("published"))[:10],
+        summary=plain_text(item.get("summary")),
+        feed=clean(matches[0].get("feed")) or None,
         keywords=_unique(clean(m.get("keyword")) for m in matches if m.get("keyword")),
-        facts=facts, sections=sections,
-        match_ids=tuple(str(m["id"]) for m in matches if m.get("id")))
+        facts=facts,
+        sections=sections,
+        match_ids=tuple(str(m["id"]) for m in matches if m.get("id")),
+    )
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:
@@ -71,5 +78,4 @@ def _by_fact(entry: NewsEntry, causes: list[Cause]) -> Cause | None:
 
 def _by_section(entry: NewsEntry, causes: list[Cause]) -> Cause | None:
     wanted = set(entry.sections)
-    return next((c for c in causes if wanted & {f.section for f in c.facts if f.section}),
-                None)
+    return next((c for c in causes if wanted & {f.section for f in c.facts if f.section}), None)

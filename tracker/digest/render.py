@@ -1,6 +1,7 @@
 """Render a Digest with the Jinja2 templates: plain text (at most 80 columns, but for a
 link longer than a line: it stays whole on a line of its own) and HTML (autoescaped,
 inline CSS, one column for phones)."""
+
 from __future__ import annotations
 
 import jinja2
@@ -19,8 +20,12 @@ from tracker.digest.model import (
 )
 from tracker.digest.values import TEXT_WIDTH, columns, link_line, safe_href, wrap
 
-LABELS = {"stale": "stale", "expired": "expired", "unverifiable": "unverifiable",
-          "disagreement": "sources disagree"}
+LABELS = {
+    "stale": "stale",
+    "expired": "expired",
+    "unverifiable": "unverifiable",
+    "disagreement": "sources disagree",
+}
 
 
 def summary_line(counts: Counts) -> str:
@@ -38,8 +43,10 @@ def summary_line(counts: Counts) -> str:
     if counts.not_checked:
         parts.append(f"{counts.not_checked} not checked this time")
     if counts.unchecked:
-        parts.append(f"{counts.unchecked} only tracked by expiry or news (no source checks "
-                     f"{'them' if counts.unchecked != 1 else 'it'})")
+        parts.append(
+            f"{counts.unchecked} only tracked by expiry or news (no source checks "
+            f"{'them' if counts.unchecked != 1 else 'it'})"
+        )
     n = counts.tracked
     return f"{n} fact{'s' if n != 1 else ''} tracked" + (": " + ", ".join(parts) if parts else "")
 
@@ -77,8 +84,13 @@ def news_heading(entry: NewsEntry) -> str:
 def open_line(line: OpenLine) -> str:
     """`population: stale since 2026-01-22`."""
     label = LABELS.get(line.status, line.status)
-    when = f" since {line.since}" if line.since else \
-        f", reported since {line.first_reported}" if line.first_reported else ""
+    when = (
+        f" since {line.since}"
+        if line.since
+        else f", reported since {line.first_reported}"
+        if line.first_reported
+        else ""
+    )
     unknown = "" if line.checked else " (not checked this time)"
     return f"{line.fact}: {label}{when}{unknown}"
 
@@ -97,13 +109,13 @@ def resolved_line(line: ResolvedLine) -> str:
 def sources_text(line: SourceLine, outage: bool) -> str:
     """`3 sources could not be read: A (since …), B; 12 facts not checked this time`."""
     if outage and line.health == "failing":
-        text = (f"{line.text}: none of this report's sources answered, so nothing was "
-                f"checked this time")
+        text = (
+            f"{line.text}: none of this report's sources answered, so nothing was checked this time"
+        )
         if line.facts_not_checked:
             text += f"; {plural(line.facts_not_checked, 'fact')} keep their last known state"
         return text + " (each source's error: `tracker sources`)."
-    names = ", ".join(s.title + (f" (since {s.since})" if s.since else "")
-                      for s in line.sources)
+    names = ", ".join(s.title + (f" (since {s.since})" if s.since else "") for s in line.sources)
     text = f"{line.text}: {names}"
     if line.facts_not_checked:
         text += f"; {plural(line.facts_not_checked, 'fact')} not checked this time"
@@ -130,15 +142,28 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("tracker.digest", "templates"),
         autoescape=lambda name: bool(name and name.endswith(".html.j2")),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True)
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters.update(safe_href=safe_href, wrap=wrap, link=link_line)
     env.globals.update(
-        summary_line=summary_line, labels=LABELS, columns=columns, width=TEXT_WIDTH,
-        plural=plural, fact_heading=fact_heading, values_line=values_line,
-        check_line=check_line, news_heading=news_heading, open_line=open_line,
-        resolved_line=resolved_line, sources_text=sources_text,
-        dead_link_line=dead_link_line, error_lines=error_lines)
+        summary_line=summary_line,
+        labels=LABELS,
+        columns=columns,
+        width=TEXT_WIDTH,
+        plural=plural,
+        fact_heading=fact_heading,
+        values_line=values_line,
+        check_line=check_line,
+        news_heading=news_heading,
+        open_line=open_line,
+        resolved_line=resolved_line,
+        sources_text=sources_text,
+        dead_link_line=dead_link_line,
+        error_lines=error_lines,
+    )
     return env
 
 

@@ -1,5 +1,6 @@
 """The report's unhealthy sources, one line per health, every kind counted (facts'
 sources, cross-checks, news feeds, link checks)."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -18,15 +19,17 @@ WHAT = {
 }
 
 
-def source_lines(ids: list[str], sources: dict[str, SourceInfo], findings: list[Finding],
-                 *, with_errors: bool) -> tuple[list[SourceLine], bool]:
+def source_lines(
+    ids: list[str], sources: dict[str, SourceInfo], findings: list[Finding], *, with_errors: bool
+) -> tuple[list[SourceLine], bool]:
     """→ (one line per problem health, whether this was an outage: every source of the
     report failing or gone, so nothing at all could be checked)."""
     known = [sources[i] for i in ids if i in sources]
     # errors only where a source failed, and only when no maintainers take the detail
-    known = [s if with_errors and s.health in ("failing", "gone", "suspect")
-             else replace(s, error=None)
-             for s in known]
+    known = [
+        s if with_errors and s.health in ("failing", "gone", "suspect") else replace(s, error=None)
+        for s in known
+    ]
     failing = [s for s in known if s.health == "failing"]
     outage = bool(failing) and all(s.health in ("failing", "gone") for s in known)
     if outage:  # one line for all; one error as an example, `tracker sources` has each
@@ -38,14 +41,15 @@ def source_lines(ids: list[str], sources: dict[str, SourceInfo], findings: list[
         if not group:
             continue
         if with_errors:
-            group = tuple(replace(s, error=shorten(s.error, ERROR_CHARS)) if s.error else s
-                          for s in group)
+            group = tuple(
+                replace(s, error=shorten(s.error, ERROR_CHARS)) if s.error else s for s in group
+            )
         n = len(group)
         text = f"{n} source{'s' if n != 1 else ''} {WHAT[health]}"
-        not_checked = _not_checked(findings, {s.id for s in group}) if health == "failing" \
-            else 0
-        lines.append(SourceLine(health=health, text=text, sources=group,
-                                facts_not_checked=not_checked))
+        not_checked = _not_checked(findings, {s.id for s in group}) if health == "failing" else 0
+        lines.append(
+            SourceLine(health=health, text=text, sources=group, facts_not_checked=not_checked)
+        )
     return lines, outage
 
 

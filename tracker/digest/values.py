@@ -5,6 +5,7 @@ characters (an ESC sequence in a feed title must not reach a terminal that shows
 digest, nor a bidi override reorder what an analyst reads), feed HTML becomes text with
 `tracker.text.html_to_text`, and a link is kept only as an absolute http(s) URL.
 """
+
 from __future__ import annotations
 
 import re
@@ -81,8 +82,10 @@ def _show(value: Any, extract: str | None = None) -> str:
     if isinstance(value, float):
         return f"{value:,.6g}" if abs(value) >= 1000 else f"{value:g}"
     if isinstance(value, dict):
-        return ", ".join(f"{k} {_show(v)}%" if isinstance(v, (int, float)) else
-                         f"{k}: {_show(v)}" for k, v in value.items())
+        return ", ".join(
+            f"{k} {_show(v)}%" if isinstance(v, (int, float)) else f"{k}: {_show(v)}"
+            for k, v in value.items()
+        )
     if isinstance(value, (list, tuple)):
         return ", ".join(_show(v) for v in value)
     return str(value)
@@ -103,13 +106,18 @@ def columns(text: str) -> int:
     return int(wcwidth.width(text))
 
 
-def wrap(text: str, width: int = TEXT_WIDTH, indent: str = "",
-         subsequent: str | None = None) -> str:
+def wrap(
+    text: str, width: int = TEXT_WIDTH, indent: str = "", subsequent: str | None = None
+) -> str:
     """`text` as lines of at most `width` columns. Words stay whole (a fact id is not cut
     at its hyphens) unless one is longer than a line."""
-    lines = wcwidth.wrap(clean(text), width, initial_indent=indent,
-                         subsequent_indent=indent if subsequent is None else subsequent,
-                         break_on_hyphens=False)
+    lines = wcwidth.wrap(
+        clean(text),
+        width,
+        initial_indent=indent,
+        subsequent_indent=indent if subsequent is None else subsequent,
+        break_on_hyphens=False,
+    )
     return "\n".join(lines) or indent.rstrip()
 
 

@@ -1,4 +1,5 @@
 """Structured differences between two snapshots (deepdiff, flattened to key paths)."""
+
 from __future__ import annotations
 
 from typing import Any, Iterator
@@ -6,14 +7,18 @@ from typing import Any, Iterator
 from tracker.models import Change
 
 _KINDS = {
-    "dictionary_item_added": "added", "iterable_item_added": "added",
-    "dictionary_item_removed": "removed", "iterable_item_removed": "removed",
-    "values_changed": "changed", "type_changes": "changed",
+    "dictionary_item_added": "added",
+    "iterable_item_added": "added",
+    "dictionary_item_removed": "removed",
+    "iterable_item_removed": "removed",
+    "values_changed": "changed",
+    "type_changes": "changed",
 }
 
 
-def diff_snapshots(old: Any, new: Any, source: str = "", commit: str | None = None,
-                   date: str | None = None) -> list[Change]:
+def diff_snapshots(
+    old: Any, new: Any, source: str = "", commit: str | None = None, date: str | None = None
+) -> list[Change]:
     """Every path-level change from `old` to `new`, in path order.
 
     A whole new subtree is reported once at its root (not leaf by leaf), which keeps the
@@ -30,26 +35,32 @@ def diff_snapshots(old: Any, new: Any, source: str = "", commit: str | None = No
     return changes
 
 
-def _differing(old: Any, new: Any, path: tuple[str, ...]
-               ) -> Iterator[tuple[tuple[str, ...], Any, Any]]:
+def _differing(
+    old: Any, new: Any, path: tuple[str, ...]
+) -> Iterator[tuple[tuple[str, ...], Any, Any]]:
     """The (path, old, new) pairs left to diff once the mappings both sides share are
     walked and their equal entries skipped: a snapshot changes in a few places, and
     deepdiff would otherwise walk all of it."""
     if old == new:
         return
-    if not (isinstance(old, dict) and isinstance(new, dict)) or \
-            not all(isinstance(k, str) for k in (*old, *new)):  # deepdiff's own way
+    if not (isinstance(old, dict) and isinstance(new, dict)) or not all(
+        isinstance(k, str) for k in (*old, *new)
+    ):  # deepdiff's own way
         yield path, old, new
         return
     for key in old.keys() & new.keys():
         yield from _differing(old[key], new[key], (*path, key))
     if old.keys() != new.keys():  # entries added or removed here: deepdiff reports them
-        yield path, {k: old[k] for k in old.keys() - new.keys()}, \
-            {k: new[k] for k in new.keys() - old.keys()}
+        yield (
+            path,
+            {k: old[k] for k in old.keys() - new.keys()},
+            {k: new[k] for k in new.keys() - old.keys()},
+        )
 
 
-def _deep_diff(old: Any, new: Any, prefix: tuple[str, ...], source: str,
-               commit: str | None, date: str | None) -> list[Change]:
+def _deep_diff(
+    old: Any, new: Any, prefix: tuple[str, ...], source: str, commit: str | None, date: str | None
+) -> list[Change]:
     from deepdiff import DeepDiff  # ~170 ms to import: only when something changed
 
     tree = DeepDiff(old, new, view="tree", verbose_level=2, threshold_to_diff_deeper=0)

@@ -1,4 +1,5 @@
 """Evaluate a fact against a snapshot: extract → compare → status (pure functions)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -16,8 +17,17 @@ from tracker.text import fold
 
 DEFAULT_SHARE_TOLERANCE = Decimal("0.05")  # percentage points; the Factbook rounds to 0.1
 
-__all__ = ["Health", "PathMissing", "evaluate", "extract", "matches", "resolve",
-           "same_value", "shares_differ", "within_tolerance"]
+__all__ = [
+    "Health",
+    "PathMissing",
+    "evaluate",
+    "extract",
+    "matches",
+    "resolve",
+    "same_value",
+    "shares_differ",
+    "within_tolerance",
+]
 
 
 class PathMissing(LookupError):
@@ -132,8 +142,9 @@ def _equal(compare: str, expected: Any, current: Any, tolerance: Any) -> bool:
         if compare == "shares":
             return shares_differ(expected, current, tolerance) == []
         if compare == "person":
-            return fold(str(expected)) == fold(str(current)) or \
-                same_person(str(expected), str(current))
+            return fold(str(expected)) == fold(str(current)) or same_person(
+                str(expected), str(current)
+            )
     except (ValueError, TypeError, ArithmeticError):
         return False
     return fold(str(expected)) == fold(str(current))
@@ -171,13 +182,27 @@ def shares_differ(expected: Any, current: Any, tolerance: Any) -> list[ShareDiff
 # ---------------------------------------------------------------- status
 
 
-def evaluate(report_id: str, fact: Fact, snapshot: Any, health: Health, now: datetime,
-             since: str | None = None) -> Finding:
+def evaluate(
+    report_id: str,
+    fact: Fact,
+    snapshot: Any,
+    health: Health,
+    now: datetime,
+    since: str | None = None,
+) -> Finding:
     """The finding for one fact now. `snapshot` is the primary source's, or None."""
-    finding = Finding(report=report_id, fact=fact.id, status="current", expected=fact.expect,
-                      source=fact.source, claim=fact.claim, section=fact.section,
-                      footnote=fact.footnote, path=fact.path or None,
-                      details=FindingDetails(extract=fact.extract))
+    finding = Finding(
+        report=report_id,
+        fact=fact.id,
+        status="current",
+        expected=fact.expect,
+        source=fact.source,
+        claim=fact.claim,
+        section=fact.section,
+        footnote=fact.footnote,
+        path=fact.path or None,
+        details=FindingDetails(extract=fact.extract),
+    )
     today = now.date()
     primary = fact.primary
     if primary is not None and snapshot is not None:
@@ -189,7 +214,9 @@ def evaluate(report_id: str, fact: Fact, snapshot: Any, health: Health, now: dat
         finding.status = "unchecked"
         finding.note = "no source checks this claim: " + (
             f"tracked by its date (valid until {fact.valid_until.isoformat()}) and news"
-            if fact.valid_until else "tracked by news only")
+            if fact.valid_until
+            else "tracked by news only"
+        )
     elif health.health == "gone":
         finding.status, finding.since = "unverifiable", health.since
         finding.note = f"source gone since {health.since}; last known value shown"
@@ -200,13 +227,17 @@ def evaluate(report_id: str, fact: Fact, snapshot: Any, health: Health, now: dat
         finding.status, finding.since = "source-failing", health.since
         finding.note = f"source failing since {health.since} ({health.error}); last known value"
     elif health.health == "suspect":  # run/suspect.py: the answer was not committed
-        _add_note(finding, f"the source's latest answer was held back as suspect since "
-                           f"{health.since} ({health.error}); last good value shown")
+        _add_note(
+            finding,
+            f"the source's latest answer was held back as suspect since "
+            f"{health.since} ({health.error}); last good value shown",
+        )
     return _acknowledge(fact, finding, today)
 
 
-def _read_current(fact: Fact, primary: SourceRef, snapshot: Any, finding: Finding,
-                  since: str | None) -> None:
+def _read_current(
+    fact: Fact, primary: SourceRef, snapshot: Any, finding: Finding, since: str | None
+) -> None:
     try:
         finding.current, path = extract(snapshot, primary)
     except (PathMissing, ExtractError) as exc:
@@ -216,13 +247,18 @@ def _read_current(fact: Fact, primary: SourceRef, snapshot: Any, finding: Findin
     _annotate(fact, snapshot, finding)
     if not matches(fact, finding.current):
         finding.status = "stale"
-        if compare_kind(fact.extract) == "shares" and isinstance(fact.expect, dict) and \
-                isinstance(finding.current, dict):
+        if (
+            compare_kind(fact.extract) == "shares"
+            and isinstance(fact.expect, dict)
+            and isinstance(finding.current, dict)
+        ):
             finding.details.shares = shares_differ(fact.expect, finding.current, fact.tolerance)
     elif respelt(fact, finding.current):
         finding.details.spelling = str(finding.current)
-        _add_note(finding, f"same person, spelt {finding.current!r} by the source "
-                           f"(the report: {fact.expect!r})")
+        _add_note(
+            finding,
+            f"same person, spelt {finding.current!r} by the source (the report: {fact.expect!r})",
+        )
 
 
 def _annotate(fact: Fact, snapshot: Any, finding: Finding) -> None:
@@ -240,8 +276,11 @@ def _acknowledge(fact: Fact, finding: Finding, today: date) -> Finding:
     review = fact.reviewed
     if review is None or finding.status == "current":
         return finding
-    if finding.status == "stale" and review.value is not None and \
-            same_value(compare_kind(fact.extract), review.value, finding.current):
+    if (
+        finding.status == "stale"
+        and review.value is not None
+        and same_value(compare_kind(fact.extract), review.value, finding.current)
+    ):
         finding.status, finding.note = "acknowledged", review.note or "reviewed"
     elif finding.status == "expired" and fact.valid_until and review.on >= fact.valid_until:
         finding.status, finding.note = "acknowledged", review.note or "reviewed after expiry"

@@ -1,4 +1,5 @@
 """Evaluate every fact of a workspace against the current snapshots and source health."""
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -15,15 +16,22 @@ from tracker.store.git import GitStore
 from tracker.store.state import State
 
 
-def evaluate_all(config: Config, store: GitStore, state: State, now: datetime,
-                 report: str | None = None) -> list[Finding]:
+def evaluate_all(
+    config: Config, store: GitStore, state: State, now: datetime, report: str | None = None
+) -> list[Finding]:
     """Findings for every fact (of one report, if given), in file order."""
     snapshots = RecentSnapshots()
-    chosen = [(report_id, fact) for report_id, rep in config.reports.items()
-              if not report or report_id == report for fact in rep.facts]
+    chosen = [
+        (report_id, fact)
+        for report_id, rep in config.reports.items()
+        if not report or report_id == report
+        for fact in rep.facts
+    ]
     prefetch_histories(store, [ref for _, fact in chosen for ref in _refs(fact)])
-    return [evaluate_fact(config, store, state, now, report_id, fact, snapshots)
-            for report_id, fact in chosen]
+    return [
+        evaluate_fact(config, store, state, now, report_id, fact, snapshots)
+        for report_id, fact in chosen
+    ]
 
 
 class RecentSnapshots(OrderedDict[str, Any]):
@@ -50,8 +58,15 @@ def _refs(fact: Fact) -> list[SourceRef]:
     return ([fact.primary] if fact.primary is not None else []) + list(fact.also)
 
 
-def evaluate_fact(config: Config, store: GitStore, state: State, now: datetime,
-                  report_id: str, fact: Fact, cache: dict[str, Any] | None = None) -> Finding:
+def evaluate_fact(
+    config: Config,
+    store: GitStore,
+    state: State,
+    now: datetime,
+    report_id: str,
+    fact: Fact,
+    cache: dict[str, Any] | None = None,
+) -> Finding:
     cache = {} if cache is None else cache
     snapshot = _snapshot(store, fact.source, cache) if fact.source else None
     health = _health(config, state, fact.source, now)
@@ -68,8 +83,9 @@ def evaluate_fact(config: Config, store: GitStore, state: State, now: datetime,
         if health.health == "gone":
             finding.details.gone_since = health.since
     _cross_check(config, store, state, now, fact, finding, cache)
-    verifiability.apply(finding, fact, config.sources,
-                        lambda sid: _health(config, state, sid, now).health)
+    verifiability.apply(
+        finding, fact, config.sources, lambda sid: _health(config, state, sid, now).health
+    )
     return finding
 
 
@@ -85,12 +101,18 @@ def _health(config: Config, state: State, source_id: str | None, now: datetime) 
     return state.source(source_id).health(config.sources[source_id], now)
 
 
-def _cross_check(config: Config, store: GitStore, state: State, now: datetime, fact: Fact,
-                 finding: Finding, cache: dict[str, Any]) -> None:
+def _cross_check(
+    config: Config,
+    store: GitStore,
+    state: State,
+    now: datetime,
+    fact: Fact,
+    finding: Finding,
+    cache: dict[str, Any],
+) -> None:
     """Secondary sources (`also:`): each one's value, whether it agrees with the claim and
     with the primary source, and — when the sources disagree — which value is newer."""
-    checks = [_secondary(config, store, state, now, fact, finding, ref, cache)
-              for ref in fact.also]
+    checks = [_secondary(config, store, state, now, fact, finding, ref, cache) for ref in fact.also]
     if not checks:
         return
     finding.details.also = checks
@@ -100,8 +122,11 @@ def _cross_check(config: Config, store: GitStore, state: State, now: datetime, f
     if disagreeing:
         finding.details.disagreement = True
         finding.details.newer = _newest(fact.source, finding.details.value_since, disagreeing)
-        _add_note(finding, "sources disagree: " + "; ".join(
-            _disagreement(fact.source, finding, c) for c in disagreeing))
+        _add_note(
+            finding,
+            "sources disagree: "
+            + "; ".join(_disagreement(fact.source, finding, c) for c in disagreeing),
+        )
     elif finding.status == "current":
         confirmed = [c.source for c in checks if c.agrees]
         if confirmed:
@@ -109,11 +134,20 @@ def _cross_check(config: Config, store: GitStore, state: State, now: datetime, f
             _add_note(finding, f"confirmed by {', '.join(confirmed)}")
 
 
-def _secondary(config: Config, store: GitStore, state: State, now: datetime, fact: Fact,
-               finding: Finding, ref: SourceRef, cache: dict[str, Any]) -> SecondaryCheck:
+def _secondary(
+    config: Config,
+    store: GitStore,
+    state: State,
+    now: datetime,
+    fact: Fact,
+    finding: Finding,
+    ref: SourceRef,
+    cache: dict[str, Any],
+) -> SecondaryCheck:
     snapshot = _snapshot(store, ref.source, cache)
-    check = SecondaryCheck(source=ref.source, path=ref.path,
-                           health=_health(config, state, ref.source, now).health)
+    check = SecondaryCheck(
+        source=ref.source, path=ref.path, health=_health(config, state, ref.source, now).health
+    )
     if snapshot is None:
         check.error = "no snapshot yet"
         return check
@@ -154,13 +188,16 @@ def _fall_back(fact: Fact, finding: Finding, checks: list[SecondaryCheck]) -> bo
     finding.status = "current" if check.agrees else "stale"
     finding.current, finding.since = check.value, check.since
     finding.details.checked_against = check.source
-    finding.note = (f"{fact.source} gone since {finding.details.gone_since} (last value "
-                    f"{last!r}); checked against {check.source}")
+    finding.note = (
+        f"{fact.source} gone since {finding.details.gone_since} (last value "
+        f"{last!r}); checked against {check.source}"
+    )
     return True
 
 
-def _newest(primary: str | None, primary_since: str | None,
-            checks: list[SecondaryCheck]) -> str | None:
+def _newest(
+    primary: str | None, primary_since: str | None, checks: list[SecondaryCheck]
+) -> str | None:
     """The source whose value appeared last (by the date each value first appeared)."""
     candidates = [(primary_since, primary)] + [(c.since, c.source) for c in checks]
     dated = [(since, source) for since, source in candidates if since]
@@ -173,8 +210,10 @@ def _newest(primary: str | None, primary_since: str | None,
 
 def _disagreement(primary: str | None, finding: Finding, check: SecondaryCheck) -> str:
     ours, theirs = finding.details.value_since, check.since
-    text = (f"{check.source} says {check.value!r} (since {theirs or '?'}), "
-            f"{primary} says {finding.current!r} (since {ours or '?'})")
+    text = (
+        f"{check.source} says {check.value!r} (since {theirs or '?'}), "
+        f"{primary} says {finding.current!r} (since {ours or '?'})"
+    )
     if not ours or not theirs:
         return text + "; which is newer is unknown"
     if ours == theirs:

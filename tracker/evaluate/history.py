@@ -1,4 +1,5 @@
 """A fact's value over time, read from the git history of its source's snapshot."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -57,8 +58,9 @@ def _histories(store: GitStore, refs: list[SourceRef]) -> dict[str, list[dict[st
     return out
 
 
-def _source_histories(store: GitStore, source_id: str,
-                      refs: dict[str, SourceRef]) -> dict[str, list[dict[str, Any]]]:
+def _source_histories(
+    store: GitStore, source_id: str, refs: dict[str, SourceRef]
+) -> dict[str, list[dict[str, Any]]]:
     """The histories of `refs` (all on `source_id`), from memory, the history cache, or
     the versions not read yet — each of those loaded once for all of them."""
     versions = store.versions(_relpath(store, source_id))
@@ -72,8 +74,11 @@ def _source_histories(store: GitStore, source_id: str,
             out[key] = store.derived[memo_key]
             continue
         entry = store.history_cache.get(source_id, key)
-        if entry is not None and 0 < entry.count <= len(versions) and \
-                prefixes.digest(entry.count) == entry.prefix:
+        if (
+            entry is not None
+            and 0 < entry.count <= len(versions)
+            and prefixes.digest(entry.count) == entry.prefix
+        ):
             todo[key] = (ref, entry.rows, entry.count)
         else:
             todo[key] = (ref, [], 0)
@@ -88,19 +93,21 @@ def _source_histories(store: GitStore, source_id: str,
             out[key] = rows
             store.derived[("history", key, last)] = rows
             if versions and done < len(versions):  # read more than the cache held
-                store.history_cache.put(source_id, key, Entry(
-                    len(versions), prefixes.digest(len(versions)), rows))
+                store.history_cache.put(
+                    source_id, key, Entry(len(versions), prefixes.digest(len(versions)), rows)
+                )
     return {key: [dict(row) for row in rows] for key, rows in out.items()}
 
 
-def _add(rows: list[dict[str, Any]], ref: SourceRef, version: Version,
-         snapshot: "_Lazy") -> None:
+def _add(rows: list[dict[str, Any]], ref: SourceRef, version: Version, snapshot: "_Lazy") -> None:
     value = _value_at(snapshot, version, ref)
-    if (not rows and value is None) or \
-            (rows and same_value(compare_kind(ref.extract), rows[-1]["value"], value)):
+    if (not rows and value is None) or (
+        rows and same_value(compare_kind(ref.extract), rows[-1]["value"], value)
+    ):
         return
-    rows.append({"value": value, "since": version.date.date().isoformat(),
-                 "commit": version.commit})
+    rows.append(
+        {"value": value, "since": version.date.date().isoformat(), "commit": version.commit}
+    )
 
 
 class _Lazy:
@@ -172,8 +179,7 @@ def source_changes(store: GitStore, source_id: str, since: str | None = None) ->
     for before, after in pairs:
         old = store.load_blob(before.blob) if before and before.blob else None
         new = store.load_blob(after.blob) if after.blob else None
-        changes.extend(diff_snapshots(old, new, source_id, after.commit,
-                                      after.date.isoformat()))
+        changes.extend(diff_snapshots(old, new, source_id, after.commit, after.date.isoformat()))
     return changes
 
 
@@ -188,5 +194,6 @@ def _revisions_after(store: GitStore, since: str) -> list[str]:
     try:
         return str(store.repo.git.rev_list(f"{since}..HEAD", "--")).split()
     except GitCommandError:
-        raise ConfigError(f"--since {since!r}: neither an ISO date (YYYY-MM-DD) nor a "
-                          "revision of this workspace") from None
+        raise ConfigError(
+            f"--since {since!r}: neither an ISO date (YYYY-MM-DD) nor a revision of this workspace"
+        ) from None

@@ -1,4 +1,5 @@
 """Cited links that died, from the git history of a `citations` snapshot."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,17 +23,28 @@ def died_links(store: Any, source_id: str, since: datetime | None) -> list[dict[
     for url, entry in sorted(current.items()):
         if not entry.get("gone") or (old or {}).get(url, {}).get("gone"):
             continue
-        died = next((v for v in later if (store.load_blob(v.blob) or {}).get(url, {})
-                     .get("gone")), versions[-1])
-        out.append({"source": source_id, "url": url, "state": entry.get("state"),
-                    "status": entry.get("status"), "final_url": entry.get("final_url"),
-                    "footnotes": entry.get("footnotes") or [], "died": died.date.date()
-                    .isoformat(), "commit": died.commit})
+        died = next(
+            (v for v in later if (store.load_blob(v.blob) or {}).get(url, {}).get("gone")),
+            versions[-1],
+        )
+        out.append(
+            {
+                "source": source_id,
+                "url": url,
+                "state": entry.get("state"),
+                "status": entry.get("status"),
+                "final_url": entry.get("final_url"),
+                "footnotes": entry.get("footnotes") or [],
+                "died": died.date.date().isoformat(),
+                "commit": died.commit,
+            }
+        )
     return out
 
 
-def dead_citations(config: Any, store: Any, since: datetime | None,
-                   report: str | None = None) -> list[dict[str, Any]]:
+def dead_citations(
+    config: Any, store: Any, since: datetime | None, report: str | None = None
+) -> list[dict[str, Any]]:
     """Every citation that died since `since`, with the report's facts resting on it."""
     out = []
     for sid, options in config.sources.items():

@@ -12,6 +12,7 @@ per feed, the ids of the items already looked at, and the matches with their
 the first snapshot of a feed is a baseline (its items are seen, not reported), so adding a
 feed does not flood the digest with old news.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,7 +32,7 @@ from tracker.store.git import GitStore
 from tracker.text import fold
 
 NEWS_FILE = "news.json"
-SEEN_KEPT = 5_000            # ids remembered per feed beyond those in its snapshot
+SEEN_KEPT = 5_000  # ids remembered per feed beyond those in its snapshot
 REPORTED_KEPT = timedelta(days=180)  # reported matches are forgotten after this
 ITEM_KEYS = ("title", "link", "published", "summary")
 
@@ -58,8 +59,9 @@ def keyword_pattern(keyword: str) -> re.Pattern[str] | None:
     words = [w for w in re.split(r"[\s\-‐‑–]+", fold(keyword)) if w.strip("*")]
     if not words:
         return None
-    body = r"[\s\-‐‑–]+".join(re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w)
-                               for w in words)
+    body = r"[\s\-‐‑–]+".join(
+        re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in words
+    )
     return re.compile(r"(?<!\w)" + body + r"(?!\w)")
 
 
@@ -95,8 +97,12 @@ def targets_of(config: Config) -> list[Target]:
     return out
 
 
-def match_item(item: dict[str, Any], targets: list[Target], include: Iterable[str] = (),
-               exclude: Iterable[str] = ()) -> list[tuple[Target, str]]:
+def match_item(
+    item: dict[str, Any],
+    targets: list[Target],
+    include: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+) -> list[tuple[Target, str]]:
     """(target, keyword that hit) for each target the item mentions; [] if filtered out."""
     text = item_text(item)
     if not passes_filters(text, list(include), list(exclude)):
@@ -121,11 +127,18 @@ def match_id(target: Target, feed: str, item_id: str) -> str:
     return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
 
 
-def make_match(target: Target, keyword: str, feed: str, item_id: str,
-               item: dict[str, Any]) -> dict[str, Any]:
-    return {"id": match_id(target, feed, item_id), "report": target.report,
-            "fact": target.fact, "section": target.section, "keyword": keyword, "feed": feed,
-            "item": {"id": item_id, **{k: _text(item.get(k)) for k in ITEM_KEYS}}}
+def make_match(
+    target: Target, keyword: str, feed: str, item_id: str, item: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "id": match_id(target, feed, item_id),
+        "report": target.report,
+        "fact": target.fact,
+        "section": target.section,
+        "keyword": keyword,
+        "feed": feed,
+        "item": {"id": item_id, **{k: _text(item.get(k)) for k in ITEM_KEYS}},
+    }
 
 
 def _text(value: Any) -> str | None:
@@ -202,9 +215,13 @@ def _remember(seen: list[str], current: list[str]) -> list[str]:
 # ------------------------------------------------------------------ public API
 
 
-def match_new_items(root: Path | str, config: Config, now: datetime,
-                    store: GitStore,
-                    fresh: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def match_new_items(
+    root: Path | str,
+    config: Config,
+    now: datetime,
+    store: GitStore,
+    fresh: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     """Match the items of every rss snapshot not seen before; store them as pending.
 
     Returns the new matches. Reads the snapshots as written (a failed fetch leaves its
@@ -240,8 +257,9 @@ def match_new_items(root: Path | str, config: Config, now: datetime,
             snapshot = (fresh or {}).get(feed) or store.read_snapshot(feed)
             if not isinstance(snapshot, dict) or not isinstance(snapshot.get("items"), dict):
                 continue
-            new_matches += _match_feed(data, feed, snapshot["items"], targets,
-                                       config.sources[feed], now)
+            new_matches += _match_feed(
+                data, feed, snapshot["items"], targets, config.sources[feed], now
+            )
             data["feeds"][feed].update(digest=digest, stat=signature)
             dirty = True
         if dirty:
@@ -249,8 +267,14 @@ def match_new_items(root: Path | str, config: Config, now: datetime,
     return new_matches
 
 
-def _match_feed(data: dict[str, Any], feed: str, items: dict[str, Any], targets: list[Target],
-                options: Any, now: datetime) -> list[dict[str, Any]]:
+def _match_feed(
+    data: dict[str, Any],
+    feed: str,
+    items: dict[str, Any],
+    targets: list[Target],
+    options: Any,
+    now: datetime,
+) -> list[dict[str, Any]]:
     record = data["feeds"].get(feed)
     current = list(items)
     if record is None:  # first sight of this feed: a baseline, nothing reported
@@ -261,13 +285,19 @@ def _match_feed(data: dict[str, Any], feed: str, items: dict[str, Any], targets:
     for item_id in current:
         if item_id in seen:
             continue  # already matched (or not) once: a changed title is no new item
-        for target, keyword in match_item(items[item_id], targets,
-                                          getattr(options, "include", []),
-                                          getattr(options, "exclude", [])):
+        for target, keyword in match_item(
+            items[item_id],
+            targets,
+            getattr(options, "include", []),
+            getattr(options, "exclude", []),
+        ):
             match = make_match(target, keyword, feed, item_id, items[item_id])
             if match["id"] not in data["matches"]:
-                data["matches"][match["id"]] = {**match, "matched_at": now.isoformat(),
-                                                "reported_at": None}
+                data["matches"][match["id"]] = {
+                    **match,
+                    "matched_at": now.isoformat(),
+                    "reported_at": None,
+                }
                 found.append(match)
     record["seen"] = _remember(list(record.get("seen") or []), current)
     return found
@@ -292,6 +322,9 @@ def mark_reported(root: Path | str, ids: list[str], now: datetime) -> None:
             if match_id_ in wanted and not match.get("reported_at"):
                 match["reported_at"] = now.isoformat()
         cutoff = (now - REPORTED_KEPT).isoformat()
-        data["matches"] = {k: m for k, m in data["matches"].items()
-                           if not m.get("reported_at") or m["reported_at"] >= cutoff}
+        data["matches"] = {
+            k: m
+            for k, m in data["matches"].items()
+            if not m.get("reported_at") or m["reported_at"] >= cutoff
+        }
         _save(root, data)

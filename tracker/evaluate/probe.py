@@ -5,6 +5,7 @@ one path with one extractor, now and over the snapshot's history (pure readers).
 equivalent of urlwatch's `--test-filter`: the same extraction a fact runs (`extract`),
 and the same history `tracker history` shows for a fact (`fact_history`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -50,8 +51,9 @@ def matching(leaves: list[Leaf], text: str | None) -> list[Leaf]:
     wanted = fold(text)
     by_path = [leaf for leaf in leaves if wanted in fold(" › ".join(leaf.path))]
     chosen = {id(leaf) for leaf in by_path}
-    return by_path + [leaf for leaf in leaves
-                      if id(leaf) not in chosen and wanted in fold(_flat(leaf.value))]
+    return by_path + [
+        leaf for leaf in leaves if id(leaf) not in chosen and wanted in fold(_flat(leaf.value))
+    ]
 
 
 def _flat(value: Any) -> str:
@@ -66,9 +68,9 @@ class Probe:
 
     ref: SourceRef
     value: Any = None
-    path: list[str] | None = None      # the path taken (a `latest` key names its period)
-    raw: Any = None                    # what the path holds, before extraction
-    reason: str | None = None          # why nothing is read (None: a value was read)
+    path: list[str] | None = None  # the path taken (a `latest` key names its period)
+    raw: Any = None  # what the path holds, before extraction
+    reason: str | None = None  # why nothing is read (None: a value was read)
     diagnosis: Diagnosis | None = None  # for a path that does not exist
     history: list[dict[str, Any]] = field(default_factory=list)
 
@@ -77,11 +79,19 @@ class Probe:
         return self.reason is None
 
     def to_json(self) -> dict[str, Any]:
-        return {"source": self.ref.source, "path": self.ref.path, "extract": self.ref.extract,
-                "params": self.ref.params, "read": self.read, "value": self.value,
-                "taken": self.path, "raw": self.raw, "reason": self.reason,
-                "suggestions": self.diagnosis.suggestions if self.diagnosis else [],
-                "history": self.history}
+        return {
+            "source": self.ref.source,
+            "path": self.ref.path,
+            "extract": self.ref.extract,
+            "params": self.ref.params,
+            "read": self.read,
+            "value": self.value,
+            "taken": self.path,
+            "raw": self.raw,
+            "reason": self.reason,
+            "suggestions": self.diagnosis.suggestions if self.diagnosis else [],
+            "history": self.history,
+        }
 
 
 def probe(store: GitStore, ref: SourceRef, snapshot: Any) -> Probe:

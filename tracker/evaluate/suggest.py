@@ -6,6 +6,7 @@ spacing, keys spelt alike (difflib ratio), keys that contain the word, or the ke
 another parent (a level skipped or added). A proposal continues with the rest of the
 path where that resolves, so it can be copied into the report as it is.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -18,8 +19,8 @@ from typing import Any, Iterator
 from tracker.evaluate.paths import step
 from tracker.text import fold
 
-CLOSE_ENOUGH = 0.6   # difflib ratio of folded keys: 'Populaton' ~ 'Population'
-WORD_CLOSE = 0.8     # of single words: 'Peeple' ~ 'People'
+CLOSE_ENOUGH = 0.6  # difflib ratio of folded keys: 'Populaton' ~ 'Population'
+WORD_CLOSE = 0.8  # of single words: 'Peeple' ~ 'People'
 MAX_SUGGESTIONS = 3
 MAX_SHOWN_KEYS = 8
 
@@ -29,11 +30,11 @@ class Diagnosis:
     """Why `path` does not resolve in a snapshot, and what does."""
 
     path: list[str]
-    depth: int                        # keys of `path` that exist
-    missing: str | None               # the first key that does not (None: too deep)
-    keys_here: list[str] = field(default_factory=list)    # keys where it went wrong
+    depth: int  # keys of `path` that exist
+    missing: str | None  # the first key that does not (None: too deep)
+    keys_here: list[str] = field(default_factory=list)  # keys where it went wrong
     suggestions: list[list[str]] = field(default_factory=list)  # whole paths that exist
-    leaf: bool = False                # the path goes on below a value
+    leaf: bool = False  # the path goes on below a value
 
     def message(self) -> str:
         """'no key …', the nearest keys, and 'did you mean …' in report form."""
@@ -63,7 +64,7 @@ def diagnose(snapshot: Any, path: list[str]) -> Diagnosis | None:
         if found:
             node = child
             continue
-        rest = path[depth + 1:]
+        rest = path[depth + 1 :]
         if not isinstance(node, (dict, list)):
             return Diagnosis(path, depth, key, leaf=True)
         keys = [str(k) for k in (node if isinstance(node, dict) else range(len(node)))]
@@ -89,8 +90,12 @@ def nearest_split(key: str, keys: list[str]) -> tuple[list[str], list[str]]:
     for candidate in keys:
         by_norm.setdefault(_norm(candidate), candidate)
     same = [by_norm[target]] if target in by_norm else []
-    alike = [by_norm[k] for k in difflib.get_close_matches(target, list(by_norm),
-                                                           n=MAX_SUGGESTIONS, cutoff=CLOSE_ENOUGH)]
+    alike = [
+        by_norm[k]
+        for k in difflib.get_close_matches(
+            target, list(by_norm), n=MAX_SUGGESTIONS, cutoff=CLOSE_ENOUGH
+        )
+    ]
     alike += [c for n, c in by_norm.items() if target and target in n]
     alike += [c for n, c in by_norm.items() if _words_alike(target, n)]
     return same, [k for k in _unique(alike) if k not in same]
@@ -99,8 +104,11 @@ def nearest_split(key: str, keys: list[str]) -> tuple[list[str], list[str]]:
 def _words_alike(a: str, b: str) -> bool:
     """A word of `a` (4 letters or more) spelt like a word of `b` ('Peeple' ~ 'People')."""
     words = [w for w in b.split() if len(w) >= 4]
-    return any(difflib.get_close_matches(w, words, n=1, cutoff=WORD_CLOSE)
-               for w in a.split() if len(w) >= 4)
+    return any(
+        difflib.get_close_matches(w, words, n=1, cutoff=WORD_CLOSE)
+        for w in a.split()
+        if len(w) >= 4
+    )
 
 
 def elsewhere(snapshot: Any, key: str, limit: int = MAX_SUGGESTIONS) -> list[list[str]]:
@@ -139,8 +147,7 @@ def _key_paths(node: Any, prefix: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
 def _completed(snapshot: Any, candidates: list[list[str]], rest: list[str]) -> list[list[str]]:
     """Each candidate followed by the rest of the path, its later keys corrected the same
     way; only whole paths that resolve when there are any, else the candidates alone."""
-    whole = [full for full in (_follow(snapshot, c, rest) for c in candidates)
-             if full is not None]
+    whole = [full for full in (_follow(snapshot, c, rest) for c in candidates) if full is not None]
     return _unique_paths(whole or candidates)[:MAX_SUGGESTIONS]
 
 
@@ -179,8 +186,14 @@ _RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
 def yaml_key(key: str) -> str:
     """`key` as a flow-sequence item: plain where YAML reads it back as the same text,
     else double-quoted (JSON's escaping is valid YAML)."""
-    if _PLAIN.fullmatch(key) and key == key.strip() and key.lower() not in _RESERVED \
-            and "  " not in key and not key.endswith((" -", "-")) and " '" not in key:
+    if (
+        _PLAIN.fullmatch(key)
+        and key == key.strip()
+        and key.lower() not in _RESERVED
+        and "  " not in key
+        and not key.endswith((" -", "-"))
+        and " '" not in key
+    ):
         return key
     return json.dumps(key, ensure_ascii=False)
 

@@ -9,6 +9,7 @@ the caller parses nothing); retries with exponential backoff and jitter that hon
 redirects checked hop by hop (exchange.py); cookies per host; proxies from the
 environment; TLS from the system store (or SSL_CERT_FILE), loaded at the first https URL.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,15 +31,21 @@ from tracker.fetch.timing import CURRENT, Deadline, attempt_bound, deadline, par
 from tracker.fetch.urls import Target, host_key, safe_url
 from tracker.version import __version__
 
-__all__ = ["Http", "HttpResponse", "RetryableError", "host_key", "parse_retry_after",
-           "safe_url", "user_agent"]
+__all__ = [
+    "Http",
+    "HttpResponse",
+    "RetryableError",
+    "host_key",
+    "parse_retry_after",
+    "safe_url",
+    "user_agent",
+]
 
 # aiohttp refuses header lines over 8,190 bytes; some servers send longer Link or CSP
 # headers. 64 KB per field, like other clients' limit for a whole header block.
 HEADER_LIMIT = 65536
 # The client bounds each attempt itself (asyncio.timeout over the whole exchange).
-NO_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=None, sock_read=None,
-                                   sock_connect=None)
+NO_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=None, sock_read=None, sock_connect=None)
 ACCEPT_ENCODING = "gzip, deflate"  # what decode.py inflates; nothing else is offered
 
 
@@ -46,8 +53,10 @@ def user_agent(config: HttpConfig) -> str:
     if config.user_agent:
         return config.user_agent
     contact = f"; {config.contact}" if config.contact else ""
-    return (f"report-tracker/{__version__} (+https://github.com/report-tracker/report-tracker"
-            f"{contact}) aiohttp/{aiohttp.__version__}")
+    return (
+        f"report-tracker/{__version__} (+https://github.com/report-tracker/report-tracker"
+        f"{contact}) aiohttp/{aiohttp.__version__}"
+    )
 
 
 def tls_context() -> ssl.SSLContext:
@@ -68,16 +77,16 @@ class Http:
     _hosts: dict[str, asyncio.Semaphore] = field(default_factory=dict)
     _ssl: ssl.SSLContext | None = None
     _proxies: dict[str, str] = field(default_factory=dict)
-    _proxy_for: dict[tuple[str, str], tuple[str | None, aiohttp.BasicAuth | None]] = \
-        field(default_factory=dict)
+    _proxy_for: dict[tuple[str, str], tuple[str | None, aiohttp.BasicAuth | None]] = field(
+        default_factory=dict
+    )
     _exchange: Exchange | None = None
     _headers: dict[str, str] = field(default_factory=dict)
 
     async def __aenter__(self) -> "Http":
         self._overall = asyncio.Semaphore(self.config.concurrency)
         self._proxies = getproxies()  # read once: aiohttp's trust_env reads it per request
-        self._headers = {"User-Agent": user_agent(self.config),
-                         "Accept-Encoding": ACCEPT_ENCODING}
+        self._headers = {"User-Agent": user_agent(self.config), "Accept-Encoding": ACCEPT_ENCODING}
         self._exchange = Exchange(self._session, self._tls, self._proxy, self._count)
         return self
 
@@ -86,8 +95,9 @@ class Http:
             await session.close()
         self._sessions.clear()
 
-    def deadline(self, seconds: float | None,
-                 what: str = "fetch") -> AbstractAsyncContextManager[Deadline | None]:
+    def deadline(
+        self, seconds: float | None, what: str = "fetch"
+    ) -> AbstractAsyncContextManager[Deadline | None]:
         """`async with http.deadline(s):` bounds every request and retry in the block."""
         return deadline(seconds, what)
 
@@ -99,10 +109,14 @@ class Http:
         if session is None:
             connector = aiohttp.TCPConnector(limit=self.config.per_host, limit_per_host=0)
             session = self._sessions[host] = aiohttp.ClientSession(
-                connector=connector, headers=self._headers, timeout=NO_TIMEOUT,
+                connector=connector,
+                headers=self._headers,
+                timeout=NO_TIMEOUT,
                 cookie_jar=aiohttp.CookieJar(unsafe=True),  # unsafe: IP hosts keep cookies
                 auto_decompress=False,  # decode.py inflates, bounded (gzip bombs)
-                max_line_size=HEADER_LIMIT, max_field_size=HEADER_LIMIT)
+                max_line_size=HEADER_LIMIT,
+                max_field_size=HEADER_LIMIT,
+            )
         return session
 
     def _tls(self) -> ssl.SSLContext:
@@ -132,10 +146,19 @@ class Http:
 
     # ------------------------------------------------------------ requests
 
-    async def request(self, method: str, url: str, *, validators: dict[str, str] | None = None,
-                      headers: dict[str, str] | None = None, data: Any = None,
-                      params: Any = None, timeout: float = 30.0,
-                      max_bytes: int = 20_000_000, retries: int | None = None) -> HttpResponse:
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        validators: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        data: Any = None,
+        params: Any = None,
+        timeout: float = 30.0,
+        max_bytes: int = 20_000_000,
+        retries: int | None = None,
+    ) -> HttpResponse:
         """One logical request with retries; raises FetchError / SourceGone."""
         sent = dict(headers) if headers else {}
         if validators:
@@ -153,8 +176,9 @@ class Http:
             await self._pause(exc, 1)
         from tracker.fetch.retry import retry_attempts
 
-        return await retry_attempts(lambda: self._attempt(request, timeout), attempts - 1,
-                                    self._should_retry, self._pause)
+        return await retry_attempts(
+            lambda: self._attempt(request, timeout), attempts - 1, self._should_retry, self._pause
+        )
 
     async def get(self, url: str, **kw: Any) -> HttpResponse:
         return await self.request("GET", url, **kw)
@@ -174,14 +198,17 @@ class Http:
             delay = base + random.uniform(0, base / 2)
         bound = CURRENT.get()
         if bound is not None and delay >= bound.remaining():
-            exc.args = (f"{exc}; not retried: the source's deadline of {bound.seconds:g} s "
-                        "would pass first",)
+            exc.args = (
+                f"{exc}; not retried: the source's deadline of {bound.seconds:g} s "
+                "would pass first",
+            )
             raise exc
         await self.sleep(delay)
 
     async def _attempt(self, request: Request, timeout: float) -> HttpResponse:
-        assert self._overall is not None and self._exchange is not None, \
+        assert self._overall is not None and self._exchange is not None, (
             "use `async with Http(...)`"
+        )
         host = request.target.host
         # The host's turn first, then an overall slot: a queue for one busy host never
         # holds slots that other hosts could use.
@@ -199,11 +226,15 @@ class Http:
             except TimeoutError:
                 elapsed, where = time.monotonic() - started, safe_url(request.url)
                 if clock is not None and bound < timeout:  # cut short by the deadline
-                    raise FetchError(f"{where}: timed out after {elapsed:.1f} s: the "
-                                     f"source's deadline of {clock.seconds:g} s passed (gave "
-                                     f"up after {clock.elapsed():.1f} s)") from None
-                raise RetryableError(f"{where}: timed out after {elapsed:.1f} s (no complete "
-                                     f"answer within the timeout of {timeout:g} s)") from None
+                    raise FetchError(
+                        f"{where}: timed out after {elapsed:.1f} s: the "
+                        f"source's deadline of {clock.seconds:g} s passed (gave "
+                        f"up after {clock.elapsed():.1f} s)"
+                    ) from None
+                raise RetryableError(
+                    f"{where}: timed out after {elapsed:.1f} s (no complete "
+                    f"answer within the timeout of {timeout:g} s)"
+                ) from None
             except FetchError:
                 raise
             except Exception as exc:  # noqa: BLE001 - whatever aiohttp or ssl raise

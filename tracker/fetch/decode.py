@@ -6,6 +6,7 @@ against `max_bytes`, so neither a bomb nor a stream of empty deflate blocks can 
 or CPU past the cap. Anything but gzip/x-gzip/deflate/identity fails the source (the
 client only offers gzip and deflate).
 """
+
 from __future__ import annotations
 
 import zlib
@@ -13,8 +14,8 @@ from typing import Iterator
 
 from tracker.errors import FetchError
 
-STEP = 1 << 20          # at most this much decompressed output per step
-MAX_LAYERS = 8          # more is no real server: a hostile header costs a zlib state each
+STEP = 1 << 20  # at most this much decompressed output per step
+MAX_LAYERS = 8  # more is no real server: a hostile header costs a zlib state each
 GZIP_MAGIC = b"\x1f\x8b"
 KNOWN = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
 
@@ -28,11 +29,14 @@ def encodings(header: str | None, where: str) -> list[str]:
     unknown = [name for name in layers if name not in KNOWN]
     if unknown:
         shown = unknown[0][:30].encode("ascii", "replace").decode()
-        raise FetchError(f"{where}: unsupported Content-Encoding {shown!r} "
-                         "(the tracker accepts gzip and deflate only)")
+        raise FetchError(
+            f"{where}: unsupported Content-Encoding {shown!r} "
+            "(the tracker accepts gzip and deflate only)"
+        )
     if len(layers) > MAX_LAYERS:
-        raise FetchError(f"{where}: {len(layers)} Content-Encoding layers (at most "
-                         f"{MAX_LAYERS} accepted)")
+        raise FetchError(
+            f"{where}: {len(layers)} Content-Encoding layers (at most {MAX_LAYERS} accepted)"
+        )
     return [KNOWN[name] for name in reversed(layers)]
 
 
@@ -42,7 +46,7 @@ class _Layer:
     def __init__(self, name: str, where: str) -> None:
         self.name, self.where = name, where
         self._obj: zlib._Decompress | None = None
-        self._head = b""   # deflate: the first bytes, until zlib vs raw can be told apart
+        self._head = b""  # deflate: the first bytes, until zlib vs raw can be told apart
         self.done = False  # a complete stream ended; what follows is ignored
 
     def _start(self, data: bytes) -> bytes:

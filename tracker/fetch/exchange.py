@@ -5,6 +5,7 @@ Redirects are followed here, not by aiohttp, so that each hop is checked: its UR
 (an Authorization header) and no request body (form data, e.g. an OAuth password grant) is
 ever sent to another origin than the one it was meant for.
 """
+
 from __future__ import annotations
 
 import ssl
@@ -53,8 +54,9 @@ def _sendable(value: str) -> bool:
 class RetryableError(FetchError):
     """A failure worth another try (5xx, 429, timeouts, broken connections)."""
 
-    def __init__(self, message: str, *, status: int | None = None,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message, status=status)
         self.retry_after = retry_after
 
@@ -95,9 +97,16 @@ class Exchange:
             seen.add((method, str(target.url)))
             proxy, proxy_auth = self.proxy(target)
             async with self.sessions(target.host).request(
-                    method, target.url, headers=headers, data=data, params=params,
-                    allow_redirects=False, ssl=self.tls() if target.https else True,
-                    proxy=proxy, proxy_auth=proxy_auth) as response:
+                method,
+                target.url,
+                headers=headers,
+                data=data,
+                params=params,
+                allow_redirects=False,
+                ssl=self.tls() if target.https else True,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
+            ) as response:
                 location = response.headers.get("Location")
                 if response.status not in REDIRECT_STATUS or location is None:
                     return await read(response, method, request.max_bytes, self.counts)
@@ -111,32 +120,43 @@ class Exchange:
         raise FetchError(f"{safe_url(request.url)}: more than {MAX_REDIRECTS} redirects")
 
 
-def follow(status: int, method: str, data: Any,
-           headers: dict[str, str]) -> tuple[str, Any, dict[str, str]]:
+def follow(
+    status: int, method: str, data: Any, headers: dict[str, str]
+) -> tuple[str, Any, dict[str, str]]:
     """The next hop's method and body: 307/308 keep both; 303 (and 301/302 after a POST,
     as every browser does) turn into a GET without a body."""
     if status in (307, 308) or method in ("GET", "HEAD") or (status != 303 and method != "POST"):
         return method, data, headers
-    dropped = {k: v for k, v in headers.items() if k.lower() not in ("content-type",
-                                                                     "content-length")}
+    dropped = {
+        k: v for k, v in headers.items() if k.lower() not in ("content-type", "content-length")
+    }
     return ("HEAD" if method == "HEAD" else "GET"), None, dropped
 
 
-def refuse_cross_origin(came: Target, nxt: Target, data: Any, headers: dict[str, str],
-                        where: str) -> None:
+def refuse_cross_origin(
+    came: Target, nxt: Target, data: Any, headers: dict[str, str], where: str
+) -> None:
     """A credential or a body goes only to the origin it was meant for."""
     if came.origin == nxt.origin:
         return
     carried = [name for name in headers if name.lower() in CREDENTIAL_HEADERS]
-    what = "credentials (an Authorization header)" if carried else "the request body" \
-        if data is not None else None
+    what = (
+        "credentials (an Authorization header)"
+        if carried
+        else "the request body"
+        if data is not None
+        else None
+    )
     if what is not None:
-        raise FetchError(f"{where}: refused to follow a redirect to {safe_url(nxt.url)}: "
-                         f"it would send {what} to another origin")
+        raise FetchError(
+            f"{where}: refused to follow a redirect to {safe_url(nxt.url)}: "
+            f"it would send {what} to another origin"
+        )
 
 
-async def read(response: aiohttp.ClientResponse, method: str, max_bytes: int,
-               counts: Callable[[bool], None]) -> HttpResponse:
+async def read(
+    response: aiohttp.ClientResponse, method: str, max_bytes: int, counts: Callable[[bool], None]
+) -> HttpResponse:
     """The answer as an HttpResponse, or the FetchError its status means."""
     status = response.status
     headers = {key.lower(): value for key, value in response.headers.items()}
@@ -153,8 +173,9 @@ async def read(response: aiohttp.ClientResponse, method: str, max_bytes: int,
     if status in RETRYABLE_STATUS:
         retry_after = parse_retry_after(headers.get("retry-after"))
         hint = f", Retry-After {retry_after:g}s" if retry_after is not None else ""
-        raise RetryableError(f"{where}: HTTP {status}{hint}", status=status,
-                             retry_after=retry_after)
+        raise RetryableError(
+            f"{where}: HTTP {status}{hint}", status=status, retry_after=retry_after
+        )
     if status >= 400:
         raise FetchError(f"{where}: HTTP {status}", status=status)
     if method == "HEAD":  # its Content-Length is the GET's; there is no body

@@ -6,6 +6,7 @@ deadline, and its message names the URL), does not sleep towards a retry that co
 finish in time, and the block as a whole is cut a moment after the deadline should any of
 its time go elsewhere. Every message states the real elapsed time.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -48,8 +49,10 @@ class Deadline:
         return self.seconds - self.elapsed()
 
     def passed(self, where: str) -> FetchError:
-        return FetchError(f"{where}: the source's deadline of {self.seconds:g} s passed "
-                          f"(gave up after {self.elapsed():.1f} s)")
+        return FetchError(
+            f"{where}: the source's deadline of {self.seconds:g} s passed "
+            f"(gave up after {self.elapsed():.1f} s)"
+        )
 
 
 CURRENT: ContextVar[Deadline | None] = ContextVar("tracker_fetch_deadline", default=None)

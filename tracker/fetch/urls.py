@@ -4,6 +4,7 @@ Every URL the client requests — configured or from a redirect's Location — p
 `checked` first, so a bad one is that source's FetchError with a clear message, never a
 ValueError from below. Messages only ever show `safe_url` (no query, no userinfo).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ class Target:
     """A URL the client may request: parsed once, with what the client needs of it."""
 
     url: URL
-    host: str      # host_key: host[:port], lower case
+    host: str  # host_key: host[:port], lower case
     origin: tuple[str, str, int]
     https: bool
 
@@ -62,9 +63,11 @@ def checked(url: str) -> Target:
         shown = scheme[:20] or "none"
         raise FetchError(f"{where}: unsupported URL scheme {shown!r} (only http and https)")
     if "@" in parts.netloc:
-        raise FetchError(f"{where}: the URL holds a user name or password (user:pass@); "
-                         "put credentials in environment variables (credentials: in "
-                         "feeds.yaml), never in a URL")
+        raise FetchError(
+            f"{where}: the URL holds a user name or password (user:pass@); "
+            "put credentials in environment variables (credentials: in "
+            "feeds.yaml), never in a URL"
+        )
     if not parts.hostname:
         raise FetchError(f"{where}: the URL has no host")
     try:
@@ -81,8 +84,9 @@ def redirect_target(base: URL, location: str, where: str) -> Target:
     try:
         joined = str(base.join(URL(location.strip())))
     except (ValueError, TypeError, UnicodeError):
-        raise FetchError(f"{where}: refused to follow a redirect: its Location is not a "
-                         "valid URL") from None
+        raise FetchError(
+            f"{where}: refused to follow a redirect: its Location is not a valid URL"
+        ) from None
     try:
         return checked(joined)
     except FetchError as exc:

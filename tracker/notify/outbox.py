@@ -7,6 +7,7 @@ run that crashes in between does not send it a second time. A failed send keeps 
 for the next run. The password is read from the environment variable that `feeds.yaml`
 names (`email.smtp.password_env`); it is never written anywhere.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,16 @@ SENT_LOG = "sent.json"
 SENT_LOG_KEEP = 1000  # Message-IDs remembered; far more than a year of daily digests
 
 
-def build_message(*, sender: str, to: list[str], subject: str, text: str, html: str | None,
-                  now: datetime, tag: str) -> EmailMessage:
+def build_message(
+    *,
+    sender: str,
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str | None,
+    now: datetime,
+    tag: str,
+) -> EmailMessage:
     """A UTF-8 multipart/alternative message (plain text first, HTML preferred)."""
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = sender
@@ -59,10 +68,10 @@ def _safe_tag(tag: str) -> str:
 
 @dataclass
 class FlushResult:
-    sent: list[str] = field(default_factory=list)       # Message-IDs delivered now
-    skipped: list[str] = field(default_factory=list)    # already delivered earlier
-    waiting: list[str] = field(default_factory=list)    # still in the outbox
-    rejected: list[str] = field(default_factory=list)   # refused for good: why, per message
+    sent: list[str] = field(default_factory=list)  # Message-IDs delivered now
+    skipped: list[str] = field(default_factory=list)  # already delivered earlier
+    waiting: list[str] = field(default_factory=list)  # still in the outbox
+    rejected: list[str] = field(default_factory=list)  # refused for good: why, per message
     error: str | None = None
 
 
@@ -95,8 +104,7 @@ class Outbox:
         ids = [i for i in self.sent_ids() if i != message_id] + [message_id]
         self._sent_log().save(ids[-SENT_LOG_KEEP:])
 
-    def flush(self, email: EmailConfig,
-              redact: Callable[[str], str] | None = None) -> FlushResult:
+    def flush(self, email: EmailConfig, redact: Callable[[str], str] | None = None) -> FlushResult:
         """Send every waiting message on one connection; stop at the first failure.
         What the server said passes `redact` too (every secret of the workspace)."""
         result = self._flush(email)
@@ -121,9 +129,12 @@ class Outbox:
                     else:
                         refusal = _send(smtp, message)
                         if refusal is not None:  # kept aside, never tried again
-                            result.rejected.append(safe_reply(
-                                f"{describe(refusal, email.smtp)} ({message['Subject']})",
-                                email.smtp))
+                            result.rejected.append(
+                                safe_reply(
+                                    f"{describe(refusal, email.smtp)} ({message['Subject']})",
+                                    email.smtp,
+                                )
+                            )
                             self._set_aside(path)
                             continue
                         self.mark_sent(message_id)
@@ -171,8 +182,9 @@ def connect(smtp: SmtpConfig) -> smtplib.SMTP:
     """An authenticated SMTP connection per `email.smtp` (starttls, ssl or plain)."""
     context = ssl.create_default_context()
     if smtp.security == "ssl":
-        client: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout,
-                                               context=context)
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            smtp.host, smtp.port, timeout=smtp.timeout, context=context
+        )
     else:
         client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
     try:
@@ -193,14 +205,16 @@ def credentials(smtp: SmtpConfig) -> tuple[str | None, str | None]:
     if smtp.username_env:
         user = os.environ.get(smtp.username_env) or user
         if not user:
-            raise NotifyError(f"email.smtp.username_env: environment variable "
-                              f"{smtp.username_env} is not set")
+            raise NotifyError(
+                f"email.smtp.username_env: environment variable {smtp.username_env} is not set"
+            )
     password = None
     if smtp.password_env:
         password = os.environ.get(smtp.password_env)
         if password is None:
-            raise NotifyError(f"email.smtp.password_env: environment variable "
-                              f"{smtp.password_env} is not set")
+            raise NotifyError(
+                f"email.smtp.password_env: environment variable {smtp.password_env} is not set"
+            )
     return user, password
 
 

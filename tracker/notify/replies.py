@@ -6,6 +6,7 @@ text that describes an SMTP failure passes `safe_reply`: the username and passwo
 `email.smtp`, in any case and percent-, plus- or base64-encoded (as AUTH PLAIN and LOGIN
 send them) become `***`, and control characters are escaped, so the text is one line.
 """
+
 from __future__ import annotations
 
 import os

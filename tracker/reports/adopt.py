@@ -7,6 +7,7 @@ workspace configuration is loaded again before the commit: an adopted draft that
 loader refuses (a source feeds.yaml does not define, an `expect` its extractor cannot
 compare) restores both files and is a ConfigError naming the file and line.
 """
+
 from __future__ import annotations
 
 import io
@@ -31,14 +32,21 @@ DRAFT_NOTE = "draft:"  # notes `report scan` wrote; adoption is the confirmation
 class AdoptResult:
     report_id: str
     adopted: list[str]
-    file: str            # the report file, relative to the workspace
+    file: str  # the report file, relative to the workspace
     created: bool
     commit: str | None
-    left: int            # drafts still in the draft file
+    left: int  # drafts still in the draft file
 
 
-def adopt_drafts(root: Path | str, report_id: str, draft_ids: list[str], now: datetime, *,
-                 drafts_of: str | None = None, wait: float = 0.0) -> AdoptResult:
+def adopt_drafts(
+    root: Path | str,
+    report_id: str,
+    draft_ids: list[str],
+    now: datetime,
+    *,
+    drafts_of: str | None = None,
+    wait: float = 0.0,
+) -> AdoptResult:
     """Move `draft_ids` from reports/<drafts_of or report_id>.draft.yaml into the report."""
     for name in (report_id, drafts_of or report_id):
         if not is_ident(name):
@@ -50,19 +58,31 @@ def adopt_drafts(root: Path | str, report_id: str, draft_ids: list[str], now: da
         draft_rel = f"reports/{drafts_of or report_id}.draft.yaml"
         report_rel = _report_file(writer, report_id)
         refuse_uncommitted(writer, report_rel)  # the draft file may hold the analyst's edits
-        drafts = _load(writer, draft_rel, missing=f"no drafts for {drafts_of or report_id}: "
-                       f"`tracker report scan FILE --id {drafts_of or report_id}` writes them")
+        drafts = _load(
+            writer,
+            draft_rel,
+            missing=f"no drafts for {drafts_of or report_id}: "
+            f"`tracker report scan FILE --id {drafts_of or report_id}` writes them",
+        )
         report = _load(writer, report_rel, missing=None) or _new_report(report_id, drafts)
         moved = _move(drafts, report, _unique(draft_ids), draft_rel, report_rel)
         originals = {rel: _read(writer, rel) for rel in (report_rel, draft_rel)}
         writer.write_file(report_rel, _dump(report))
         writer.write_file(draft_rel, _dump(drafts))
         _validate(writer, originals)
-        commit = writer.commit([report_rel, draft_rel],
-                               f"Adopt {len(moved)} draft fact(s) into {report_id}: "
-                               f"{', '.join(moved)}", when=now)
-    return AdoptResult(report_id, moved, report_rel, originals[report_rel] is None, commit,
-                       len(drafts.get("facts") or []))
+        commit = writer.commit(
+            [report_rel, draft_rel],
+            f"Adopt {len(moved)} draft fact(s) into {report_id}: {', '.join(moved)}",
+            when=now,
+        )
+    return AdoptResult(
+        report_id,
+        moved,
+        report_rel,
+        originals[report_rel] is None,
+        commit,
+        len(drafts.get("facts") or []),
+    )
 
 
 def _report_file(writer: Writer, report_id: str) -> str:
@@ -72,11 +92,18 @@ def _report_file(writer: Writer, report_id: str) -> str:
     if known is not None:
         return str(known.file.relative_to(writer.root))
     rel = f"reports/{report_id}.yaml"
-    other = next((r for r in writer.config.reports.values()
-                  if r.file.resolve() == inside(writer.root, rel).resolve()), None)
+    other = next(
+        (
+            r
+            for r in writer.config.reports.values()
+            if r.file.resolve() == inside(writer.root, rel).resolve()
+        ),
+        None,
+    )
     if other is not None:
-        raise ConfigError(f"{rel} holds report {other.meta.id!r}, not {report_id!r}",
-                          file=str(other.file))
+        raise ConfigError(
+            f"{rel} holds report {other.meta.id!r}, not {report_id!r}", file=str(other.file)
+        )
     return rel
 
 
@@ -96,11 +123,12 @@ def _load(writer: Writer, rel: str, missing: str | None) -> Any:
     try:
         tree = round_trip_yaml().load(text)
     except Exception as exc:  # ruamel raises many kinds; the file is unreadable either way
-        raise ConfigError(f"not valid YAML: {exc}", file=str(inside(writer.root, rel))) \
-            from None
+        raise ConfigError(f"not valid YAML: {exc}", file=str(inside(writer.root, rel))) from None
     if not isinstance(tree, CommentedMap) or not isinstance(tree.get("facts", []), list):
-        raise ConfigError("not a report file (a mapping with `report:` and `facts:`)",
-                          file=str(inside(writer.root, rel)))
+        raise ConfigError(
+            "not a report file (a mapping with `report:` and `facts:`)",
+            file=str(inside(writer.root, rel)),
+        )
     return tree
 
 
@@ -118,21 +146,24 @@ def _new_report(report_id: str, drafts: CommentedMap) -> CommentedMap:
     return report
 
 
-def _move(drafts: CommentedMap, report: CommentedMap, wanted: list[str], draft_rel: str,
-          report_rel: str) -> list[str]:
+def _move(
+    drafts: CommentedMap, report: CommentedMap, wanted: list[str], draft_rel: str, report_rel: str
+) -> list[str]:
     pool = drafts.get("facts") or CommentedSeq()
     by_id = {str(f.get("id")): f for f in pool if isinstance(f, dict)}
     unknown = [i for i in wanted if i not in by_id]
     if unknown:
-        raise ConfigError("; ".join(_not_a_draft(i, list(by_id)) for i in unknown),
-                          file=draft_rel)
+        raise ConfigError("; ".join(_not_a_draft(i, list(by_id)) for i in unknown), file=draft_rel)
     if report.get("facts") is None:
         report["facts"] = CommentedSeq()
     present = {str(f.get("id")) for f in report["facts"] if isinstance(f, dict)}
     clash = [i for i in wanted if i in present]
     if clash:
-        raise ConfigError(f"{report_rel} already has fact(s) {', '.join(clash)}: rename the "
-                          f"draft(s) in {draft_rel} first", file=report_rel)
+        raise ConfigError(
+            f"{report_rel} already has fact(s) {', '.join(clash)}: rename the "
+            f"draft(s) in {draft_rel} first",
+            file=report_rel,
+        )
     for draft_id in wanted:
         node = by_id[draft_id]
         pool.remove(node)

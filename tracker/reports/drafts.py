@@ -12,6 +12,7 @@ reports/<id>.draft.yaml: a valid report file as it is (every draft is checked as
 checks a fact), so `tracker report adopt` — or a copy — takes drafts unchanged. Ids say what
 a draft is: `fn1-population`, `fn10-prime-minister`.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,16 +29,22 @@ from tracker.reports.keywords import slug_for, slugify, topics_in
 from tracker.reports.matching import Leaf, Match, best_match, snapshot_leaves
 from tracker.reports.values import Value, claimed, sentence_values, valid_until
 
-FUTURE = re.compile(r"\b(?:kolejn|przewidzian|planowan|zaplanowan|wprowadzi|będzie|nastąpi|"
-                    r"next|planned|scheduled|will|upcoming|следующ|планир|запланир|состоится|"
-                    r"будет)", re.IGNORECASE)
+FUTURE = re.compile(
+    r"\b(?:kolejn|przewidzian|planowan|zaplanowan|wprowadzi|będzie|nastąpi|"
+    r"next|planned|scheduled|will|upcoming|следующ|планир|запланир|состоится|"
+    r"будет)",
+    re.IGNORECASE,
+)
 GENERIC_KEYS = {"text", "total", "note", "value", "values", "latest", "name", "label"}
 NO_SOURCE = "draft: no current snapshot holds this value; choose a source and path"
 
 
-def draft_facts(parsed: dict[str, Any], report_id: str,
-                snapshots: dict[str, Any] | None = None,
-                published: date | None = None) -> dict[str, Any]:
+def draft_facts(
+    parsed: dict[str, Any],
+    report_id: str,
+    snapshots: dict[str, Any] | None = None,
+    published: date | None = None,
+) -> dict[str, Any]:
     """`published`: the report's publication date (default: its latest citation date)."""
     published = published or latest_citation(parsed)
     leaves = snapshot_leaves(snapshots or {})
@@ -64,14 +71,15 @@ def _cited_sentences(sentences: list[dict[str, Any]]) -> Iterator[tuple[str, lis
     for i, sentence in enumerate(sentences):
         footnotes = sentence["footnotes"]
         if not footnotes:
-            later = (s for s in sentences[i + 1:] if s["paragraph"] == sentence["paragraph"])
+            later = (s for s in sentences[i + 1 :] if s["paragraph"] == sentence["paragraph"])
             footnotes = next((s["footnotes"] for s in later if s["footnotes"]), [])
         if footnotes:
             yield sentence["text"], footnotes
 
 
-def _draft(sentence: str, footnote: int, leaves: list[Leaf],
-           published: date | None) -> dict[str, Any] | None:
+def _draft(
+    sentence: str, footnote: int, leaves: list[Leaf], published: date | None
+) -> dict[str, Any] | None:
     values = sentence_values(sentence)
     future = bool(FUTURE.search(sentence))
     interesting = claimed(sentence, values, future, published)
@@ -87,14 +95,20 @@ def _draft(sentence: str, footnote: int, leaves: list[Leaf],
             return fact
     if claim is None:
         return None
-    return _valid({**base, **_unsourced(sentence, values, claim)},
-                  _slug(sentence, future, claim, None))
+    return _valid(
+        {**base, **_unsourced(sentence, values, claim)}, _slug(sentence, future, claim, None)
+    )
 
 
 def _sourced(match: Match) -> dict[str, Any]:
-    return {"expect": match.expect, "source": match.source, "path": match.path,
-            "extract": match.extract, **match.extra,
-            "note": f"draft: {match.source} holds {match.leaf[:120]!r}"}
+    return {
+        "expect": match.expect,
+        "source": match.source,
+        "path": match.path,
+        "extract": match.extract,
+        **match.extra,
+        "note": f"draft: {match.source} holds {match.leaf[:120]!r}",
+    }
 
 
 def _unsourced(sentence: str, values: list[Value], claim: Value) -> dict[str, Any]:

@@ -8,6 +8,7 @@ body, repeats running heads and page numbers; all of that is undone here.
 
 Everything is a pure function of the text: `parse_report(text) -> dict`.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,14 +23,47 @@ from tracker.text import fold
 _FOOTNOTE_START = re.compile(r"^ ?(\d{1,3})\s+(?=\S)")
 _URL_START = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
 _BARE_URL_AT_END = re.compile(r"(?:https?://|www\.)[^\s<>]*$", re.IGNORECASE)
-_ACCESS_LABEL = re.compile(r"(?:dostęp|accessed|access date|retrieved|pobrano|"
-                           r"дата обращения|просмотрено)\s*:?\s*$", re.IGNORECASE)
+_ACCESS_LABEL = re.compile(
+    r"(?:dostęp|accessed|access date|retrieved|pobrano|"
+    r"дата обращения|просмотрено)\s*:?\s*$",
+    re.IGNORECASE,
+)
 _MALFORMED_DATE = re.compile(r"(?<!\d)\d{1,2}\.\d{1,2}\.\d{5,}")
-_TRANSLIT = {"а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
-             "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
-             "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts",
-             "ч": "ch", "ш": "sh", "щ": "sch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
-             "я": "ya"}
+_TRANSLIT = {
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "e",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "й": "y",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "h",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "sch",
+    "ъ": "",
+    "ы": "y",
+    "ь": "",
+    "э": "e",
+    "ю": "yu",
+    "я": "ya",
+}
 
 
 @dataclass
@@ -138,18 +172,26 @@ def _take_continuation(layout: Layout) -> None:
 
 def _without_running_heads(lines: list[str]) -> list[str]:
     """Drop page numbers and running heads (short lines repeated between blank lines)."""
-    lines = ["" if re.fullmatch(r"\s*\d{1,3}\s*", line) and not nxt.strip() else line
-             for line, nxt in zip(lines, lines[1:] + [""])]
+    lines = [
+        "" if re.fullmatch(r"\s*\d{1,3}\s*", line) and not nxt.strip() else line
+        for line, nxt in zip(lines, lines[1:] + [""])
+    ]
     counts: dict[str, int] = {}
     for line in lines:
         counts[line.strip()] = counts.get(line.strip(), 0) + 1
     out = []
     for i, line in enumerate(lines):
         key = line.strip()
-        isolated = (i == 0 or not lines[i - 1].strip()) and \
-            (i + 1 == len(lines) or not lines[i + 1].strip())
-        repeated_head = (counts[key] > 1 and isolated and 0 < len(key) <= 60
-                         and not _URL_START.search(key) and not key[:1].isdigit())
+        isolated = (i == 0 or not lines[i - 1].strip()) and (
+            i + 1 == len(lines) or not lines[i + 1].strip()
+        )
+        repeated_head = (
+            counts[key] > 1
+            and isolated
+            and 0 < len(key) <= 60
+            and not _URL_START.search(key)
+            and not key[:1].isdigit()
+        )
         out.append("" if repeated_head else line)
     return out
 
@@ -218,7 +260,7 @@ def _join_url_break(left: str, right: str, words: set[str]) -> str:
         return left[:-1] + right
     if lword in words or rword in words or re.search(r"\d", lword + rword):
         return left + right
-    segment = left[left.rfind("/") + 1:-1] + right.split("/")[0]
+    segment = left[left.rfind("/") + 1 : -1] + right.split("/")[0]
     return left + right if "-" in segment else left[:-1] + right
 
 
@@ -251,7 +293,9 @@ def footnote_dates(text: str) -> dict[str, list[str]]:
     """published / accessed / period dates (ISO) of a footnote; `malformed` as written."""
     out: dict[str, list[str]] = {"published": [], "accessed": [], "period": [], "malformed": []}
     scrubbed = re.sub(r"<[^<>]*>|(?:https?://|www\.)\S+", lambda m: " " * len(m.group(0)), text)
-    matches = [m for m in DATE_RE.finditer(scrubbed) if not scrubbed[m.end():m.end() + 1].isdigit()]
+    matches = [
+        m for m in DATE_RE.finditer(scrubbed) if not scrubbed[m.end() : m.end() + 1].isdigit()
+    ]
     out["malformed"] = _MALFORMED_DATE.findall(scrubbed)
     skip = set()
     for i, match in enumerate(matches):
@@ -261,10 +305,10 @@ def footnote_dates(text: str) -> dict[str, list[str]]:
         if when is None:
             continue
         nxt = matches[i + 1] if i + 1 < len(matches) else None
-        if nxt and re.fullmatch(r"\s*[-–]\s*", scrubbed[match.end():nxt.start()]):
+        if nxt and re.fullmatch(r"\s*[-–]\s*", scrubbed[match.end() : nxt.start()]):
             out["period"] = [when, _iso(nxt.group(0)) or ""]
             skip.add(i + 1)
-        elif _ACCESS_LABEL.search(scrubbed[max(0, match.start() - 30):match.start()]):
+        elif _ACCESS_LABEL.search(scrubbed[max(0, match.start() - 30) : match.start()]):
             out["accessed"].append(when)
         else:
             out["published"].append(when)
@@ -283,18 +327,23 @@ def footnote_fields(text: str) -> dict[str, str | None]:
     first = re.split(r";\s+(?![^<]*>)", text, maxsplit=1)[0]
     online = re.search(r",\s*([^,]+?)\s*\[online", first)
     if online or re.search(r"dostęp|<https?://", first):
-        author = re.match(r"((?:[^\W\d_]{1,2}\.\s*)+[^\s,]+(?:,\s*(?:[^\W\d_]{1,2}\.\s*)+"
-                          r"[^\s,]+)*),\s*", first)
+        author = re.match(
+            r"((?:[^\W\d_]{1,2}\.\s*)+[^\s,]+(?:,\s*(?:[^\W\d_]{1,2}\.\s*)+"
+            r"[^\s,]+)*),\s*",
+            first,
+        )
         start = author.end() if author else 0
         end = online.start() if online else len(first)
         title = first[start:end].strip(" ,.") or None
-        outlet = online.group(1).strip(" ,„”\"") if online else _quoted(first)
-        return {"author": author.group(1) if author else None, "title": title,
-                "outlet": outlet}
+        outlet = online.group(1).strip(' ,„”"') if online else _quoted(first)
+        return {"author": author.group(1) if author else None, "title": title, "outlet": outlet}
     head = re.split(r",\s*(?=\d{1,2}[./]|\d{4}\b|https?://)", first, maxsplit=1)[0]
     parts = _top_level_split(head)
-    return {"author": None, "outlet": parts[0].strip() or None,
-            "title": ", ".join(p.strip() for p in parts[1:]).strip(" ,") or None}
+    return {
+        "author": None,
+        "outlet": parts[0].strip() or None,
+        "title": ", ".join(p.strip() for p in parts[1:]).strip(" ,") or None,
+    }
 
 
 def _quoted(text: str) -> str | None:
@@ -307,7 +356,7 @@ def _top_level_split(text: str) -> list[str]:
     for i, char in enumerate(text):
         depth += char == "("
         depth -= char == ")" and depth > 0
-        if char == "," and depth == 0 and text[i + 1:i + 2] == " ":
+        if char == "," and depth == 0 and text[i + 1 : i + 2] == " ":
             parts.append(current)
             current = ""
         else:
@@ -318,10 +367,13 @@ def _top_level_split(text: str) -> list[str]:
 def parse_footnote(note: _Note) -> dict[str, Any]:
     text = join_note(note.lines)
     dates = footnote_dates(text)
-    entry: dict[str, Any] = {"number": note.number, "text": text, **footnote_fields(text),
-                             "urls": find_urls(text),
-                             "dois": [d.rstrip(".,;") for d in
-                                      re.findall(r"doi:\s*(10\.\d{4,9}/\S+)", text, re.I)]}
+    entry: dict[str, Any] = {
+        "number": note.number,
+        "text": text,
+        **footnote_fields(text),
+        "urls": find_urls(text),
+        "dois": [d.rstrip(".,;") for d in re.findall(r"doi:\s*(10\.\d{4,9}/\S+)", text, re.I)],
+    }
     for key in ("published", "accessed", "period"):
         entry[key] = dates[key]
     entry["malformed_dates"] = dates["malformed"]
@@ -337,10 +389,14 @@ def parse_report(text: str) -> dict[str, Any]:
     notes = [parse_footnote(n) for n in layout.notes]
     all_sentences = sentences(layout.body)
     for note in notes:
-        note["cited_in"] = [i for i, s in enumerate(all_sentences)
-                            if note["number"] in s["footnotes"]]
-    return {"footnotes": notes, "sentences": all_sentences,
-            "warnings": _warnings(notes, layout.markers)}
+        note["cited_in"] = [
+            i for i, s in enumerate(all_sentences) if note["number"] in s["footnotes"]
+        ]
+    return {
+        "footnotes": notes,
+        "sentences": all_sentences,
+        "warnings": _warnings(notes, layout.markers),
+    }
 
 
 def _warnings(notes: list[dict[str, Any]], markers: set[int]) -> list[str]:
@@ -363,18 +419,23 @@ def citations_document(parsed: dict[str, Any], report_id: str, source: str) -> d
     index = {id(s): i for i, s in enumerate(sentences_out)}
     footnotes = []
     for note in parsed["footnotes"]:
-        entry = {k: v for k, v in note.items()
-                 if v not in (None, [], "") and k not in ("cited_in", "malformed_dates")}
+        entry = {
+            k: v
+            for k, v in note.items()
+            if v not in (None, [], "") and k not in ("cited_in", "malformed_dates")
+        }
         entry["sentences"] = [index[id(parsed["sentences"][i])] for i in note["cited_in"]]
         footnotes.append(entry)
-    return {"report": report_id, "file": source, "footnotes": footnotes,
-            "sentences": [{"text": s["text"], "footnotes": s["footnotes"]}
-                          for s in sentences_out],
-            "warnings": parsed["warnings"]}
+    return {
+        "report": report_id,
+        "file": source,
+        "footnotes": footnotes,
+        "sentences": [{"text": s["text"], "footnotes": s["footnotes"]} for s in sentences_out],
+        "warnings": parsed["warnings"],
+    }
 
 
 def citation_date(note: dict[str, Any]) -> date | None:
     """The access date, or the cited date when no access date is marked."""
     values = note.get("accessed") or note.get("published") or []
     return date.fromisoformat(max(values)) if values else None
-

@@ -6,6 +6,7 @@ should track, makes a small count worth a draft at all, and names the draft
 (`fn1-population`, `fn10-prime-minister`). Words are compared folded (lower case, no
 diacritics: `tracker.text.fold`), by stem.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,15 +17,17 @@ from tracker.text import fold
 
 @dataclass(frozen=True)
 class Topic:
-    slug: str                    # names the draft: fn<N>-<slug>
-    stems: tuple[str, ...]       # a folded word starting with one of these names it
-    english: str = ""            # the words a Factbook-like source uses for it
-    counts: bool = False         # it names counts: a small number beside it is a fact
+    slug: str  # names the draft: fn<N>-<slug>
+    stems: tuple[str, ...]  # a folded word starting with one of these names it
+    english: str = ""  # the words a Factbook-like source uses for it
+    counts: bool = False  # it names counts: a small number beside it is a fact
 
     def names(self, word: str) -> bool:
         """`word` (folded) starts with a stem, or is one written `stem$` (a whole word)."""
-        return any(word == stem[:-1] if stem.endswith("$") else word.startswith(stem)
-                   for stem in self.stems)
+        return any(
+            word == stem[:-1] if stem.endswith("$") else word.startswith(stem)
+            for stem in self.stems
+        )
 
 
 def _t(slug: str, stems: str, english: str = "", counts: bool = False) -> Topic:
@@ -32,8 +35,13 @@ def _t(slug: str, stems: str, english: str = "", counts: bool = False) -> Topic:
 
 
 TOPICS = (
-    _t("deaths", "zginel zginal zgineli zgin smierc ofiar zabit zabil zmarl killed kill dead "
-       "death deaths fatalit погиб убит жертв смерт", "fatalities deaths killed", True),
+    _t(
+        "deaths",
+        "zginel zginal zgineli zgin smierc ofiar zabit zabil zmarl killed kill dead "
+        "death deaths fatalit погиб убит жертв смерт",
+        "fatalities deaths killed",
+        True,
+    ),
     _t("injured", "rann injur wound ранен", "injured wounded", True),
     _t("evacuated", "ewakuow evacuat эвакуир", "evacuated", True),
     _t("detained", "zatrzym aresztow arrest detain задерж арест", "arrested detained", True),
@@ -46,15 +54,21 @@ TOPICS = (
     _t("households", "gospodarstw household домохозяйств", "households", True),
     _t("seats", "mandat seats мандат", "seats", True),
     _t("bases", "baz bases баз", "bases", True),
-    _t("population", "ludnosc ludnos populac population mieszkanc inhabitant населен жител",
-       "population"),
+    _t(
+        "population",
+        "ludnosc ludnos populac population mieszkanc inhabitant населен жител",
+        "population",
+    ),
     _t("urbanization", "urbaniz zurbaniz urban miejsk городск", "urban urbanization"),
     _t("ethnic-groups", "etniczn ethnic этническ", "ethnic groups"),
     _t("religions", "religi wyznan relig религи", "religions"),
     _t("prime-minister", "premier prime премьер", "prime minister head government"),
     _t("president", "prezydent president президент", "president chief state"),
-    _t("government", "rzad$ rzadu$ rzadem$ rzady$ rzadow$ rzadzie$ government правительств",
-       "government"),
+    _t(
+        "government",
+        "rzad$ rzadu$ rzadem$ rzady$ rzadow$ rzadzie$ government правительств",
+        "government",
+    ),
     _t("vote-share", "poparci glosow votes vote голос", "percent vote"),
     _t("election", "wybor electio elector выбор", "election"),
     _t("independence", "niepodleg independ независим", "independence"),
@@ -70,25 +84,26 @@ TOPICS = (
 # Words that mark a count ("238 osób") without saying of what.
 COUNT_NOUNS = ("osob", "ludzi", "people", "persons", "человек", "obywatel", "citizens")
 # Qualifiers an election takes, from anywhere in the sentence.
-ELECTION_KINDS = (("presidential", ("prezydenck", "presidential", "президентск")),
-                  ("mazhilis", ("mazylis", "mazhilis", "мажилис")),
-                  ("senate", ("senat", "сенат")),
-                  ("parliamentary", ("parlament", "parliament", "парламент")),
-                  ("local", ("lokaln", "samorzad", "maslikhat", "маслихат")))
+ELECTION_KINDS = (
+    ("presidential", ("prezydenck", "presidential", "президентск")),
+    ("mazhilis", ("mazylis", "mazhilis", "мажилис")),
+    ("senate", ("senat", "сенат")),
+    ("parliamentary", ("parlament", "parliament", "парламент")),
+    ("local", ("lokaln", "samorzad", "maslikhat", "маслихат")),
+)
 NEXT = ("kolejn", "nastepn", "next", "upcoming", "следующ", "очередн")
 WINDOW = 6  # words on either side of a value that may name it
 
 
 @dataclass(frozen=True)
 class Word:
-    text: str    # folded
-    start: int   # in the sentence
+    text: str  # folded
+    start: int  # in the sentence
     end: int
 
 
 def words(sentence: str) -> list[Word]:
-    return [Word(fold(m.group(0)), m.start(), m.end())
-            for m in re.finditer(r"[^\W\d_]+", sentence)]
+    return [Word(fold(m.group(0)), m.start(), m.end()) for m in re.finditer(r"[^\W\d_]+", sentence)]
 
 
 def topic_of(word: str) -> Topic | None:
@@ -125,8 +140,9 @@ def slug_for(topic: Topic, sentence: str, future: bool) -> str:
     if topic.slug != "election":
         return topic.slug
     folded = [w.text for w in words(sentence)]
-    kind = next((name for name, stems in ELECTION_KINDS
-                 if any(w.startswith(stems) for w in folded)), None)
+    kind = next(
+        (name for name, stems in ELECTION_KINDS if any(w.startswith(stems) for w in folded)), None
+    )
     nxt = future and any(w.startswith(NEXT) for w in folded)
     return "-".join(p for p in ("next" if nxt else None, kind, "election") if p)
 

@@ -7,6 +7,7 @@ shares, and ranks by the words its path and siblings share with the sentence (Po
 Russian words through a small glossary) — more when the topic naming the value is the
 leaf's own ("ludność" ↔ Population).
 """
+
 from __future__ import annotations
 
 import re
@@ -21,12 +22,27 @@ from tracker.text import fold
 
 # Polish/Russian word stems → the English words a Factbook-like source uses.
 GLOSSARY = {
-    "wybor": "election", "senat": "senate upper", "mazyl": "mazhilis lower", "prezyd": "president",
-    "premie": "prime minister", "rzadu": "government", "rzad": "government",
-    "ludno": "population", "kolejn": "next", "przewi": "expected", "plano": "expected",
-    "urban": "urban", "miesz": "population urban", "religi": "religions", "etnicz": "ethnic",
-    "выбор": "election", "сенат": "senate", "президент": "president", "премьер": "prime",
-    "населен": "population", "следующ": "next",
+    "wybor": "election",
+    "senat": "senate upper",
+    "mazyl": "mazhilis lower",
+    "prezyd": "president",
+    "premie": "prime minister",
+    "rzadu": "government",
+    "rzad": "government",
+    "ludno": "population",
+    "kolejn": "next",
+    "przewi": "expected",
+    "plano": "expected",
+    "urban": "urban",
+    "miesz": "population urban",
+    "religi": "religions",
+    "etnicz": "ethnic",
+    "выбор": "election",
+    "сенат": "senate",
+    "президент": "president",
+    "премьер": "prime",
+    "населен": "population",
+    "следующ": "next",
 }
 NUMBER_TOLERANCE = 0.005
 PERCENT_SLACK = 0.05
@@ -37,7 +53,7 @@ class Leaf:
     source: str
     path: list[str]
     text: str
-    context: str   # the sibling texts
+    context: str  # the sibling texts
 
 
 @dataclass
@@ -49,7 +65,7 @@ class Match:
     extract: str
     expect: Any
     extra: dict[str, Any] = field(default_factory=dict)
-    value: Value | None = None   # the sentence's value it holds (None: a person, shares)
+    value: Value | None = None  # the sentence's value it holds (None: a person, shares)
 
 
 def snapshot_leaves(snapshots: dict[str, Any]) -> list[Leaf]:
@@ -67,8 +83,9 @@ def _leaves(sid: str, node: Any, path: tuple[str, ...]) -> Iterator[Leaf]:
             yield Leaf(sid, list(path + (str(key),)), str(value), siblings)
 
 
-def best_match(sentence: str, values: list[Value], leaves: list[Leaf],
-               future: bool, claim: Value | None) -> Match | None:
+def best_match(
+    sentence: str, values: list[Value], leaves: list[Leaf], future: bool, claim: Value | None
+) -> Match | None:
     """The best-ranked leaf holding a value of the sentence. The claim's value (the one
     the sentence's topic word names) ranks above the others, a leaf about the topic (its
     path or siblings use the topic's English words) above one that is not."""
@@ -88,15 +105,21 @@ def best_match(sentence: str, values: list[Value], leaves: list[Leaf],
     if claim is not None and claim.kind == "number" and claim.topic is not None:
         # of several numbers, the sentence's topic word names the one it claims
         found = [m for m in found if m.extract != "number" or m.value is claim]
-    found = [m for m in found if m.score >= 1 or m.extract == "person" or
-             (m.extract == "number" and abs(m.expect) >= MIN_PLAIN_NUMBER)]
+    found = [
+        m
+        for m in found
+        if m.score >= 1
+        or m.extract == "person"
+        or (m.extract == "number" and abs(m.expect) >= MIN_PLAIN_NUMBER)
+    ]
     if not found:
         return None
     return max(found, key=lambda m: (m.score, -len(m.leaf)))
 
 
-def _leaf_matches(leaf: Leaf, score: int, sentence: str, values: list[Value],
-                  future: bool) -> Iterator[Match]:
+def _leaf_matches(
+    leaf: Leaf, score: int, sentence: str, values: list[Value], future: bool
+) -> Iterator[Match]:
     person = _person(leaf.text)
     named = _named_in(sentence, person) if person else None
     if person and named is not None:
@@ -105,19 +128,36 @@ def _leaf_matches(leaf: Leaf, score: int, sentence: str, values: list[Value],
     for value in values:
         if value.kind == "number" and abs(value.value) < MIN_PLAIN_NUMBER:
             if _counts_in(leaf.text, value):
-                yield Match(leaf.source, leaf.path, leaf.text, score + 1, "number",
-                            value.value, value=value)
+                yield Match(
+                    leaf.source, leaf.path, leaf.text, score + 1, "number", value.value, value=value
+                )
         elif value.kind == "number" and any(_close(value.value, n) for n in leaf_numbers):
-            yield Match(leaf.source, leaf.path, leaf.text, score + 1, "number", value.value,
-                        _number_tolerance(value.value, leaf_numbers), value)
-        elif value.kind == "percent" and \
-                any(abs(value.value - n) < PERCENT_SLACK for n in _percents(leaf.text)):
+            yield Match(
+                leaf.source,
+                leaf.path,
+                leaf.text,
+                score + 1,
+                "number",
+                value.value,
+                _number_tolerance(value.value, leaf_numbers),
+                value,
+            )
+        elif value.kind == "percent" and any(
+            abs(value.value - n) < PERCENT_SLACK for n in _percents(leaf.text)
+        ):
             index = _index_of(value.value, leaf.text)
-            yield Match(leaf.source, leaf.path, leaf.text, score, "percent", value.value,
-                        {"params": {"index": index}} if index else {}, value)
+            yield Match(
+                leaf.source,
+                leaf.path,
+                leaf.text,
+                score,
+                "percent",
+                value.value,
+                {"params": {"index": index}} if index else {},
+                value,
+            )
         elif value.kind == "year" and future and value.value in leaf.text:
-            yield Match(leaf.source, leaf.path, leaf.text, score, "year", value.value,
-                        value=value)
+            yield Match(leaf.source, leaf.path, leaf.text, score, "year", value.value, value=value)
     shares = _shares_match(leaf.text, leaf_numbers, values)
     if shares is not None:
         yield Match(leaf.source, leaf.path, leaf.text, score + 3, "shares", shares)
@@ -143,8 +183,14 @@ def _named_in(sentence: str, person: str) -> Value | None:
     first = next((w for w in found if w.text == given), None)
     if first is None or not any(w.text == surname for w in found):
         return None
-    return Value("person", person, sentence[first.start:first.end], first.start, first.end,
-                 naming_topic(sentence, first.start, first.end))
+    return Value(
+        "person",
+        person,
+        sentence[first.start : first.end],
+        first.start,
+        first.end,
+        naming_topic(sentence, first.start, first.end),
+    )
 
 
 def _number_tolerance(number: float, leaf_numbers: list[float]) -> dict[str, Any]:
@@ -153,11 +199,14 @@ def _number_tolerance(number: float, leaf_numbers: list[float]) -> dict[str, Any
     return {} if number in leaf_numbers else {"tolerance": "0.5%"}
 
 
-def _shares_match(text: str, leaf_numbers: list[float],
-                  values: list[Value]) -> dict[str, Any] | None:
+def _shares_match(
+    text: str, leaf_numbers: list[float], values: list[Value]
+) -> dict[str, Any] | None:
     percents = [v.value for v in values if v.kind == "percent"]
-    if len(percents) < 3 or sum(any(abs(p - n) < PERCENT_SLACK for n in leaf_numbers)
-                                for p in percents) < 3:
+    if (
+        len(percents) < 3
+        or sum(any(abs(p - n) < PERCENT_SLACK for n in leaf_numbers) for p in percents) < 3
+    ):
         return None
     try:
         shares = EXTRACTORS["shares"](text, {})
@@ -171,8 +220,9 @@ def _shares_match(text: str, leaf_numbers: list[float],
 
 
 def _percents(text: str) -> list[float]:
-    return [float(m.group(1).replace(",", ".")) for m in
-            re.finditer(r"(\d+(?:[.,]\d+)?)\s*%", text)]
+    return [
+        float(m.group(1).replace(",", ".")) for m in re.finditer(r"(\d+(?:[.,]\d+)?)\s*%", text)
+    ]
 
 
 def _index_of(value: float, text: str) -> int:

@@ -1,4 +1,5 @@
 """Record reviews in the report file (ruamel round-trip keeps comments and order)."""
+
 from __future__ import annotations
 
 import io
@@ -21,8 +22,9 @@ def round_trip_yaml() -> YAML:
     return yaml
 
 
-def record_review(writer: Writer, finding: Finding, now: datetime, *,
-                  note: str | None, accept: bool) -> str | None:
+def record_review(
+    writer: Writer, finding: Finding, now: datetime, *, note: str | None, accept: bool
+) -> str | None:
     """`ack` (reviewed: {on, value, note}) or `accept` (also expect := current); commit.
 
     Refused (GitStateError, nothing written) while the report file has uncommitted edits:
@@ -58,9 +60,11 @@ def record_review(writer: Writer, finding: Finding, now: datetime, *,
 
 def refuse_uncommitted(writer: Writer, rel: str) -> None:
     if writer.store.uncommitted(rel, untracked=True):
-        raise GitStateError(f"{rel} has uncommitted changes; a review commit holds only the "
-                            f"review: commit them first (git commit {rel}) or set them aside "
-                            f"(git stash push {rel}), then run again. Nothing was written.")
+        raise GitStateError(
+            f"{rel} has uncommitted changes; a review commit holds only the "
+            f"review: commit them first (git commit {rel}) or set them aside "
+            f"(git stash push {rel}), then run again. Nothing was written."
+        )
 
 
 def _plain_value(value: Any) -> Any:

@@ -1,4 +1,5 @@
 """Body text of a report → paragraphs → sentences, with the footnote markers each cites."""
+
 from __future__ import annotations
 
 import re
@@ -53,11 +54,10 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"”»’)]*((?:\[\d{1,3}\]|[⁰¹²³�
 def split_sentences(paragraph: str) -> list[str]:
     out, start = [], 0
     for match in _SENTENCE_END.finditer(paragraph):
-        following = paragraph[match.end():match.end() + 2].lstrip("„\"«(")
-        short = len(paragraph[start:match.start()].split()) < 3 and not match.group(1)
-        if not short and (following[:1].isupper() or (following[:1].isdigit()
-                                                      and match.group(1))):
-            out.append(paragraph[start:match.end()].strip())
+        following = paragraph[match.end() : match.end() + 2].lstrip('„"«(')
+        short = len(paragraph[start : match.start()].split()) < 3 and not match.group(1)
+        if not short and (following[:1].isupper() or (following[:1].isdigit() and match.group(1))):
+            out.append(paragraph[start : match.end()].strip())
             start = match.end()
     tail = paragraph[start:].strip()
     return out + ([tail] if tail else [])
@@ -70,6 +70,11 @@ def sentences(body: list[str]) -> list[dict[str, Any]]:
         for sentence in split_sentences(para):
             text = " ".join(MARKER.sub("", sentence).split())
             text = re.sub(r"\s+([,.;:])", r"\1", text)
-            out.append({"text": text, "footnotes": sorted(set(marker_numbers(sentence))),
-                        "paragraph": index})
+            out.append(
+                {
+                    "text": text,
+                    "footnotes": sorted(set(marker_numbers(sentence))),
+                    "paragraph": index,
+                }
+            )
     return out

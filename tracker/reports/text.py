@@ -8,6 +8,7 @@ markers, and footnotes as lines starting with their number. A PDF gives that sha
 itself; for a DOCX the footnote references become `[n]` markers and the footnotes part
 (word/footnotes.xml) is appended as numbered lines.
 """
+
 from __future__ import annotations
 
 import shlex
@@ -36,17 +37,22 @@ def read_report_text(path: Path, progress: Callable[[int, int], None] | None = N
             return _docx_text(path)
         return path.read_text(encoding="utf-8")
     except ImportError as exc:
-        raise ConfigError(f"reading {suffix} reports needs the `reports` extra "
-                          f"({exc.name or 'its reader'} is not installed); install it with: "
-                          f"{PIP_INSTALL}", file=str(path)) from None
+        raise ConfigError(
+            f"reading {suffix} reports needs the `reports` extra "
+            f"({exc.name or 'its reader'} is not installed); install it with: "
+            f"{PIP_INSTALL}",
+            file=str(path),
+        ) from None
     except ConfigError:
         raise
     except UnicodeDecodeError:
-        raise ConfigError("not UTF-8 text (give a .pdf, .docx or UTF-8 .txt)",
-                          file=str(path)) from None
+        raise ConfigError(
+            "not UTF-8 text (give a .pdf, .docx or UTF-8 .txt)", file=str(path)
+        ) from None
     except Exception as exc:  # noqa: BLE001 - the PDF/DOCX readers raise many types
-        raise ConfigError(f"cannot read this {suffix or 'file'}: {type(exc).__name__}: {exc}",
-                          file=str(path)) from None
+        raise ConfigError(
+            f"cannot read this {suffix or 'file'}: {type(exc).__name__}: {exc}", file=str(path)
+        ) from None
 
 
 def _pdf_text(path: Path, progress: Callable[[int, int], None] | None = None) -> str:

@@ -7,6 +7,7 @@ names is the claim. Numbers are read exactly with their scale words by the same 
 the extractors and the config use (`tracker.config.numbers`): "2 tys." is 2000,
 "20,26 mln" 20260000.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,17 +20,18 @@ from tracker.evaluate.extract import DATE_RE, parse_date
 from tracker.reports.keywords import Topic, counted, naming_topic, topics_in
 
 MIN_PLAIN_NUMBER = 1000  # a smaller bare number, named by no count, matches by chance
-PERCENT_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:%|proc\.?(?!\w)|procent\w*|процент\w*)",
-                        re.IGNORECASE)
+PERCENT_RE = re.compile(
+    r"(\d+(?:[.,]\d+)?)\s*(?:%|proc\.?(?!\w)|procent\w*|процент\w*)", re.IGNORECASE
+)
 KIND_RANK = ("number", "percent", "year", "date")  # a date beside a count dates it
 YEAR_RE = re.compile(r"(?:1[89]|2[01])\d\d")
 
 
 @dataclass(frozen=True)
 class Value:
-    kind: str                  # number | percent | year | date
-    value: Any                 # int/float, or ISO text for a year or a date
-    text: str                  # as the sentence writes it
+    kind: str  # number | percent | year | date
+    value: Any  # int/float, or ISO text for a year or a date
+    text: str  # as the sentence writes it
     start: int = 0
     end: int = 0
     topic: Topic | None = None  # the topic word that names it, if one does
@@ -71,38 +73,44 @@ def sentence_values(sentence: str) -> list[Value]:
 
 
 def _number(sentence: str, reading: Reading) -> Value | None:
-    text = sentence[reading.start:reading.end]
+    text = sentence[reading.start : reading.end]
     if YEAR_RE.fullmatch(text.strip()):
         return _value(sentence, "year", text.strip(), reading.start, reading.end)
     found = _value(sentence, "number", plain(reading.value), reading.start, reading.end)
     scaled = text.strip()[-1:].isalpha() or text.strip().endswith(".")
     small = abs(reading.value) < MIN_PLAIN_NUMBER and not scaled
-    if small and not (counted(sentence, reading.end) or
-                      (found.topic is not None and found.topic.counts)):
+    if small and not (
+        counted(sentence, reading.end) or (found.topic is not None and found.topic.counts)
+    ):
         return None
     return found
 
 
 def _value(sentence: str, kind: str, value: Any, start: int, end: int) -> Value:
-    return Value(kind, value, sentence[start:end], start, end,
-                 naming_topic(sentence, start, end))
+    return Value(kind, value, sentence[start:end], start, end, naming_topic(sentence, start, end))
 
 
 def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
     return any(a < span[1] and span[0] < b for a, b in taken)
 
 
-def claimed(sentence: str, values: list[Value], future: bool,
-            published: date | None = None) -> list[Value]:
+def claimed(
+    sentence: str, values: list[Value], future: bool, published: date | None = None
+) -> list[Value]:
     """The values worth a draft, the claim first: the one the sentence's first topic word
     names (each topic word in turn), then the others in order. A year is a claim only
     about the future ("the next election is planned for 2026"), so not one before the
     report's publication."""
-    interesting = [v for v in values if v.kind != "year" or
-                   (future and (published is None or (v.as_date or published) >= published))]
+    interesting = [
+        v
+        for v in values
+        if v.kind != "year"
+        or (future and (published is None or (v.as_date or published) >= published))
+    ]
     for topic in topics_in(sentence):
-        named = sorted((v for v in interesting if v.topic == topic),
-                       key=lambda v: KIND_RANK.index(v.kind))
+        named = sorted(
+            (v for v in interesting if v.topic == topic), key=lambda v: KIND_RANK.index(v.kind)
+        )
         if named:
             first = named[0]
             return [first] + [v for v in interesting if v is not first]
@@ -112,6 +120,9 @@ def claimed(sentence: str, values: list[Value], future: bool,
 def valid_until(values: list[Value], published: date | None) -> date | None:
     """The horizon of a claim about the future: its latest date or year — never one before
     the report's publication ("since 2014 … will" does not expire in 2014)."""
-    ahead = [d for d in (v.as_date for v in values)
-             if d is not None and (published is None or d >= published)]
+    ahead = [
+        d
+        for d in (v.as_date for v in values)
+        if d is not None and (published is None or d >= published)
+    ]
     return max(ahead) if ahead else None

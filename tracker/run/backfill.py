@@ -11,6 +11,7 @@ Backfill only ever adds history, never rewinds it:
   refused (`refused`, nothing written for it): putting it on top would make the current
   snapshot older data. So is a file dated after `now`.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,11 +41,11 @@ Progress = Callable[[int, int], None]
 class BackfillResult:
     commits: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)  # same content as the snapshot before
-    known: list[str] = field(default_factory=list)      # already in the source's history
-    refused: list[str] = field(default_factory=list)    # older than the newest snapshot
+    known: list[str] = field(default_factory=list)  # already in the source's history
+    refused: list[str] = field(default_factory=list)  # older than the newest snapshot
     failed: list[tuple[str, str]] = field(default_factory=list)
     newest: datetime | None = None  # the source's newest snapshot before this backfill
-    future: list[str] = field(default_factory=list)     # dated after `now` (also refused)
+    future: list[str] = field(default_factory=list)  # dated after `now` (also refused)
 
 
 def date_from_name(name: str) -> datetime:
@@ -71,22 +72,31 @@ def dated_files(directory: Path) -> list[tuple[datetime, Path]]:
         try:
             dated.append((date_from_name(path.name), path))
         except ValueError:
-            raise ConfigError(f"{path.name}: file names must start with a date "
-                              "YYYY-MM-DD[THHMM]", file=str(path)) from None
+            raise ConfigError(
+                f"{path.name}: file names must start with a date YYYY-MM-DD[THHMM]", file=str(path)
+            ) from None
     return sorted(dated, key=lambda item: (item[0], item[1].name))
 
 
-def backfill(root: Path | str, source_id: str, directory: Path | str,
-             config: Config | None = None, *, now: datetime | None = None,
-             progress: Progress | None = None, wait: float = 0.0) -> BackfillResult:
+def backfill(
+    root: Path | str,
+    source_id: str,
+    directory: Path | str,
+    config: Config | None = None,
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    wait: float = 0.0,
+) -> BackfillResult:
     """Add the folder's versions the source's history lacks (see the module doc)."""
     workspace = Workspace(root)
     if config is not None:
         workspace.config = config  # already loaded by the caller
     config = workspace.config
     if source_id not in config.sources:
-        raise ConfigError(f"unknown source {source_id!r}; known: "
-                          f"{', '.join(sorted(config.sources)) or 'none'}")
+        raise ConfigError(
+            f"unknown source {source_id!r}; known: {', '.join(sorted(config.sources)) or 'none'}"
+        )
     dated = dated_files(Path(directory))
     when = now or datetime.now(timezone.utc)
     with workspace.writing(now=when, wait=wait) as writer:  # a killed backfill gets repaired
@@ -110,8 +120,11 @@ class _History:
         self._canonical: set[str] | None = None
         if versions:
             log = store.repo.git.log("--format=%B", "--", relpath)
-            self.raw = {line[len(RAW_TRAILER):].strip() for line in log.splitlines()
-                        if line.startswith(RAW_TRAILER)}
+            self.raw = {
+                line[len(RAW_TRAILER) :].strip()
+                for line in log.splitlines()
+                if line.startswith(RAW_TRAILER)
+            }
 
     def add(self, raw_id: str, committed: bytes, when: datetime) -> None:
         self.raw.add(raw_id)
@@ -136,8 +149,13 @@ def _canonical_id(snapshot: Any) -> str:
     return blob_id(snapshot_yaml.dumps(snapshot).encode("utf-8"))
 
 
-def _import(writer: Writer, source_id: str, dated: list[tuple[datetime, Path]],
-            now: datetime, progress: Progress) -> BackfillResult:
+def _import(
+    writer: Writer,
+    source_id: str,
+    dated: list[tuple[datetime, Path]],
+    now: datetime,
+    progress: Progress,
+) -> BackfillResult:
     importer = _Importer(writer, make_source(source_id, writer.config.sources[source_id]))
     for done, (when, path) in enumerate(dated):
         progress(done, len(dated))
@@ -184,14 +202,15 @@ class _Importer:
                 return
         self._commit(path.name, when, previous, snapshot, raw_id)
 
-    def _commit(self, name: str, when: datetime, previous: Any, snapshot: Any,
-                raw_id: str) -> None:
+    def _commit(self, name: str, when: datetime, previous: Any, snapshot: Any, raw_id: str) -> None:
         if not self.writer.write_snapshot(self.source.id, snapshot):
             self.result.unchanged.append(name)
             return
         changes = diff_snapshots(previous, snapshot, self.source.id)
-        message = (f"Backfill {self.source.id} from {name}\n\n{len(changes)} change(s)\n\n"
-                   f"{RAW_TRAILER}{raw_id}")
+        message = (
+            f"Backfill {self.source.id} from {name}\n\n{len(changes)} change(s)\n\n"
+            f"{RAW_TRAILER}{raw_id}"
+        )
         sha = self.writer.commit([self.relpath], message, when=when)
         if sha:
             self.result.commits.append(sha)

@@ -12,6 +12,7 @@
 
 Offline, nothing here opens a socket.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -37,8 +38,8 @@ HEAD_REFUSED = (400, 403, 404, 405, 501)  # servers that answer HEAD so but GET 
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str      # path | reads-nothing | snapshot | environment | smtp | source
-    subject: str   # REPORT/FACT, a source id, a variable's name, email.smtp
+    kind: str  # path | reads-nothing | snapshot | environment | smtp | source
+    subject: str  # REPORT/FACT, a source id, a variable's name, email.smtp
     message: str
 
     def to_json(self) -> dict[str, str]:
@@ -56,8 +57,12 @@ class CheckResult:
         return not self.problems
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "offline": self.offline, "checked": self.checked,
-                "problems": [p.to_json() for p in self.problems]}
+        return {
+            "ok": self.ok,
+            "offline": self.offline,
+            "checked": self.checked,
+            "problems": [p.to_json() for p in self.problems],
+        }
 
 
 def run_check(config: Config, store: GitStore, *, offline: bool) -> CheckResult:
@@ -84,7 +89,7 @@ def fact_refs(config: Config) -> Iterator[tuple[str, SourceRef, bool]]:
 
 def check_paths(config: Config, store: GitStore, checked: dict[str, int]) -> list[Problem]:
     snapshots: dict[str, Any] = {}
-    waiting: dict[str, list[str]] = {}   # source without a snapshot → facts it blocks
+    waiting: dict[str, list[str]] = {}  # source without a snapshot → facts it blocks
     problems: list[Problem] = []
     count = 0
     for subject, ref, also in fact_refs(config):
@@ -101,16 +106,26 @@ def check_paths(config: Config, store: GitStore, checked: dict[str, int]) -> lis
         except PathMissing as exc:
             problems.append(Problem("path", subject, f"{where}: {exc}"))
         except ExtractError as exc:
-            problems.append(Problem("reads-nothing", subject,
-                                    f"{where}: the path resolves, but `{ref.extract}` reads "
-                                    f"nothing there: {exc}"))
+            problems.append(
+                Problem(
+                    "reads-nothing",
+                    subject,
+                    f"{where}: the path resolves, but `{ref.extract}` reads nothing there: {exc}",
+                )
+            )
     for source, blocked in waiting.items():
-        shown = ", ".join(blocked[:3]) + (f" and {len(blocked) - 3} more" if len(blocked) > 3
-                                          else "")
-        problems.append(Problem("snapshot", source,
-                                f"no snapshot yet, so {len(blocked)} fact path(s) cannot be "
-                                f"checked ({shown}): `tracker run --source {source}` or "
-                                f"`tracker backfill {source} --dir DIR`"))
+        shown = ", ".join(blocked[:3]) + (
+            f" and {len(blocked) - 3} more" if len(blocked) > 3 else ""
+        )
+        problems.append(
+            Problem(
+                "snapshot",
+                source,
+                f"no snapshot yet, so {len(blocked)} fact path(s) cannot be "
+                f"checked ({shown}): `tracker run --source {source}` or "
+                f"`tracker backfill {source} --dir DIR`",
+            )
+        )
     checked["paths"] = count
     checked["facts"] = sum(len(r.facts) for r in config.reports.values())
     return problems
@@ -142,8 +157,9 @@ def check_environment(config: Config, checked: dict[str, int]) -> list[Problem]:
     for key, variable in names:
         if not os.environ.get(variable):
             state = "is empty" if variable in os.environ else "is not set"
-            problems.append(Problem("environment", variable,
-                                    f"environment variable {variable} ({key}) {state}"))
+            problems.append(
+                Problem("environment", variable, f"environment variable {variable} ({key}) {state}")
+            )
     checked["environment"] = len(names)
     return problems
 
@@ -168,8 +184,9 @@ async def check_network(config: Config, checked: dict[str, int]) -> list[Problem
     return [p for p in found if p is not None]
 
 
-async def _answers(http: Http, sid: str, url: str, document: bool,
-                   timeout: float) -> Problem | None:
+async def _answers(
+    http: Http, sid: str, url: str, document: bool, timeout: float
+) -> Problem | None:
     """None when the source's server answers (see the module's doc for what counts)."""
     try:
         await http.request("HEAD", url, timeout=timeout, retries=0)
@@ -195,8 +212,9 @@ def check_smtp(smtp: SmtpConfig) -> Problem | None:
     context = ssl.create_default_context()
     try:
         if smtp.security == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.port,
-                                                   timeout=smtp.timeout, context=context)
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                smtp.host, smtp.port, timeout=smtp.timeout, context=context
+            )
         else:
             client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
         with client:

@@ -1,4 +1,5 @@
 """Which sources a run fetches: the due ones (cron mode), all, or those named."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -30,13 +31,15 @@ def due_sources(config: Config, state: State, now: datetime) -> list[str]:
     return due
 
 
-def select_sources(config: Config, state: State, now: datetime, only: Iterable[str] = (),
-                   run_all: bool = False) -> list[str]:
+def select_sources(
+    config: Config, state: State, now: datetime, only: Iterable[str] = (), run_all: bool = False
+) -> list[str]:
     only = list(only)
     unknown = [s for s in only if s not in config.sources]
     if unknown:
-        raise ConfigError(f"unknown source {unknown[0]!r}; known: "
-                          f"{', '.join(sorted(config.sources)) or 'none'}")
+        raise ConfigError(
+            f"unknown source {unknown[0]!r}; known: {', '.join(sorted(config.sources)) or 'none'}"
+        )
     if only:
         return only
     return list(config.sources) if run_all else due_sources(config, state, now)

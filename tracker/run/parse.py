@@ -6,6 +6,7 @@ version. No files, no git, no network: it runs the same in the main process or i
 worker (pool.py), and it never raises — any exception, whatever its type, becomes that
 one source's `Failed`, with a one-line message naming the stage and the cause.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,8 @@ class Parsed:
 
     source: str
     snapshot: dict[str, Any]
-    text: str                      # canonical YAML, known to encode as UTF-8
-    changed: bool                  # text differs from the previous file
+    text: str  # canonical YAML, known to encode as UTF-8
+    changed: bool  # text differs from the previous file
     changes: list[Change] = field(default_factory=list)
     suspicion: Suspicion | None = None  # lost most of the previous content (shrink.py)
 
@@ -84,18 +85,28 @@ def parse(job: ParseJob) -> Parsed | Failed:
 def failed(source: str, exc: BaseException, stage: str) -> Failed:
     """The Failed record for an exception raised while `stage` ran for `source`."""
     if isinstance(exc, SourceError):
-        kind = Failure.GONE if exc.gone else \
-            Failure.PARSE if isinstance(exc, ParseError) else Failure.FETCH
+        kind = (
+            Failure.GONE
+            if exc.gone
+            else Failure.PARSE
+            if isinstance(exc, ParseError)
+            else Failure.FETCH
+        )
         return Failed(source, one_line(str(exc)), kind, gone=exc.gone)
     detail = one_line(str(exc)) or "(no message)"
-    return Failed(source, one_line(f"unexpected {type(exc).__name__} while {stage}: {detail}"),
-                  Failure.UNEXPECTED)
+    return Failed(
+        source,
+        one_line(f"unexpected {type(exc).__name__} while {stage}: {detail}"),
+        Failure.UNEXPECTED,
+    )
 
 
 def one_line(text: str, limit: int = MESSAGE_CHARS) -> str:
     """A message fit for one line: control characters escaped, credentials in quoted URLs
     hidden, cut at `limit` characters."""
     text = _USERINFO.sub("***@", text[: limit * 2])  # a library may quote a whole document
-    out = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                  for c in text.replace("\n", " ").replace("\r", " ")).strip()
+    out = "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+        for c in text.replace("\n", " ").replace("\r", " ")
+    ).strip()
     return out if len(out) <= limit else out[: limit - 1].rstrip() + "…"

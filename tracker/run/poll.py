@@ -7,6 +7,7 @@ HTTP client over every request and retry), the whole poll has the run's deadline
 a second. A source cut short by the run's deadline or a stop fails with a message saying
 so; the sources that finished are kept.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -49,7 +50,7 @@ class Poller:
     now: datetime
     read_previous: Callable[[str], bytes | None]
     pool: ParsePool
-    deadline: float                      # seconds for the whole poll
+    deadline: float  # seconds for the whole poll
     stop: threading.Event | None = None
     progress: Callable[[int, int], None] | None = None  # (done, total), as sources finish
 
@@ -84,8 +85,9 @@ class Poller:
         if self.stop is not None:
             watched.add(asyncio.ensure_future(self._stop_requested()))
         try:
-            done, _ = await asyncio.wait(watched, timeout=max(self.deadline, 0.0),
-                                         return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                watched, timeout=max(self.deadline, 0.0), return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             for future in watched - {everything}:
                 future.cancel()
@@ -94,16 +96,20 @@ class Poller:
                 raise task.exception()  # type: ignore[misc]
         if everything in done:
             return None
-        return Failure.STOPPED if self.stop is not None and self.stop.is_set() \
+        return (
+            Failure.STOPPED
+            if self.stop is not None and self.stop.is_set()
             else Failure.RUN_DEADLINE
+        )
 
     async def _stop_requested(self) -> None:
         assert self.stop is not None
         while not self.stop.is_set():
             await asyncio.sleep(STOP_POLL)
 
-    def _outcome(self, source: Source[Any], task: asyncio.Task[Polled],
-                 cut: Failure | None) -> Polled:
+    def _outcome(
+        self, source: Source[Any], task: asyncio.Task[Polled], cut: Failure | None
+    ) -> Polled:
         if task.done() and not task.cancelled() and task.exception() is None:
             return task.result()
         stage = self._stage.get(source.id, "waiting to be fetched")

@@ -10,6 +10,7 @@ starting workers costs more than parsing a few documents in-process
 (benchmarks/parsepool.py measures both). A worker that dies (BrokenProcessPool) ends the
 pool; that document and the rest are parsed in-process.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_WORKERS = 4
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-WATCH_EVERY = 1.0     # seconds between a worker's looks at its owner
+WATCH_EVERY = 1.0  # seconds between a worker's looks at its owner
 # what parsing imports (ruamel's codec is otherwise loaded on first use)
 PRELOAD = ["tracker.run.parse", "tracker.store.yaml_codec", "feedparser", "deepdiff"]
 
@@ -123,8 +124,12 @@ class ParsePool:
 
     async def parse(self, job: ParseJob) -> Parsed | Failed:
         self.arrived += 1
-        if self._pool is None and not self._broken and self.workers > 0 \
-                and self.arrived > self.threshold:
+        if (
+            self._pool is None
+            and not self._broken
+            and self.workers > 0
+            and self.arrived > self.threshold
+        ):
             self._start()
         pool = self._pool
         if pool is None:
@@ -144,9 +149,12 @@ class ParsePool:
         return result
 
     def _start(self) -> None:
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(),
-                                         initializer=_die_with_parent,
-                                         initargs=(os.getpid(),))
+        self._pool = ProcessPoolExecutor(
+            self.workers,
+            mp_context=_context(),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        )
 
     def _give_up(self, pool: ProcessPoolExecutor) -> None:
         if self._pool is pool:

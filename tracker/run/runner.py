@@ -4,6 +4,7 @@ One process does the I/O: this one fetches (poll.py), writes and commits (outcom
 documents may be parsed by pure worker processes (pool.py). One failing source never
 stops the others; only the workspace's own failures (configuration, git, disk) stop a run.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -33,10 +34,18 @@ from tracker.workspace import Workspace, Writer
 Progress = Callable[[int, int], None]  # (done, total): the CLI draws a bar from it
 
 
-def run_once(root: Path | str, *, now: datetime, only: Iterable[str] = (),
-             run_all: bool = False, config: Config | None = None, send_email: bool = True,
-             wait: float = 0.0, stop: threading.Event | None = None,
-             progress: Progress | None = None) -> RunResult:
+def run_once(
+    root: Path | str,
+    *,
+    now: datetime,
+    only: Iterable[str] = (),
+    run_all: bool = False,
+    config: Config | None = None,
+    send_email: bool = True,
+    wait: float = 0.0,
+    stop: threading.Event | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
     """One run at a time (LockError after `wait` s); repairs a dead run's leftovers first.
     `stop` (the daemon's SIGTERM) ends polling early: what finished is stored and
     committed, the digest is left to the next run. `progress(done, total)` follows the
@@ -46,8 +55,15 @@ def run_once(root: Path | str, *, now: datetime, only: Iterable[str] = (),
         workspace.config = config  # already loaded by the caller
     with workspace.writing(now=now, wait=wait) as writer:
         with disk_errors():
-            result = _run_locked(writer, now=now, only=only, run_all=run_all,
-                                 send_email=send_email, stop=stop, progress=progress)
+            result = _run_locked(
+                writer,
+                now=now,
+                only=only,
+                run_all=run_all,
+                send_email=send_email,
+                stop=stop,
+                progress=progress,
+            )
         result.repaired = writer.repaired
     return result
 
@@ -60,13 +76,21 @@ def disk_errors() -> Iterator[None]:
         yield
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
-        raise StoreError(one_line(f"cannot write the workspace: "
-                                  f"{exc.strerror or exc}{where}")) from None
+        raise StoreError(
+            one_line(f"cannot write the workspace: {exc.strerror or exc}{where}")
+        ) from None
 
 
-def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str], run_all: bool,
-                send_email: bool, stop: threading.Event | None,
-                progress: Progress | None) -> RunResult:
+def _run_locked(
+    writer: Writer,
+    *,
+    now: datetime,
+    only: Iterable[str],
+    run_all: bool,
+    send_email: bool,
+    stop: threading.Event | None,
+    progress: Progress | None,
+) -> RunResult:
     config, store, state = writer.config, writer.store, writer.state
     result = RunResult(started=now)
     chosen = select_sources(config, state, now, only, run_all)
@@ -85,8 +109,13 @@ def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str], run_all: 
     # news: items new in rss snapshots → pending matches in .tracker/news.json
     from tracker.evaluate.news import match_new_items
 
-    match_new_items(writer.root, config, now, store=store,
-                    fresh={s.source: s.snapshot for s in result.sources if s.changed})
+    match_new_items(
+        writer.root,
+        config,
+        now,
+        store=store,
+        fresh={s.source: s.snapshot for s in result.sources if s.changed},
+    )
     from tracker.evaluate.findings import evaluate_all
 
     result.findings = evaluate_all(config, store, state, now)
@@ -98,18 +127,29 @@ def _run_locked(writer: Writer, *, now: datetime, only: Iterable[str], run_all: 
     return result
 
 
-def poll_sources(writer: Writer, chosen: list[str], now: datetime,
-                 stop: threading.Event | None,
-                 progress: Progress | None = None) -> tuple[list[Polled], int]:
+def poll_sources(
+    writer: Writer,
+    chosen: list[str],
+    now: datetime,
+    stop: threading.Event | None,
+    progress: Progress | None = None,
+) -> tuple[list[Polled], int]:
     """Every chosen source's outcome, and how many documents worker processes parsed."""
     sources = make_sources(writer.root, writer.config, chosen)
     if not sources:
         return [], 0
     config = writer.config
     pool = ParsePool(workers=config.run.parse_workers, threshold=config.run.pool_threshold)
-    poller = Poller(writer.state, config.http, now, lambda sid: previous_bytes(writer.store, sid),
-                    pool, deadline=config.run.deadline.total_seconds(), stop=stop,
-                    progress=progress)
+    poller = Poller(
+        writer.state,
+        config.http,
+        now,
+        lambda sid: previous_bytes(writer.store, sid),
+        pool,
+        deadline=config.run.deadline.total_seconds(),
+        stop=stop,
+        progress=progress,
+    )
     try:
         return asyncio.run(poller.run(sources)), pool.in_pool
     finally:
@@ -132,19 +172,25 @@ def previous_bytes(store: GitStore, source_id: str) -> bytes | None:
 def cut_short(result: RunResult, config: Config) -> list[Notice]:
     """A notice when the run's deadline or a stop left sources unfinished."""
     notices = []
-    for kind, failure in ((NoticeKind.RUN_DEADLINE, Failure.RUN_DEADLINE),
-                          (NoticeKind.RUN_STOPPED, Failure.STOPPED)):
+    for kind, failure in (
+        (NoticeKind.RUN_DEADLINE, Failure.RUN_DEADLINE),
+        (NoticeKind.RUN_STOPPED, Failure.STOPPED),
+    ):
         cut = [s.source for s in result.sources if s.failure is failure]
         if not cut:
             continue
         if kind is NoticeKind.RUN_DEADLINE:
             limit = f"{config.run.deadline.total_seconds():g} s"
-            message = (f"run deadline ({limit}, run.deadline) reached: {len(cut)} source(s) "
-                       f"not finished: {', '.join(cut[:10])}{' …' if len(cut) > 10 else ''}")
+            message = (
+                f"run deadline ({limit}, run.deadline) reached: {len(cut)} source(s) "
+                f"not finished: {', '.join(cut[:10])}{' …' if len(cut) > 10 else ''}"
+            )
         else:
             limit = None
-            message = (f"stopped on request: {len(cut)} source(s) not finished; what "
-                       "finished is committed, the digest is left to the next run")
+            message = (
+                f"stopped on request: {len(cut)} source(s) not finished; what "
+                "finished is committed, the digest is left to the next run"
+            )
         notices.append(Notice(kind, message, count=len(cut), detail=limit))
     return notices
 

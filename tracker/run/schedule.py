@@ -12,6 +12,7 @@ the run in progress stops polling at once, stores and commits what finished, and
 releases the lock and its holder note; a job waiting for the lock gives up. A SIGKILL is
 left to crash recovery.
 """
+
 from __future__ import annotations
 
 import logging
@@ -54,8 +55,11 @@ class JobPlan:
 def plan_jobs(root: Path | str) -> list[JobPlan]:
     """The jobs feeds.yaml asks for (a ConfigError here stops the daemon before it starts)."""
     config = Workspace(root).config
-    jobs = [JobPlan(f"{SOURCE_PREFIX}{sid}", options.schedule, (sid,))
-            for sid, options in config.sources.items() if options.schedule]
+    jobs = [
+        JobPlan(f"{SOURCE_PREFIX}{sid}", options.schedule, (sid,))
+        for sid, options in config.sources.items()
+        if options.schedule
+    ]
     if config.digest.schedule:
         jobs.append(JobPlan(DIGEST, config.digest.schedule))
     return jobs
@@ -85,9 +89,9 @@ class Daemon:
     root: Path
     clock: Callable[[], datetime]
     send_email: bool = True
-    misfire_grace: float = 3600.0   # a job that could not start within this is skipped
-    lock_wait: float = 600.0        # how long a job waits for a `tracker run` from cron
-    interval: float | None = None   # demos/tests: every job every N seconds instead of cron
+    misfire_grace: float = 3600.0  # a job that could not start within this is skipped
+    lock_wait: float = 600.0  # how long a job waits for a `tracker run` from cron
+    interval: float | None = None  # demos/tests: every job every N seconds instead of cron
     finished: list[tuple[str, str]] = field(default_factory=list)  # (job id, outcome)
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -120,9 +124,14 @@ class Daemon:
         while True:
             step = max(0.0, min(LOCK_STEP, give_up - time.monotonic()))
             try:
-                return run_once(self.root, now=self.clock(), only=only, wait=step,
-                                send_email=self.send_email,
-                                stop=self.stopping)
+                return run_once(
+                    self.root,
+                    now=self.clock(),
+                    only=only,
+                    wait=step,
+                    send_email=self.send_email,
+                    stop=self.stopping,
+                )
             except LockError:
                 if self.stopping.is_set() or time.monotonic() >= give_up:
                     raise
@@ -136,11 +145,20 @@ class Daemon:
         scheduler = BackgroundScheduler(
             timezone=timezone.utc,
             executors={"default": ThreadPoolExecutor(max_workers=1)},
-            job_defaults={"coalesce": True, "max_instances": 1,
-                          "misfire_grace_time": int(self.misfire_grace)})
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": int(self.misfire_grace),
+            },
+        )
         for job in plan_jobs(self.root):
-            scheduler.add_job(self.run_job, self._trigger(job.cron), args=(job.id, job.only),
-                              id=job.id, name=job.id)
+            scheduler.add_job(
+                self.run_job,
+                self._trigger(job.cron),
+                args=(job.id, job.only),
+                id=job.id,
+                name=job.id,
+            )
         # after downtime: each overdue source once, through the cron-mode due logic
         scheduler.add_job(self.run_job, "date", args=(CATCH_UP,), id=CATCH_UP, name=CATCH_UP)
         scheduler.add_listener(_log_skipped, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
@@ -161,8 +179,11 @@ class Daemon:
 
 
 def _log_skipped(event: JobExecutionEvent) -> None:
-    why = "missed its time (beyond the misfire grace)" if event.code == EVENT_JOB_MISSED \
+    why = (
+        "missed its time (beyond the misfire grace)"
+        if event.code == EVENT_JOB_MISSED
         else "still running from its previous firing"
+    )
     log.warning("%s: skipped, %s", event.job_id, why)
 
 

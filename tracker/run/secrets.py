@@ -5,6 +5,7 @@ also quote a secret it got some other way (another source's login, the SMTP pass
 So before anything is saved, committed, mailed or printed, the run's failure messages,
 the health records behind them and its notices pass the workspace's redactor.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -34,5 +35,7 @@ def redact_messages(result: RunResult, state: State, redact: Redact) -> None:
 
 
 def redacted_notices(notices: Iterable[Notice], redact: Redact) -> list[Notice]:
-    return [replace(n, message=redact(n.message),
-                    detail=redact(n.detail) if n.detail else n.detail) for n in notices]
+    return [
+        replace(n, message=redact(n.message), detail=redact(n.detail) if n.detail else n.detail)
+        for n in notices
+    ]

@@ -9,6 +9,7 @@ is a real change after all, and is committed then; any other answer ends the sus
 The pure parse step finds the Suspicion (`Source.suspicion`, beside the snapshot it
 compares); `held` is the bookkeeping in the main process, before anything is written.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -18,8 +19,9 @@ from tracker.sources.shrink import Suspicion
 from tracker.store.state import SourceState
 
 
-def held(source_id: str, needed: int, entry: SourceState, suspicion: Suspicion | None,
-         now: datetime) -> SourceResult | None:
+def held(
+    source_id: str, needed: int, entry: SourceState, suspicion: Suspicion | None, now: datetime
+) -> SourceResult | None:
     """The held-back result when the new snapshot is suspicious and not yet confirmed;
     None when it is to be stored as usual."""
     if suspicion is None:
@@ -31,12 +33,17 @@ def held(source_id: str, needed: int, entry: SourceState, suspicion: Suspicion |
 
 def message(source_id: str, entry: SourceState, needed: int) -> str:
     more = needed - entry.suspect_count
-    return (f"{source_id}: answer held back as suspect ({entry.suspect_reason}); the last "
-            f"good snapshot stays. Committed if the same answer comes {more} more "
-            f"time{'s' if more != 1 else ''} in a row (confirm_shrink: {needed})")
+    return (
+        f"{source_id}: answer held back as suspect ({entry.suspect_reason}); the last "
+        f"good snapshot stays. Committed if the same answer comes {more} more "
+        f"time{'s' if more != 1 else ''} in a row (confirm_shrink: {needed})"
+    )
 
 
 def held_notices(result: RunResult) -> list[Notice]:
     """One notice per source held back in this run."""
-    return [Notice(NoticeKind.SOURCE_HELD, s.suspect, count=1, detail=s.source)
-            for s in result.sources if s.suspect]
+    return [
+        Notice(NoticeKind.SOURCE_HELD, s.suspect, count=1, detail=s.source)
+        for s in result.sources
+        if s.suspect
+    ]

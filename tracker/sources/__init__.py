@@ -2,6 +2,7 @@
 
 The explicit imports below register the kinds (no silent plugin discovery).
 """
+
 from __future__ import annotations
 
 from tracker.sources import acled, citations, factbook, rss, wikidata, worldbank  # noqa: F401

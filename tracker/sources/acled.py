@@ -20,6 +20,7 @@ Snapshot shape (keys sorted by the canonical YAML writer):
 `fatalities` lists only non-zero counts. One line per day and category keeps three years
 of a country small and makes a weekly update's `git diff` read as a few changed days.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -44,13 +45,22 @@ from tracker.sources.sanity import checked_snapshot, read_as
 from tracker.sources.shrink import mapping, shrunk
 from tracker.store.files import IsoTime, JsonFile
 
-ATTRIBUTION = ("Armed Conflict Location & Event Data Project (ACLED); https://acleddata.com. "
-               "Counts aggregated by report-tracker from the ACLED API for the query below; "
-               "raw event data is not redistributed.")
-FIELDS = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "civilian_targeting",
-          "fatalities", "timestamp")
+ATTRIBUTION = (
+    "Armed Conflict Location & Event Data Project (ACLED); https://acleddata.com. "
+    "Counts aggregated by report-tracker from the ACLED API for the query below; "
+    "raw event data is not redistributed."
+)
+FIELDS = (
+    "event_id_cnty",
+    "event_date",
+    "event_type",
+    "sub_event_type",
+    "civilian_targeting",
+    "fatalities",
+    "timestamp",
+)
 CIVILIAN = "Civilian targeting"
-SEP = " › "             # category key separator; ACLED type names contain '/', never '›'
+SEP = " › "  # category key separator; ACLED type names contain '/', never '›'
 CIVILIAN_KEY = "civilian targeting"
 DELETED_MARGIN = timedelta(days=1)  # overlap between runs, so no deletion slips through
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -70,10 +80,17 @@ class AcledSource(Source[AcledOptions]):
     async def fetch(self, http: Any, validators: dict[str, str], now: datetime) -> Fetched:
         options: AcledOptions = self.options
         username, password = self._login()
-        client = AcledClient(http, self.url, username, password, token_file=self._file("token"),
-                             now=now, timeout=options.timeout, max_bytes=options.max_bytes,
-                             env_names=(options.credentials.username_env,
-                                        options.credentials.password_env))
+        client = AcledClient(
+            http,
+            self.url,
+            username,
+            password,
+            token_file=self._file("token"),
+            now=now,
+            timeout=options.timeout,
+            max_bytes=options.max_bytes,
+            env_names=(options.credentials.username_env, options.credentials.password_env),
+        )
         try:
             rows = await self._sync(client, now)
         except (FetchError, ParseError) as exc:  # never let a quoted secret through
@@ -94,8 +111,9 @@ class AcledSource(Source[AcledOptions]):
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
         where = safe_url(raw.url)
         with read_as(where, "an ACLED answer"):
-            return checked_snapshot(normalize_acled(raw.content, raw.fetched_at.date(),
-                                                    where=where), where)
+            return checked_snapshot(
+                normalize_acled(raw.content, raw.fetched_at.date(), where=where), where
+            )
 
     def merge(self, previous: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
         """Unchanged data keeps its earlier access date: no commit for a date alone."""
@@ -107,8 +125,11 @@ class AcledSource(Source[AcledOptions]):
 
     def query(self) -> dict[str, str]:
         options: AcledOptions = self.options
-        query = {"country": options.country, "event_date_from": options.since.isoformat(),
-                 "fields": "|".join(FIELDS)}
+        query = {
+            "country": options.country,
+            "event_date_from": options.since.isoformat(),
+            "fields": "|".join(FIELDS),
+        }
         if options.until:
             query["event_date_to"] = options.until.isoformat()
         return query
@@ -116,19 +137,27 @@ class AcledSource(Source[AcledOptions]):
     def _params(self, now: datetime) -> dict[str, str]:
         options: AcledOptions = self.options
         until = options.until or now.date()
-        return {"_format": "json", "country": options.country,
-                "event_date": f"{options.since.isoformat()}|{until.isoformat()}",
-                "event_date_where": "BETWEEN", "fields": "|".join(FIELDS)}
+        return {
+            "_format": "json",
+            "country": options.country,
+            "event_date": f"{options.since.isoformat()}|{until.isoformat()}",
+            "event_date_where": "BETWEEN",
+            "fields": "|".join(FIELDS),
+        }
 
     def _login(self) -> tuple[str, str]:
         creds = self.options.credentials
         values = []
-        for name, what in ((creds.username_env, "account e-mail"), (creds.password_env,
-                                                                     "password")):
+        for name, what in (
+            (creds.username_env, "account e-mail"),
+            (creds.password_env, "password"),
+        ):
             value = self.env.get(name, "")
             if not value.strip():
-                raise FetchError(f"ACLED source {self.id!r}: environment variable ${name} "
-                                 f"(the {what}, named in feeds.yaml credentials) is not set")
+                raise FetchError(
+                    f"ACLED source {self.id!r}: environment variable ${name} "
+                    f"(the {what}, named in feeds.yaml credentials) is not set"
+                )
             values.append(value)
         return values[0], values[1]
 
@@ -176,9 +205,12 @@ class AcledSource(Source[AcledOptions]):
         else:
             rows = dict(cache["rows"])
             since = str(max((int(r["timestamp"]) for r in rows.values()), default=0))
-            fetched = await client.read_all(READ_PATH, {**params, "timestamp": since,
-                                                        "timestamp_where": ">="},
-                                            what="updated events", **paging)
+            fetched = await client.read_all(
+                READ_PATH,
+                {**params, "timestamp": since, "timestamp_where": ">="},
+                what="updated events",
+                **paging,
+            )
             rows.update(_by_id(fetched))
             for event_id in await self._deleted(client, cache, paging):
                 rows.pop(event_id, None)
@@ -188,14 +220,17 @@ class AcledSource(Source[AcledOptions]):
             file.save(cache)
         return sorted(rows.values(), key=lambda r: (r["event_date"], r["event_id_cnty"]))
 
-    async def _deleted(self, client: AcledClient, cache: dict[str, Any],
-                       paging: dict[str, int]) -> list[str]:
+    async def _deleted(
+        self, client: AcledClient, cache: dict[str, Any], paging: dict[str, int]
+    ) -> list[str]:
         last = datetime.fromisoformat(cache.get("last_sync") or cache["full_sync"])
         since = int((last - DELETED_MARGIN).timestamp())
-        found = await client.read_all(DELETED_PATH, {"_format": "json",
-                                                     "deleted_timestamp": str(since),
-                                                     "deleted_timestamp_where": ">="},
-                                      what="deleted events", **paging)
+        found = await client.read_all(
+            DELETED_PATH,
+            {"_format": "json", "deleted_timestamp": str(since), "deleted_timestamp_where": ">="},
+            what="deleted events",
+            **paging,
+        )
         ids = []
         for index, row in enumerate(found):
             if not isinstance(row, dict) or not _is_text(row.get("event_id_cnty")):
@@ -262,10 +297,15 @@ def aggregate(rows: list[dict[str, Any]], query: dict[str, Any], accessed: date)
         years[day[:4]]["events"] += 1
         years[day[:4]]["fatalities"] += row["fatalities"]
     latest = max((r["event_date"] for r in rows), default=None)
-    return {"attribution": ATTRIBUTION, "accessed": accessed.isoformat(),
-            "query": {str(k): str(v) for k, v in query.items()},
-            "data_through": latest.isoformat() if latest else None,
-            "events": _plain(events), "fatalities": _plain(deaths), "years": _plain(years)}
+    return {
+        "attribution": ATTRIBUTION,
+        "accessed": accessed.isoformat(),
+        "query": {str(k): str(v) for k, v in query.items()},
+        "data_through": latest.isoformat() if latest else None,
+        "events": _plain(events),
+        "fatalities": _plain(deaths),
+        "years": _plain(years),
+    }
 
 
 def _events(snapshot: dict[str, Any]) -> int:
@@ -299,13 +339,18 @@ def parse_row(row: Any, index: int) -> dict[str, Any]:
         if not _is_text(row[name]) or SEP.strip() in row[name]:
             raise ParseError(f"{where}: bad {name} {row[name]!r}")
     if row["civilian_targeting"] not in ("", CIVILIAN):
-        raise ParseError(f"{where}: civilian_targeting must be '' or {CIVILIAN!r}, "
-                         f"got {row['civilian_targeting']!r}")
-    return {"event_date": _strict_date(row["event_date"], where),
-            "event_type": row["event_type"], "sub_event_type": row["sub_event_type"],
-            "civilian_targeting": row["civilian_targeting"] == CIVILIAN,
-            "fatalities": _strict_count(row["fatalities"], "fatalities", where),
-            "timestamp": _strict_count(row["timestamp"], "timestamp", where)}
+        raise ParseError(
+            f"{where}: civilian_targeting must be '' or {CIVILIAN!r}, "
+            f"got {row['civilian_targeting']!r}"
+        )
+    return {
+        "event_date": _strict_date(row["event_date"], where),
+        "event_type": row["event_type"],
+        "sub_event_type": row["sub_event_type"],
+        "civilian_targeting": row["civilian_targeting"] == CIVILIAN,
+        "fatalities": _strict_count(row["fatalities"], "fatalities", where),
+        "timestamp": _strict_count(row["timestamp"], "timestamp", where),
+    }
 
 
 def _strict_date(value: Any, where: str) -> date:
@@ -337,4 +382,3 @@ def _plain(nested: dict[str, Any]) -> dict[str, Any]:
 
 def _without_accessed(snapshot: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in snapshot.items() if k != "accessed"}
-

@@ -8,6 +8,7 @@ tokens 14 days. The token is cached in `.tracker/` (git-ignored, mode 0600) so w
 do not log in each time. No secret ever goes into a message: messages that quote the
 server pass through `redact` (tracker/redact.py: any case, percent- or form-encoded).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,30 +29,34 @@ CLIENT_ID = "acled"
 TOKEN_PATH = "/oauth/token"
 READ_PATH = "/api/acled/read"
 DELETED_PATH = "/api/deleted/read"
-EXPIRY_MARGIN = timedelta(minutes=5)   # renew a little early: a run may take a while
-DEFAULT_ACCESS_LIFE = 86_400           # ACLED's documented 24 h, if the answer omits it
-DEFAULT_REFRESH_LIFE = 1_209_600       # 14 days
-FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded",
-                "Accept": "application/json"}
-NO_ACCESS_HINT = ("the ACLED account has a valid login but no API access. Request API access "
-                  "for this account in myACLED (or from access@acleddata.com); accounts on "
-                  "personal or generic e-mail domains may be refused")
+EXPIRY_MARGIN = timedelta(minutes=5)  # renew a little early: a run may take a while
+DEFAULT_ACCESS_LIFE = 86_400  # ACLED's documented 24 h, if the answer omits it
+DEFAULT_REFRESH_LIFE = 1_209_600  # 14 days
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+NO_ACCESS_HINT = (
+    "the ACLED account has a valid login but no API access. Request API access "
+    "for this account in myACLED (or from access@acleddata.com); accounts on "
+    "personal or generic e-mail domains may be refused"
+)
 
 
 @dataclass
 class Token:
     access: str
     refresh: str | None
-    expires_at: IsoTime        # ISO datetimes, so the cache file is plain JSON
+    expires_at: IsoTime  # ISO datetimes, so the cache file is plain JSON
     refresh_expires_at: IsoTime | None
-    account: str               # hash of the username: another account's token is not reused
+    account: str  # hash of the username: another account's token is not reused
 
     def valid(self, now: datetime) -> bool:
         return datetime.fromisoformat(self.expires_at) - EXPIRY_MARGIN > now
 
     def refreshable(self, now: datetime) -> bool:
-        return bool(self.refresh and self.refresh_expires_at
-                    and datetime.fromisoformat(self.refresh_expires_at) > now)
+        return bool(
+            self.refresh
+            and self.refresh_expires_at
+            and datetime.fromisoformat(self.refresh_expires_at) > now
+        )
 
 
 def account_key(username: str) -> str:
@@ -61,9 +66,19 @@ def account_key(username: str) -> str:
 class AcledClient:
     """One source's conversation with ACLED during one run."""
 
-    def __init__(self, http: Any, base_url: str, username: str, password: str, *,
-                 token_file: Path | None, now: datetime, timeout: float, max_bytes: int,
-                 env_names: tuple[str, str]) -> None:
+    def __init__(
+        self,
+        http: Any,
+        base_url: str,
+        username: str,
+        password: str,
+        *,
+        token_file: Path | None,
+        now: datetime,
+        timeout: float,
+        max_bytes: int,
+        env_names: tuple[str, str],
+    ) -> None:
         self.http, self.base = http, base_url.rstrip("/")
         self._username, self._password = username, password
         self.token_file, self.now = token_file, now
@@ -96,9 +111,9 @@ class AcledClient:
         if token is not None and token.refreshable(self.now):
             fresh = await self._refresh(token)
         if fresh is None:
-            body = self._oauth.prepare_request_body(username=self._username,
-                                                    password=self._password,
-                                                    include_client_id=True)
+            body = self._oauth.prepare_request_body(
+                username=self._username, password=self._password, include_client_id=True
+            )
             fresh = await self._grant(body, "password")
         self._token = fresh
         self._save_token(self._token)
@@ -106,8 +121,9 @@ class AcledClient:
 
     async def _refresh(self, token: Token) -> Token | None:
         """A new token from the refresh token; None when ACLED refuses it (log in again)."""
-        body = self._oauth.prepare_refresh_body(refresh_token=token.refresh or "",
-                                                client_id=CLIENT_ID)
+        body = self._oauth.prepare_refresh_body(
+            refresh_token=token.refresh or "", client_id=CLIENT_ID
+        )
         try:
             fresh = await self._grant(body, "refresh_token")
         except FetchError as exc:
@@ -122,8 +138,14 @@ class AcledClient:
         """POST a token request body prepared by oauthlib; its answer, validated by oauthlib."""
         url = self.base + TOKEN_PATH
         try:
-            response = await self.http.request("POST", url, data=form, headers=FORM_HEADERS,
-                                               timeout=self.timeout, max_bytes=1_000_000)
+            response = await self.http.request(
+                "POST",
+                url,
+                data=form,
+                headers=FORM_HEADERS,
+                timeout=self.timeout,
+                max_bytes=1_000_000,
+            )
         except FetchError as exc:
             if exc.status in (400, 401, 403) and grant == "password":
                 raise self._refused(url, f"HTTP {exc.status}", exc.status) from None
@@ -134,35 +156,45 @@ class AcledClient:
         except OAuth2Error as exc:
             status = exc.status_code if exc.error != "missing_token" else None
             if exc.error == "missing_token":
-                raise ParseError(f"{safe_url(url)}: the token answer has no access_token"
-                                 ) from None
+                raise ParseError(f"{safe_url(url)}: the token answer has no access_token") from None
             if grant == "password":
                 raise self._refused(url, self.redact(str(exc.error))[:100], status) from None
-            raise FetchError(f"{safe_url(url)}: ACLED refused the refresh token "
-                             f"({self.redact(str(exc.error))[:100]})", status=status) from None
+            raise FetchError(
+                f"{safe_url(url)}: ACLED refused the refresh token "
+                f"({self.redact(str(exc.error))[:100]})",
+                status=status,
+            ) from None
         except Exception as exc:  # noqa: BLE001 - a malformed answer, whatever oauthlib raises
-            raise ParseError(f"{safe_url(url)}: the token answer is malformed "
-                             f"({type(exc).__name__})") from None
+            raise ParseError(
+                f"{safe_url(url)}: the token answer is malformed ({type(exc).__name__})"
+            ) from None
         return self._token_from(answer)
 
     def _refused(self, url: str, why: str, status: int | None) -> FetchError:
         user_env, pw_env = self.env_names
-        return FetchError(f"{safe_url(url)}: ACLED refused the login ({why}); check the "
-                          f"account e-mail in ${user_env} and the password in ${pw_env}",
-                          status=status)
+        return FetchError(
+            f"{safe_url(url)}: ACLED refused the login ({why}); check the "
+            f"account e-mail in ${user_env} and the password in ${pw_env}",
+            status=status,
+        )
 
     def _token_from(self, answer: dict[str, Any]) -> Token:
         access = answer.get("access_token")
         if not isinstance(access, str) or not access:
-            raise ParseError(f"{safe_url(self.base + TOKEN_PATH)}: the token answer has no "
-                             "access_token")
+            raise ParseError(
+                f"{safe_url(self.base + TOKEN_PATH)}: the token answer has no access_token"
+            )
         access_life = _seconds(answer.get("expires_in"), DEFAULT_ACCESS_LIFE)
         refresh_life = _seconds(answer.get("refresh_token_expires_in"), DEFAULT_REFRESH_LIFE)
         refresh = answer.get("refresh_token")
         refresh = refresh if isinstance(refresh, str) and refresh else None
-        return Token(access, refresh, (self.now + timedelta(seconds=access_life)).isoformat(),
-                     (self.now + timedelta(seconds=refresh_life)).isoformat() if refresh
-                     else None, account_key(self._username))
+        return Token(
+            access,
+            refresh,
+            (self.now + timedelta(seconds=access_life)).isoformat(),
+            (self.now + timedelta(seconds=refresh_life)).isoformat() if refresh else None,
+            account_key(self._username),
+        )
 
     def _cache(self) -> JsonFile[Token | None] | None:
         # Secrets: mode 0600 from the start; a damaged cache is removed (it only costs
@@ -174,8 +206,7 @@ class AcledClient:
     def _load_token(self) -> Token | None:
         cache = self._cache()
         token = cache.load() if cache is not None else None
-        return token if token is not None and token.account == account_key(self._username) \
-            else None
+        return token if token is not None and token.account == account_key(self._username) else None
 
     def _save_token(self, token: Token) -> None:
         cache = self._cache()
@@ -184,46 +215,61 @@ class AcledClient:
 
     # ------------------------------------------------------------ reads
 
-    async def read_all(self, path: str, params: dict[str, str], *, page_size: int,
-                       max_pages: int, what: str) -> list[dict[str, Any]]:
+    async def read_all(
+        self, path: str, params: dict[str, str], *, page_size: int, max_pages: int, what: str
+    ) -> list[dict[str, Any]]:
         """Every row of a paged endpoint: pages until a short page, bounded by `max_pages`."""
         rows: list[dict[str, Any]] = []
         previous: list[Any] | None = None
         for page in range(1, max_pages + 1):
-            data = await self._page(path, {**params, "limit": str(page_size), "page": str(page)},
-                                    what, page)
+            data = await self._page(
+                path, {**params, "limit": str(page_size), "page": str(page)}, what, page
+            )
             ids = [r.get("event_id_cnty") if isinstance(r, dict) else r for r in data]
             if data and ids == previous:
-                raise ParseError(f"ACLED {what}: page {page} repeats page {page - 1}; the API "
-                                 "is not paging (stopped instead of looping)")
+                raise ParseError(
+                    f"ACLED {what}: page {page} repeats page {page - 1}; the API "
+                    "is not paging (stopped instead of looping)"
+                )
             rows.extend(data)
             if len(data) < page_size:
                 return rows
             previous = ids
-        raise ParseError(f"ACLED {what}: still full pages after {max_pages} pages of "
-                         f"{page_size} rows; raise `max_pages` or narrow the query")
+        raise ParseError(
+            f"ACLED {what}: still full pages after {max_pages} pages of "
+            f"{page_size} rows; raise `max_pages` or narrow the query"
+        )
 
-    async def _page(self, path: str, params: dict[str, str], what: str,
-                    page: int) -> list[Any]:
+    async def _page(self, path: str, params: dict[str, str], what: str, page: int) -> list[Any]:
         url = self.base + path
         for attempt in (1, 2):
-            headers = {"Authorization": f"Bearer {await self.bearer(renew=attempt == 2)}",
-                       "Accept": "application/json"}
+            headers = {
+                "Authorization": f"Bearer {await self.bearer(renew=attempt == 2)}",
+                "Accept": "application/json",
+            }
             try:
-                response = await self.http.request("GET", url, params=params, headers=headers,
-                                                   timeout=self.timeout,
-                                                   max_bytes=self.max_bytes)
+                response = await self.http.request(
+                    "GET",
+                    url,
+                    params=params,
+                    headers=headers,
+                    timeout=self.timeout,
+                    max_bytes=self.max_bytes,
+                )
                 break
             except FetchError as exc:
                 if exc.status == 401 and attempt == 1:
                     continue  # expired or revoked token: refresh (or log in) and retry once
                 if exc.status == 401:
-                    raise FetchError(f"{safe_url(url)}: HTTP 401 even with a new token; "
-                                     "ACLED does not accept this account's login for data",
-                                     status=401) from None
+                    raise FetchError(
+                        f"{safe_url(url)}: HTTP 401 even with a new token; "
+                        "ACLED does not accept this account's login for data",
+                        status=401,
+                    ) from None
                 if exc.status == 403:
-                    raise FetchError(f"{safe_url(url)}: HTTP 403 access denied: "
-                                     f"{NO_ACCESS_HINT}", status=403) from None
+                    raise FetchError(
+                        f"{safe_url(url)}: HTTP 403 access denied: {NO_ACCESS_HINT}", status=403
+                    ) from None
                 raise
         body = self._json(response.content, f"{what} page {page}")
         return self._rows(body, url, what, page)
@@ -250,8 +296,12 @@ class AcledClient:
         return text
 
     def _json(self, content: bytes, what: str) -> Any:
-        return load_json(content, f"{safe_url(self.base)} (ACLED {what})", "ACLED JSON",
-                         hint="the API may have moved")
+        return load_json(
+            content,
+            f"{safe_url(self.base)} (ACLED {what})",
+            "ACLED JSON",
+            hint="the API may have moved",
+        )
 
 
 def _seconds(value: Any, default: int) -> int:

@@ -11,6 +11,7 @@ The contract that lets a run parse in worker processes: `fetch` does all of a ki
 data out, no files, no network, no clock but `raw.fetched_at` — so `snapshot_of` may run
 anywhere, and a source built in another process from (id, options) behaves the same.
 """
+
 from __future__ import annotations
 
 import json
@@ -90,8 +91,12 @@ class Source(Generic[OptionsT]):
 
     async def fetch(self, http: Any, validators: dict[str, str], now: datetime) -> Fetched:
         """GET the document, conditionally; 304 → Fetched(raw=None)."""
-        response = await http.get(self.url, validators=validators, timeout=self.options.timeout,
-                                  max_bytes=self.options.max_bytes)
+        response = await http.get(
+            self.url,
+            validators=validators,
+            timeout=self.options.timeout,
+            max_bytes=self.options.max_bytes,
+        )
         if response.not_modified:
             return Fetched(None, validators)
         raw = RawDocument(response.content, response.url, now, response.headers, response.status)
@@ -109,14 +114,13 @@ class Source(Generic[OptionsT]):
     def snapshot_of(self, raw: RawDocument, previous: Any) -> dict[str, Any]:
         """The pure step of a run for one document: normalize it, merge the previous
         snapshot's content in (None when there is none)."""
-        return self.merge(previous if isinstance(previous, dict) else None,
-                          self.normalize(raw))
+        return self.merge(previous if isinstance(previous, dict) else None, self.normalize(raw))
 
 
 def request_budget(timeout: float, http: HttpConfig) -> float:
     """The longest one request may take under the retry policy without Retry-After: every
     try to its timeout, plus each backoff wait at its largest (50% jitter)."""
-    waits = sum(http.backoff * 2 ** k * 1.5 for k in range(http.retries))
+    waits = sum(http.backoff * 2**k * 1.5 for k in range(http.retries))
     return timeout * (http.retries + 1) + waits
 
 
@@ -151,7 +155,7 @@ def load_json(content: bytes, where: str, what: str, hint: str = GONE_HINT) -> A
     try:
         return json.loads(content)
     except (ValueError, RecursionError) as exc:
-        raise ParseError(f"{where}: not valid JSON ({type(exc).__name__}: "
-                         f"{str(exc)[:80] or 'nested too deeply'})") from None
-
-
+        raise ParseError(
+            f"{where}: not valid JSON ({type(exc).__name__}: "
+            f"{str(exc)[:80] or 'nested too deeply'})"
+        ) from None

@@ -13,6 +13,7 @@ to a site's home page — how sites retire pages); `error` (another HTTP error s
 all, the check itself failed (our network, not the links): the source fails and the
 previous snapshot stays.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -57,8 +58,10 @@ class CitationsSource(Source[CitationsOptions]):
         results = await check_links(http, links, self.options)
         answered = [r for r in results.values() if r["state"] != "unreachable"]
         if links and not answered:
-            raise FetchError(f"citations of {self.options.report}: none of {len(links)} links "
-                             "answered (network down?); keeping the previous check")
+            raise FetchError(
+                f"citations of {self.options.report}: none of {len(links)} links "
+                "answered (network down?); keeping the previous check"
+            )
         for url, entry in results.items():
             entry["footnotes"] = links[url]
         body = snapshot_yaml.dumps(results).encode("utf-8")
@@ -97,7 +100,8 @@ class CitationsSource(Source[CitationsOptions]):
 
 def is_transient(entry: dict[str, Any]) -> bool:
     return entry.get("state") == "unreachable" or (
-        entry.get("state") == "error" and entry.get("status") in TRANSIENT_STATUS)
+        entry.get("state") == "error" and entry.get("status") in TRANSIENT_STATUS
+    )
 
 
 def _works(entry: Any) -> bool:
@@ -108,22 +112,26 @@ def cited_links(path: Path) -> dict[str, list[int]]:
     """URL → the footnotes citing it, from a citations file."""
     # A source-level failure (not a ConfigError): the other sources of the run go on.
     if not path.exists():
-        raise ParseError(f"{path} not found: run `tracker report scan FILE --id "
-                         f"{path.name.split('.')[0]}` first")
+        raise ParseError(
+            f"{path} not found: run `tracker report scan FILE --id {path.name.split('.')[0]}` first"
+        )
     try:
         data = snapshot_yaml.loads(path.read_bytes()) or {}
     except (OSError, ValueError) as exc:
         raise ParseError(f"{path}: cannot read it: {exc}") from None
     notes = data.get("footnotes") or [] if isinstance(data, dict) else None
     if not isinstance(notes, list):
-        raise ParseError(f"{path}: no `footnotes` list; scan the report again "
-                         "(`tracker report scan`)")
+        raise ParseError(
+            f"{path}: no `footnotes` list; scan the report again (`tracker report scan`)"
+        )
     links: dict[str, list[int]] = defaultdict(list)
     for index, note in enumerate(notes):
         number, urls = _footnote(note)
         if number is None:
-            raise ParseError(f"{path}: footnotes[{index}] is not {{number, urls: [URL…]}}; "
-                             "scan the report again (`tracker report scan`)")
+            raise ParseError(
+                f"{path}: footnotes[{index}] is not {{number, urls: [URL…]}}; "
+                "scan the report again (`tracker report scan`)"
+            )
         for url in urls:
             links[url].append(number)
     return dict(links)
@@ -134,14 +142,19 @@ def _footnote(note: Any) -> tuple[int | None, list[str]]:
     if not isinstance(note, dict):
         return None, []
     number, urls = note.get("number"), note.get("urls") or []
-    if not isinstance(number, int) or isinstance(number, bool) or not isinstance(urls, list) \
-            or not all(isinstance(url, str) for url in urls):
+    if (
+        not isinstance(number, int)
+        or isinstance(number, bool)
+        or not isinstance(urls, list)
+        or not all(isinstance(url, str) for url in urls)
+    ):
         return None, []
     return number, urls
 
 
-async def check_links(http: Any, links: dict[str, list[int]],
-                      options: CitationsOptions) -> dict[str, dict[str, Any]]:
+async def check_links(
+    http: Any, links: dict[str, list[int]], options: CitationsOptions
+) -> dict[str, dict[str, Any]]:
     hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(options.per_host))
 
     async def one(url: str) -> tuple[str, dict[str, Any]]:
@@ -160,14 +173,20 @@ async def check_link(http: Any, url: str, options: CitationsOptions) -> dict[str
         except FetchError as exc:
             if exc.gone or exc.status not in HEAD_REFUSED:
                 raise
-            response = await http.request("GET", url, timeout=options.timeout, retries=0,
-                                          max_bytes=options.max_bytes)
+            response = await http.request(
+                "GET", url, timeout=options.timeout, retries=0, max_bytes=options.max_bytes
+            )
     except SourceGone as exc:
         return {"state": "gone", "status": exc.status, "final_url": None, "gone": True}
     except FetchError as exc:
         state = "error" if exc.status else "unreachable"
-        return {"state": state, "status": exc.status, "final_url": None, "gone": False,
-                "error": str(exc)}
+        return {
+            "state": state,
+            "status": exc.status,
+            "final_url": None,
+            "gone": False,
+            "error": str(exc),
+        }
     return classify(url, response.status, response.url)
 
 
@@ -178,8 +197,13 @@ def classify(url: str, status: int, final_url: str) -> dict[str, Any]:
     deep = urlsplit(url).path.strip("/") != ""
     home = urlsplit(final_url).path.strip("/") == "" and not urlsplit(final_url).query
     if deep and home:
-        return {"state": "gone", "status": status, "final_url": final_url, "gone": True,
-                "error": "redirected to the home page"}
+        return {
+            "state": "gone",
+            "status": status,
+            "final_url": final_url,
+            "gone": True,
+            "error": "redirected to the home page",
+        }
     return {"state": "redirected", "status": status, "final_url": final_url, "gone": False}
 
 

@@ -12,6 +12,7 @@ A field without subfields becomes `{text: ...}`; a field note becomes `note`. An
 is not one of these JSON shapes (an HTML farewell page, a story page after a redirect) is
 `SourceGone`: the Factbook was taken offline in February 2026.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,9 @@ class FactbookSource(Source[FactbookOptions]):
 
     def shrinkage(self, previous: dict[str, Any], new: dict[str, Any]) -> str | None:
         (categories, fields), (now_categories, now_fields) = map(count_nested, (previous, new))
-        return first_shrink([("categories", categories, now_categories),
-                             ("fields", fields, now_fields)])
+        return first_shrink(
+            [("categories", categories, now_categories), ("fields", fields, now_fields)]
+        )
 
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
         where = safe_url(raw.url)
@@ -59,13 +61,19 @@ def normalize_factbook(content: bytes, where: str = "document") -> dict[str, Any
         return _from_page_data(document, where)
     if isinstance(document, dict) and _looks_simplified(document):
         return _from_simplified(document)
-    raise SourceGone(f"{where}: JSON, but not a Factbook profile (no categories, fields or "
-                     "sections); the source may have moved or be gone")
+    raise SourceGone(
+        f"{where}: JSON, but not a Factbook profile (no categories, fields or "
+        "sections); the source may have moved or be gone"
+    )
 
 
 def _load_json(content: bytes, where: str) -> Any:
-    return load_json(content, where, "Factbook JSON", hint="the source may be gone (the CIA "
-                     "retired the Factbook in Feb 2026)")
+    return load_json(
+        content,
+        where,
+        "Factbook JSON",
+        hint="the source may be gone (the CIA retired the Factbook in Feb 2026)",
+    )
 
 
 def _from_geos(document: dict[str, Any], where: str) -> dict[str, Any]:
@@ -85,8 +93,12 @@ def _geos_field(field: dict[str, Any], where: str) -> dict[str, str]:
     name = str(field.get("name"))
     subfields = _require(field.get("subfields") or [], list, f"{name}: `subfields`", where)
     if subfields:
-        out = {str(_require(s, dict, f"{name}: a `subfields` entry", where).get("name")):
-               html_to_text(str(s.get("content") or "")) for s in subfields}
+        out = {
+            str(_require(s, dict, f"{name}: a `subfields` entry", where).get("name")): html_to_text(
+                str(s.get("content") or "")
+            )
+            for s in subfields
+        }
     else:  # `value` is a machine form ("181194000000"); the text is `content`
         out = {TEXT: html_to_text(str(field.get("content") or ""))}
     if field.get("field_note"):
@@ -98,8 +110,10 @@ def _require(value: Any, kind: type, what: str, where: str) -> Any:
     """`value` when it is a `kind`, else the clear ParseError of a malformed profile."""
     if not isinstance(value, kind):
         expected = "an object" if kind is dict else "a list"
-        raise ParseError(f"{where}: not a Factbook profile as expected: {printable(what)} is a "
-                         f"{type(value).__name__}, not {expected}")
+        raise ParseError(
+            f"{where}: not a Factbook profile as expected: {printable(what)} is a "
+            f"{type(value).__name__}, not {expected}"
+        )
     return value
 
 
@@ -139,8 +153,10 @@ def _simplified_field(body: Any) -> dict[str, str]:
 
 
 def _looks_simplified(document: dict[str, Any]) -> bool:
-    return any(isinstance(v, dict) and any(isinstance(f, dict) for f in v.values())
-               for v in document.values())
+    return any(
+        isinstance(v, dict) and any(isinstance(f, dict) for f in v.values())
+        for v in document.values()
+    )
 
 
 def _from_page_data(document: dict[str, Any], where: str) -> dict[str, Any]:
@@ -151,8 +167,10 @@ def _from_page_data(document: dict[str, Any], where: str) -> dict[str, Any]:
     fields = _require(data.get("fields") or {}, dict, "result.data.fields", where)
     nodes = fields.get("nodes")
     if not isinstance(nodes, list):
-        raise SourceGone(f"{where}: page-data.json without result.data.fields.nodes; "
-                         "not a country page (the source may be gone)")
+        raise SourceGone(
+            f"{where}: page-data.json without result.data.fields.nodes; "
+            "not a country page (the source may be gone)"
+        )
     snapshot: dict[str, Any] = {}
     categories = _field_categories()
     seen: dict[str, int] = {}
@@ -183,8 +201,9 @@ def _html_field(html: str) -> dict[str, str]:
         if label is None:
             loose.append(chunk)
         elif label.startswith(NOTE):
-            out[NOTE] = _note_text(chunk) if NOTE not in out else out[NOTE] + "\n\n" + \
-                _note_text(chunk)
+            out[NOTE] = (
+                _note_text(chunk) if NOTE not in out else out[NOTE] + "\n\n" + _note_text(chunk)
+            )
         else:
             out[label] = html_to_text(body)
     if loose:
@@ -201,7 +220,7 @@ def _strong_label(chunk: str) -> tuple[str | None, str]:
     stripped = chunk.strip()
     if not stripped.startswith("<strong>") or "</strong>" not in stripped:
         return None, chunk
-    label, _, body = stripped[len("<strong>"):].partition("</strong>")
+    label, _, body = stripped[len("<strong>") :].partition("</strong>")
     return html_to_text(label).rstrip(":").strip(), body
 
 

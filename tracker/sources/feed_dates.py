@@ -9,6 +9,7 @@ year written with four digits must be the year read (`Mon, 01 Jan 0001` is not
 Such an item keeps its place in the snapshot but loses its date (`published: null`):
 undated items rank last, so they cannot crowd out dated news.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,15 @@ def item_date(entry: Any) -> str | None:
         stamp = dict.get(entry, f"{key}_parsed")  # plain dict access: no alias lookup
         if stamp and _believable(stamp, dict.get(entry, key)):
             second = min(stamp.tm_sec, 59)  # a leap second
-            when = datetime(stamp.tm_year, stamp.tm_mon, stamp.tm_mday, stamp.tm_hour,
-                            stamp.tm_min, second, tzinfo=timezone.utc)
+            when = datetime(
+                stamp.tm_year,
+                stamp.tm_mon,
+                stamp.tm_mday,
+                stamp.tm_hour,
+                stamp.tm_min,
+                second,
+                tzinfo=timezone.utc,
+            )
             return when.strftime(ISO)
     return None
 

@@ -21,6 +21,7 @@ single-byte document mislabelled (read as windows-1252, as browsers and feedpars
 An encoding Python does not know, with no other candidate that reads the document, is the
 source's clear failure. A last character cut off by a truncated body is dropped.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -32,14 +33,21 @@ from tracker.errors import ParseError
 UTF8 = "utf-8"
 LEGACY = "cp1252"  # what a mislabelled "UTF-8" document really is, nearly always
 # Python codecs that are not character encodings of documents: never a feed's encoding
-NOT_DOCUMENT_ENCODINGS = {"undefined", "unicode-escape", "raw-unicode-escape", "idna",
-                          "punycode"}
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
+NOT_DOCUMENT_ENCODINGS = {"undefined", "unicode-escape", "raw-unicode-escape", "idna", "punycode"}
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 # `<?` as the first characters in an encoding that is not ASCII-compatible, without a BOM
-_PATTERNS = ((b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
-             (b"\x00<\x00?", "utf-16-be"), (b"<\x00?\x00", "utf-16-le"))
+_PATTERNS = (
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+)
 _DECLARED = re.compile(rb"""^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([^"'\s>]{1,60})["']""")
 _DECLARATION_TEXT = re.compile(r"""^(\s*<\?xml[^>]*?\sencoding\s*=\s*)(["'])[^"']*\2""")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -47,7 +55,8 @@ _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 _UTF8_MULTIBYTE = re.compile(  # well-formed 2-, 3- and 4-byte sequences (RFC 3629)
     rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
     rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
-    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,7 @@ class Decoded:
     """The document as UTF-8 bytes (its declaration rewritten) and how it was read."""
 
     content: bytes
-    encoding: str          # the codec used (Python's name)
+    encoding: str  # the codec used (Python's name)
     replaced: bool = False  # some undecodable bytes became U+FFFD
 
 
@@ -79,15 +88,18 @@ def feed_as_utf8(content: bytes, header_charset: str | None, where: str) -> Deco
     return Decoded(_as_utf8(text), codec, replaced=True)
 
 
-def _with_header_only(content: bytes, declared: str, header_charset: str | None,
-                      where: str) -> Decoded:
+def _with_header_only(
+    content: bytes, declared: str, header_charset: str | None, where: str
+) -> Decoded:
     """A declared encoding Python does not know: the HTTP header's charset, when it names
     one that reads the document (RFC 7303 gives the header precedence), else a failure."""
     codec = _codec(header_charset) if header_charset else None
     text = _decode(content, codec, "strict") if codec else None
     if codec is None or text is None:
-        raise ParseError(f"{where}: the feed declares the encoding {declared[:40]!r}, which "
-                         "Python does not know; cannot read it")
+        raise ParseError(
+            f"{where}: the feed declares the encoding {declared[:40]!r}, which "
+            "Python does not know; cannot read it"
+        )
     return Decoded(_as_utf8(text), codec)
 
 
@@ -120,8 +132,7 @@ def _codec(name: str) -> str | None:
         return None
     if not getattr(info, "_is_text_encoding", True) or info.name in NOT_DOCUMENT_ENCODINGS:
         return None
-    return UTF8 if info.name == "utf-8-sig" and not name.lower().endswith("sig") \
-        else info.name
+    return UTF8 if info.name == "utf-8-sig" and not name.lower().endswith("sig") else info.name
 
 
 def _decode(content: bytes, codec: str, errors: str) -> str | None:
@@ -138,15 +149,15 @@ def _mislabelled_utf8(content: bytes) -> bool:
     """Fewer valid UTF-8 multi-byte characters than invalid sequences: legacy bytes with
     a wrong label, not UTF-8 with a damaged byte or two."""
     valid = len(_UTF8_MULTIBYTE.findall(content))
-    invalid = content.decode(UTF8, "replace").count("\ufffd") - \
-        content.count("\ufffd".encode(UTF8))
+    invalid = content.decode(UTF8, "replace").count("\ufffd") - content.count("\ufffd".encode(UTF8))
     return valid < invalid
 
 
 def _as_utf8(text: str) -> bytes:
     text = text.removeprefix("\ufeff")
-    text = _DECLARATION_TEXT.sub(lambda m: f"{m.group(1)}{m.group(2)}utf-8{m.group(2)}",
-                                 text, count=1)
+    text = _DECLARATION_TEXT.sub(
+        lambda m: f"{m.group(1)}{m.group(2)}utf-8{m.group(2)}", text, count=1
+    )
     text = _SURROGATE.sub("\ufffd", text)
     return _CHAR_REF.sub(_safe_char_ref, text).encode(UTF8)
 

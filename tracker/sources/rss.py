@@ -17,6 +17,7 @@ Refused: documents that declare XML entities (billion laughs, quadratic blowup; 
 with defusedxml's expat parser before feedparser sees them), HTML pages (SourceGone),
 and documents without a single readable item unless they are a well-formed empty feed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -67,21 +68,25 @@ class RssSource(Source[RssOptions]):
         return merge_feeds(previous, new, self.options.max_items)
 
 
-def normalize_feed(content: bytes, headers: dict[str, str] | None = None,
-                   where: str = "feed") -> dict[str, Any]:
+def normalize_feed(
+    content: bytes, headers: dict[str, str] | None = None, where: str = "feed"
+) -> dict[str, Any]:
     """Pure: feed bytes (+ HTTP headers, for the charset) → the snapshot dict."""
     if not content.strip():
         raise ParseError(f"{where}: empty document, not a feed")
-    content, parser_headers = _trust_declared_encoding(content, _parser_headers(headers),
-                                                       where)
+    content, parser_headers = _trust_declared_encoding(content, _parser_headers(headers), where)
     refuse_entity_declarations(content, where)
     import feedparser  # ~100 ms to import: only when a feed arrived
 
     # The one parser for every feed shape. No sanitizing or URI resolving: html_to_text
     # below keeps only the text (script and style content dropped), so both would be
     # thrown-away work — half of feedparser's time on a typical feed.
-    parsed = feedparser.parse(io.BytesIO(content), response_headers=parser_headers,
-                              sanitize_html=False, resolve_relative_uris=False)
+    parsed = feedparser.parse(
+        io.BytesIO(content),
+        response_headers=parser_headers,
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
     entries = parsed.entries
     if entries and _ends_early(content):
         entries = entries[:-1]  # cut off mid-document: the last item is incomplete
@@ -97,8 +102,11 @@ def _snapshot(feed: Any, entries: list[Any], where: str) -> dict[str, Any]:
         item = _item(entry, where)
         if item is not None:
             items.setdefault(_item_id(entry, item), item)  # duplicate guid: the first wins
-    return {"title": html_to_text(feed.get("title")) or None, "link": feed.get("link") or None,
-            "items": items}
+    return {
+        "title": html_to_text(feed.get("title")) or None,
+        "link": feed.get("link") or None,
+        "items": items,
+    }
 
 
 def merge_feeds(previous: Any, new: dict[str, Any], limit: int) -> dict[str, Any]:
@@ -109,16 +117,18 @@ def merge_feeds(previous: Any, new: dict[str, Any], limit: int) -> dict[str, Any
     for key, item in (old.get("items") or {}).items():
         if key not in items:
             items[key] = item
-        elif items[key].get("published") is None and \
-                plausible(item.get("published"), latest):  # an item that lost its date
+        elif items[key].get("published") is None and plausible(
+            item.get("published"), latest
+        ):  # an item that lost its date
             items[key]["published"] = item.get("published")
     # Stable sort: undated items rank last, those in the current document first; a kept
     # item dated past what the feed now shows counts as undated (feed_dates.py).
-    ranked = sorted(items, key=lambda k: _rank(items[k].get("published"), latest),
-                    reverse=True)
-    return {"title": new.get("title") or old.get("title"),
-            "link": new.get("link") or old.get("link"),
-            "items": {key: items[key] for key in ranked[:limit]}}
+    ranked = sorted(items, key=lambda k: _rank(items[k].get("published"), latest), reverse=True)
+    return {
+        "title": new.get("title") or old.get("title"),
+        "link": new.get("link") or old.get("link"),
+        "items": {key: items[key] for key in ranked[:limit]},
+    }
 
 
 # ------------------------------------------------------------------ XML safety
@@ -145,17 +155,22 @@ def refuse_entity_declarations(content: bytes, where: str) -> None:
     except _RootReached:
         return
     except DefusedXmlException as exc:
-        raise ParseError(f"{where}: the document declares XML entities ({type(exc).__name__}); "
-                         "refused, as feeds never need them (entity expansion attack?)") from None
+        raise ParseError(
+            f"{where}: the document declares XML entities ({type(exc).__name__}); "
+            "refused, as feeds never need them (entity expansion attack?)"
+        ) from None
     except xml.sax.SAXException:
         # Malformed before the root: feedparser will still try, so look for declarations
         # byte-wise (NULs dropped, which also covers UTF-16/32).
         if b"<!entity" in content.replace(b"\x00", b"").lower():
-            raise ParseError(f"{where}: a malformed document that declares XML entities; "
-                             "refused (entity expansion attack?)") from None
+            raise ParseError(
+                f"{where}: a malformed document that declares XML entities; "
+                "refused (entity expansion attack?)"
+            ) from None
 
 
 # ------------------------------------------------------------------ encoding, truncation
+
 
 def _charset(headers: dict[str, str]) -> str | None:
     content_type = headers.get("content-type", "")
@@ -163,8 +178,9 @@ def _charset(headers: dict[str, str]) -> str | None:
     return charset.strip().strip('"').lower() or None
 
 
-def _trust_declared_encoding(content: bytes, headers: dict[str, str],
-                             where: str) -> tuple[bytes, dict[str, str]]:
+def _trust_declared_encoding(
+    content: bytes, headers: dict[str, str], where: str
+) -> tuple[bytes, dict[str, str]]:
     """The document as UTF-8, read in its own encoding (feed_encoding.py: BOM, declaration,
     header, UTF-8), for the parser: expat reads no multi-byte legacy encoding, and a
     feed it cannot read strictly would be guessed as windows-1252 (every title mojibake)."""
@@ -187,8 +203,12 @@ def _item(entry: Any, where: str) -> dict[str, Any] | None:
     link = (entry.get("link") or "").strip() or None
     if not (title or summary or link or entry.get("id")):
         return None  # the debris of a broken document, not an item
-    return {"title": title, "link": _joined(where, link) if link else None,
-            "published": _published(entry), "summary": _shorten(summary, SUMMARY_CHARS)}
+    return {
+        "title": title,
+        "link": _joined(where, link) if link else None,
+        "published": _published(entry),
+        "summary": _shorten(summary, SUMMARY_CHARS),
+    }
 
 
 def _joined(base: str, link: str) -> str:
@@ -249,19 +269,24 @@ def _check_empty(parsed: Any, content: bytes, headers: dict[str, str], where: st
     """No items: fine for a well-formed empty feed, an error otherwise."""
     if not parsed.get("version"):
         if _looks_like_html(content, headers):
-            raise SourceGone(f"{where}: an HTML page where a feed was expected; the feed may "
-                             "have moved, be gone, or be behind an anti-bot check")
+            raise SourceGone(
+                f"{where}: an HTML page where a feed was expected; the feed may "
+                "have moved, be gone, or be behind an anti-bot check"
+            )
         raise ParseError(f"{where}: not an RSS or Atom feed")
     import feedparser  # loaded already: only feedparser's results get here
 
     reason = parsed.get("bozo_exception")
     if parsed.get("bozo") and not isinstance(reason, feedparser.ThingsNobodyCaresAboutButMe):
-        raise ParseError(f"{where}: malformed feed without a readable item "
-                         f"({type(reason).__name__}: {str(reason)[:80]})")
+        raise ParseError(
+            f"{where}: malformed feed without a readable item "
+            f"({type(reason).__name__}: {str(reason)[:80]})"
+        )
 
 
 def _looks_like_html(content: bytes, headers: dict[str, str]) -> bool:
     content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
     head = content[:1024].lstrip().lower()
-    return "html" in content_type or head.startswith((b"<!doctype html", b"<html")) \
-        or b"<html" in head
+    return (
+        "html" in content_type or head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+    )

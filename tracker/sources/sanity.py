@@ -8,6 +8,7 @@ Each kind's `normalize` ends with `checked_snapshot`, so any of these is that so
 clear ParseError — naming where in the snapshot it is — and never an exception half-way
 through writing a run's files.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -34,8 +35,9 @@ def read_as(where: str, what: str) -> Iterator[None]:
         yield
     except SHAPE_ERRORS as exc:
         detail = printable(str(exc), 100) or "nested too deeply"
-        raise ParseError(f"{where}: not {what} as expected ({type(exc).__name__}: "
-                         f"{detail})") from None
+        raise ParseError(
+            f"{where}: not {what} as expected ({type(exc).__name__}: {detail})"
+        ) from None
 
 
 def checked_snapshot(snapshot: Any, where: str) -> Any:
@@ -50,8 +52,7 @@ def checked_snapshot(snapshot: Any, where: str) -> Any:
             _check_depth(path, where)
             for key, item in value.items():
                 if not isinstance(key, str):
-                    raise ParseError(f"{where}: a key that is not text ({key!r}) "
-                                     f"at {_shown(path)}")
+                    raise ParseError(f"{where}: a key that is not text ({key!r}) at {_shown(path)}")
                 if not key.isascii():
                     _check_text(key, path + (key,), where)
                 stack.append((item, path + (key,)))
@@ -60,11 +61,9 @@ def checked_snapshot(snapshot: Any, where: str) -> Any:
             stack.extend((item, path + (index,)) for index, item in enumerate(value))
         elif isinstance(value, int) and not isinstance(value, bool):
             if value.bit_length() > MAX_INT_BITS:
-                raise ParseError(f"{where}: a number of more than 4,200 digits at "
-                                 f"{_shown(path)}")
+                raise ParseError(f"{where}: a number of more than 4,200 digits at {_shown(path)}")
         elif not isinstance(value, _SCALARS):
-            raise ParseError(f"{where}: a {type(value).__name__} at {_shown(path)}, "
-                             "not plain data")
+            raise ParseError(f"{where}: a {type(value).__name__} at {_shown(path)}, not plain data")
     return snapshot
 
 
@@ -72,15 +71,18 @@ def _check_text(text: str, path: tuple[Any, ...], where: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        bad = text[exc.start:exc.end]
-        raise ParseError(f"{where}: text at {_shown(path)} holds {bad!r}, a lone surrogate "
-                         "(not a character; broken or hostile data)") from None
+        bad = text[exc.start : exc.end]
+        raise ParseError(
+            f"{where}: text at {_shown(path)} holds {bad!r}, a lone surrogate "
+            "(not a character; broken or hostile data)"
+        ) from None
 
 
 def _check_depth(path: tuple[Any, ...], where: str) -> None:
     if len(path) >= MAX_DEPTH:
-        raise ParseError(f"{where}: data nested more than {MAX_DEPTH} levels deep "
-                         f"(at {_shown(path[:4])} …)")
+        raise ParseError(
+            f"{where}: data nested more than {MAX_DEPTH} levels deep (at {_shown(path[:4])} …)"
+        )
 
 
 def _shown(path: tuple[Any, ...]) -> str:
@@ -92,4 +94,3 @@ def printable(text: str, limit: int = 120) -> str:
     surrogates escaped (`\\n`, `\\ud800`), cut at `limit` characters."""
     out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[: limit + 1])
     return out if len(out) <= limit else out[: limit - 1] + "…"
-

@@ -11,6 +11,7 @@ with at most half of the previous one's is a `Suspicion`, which the run holds ba
 the same document arrives on `confirm_shrink` consecutive runs (tracker/run/suspect.py).
 Pure functions of two snapshots, like `normalize`.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -28,6 +28,7 @@ Snapshot shape (keys sorted by the canonical YAML; no fetch times, no revision i
 Dates keep Wikidata's precision: '2024', '2024-02' or '2024-02-06'. When no statement
 is current (all ended), `value` is null and everything is under `previous`.
 """
+
 from __future__ import annotations
 
 import json
@@ -72,27 +73,37 @@ class WikidataSource(Source[WikidataOptions]):
             return self.entity_url, None
         languages = "|".join(dict.fromkeys([*self.options.languages, FALLBACK_LANGUAGE]))
         return f"{self.url.rstrip('/')}/w/api.php", {
-            "action": "wbgetentities", "sites": self.options.site,
-            "titles": self.options.article, "redirects": "yes", "props": "info|claims|labels",
-            "languages": languages, "format": "json"}
+            "action": "wbgetentities",
+            "sites": self.options.site,
+            "titles": self.options.article,
+            "redirects": "yes",
+            "props": "info|claims|labels",
+            "languages": languages,
+            "format": "json",
+        }
 
     async def fetch(self, http: Any, validators: dict[str, str], now: datetime) -> Fetched:
         url, params = self.item_request()
-        response = await http.get(url, params=params, validators=validators,
-                                  timeout=self.options.timeout, max_bytes=self.options.max_bytes)
+        response = await http.get(
+            url,
+            params=params,
+            validators=validators,
+            timeout=self.options.timeout,
+            max_bytes=self.options.max_bytes,
+        )
         if response.not_modified:
             return Fetched(None, validators)
         where = safe_url(response.url)
         with read_as(where, "Wikidata entity JSON"):
             document = load_entity_document(response.content, where)
             if self.options.article is not None:
-                document = titled_entity(document, self.options.site, self.options.article,
-                                         where)
+                document = titled_entity(document, self.options.site, self.options.article, where)
             entity = main_entity(document, self.options.entity, where)
             ids = referenced_items(entity, self.options.properties)
         document["entities"].update(await self._labels(http, ids))
-        raw = RawDocument(json.dumps(document).encode(), response.url, now, response.headers,
-                          response.status)
+        raw = RawDocument(
+            json.dumps(document).encode(), response.url, now, response.headers, response.status
+        )
         return Fetched(raw, response.validators)
 
     async def _labels(self, http: Any, ids: list[str]) -> dict[str, Any]:
@@ -101,10 +112,16 @@ class WikidataSource(Source[WikidataOptions]):
         languages = "|".join(dict.fromkeys([*self.options.languages, FALLBACK_LANGUAGE]))
         found: dict[str, Any] = {}
         for batch in batches(ids, LABEL_BATCH):
-            params = {"action": "wbgetentities", "ids": "|".join(batch), "props": "labels",
-                      "languages": languages, "format": "json"}
-            response = await http.get(api, params=params, timeout=self.options.timeout,
-                                      max_bytes=self.options.max_bytes)
+            params = {
+                "action": "wbgetentities",
+                "ids": "|".join(batch),
+                "props": "labels",
+                "languages": languages,
+                "format": "json",
+            }
+            response = await http.get(
+                api, params=params, timeout=self.options.timeout, max_bytes=self.options.max_bytes
+            )
             with read_as(safe_url(api), "a wbgetentities answer"):
                 found.update(label_entities(response.content, safe_url(api)))
         return found
@@ -118,9 +135,17 @@ class WikidataSource(Source[WikidataOptions]):
     def normalize(self, raw: RawDocument) -> dict[str, Any]:
         where = safe_url(raw.url)
         with read_as(where, "Wikidata entity JSON"):
-            return checked_snapshot(normalize_wikidata(
-                raw.content, self.options.entity, self.options.properties,
-                self.options.languages, raw.fetched_at, where=where), where)
+            return checked_snapshot(
+                normalize_wikidata(
+                    raw.content,
+                    self.options.entity,
+                    self.options.properties,
+                    self.options.languages,
+                    raw.fetched_at,
+                    where=where,
+                ),
+                where,
+            )
 
 
 # ------------------------------------------------------------------ documents
@@ -134,15 +159,19 @@ def load_entity_document(content: bytes, where: str) -> dict[str, Any]:
     return _with_entities(document, where)
 
 
-def titled_entity(document: dict[str, Any], site: str, title: str,
-                  where: str) -> dict[str, Any]:
+def titled_entity(document: dict[str, Any], site: str, title: str, where: str) -> dict[str, Any]:
     """The answer to `wbgetentities&sites=…&titles=…`: the one item, or SourceGone when the
     article has no item (or no longer exists)."""
-    found = {qid: body for qid, body in document["entities"].items()
-             if isinstance(body, dict) and "missing" not in body and "claims" in body}
+    found = {
+        qid: body
+        for qid, body in document["entities"].items()
+        if isinstance(body, dict) and "missing" not in body and "claims" in body
+    }
     if len(found) != 1:
-        raise SourceGone(f"{where}: no Wikidata item for the {site} article {title[:80]!r}; "
-                         "check `article` (its exact name) or set `entity`")
+        raise SourceGone(
+            f"{where}: no Wikidata item for the {site} article {title[:80]!r}; "
+            "check `article` (its exact name) or set `entity`"
+        )
     return {**document, "entities": found}
 
 
@@ -152,13 +181,14 @@ def _load_json(content: bytes, where: str) -> Any:
 
 def _with_entities(document: Any, where: str) -> dict[str, Any]:
     if not isinstance(document, dict) or not isinstance(document.get("entities"), dict):
-        raise ParseError(f"{where}: JSON without an `entities` object; not Wikidata entity "
-                         "JSON (Special:EntityData/<Q>.json)")
+        raise ParseError(
+            f"{where}: JSON without an `entities` object; not Wikidata entity "
+            "JSON (Special:EntityData/<Q>.json)"
+        )
     return document
 
 
-def main_entity(document: dict[str, Any], entity_id: str | None,
-                where: str) -> dict[str, Any]:
+def main_entity(document: dict[str, Any], entity_id: str | None, where: str) -> dict[str, Any]:
     """The requested entity; after a redirect (merged items), or when no id is given (an
     item found by its article), the one entity with claims."""
     entities = document["entities"]
@@ -181,27 +211,39 @@ def label_entities(content: bytes, where: str) -> dict[str, Any]:
         info = document["error"].get("info") or document["error"].get("code")
         raise ParseError(f"{where}: wbgetentities failed: {str(info)[:200]}")
     document = _with_entities(document, where)
-    return {qid: {"labels": body.get("labels", {})} for qid, body in document["entities"].items()
-            if isinstance(body, dict) and "missing" not in body}
+    return {
+        qid: {"labels": body.get("labels", {})}
+        for qid, body in document["entities"].items()
+        if isinstance(body, dict) and "missing" not in body
+    }
 
 
 def referenced_items(entity: dict[str, Any], properties: list[str]) -> list[str]:
     """Ids of the items that statements of `properties` point to (sorted, unique)."""
-    ids = {_item_id(s["mainsnak"]) for p in properties for s in entity["claims"].get(p, [])
-           if isinstance(s, dict) and isinstance(s.get("mainsnak"), dict)}
+    ids = {
+        _item_id(s["mainsnak"])
+        for p in properties
+        for s in entity["claims"].get(p, [])
+        if isinstance(s, dict) and isinstance(s.get("mainsnak"), dict)
+    }
     return sorted((i for i in ids if i), key=lambda q: int(q[1:]))
 
 
 def batches(items: list[str], size: int) -> list[list[str]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 # ------------------------------------------------------------------ normalize
 
 
-def normalize_wikidata(content: bytes, entity_id: str | None, properties: list[str],
-                       languages: list[str], now: datetime,
-                       where: str = "document") -> dict[str, Any]:
+def normalize_wikidata(
+    content: bytes,
+    entity_id: str | None,
+    properties: list[str],
+    languages: list[str],
+    now: datetime,
+    where: str = "document",
+) -> dict[str, Any]:
     """Pure: entity JSON (+ label entities) → the snapshot dict described above.
 
     `now` decides which statements have ended; it is the fetch time of the document.
@@ -210,8 +252,11 @@ def normalize_wikidata(content: bytes, entity_id: str | None, properties: list[s
     """
     document = load_entity_document(content, where)
     entity = main_entity(document, entity_id, where)
-    labels = {qid: body.get("labels") or {} for qid, body in document["entities"].items()
-              if isinstance(body, dict)}
+    labels = {
+        qid: body.get("labels") or {}
+        for qid, body in document["entities"].items()
+        if isinstance(body, dict)
+    }
     snapshot: dict[str, Any] = {}
     for prop in properties:
         statements = [s for s in entity["claims"].get(prop, []) if _usable(s)]
@@ -222,18 +267,21 @@ def normalize_wikidata(content: bytes, entity_id: str | None, properties: list[s
     return snapshot
 
 
-def property_entry(statements: list[dict[str, Any]], labels: dict[str, Any],
-                   languages: list[str], today: date) -> dict[str, Any]:
+def property_entry(
+    statements: list[dict[str, Any]], labels: dict[str, Any], languages: list[str], today: date
+) -> dict[str, Any]:
     current, previous = select_statement(statements, today)
-    entry: dict[str, Any] = (_describe(current, labels, languages, with_labels=True)
-                             if current else {"value": None})
+    entry: dict[str, Any] = (
+        _describe(current, labels, languages, with_labels=True) if current else {"value": None}
+    )
     if previous:
         entry["previous"] = [_describe(s, labels, languages) for s in previous]
     return entry
 
 
-def select_statement(statements: list[dict[str, Any]], today: date
-                     ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+def select_statement(
+    statements: list[dict[str, Any]], today: date
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The current statement of one property, and the others (oldest first).
 
     Deprecated statements are ignored; statements whose end time (P582) has passed, or
@@ -262,8 +310,11 @@ class WikiTime:
 
     def __str__(self) -> str:
         text = f"{self.year:04d}"
-        return text + (f"-{self.month:02d}" if self.month else "") + \
-            (f"-{self.day:02d}" if self.month and self.day else "")
+        return (
+            text
+            + (f"-{self.month:02d}" if self.month else "")
+            + (f"-{self.day:02d}" if self.month and self.day else "")
+        )
 
 
 def parse_time(value: dict[str, Any]) -> WikiTime | None:
@@ -273,9 +324,11 @@ def parse_time(value: dict[str, Any]) -> WikiTime | None:
         return None
     sign, year, month, day = match.groups()
     precision = int(value.get("precision", 11))
-    return WikiTime(int(year) * (-1 if sign == "-" else 1),
-                    int(month) if precision >= 10 else 0,
-                    int(day) if precision >= 11 else 0)
+    return WikiTime(
+        int(year) * (-1 if sign == "-" else 1),
+        int(month) if precision >= 10 else 0,
+        int(day) if precision >= 11 else 0,
+    )
 
 
 def _usable(statement: Any) -> bool:
@@ -285,9 +338,11 @@ def _usable(statement: Any) -> bool:
 
 
 def _qualifier_time(statement: dict[str, Any], prop: str) -> WikiTime | None:
-    times = [parse_time(q["datavalue"]["value"])
-             for q in (statement.get("qualifiers") or {}).get(prop, [])
-             if q.get("snaktype") == "value" and "datavalue" in q]
+    times = [
+        parse_time(q["datavalue"]["value"])
+        for q in (statement.get("qualifiers") or {}).get(prop, [])
+        if q.get("snaktype") == "value" and "datavalue" in q
+    ]
     known = [t for t in times if t is not None]
     return max(known) if known else None
 
@@ -300,8 +355,11 @@ def _is_live(statement: dict[str, Any], today: date) -> bool:
 
 
 def _when(statement: dict[str, Any]) -> WikiTime:
-    return _qualifier_time(statement, POINT_IN_TIME) or _qualifier_time(statement, START) \
-        or WikiTime(-10**9)
+    return (
+        _qualifier_time(statement, POINT_IN_TIME)
+        or _qualifier_time(statement, START)
+        or WikiTime(-(10**9))
+    )
 
 
 def _precedence(statement: dict[str, Any]) -> tuple[Any, ...]:
@@ -322,8 +380,12 @@ def _item_id(snak: dict[str, Any]) -> str | None:
     return None
 
 
-def _describe(statement: dict[str, Any], labels: dict[str, Any], languages: list[str],
-              with_labels: bool = False) -> dict[str, Any]:
+def _describe(
+    statement: dict[str, Any],
+    labels: dict[str, Any],
+    languages: list[str],
+    with_labels: bool = False,
+) -> dict[str, Any]:
     out = _snak_value(statement["mainsnak"], labels, languages, with_labels)
     for key, prop in (("start", START), ("end", END), ("date", POINT_IN_TIME)):
         when = _qualifier_time(statement, prop)
@@ -332,15 +394,15 @@ def _describe(statement: dict[str, Any], labels: dict[str, Any], languages: list
     return out
 
 
-def _snak_value(snak: dict[str, Any], labels: dict[str, Any], languages: list[str],
-                with_labels: bool) -> dict[str, Any]:
+def _snak_value(
+    snak: dict[str, Any], labels: dict[str, Any], languages: list[str], with_labels: bool
+) -> dict[str, Any]:
     datavalue = snak["datavalue"]
     kind, value = datavalue.get("type"), datavalue.get("value")
     item = _item_id(snak)
     if item:
         names = _labels_of(labels.get(item) or {}, languages)
-        out: dict[str, Any] = {"value": _first_label(labels.get(item) or {}, languages),
-                               "id": item}
+        out: dict[str, Any] = {"value": _first_label(labels.get(item) or {}, languages), "id": item}
         if with_labels:
             out["labels"] = names
         return out
@@ -357,8 +419,11 @@ def _snak_value(snak: dict[str, Any], labels: dict[str, Any], languages: list[st
 
 
 def _labels_of(entity_labels: dict[str, Any], languages: list[str]) -> dict[str, str]:
-    return {lang: entity_labels[lang]["value"] for lang in languages
-            if isinstance(entity_labels.get(lang), dict) and "value" in entity_labels[lang]}
+    return {
+        lang: entity_labels[lang]["value"]
+        for lang in languages
+        if isinstance(entity_labels.get(lang), dict) and "value" in entity_labels[lang]
+    }
 
 
 def _first_label(entity_labels: dict[str, Any], languages: list[str]) -> str | None:

@@ -5,6 +5,7 @@ run never leaves half a file). Local state and caches (`.tracker/**/*.json`) go 
 `JsonFile`, which validates what it reads and sets a damaged or wrongly shaped file aside
 instead of failing every later run.
 """
+
 from __future__ import annotations
 
 import errno
@@ -64,9 +65,11 @@ def inside(root: Path, rel: str) -> Path:
     for part in Path(rel).parts:
         current = current / part
         if current.is_symlink():
-            raise StoreError(f"{current} is a symbolic link; the tracker reads and writes "
-                             "only real files inside the workspace (replace the link with a "
-                             "folder or file)")
+            raise StoreError(
+                f"{current} is a symbolic link; the tracker reads and writes "
+                "only real files inside the workspace (replace the link with a "
+                "folder or file)"
+            )
     if ".." in Path(rel).parts:
         raise StoreError(f"{rel}: a path that leaves the workspace")
     return path
@@ -93,9 +96,13 @@ def disk_error(exc: OSError) -> StoreError | None:
     if exc.errno not in DISK_ERRNOS:
         return None
     where = f" ({exc.filename})" if exc.filename else ""
-    return StoreError(f"cannot write the workspace: {exc.strerror or exc}{where}; free "
-                      "space (or fix the disk) and run again: what was half-written is "
-                      "repaired then")
+    return StoreError(
+        f"cannot write the workspace: {exc.strerror or exc}{where}; free "
+        "space (or fix the disk) and run again: what was half-written is "
+        "repaired then"
+    )
+
+
 Damaged = Literal["set-aside", "discard", "ignore"]
 
 
@@ -114,9 +121,16 @@ class JsonFile(Generic[T]):
     - "ignore": left alone (a reader that does not hold the workspace lock).
     """
 
-    def __init__(self, path: Path, shape: Any, default: Callable[[], T], *,
-                 damaged: Damaged = "set-aside", indent: int | None = None,
-                 mode: int | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        shape: Any,
+        default: Callable[[], T],
+        *,
+        damaged: Damaged = "set-aside",
+        indent: int | None = None,
+        mode: int | None = None,
+    ) -> None:
         self.path, self.shape, self.default = Path(path), shape, default
         self.damaged, self.indent, self.mode = damaged, indent, mode
         self.set_aside: bool = False  # whether the last load set a damaged file aside
@@ -148,9 +162,12 @@ class JsonFile(Generic[T]):
         except OSError:
             return
         self.set_aside = self.damaged == "set-aside"
-        log.warning("%s damaged %s (%s); starting afresh",
-                    "set aside" if self.set_aside else "removed", self.path.name,
-                    _first_problem(exc))
+        log.warning(
+            "%s damaged %s (%s); starting afresh",
+            "set aside" if self.set_aside else "removed",
+            self.path.name,
+            _first_problem(exc),
+        )
 
     def save(self, value: Any) -> None:
         write_atomic(self.path, to_json(value, indent=self.indent), mode=self.mode)

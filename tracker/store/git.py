@@ -4,6 +4,7 @@ Reading history is the hot path of `tracker history` and `tracker status`: each 
 version is a git blob, and a blob never changes, so its parsed form is cached under
 `.tracker/cache/` as JSON keyed by the blob id (JSON parses many times faster than YAML).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -30,8 +31,12 @@ CACHE_KEEP = 5000  # parsed snapshot versions kept in .tracker/cache/blobs
 # parsed versions kept in memory: history reads each version once for all facts on it,
 # diff reads pairs; a parsed Factbook profile is megabytes
 MEMO_KEEP = 16
-IDENTITY = {"GIT_AUTHOR_NAME": "report-tracker", "GIT_AUTHOR_EMAIL": "tracker@localhost",
-            "GIT_COMMITTER_NAME": "report-tracker", "GIT_COMMITTER_EMAIL": "tracker@localhost"}
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "report-tracker",
+    "GIT_AUTHOR_EMAIL": "tracker@localhost",
+    "GIT_COMMITTER_NAME": "report-tracker",
+    "GIT_COMMITTER_EMAIL": "tracker@localhost",
+}
 
 
 @dataclass(frozen=True)
@@ -161,7 +166,9 @@ class GitStore:
 
     # ------------------------------------------------------------ commits
 
-    def commit(self, paths: Iterable[str], message: str, when: datetime | None = None) -> str | None:
+    def commit(
+        self, paths: Iterable[str], message: str, when: datetime | None = None
+    ) -> str | None:
         """Stage `paths` and commit them; no commit (None) when nothing changed."""
         paths = sorted(set(paths))
         if not paths:
@@ -180,8 +187,9 @@ class GitStore:
             with tempfile.TemporaryFile() as stdin:
                 stdin.write(message.encode("utf-8"))
                 stdin.seek(0)
-                self.repo.git.commit("-q", "-F", "-", "--", *paths, env=self._env(when),
-                                     istream=stdin)
+                self.repo.git.commit(
+                    "-q", "-F", "-", "--", *paths, env=self._env(when), istream=stdin
+                )
         except git.GitCommandError as exc:
             detail = " ".join(str(exc.stderr or exc).split())  # one line
             raise StoreError(f"git commit failed: {detail[:300]}") from None
@@ -232,8 +240,9 @@ class GitStore:
         if head is None or len(wanted) < 2 or self._has_merges(head):
             return
         found: dict[str, list[Version]] = {path: [] for path in wanted}
-        out = self.repo.git.log("-z", "--format=@%H %ct", "--raw", "--no-abbrev",
-                                "--no-renames", "--", f"{SNAPSHOTS}/")
+        out = self.repo.git.log(
+            "-z", "--format=@%H %ct", "--raw", "--no-abbrev", "--no-renames", "--", f"{SNAPSHOTS}/"
+        )
         for path, version in _raw_log_entries(out):
             if path in found:
                 found[path].append(version)
@@ -249,8 +258,9 @@ class GitStore:
         return bool(self.derived[key])
 
     def _read_versions(self, relpath: str) -> list[Version]:
-        out = self.repo.git.log("-z", "--format=@%H %ct", "--raw", "--no-abbrev",
-                                "--no-renames", "--", relpath)
+        out = self.repo.git.log(
+            "-z", "--format=@%H %ct", "--raw", "--no-abbrev", "--no-renames", "--", relpath
+        )
         versions = [version for path, version in _raw_log_entries(out) if path == relpath]
         versions.reverse()
         return versions
@@ -273,8 +283,12 @@ class GitStore:
 
     def _cache_file(self, blob: str) -> JsonFile[Any]:
         # Any JSON is a snapshot's shape; a damaged entry is removed and parsed again.
-        return JsonFile(self.root / STATE_DIR / "cache" / "blobs" / f"{blob}.json", Any,
-                        lambda: None, damaged="discard")
+        return JsonFile(
+            self.root / STATE_DIR / "cache" / "blobs" / f"{blob}.json",
+            Any,
+            lambda: None,
+            damaged="discard",
+        )
 
     def _cached(self, blob: str) -> Any:
         try:
@@ -302,19 +316,29 @@ class GitStore:
         git_dir, common = self._git_dirs
         head_file = os.path.join(git_dir, "HEAD")
         memo = self._head_memo
-        if memo is not None and _stamp(head_file) == memo[0] and \
-                _stamp(memo[1]) == memo[2] and _stamp(memo[3]) == memo[4]:
+        if (
+            memo is not None
+            and _stamp(head_file) == memo[0]
+            and _stamp(memo[1]) == memo[2]
+            and _stamp(memo[3]) == memo[4]
+        ):
             return memo[5]
         before = _stamp(head_file)
         head = self._read_head()
         ref = self._head_ref()
-        ref_file = os.path.join(git_dir if os.path.exists(os.path.join(git_dir, ref))
-                                else common, ref) if ref else head_file
+        ref_file = (
+            os.path.join(git_dir if os.path.exists(os.path.join(git_dir, ref)) else common, ref)
+            if ref
+            else head_file
+        )
         packed = os.path.join(common, "packed-refs")
         # A commit or checkout replaces one of these files (new inode, size or time): an
         # equal stamp of all three is the same HEAD. Not kept if HEAD moved meanwhile.
-        self._head_memo = (before, ref_file, _stamp(ref_file), packed, _stamp(packed), head) \
-            if before is not None and before == _stamp(head_file) else None
+        self._head_memo = (
+            (before, ref_file, _stamp(ref_file), packed, _stamp(packed), head)
+            if before is not None and before == _stamp(head_file)
+            else None
+        )
         return head
 
     def _head_ref(self) -> str:
@@ -371,7 +395,12 @@ class GitStore:
     def uncommitted(self, *paths: str, untracked: bool = False) -> list[str]:
         """Files (under `paths`, default all) whose index or work tree differs from HEAD:
         someone's edits not committed yet; with `untracked`, files git does not track too."""
-        out = self.repo.git.status("--porcelain=v1", "-z", "--no-renames",
-                                   f"--untracked-files={'all' if untracked else 'no'}",
-                                   "--", *paths)
+        out = self.repo.git.status(
+            "--porcelain=v1",
+            "-z",
+            "--no-renames",
+            f"--untracked-files={'all' if untracked else 'no'}",
+            "--",
+            *paths,
+        )
         return sorted({entry[3:] for entry in out.split("\0") if len(entry) > 3})

@@ -7,6 +7,7 @@ commit ids); the next command reads only the versions committed since. Entries a
 rebuilt whenever that prefix of history is not the same (a rewritten or merged history),
 the tracker version changes, or the file is damaged — it is only a cache.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -57,8 +58,9 @@ class HistoryCache:
         if raw is None:
             return None
         try:
-            return Entry(int(raw["count"]), str(raw["prefix"]),
-                         [_decode_row(row) for row in raw["rows"]])
+            return Entry(
+                int(raw["count"]), str(raw["prefix"]), [_decode_row(row) for row in raw["rows"]]
+            )
         except (KeyError, TypeError, ValueError):
             return None  # an entry of the wrong shape: read the history again
 
@@ -67,8 +69,11 @@ class HistoryCache:
             rows = [_encode_row(row) for row in entry.rows]
         except (TypeError, UnicodeEncodeError):  # a value JSON cannot give back as it was: not kept
             return
-        self._file(source_id).entries[ref_key] = {"count": entry.count,
-                                                  "prefix": entry.prefix, "rows": rows}
+        self._file(source_id).entries[ref_key] = {
+            "count": entry.count,
+            "prefix": entry.prefix,
+            "rows": rows,
+        }
         self._dirty.add(source_id)
 
     def flush(self) -> None:
@@ -104,8 +109,7 @@ def _encode_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _decode_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {"value": decode(row["value"]), "since": str(row["since"]),
-            "commit": row["commit"]}
+    return {"value": decode(row["value"]), "since": str(row["since"]), "commit": row["commit"]}
 
 
 def encode(value: Any) -> Any:

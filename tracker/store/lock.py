@@ -6,6 +6,7 @@ names the holder (pid, host, start) for the "who holds it?" message. The note is
 a run completes, so a note that is still there when a run takes the lock means the previous
 run died (or raised) mid-way — `previous_died` tells the crash recovery to look for leftovers.
 """
+
 from __future__ import annotations
 
 import os
@@ -73,8 +74,11 @@ class RunLock:
                 self._lock = None
 
     def _holder(self) -> Holder:
-        return {"pid": os.getpid(), "host": socket.gethostname(),
-                "started": self.started.isoformat() if self.started else None}
+        return {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": self.started.isoformat() if self.started else None,
+        }
 
     def _busy_message(self) -> str:
         holder = read_holder(self.root, grace=_HOLDER_GRACE)
@@ -83,10 +87,11 @@ class RunLock:
             who = "another run"
         else:
             started = holder.get("started")
-            who = (f"pid {holder.get('pid')} on {holder.get('host')}"
-                   f"{', run started ' + started if started else ''}")
-        return (f"workspace {self.root} is locked by {who} {waited}; "
-                f"lock file {self._lock_path}")
+            who = (
+                f"pid {holder.get('pid')} on {holder.get('host')}"
+                f"{', run started ' + started if started else ''}"
+            )
+        return f"workspace {self.root} is locked by {who} {waited}; lock file {self._lock_path}"
 
 
 class Holder(TypedDict, total=False):
@@ -98,8 +103,7 @@ class Holder(TypedDict, total=False):
 def holder_file(root: Path | str) -> JsonFile[Holder | None]:
     # Read by runs that do not hold the lock: a damaged note is left alone ("ignore"),
     # only the holder replaces it.
-    return JsonFile(Path(root) / STATE_DIR / HOLDER_FILE, Holder, lambda: None,
-                    damaged="ignore")
+    return JsonFile(Path(root) / STATE_DIR / HOLDER_FILE, Holder, lambda: None, damaged="ignore")
 
 
 def read_holder(root: Path | str, grace: float = 0.0) -> Holder | None:

@@ -23,6 +23,7 @@ Leftovers that only a dead run leaves (temp files, uncommitted snapshots) are re
 when the lock says the previous run did not finish, so nothing a person is doing by hand in
 the work tree is thrown away on an ordinary run.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,9 +41,9 @@ from tracker.store.git import GitStore
 log = logging.getLogger(__name__)
 
 GIT_LOCKS = ("index.lock", "HEAD.lock", "packed-refs.lock")
-TEMP_GLOB = ".*.tmp"          # write_atomic's temp names: .<name>.<random>.tmp
+TEMP_GLOB = ".*.tmp"  # write_atomic's temp names: .<name>.<random>.tmp
 RUN_OUTPUT = (SNAPSHOTS, "digests")  # work-tree folders a run writes, then commits
-OLD_TEMP_SECONDS = 3600       # older than this, a temp file is litter even after a clean run
+OLD_TEMP_SECONDS = 3600  # older than this, a temp file is litter even after a clean run
 STATE_FILE = "state.json"
 
 
@@ -68,6 +69,7 @@ def recover(store: GitStore, *, previous_died: bool, git_wait: float = 30.0) -> 
 
 # ------------------------------------------------------------------ git processes and locks
 
+
 def _git_lock_files(git_dir: Path) -> list[Path]:
     found = [git_dir / name for name in GIT_LOCKS if (git_dir / name).exists()]
     refs = git_dir / "refs"
@@ -81,13 +83,38 @@ def _git_lock_files(git_dir: Path) -> list[Path]:
 # object lives, in any process that reads the workspace (a test, `tracker status`, an
 # editor plugin); counting them as "a dead run's git still working" made recovery wait
 # for processes that never end.
-READ_ONLY_COMMANDS = frozenset({
-    "cat-file", "log", "show", "rev-list", "rev-parse", "ls-tree", "ls-files", "blame",
-    "grep", "diff-tree", "for-each-ref", "show-ref", "name-rev", "merge-base", "version",
-})
+READ_ONLY_COMMANDS = frozenset(
+    {
+        "cat-file",
+        "log",
+        "show",
+        "rev-list",
+        "rev-parse",
+        "ls-tree",
+        "ls-files",
+        "blame",
+        "grep",
+        "diff-tree",
+        "for-each-ref",
+        "show-ref",
+        "name-rev",
+        "merge-base",
+        "version",
+    }
+)
 # git's global options that take their value as the next argument
-_GLOBAL_WITH_VALUE = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace",
-                                "--config-env", "--super-prefix", "--attr-source"})
+_GLOBAL_WITH_VALUE = frozenset(
+    {
+        "-C",
+        "-c",
+        "--git-dir",
+        "--work-tree",
+        "--namespace",
+        "--config-env",
+        "--super-prefix",
+        "--attr-source",
+    }
+)
 
 
 def git_subcommand(cmdline: list[str]) -> str | None:
@@ -107,7 +134,7 @@ def _may_hold_git_locks(cmdline: list[str] | None) -> bool:
         return True
     name = Path(cmdline[0]).name
     if name.startswith("git-"):  # a dashed form (git-upload-pack, git-receive-pack, …)
-        return name[len("git-"):] not in READ_ONLY_COMMANDS
+        return name[len("git-") :] not in READ_ONLY_COMMANDS
     return git_subcommand(cmdline) not in READ_ONLY_COMMANDS
 
 
@@ -185,6 +212,7 @@ def _repair_index(store: GitStore, git_dir: Path) -> list[str]:
 
 # ------------------------------------------------------------------ work-tree files
 
+
 def _remove_temp_files(root: Path, *, any_age: bool) -> list[str]:
     cutoff = time.time() - OLD_TEMP_SECONDS
     removed = []
@@ -209,8 +237,11 @@ def _restore_run_output(store: GitStore) -> list[str]:
         return []
     in_head = set()
     if store.repo.head.is_valid():
-        in_head = set(store.repo.git.ls_tree("--name-only", "HEAD", "--",
-                                             *[f"{d}/" for d in RUN_OUTPUT]).split("\n"))
+        in_head = set(
+            store.repo.git.ls_tree(
+                "--name-only", "HEAD", "--", *[f"{d}/" for d in RUN_OUTPUT]
+            ).split("\n")
+        )
     tracked = [p for p in dirty if p in in_head]
     new = [p for p in dirty if p not in in_head]
     if tracked:
@@ -219,15 +250,21 @@ def _restore_run_output(store: GitStore) -> list[str]:
         store.repo.git.rm("--cached", "-q", "--ignore-unmatch", "--", *new)
         for rel in new:
             (store.root / rel).unlink(missing_ok=True)
-    return [f"restored {p} to the last commit (a dead run wrote it without committing)"
-            for p in tracked] + [f"removed {p}: written by a dead run, never committed"
-                                 for p in new]
+    return [
+        f"restored {p} to the last commit (a dead run wrote it without committing)" for p in tracked
+    ] + [f"removed {p}: written by a dead run, never committed" for p in new]
 
 
 def _dirty_files(store: GitStore) -> list[str]:
     """Files directly in snapshots/ or digests/ that differ from HEAD in any way."""
-    out = store.repo.git.status("--porcelain=v1", "-z", "--no-renames", "--untracked-files=all",
-                                "--", *[f"{d}/" for d in RUN_OUTPUT])
+    out = store.repo.git.status(
+        "--porcelain=v1",
+        "-z",
+        "--no-renames",
+        "--untracked-files=all",
+        "--",
+        *[f"{d}/" for d in RUN_OUTPUT],
+    )
     paths = []
     for entry in out.split("\0"):
         rel = entry[3:]
@@ -242,8 +279,10 @@ def _set_aside_damaged_state(root: Path) -> list[str]:
 
     if not State.load(root).set_aside:  # loading sets a damaged or misshapen file aside
         return []
-    return [f"set aside damaged {STATE_DIR}/{STATE_FILE} as {STATE_FILE}.damaged; "
-            "source health and HTTP validators start afresh"]
+    return [
+        f"set aside damaged {STATE_DIR}/{STATE_FILE} as {STATE_FILE}.damaged; "
+        "source health and HTTP validators start afresh"
+    ]
 
 
 def _reconcile_state(store: GitStore) -> list[str]:
@@ -259,7 +298,7 @@ def _reconcile_state(store: GitStore) -> list[str]:
     for rel in store.repo.git.ls_tree("--name-only", "HEAD", f"{SNAPSHOTS}/").split("\n"):
         if not rel.endswith(".yaml"):
             continue
-        sid = rel[len(SNAPSHOTS) + 1:-len(".yaml")]
+        sid = rel[len(SNAPSHOTS) + 1 : -len(".yaml")]
         versions = store.versions(rel)
         entry = state.source(sid)
         if not versions or versions[-1].blob is None:
@@ -267,8 +306,10 @@ def _reconcile_state(store: GitStore) -> list[str]:
         committed = versions[-1].date
         if entry.last_change is None or datetime.fromisoformat(entry.last_change) < committed:
             entry.last_change = committed.isoformat()
-            notes.append(f"{sid}: last change set to {entry.last_change} from git (the dead "
-                         "run committed it but did not save its state)")
+            notes.append(
+                f"{sid}: last change set to {entry.last_change} from git (the dead "
+                "run committed it but did not save its state)"
+            )
     if notes:
         state.save()
     return notes

@@ -22,6 +22,7 @@ uncommitted edits never get mixed into a rebase. Before it moves HEAD it leaves 
 by the next writer. Credentials come from git itself (SSH agent, credential helpers): git is
 told never to prompt, and every network operation is killed after `git.timeout` seconds.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,13 +52,13 @@ RECORD_FILE = "sync.json"
 class SyncProblem:
     """Why the workspace is not in sync with its remote (`.tracker/sync.json`)."""
 
-    kind: str            # unreachable | rejected | refused | conflict | not-integrated
+    kind: str  # unreachable | rejected | refused | conflict | not-integrated
     message: str
     remote: str
     branch: str
-    since: str | None    # first writer that met this kind of problem
-    last: str | None     # latest one
-    unpushed: int = 0    # local commits waiting to be pushed
+    since: str | None  # first writer that met this kind of problem
+    last: str | None  # latest one
+    unpushed: int = 0  # local commits waiting to be pushed
     files: list[str] = field(default_factory=list)  # conflicting / uncommitted files
 
     def to_json(self) -> dict[str, Any]:
@@ -77,16 +78,21 @@ def network_env(timeout: float, *, ssh_configured: bool = False) -> dict[str, st
     connect timeout unless the user configured their own ssh command."""
     env = {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
     if not (ssh_configured or os.environ.get("GIT_SSH_COMMAND") or os.environ.get("GIT_SSH")):
-        env["GIT_SSH_COMMAND"] = (f"ssh -o BatchMode=yes "
-                                  f"-o ConnectTimeout={max(1, int(min(timeout, 60)))}")
+        env["GIT_SSH_COMMAND"] = (
+            f"ssh -o BatchMode=yes -o ConnectTimeout={max(1, int(min(timeout, 60)))}"
+        )
     return env
 
 
 def clone(url: str, root: Path, timeout: float) -> None:
     """`git clone URL ROOT` (bounded, never prompting); StoreError with git's message."""
     status, _, err = git.Git().execute(
-        ["git", "clone", "--", url, str(root)], with_extended_output=True,
-        with_exceptions=False, env=network_env(timeout), kill_after_timeout=timeout)
+        ["git", "clone", "--", url, str(root)],
+        with_extended_output=True,
+        with_exceptions=False,
+        env=network_env(timeout),
+        kill_after_timeout=timeout,
+    )
     if status:
         raise StoreError(redact(f"git clone {url} failed: {' '.join(str(err).split())}"))
 
@@ -140,8 +146,11 @@ class TeamSync:
         """ConfigError (nothing fetched) when git knows no such remote."""
         status, _, _ = self._git("remote", "get-url", self.remote)
         if status:
-            raise ConfigError(f"git.remote: this repository has no remote {self.remote!r} "
-                              f"(add it: git remote add {self.remote} URL)", file="feeds.yaml")
+            raise ConfigError(
+                f"git.remote: this repository has no remote {self.remote!r} "
+                f"(add it: git remote add {self.remote} URL)",
+                file="feeds.yaml",
+            )
 
     def integrate(self) -> Integration:
         """Fetch, then fast-forward or rebase our unpushed commits onto the remote's."""
@@ -157,8 +166,9 @@ class TeamSync:
         return result
 
     def _integrate(self) -> Integration:
-        status, _, err = self._network("fetch", "--no-tags", self.remote,
-                                       f"+refs/heads/{self.branch}:{self.tracking}")
+        status, _, err = self._network(
+            "fetch", "--no-tags", self.remote, f"+refs/heads/{self.branch}:{self.tracking}"
+        )
         if status:
             if "couldn't find remote ref" in err.lower():
                 self._git("update-ref", "-d", self.tracking)  # gone: the push recreates it
@@ -171,9 +181,12 @@ class TeamSync:
             return Integration("ahead")
         dirty = self.store.uncommitted()
         if dirty:
-            return Integration("not-integrated", f"uncommitted changes in {', '.join(dirty)} "
-                               f"keep {self.upstream} out: commit or stash them",
-                               tuple(dirty))
+            return Integration(
+                "not-integrated",
+                f"uncommitted changes in {', '.join(dirty)} "
+                f"keep {self.upstream} out: commit or stash them",
+                tuple(dirty),
+            )
         if self._is_ancestor(ours, theirs):
             return self._fast_forward(ours, theirs)
         return self._rebase(ours, theirs)
@@ -182,22 +195,33 @@ class TeamSync:
         with integrating(self.store, "fast-forward", ours, theirs, self.branch):
             status, _, err = self._git("merge", "--ff-only", "--no-stat", theirs)
         if status:
-            return Integration("not-integrated", f"fast-forward to {self.upstream} "
-                               f"refused: {err}")
+            return Integration("not-integrated", f"fast-forward to {self.upstream} refused: {err}")
         return Integration("fast-forward", f"fast-forwarded to {self.upstream}")
 
     def _rebase(self, ours: str, theirs: str) -> Integration:
         with integrating(self.store, "rebase", ours, theirs, self.branch):
             status, _, err = self._git(
-                "-c", "rebase.autoStash=false", "-c", "rebase.updateRefs=false",
-                "-c", "core.editor=true", "rebase", "--no-autosquash",
-                "--committer-date-is-author-date", theirs, env=self.store.identity_env())
+                "-c",
+                "rebase.autoStash=false",
+                "-c",
+                "rebase.updateRefs=false",
+                "-c",
+                "core.editor=true",
+                "rebase",
+                "--no-autosquash",
+                "--committer-date-is-author-date",
+                theirs,
+                env=self.store.identity_env(),
+            )
             if status and self._rebasing():
                 files = self._conflicted()
                 self._abort_rebase()
-                return Integration("conflict", f"this workspace's unpushed commits and "
-                                   f"{self.upstream} both changed {', '.join(files) or 'files'}",
-                                   tuple(files))
+                return Integration(
+                    "conflict",
+                    f"this workspace's unpushed commits and "
+                    f"{self.upstream} both changed {', '.join(files) or 'files'}",
+                    tuple(files),
+                )
         if status:
             return Integration("not-integrated", f"rebase onto {self.upstream} refused: {err}")
         return Integration("rebased", f"rebased local commits onto {self.upstream}")
@@ -244,8 +268,11 @@ class TeamSync:
         if "[remote rejected]" in summary:
             return "refused", f"{self.remote} refused the push: {summary}; {err}".strip("; ")
         if "[rejected]" in summary:
-            return "rejected", f"{self.remote} rejected the push ({summary}) "\
-                               f"{PUSH_ATTEMPTS} times: others keep pushing"
+            return (
+                "rejected",
+                f"{self.remote} rejected the push ({summary}) "
+                f"{PUSH_ATTEMPTS} times: others keep pushing",
+            )
         return "unreachable", f"cannot push to {self.remote}: {err or out}"
 
     def unpushed(self) -> int:
@@ -258,14 +285,19 @@ class TeamSync:
 
     def _fail(self, kind: str, detail: str, files: tuple[str, ...] = ()) -> str:
         unpushed = self.unpushed()
-        kept = (f"{unpushed} local commit(s) kept, the next run pushes them" if unpushed
-                else "nothing to push")
+        kept = (
+            f"{unpushed} local commit(s) kept, the next run pushes them"
+            if unpushed
+            else "nothing to push"
+        )
         if kind == "conflict":
-            message = (f"push failed: conflict: {detail}; the rebase was aborted and both "
-                       f"sides' commits are kept ({self.branch} here, {self.upstream} on the "
-                       f"server); merge by hand: git pull --rebase {self.remote} "
-                       f"{self.branch}, resolve, git rebase --continue, git push {self.remote} "
-                       f"{self.branch}")
+            message = (
+                f"push failed: conflict: {detail}; the rebase was aborted and both "
+                f"sides' commits are kept ({self.branch} here, {self.upstream} on the "
+                f"server); merge by hand: git pull --rebase {self.remote} "
+                f"{self.branch}, resolve, git rebase --continue, git push {self.remote} "
+                f"{self.branch}"
+            )
         elif kind == "unreachable" and not self.push_enabled:
             message = f"pull failed: {detail}"
         else:
@@ -273,8 +305,9 @@ class TeamSync:
         previous = read_sync_problem(self.store.root)
         stamp = self.now.isoformat()
         since = previous.since if previous and previous.kind == kind else stamp
-        record = SyncProblem(kind, message, self.remote, self.branch, since, stamp, unpushed,
-                             list(files))
+        record = SyncProblem(
+            kind, message, self.remote, self.branch, since, stamp, unpushed, list(files)
+        )
         write_atomic(self._record_path(), json.dumps(record.to_json(), sort_keys=True))
         return message
 
@@ -286,11 +319,16 @@ class TeamSync:
 
     # ------------------------------------------------------------ git
 
-    def _git(self, *args: str, env: dict[str, str] | None = None,
-             timeout: float | None = None) -> tuple[int, str, str]:
+    def _git(
+        self, *args: str, env: dict[str, str] | None = None, timeout: float | None = None
+    ) -> tuple[int, str, str]:
         status, out, err = self.store.repo.git.execute(
-            ["git", *args], with_extended_output=True, with_exceptions=False, env=env,
-            kill_after_timeout=timeout)
+            ["git", *args],
+            with_extended_output=True,
+            with_exceptions=False,
+            env=env,
+            kill_after_timeout=timeout,
+        )
         return int(status or 0), str(out).strip(), redact(" ".join(str(err).split()))
 
     def _network(self, *args: str) -> tuple[int, str, str]:
@@ -318,5 +356,7 @@ class TeamSync:
     def _abort_rebase(self) -> None:
         status, _, err = self._git("rebase", "--abort")
         if status:
-            raise StoreError(f"could not abort the rebase onto {self.upstream}: {err}; run "
-                             "`git rebase --abort` in the workspace, then run again")
+            raise StoreError(
+                f"could not abort the rebase onto {self.upstream}: {err}; run "
+                "`git rebase --abort` in the workspace, then run again"
+            )

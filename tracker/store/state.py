@@ -14,6 +14,7 @@ Health is derived from the record of attempts: `ok`, `failing` (last attempt fai
 and `suspect`: the last answer lost most of the source's content and is held back, not
 committed, until the same document arrives on `confirm_shrink` runs in a row.
 """
+
 from __future__ import annotations
 
 import json
@@ -101,8 +102,11 @@ class SourceState:
         if self.last_success is None:
             return Health("never-fetched")
         quiet_after = options.expect_update_within
-        if quiet_after and self.last_change and \
-                now - datetime.fromisoformat(self.last_change) > quiet_after:
+        if (
+            quiet_after
+            and self.last_change
+            and now - datetime.fromisoformat(self.last_change) > quiet_after
+        ):
             return Health("quiet", _day(self.last_change), None)
         return Health("ok", _day(self.last_change))
 
@@ -137,8 +141,12 @@ class State:
         (health and HTTP validators are rebuilt by the next fetches; no snapshot is lost)."""
         file = state_file(root)
         data = file.load()
-        return cls(file.path, dict(data.get("sources") or {}), dict(data.get("extra") or {}),
-                   set_aside=file.set_aside)
+        return cls(
+            file.path,
+            dict(data.get("sources") or {}),
+            dict(data.get("extra") or {}),
+            set_aside=file.set_aside,
+        )
 
     def source(self, source_id: str) -> SourceState:
         return self.sources.setdefault(source_id, SourceState())
@@ -148,15 +156,19 @@ class State:
         id}); the next fetch of those sources is unconditional. Returns their ids."""
         untied = []
         for sid, entry in self.sources.items():
-            if entry.validators and (entry.validators_for is None
-                                     or entry.validators_for != committed.get(sid)):
+            if entry.validators and (
+                entry.validators_for is None or entry.validators_for != committed.get(sid)
+            ):
                 entry.validators, entry.validators_for = {}, None
                 untied.append(sid)
         return untied
 
     def pending_validators(self) -> list[str]:
-        return [sid for sid, entry in self.sources.items()
-                if entry.validators and entry.validators_for is None]
+        return [
+            sid
+            for sid, entry in self.sources.items()
+            if entry.validators and entry.validators_for is None
+        ]
 
     def tie_validators(self, committed: dict[str, str]) -> list[str]:
         """Tie fresh validators to the snapshot now committed for their source."""
@@ -171,10 +183,13 @@ class State:
     def save(self) -> None:
         # One source per line: still readable, and json's C encoder does the work (any
         # indent= falls back to the pure-Python encoder, much slower for many sources).
-        rows = [f"{_json(sid)}: {_json(vars(entry))}" for sid, entry in sorted(self.sources.items())]
+        rows = [
+            f"{_json(sid)}: {_json(vars(entry))}" for sid, entry in sorted(self.sources.items())
+        ]
         extra = _json(self.extra)
         state_file(self.path.parent.parent).save_text(
-            '{"extra": ' + extra + ',\n"sources": {\n' + ",\n".join(rows) + "\n}}\n")
+            '{"extra": ' + extra + ',\n"sources": {\n' + ",\n".join(rows) + "\n}}\n"
+        )
 
 
 def _json(value: Any) -> str:
@@ -191,10 +206,19 @@ def source_health(config: Any, state: State, now: datetime) -> list[dict[str, An
     for sid, options in config.sources.items():
         entry = state.source(sid)
         health = entry.health(options, now)
-        rows.append({"source": sid, "kind": options.kind, "health": health.health,
-                     "last_success": entry.last_success, "failures": entry.failures,
-                     "first_failure": entry.first_failure,
-                     "last_error": f"latest answer held back: {health.error}"
-                     if health.health == "suspect" else entry.last_error,
-                     "since": health.since, "frozen": options.frozen})
+        rows.append(
+            {
+                "source": sid,
+                "kind": options.kind,
+                "health": health.health,
+                "last_success": entry.last_success,
+                "failures": entry.failures,
+                "first_failure": entry.first_failure,
+                "last_error": f"latest answer held back: {health.error}"
+                if health.health == "suspect"
+                else entry.last_error,
+                "since": health.since,
+                "frozen": options.frozen,
+            }
+        )
     return rows

@@ -13,6 +13,7 @@ undone (`undo_interrupted_integration`, called before the git-state check):
 
 Integration only starts on a clean work tree, so what is put back was the tracker's.
 """
+
 from __future__ import annotations
 
 import json
@@ -66,8 +67,9 @@ def undo_interrupted_integration(store: GitStore, branch: str) -> list[str]:
         return []
     notes = clear_stale_git_locks(store)
     git_dir = Path(store.repo.git_dir)
-    rebase_dir = next((git_dir / d for d in ("rebase-merge", "rebase-apply")
-                       if (git_dir / d).is_dir()), None)
+    rebase_dir = next(
+        (git_dir / d for d in ("rebase-merge", "rebase-apply") if (git_dir / d).is_dir()), None
+    )
     if rebase_dir is not None:
         if not _is_ours(rebase_dir, note):
             path.unlink(missing_ok=True)  # someone else's rebase: the git-state check says so
@@ -75,11 +77,15 @@ def undo_interrupted_integration(store: GitStore, branch: str) -> list[str]:
         try:
             store.repo.git.rebase("--abort")
         except git.GitCommandError as exc:
-            notes.append(f"could not abort the rebase a killed run had started: "
-                         f"{' '.join(str(exc.stderr).split())}")
+            notes.append(
+                f"could not abort the rebase a killed run had started: "
+                f"{' '.join(str(exc.stderr).split())}"
+            )
             return _logged(notes)  # note kept; the git-state check refuses with what to do
-        notes.append(f"aborted the rebase onto {note['target'][:10]} a killed run had "
-                     f"started; {branch} is as it was before it")
+        notes.append(
+            f"aborted the rebase onto {note['target'][:10]} a killed run had "
+            f"started; {branch} is as it was before it"
+        )
     elif head_branch(git_dir) == branch:
         notes += _put_back_half_written(store, note["target"])
     path.unlink(missing_ok=True)

@@ -6,6 +6,7 @@ bytes are the same as last time gets its values back from a JSON copy (~5 ms) in
 Only a successful parse is cached, so every error is still reported by the parser. Values
 JSON cannot hold (dates, timestamps) are tagged; anything else is simply not cached.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,8 +26,9 @@ class YamlCache:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
 
-    def load(self, path: Path, raw: bytes,
-             parse: Callable[[], Any]) -> tuple[Any, Callable[[], None] | None]:
+    def load(
+        self, path: Path, raw: bytes, parse: Callable[[], Any]
+    ) -> tuple[Any, Callable[[], None] | None]:
         """(`parse()`'s result for `path`, whose current bytes are `raw`; a function that
         caches it, or None when it came from the cache). The caller caches only once the
         whole configuration is valid: a run refused for bad config writes nothing."""

@@ -1,4 +1,5 @@
 """`check`: is the workspace ready — configuration, fact paths, environment, network."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -9,10 +10,15 @@ from tracker.cli.commands.common import open_workspace
 from tracker.cli.options import Format, FormatOpt
 from tracker.cli.output import print_json, print_lines, styled
 
-OfflineOpt = Annotated[bool, typer.Option("--offline",
-                                          help="touch no network: no SMTP, no source")]
-LABELS = {"path": "path", "reads-nothing": "reads nothing", "snapshot": "no snapshot",
-          "environment": "environment", "smtp": "smtp", "source": "source"}
+OfflineOpt = Annotated[bool, typer.Option("--offline", help="touch no network: no SMTP, no source")]
+LABELS = {
+    "path": "path",
+    "reads-nothing": "reads nothing",
+    "snapshot": "no snapshot",
+    "environment": "environment",
+    "smtp": "smtp",
+    "source": "source",
+}
 
 
 def check(offline: OfflineOpt = False, format_: FormatOpt = Format.table) -> None:
@@ -27,8 +33,10 @@ def check(offline: OfflineOpt = False, format_: FormatOpt = Format.table) -> Non
     if format_ is Format.json:
         print_json(result.to_json())
     else:
-        lines = [styled(("✗ ", "red"), (f"{LABELS[p.kind]}: ", "bold"), f"{p.subject}: ",
-                        p.message) for p in result.problems]
+        lines = [
+            styled(("✗ ", "red"), (f"{LABELS[p.kind]}: ", "bold"), f"{p.subject}: ", p.message)
+            for p in result.problems
+        ]
         summary = _summary(result.checked, offline, len(result.problems))
         lines.append(styled((summary, None if result.problems else "green")))
         print_lines(lines)
@@ -37,8 +45,10 @@ def check(offline: OfflineOpt = False, format_: FormatOpt = Format.table) -> Non
 
 
 def _summary(checked: dict[str, int], offline: bool, problems: int) -> str:
-    parts = [f"{checked.get('paths', 0)} fact path(s) of {checked.get('facts', 0)} fact(s)",
-             f"{checked.get('environment', 0)} environment variable(s)"]
+    parts = [
+        f"{checked.get('paths', 0)} fact path(s) of {checked.get('facts', 0)} fact(s)",
+        f"{checked.get('environment', 0)} environment variable(s)",
+    ]
     if offline:
         parts.append("network not checked (--offline)")
     else:

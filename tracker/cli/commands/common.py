@@ -1,4 +1,5 @@
 """What several commands need: the workspace, a checked --report, the findings."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """`digest`: preview the digest (changes nothing) or send it now."""
+
 from __future__ import annotations
 
 import sys
@@ -24,18 +25,27 @@ def _output_file(value: str) -> Path:
     return path
 
 
-OutputOpt = Annotated[Optional[Path], typer.Option("--output", parser=_output_file,
-                                                   metavar="FILE",
-                                                   help="write to FILE (.html or .txt)")]
+OutputOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--output", parser=_output_file, metavar="FILE", help="write to FILE (.html or .txt)"
+    ),
+]
 SendOpt = Annotated[bool, typer.Option("--send", help="save under digests/, commit, email")]
 
 
-def digest(report: ReportOpt = None, output: OutputOpt = None, send: SendOpt = False,
-           now: NowOpt = None, wait: WaitOpt = 0.0) -> None:
+def digest(
+    report: ReportOpt = None,
+    output: OutputOpt = None,
+    send: SendOpt = False,
+    now: NowOpt = None,
+    wait: WaitOpt = 0.0,
+) -> None:
     """Render the digest now (a preview that changes nothing), or --send it."""
     if send and output is not None:
-        raise typer.BadParameter("--send saves under digests/; drop --output",
-                                 param_hint="--output")
+        raise typer.BadParameter(
+            "--send saves under digests/; drop --output", param_hint="--output"
+        )
     when = clock(now)
     ws = open_workspace()
     check_report(ws, report)
@@ -51,8 +61,7 @@ def digest(report: ReportOpt = None, output: OutputOpt = None, send: SendOpt = F
         sys.stdout.write(safe("\n".join(text for _, text in rendered)))
         return
     if len(rendered) != 1:
-        raise typer.BadParameter("several reports: choose one with --report",
-                                 param_hint="--output")
+        raise typer.BadParameter("several reports: choose one with --report", param_hint="--output")
     try:
         output.write_text(rendered[0][1], encoding="utf-8")
     except OSError as exc:
@@ -70,8 +79,7 @@ def _send(ws: Any, report: str | None, when: Any, wait: float) -> None:
     # --send writes digests/, commits and fills the outbox: never beside a run
     with ws.writing(now=when, wait=wait, clean_on=(TrackerError,)) as writer:
         found = evaluate_all(ws.config, ws.store, writer.state, when, report)
-        result = digest_job.run_digests(writer, found, when, send=True, force=True,
-                                        only=report)
+        result = digest_job.run_digests(writer, found, when, send=True, force=True, only=report)
     say = Messages()
     for subject in result.queued:
         say.info(f"queued: {subject}")

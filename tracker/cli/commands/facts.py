@@ -1,4 +1,5 @@
 """Facts: `status`, `history`, `ack`, `accept`."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,8 +24,12 @@ from tracker.errors import ConfigError
 from tracker.models import Finding
 
 
-def status(report: ReportOpt = None, status: StatusOpt = None, now: NowOpt = None,
-           format_: FormatOpt = Format.table) -> None:
+def status(
+    report: ReportOpt = None,
+    status: StatusOpt = None,
+    now: NowOpt = None,
+    format_: FormatOpt = Format.table,
+) -> None:
     """Every fact: status, expected, current value, since when, source — problems first."""
     ws = open_workspace()
     every = findings(ws, clock(now), report)
@@ -42,9 +47,16 @@ def verifiability_lines(every: list[Finding], columns: int) -> list[str]:
 
     from tracker.evaluate.verifiability import summarize
 
-    return [line for summary in summarize(every)
-            for line in wrap(f"{summary.report}: {summary.text()}", columns,
-                             subsequent_indent="  ", break_on_hyphens=False)]
+    return [
+        line
+        for summary in summarize(every)
+        for line in wrap(
+            f"{summary.report}: {summary.text()}",
+            columns,
+            subsequent_indent="  ",
+            break_on_hyphens=False,
+        )
+    ]
 
 
 def history(fact: FactArg, format_: FormatOpt = Format.table) -> None:
@@ -59,9 +71,18 @@ def history(fact: FactArg, format_: FormatOpt = Format.table) -> None:
     if format_ is Format.json:
         print_json(rows)
         return
-    table(("since", "value", "commit"),
-          ((row["since"], GONE if row["value"] is None else row["value"],
-            (row["commit"] or "")[:10]) for row in rows), whole=(0, 2))
+    table(
+        ("since", "value", "commit"),
+        (
+            (
+                row["since"],
+                GONE if row["value"] is None else row["value"],
+                (row["commit"] or "")[:10],
+            )
+            for row in rows
+        ),
+        whole=(0, 2),
+    )
 
 
 GONE = "(no value: gone from the source)"
@@ -75,8 +96,7 @@ def ack(fact: FactArg, note: NoteOpt = None, now: NowOpt = None, wait: WaitOpt =
     _review(fact, note, clock(now), accept=False, wait=wait)
 
 
-def accept(fact: FactArg, note: NoteOpt = None, now: NowOpt = None,
-           wait: WaitOpt = 0.0) -> None:
+def accept(fact: FactArg, note: NoteOpt = None, now: NowOpt = None, wait: WaitOpt = 0.0) -> None:
     """Adopt the source's current value as the report's new claim (committed)."""
     _review(fact, note, clock(now), accept=True, wait=wait)
 
@@ -95,6 +115,6 @@ def _review(fact: str, note: str | None, when: datetime, *, accept: bool, wait: 
         sha = record_review(writer, finding, when, note=note, accept=accept)
     verb = "accepted" if accept else "acknowledged"
     commit = f"; commit {sha[:10]}" if sha else ""
-    Messages().info(f"{finding.report}/{finding.fact} {verb} (current: "
-                    f"{short(finding.current)}){commit}")
-
+    Messages().info(
+        f"{finding.report}/{finding.fact} {verb} (current: {short(finding.current)}){commit}"
+    )

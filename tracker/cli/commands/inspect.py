@@ -1,5 +1,6 @@
 """Finding a fact's path before writing it: `paths` (a source's leaf paths) and `probe`
 (what a fact with that path and extractor reads now, and over the history)."""
+
 from __future__ import annotations
 
 import re
@@ -88,30 +89,71 @@ def _param(value: str) -> tuple[str, Any]:
     return key.strip(), plain(parsed)
 
 
-GrepOpt = Annotated[Optional[str], typer.Option(
-    "--grep", parser=_grep, metavar="TEXT",
-    help="only paths whose keys or value contain TEXT (case and accents ignored)")]
-KeysArg = Annotated[list[str], typer.Argument(
-    metavar="KEY...", show_default=False,
-    help="the path, one key per argument: \"People and Society\" Population total")]
-ExtractOpt = Annotated[str, typer.Option("--extract", parser=_extractor, metavar="KIND",
-                                         help="the extractor (text, number, person, …)")]
-WithinOpt = Annotated[Optional[str], typer.Option(
-    "--within", parser=_regex_with_group, metavar="RE",
-    help="read only the part of the text the regex's first group matches")]
-IndexOpt = Annotated[Optional[int], typer.Option(
-    "--index", metavar="N", help="which occurrence (0 = the first, -1 = the last)")]
-PatternOpt = Annotated[Optional[str], typer.Option("--pattern", parser=_regex, metavar="RE",
-                                                   help="the regex of `--extract regex`")]
-GroupOpt = Annotated[Optional[Any], typer.Option(
-    "--group", parser=_group, metavar="G", help="the group `--extract regex` reads")]
-LabelOpt = Annotated[Optional[str], typer.Option(
-    "--label", parser=_label, metavar="TEXT", help="`--extract percent`: the label before it")]
-MonthFirstOpt = Annotated[bool, typer.Option("--month-first",
-                                             help="`--extract date`: 02/06/2024 is 6 February")]
-ParamOpt = Annotated[Optional[list[Any]], typer.Option(
-    "--param", parser=_param, metavar="KEY=VALUE",
-    help="any other extractor parameter (repeat), e.g. --param from=2024-01-01")]
+GrepOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--grep",
+        parser=_grep,
+        metavar="TEXT",
+        help="only paths whose keys or value contain TEXT (case and accents ignored)",
+    ),
+]
+KeysArg = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="KEY...",
+        show_default=False,
+        help='the path, one key per argument: "People and Society" Population total',
+    ),
+]
+ExtractOpt = Annotated[
+    str,
+    typer.Option(
+        "--extract",
+        parser=_extractor,
+        metavar="KIND",
+        help="the extractor (text, number, person, …)",
+    ),
+]
+WithinOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--within",
+        parser=_regex_with_group,
+        metavar="RE",
+        help="read only the part of the text the regex's first group matches",
+    ),
+]
+IndexOpt = Annotated[
+    Optional[int],
+    typer.Option("--index", metavar="N", help="which occurrence (0 = the first, -1 = the last)"),
+]
+PatternOpt = Annotated[
+    Optional[str],
+    typer.Option("--pattern", parser=_regex, metavar="RE", help="the regex of `--extract regex`"),
+]
+GroupOpt = Annotated[
+    Optional[Any],
+    typer.Option("--group", parser=_group, metavar="G", help="the group `--extract regex` reads"),
+]
+LabelOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--label", parser=_label, metavar="TEXT", help="`--extract percent`: the label before it"
+    ),
+]
+MonthFirstOpt = Annotated[
+    bool, typer.Option("--month-first", help="`--extract date`: 02/06/2024 is 6 February")
+]
+ParamOpt = Annotated[
+    Optional[list[Any]],
+    typer.Option(
+        "--param",
+        parser=_param,
+        metavar="KEY=VALUE",
+        help="any other extractor parameter (repeat), e.g. --param from=2024-01-01",
+    ),
+]
 
 
 def paths(source: SourceArg, grep: GrepOpt = None, format_: FormatOpt = Format.table) -> None:
@@ -125,8 +167,12 @@ def paths(source: SourceArg, grep: GrepOpt = None, format_: FormatOpt = Format.t
     every = leaf_paths(snapshot)
     shown = matching(every, grep)
     if format_ is Format.json:
-        print_json([{"path": leaf.path, "value": leaf.value,
-                     "yaml": f"path: {report_form(leaf.path)}"} for leaf in shown])
+        print_json(
+            [
+                {"path": leaf.path, "value": leaf.value, "yaml": f"path: {report_form(leaf.path)}"}
+                for leaf in shown
+            ]
+        )
         return
     room = max(width(), 40)
     lines: list[Any] = []
@@ -140,10 +186,19 @@ def paths(source: SourceArg, grep: GrepOpt = None, format_: FormatOpt = Format.t
     print_lines(lines)
 
 
-def probe(source: SourceArg, keys: KeysArg, extract: ExtractOpt = "text",
-          within: WithinOpt = None, index: IndexOpt = None, pattern: PatternOpt = None,
-          group: GroupOpt = None, label: LabelOpt = None, month_first: MonthFirstOpt = False,
-          param: ParamOpt = None, format_: FormatOpt = Format.table) -> None:
+def probe(
+    source: SourceArg,
+    keys: KeysArg,
+    extract: ExtractOpt = "text",
+    within: WithinOpt = None,
+    index: IndexOpt = None,
+    pattern: PatternOpt = None,
+    group: GroupOpt = None,
+    label: LabelOpt = None,
+    month_first: MonthFirstOpt = False,
+    param: ParamOpt = None,
+    format_: FormatOpt = Format.table,
+) -> None:
     """What a fact with this path and extractor reads now (or why it reads nothing), and
     its values over the snapshot's history. Exit 1 when it reads nothing now."""
     from tracker.config import SourceRef
@@ -151,8 +206,16 @@ def probe(source: SourceArg, keys: KeysArg, extract: ExtractOpt = "text",
 
     if any(not key.strip() for key in keys):
         raise typer.BadParameter("a key cannot be empty", param_hint="KEY")
-    params = _params(extract, within=within, index=index, pattern=pattern, group=group,
-                     label=label, month_first=month_first or None, extra=param or [])
+    params = _params(
+        extract,
+        within=within,
+        index=index,
+        pattern=pattern,
+        group=group,
+        label=label,
+        month_first=month_first or None,
+        extra=param or [],
+    )
     ws = open_workspace()
     snapshot = _snapshot(ws, source, required=False)
     ref = SourceRef(source=source, path=list(keys), extract=extract, params=params)
@@ -183,13 +246,18 @@ def _snapshot(ws: Workspace, source: str, *, required: bool) -> Any:
         from tracker.evaluate.suggest import nearest_keys
 
         near = nearest_keys(source, list(ws.config.sources))
-        hint = f"did you mean {' or '.join(near)}?" if near else \
-            f"known: {', '.join(ws.config.sources) or 'none'}"
+        hint = (
+            f"did you mean {' or '.join(near)}?"
+            if near
+            else f"known: {', '.join(ws.config.sources) or 'none'}"
+        )
         raise ConfigError(f"unknown source {source!r}; {hint}")
     snapshot = ws.store.read_snapshot(source)
     if snapshot is None and required:
-        raise NothingRead(f"no snapshot of {source} yet: `tracker run --source {source}` "
-                          f"fetches it, `tracker backfill {source} --dir DIR` imports archives")
+        raise NothingRead(
+            f"no snapshot of {source} yet: `tracker run --source {source}` "
+            f"fetches it, `tracker backfill {source} --dir DIR` imports archives"
+        )
     return snapshot
 
 
@@ -205,25 +273,40 @@ def show_probe(result: Probe) -> None:
     if result.read:
         lines.append(styled(f"reads ({ref.extract}): ", (show(result.value), "green")))
         taken = result.path if result.path is not None else ref.path
-        lines += ["as a fact:", f"  source: {ref.source}", f"  path: {report_form(taken)}",
-                  f"  extract: {ref.extract}"]
+        lines += [
+            "as a fact:",
+            f"  source: {ref.source}",
+            f"  path: {report_form(taken)}",
+            f"  extract: {ref.extract}",
+        ]
         if ref.params:
             lines.append(f"  params: {show(ref.params)}")
     else:
-        lines += [styled((line, "yellow"))
-                  for line in _wrapped("reads nothing: ", result.reason or "", room)]
+        lines += [
+            styled((line, "yellow"))
+            for line in _wrapped("reads nothing: ", result.reason or "", room)
+        ]
     rows = result.history
     if not rows:
         print_lines([*lines, "", "History: no snapshot version holds a value here"])
         return
     values = {show(r["value"]) for r in rows if r["value"] is not None}
-    print_lines([*lines, "", f"History: {len(values)} distinct value(s) since "
-                                f"{rows[0]['since']}"])
-    table(("since", "value", "commit"),
-          ((r["since"], "(no value)" if r["value"] is None else r["value"],
-            (r["commit"] or "")[:10]) for r in rows), whole=(0, 2))
+    print_lines([*lines, "", f"History: {len(values)} distinct value(s) since {rows[0]['since']}"])
+    table(
+        ("since", "value", "commit"),
+        (
+            (
+                r["since"],
+                "(no value)" if r["value"] is None else r["value"],
+                (r["commit"] or "")[:10],
+            )
+            for r in rows
+        ),
+        whole=(0, 2),
+    )
 
 
 def _wrapped(label: str, text: str, room: int) -> list[str]:
-    return textwrap.wrap(label + text, width=room, subsequent_indent="  ",
-                         break_on_hyphens=False) or [label]
+    return textwrap.wrap(
+        label + text, width=room, subsequent_indent="  ", break_on_hyphens=False
+    ) or [label]

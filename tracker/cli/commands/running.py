@@ -6,6 +6,7 @@ that had nothing to do prints nothing, any other prints one timestamped summary 
 plus one line per failed source (per-source lines with -v) — a log that grows by what
 happened, not by every ten minutes that passed.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -29,22 +30,36 @@ if TYPE_CHECKING:
 
 EXIT_SOURCES_FAILED = 3
 
-SourcesOpt = Annotated[Optional[list[str]], typer.Option("--source", "-s", metavar="ID",
-                                                         help="only this source (repeat)")]
+SourcesOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--source", "-s", metavar="ID", help="only this source (repeat)"),
+]
 AllOpt = Annotated[bool, typer.Option("--all", help="fetch every source, due or not")]
 NoEmailOpt = Annotated[bool, typer.Option("--no-email", help="write digests, do not send them")]
 
 
-def run(source: SourcesOpt = None, all_: AllOpt = False, now: NowOpt = None,
-        no_email: NoEmailOpt = False, wait: WaitOpt = 0.0,
-        format_: FormatOpt = Format.table) -> None:
+def run(
+    source: SourcesOpt = None,
+    all_: AllOpt = False,
+    now: NowOpt = None,
+    no_email: NoEmailOpt = False,
+    wait: WaitOpt = 0.0,
+    format_: FormatOpt = Format.table,
+) -> None:
     """One pass: fetch due (or all/selected) sources, commit, evaluate, digest when due."""
     from tracker.run.runner import run_once
 
     _check_sources(source or [])
     with progress_bar("fetching sources", at_least=5) as progress:
-        result = run_once(workspace_root(), now=clock(now), only=source or [], run_all=all_,
-                          send_email=not no_email, wait=wait, progress=progress)
+        result = run_once(
+            workspace_root(),
+            now=clock(now),
+            only=source or [],
+            run_all=all_,
+            send_email=not no_email,
+            wait=wait,
+            progress=progress,
+        )
     if format_ is Format.json:
         print_json(run_json(result))
     else:
@@ -60,20 +75,34 @@ def _check_sources(chosen: list[str]) -> None:
     known = open_workspace().config.sources
     unknown = [s for s in chosen if s not in known]
     if unknown:
-        raise ConfigError(f"--source: unknown source {unknown[0]!r}; known: "
-                          f"{', '.join(known) or 'none'}")
+        raise ConfigError(
+            f"--source: unknown source {unknown[0]!r}; known: {', '.join(known) or 'none'}"
+        )
 
 
 def run_json(result: RunResult) -> dict[str, Any]:
-    return {"started": result.started.isoformat(), "commit": result.commit,
-            "repaired": result.repaired, "digests": result.digests,
-            "notices": [n.message for n in result.notices],
-            "notice_records": [n.to_json() for n in result.notices],
-            "sources": [{"source": s.source, "ok": s.ok, "changed": s.changed,
-                         "not_modified": s.not_modified, "gone": s.gone, "error": s.error,
-                         "failure": s.failure.value if s.failure else None,
-                         "changes": len(s.changes)} for s in result.sources],
-            "findings": [f.to_json() for f in result.findings]}
+    return {
+        "started": result.started.isoformat(),
+        "commit": result.commit,
+        "repaired": result.repaired,
+        "digests": result.digests,
+        "notices": [n.message for n in result.notices],
+        "notice_records": [n.to_json() for n in result.notices],
+        "sources": [
+            {
+                "source": s.source,
+                "ok": s.ok,
+                "changed": s.changed,
+                "not_modified": s.not_modified,
+                "gone": s.gone,
+                "error": s.error,
+                "failure": s.failure.value if s.failure else None,
+                "changes": len(s.changes),
+            }
+            for s in result.sources
+        ],
+        "findings": [f.to_json() for f in result.findings],
+    }
 
 
 def report_run(result: RunResult, say: Messages) -> None:
@@ -141,15 +170,32 @@ def _interval(value: str) -> float:
     return seconds
 
 
-GraceOpt = Annotated[float, typer.Option("--misfire-grace", parser=parse_seconds, metavar="S",
-                                         help="skip a job that could not start within S s")]
-IntervalOpt = Annotated[Optional[float],
-                        typer.Option("--interval", parser=_interval, metavar="S",
-                                     help="demos/tests: every job every S s instead of its cron")]
+GraceOpt = Annotated[
+    float,
+    typer.Option(
+        "--misfire-grace",
+        parser=parse_seconds,
+        metavar="S",
+        help="skip a job that could not start within S s",
+    ),
+]
+IntervalOpt = Annotated[
+    Optional[float],
+    typer.Option(
+        "--interval",
+        parser=_interval,
+        metavar="S",
+        help="demos/tests: every job every S s instead of its cron",
+    ),
+]
 
 
-def schedule(no_email: NoEmailOpt = False, wait: WaitOpt = 600.0,
-             misfire_grace: GraceOpt = 3600.0, interval: IntervalOpt = None) -> None:
+def schedule(
+    no_email: NoEmailOpt = False,
+    wait: WaitOpt = 600.0,
+    misfire_grace: GraceOpt = 3600.0,
+    interval: IntervalOpt = None,
+) -> None:
     """Run the scheduler daemon from the schedules in feeds.yaml (SIGTERM stops it cleanly)."""
     import signal
     import threading
@@ -160,8 +206,14 @@ def schedule(no_email: NoEmailOpt = False, wait: WaitOpt = 600.0,
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    daemon = Daemon(workspace_root(), clock=_real_clock, send_email=not no_email,
-                    misfire_grace=misfire_grace, lock_wait=wait, interval=interval)
+    daemon = Daemon(
+        workspace_root(),
+        clock=_real_clock,
+        send_email=not no_email,
+        misfire_grace=misfire_grace,
+        lock_wait=wait,
+        interval=interval,
+    )
     daemon.serve(stop)
 
 

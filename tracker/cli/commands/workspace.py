@@ -1,4 +1,5 @@
 """Workspaces: `init` (a new one) and `demo` (an offline replay into a new one)."""
+
 from __future__ import annotations
 
 import sys
@@ -16,8 +17,9 @@ if TYPE_CHECKING:
     from tracker.demo import DemoResult
     from tracker.models import RunResult
 
-InitDirArg = Annotated[Path, typer.Argument(file_okay=False,
-                                            help="where to create the workspace")]
+InitDirArg = Annotated[Path, typer.Argument(file_okay=False, help="where to create the workspace")]
+
+
 def _new_folder(value: str) -> Path:
     path = Path(value)
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
@@ -25,8 +27,9 @@ def _new_folder(value: str) -> Path:
     return path
 
 
-DemoDirArg = Annotated[Path, typer.Argument(parser=_new_folder,
-                                            help="new folder for the demo workspace")]
+DemoDirArg = Annotated[
+    Path, typer.Argument(parser=_new_folder, help="new folder for the demo workspace")
+]
 
 
 def _clone_url(value: str) -> str:
@@ -41,9 +44,15 @@ def _clone_url(value: str) -> str:
     return text
 
 
-CloneOpt = Annotated[Optional[str], typer.Option(
-    "--clone", metavar="URL", parser=_clone_url,
-    help="start from the team's remote workspace (git clone URL DIR)")]
+CloneOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--clone",
+        metavar="URL",
+        parser=_clone_url,
+        help="start from the team's remote workspace (git clone URL DIR)",
+    ),
+]
 
 
 def init(directory: InitDirArg = Path("."), clone: CloneOpt = None) -> None:
@@ -55,15 +64,20 @@ def init(directory: InitDirArg = Path("."), clone: CloneOpt = None) -> None:
     say = Messages()
     if clone:
         root = clone_workspace(clone, directory, now=datetime.now(timezone.utc))
-        say.info(f"Workspace cloned from {redact(clone)} into {root}; "
-                 f"`tracker -w {root} status` shows its facts.")
+        say.info(
+            f"Workspace cloned from {redact(clone)} into {root}; "
+            f"`tracker -w {root} status` shows its facts."
+        )
         if not Workspace(root).config.git.remote:
-            say.warn("note: feeds.yaml sets no git.remote: writers here commit locally and "
-                     "push nothing")
+            say.warn(
+                "note: feeds.yaml sets no git.remote: writers here commit locally and push nothing"
+            )
         return
     root = init_workspace(directory)
-    say.info(f"Workspace created in {root}. Edit feeds.yaml and reports/, then "
-             f"`tracker -w {root} run --all`.")
+    say.info(
+        f"Workspace created in {root}. Edit feeds.yaml and reports/, then "
+        f"`tracker -w {root} run --all`."
+    )
 
 
 def demo(directory: DemoDirArg = Path("demo-workspace")) -> None:
@@ -88,15 +102,28 @@ def demo(directory: DemoDirArg = Path("demo-workspace")) -> None:
 
 def _print_summary(result: DemoResult) -> None:
     counts = Counter(f.status for f in result.findings)
-    print_lines(["", "Facts by status: " + ", ".join(
-        f"{counts[s]} {s}" for s in sorted(counts, key=rank))])
+    print_lines(
+        ["", "Facts by status: " + ", ".join(f"{counts[s]} {s}" for s in sorted(counts, key=rank))]
+    )
     problems = [f for f in ordered(result.findings) if f.status in PROBLEMS]
-    table(("fact", "status", "expected", "current", "since", "note"),
-          ((f.fact, f.status, short(f.expected, 24), short(f.current, 24), f.since, f.note)
-           for f in problems), title="Needs review", whole=(0, 1, 4))
-    table(("source", "kind", "health", "since", "last error"),
-          ((r["source"], r["kind"], r["health"], r["since"], short(r["last_error"], 50))
-           for r in result.sources), title="Sources", whole=(0, 1, 2, 3))
+    table(
+        ("fact", "status", "expected", "current", "since", "note"),
+        (
+            (f.fact, f.status, short(f.expected, 24), short(f.current, 24), f.since, f.note)
+            for f in problems
+        ),
+        title="Needs review",
+        whole=(0, 1, 4),
+    )
+    table(
+        ("source", "kind", "health", "since", "last error"),
+        (
+            (r["source"], r["kind"], r["health"], r["since"], short(r["last_error"], 50))
+            for r in result.sources
+        ),
+        title="Sources",
+        whole=(0, 1, 2, 3),
+    )
     from tracker.evaluate.verifiability import summarize
 
     print_lines(f"Verifiability: {summary.text()}" for summary in summarize(result.findings))
@@ -106,8 +133,10 @@ def _print_summary(result: DemoResult) -> None:
     lines += ["", f"Workspace: {root}"]
     latest = sorted(d for d in result.digests if d.endswith(".html"))
     if latest:
-        lines += [f"Latest digest: {root / latest[-1]}", f"               "
-                  f"{root / latest[-1][:-5]}.txt"]
+        lines += [
+            f"Latest digest: {root / latest[-1]}",
+            f"               {root / latest[-1][:-5]}.txt",
+        ]
     exe = sys.argv[0] if Path(sys.argv[0]).name == "tracker" else "tracker"
     lines.append(f"Try: {exe} -w {root} status   ·   {exe} -w {root} history population")
     print_lines(styled(line) for line in lines)

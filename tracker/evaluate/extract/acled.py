@@ -13,6 +13,7 @@ The path leads to one of the snapshot's day maps (see sources/acled.py). ACLED
 recodes past events, so the sum can change after publication; the fact then turns `stale`
 with the report's count as `expected` and ACLED's count now as `current`.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
@@ -34,8 +35,9 @@ def annotate(snapshot: Any, params: dict[str, Any], details: FindingDetails) -> 
     when that is well past the window's end, or when the data was read before the window
     closed."""
     start, end = _bound(params, "from"), _bound(params, "to")
-    details.window = Window(start=start.isoformat() if start else None,
-                            end=end.isoformat() if end else None)
+    details.window = Window(
+        start=start.isoformat() if start else None, end=end.isoformat() if end else None
+    )
     if not isinstance(snapshot, dict):
         return None
     through, accessed = snapshot.get("data_through"), snapshot.get("accessed")
@@ -49,11 +51,15 @@ def annotate(snapshot: Any, params: dict[str, Any], details: FindingDetails) -> 
     except ValueError:
         return None
     if reach > end + REACH_MARGIN:
-        return (f"ACLED data now reaches {reach.isoformat()}, {(reach - end).days} days "
-                f"past this count's window ({_window_text(start, end)})")
+        return (
+            f"ACLED data now reaches {reach.isoformat()}, {(reach - end).days} days "
+            f"past this count's window ({_window_text(start, end)})"
+        )
     if read_on and read_on < end:
-        return (f"ACLED data was read on {read_on.isoformat()}, before this count's window "
-                f"ends ({end.isoformat()}): the count may still grow")
+        return (
+            f"ACLED data was read on {read_on.isoformat()}, before this count's window "
+            f"ends ({end.isoformat()}): the count may still grow"
+        )
     return None
 
 
@@ -61,8 +67,10 @@ def annotate(snapshot: Any, params: dict[str, Any], details: FindingDetails) -> 
 def extract_acled(days: Any, params: dict[str, Any]) -> int:
     """Sum a day map ({day: {category: count}}) over the window, for matching categories."""
     if not isinstance(days, dict) or "events" in days:
-        raise ExtractError("the acled extractor sums a day map: set `path` to [events] or "
-                           "[fatalities] of an ACLED snapshot")
+        raise ExtractError(
+            "the acled extractor sums a day map: set `path` to [events] or "
+            "[fatalities] of an ACLED snapshot"
+        )
     start, end = _bound(params, "from"), _bound(params, "to")
     wanted = _Wanted(params)
     index = _index(days)
@@ -77,8 +85,7 @@ def extract_acled(days: Any, params: dict[str, Any]) -> int:
     return total
 
 
-def _sum_days(days: dict[Any, Any], start: date | None, end: date | None,
-              wanted: "_Wanted") -> int:
+def _sum_days(days: dict[Any, Any], start: date | None, end: date | None, wanted: "_Wanted") -> int:
     total = 0
     for day, categories in days.items():
         try:
@@ -142,8 +149,9 @@ class _Wanted:
 
     def __init__(self, params: dict[str, Any]) -> None:
         self.event_types = _folded(params["event_type"]) if "event_type" in params else None
-        self.sub_event_types = (_folded(params["sub_event_type"])
-                                if "sub_event_type" in params else None)
+        self.sub_event_types = (
+            _folded(params["sub_event_type"]) if "sub_event_type" in params else None
+        )
         self.civilian = params.get("civilian_targeting")
         self.decided: dict[str, bool] = {}
 

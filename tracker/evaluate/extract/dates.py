@@ -1,4 +1,5 @@
 """`date`: the first (or `index`-th) date a text writes, as ISO (see tracker.config.dates)."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -15,6 +15,7 @@ patronymic is not a new person) and the shorter has a given name as well as a su
 different given name with the same surname — father and son — is a different person, and
 so is a surname with another ending (Nazarbayev, Nazarbayeva).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -22,26 +23,81 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_CYRILLIC = {**dict(zip(
-    "абвгдезийклмнопрстуфыэ",
-    "abvgdeziiklmnoprstufye")),
-    "ж": "zh", "х": "kh", "ц": "ts", "ч": "cz", "ш": "sh", "щ": "shch", "ё": "yo", "ю": "yu",
-    "я": "ya", "ъ": "", "ь": "", "й": "y", "қ": "q", "ғ": "g", "ң": "n", "ө": "o", "ұ": "u",
-    "ү": "u", "һ": "h", "і": "i", "ә": "a",
+_CYRILLIC = {
+    **dict(zip("абвгдезийклмнопрстуфыэ", "abvgdeziiklmnoprstufye")),
+    "ж": "zh",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "cz",
+    "ш": "sh",
+    "щ": "shch",
+    "ё": "yo",
+    "ю": "yu",
+    "я": "ya",
+    "ъ": "",
+    "ь": "",
+    "й": "y",
+    "қ": "q",
+    "ғ": "g",
+    "ң": "n",
+    "ө": "o",
+    "ұ": "u",
+    "ү": "u",
+    "һ": "h",
+    "і": "i",
+    "ә": "a",
 }
 # Letters that lose their sound when their diacritic is stripped.
-_LETTERS = {"ż": "zh", "ž": "zh", "ź": "z", "ł": "l", "š": "sh", "ş": "sh", "č": "cz",
-            "ç": "cz", "ś": "s", "ć": "c", "ñ": "n", "ń": "n", "ğ": "g", "ı": "i", "ŋ": "n",
-            "ø": "o", "đ": "d", "ß": "ss"}
+_LETTERS = {
+    "ż": "zh",
+    "ž": "zh",
+    "ź": "z",
+    "ł": "l",
+    "š": "sh",
+    "ş": "sh",
+    "č": "cz",
+    "ç": "cz",
+    "ś": "s",
+    "ć": "c",
+    "ñ": "n",
+    "ń": "n",
+    "ğ": "g",
+    "ı": "i",
+    "ŋ": "n",
+    "ø": "o",
+    "đ": "d",
+    "ß": "ss",
+}
 # Spelling units, longest first, each with the skeleton letters it may stand for.
-_UNITS: list[tuple[str, tuple[str, ...]]] = sorted([
-    ("schtsch", ("S",)), ("shch", ("S",)), ("szcz", ("S",)), ("chtch", ("S",)),
-    ("tsch", ("S", "tS")), ("tch", ("S", "tS", "tH")), ("sch", ("S",)), ("zh", ("S",)), ("sh", ("S",)),
-    ("sz", ("S",)), ("cz", ("S",)), ("ch", ("S", "H")), ("kh", ("H",)), ("h", ("H",)),
-    ("ts", ("c",)), ("ou", ("u",)), ("ph", ("f",)), ("x", ("ks",)),
-    ("q", ("k",)), ("w", ("v",)), ("z", ("s",)), ("j", ("I", "S")), ("y", ("I",)),
-    ("i", ("I",)),
-], key=lambda unit: -len(unit[0]))
+_UNITS: list[tuple[str, tuple[str, ...]]] = sorted(
+    [
+        ("schtsch", ("S",)),
+        ("shch", ("S",)),
+        ("szcz", ("S",)),
+        ("chtch", ("S",)),
+        ("tsch", ("S", "tS")),
+        ("tch", ("S", "tS", "tH")),
+        ("sch", ("S",)),
+        ("zh", ("S",)),
+        ("sh", ("S",)),
+        ("sz", ("S",)),
+        ("cz", ("S",)),
+        ("ch", ("S", "H")),
+        ("kh", ("H",)),
+        ("h", ("H",)),
+        ("ts", ("c",)),
+        ("ou", ("u",)),
+        ("ph", ("f",)),
+        ("x", ("ks",)),
+        ("q", ("k",)),
+        ("w", ("v",)),
+        ("z", ("s",)),
+        ("j", ("I", "S")),
+        ("y", ("I",)),
+        ("i", ("I",)),
+    ],
+    key=lambda unit: -len(unit[0]),
+)
 _UNIT_RE = re.compile("|".join(re.escape(u) for u, _ in _UNITS) + "|.", re.DOTALL)
 _UNIT_MAP = dict(_UNITS)
 _MAX_SKELETONS = 64  # per word
@@ -83,8 +139,9 @@ def skeletons(word: str) -> frozenset[str]:
 def _latin(word: str) -> str:
     lower = word.casefold()
     lower = "".join(_CYRILLIC.get(c, _LETTERS.get(c, c)) for c in lower)
-    stripped = "".join(c for c in unicodedata.normalize("NFKD", lower)
-                       if not unicodedata.combining(c))
+    stripped = "".join(
+        c for c in unicodedata.normalize("NFKD", lower) if not unicodedata.combining(c)
+    )
     stripped = re.sub(r"gu(?=[eiy])", "g", stripped)  # French 'Saguintaïev': gu = g
     stripped = re.sub(r"ine$", "in", stripped)  # French 'Mamine', 'Poutine': -ин
     return re.sub(r"[^a-z]", "", stripped)
@@ -98,9 +155,13 @@ def _tidy(skeleton: str) -> str:
 
 def _cover(short: list[frozenset[str]], long: list[frozenset[str]]) -> bool:
     """Every word of `short` matches a distinct word of `long` (small: backtracking)."""
+
     def place(i: int, used: frozenset[int]) -> bool:
         if i == len(short):
             return True
-        return any(j not in used and short[i] & long[j] and place(i + 1, used | {j})
-                   for j in range(len(long)))
+        return any(
+            j not in used and short[i] & long[j] and place(i + 1, used | {j})
+            for j in range(len(long))
+        )
+
     return place(0, frozenset())

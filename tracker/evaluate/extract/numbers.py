@@ -3,6 +3,7 @@
 The reading itself (digits, scale words, number words; exact decimals) is
 `tracker.config.numbers`, shared with the validation of `expect` at load.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """`person`: the name in a Factbook-style 'Prime Minister Olzhas BEKTENOV (since …)'."""
+
 from __future__ import annotations
 
 import re
@@ -7,11 +8,45 @@ from typing import Any
 from tracker.evaluate.extract.registry import ExtractError, register
 
 _TITLE_WORDS = {
-    "president", "prime", "minister", "ministers", "acting", "interim", "caretaker", "chairman",
-    "chairwoman", "chair", "chairperson", "cabinet", "council", "deputy", "first", "vice",
-    "premier", "supreme", "leader", "head", "state", "government", "of", "the", "king", "queen",
-    "emir", "sultan", "general", "governor-general", "chancellor", "federal", "executive",
-    "secretary", "presidium", "mr", "mrs", "dr", "and",
+    "president",
+    "prime",
+    "minister",
+    "ministers",
+    "acting",
+    "interim",
+    "caretaker",
+    "chairman",
+    "chairwoman",
+    "chair",
+    "chairperson",
+    "cabinet",
+    "council",
+    "deputy",
+    "first",
+    "vice",
+    "premier",
+    "supreme",
+    "leader",
+    "head",
+    "state",
+    "government",
+    "of",
+    "the",
+    "king",
+    "queen",
+    "emir",
+    "sultan",
+    "general",
+    "governor-general",
+    "chancellor",
+    "federal",
+    "executive",
+    "secretary",
+    "presidium",
+    "mr",
+    "mrs",
+    "dr",
+    "and",
 }
 
 
@@ -40,7 +75,7 @@ def extract_person(text: str, params: dict[str, Any]) -> str:
     while i >= 0 and tokens[i][:1].isupper() and tokens[i].lower() not in _TITLE_WORDS:
         given.insert(0, tokens[i])
         i -= 1
-    surname = [_natural_case(t) for t in tokens[start:end + 1]]
+    surname = [_natural_case(t) for t in tokens[start : end + 1]]
     return " ".join(given + surname)
 
 

@@ -5,6 +5,7 @@ An extractor is `(value, params) -> extracted`. All that read text accept two co
 params: `within`, a regex whose first group narrows the text first, and `index`, which
 occurrence to take (0 = first, -1 = last).
 """
+
 from __future__ import annotations
 
 import re
@@ -57,9 +58,11 @@ Func = Callable[[Any, dict[str, Any]], Any]
 
 def register(name: str, annotate: Annotate | None = None) -> Callable[[Func], Func]:
     """Attach the function to its declaration in EXTRACTOR_SPECS (which must exist)."""
+
     def wrap(func: Func) -> Func:
         EXTRACTORS[name] = Extractor(EXTRACTOR_SPECS[name], func, annotate)
         return func
+
     return wrap
 
 
@@ -68,8 +71,9 @@ def as_text(value: Any) -> str:
     if isinstance(value, dict):
         if "text" in value and isinstance(value["text"], str):
             return value["text"]
-        raise ExtractError(f"path leads to a group of fields ({', '.join(list(value)[:6])}), "
-                           "not a text")
+        raise ExtractError(
+            f"path leads to a group of fields ({', '.join(list(value)[:6])}), not a text"
+        )
     if value is None:
         raise ExtractError("no value at path")
     if isinstance(value, list):

@@ -1,4 +1,5 @@
 """`shares`: 'Kazakh 71%, Russian 14.9%, …' → a mapping compared share by share."""
+
 from __future__ import annotations
 
 import re
@@ -33,4 +34,3 @@ def _split_top_level(text: str) -> list[str]:
         else:
             current += char
     return parts + [current]
-

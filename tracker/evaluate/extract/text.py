@@ -1,4 +1,5 @@
 """`text` and `regex`: whitespace-normalized text, a regex group."""
+
 from __future__ import annotations
 
 import re
