@@ -213,5 +213,9 @@ def test_sigkill_at_random_moments_then_rerun_at_once(workspace, server, rng):
     for number in range(epoch):
         serve_epoch(server, number)
         run_once(reference, now=utc(at(number)), send_email=False)
-    assert fingerprint(ws) == fingerprint(reference), f"seed {seed}: {dict(landed)}"
+    crashed, clean = fingerprint(ws), fingerprint(reference)
+    if crashed != clean:  # name the differing entries, not two truncated reprs
+        from deepdiff import DeepDiff
+
+        raise AssertionError(f"{dict(landed)}: {DeepDiff(clean, crashed).pretty()[:3000]}")
     assert len(commits(ws)) > epoch  # the epochs did change things

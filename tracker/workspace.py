@@ -244,6 +244,11 @@ class Writer:
         return self.store.commit(paths, message, when=when)
 
     def save_state(self) -> None:
+        """Save the state with this writer's fresh validators tied to the snapshots now
+        committed: call it after the commit. Tied in the same write, a run killed after
+        it (while it evaluates or writes the digest) leaves them usable; left pending,
+        the next run would drop them and fetch those sources unconditionally."""
+        self.state.tie_validators(self.workspace._committed_snapshots())
         self.state.save()
 
 
