@@ -151,8 +151,22 @@ async def _parse_all(pool: ParsePool, jobs: list[ParseJob], meanwhile=None) -> l
 
 def workers_of(owner: psutil.Process) -> list[psutil.Process]:
     """The pool's worker processes: the children of the owner's fork server."""
-    servers = [c for c in owner.children() if "forkserver" in " ".join(c.cmdline())]
-    return [w for server in servers for w in server.children()]
+    servers = [c for c in owner.children() if "forkserver" in _command_line(c)]
+    workers = []
+    for server in servers:
+        try:
+            workers += server.children()
+        except psutil.NoSuchProcess:
+            pass
+    return workers
+
+
+def _command_line(process: psutil.Process) -> str:
+    """'' for a child that ended meanwhile (a git helper, a worker of another test)."""
+    try:
+        return " ".join(process.cmdline())
+    except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+        return ""
 
 
 def test_an_exception_in_a_worker_is_that_sources_failure():
