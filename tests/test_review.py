@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import utc
 from tests.support.cli import tracker
 from tests.support.data import factbook_version
+from tests.test_findings import FINDING_KEYS
 from tracker.run.runner import run_once
 from tracker.store.git import GitStore
 
@@ -69,24 +70,7 @@ def status(root: Path) -> dict:
 
 def test_status_json_shape(ws):
     rows = status(ws)
-    assert set(rows["population"]) == {
-        "report",
-        "fact",
-        "status",
-        "expected",
-        "current",
-        "since",
-        "source",
-        "path",
-        "note",
-        "claim",
-        "section",
-        "footnote",
-        "details",
-        "verifiability",
-        "living",
-        "living_checks",
-    }
+    assert set(rows["population"]) == FINDING_KEYS  # the shape README documents
     assert rows["population"]["status"] == "stale"
     assert rows["population"]["current"] == 20432662
     assert rows["population"]["path"] == ["People and Society", "Population", "total"]

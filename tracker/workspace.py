@@ -147,7 +147,8 @@ class Workspace:
         sync.check_remote()
         return sync
 
-    def _committed_snapshots(self) -> dict[str, str]:
+    def committed_snapshots(self) -> dict[str, str]:
+        """{source id: blob id} of every snapshot at HEAD."""
         prefix = f"{SNAPSHOTS}/"
         return {
             rel[len(prefix) : -len(".yaml")]: blob
@@ -158,7 +159,7 @@ class Workspace:
     def _untie_validators(self) -> None:
         state = self.state
         if any(entry.validators for entry in state.sources.values()):
-            state.untie_validators(self._committed_snapshots())
+            state.untie_validators(self.committed_snapshots())
 
     def _tie_validators(self) -> None:
         """Validators this writer recorded belong to the snapshots it committed."""
@@ -166,7 +167,7 @@ class Workspace:
         if (
             state is not None
             and state.pending_validators()
-            and state.tie_validators(self._committed_snapshots())
+            and state.tie_validators(self.committed_snapshots())
         ):
             state.save()
 
@@ -248,7 +249,8 @@ class Writer:
         committed: call it after the commit. Tied in the same write, a run killed after
         it (while it evaluates or writes the digest) leaves them usable; left pending,
         the next run would drop them and fetch those sources unconditionally."""
-        self.state.tie_validators(self.workspace._committed_snapshots())
+        if self.state.pending_validators():  # HEAD's tree is read only when needed
+            self.state.tie_validators(self.workspace.committed_snapshots())
         self.state.save()
 
 
