@@ -252,7 +252,12 @@ class RunResult:
         return [s for s in self.sources if not s.ok]
 
 
+_PLAIN = (str, int, float, type(None))
+
+
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, _PLAIN):  # most values: returned before the other checks
+        return value
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

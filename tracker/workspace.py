@@ -31,6 +31,7 @@ import git
 
 from tracker.config import Config, load_config
 from tracker.errors import ConfigError, GitStateError, PushError
+from tracker.store.configcache import cached_config
 from tracker.store.files import (
     DIGESTS,
     REPORTS,
@@ -84,9 +85,14 @@ class Workspace:
 
     @cached_property
     def config(self) -> Config:
-        """feeds.yaml and reports, validated (ConfigError, exit 2); values cached per
-        file content in .tracker/cache/yaml."""
-        return load_config(self.root, cache=YamlCache(self.cache_dir / "yaml"))
+        """feeds.yaml and reports, validated (ConfigError, exit 2); kept per the files'
+        content in .tracker/cache (the whole validated configuration, and each file's
+        parsed values)."""
+        return cached_config(
+            self.root,
+            self.cache_dir,
+            lambda: load_config(self.root, cache=YamlCache(self.cache_dir / "yaml")),
+        )
 
     @cached_property
     def store(self) -> GitStore:

@@ -81,7 +81,14 @@ def is_terminal(stream: TextIO | None = None) -> bool:
 
 
 def print_json(data: Any) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    """Indented on a terminal. Otherwise a list is one item per line: the same JSON,
+    written by json's C encoder (which does not indent) — a unit's status is thousands
+    of findings — and still one line per finding for grep."""
+    if isinstance(data, list) and data and not is_terminal():
+        items = (json.dumps(item, ensure_ascii=False, default=str) for item in data)
+        text = "[\n" + ",\n".join(items) + "\n]"
+    else:
+        text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
@@ -89,8 +96,15 @@ def print_lines(lines: Iterable[Text | str]) -> None:
     from rich.text import Text
 
     out = console()
-    for line in lines:
-        out.print(line if isinstance(line, Text) else safe(line), soft_wrap=True)
+    texts = [line if isinstance(line, Text) else Text(safe(line)) for line in lines]
+    if not texts:
+        return
+    if out.color_system is None:  # a pipe or a file: the text alone, styles dropped
+        out.file.write("".join(text.plain + "\n" for text in texts))
+        out.file.flush()
+        return
+    # one print of all lines: Rich's cost is per call, and a unit's status is many lines
+    out.print(Text("\n").join(texts), soft_wrap=True)
 
 
 def styled(*parts: tuple[str, str | None] | str) -> Text:

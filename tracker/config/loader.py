@@ -50,6 +50,9 @@ class Config:
     git: GitConfig = field(default_factory=GitConfig)
     run: RunConfig = field(default_factory=RunConfig)
     reports: dict[str, Report] = field(default_factory=dict)
+    # what the files it was read from hash to (store/configcache.py), "" when not known:
+    # results computed from this configuration are kept under it
+    files_digest: str = ""
 
     def fact(self, ref: str) -> tuple[Report, Fact]:
         """Find a fact by `ID` or `REPORT/ID`."""

@@ -11,6 +11,7 @@ from tracker.evaluate import verifiability
 from tracker.evaluate.extract import ExtractError
 from tracker.evaluate.facts import Health, PathMissing, evaluate, extract, matches
 from tracker.evaluate.history import prefetch_histories, value_since
+from tracker.evaluate.kept import KeptFindings
 from tracker.models import Finding, SecondaryCheck
 from tracker.store.git import GitStore
 from tracker.store.state import State
@@ -19,7 +20,19 @@ from tracker.store.state import State
 def evaluate_all(
     config: Config, store: GitStore, state: State, now: datetime, report: str | None = None
 ) -> list[Finding]:
-    """Findings for every fact (of one report, if given), in file order."""
+    """Findings for every fact (of one report, if given), in file order; read back from
+    the last evaluation when none of its inputs changed (evaluate/kept.py)."""
+    kept = KeptFindings(config, store, state, now)
+    found = kept.load(report)
+    if found is None:
+        found = _evaluate_all(config, store, state, now, report)
+        kept.save(report, found)
+    return found
+
+
+def _evaluate_all(
+    config: Config, store: GitStore, state: State, now: datetime, report: str | None
+) -> list[Finding]:
     snapshots = RecentSnapshots()
     chosen = [
         (report_id, fact)

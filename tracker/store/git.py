@@ -381,6 +381,24 @@ class GitStore:
     def _head_by_git(self) -> str | None:
         return self.repo.head.commit.hexsha if self.repo.head.is_valid() else None
 
+    def last_commit_in(self, folder: str = SNAPSHOTS) -> str | None:
+        """The newest commit that changed something under `folder` (None: none did): the
+        history every snapshot's versions are read from ends there."""
+        head = self.head()
+        if head is None:
+            return None
+        return self.repo.git.rev_list("-1", head, "--", f"{folder}/").strip() or None
+
+    def snapshot_stamp(self, source_id: str) -> tuple[int, ...] | None:
+        """Identity of the snapshot file in the work tree (None: absent): inode, size and
+        both times in ns — any write (an atomic replace, an editor, a checkout) changes
+        one of them, and the change time cannot be set back."""
+        try:
+            st = os.stat(self.snapshot_path(source_id))
+        except OSError:
+            return None
+        return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
     def committed_blobs(self, folder: str = SNAPSHOTS) -> dict[str, str]:
         """{path: blob id} of the files directly in `folder` at HEAD (read through
         GitPython's running `cat-file`, no new process)."""
