@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from tracker.config import Config
 from tracker.errors import StoreError
@@ -53,7 +53,7 @@ class KeptFindings:
         return PickleCache(self.folder / f"{name}.pickle")
 
 
-def _findings(value: Any) -> bool:
+def _findings(value: Any) -> TypeGuard[list[Finding]]:
     return isinstance(value, list) and all(isinstance(item, Finding) for item in value)
 
 
