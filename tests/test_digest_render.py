@@ -623,3 +623,62 @@ def test_wrapped_lines_keep_fact_ids_whole():
     ]
     text = render_text(build([premier()], news=news))
     assert all(fact in text for fact in facts)  # never split at a hyphen
+
+
+def _clean_by_category(value: str) -> str:
+    """`clean` as defined: bidi controls and Unicode categories Cc, Zl, Zp become spaces."""
+    import re
+    import unicodedata
+
+    from tracker.digest.values import _BIDI
+
+    text = unicodedata.normalize("NFC", value.translate(_BIDI))
+    text = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def test_clean_is_its_definition_for_any_text():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from tracker.digest.values import clean
+
+    @given(st.text())
+    def check(value: str) -> None:
+        assert clean(value) == _clean_by_category(value)
+
+    check()
+    for sample in ("a\x1bb", "x\u2028y\u2029z", "\u202eevil", "e\u0301", "\x85\x9f", "tab\tnl\n"):
+        assert clean(sample) == _clean_by_category(sample)
+
+
+def test_wrap_of_ascii_text_is_wcwidths():
+    """The fast path for one-column text lays out exactly what wcwidth would."""
+    import string
+
+    import wcwidth
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from tracker.digest.values import clean, wrap
+
+    words = st.text(alphabet=string.printable, max_size=300)
+
+    @given(
+        words,
+        st.integers(5, 90),
+        st.sampled_from(["", "  ", "    "]),
+        st.sampled_from([None, "  ", "      "]),
+    )
+    def check(text: str, width: int, indent: str, subsequent: str | None) -> None:
+        later = indent if subsequent is None else subsequent
+        lines = wcwidth.wrap(
+            clean(text),
+            width,
+            initial_indent=indent,
+            subsequent_indent=later,
+            break_on_hyphens=False,
+        )
+        assert wrap(text, width, indent, subsequent) == ("\n".join(lines) or indent.rstrip())
+
+    check()

@@ -10,6 +10,7 @@ one line instead of listing each fact that could not be checked.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Iterable
@@ -132,6 +133,7 @@ def _clean_report(report: ReportInfo) -> ReportInfo:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # each report's digest cleans every source: once will do
 def _clean_source(source: SourceInfo) -> SourceInfo:
     return replace(
         source,

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable, TypeVar
 
 from tracker.config import Config, SourceOptions
 from tracker.config.secrets import workspace_redactor
@@ -36,6 +36,8 @@ from tracker.notify.outbox import FlushResult, Outbox, build_message
 from tracker.store.remote import SyncProblem, read_sync_problem
 from tracker.store.state import State, source_health
 from tracker.workspace import Workspace, Writer
+
+T = TypeVar("T")
 
 DIGESTS = "digests"
 GIT_SYNC = "git sync"  # the maintainers' memory key for the team remote's sync problem
@@ -108,11 +110,18 @@ def report_feeds(config: Config, report_id: str) -> list[str]:
     ]
 
 
-def unreported_news(root: Path, report_id: str) -> list[dict[str, Any]]:
-    """Matched, not yet reported news items of one report."""
+def unreported_news(root: Path) -> dict[Any, list[dict[str, Any]]]:
+    """Matched, not yet reported news items, by report (newest first)."""
     from tracker.evaluate.news import unreported_matches
 
-    return [m for m in unreported_matches(root) if m.get("report") == report_id]
+    return _by_report(unreported_matches(root), lambda match: match.get("report"))
+
+
+def _by_report(items: Iterable[T], report_of: Callable[[T], Any]) -> dict[Any, list[T]]:
+    grouped: dict[Any, list[T]] = {}
+    for item in items:
+        grouped.setdefault(report_of(item), []).append(item)
+    return grouped
 
 
 def mark_news_reported(root: Path, ids: list[str], now: datetime) -> None:
@@ -145,6 +154,8 @@ def build_all(
     root, config, state = workspace.root, workspace.config, workspace.state
     sources = source_infos(config, state, now)
     maintainers = bool(config.email and config.email.maintainers)
+    news = unreported_news(root)
+    found = _by_report(findings, lambda finding: finding.report)
     out = []
     for rid in report_ids(config, only):
         meta = config.reports[rid].meta
@@ -158,9 +169,9 @@ def build_all(
         out.append(
             build_digest(
                 report,
-                [f for f in findings if f.report == rid],
+                found.get(rid, []),
                 memory=told,
-                news=unreported_news(root, rid),
+                news=news.get(rid, []),
                 sources=sources,
                 now=now,
                 source_errors_to_maintainers=maintainers,

@@ -9,6 +9,7 @@ digest, nor a bidi override reorder what an analyst reads), feed HTML becomes te
 from __future__ import annotations
 
 import re
+import textwrap
 import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,13 +26,19 @@ _URL_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]")
 _BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)], " ")
 
 
+# Unicode's control characters (category Cc) and the line and paragraph separators (Zl,
+# Zp): exactly these code points.
+_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def clean(value: Any) -> str:
     """One line of plain text: control characters gone, whitespace runs one space."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value).translate(_BIDI))
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
-    return _SPACE.sub(" ", text).strip()
+    text = str(value)
+    if not text.isascii():  # ASCII has no bidi controls and is already NFC
+        text = unicodedata.normalize("NFC", text.translate(_BIDI))
+    return _SPACE.sub(" ", _BREAKING.sub(" ", text)).strip()
 
 
 def clean_or_none(value: Any) -> str | None:
@@ -111,13 +118,19 @@ def wrap(
 ) -> str:
     """`text` as lines of at most `width` columns. Words stay whole (a fact id is not cut
     at its hyphens) unless one is longer than a line."""
-    lines = wcwidth.wrap(
-        clean(text),
-        width,
-        initial_indent=indent,
-        subsequent_indent=indent if subsequent is None else subsequent,
-        break_on_hyphens=False,
-    )
+    text = clean(text)
+    layout = {
+        "initial_indent": indent,
+        "subsequent_indent": indent if subsequent is None else subsequent,
+        "break_on_hyphens": False,
+    }
+    if text.isascii() and indent.isascii() and layout["subsequent_indent"].isascii():
+        # every character one column: the standard library's wrap, which is much faster,
+        # gives wcwidth's lines (on clean text, whose spaces are single) but for the
+        # trailing space it may leave where it broke a long word
+        lines = [line.rstrip() or line for line in textwrap.wrap(text, width, **layout)]
+    else:
+        lines = wcwidth.wrap(text, width, **layout)
     return "\n".join(lines) or indent.rstrip()
 
 
