@@ -118,19 +118,19 @@ def wrap(
 ) -> str:
     """`text` as lines of at most `width` columns. Words stay whole (a fact id is not cut
     at its hyphens) unless one is longer than a line."""
-    text = clean(text)
-    layout = {
-        "initial_indent": indent,
-        "subsequent_indent": indent if subsequent is None else subsequent,
-        "break_on_hyphens": False,
-    }
-    if text.isascii() and indent.isascii() and layout["subsequent_indent"].isascii():
+    text, later = clean(text), indent if subsequent is None else subsequent
+    if text.isascii() and indent.isascii() and later.isascii():
         # every character one column: the standard library's wrap, which is much faster,
         # gives wcwidth's lines (on clean text, whose spaces are single) but for the
         # trailing space it may leave where it broke a long word
-        lines = [line.rstrip() or line for line in textwrap.wrap(text, width, **layout)]
+        lines = textwrap.wrap(
+            text, width, initial_indent=indent, subsequent_indent=later, break_on_hyphens=False
+        )
+        lines = [line.rstrip() or line for line in lines]
     else:
-        lines = wcwidth.wrap(text, width, **layout)
+        lines = wcwidth.wrap(
+            text, width, initial_indent=indent, subsequent_indent=later, break_on_hyphens=False
+        )
     return "\n".join(lines) or indent.rstrip()
 
 
