@@ -275,3 +275,24 @@ def test_backfill_reads_saved_api_answers_dated_by_file_name(server, workspace, 
     assert [(r["value"], r["since"]) for r in rows] == [(4, "2025-09-17"), (5, "2025-10-20")]
     snapshot = (ws / "snapshots" / "acled-kz.yaml").read_text()
     assert "accessed: '2025-10-20'" in snapshot and "KAZ9" not in snapshot
+
+
+def test_a_run_after_no_change_upstream_parses_nothing_and_commits_nothing(acled, workspace):
+    """The validator kept with the committed snapshot makes an unchanged ACLED source a
+    304; with the validator dropped (a killed run), the rows give the same snapshot."""
+    from tracker.store.state import State
+
+    ws = workspace(FEEDS.format(base=acled.base), {"kz": REPORT})
+    first = run_once(ws, now=utc("2025-09-17T05:00:00"), run_all=True, send_email=False)
+    assert first.commit is not None
+    second = run_once(ws, now=utc("2025-09-18T05:00:00"), run_all=True, send_email=False)
+    [source] = second.sources
+    assert source.ok and source.not_modified and second.commit is None
+    state = State.load(ws)
+    state.sources["acled-kz"].validators, state.sources["acled-kz"].validators_for = {}, None
+    state.save()
+    third = run_once(ws, now=utc("2025-09-19T05:00:00"), run_all=True, send_email=False)
+    [source] = third.sources
+    assert source.ok and not source.not_modified and not source.changed
+    assert third.commit is None
+    assert findings(third)["acled-fatalities-2025"].status == "current"

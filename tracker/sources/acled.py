@@ -26,42 +26,30 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Mapping
-
-from pydantic import AfterValidator
-from typing_extensions import NotRequired, TypedDict
+from typing import Any, Mapping
 
 from tracker.config import AcledOptions
 from tracker.errors import FetchError, ParseError
 from tracker.fetch.urls import safe_url
 from tracker.models import RawDocument
 from tracker.sources.acled_api import DELETED_PATH, READ_PATH, AcledClient
+from tracker.sources.acled_cache import LocalRows, document_digest
+from tracker.sources.acled_rows import FIELDS, SEP, by_id, is_text, parse_row
 from tracker.sources.base import Fetched, Source, load_json
 from tracker.sources.sanity import checked_snapshot, read_as
 from tracker.sources.shrink import mapping, shrunk
-from tracker.store.files import IsoTime, JsonFile
 
 ATTRIBUTION = (
     "Armed Conflict Location & Event Data Project (ACLED); https://acleddata.com. "
     "Counts aggregated by report-tracker from the ACLED API for the query below; "
     "raw event data is not redistributed."
 )
-FIELDS = (
-    "event_id_cnty",
-    "event_date",
-    "event_type",
-    "sub_event_type",
-    "civilian_targeting",
-    "fatalities",
-    "timestamp",
-)
-CIVILIAN = "Civilian targeting"
-SEP = " › "  # category key separator; ACLED type names contain '/', never '›'
 CIVILIAN_KEY = "civilian targeting"
+DOCUMENT = "acled-document"  # the validator: the digest of the rows' document
 DELETED_MARGIN = timedelta(days=1)  # overlap between runs, so no deletion slips through
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
@@ -92,13 +80,14 @@ class AcledSource(Source[AcledOptions]):
             env_names=(options.credentials.username_env, options.credentials.password_env),
         )
         try:
-            rows = await self._sync(client, now)
+            document = await self._sync(client, now, validators.get(DOCUMENT))
         except (FetchError, ParseError) as exc:  # never let a quoted secret through
             exc.args = (client.redact(str(exc)),)
             raise
-        document = {"query": self.query(), "data": rows}
-        raw = RawDocument(json.dumps(document).encode(), client.base + READ_PATH, now)
-        return Fetched(raw, {})
+        if document.body is None:  # the rows behind the committed snapshot: like a 304
+            return Fetched(None, {DOCUMENT: document.digest})
+        raw = RawDocument(document.body, client.base + READ_PATH, now)
+        return Fetched(raw, {DOCUMENT: document.digest})
 
     volatile_keys = ("accessed",)
 
@@ -173,57 +162,52 @@ class AcledSource(Source[AcledOptions]):
         text = json.dumps([self.url, options.country, str(options.since), str(options.until)])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def _row_cache(self) -> JsonFile[RowCache | None] | None:
-        # Raw rows stay local (mode 0600). A damaged or misshapen cache is removed: it
-        # only costs one full read.
-        path = self._file("rows")
-        if path is None:
-            return None
-        return JsonFile(path, RowCache, lambda: None, damaged="discard", mode=0o600)
+    def _local(self) -> LocalRows:
+        folder = Path(self.state_dir) / "acled" if self.state_dir is not None else None
+        return LocalRows(folder, self.id, self._cache_key())
 
-    def _load_cache(self, now: datetime) -> dict[str, Any] | None:
-        file = self._row_cache()
-        cache = file.load() if file is not None else None
-        if cache is None:
-            return None
-        synced = datetime.fromisoformat(cache["full_sync"])
-        refresh_every = self.options.full_refresh_every
-        if cache["key"] != self._cache_key() or now - synced >= refresh_every:
-            return None
-        return dict(cache)
-
-    async def _sync(self, client: AcledClient, now: datetime) -> list[dict[str, Any]]:
-        """All rows of the query: incrementally from the local cache when it is recent."""
+    async def _sync(self, client: AcledClient, now: datetime, committed: str | None) -> Document:
+        """All rows of the query as a document: incrementally from the local rows when they
+        are recent; no document (`body` None) when nothing changed since the one the
+        committed snapshot was made from (`committed`, the validator kept with it)."""
         options: AcledOptions = self.options
         paging = {"page_size": options.page_size, "max_pages": options.max_pages}
         params = self._params(now)
-        cache = self._load_cache(now)
-        if cache is None:
-            fetched = await client.read_all(READ_PATH, params, what="events", **paging)
-            rows = _by_id(fetched)
-            cache = {"key": self._cache_key(), "full_sync": now.isoformat()}
-        else:
-            rows = dict(cache["rows"])
-            since = str(max((int(r["timestamp"]) for r in rows.values()), default=0))
-            fetched = await client.read_all(
-                READ_PATH,
-                {**params, "timestamp": since, "timestamp_where": ">="},
-                what="updated events",
-                **paging,
+        local = self._local()
+        sync = local.synced(now, options.full_refresh_every)
+        rows = None
+        if sync is not None:
+            updated = by_id(
+                await client.read_all(
+                    READ_PATH,
+                    {**params, "timestamp": str(sync["newest"]), "timestamp_where": ">="},
+                    what="updated events",
+                    **paging,
+                )
             )
-            rows.update(_by_id(fetched))
-            for event_id in await self._deleted(client, cache, paging):
-                rows.pop(event_id, None)
-        cache.update(rows=rows, last_sync=now.isoformat())
-        file = self._row_cache()
-        if file is not None:
-            file.save(cache)
-        return sorted(rows.values(), key=lambda r: (r["event_date"], r["event_id_cnty"]))
+            deleted = await self._deleted(client, sync["last_sync"], paging)
+            if local.only_resent(sync, updated, deleted) and committed == sync["document"]:
+                local.touch(sync, now)
+                return Document(None, sync["document"])
+            rows = local.rows(sync)
+            if rows is not None:
+                rows.update(updated)
+                for event_id in deleted:
+                    rows.pop(event_id, None)
+        full_sync = sync["full_sync"] if sync is not None and rows is not None else None
+        if rows is None:
+            rows = by_id(await client.read_all(READ_PATH, params, what="events", **paging))
+        ordered = sorted(rows.values(), key=lambda r: (r["event_date"], r["event_id_cnty"]))
+        # sorted keys: the same rows give the same bytes (and digest) however they were read
+        body = json.dumps({"query": self.query(), "data": ordered}, sort_keys=True).encode()
+        digest = document_digest(body)
+        local.save(rows, full_sync or now.isoformat(), now, digest)
+        return Document(body, digest)
 
     async def _deleted(
-        self, client: AcledClient, cache: dict[str, Any], paging: dict[str, int]
+        self, client: AcledClient, last_sync: str, paging: dict[str, int]
     ) -> list[str]:
-        last = datetime.fromisoformat(cache.get("last_sync") or cache["full_sync"])
+        last = datetime.fromisoformat(last_sync)
         since = int((last - DELETED_MARGIN).timestamp())
         found = await client.read_all(
             DELETED_PATH,
@@ -233,41 +217,18 @@ class AcledSource(Source[AcledOptions]):
         )
         ids = []
         for index, row in enumerate(found):
-            if not isinstance(row, dict) or not _is_text(row.get("event_id_cnty")):
+            if not isinstance(row, dict) or not is_text(row.get("event_id_cnty")):
                 raise ParseError(f"ACLED deleted events: row {index} has no event_id_cnty")
             ids.append(row["event_id_cnty"])
         return ids
 
 
-def _cached_rows(rows: dict[str, Any]) -> dict[str, Any]:
-    """Rows from the local cache pass the same checks as rows from the API (else the
-    cache is the wrong shape, and is read afresh)."""
-    for index, (event_id, row) in enumerate(rows.items()):
-        try:
-            parse_row(row, index)
-        except ParseError as exc:
-            raise ValueError(str(exc)) from None
-        if row["event_id_cnty"] != event_id:
-            raise ValueError(f"cached row {event_id!r} holds event {row['event_id_cnty']!r}")
-    return rows
+@dataclass(frozen=True)
+class Document:
+    """The rows of a query as one JSON document (None: unchanged), and its digest."""
 
-
-class RowCache(TypedDict):
-    """`.tracker/acled/<id>.rows.json`: the query's rows by event id, and when synced."""
-
-    key: str
-    full_sync: IsoTime
-    last_sync: NotRequired[IsoTime]
-    rows: Annotated[dict[str, dict[str, Any]], AfterValidator(_cached_rows)]
-
-
-def _by_id(rows: list[Any]) -> dict[str, dict[str, str]]:
-    """Validate rows strictly and keep only the aggregated fields (the cache stays lean)."""
-    out = {}
-    for index, row in enumerate(rows):
-        parse_row(row, index)
-        out[row["event_id_cnty"]] = {k: row[k] for k in FIELDS}
-    return out
+    body: bytes | None
+    digest: str
 
 
 # ---------------------------------------------------------------- normalize (pure)
@@ -322,58 +283,6 @@ def split_key(key: str) -> tuple[str, str, bool]:
     """'Protests › Peaceful protest' → (event type, sub-event type, civilian targeting)."""
     parts = key.split(SEP)
     return parts[0], parts[1] if len(parts) > 1 else "", parts[-1] == CIVILIAN_KEY
-
-
-def parse_row(row: Any, index: int) -> dict[str, Any]:
-    """One ACLED row, every value a string, parsed strictly; ParseError names the problem."""
-    if not isinstance(row, dict):
-        raise ParseError(f"ACLED row {index}: not an object")
-    event_id = row.get("event_id_cnty")
-    where = f"ACLED row {index} ({event_id!r})" if _is_text(event_id) else f"ACLED row {index}"
-    if not _is_text(event_id):
-        raise ParseError(f"{where}: event_id_cnty missing or empty")
-    missing = [f for f in FIELDS if f not in row]
-    if missing:
-        raise ParseError(f"{where}: missing field(s) {', '.join(missing)}")
-    for name in ("event_type", "sub_event_type"):
-        if not _is_text(row[name]) or SEP.strip() in row[name]:
-            raise ParseError(f"{where}: bad {name} {row[name]!r}")
-    if row["civilian_targeting"] not in ("", CIVILIAN):
-        raise ParseError(
-            f"{where}: civilian_targeting must be '' or {CIVILIAN!r}, "
-            f"got {row['civilian_targeting']!r}"
-        )
-    return {
-        "event_date": _strict_date(row["event_date"], where),
-        "event_type": row["event_type"],
-        "sub_event_type": row["sub_event_type"],
-        "civilian_targeting": row["civilian_targeting"] == CIVILIAN,
-        "fatalities": _strict_count(row["fatalities"], "fatalities", where),
-        "timestamp": _strict_count(row["timestamp"], "timestamp", where),
-    }
-
-
-def _strict_date(value: Any, where: str) -> date:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise ParseError(f"{where}: event_date must be 'YYYY-MM-DD', got {value!r}")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ParseError(f"{where}: event_date {value!r} is not a calendar date") from None
-
-
-def _strict_count(value: Any, name: str, where: str) -> int:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{1,12}", value.strip()):
-        raise ParseError(f"{where}: {name} must be a whole number as text, got {value!r}")
-    return int(value)
-
-
-def _is_text(value: Any) -> bool:
-    """Non-empty text that is valid Unicode (a lone surrogate would be cached, then fail
-    every later run when the snapshot is written)."""
-    if not isinstance(value, str) or not value.strip():
-        return False
-    return value.isascii() or not any("\ud800" <= c <= "\udfff" for c in value)
 
 
 def _plain(nested: dict[str, Any]) -> dict[str, Any]:

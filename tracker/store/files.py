@@ -9,6 +9,7 @@ instead of failing every later run.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import logging
 import os
@@ -135,7 +136,9 @@ class JsonFile(Generic[T]):
         self.damaged, self.indent, self.mode = damaged, indent, mode
         self.set_aside: bool = False  # whether the last load set a damaged file aside
 
-    def load(self) -> T:
+    def load(self, digest: str | None = None) -> T:
+        """The file's value; with `digest` (what `save` returned), only the very bytes
+        saved then: any other content counts as damaged."""
         self.set_aside = False
         try:
             raw = self.path.read_bytes()
@@ -143,6 +146,9 @@ class JsonFile(Generic[T]):
             return self.default()
         except OSError as exc:
             raise StoreError(f"cannot read {self.path}: {exc.strerror}") from None
+        if digest is not None and content_digest(raw) != digest:
+            self._put_aside(ValueError("not the content saved last"))
+            return self.default()
         try:
             value: T = _adapter(self.shape).validate_json(raw, strict=True)
         except ValueError as exc:  # pydantic's ValidationError: bad JSON or wrong shape
@@ -169,12 +175,19 @@ class JsonFile(Generic[T]):
             _first_problem(exc),
         )
 
-    def save(self, value: Any) -> None:
-        write_atomic(self.path, to_json(value, indent=self.indent), mode=self.mode)
+    def save(self, value: Any) -> str:
+        """Write `value`; returns the digest of what was written (for `load`)."""
+        data = to_json(value, indent=self.indent)
+        write_atomic(self.path, data, mode=self.mode)
+        return content_digest(data)
 
     def save_text(self, text: str) -> None:
         """Save JSON text laid out by the caller (it must still load as `shape`)."""
         write_atomic(self.path, text.encode("utf-8", "replace"), mode=self.mode)
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def to_json(value: Any, *, indent: int | None = None) -> bytes:
