@@ -65,7 +65,7 @@ def no_evaluation(monkeypatch) -> None:
 
 def test_a_second_command_reads_the_findings_back(root, monkeypatch):
     first = evaluated(root)
-    assert (root / ".tracker/cache/findings/all.pickle").is_file()
+    assert (root / ".tracker/cache/findings.pickle").is_file()
     no_evaluation(monkeypatch)
     assert evaluated(root) == first
     assert evaluated(root, report="kz") == [f for f in first if f["report"] == "kz"]
@@ -134,7 +134,7 @@ def test_another_day_evaluates_again(root):
 
 def test_a_damaged_cache_is_computed_again(root):
     first = evaluated(root)
-    for name in ("findings/all.pickle", "config.pickle"):
+    for name in ("findings.pickle", "config.pickle"):
         (root / ".tracker/cache" / name).write_bytes(b"\x80\x05not a pickle")
     assert evaluated(root) == first
 
@@ -161,3 +161,20 @@ def test_a_new_report_file_is_read(root):
     extra = root / "reports/other.yaml"
     extra.write_text("report: {id: other, title: Other}\nfacts:\n  - id: x\n    expect: 1\n")
     assert "other" in Workspace(root).config.reports
+
+
+def test_one_report_evaluated_alone_is_no_answer_for_all(root, monkeypatch):
+    (root / "reports/other.yaml").write_text(
+        "report: {id: other, title: Other}\nfacts:\n  - id: x\n    expect: 1\n"
+    )
+    alone = evaluated(root, report="kz")
+    with monkeypatch.context() as patched:
+        no_evaluation(patched)
+        assert evaluated(root, report="kz") == alone  # kept
+        with pytest.raises(AssertionError, match="evaluated again"):
+            evaluated(root)  # only kz was kept: all are evaluated
+    every = evaluated(root)
+    assert every == fresh(root) and [f["report"] for f in every].count("other") == 1
+    no_evaluation(monkeypatch)
+    assert evaluated(root) == every
+    assert evaluated(root, report="other") == [f for f in every if f["report"] == "other"]

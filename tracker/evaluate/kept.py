@@ -14,6 +14,8 @@ change to any input evaluates everything again, as before.
 from __future__ import annotations
 
 import hashlib
+import pickle
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -28,29 +30,57 @@ from tracker.store.state import State
 
 
 class KeptFindings:
-    """The findings of every fact, and of single reports, under `.tracker/cache/findings/`."""
+    """The findings of the last evaluation, in `.tracker/cache/findings.pickle`: each
+    report's pickled apart, so that a command about one report unpickles only its own;
+    `complete` when every report's is there."""
 
     def __init__(self, config: Config, store: GitStore, state: State, now: datetime) -> None:
-        self.folder = Path(store.root) / STATE_DIR / "cache" / "findings"
+        self.cache = PickleCache(Path(store.root) / STATE_DIR / "cache" / "findings.pickle")
         self.key = _key(config, store, state, now)
+        self.reports = list(config.reports)
 
     def load(self, report: str | None) -> list[Finding] | None:
-        if self.key is None:
+        kept = self._kept()
+        if kept is None or not (kept.complete or report in kept.reports):
             return None
-        kept = self._cache(report).load(self.key)
-        if not _findings(kept) and report is not None:  # the whole workspace's, filtered
-            every = self._cache(None).load(self.key)
-            if _findings(every):
-                kept = [f for f in every if f.report == report]
-        return kept if _findings(kept) else None
+        found: list[Finding] = []
+        for rid in [report] if report is not None else self.reports:
+            try:
+                part = pickle.loads(kept.reports[rid]) if rid in kept.reports else []  # noqa: S301
+            except Exception:  # noqa: BLE001 - damaged: evaluate again
+                return None
+            if not _findings(part):
+                return None
+            found += part
+        return found
 
     def save(self, report: str | None, findings: list[Finding]) -> None:
-        if self.key is not None:
-            self._cache(report).save(self.key, findings)
+        if self.key is None:
+            return
+        parts: dict[str, list[Finding]] = {}
+        for finding in findings:
+            parts.setdefault(finding.report, []).append(finding)
+        kept = self._kept() if report is not None else None
+        if kept is None:
+            kept = _Kept(complete=report is None)
+        try:
+            for rid in [report] if report is not None else self.reports:
+                kept.reports[rid] = pickle.dumps(parts.get(rid, []), pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return  # a value pickle cannot hold: not kept
+        self.cache.save(self.key, kept)
 
-    def _cache(self, report: str | None) -> PickleCache:
-        name = "all" if report is None else hashlib.sha1(report.encode()).hexdigest()
-        return PickleCache(self.folder / f"{name}.pickle")
+    def _kept(self) -> _Kept | None:
+        if self.key is None:
+            return None
+        kept = self.cache.load(self.key)
+        return kept if isinstance(kept, _Kept) else None
+
+
+@dataclass
+class _Kept:
+    complete: bool
+    reports: dict[str, bytes] = field(default_factory=dict)  # report id → pickled findings
 
 
 def _findings(value: Any) -> TypeGuard[list[Finding]]:

@@ -44,6 +44,8 @@ class PickleCache:
 
     def save(self, digest: str, value: Any) -> None:
         """Keep `value` for `digest` (best effort: a read-only workspace has no cache)."""
-        with contextlib.suppress(OSError, pickle.PicklingError, TypeError, AttributeError):
+        with contextlib.suppress(
+            OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError
+        ):
             data = pickle.dumps((self.version, digest, value), protocol=pickle.HIGHEST_PROTOCOL)
             write_atomic(self.path, data, mode=0o600)
