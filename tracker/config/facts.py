@@ -81,7 +81,9 @@ class Fact(Strict):
     def primary(self) -> SourceRef | None:
         if not self.source:
             return None
-        return SourceRef(
+        # the fact's own fields were validated as SourceRef's are (the same types and
+        # path normalization): evaluation asks for this many times per fact
+        return SourceRef.model_construct(
             source=self.source, path=self.path, extract=self.extract, params=self.params
         )
 

@@ -147,10 +147,21 @@ def _value_at(snapshot: _Lazy, version: Version, ref: SourceRef) -> Any:
 
 def value_since(store: GitStore, ref: SourceRef, current: Any) -> str | None:
     """Date the current value first appeared (the last row of the history)."""
-    rows = _histories(store, [ref])[_key(ref)]  # read and kept by prefetch_histories
+    rows = _kept_rows(store, ref)
     if rows and same_value(compare_kind(ref.extract), rows[-1]["value"], current):
         return str(rows[-1]["since"])
     return None
+
+
+def _kept_rows(store: GitStore, ref: SourceRef) -> list[dict[str, Any]]:
+    """The history of `ref` as kept in memory by prefetch_histories (read it if not):
+    its rows not copied (read only) — every fact asks once."""
+    key = _key(ref)
+    last = store.last_version(_relpath(store, ref.source))
+    memo_key = ("history", key, last.commit if last else None)
+    if memo_key not in store.derived:
+        _histories(store, [ref])
+    return list(store.derived.get(memo_key) or [])
 
 
 def source_changes(store: GitStore, source_id: str, since: str | None = None) -> list[Any]:

@@ -10,6 +10,7 @@ path where that resolves, so it can be copied into the report as it is.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 from collections import OrderedDict
@@ -85,6 +86,14 @@ def nearest_keys(key: str, keys: list[str]) -> list[str]:
 
 def nearest_split(key: str, keys: list[str]) -> tuple[list[str], list[str]]:
     """([the key equal to `key` once folded], [keys alike, best first])."""
+    same, alike = _nearest_split(key, tuple(keys))
+    return list(same), list(alike)
+
+
+# A unit's reports ask about the same few keys among the same keys of the same kind of
+# source, and difflib's comparisons are the cost of a path not found.
+@functools.lru_cache(maxsize=2048)
+def _nearest_split(key: str, keys: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     target = _norm(key)
     by_norm: dict[str, str] = {}
     for candidate in keys:
@@ -98,7 +107,7 @@ def nearest_split(key: str, keys: list[str]) -> tuple[list[str], list[str]]:
     ]
     alike += [c for n, c in by_norm.items() if target and target in n]
     alike += [c for n, c in by_norm.items() if _words_alike(target, n)]
-    return same, [k for k in _unique(alike) if k not in same]
+    return tuple(same), tuple(k for k in _unique(alike) if k not in same)
 
 
 def _words_alike(a: str, b: str) -> bool:

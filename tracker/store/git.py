@@ -230,6 +230,17 @@ class GitStore:
             self._versions[key] = self._read_versions(relpath)
         return list(self._versions[key])
 
+    def last_version(self, relpath: str) -> Version | None:
+        """The newest of `versions(relpath)` (without copying them all)."""
+        head = self.head()
+        if head is None:
+            return None
+        key = (relpath, head)
+        if key not in self._versions:
+            self._versions[key] = self._read_versions(relpath)
+        versions = self._versions[key]
+        return versions[-1] if versions else None
+
     def read_all_versions(self, relpaths: Iterable[str]) -> None:
         """Read the versions of many snapshot files with one `git log` (instead of one per
         file); `versions` then answers from memory. Only on a history without merges:
