@@ -178,3 +178,29 @@ def test_one_report_evaluated_alone_is_no_answer_for_all(root, monkeypatch):
     no_evaluation(monkeypatch)
     assert evaluated(root) == every
     assert evaluated(root, report="other") == [f for f in every if f["report"] == "other"]
+
+
+def test_a_kept_configuration_reads_a_report_only_when_asked(root):
+    from tracker.store.configcache import LazyReports
+
+    first = Workspace(root).config
+    assert not isinstance(first.reports, LazyReports)  # validated from the files
+    kept = Workspace(root).config
+    assert isinstance(kept.reports, LazyReports) and list(kept.reports) == list(first.reports)
+    assert kept.reports["kz"].facts == first.reports["kz"].facts
+    assert kept.fact("kz/motto")[1] == first.fact("motto")[1]
+
+
+def test_a_damaged_report_in_the_kept_configuration_is_read_from_its_file(root):
+    import pickle
+
+    from tracker.store.picklecache import PickleCache
+
+    first = Workspace(root).config
+    cache = PickleCache(root / ".tracker/cache/config.pickle")
+    with cache.path.open("rb") as handle:
+        version, digest, kept = pickle.load(handle)
+    kept.reports["kz"] = b"\x80\x05damaged"
+    cache.save(digest, kept)
+    config = Workspace(root).config
+    assert config.reports["kz"].facts == first.reports["kz"].facts

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, MutableMapping
 
 from tracker.config.extractors import EXTRACTOR_SPECS, ExtractorSpec
 from tracker.config.facts import Fact, ReportFile, ReportMeta, Section
@@ -49,7 +49,8 @@ class Config:
     http: HttpConfig
     git: GitConfig = field(default_factory=GitConfig)
     run: RunConfig = field(default_factory=RunConfig)
-    reports: dict[str, Report] = field(default_factory=dict)
+    # by id, in file order (a cached configuration reads each report's facts on first use)
+    reports: MutableMapping[str, Report] = field(default_factory=dict)
     # what the files it was read from hash to (store/configcache.py), "" when not known:
     # results computed from this configuration are kept under it
     files_digest: str = ""
@@ -57,12 +58,11 @@ class Config:
     def fact(self, ref: str) -> tuple[Report, Fact]:
         """Find a fact by `ID` or `REPORT/ID`."""
         report_id, _, fact_id = ref.rpartition("/")
-        hits = [
-            (r, f)
-            for r in self.reports.values()
-            for f in r.facts
-            if f.id == fact_id and (not report_id or r.meta.id == report_id)
-        ]
+        if report_id:
+            reports = [self.reports[report_id]] if report_id in self.reports else []
+        else:
+            reports = list(self.reports.values())
+        hits = [(r, f) for r in reports for f in r.facts if f.id == fact_id]
         if not hits:
             known = ", ".join(
                 sorted(f"{r.meta.id}/{f.id}" for r in self.reports.values() for f in r.facts)[:20]

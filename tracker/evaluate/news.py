@@ -234,7 +234,7 @@ def match_new_items(
     feeds = [sid for sid, options in config.sources.items() if options.kind == "rss"]
     if not feeds:
         return []
-    targets = targets_of(config)
+    targets: list[Target] | None = None  # read from every report: only when a feed changed
     new_matches: list[dict[str, Any]] = []
     with _lock(root):
         data = _load(root)
@@ -257,6 +257,7 @@ def match_new_items(
             snapshot = (fresh or {}).get(feed) or store.read_snapshot(feed)
             if not isinstance(snapshot, dict) or not isinstance(snapshot.get("items"), dict):
                 continue
+            targets = targets if targets is not None else targets_of(config)
             new_matches += _match_feed(
                 data, feed, snapshot["items"], targets, config.sources[feed], now
             )

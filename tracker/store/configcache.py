@@ -11,12 +11,15 @@ invalid one is reported by the loader, every time.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import pickle
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator, MutableMapping
 
 from tracker.config import Config
-from tracker.config.loader import FEEDS, REPORTS, report_files
+from tracker.config.loader import FEEDS, REPORTS, Report, report_files
 from tracker.store.picklecache import PickleCache
 
 
@@ -43,10 +46,69 @@ def cached_config(root: Path, cache_dir: Path, load: Callable[[], Config]) -> Co
     cache = PickleCache(Path(cache_dir) / "config.pickle")
     if digest is not None:
         kept = cache.load(digest)
-        if isinstance(kept, Config):
-            return kept
+        if isinstance(kept, _Kept):
+            return kept.config(lambda: load().reports)
     config = load()  # ConfigError for an invalid configuration: nothing is kept
     if digest is not None and config_digest(root) == digest:  # not edited meanwhile
         config.files_digest = digest
-        cache.save(digest, config)
+        with contextlib.suppress(pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            cache.save(digest, _Kept.of(config))
     return config
+
+
+@dataclass
+class _Kept:
+    """A configuration without its reports, and each report pickled apart: most commands
+    read the facts of a few reports, or none (`status` from kept findings)."""
+
+    rest: Config
+    reports: dict[str, bytes]
+
+    @classmethod
+    def of(cls, config: Config) -> _Kept:
+        parts = {
+            rid: pickle.dumps(report, pickle.HIGHEST_PROTOCOL)
+            for rid, report in config.reports.items()
+        }
+        return cls(replace(config, reports={}), parts)
+
+    def config(self, reload: Callable[[], MutableMapping[str, Report]]) -> Config:
+        return replace(self.rest, reports=LazyReports(self.reports, reload))
+
+
+class LazyReports(MutableMapping[str, Report]):
+    """Reports by id, in file order, each unpickled when first read; a part that does
+    not unpickle (a damaged cache file) is read from the files again (`reload`)."""
+
+    def __init__(
+        self, parts: dict[str, bytes], reload: Callable[[], MutableMapping[str, Report]]
+    ) -> None:
+        self._parts: dict[str, bytes | None] = dict(parts)
+        self._read: dict[str, Report] = {}
+        self._reload = reload
+
+    def __getitem__(self, report_id: str) -> Report:
+        if report_id not in self._read:
+            part = self._parts[report_id]  # KeyError: no such report
+            assert part is not None
+            try:
+                report = pickle.loads(part)  # noqa: S301 - see picklecache
+            except Exception:  # noqa: BLE001 - damaged: validated afresh from the files
+                report = None
+            if not isinstance(report, Report):
+                report = self._reload()[report_id]
+            self._read[report_id] = report
+        return self._read[report_id]
+
+    def __setitem__(self, report_id: str, report: Report) -> None:
+        self._parts[report_id], self._read[report_id] = None, report
+
+    def __delitem__(self, report_id: str) -> None:
+        del self._parts[report_id]
+        self._read.pop(report_id, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parts)
+
+    def __len__(self) -> int:
+        return len(self._parts)
