@@ -204,3 +204,28 @@ def test_a_damaged_report_in_the_kept_configuration_is_read_from_its_file(root):
     cache.save(digest, kept)
     config = Workspace(root).config
     assert config.reports["kz"].facts == first.reports["kz"].facts
+
+
+def test_status_json_is_the_same_from_kept_texts_as_from_fresh_findings(root):
+    from tests.cli_fixtures import cli
+    from tracker.cli.status_view import ordered
+
+    def status_json(*extra: str) -> list[dict]:
+        outcome = cli(
+            "-w", str(root), "status", "--now", NOW.isoformat(), "--format", "json", *extra
+        )
+        assert outcome.code == 0, outcome.err
+        return json.loads(outcome.out)
+
+    ws = Workspace(root)
+    from tracker.config import load_config
+
+    found = findings_module._evaluate_all(load_config(root), ws.store, ws.state, NOW, None)
+    expected = json.loads(json.dumps([f.to_json() for f in ordered(found)], default=str))
+    assert status_json() == expected  # evaluated, texts kept
+    assert status_json() == expected  # from the kept texts
+    assert status_json("--status", "stale") == [f for f in expected if f["status"] == "stale"]
+    (root / ".tracker/cache/findings.pickle").unlink()
+    evaluated(root)  # findings kept without texts: the texts are made from them
+    assert status_json("--report", "kz") == expected
+    assert status_json() == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -250,6 +251,12 @@ class RunResult:
     @property
     def failed(self) -> list[SourceResult]:
         return [s for s in self.sources if not s.ok]
+
+
+def json_text(data: Any) -> str:
+    """One record as JSON on one line, as `--format json` prints each (text as it is;
+    what JSON has no type for, such as a decimal, as its text)."""
+    return json.dumps(data, ensure_ascii=False, default=str)
 
 
 _PLAIN = (str, int, float, type(None))

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable, Sequence, TextIO
 
 from tracker.cli.context import Settings, settings
+from tracker.models import json_text
 
 if TYPE_CHECKING:  # Rich is imported on first output: `tracker --help` starts without it
     from rich.console import Console
@@ -85,10 +86,22 @@ def print_json(data: Any) -> None:
     written by json's C encoder (which does not indent) — a unit's status is thousands
     of findings — and still one line per finding for grep."""
     if isinstance(data, list) and data and not is_terminal():
-        items = (json.dumps(item, ensure_ascii=False, default=str) for item in data)
-        text = "[\n" + ",\n".join(items) + "\n]"
+        print_json_items([json_text(item) for item in data])
+        return
+    _write_json(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def print_json_items(items: list[str]) -> None:
+    """A JSON list of items already written as JSON text (`tracker.models.json_text`)."""
+    if not items:
+        _write_json("[]")
+    elif is_terminal():
+        _write_json(json.dumps([json.loads(item) for item in items], ensure_ascii=False, indent=2))
     else:
-        text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+        _write_json("[\n" + ",\n".join(items) + "\n]")
+
+
+def _write_json(text: str) -> None:
     sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 

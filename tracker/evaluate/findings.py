@@ -11,7 +11,7 @@ from tracker.evaluate import verifiability
 from tracker.evaluate.extract import ExtractError
 from tracker.evaluate.facts import Health, PathMissing, evaluate, extract, matches
 from tracker.evaluate.history import prefetch_histories, value_since
-from tracker.evaluate.kept import KeptFindings
+from tracker.evaluate.kept import KeptFindings, finding_texts
 from tracker.models import Finding, SecondaryCheck
 from tracker.store.git import GitStore
 from tracker.store.state import State
@@ -28,6 +28,22 @@ def evaluate_all(
         found = _evaluate_all(config, store, state, now, report)
         kept.save(report, found)
     return found
+
+
+def findings_json(
+    config: Config, store: GitStore, state: State, now: datetime, report: str | None = None
+) -> list[tuple[str, str]]:
+    """(status, JSON text) of each finding `evaluate_all` gives, in the same order — kept
+    with the findings, so an unchanged workspace prints them without building them."""
+    kept = KeptFindings(config, store, state, now)
+    texts = kept.load_json(report)
+    if texts is None:
+        found = kept.load(report)
+        if found is None:
+            found = _evaluate_all(config, store, state, now, report)
+        texts = finding_texts(found)
+        kept.save(report, found, texts)
+    return texts
 
 
 def _evaluate_all(

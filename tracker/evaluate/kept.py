@@ -22,7 +22,7 @@ from typing import Any, TypeGuard
 
 from tracker.config import Config
 from tracker.errors import StoreError
-from tracker.models import Finding
+from tracker.models import Finding, json_text
 from tracker.store.files import STATE_DIR
 from tracker.store.git import GitStore
 from tracker.store.picklecache import PickleCache
@@ -44,43 +44,95 @@ class KeptFindings:
         if kept is None or not (kept.complete or report in kept.reports):
             return None
         found: list[Finding] = []
-        for rid in [report] if report is not None else self.reports:
-            try:
-                part = pickle.loads(kept.reports[rid]) if rid in kept.reports else []  # noqa: S301
-            except Exception:  # noqa: BLE001 - damaged: evaluate again
-                return None
-            if not _findings(part):
+        for rid in self._chosen(report):
+            part = _part(kept, rid)
+            if part is None:
                 return None
             found += part
         return found
 
-    def save(self, report: str | None, findings: list[Finding]) -> None:
+    def load_json(self, report: str | None) -> list[tuple[str, str]] | None:
+        """(status, JSON text) of each finding `load` gives: the texts are made once per
+        kept evaluation and kept with it (`status --format json` needs nothing else)."""
+        kept = self._kept()
+        if kept is None or not (kept.complete or report in kept.reports):
+            return None
+        out: list[tuple[str, str]] = []
+        made = False
+        for rid in self._chosen(report):
+            if rid not in kept.texts:
+                part = _part(kept, rid)
+                if part is None:
+                    return None
+                kept.texts[rid], made = finding_texts(part), True
+            out += kept.texts[rid]
+        if made:
+            self.cache.save(self.key or "", kept)
+        return out
+
+    def save(
+        self,
+        report: str | None,
+        findings: list[Finding],
+        texts: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """Keep `findings` (of `report`, or of all), and their `texts` when given."""
         if self.key is None:
             return
         parts: dict[str, list[Finding]] = {}
-        for finding in findings:
+        lines: dict[str, list[tuple[str, str]]] = {}
+        for index, finding in enumerate(findings):
             parts.setdefault(finding.report, []).append(finding)
+            if texts is not None:
+                lines.setdefault(finding.report, []).append(texts[index])
         kept = self._kept() if report is not None else None
         if kept is None:
             kept = _Kept(complete=report is None)
         try:
-            for rid in [report] if report is not None else self.reports:
+            for rid in self._chosen(report):
                 kept.reports[rid] = pickle.dumps(parts.get(rid, []), pickle.HIGHEST_PROTOCOL)
+                kept.texts.pop(rid, None)
+                if texts is not None:
+                    kept.texts[rid] = lines.get(rid, [])
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             return  # a value pickle cannot hold: not kept
         self.cache.save(self.key, kept)
+
+    def _chosen(self, report: str | None) -> list[str]:
+        return [report] if report is not None else self.reports
 
     def _kept(self) -> _Kept | None:
         if self.key is None:
             return None
         kept = self.cache.load(self.key)
-        return kept if isinstance(kept, _Kept) else None
+        if not isinstance(kept, _Kept) or not all(
+            isinstance(getattr(kept, name, None), dict) for name in ("reports", "texts")
+        ):
+            return None  # of another shape (an earlier format): evaluate again
+        return kept
 
 
 @dataclass
 class _Kept:
     complete: bool
     reports: dict[str, bytes] = field(default_factory=dict)  # report id → pickled findings
+    texts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # … → JSON
+
+
+def _part(kept: _Kept, report: str) -> list[Finding] | None:
+    """One report's findings (none kept: it has no facts); None when damaged."""
+    if report not in kept.reports:
+        return []
+    try:
+        part = pickle.loads(kept.reports[report])  # noqa: S301 - see store/picklecache.py
+    except Exception:  # noqa: BLE001 - damaged: evaluate again
+        return None
+    return part if _findings(part) else None
+
+
+def finding_texts(findings: list[Finding]) -> list[tuple[str, str]]:
+    """(status, JSON text) of each finding."""
+    return [(f.status, json_text(f.to_json())) for f in findings]
 
 
 def _findings(value: Any) -> TypeGuard[list[Finding]]:

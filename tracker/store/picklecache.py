@@ -23,7 +23,7 @@ from typing import Any
 from tracker.store.files import write_atomic
 from tracker.version import __version__
 
-FORMAT = 1  # bump when what an entry holds changes meaning
+FORMAT = 2  # bump when what an entry holds changes shape or meaning
 
 
 class PickleCache:

@@ -30,3 +30,11 @@ def findings(ws: Workspace, now: datetime, report: str | None = None) -> list[Fi
 
     check_report(ws, report)
     return evaluate_all(ws.config, ws.store, ws.state, now, report)
+
+
+def findings_json(ws: Workspace, now: datetime, report: str | None = None) -> list[tuple[str, str]]:
+    """(status, JSON text) of each finding, as `findings` gives them."""
+    from tracker.evaluate.findings import findings_json as as_json
+
+    check_report(ws, report)
+    return as_json(ws.config, ws.store, ws.state, now, report)

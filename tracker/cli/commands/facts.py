@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from tracker.cli.commands.common import findings, open_workspace
+from tracker.cli.commands.common import findings, findings_json, open_workspace
 from tracker.cli.options import (
     FactArg,
     Format,
@@ -18,8 +18,16 @@ from tracker.cli.options import (
     WaitOpt,
     clock,
 )
-from tracker.cli.output import Messages, print_json, print_lines, short, table, width
-from tracker.cli.status_view import ordered, status_lines
+from tracker.cli.output import (
+    Messages,
+    print_json,
+    print_json_items,
+    print_lines,
+    short,
+    table,
+    width,
+)
+from tracker.cli.status_view import rank, status_lines
 from tracker.errors import ConfigError
 from tracker.models import Finding
 
@@ -32,11 +40,13 @@ def status(
 ) -> None:
     """Every fact: status, expected, current value, since when, source — problems first."""
     ws = open_workspace()
+    if format_ is Format.json:
+        rows = findings_json(ws, clock(now), report)
+        chosen = [row for row in rows if status is None or row[0] in status]
+        print_json_items([text for _, text in sorted(chosen, key=lambda row: rank(row[0]))])
+        return
     every = findings(ws, clock(now), report)
     shown = [f for f in every if status is None or f.status in status]
-    if format_ is Format.json:
-        print_json([f.to_json() for f in ordered(shown)])
-        return
     print_lines(verifiability_lines(every, width()))
     print_lines(status_lines(shown, width(), total=len(every)))
 
