@@ -336,8 +336,11 @@ digest: {{send_when_empty: true}}
     assert proc.returncode == 3, proc.stderr
     digest = next((root / "digests").glob("*.html")).read_text()
     assert f'href="{server.url("/feed.xml")}"' in digest or server.url("/gone.xml") in digest
-    # (feeds.yaml holds the key, as the user wrote it, and so does its parsed copy in
-    # .tracker/cache/yaml; nothing else may)
+    # (feeds.yaml holds the key, as the user wrote it, and so do its parsed copy in
+    # .tracker/cache/yaml and the validated configuration in .tracker/cache/config.pickle,
+    # readable by the user only; nothing else may)
+    kept_config = root / ".tracker" / "cache" / "config.pickle"
+    assert kept_config.is_file() and kept_config.stat().st_mode & 0o077 == 0
     texts = {
         "output": proc.stdout + proc.stderr,
         "git": git(root, "log", "-p", "--all", "--", ".", ":!feeds.yaml"),
@@ -350,6 +353,7 @@ digest: {{send_when_empty: true}}
             and ".git" not in p.relative_to(root).parts
             and p.name != "feeds.yaml"
             and "yaml" not in p.parent.name
+            and p != kept_config
         }
     )
     assert [where for where, text in texts.items() if key in text] == []
