@@ -16,7 +16,7 @@ from tracker.digest.build import build_digest
 from tracker.digest.memory import ReportTold
 from tracker.digest.model import Digest, ReportInfo, SourceInfo
 from tracker.digest.render import render_html
-from tracker.models import Finding
+from tracker.models import Finding, FindingDetails
 
 pytestmark = pytest.mark.browser
 NOW = utc("2026-03-02T06:00")
@@ -57,7 +57,7 @@ def demo_digest(news_items: list[dict] | None = None) -> Digest:
             claim="Kazakhstan has about 20.26 million inhabitants (2024 estimate).",
             section="Ludność",
             footnote=1,
-            details={"value_since": "2026-01-22"},
+            details=FindingDetails(value_since="2026-01-22"),
         ),
         Finding(
             "kz-security-2025",

@@ -1,15 +1,12 @@
 """`.tracker/digest.json`: typed, same shape on disk, a damaged or wrongly shaped file set
-aside; and findings read the same whether their details are a mapping or a record."""
+aside."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 
 import pytest
 
-from tests.conftest import utc
-from tracker.digest.build import build_digest
 from tracker.digest.memory import (
     DigestMemory,
     Remembered,
@@ -18,11 +15,6 @@ from tracker.digest.memory import (
     load_memory,
     save_memory,
 )
-from tracker.digest.model import ReportInfo, SourceInfo
-from tracker.digest.render import render_text
-from tracker.models import Finding
-
-NOW = utc("2026-03-01T06:00")
 
 
 def test_memory_round_trips_in_the_documented_shape(tmp_path):
@@ -77,56 +69,3 @@ def test_a_damaged_or_wrongly_shaped_memory_is_set_aside(tmp_path, content):
     path.write_text(content)
     assert load_memory(tmp_path) == DigestMemory()
     assert not path.exists() and (tmp_path / ".tracker" / "digest.json.damaged").exists()
-
-
-@dataclass
-class Check:
-    source: str
-    value: object = None
-    agrees: bool | None = None
-    since: str | None = None
-
-
-@dataclass
-class Details:
-    """What a typed FindingDetails may look like: attributes instead of keys."""
-
-    value_since: str | None = None
-    disagreement: bool = False
-    also: list[Check] = field(default_factory=list)
-    extract: str | None = None
-
-
-def test_typed_details_read_like_a_mapping():
-    def finding(details):
-        return Finding(
-            "kz",
-            "head-of-government",
-            "current",
-            "Olzhas Bektenov",
-            "Olzhas Bektenov",
-            source="fb",
-            claim="Premier",
-            details=details,
-        )
-
-    checks = [Check("wd", "Roman Sklyar", False, "2026-02-20")]
-    as_record = finding(Details(value_since="2024-02-08", disagreement=True, also=checks))
-    as_mapping = finding(
-        {"value_since": "2024-02-08", "disagreement": True, "also": [vars(c) for c in checks]}
-    )
-    sources = {
-        "fb": SourceInfo(id="fb", title="Factbook"),
-        "wd": SourceInfo(id="wd", title="Wikidata"),
-    }
-    texts = [
-        render_text(
-            build_digest(
-                ReportInfo(id="kz"), [f], memory=ReportTold(), news=[], sources=sources, now=NOW
-            )
-        )
-        for f in (as_record, as_mapping)
-    ]
-    assert texts[0] == texts[1]
-    assert "Factbook and Wikidata disagree on 1 fact" in texts[0]
-    assert "Also Wikidata: Roman Sklyar (disagrees, since 2026-02-20)" in texts[0]

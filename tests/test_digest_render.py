@@ -13,7 +13,7 @@ from tracker.digest.memory import ReportTold, next_facts
 from tracker.digest.model import ReportInfo, SourceInfo
 from tracker.digest.render import render_html, render_text
 from tracker.digest.values import plain_text, safe_href, show
-from tracker.models import Finding
+from tracker.models import Finding, FindingDetails, SecondaryCheck
 
 NOW = utc("2026-03-01T06:00")
 REPORT = ReportInfo(
@@ -55,7 +55,7 @@ def population(status: str = "stale", current=20432662, **details) -> Finding:
         claim="Ludność: ok. 20,26 mln (szacunek 2024)",
         section="Ludność",
         footnote=1,
-        details={"value_since": "2026-01-22", **details},
+        details=FindingDetails(value_since="2026-01-22", **details),
     )
 
 
@@ -72,7 +72,7 @@ def premier(status: str = "current", **details) -> Finding:
         claim="Premierem jest Ołżas Bektenow (Олжас Бектенов)",
         section="Rząd",
         footnote=10,
-        details={"value_since": "2024-02-08", **details},
+        details=FindingDetails(value_since="2024-02-08", **details),
     )
 
 
@@ -161,9 +161,7 @@ def test_a_failing_source_is_neither_a_change_nor_a_resolution():
 
 
 def test_sources_disagreeing_need_review():
-    also = [
-        {"source": "wikidata-kz", "value": "Roman Sklyar", "agrees": False, "since": "2026-02-20"}
-    ]
+    also = [SecondaryCheck("wikidata-kz", value="Roman Sklyar", agrees=False, since="2026-02-20")]
     digest = build([premier(also=also, disagreement=True)])
     [card] = digest.review
     assert card.status == "disagreement" and card.facts[0].also[0].value == "Roman Sklyar"
@@ -177,7 +175,7 @@ def test_sources_disagreeing_need_review():
 
 
 def test_source_errors_go_to_maintainers_when_configured():
-    findings = [premier(also=[{"source": "wikidata-kz", "value": None}])]
+    findings = [premier(also=[SecondaryCheck("wikidata-kz", value=None)])]
     analysts = render_text(build(findings, maintainers=True))
     assert "1 source could not be read: Wikidata: Kazakhstan (since 2026-02-27)" in analysts
     assert "HTTP 503" not in analysts and "went to the maintainers" in analysts
@@ -214,7 +212,7 @@ def acled(fact: str, current: int, since: str = "2026-02-20") -> Finding:
         source="acled-kz",
         path=["fatalities"],
         section="Statystyki",
-        details={"value_since": since},
+        details=FindingDetails(value_since=since),
     )
 
 
@@ -348,7 +346,7 @@ def test_an_outage_is_one_line_counting_every_kind_of_source():
     findings = [
         population(status="source-failing"),
         premier(status="source-failing"),
-        premier(status="source-failing", also=[{"source": "wikidata-kz"}]),
+        premier(status="source-failing", also=[SecondaryCheck("wikidata-kz")]),
     ]
     findings[2].fact = "head-of-state"
     digest = build(
@@ -434,7 +432,7 @@ def test_text_from_sources_reaches_the_text_digest_without_control_characters():
     sources["wikidata-kz"] = SourceInfo(
         id="wikidata-kz", title=HOSTILE_TEXT, health="failing", error=HOSTILE_TEXT
     )
-    finding.details["also"] = [{"source": "wikidata-kz", "value": HOSTILE_TEXT, "agrees": False}]
+    finding.details.also = [SecondaryCheck("wikidata-kz", value=HOSTILE_TEXT, agrees=False)]
     news = [
         {
             "id": "1",
@@ -597,7 +595,7 @@ def test_a_year_reads_as_a_year():
         2026,
         since="2026-01-31",
         source="factbook-kz",
-        details={"extract": "year"},
+        details=FindingDetails(extract="year"),
     )
     assert "2,026" not in render_text(build([finding]))
 

@@ -23,7 +23,7 @@ from tracker.digest.grouping import memory_key
 from tracker.digest.memory import Remembered, ReportTold
 from tracker.digest.model import Digest, ReportInfo, SourceInfo
 from tracker.digest.render import render_html
-from tracker.models import Finding
+from tracker.models import Finding, FindingDetails, SecondaryCheck, ShareDifference
 from tracker.sources.factbook import normalize_factbook
 from tracker.sources.rss import normalize_feed
 from tracker.sources.wikidata import normalize_wikidata
@@ -161,10 +161,10 @@ def hostile_digest(vector: str) -> Digest:
             claim=vector,
             section=vector,
             footnote=1,
-            details={
-                "also": [{"source": "wd", "value": vector, "agrees": False, "since": vector}],
-                "shares": [{"name": vector, "expected": 1, "current": vector}],
-            },
+            details=FindingDetails(
+                also=[SecondaryCheck("wd", value=vector, agrees=False, since=vector)],
+                shares=[ShareDifference(name=vector, expected=1, current=vector)],
+            ),
         ),
         Finding(
             "r",
@@ -185,10 +185,9 @@ def hostile_digest(vector: str) -> Digest:
             vector,
             source="fb",
             claim=vector,
-            details={
-                "also": [{"source": "wd", "value": vector, "agrees": False}],
-                "disagreement": True,
-            },
+            details=FindingDetails(
+                also=[SecondaryCheck("wd", value=vector, agrees=False)], disagreement=True
+            ),
         ),
         Finding(
             "r", "senate", "expired", vector, None, since="2026-01-31", claim=vector, section=vector

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Iterable
 
 from tracker.digest.grouping import (
     RESOLVED,
     cause_key,
     checked_against,
-    cross_checks,
     days_between,
-    detail,
-    field_of,
+    disagreeing,
     flag_of,
     is_unchecked,
     memory_key,
@@ -47,7 +45,7 @@ from tracker.digest.news import attach, news_entries
 from tracker.digest.sources import source_lines
 from tracker.digest.values import ago, clean, clean_or_none, safe_href, show
 from tracker.evaluate.verifiability import summarize
-from tracker.models import Finding
+from tracker.models import Finding, SecondaryCheck, ShareDifference
 
 
 def build_digest(
@@ -151,7 +149,7 @@ def _clean_source(source: SourceInfo) -> SourceInfo:
 
 
 def group_causes(
-    findings: list[Finding], sources: dict[str, SourceInfo], today: Any
+    findings: list[Finding], sources: dict[str, SourceInfo], today: date
 ) -> list[Cause]:
     """One card per cause, worst first (FLAGS order), then the most recent first."""
     groups: dict[tuple[str, ...], list[Finding]] = {}
@@ -163,7 +161,7 @@ def group_causes(
     return causes
 
 
-def _cause(group: list[Finding], sources: dict[str, SourceInfo], today: Any) -> Cause:
+def _cause(group: list[Finding], sources: dict[str, SourceInfo], today: date) -> Cause:
     first = group[0]
     flag = flag_of(first) or ""
     since = problem_since(first)
@@ -194,16 +192,10 @@ def _headline(cause: Cause, first: Finding) -> str:
         verb = "no longer matches" if n == 1 else "no longer match"
         return f"{title} changed{when}: {facts} {verb} the report"
     if cause.status == "unverifiable":
-        if detail(first, "gone_since"):
+        if first.details.gone_since:
             return f"{title} is gone since{when[3:]}: {facts} can no longer be checked"
         return f"{facts} can no longer be read from {title}"
-    others = sorted(
-        {
-            _title(field_of(c, "source"), _sources_of(cause))
-            for c in cross_checks(first)
-            if field_of(c, "agrees") is False
-        }
-    )
+    others = sorted({_title(check.source, _sources_of(cause)) for check in disagreeing(first)})
     return f"{title} and {', '.join(others)} disagree on {facts}"
 
 
@@ -211,14 +203,14 @@ def _sources_of(cause: Cause) -> dict[str, str]:
     return {c.source: c.title for f in cause.facts for c in f.also}
 
 
-def _title(source_id: Any, titles: dict[str, str]) -> str:
-    return titles.get(str(source_id)) or clean(source_id)
+def _title(source_id: str, titles: dict[str, str]) -> str:
+    return titles.get(source_id) or clean(source_id)
 
 
 def _entry(finding: Finding, flag: str, sources: dict[str, SourceInfo]) -> FactEntry:
-    extract = detail(finding, "extract")
+    extract = finding.details.extract
     has_source = bool(finding.source)
-    gone = bool(detail(finding, "gone_since"))
+    gone = bool(finding.details.gone_since)
     return FactEntry(
         fact=clean(finding.fact),
         status=flag,
@@ -229,37 +221,31 @@ def _entry(finding: Finding, flag: str, sources: dict[str, SourceInfo]) -> FactE
         footnote=finding.footnote if isinstance(finding.footnote, int) else None,
         path=(" › ".join(_flat_path(finding.path)) or None) if has_source else None,
         note=clean_or_none(finding.note) if flag == "unverifiable" and not gone else None,
-        also=tuple(_cross_check(c, sources) for c in cross_checks(finding)),
-        shares=tuple(_share(s) for s in _listed(detail(finding, "shares", None))),
+        also=tuple(_cross_check(check, sources) for check in finding.details.also),
+        shares=tuple(_share(share) for share in finding.details.shares),
     )
-
-
-def _listed(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, (list, tuple)) else []
 
 
 def _current(finding: Finding) -> str:
-    return show(finding.current, detail(finding, "extract")) if finding.source else "—"
+    return show(finding.current, finding.details.extract) if finding.source else "—"
 
 
-def _cross_check(check: Any, sources: dict[str, SourceInfo]) -> CrossCheck:
-    source = str(field_of(check, "source") or "")
-    info = sources.get(source)
+def _cross_check(check: SecondaryCheck, sources: dict[str, SourceInfo]) -> CrossCheck:
+    info = sources.get(check.source)
     return CrossCheck(
-        source=clean(source),
-        title=info.title if info else clean(source),
-        value=show(field_of(check, "value")),
-        agrees=field_of(check, "agrees") if isinstance(field_of(check, "agrees"), bool) else None,
-        since=clean_or_none(field_of(check, "since")),
+        source=clean(check.source),
+        title=info.title if info else clean(check.source),
+        value=show(check.value),
+        agrees=check.agrees,
+        since=clean_or_none(check.since),
     )
 
 
-def _share(share: Any) -> ShareDiff:
-    current = field_of(share, "current")
+def _share(share: ShareDifference) -> ShareDiff:
     return ShareDiff(
-        name=clean(field_of(share, "name")),
-        expected=show(field_of(share, "expected")),
-        current="—" if current is None else show(current),
+        name=clean(share.name),
+        expected=show(share.expected),
+        current="—" if share.current is None else show(share.current),
     )
 
 
@@ -308,9 +294,9 @@ def _report_sources(findings: list[Finding], feeds: Iterable[str]) -> list[str]:
     for finding in findings:
         if finding.source:
             seen[finding.source] = None
-        for check in cross_checks(finding):
-            if field_of(check, "source"):
-                seen[str(field_of(check, "source"))] = None
+        for check in finding.details.also:
+            if check.source:
+                seen[check.source] = None
     seen.update(dict.fromkeys(feeds))
     return list(seen)
 

@@ -9,31 +9,17 @@ since the same day); facts on which the same sources disagree.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from datetime import date
-from typing import Any
 
 from tracker.digest.values import clean
-from tracker.models import Finding
+from tracker.models import Finding, SecondaryCheck
 
 RESOLVED = ("current", "acknowledged")
 
 
-def detail(finding: Finding, name: str, default: Any = None) -> Any:
-    """One entry of `finding.details`, whether details are a mapping or a typed record."""
-    return field_of(finding.details, name, default)
-
-
-def field_of(record: Any, name: str, default: Any = None) -> Any:
-    if isinstance(record, Mapping):
-        return record.get(name, default)
-    value = getattr(record, name, default)
-    return default if value is None else value
-
-
-def cross_checks(finding: Finding) -> list[Any]:
-    checks = detail(finding, "also", None)
-    return list(checks) if isinstance(checks, (list, tuple)) else []
+def disagreeing(finding: Finding) -> list[SecondaryCheck]:
+    """The `also:` sources whose value contradicts the claim."""
+    return [check for check in finding.details.also if check.agrees is False]
 
 
 def is_unchecked(finding: Finding) -> bool:
@@ -45,7 +31,7 @@ def flag_of(finding: Finding) -> str | None:
     """The reason a finding needs review, or None when it does not."""
     if finding.status in ("stale", "expired", "unverifiable"):
         return finding.status
-    if finding.status == "current" and detail(finding, "disagreement"):
+    if finding.status == "current" and finding.details.disagreement:
         return "disagreement"
     return None
 
@@ -53,18 +39,14 @@ def flag_of(finding: Finding) -> str | None:
 def memory_key(finding: Finding) -> str:
     """Same key ⇒ same problem as last time (a reminder); a new value is news again."""
     value = json.dumps(finding.current, sort_keys=True, ensure_ascii=False, default=str)
-    also = [
-        (field_of(c, "source"), field_of(c, "value"))
-        for c in cross_checks(finding)
-        if field_of(c, "agrees") is False
-    ]
+    also = [(check.source, check.value) for check in disagreeing(finding)]
     return f"{flag_of(finding)}|{value}|{json.dumps(also, default=str, ensure_ascii=False)}"
 
 
 def checked_against(finding: Finding) -> str | None:
     """The source the finding's current value comes from (a live secondary source when
     the primary one is gone)."""
-    return detail(finding, "checked_against") or finding.source
+    return finding.details.checked_against or finding.source
 
 
 def problem_since(finding: Finding) -> str | None:
@@ -74,14 +56,12 @@ def problem_since(finding: Finding) -> str | None:
     if flag == "expired":
         day = finding.since
     elif flag == "stale":
-        day = detail(finding, "value_since") or finding.since
+        day = finding.details.value_since or finding.since
     elif flag == "unverifiable":
-        day = detail(finding, "gone_since") or finding.since
+        day = finding.details.gone_since or finding.since
     elif flag == "disagreement":
-        dates = [
-            field_of(c, "since") for c in cross_checks(finding) if field_of(c, "agrees") is False
-        ]
-        dates = [str(d) for d in dates + [detail(finding, "value_since")] if d]
+        candidates = [check.since for check in disagreeing(finding)]
+        dates = [d for d in [*candidates, finding.details.value_since] if d]
         day = max(dates) if dates else None
     else:
         day = None
@@ -95,13 +75,9 @@ def cause_key(finding: Finding) -> tuple[str, ...]:
     if flag == "expired":
         return (flag, since)
     if flag == "disagreement":
-        others = sorted(
-            str(field_of(c, "source"))
-            for c in cross_checks(finding)
-            if field_of(c, "agrees") is False
-        )
+        others = sorted(check.source for check in disagreeing(finding))
         return (flag, finding.source or "", *others)
-    if flag == "unverifiable" and not detail(finding, "gone_since"):
+    if flag == "unverifiable" and not finding.details.gone_since:
         return (flag, finding.source or "", "")  # unreadable paths: one card per source
     return (flag, checked_against(finding) or "", since)
 

@@ -69,7 +69,7 @@ def apply(
     if not fact.source or fact.source in living or not living:
         return
     finding.living_checks = living_checks(finding, living)
-    if finding.living_checks and not _detail(finding, "checked_against"):
+    if finding.living_checks and not finding.details.checked_against:
         # (a gone primary's fallback has said so already)
         suffix = "living check: " + "; ".join(describe_check(c) for c in finding.living_checks)
         finding.note = f"{finding.note}; {suffix}" if finding.note else suffix
@@ -79,17 +79,15 @@ def living_checks(finding: Finding, living: list[str]) -> list[dict[str, Any]]:
     """What each living `also:` source that gave a value says: source, value, the path
     read (with `latest` resolved to its year), whether it agrees with the report."""
     checks = []
-    for entry in _detail(finding, "also") or []:
-        source = _field(entry, "source")
-        if source in living and _field(entry, "value") is not None:
-            resolved = _field(entry, "resolved_path")
+    for check in finding.details.also:
+        if check.source in living and check.value is not None:
             checks.append(
                 {
-                    "source": source,
-                    "value": _field(entry, "value"),
-                    "path": list(resolved or _field(entry, "path") or []),
-                    "agrees": _field(entry, "agrees"),
-                    "period": _period(resolved),
+                    "source": check.source,
+                    "value": check.value,
+                    "path": list(check.resolved_path or check.path),
+                    "agrees": check.agrees,
+                    "period": _period(check.resolved_path),
                 }
             )
     return checks
@@ -103,9 +101,9 @@ def describe_check(check: Mapping[str, Any]) -> str:
     return f"{check['source']} says {check['value']!r}{period}, {verdict}"
 
 
-def _period(path: Any) -> str | None:
+def _period(path: list[str] | None) -> str | None:
     """The period a `latest` path resolved to (its last key, when that is a year)."""
-    if isinstance(path, list) and path and latest_key({str(path[-1]): True}) is not None:
+    if path and latest_key({str(path[-1]): True}) is not None:
         return str(path[-1])
     return None
 
@@ -160,12 +158,3 @@ def summarize(findings: Iterable[Finding]) -> list[ReportVerifiability]:
         ReportVerifiability(report, c[LIVING], c[FROZEN], c[UNCHECKED])
         for report, c in counts.items()
     ]
-
-
-def _detail(finding: Finding, key: str) -> Any:
-    details = finding.details
-    return details.get(key) if isinstance(details, Mapping) else getattr(details, key, None)
-
-
-def _field(entry: Any, key: str) -> Any:
-    return entry.get(key) if isinstance(entry, Mapping) else getattr(entry, key, None)
