@@ -148,3 +148,30 @@ def test_one_store_sees_its_own_commits_and_a_reset(ws):
     assert len(store.versions(store.relpath("fb"))) == 1
     subprocess.run(["git", "-C", str(ws), "pack-refs", "--all"], check=True)
     assert store.head() == store.repo.head.commit.hexsha
+
+
+def test_at_the_same_head_the_history_needs_no_git_log(ws, monkeypatch):
+    """A history cached whole at the commit HEAD still names is read without asking git
+    for the versions; once HEAD moves (a commit, a reset) the versions are read again."""
+    commit_versions(ws, VERSIONS[:3])
+    first = histories(ws)
+    reads: list[str] = []
+    real = GitStore._read_versions
+
+    def counted(self, relpath):
+        reads.append(relpath)
+        return real(self, relpath)
+
+    monkeypatch.setattr(GitStore, "_read_versions", counted)
+    monkeypatch.setattr(GitStore, "read_all_versions", lambda self, relpaths: None)
+    config, store = load_config(ws), GitStore(ws)
+    refs = {fact.id: fact.primary for fact in config.reports["kz"].facts if fact.primary}
+    assert {fid: fact_history(store, ref) for fid, ref in refs.items()} == first
+    assert reads == []
+    commit_versions(ws, VERSIONS[3:])
+    assert histories(ws) == uncached(ws) != first
+    assert reads  # HEAD moved: the versions were read
+    subprocess.run(["git", "-C", str(ws), "reset", "-q", "--hard", "HEAD~2"], check=True)
+    reads.clear()
+    assert histories(ws) == first
+    assert reads

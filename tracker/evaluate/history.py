@@ -63,10 +63,15 @@ def _source_histories(
 ) -> dict[str, list[dict[str, Any]]]:
     """The histories of `refs` (all on `source_id`), from memory, the history cache, or
     the versions not read yet — each of those loaded once for all of them."""
+    whole = _whole_at_head(store, source_id, refs)
+    if whole is not None:
+        return whole
+    head = store.head()
     versions = store.versions(_relpath(store, source_id))
     last = versions[-1].commit if versions else None
     out: dict[str, list[dict[str, Any]]] = {}
     todo: dict[str, tuple[SourceRef, list[dict[str, Any]], int]] = {}
+    cached_heads: dict[str, str | None] = {}
     prefixes = _Prefixes(versions)
     for key, ref in refs.items():
         memo_key = ("history", key, last)
@@ -74,6 +79,7 @@ def _source_histories(
             out[key] = store.derived[memo_key]
             continue
         entry = store.history_cache.get(source_id, key)
+        cached_heads[key] = entry.head if entry is not None else None
         if (
             entry is not None
             and 0 < entry.count <= len(versions)
@@ -92,10 +98,26 @@ def _source_histories(
         for key, (_, rows, done) in todo.items():
             out[key] = rows
             store.derived[("history", key, last)] = rows
-            if versions and done < len(versions):  # read more than the cache held
-                store.history_cache.put(
-                    source_id, key, Entry(len(versions), prefixes.digest(len(versions)), rows)
-                )
+            if versions and (done < len(versions) or cached_heads.get(key) != head):
+                entry = Entry(len(versions), prefixes.digest(len(versions)), rows, head)
+                store.history_cache.put(source_id, key, entry)
+    return {key: [dict(row) for row in rows] for key, rows in out.items()}
+
+
+def _whole_at_head(
+    store: GitStore, source_id: str, refs: dict[str, SourceRef]
+) -> dict[str, list[dict[str, Any]]] | None:
+    """Every history from the cache when each was whole at the very commit HEAD names now
+    (the same HEAD is the same history): no `git log` at all. None otherwise."""
+    head = store.head()
+    if head is None:
+        return None
+    out = {}
+    for key in refs:
+        entry = store.history_cache.get(source_id, key)
+        if entry is None or entry.head != head:
+            return None
+        out[key] = entry.rows
     return {key: [dict(row) for row in rows] for key, rows in out.items()}
 
 
@@ -159,9 +181,8 @@ def _kept_rows(store: GitStore, ref: SourceRef) -> list[dict[str, Any]]:
     key = _key(ref)
     last = store.last_version(_relpath(store, ref.source))
     memo_key = ("history", key, last.commit if last else None)
-    if memo_key not in store.derived:
-        _histories(store, [ref])
-    return list(store.derived.get(memo_key) or [])
+    rows = store.derived.get(memo_key)
+    return list(rows) if rows is not None else _histories(store, [ref])[key]
 
 
 def source_changes(store: GitStore, source_id: str, since: str | None = None) -> list[Any]:

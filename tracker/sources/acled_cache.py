@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from typing_extensions import NotRequired, TypedDict
 
@@ -59,6 +60,11 @@ def document_digest(body: bytes) -> str:
     return hashlib.sha256(body + f"\0{__version__}".encode()).hexdigest()
 
 
+def _local_file(path: Path, shape: Any) -> JsonFile[Any]:
+    # raw rows stay local and private; a damaged file is removed (it costs one full read)
+    return JsonFile(path, shape, lambda: None, damaged="discard", mode=0o600)
+
+
 class LocalRows:
     """The row cache of one source (no folder: nothing kept, every fetch reads all)."""
 
@@ -66,20 +72,8 @@ class LocalRows:
         self.key = key
         self._rows = self._sync = None
         if folder is not None:
-            self._rows = JsonFile(
-                folder / f"{source_id}.rows.json",
-                RowFile,
-                lambda: None,
-                damaged="discard",
-                mode=0o600,
-            )
-            self._sync = JsonFile(
-                folder / f"{source_id}.sync.json",
-                SyncFile,
-                lambda: None,
-                damaged="discard",
-                mode=0o600,
-            )
+            self._rows = _local_file(folder / f"{source_id}.rows.json", RowFile)
+            self._sync = _local_file(folder / f"{source_id}.sync.json", SyncFile)
 
     def synced(self, now: datetime, refresh_every: timedelta) -> SyncFile | None:
         """The last sync, when its rows can be updated (same query, no full read due)."""

@@ -27,11 +27,14 @@ FORMAT = 1  # bump when what an entry means changes (an extractor's output, the 
 
 @dataclass
 class Entry:
-    """A history read from the first `count` versions, whose commit ids hash to `prefix`."""
+    """A history read from the first `count` versions, whose commit ids hash to `prefix`;
+    `head`: the commit HEAD named when they were all of the versions (then, while HEAD is
+    the same, the history is whole without asking git for the versions)."""
 
     count: int
     prefix: str
     rows: list[dict[str, Any]]
+    head: str | None = None
 
 
 @dataclass
@@ -58,8 +61,12 @@ class HistoryCache:
         if raw is None:
             return None
         try:
+            head = raw.get("head")
             return Entry(
-                int(raw["count"]), str(raw["prefix"]), [_decode_row(row) for row in raw["rows"]]
+                int(raw["count"]),
+                str(raw["prefix"]),
+                [_decode_row(row) for row in raw["rows"]],
+                head if isinstance(head, str) else None,
             )
         except (KeyError, TypeError, ValueError):
             return None  # an entry of the wrong shape: read the history again
@@ -73,6 +80,7 @@ class HistoryCache:
             "count": entry.count,
             "prefix": entry.prefix,
             "rows": rows,
+            "head": entry.head,
         }
         self._dirty.add(source_id)
 
