@@ -27,8 +27,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
 
-import git
-
 from tracker.config import Config, load_config
 from tracker.errors import ConfigError, GitStateError, PushError
 from tracker.store.configcache import cached_config
@@ -311,9 +309,11 @@ def _match_settings(workspace: Workspace, store: GitStore) -> None:
     if settings.remote and settings.remote != "origin":
         store.repo.git.remote("rename", "origin", settings.remote)
     if store.repo.head.is_detached or store.repo.active_branch.name != settings.branch:
+        from git import GitCommandError
+
         try:
             store.repo.git.checkout(settings.branch)
-        except git.GitCommandError:
+        except GitCommandError:
             raise ConfigError(
                 f"git.branch: the remote has no branch {settings.branch!r}",
                 file=str(workspace.root / "feeds.yaml"),

@@ -17,9 +17,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-import git
+if TYPE_CHECKING:
+    import git
 
 from tracker.config import ID_PATTERN
 from tracker.errors import StoreError
@@ -90,15 +91,24 @@ class GitStore:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
-        try:
-            self.repo = git.Repo(self.root)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            raise StoreError(f"{self.root}: not a git repository (run `tracker init`)") from None
+        if not (self.root / ".git").exists():
+            self.repo  # noqa: B018 - no .git: a bare repository, or none (StoreError)
         self._memo: OrderedDict[str, Any] = OrderedDict()  # LRU of parsed blobs
         self.derived: dict[Any, Any] = {}  # per-instance memo for values derived from history
         self._versions: dict[tuple[str, str], list[Version]] = {}
         self._history_cache: HistoryCache | None = None
         self._head_memo: tuple[Any, ...] | None = None
+
+    @functools.cached_property
+    def repo(self) -> git.Repo:
+        """GitPython's repository, opened on first use: a command that reads only what
+        is kept (`status` from kept findings, `history` at the same HEAD) needs no git."""
+        import git
+
+        try:
+            return git.Repo(self.root)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise StoreError(f"{self.root}: not a git repository (run `tracker init`)") from None
 
     @property
     def history_cache(self) -> HistoryCache:
@@ -112,6 +122,8 @@ class GitStore:
         root = Path(root)
         root.mkdir(parents=True, exist_ok=True)
         if not (root / ".git").exists():
+            import git
+
             git.Repo.init(root, initial_branch="main")
         return cls(root)
 
@@ -141,9 +153,11 @@ class GitStore:
             # may change what they get.
             cached = self._cached(blob_id(raw))
             return cached if cached is not None else snapshot_yaml.loads(raw)
+        from git import GitCommandError
+
         try:
             blob = self.repo.git.rev_parse(f"{rev}:{self.relpath(source_id)}")
-        except git.GitCommandError:
+        except GitCommandError:
             return None
         return self.load_blob(blob)
 
@@ -175,6 +189,8 @@ class GitStore:
             return None
         existing = [p for p in paths if (self.root / p).exists()]
         gone = [p for p in paths if not (self.root / p).exists()]
+        from git import GitCommandError
+
         try:
             if existing:
                 self.repo.git.add("--", *existing)
@@ -190,7 +206,7 @@ class GitStore:
                 self.repo.git.commit(
                     "-q", "-F", "-", "--", *paths, env=self._env(when), istream=stdin
                 )
-        except git.GitCommandError as exc:
+        except GitCommandError as exc:
             detail = " ".join(str(exc.stderr or exc).split())  # one line
             raise StoreError(f"git commit failed: {detail[:300]}") from None
         return self.repo.head.commit.hexsha
@@ -361,6 +377,11 @@ class GitStore:
 
     @functools.cached_property
     def _git_dirs(self) -> tuple[Path, Path]:
+        """(git dir, common dir): `.git` itself in an ordinary repository (no GitPython
+        needed to read HEAD); a linked worktree or a bare repository asks GitPython."""
+        dot = self.root / ".git"
+        if dot.is_dir() and not dot.is_symlink() and not (dot / "commondir").exists():
+            return dot.resolve(), dot.resolve()
         return Path(self.repo.git_dir), Path(self.repo.common_dir)
 
     def _read_head(self) -> str | None:

@@ -32,8 +32,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import git
-
 from tracker.errors import StoreError
 from tracker.store.files import SNAPSHOTS, STATE_DIR
 from tracker.store.git import GitStore
@@ -198,10 +196,12 @@ def _remove_git_locks(root: Path, git_dir: Path) -> list[str]:
 
 
 def _repair_index(store: GitStore, git_dir: Path) -> list[str]:
+    from git import GitCommandError
+
     try:
         store.repo.git.status("--porcelain")
         return []
-    except git.GitCommandError as exc:
+    except GitCommandError as exc:
         text = f"{exc.stderr}"
         if "index" not in text or not store.repo.head.is_valid():
             raise StoreError(f"git status failed: {text.strip() or exc}") from None

@@ -35,8 +35,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import git
-
 from tracker.config.options import GitConfig
 from tracker.errors import ConfigError, StoreError
 from tracker.store.files import STATE_DIR, write_atomic
@@ -86,6 +84,8 @@ def network_env(timeout: float, *, ssh_configured: bool = False) -> dict[str, st
 
 def clone(url: str, root: Path, timeout: float) -> None:
     """`git clone URL ROOT` (bounded, never prompting); StoreError with git's message."""
+    import git
+
     status, _, err = git.Git().execute(
         ["git", "clone", "--", url, str(root)],
         with_extended_output=True,

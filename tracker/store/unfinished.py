@@ -21,9 +21,10 @@ import logging
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-import git
+if TYPE_CHECKING:  # GitPython is imported where a repository is used
+    import git
 
 from tracker.store.files import STATE_DIR, write_atomic
 from tracker.store.git import GitStore, blob_id
@@ -74,9 +75,11 @@ def undo_interrupted_integration(store: GitStore, branch: str) -> list[str]:
         if not _is_ours(rebase_dir, note):
             path.unlink(missing_ok=True)  # someone else's rebase: the git-state check says so
             return notes
+        from git import GitCommandError
+
         try:
             store.repo.git.rebase("--abort")
-        except git.GitCommandError as exc:
+        except GitCommandError as exc:
             notes.append(
                 f"could not abort the rebase a killed run had started: "
                 f"{' '.join(str(exc.stderr).split())}"
@@ -130,9 +133,11 @@ def _restore(repo: git.Repo, root: Path, rel: str, head: str | None) -> None:
 
 
 def _blob(repo: git.Repo, rev: str, rel: str) -> str | None:
+    from git import GitCommandError
+
     try:
         return str(repo.git.rev_parse("-q", "--verify", f"{rev}:{rel}"))
-    except git.GitCommandError:
+    except GitCommandError:
         return None
 
 
