@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from tracker.config import SourceRef
-from tracker.evaluate.extract import ExtractError
-from tracker.evaluate.facts import PathMissing, compare_kind, extract, same_value
 from tracker.store.git import GitStore, Version
 from tracker.store.historycache import Entry, prefix_digest
 
@@ -122,6 +120,9 @@ def _whole_at_head(
 
 
 def _add(rows: list[dict[str, Any]], ref: SourceRef, version: Version, snapshot: "_Lazy") -> None:
+    from tracker.evaluate.facts import compare_kind, same_value  # (a history read whole
+    # from the cache at the same HEAD extracts nothing: `tracker history` starts without)
+
     value = _value_at(snapshot, version, ref)
     if (not rows and value is None) or (
         rows and same_value(compare_kind(ref.extract), rows[-1]["value"], value)
@@ -159,6 +160,9 @@ class _Prefixes:
 
 
 def _value_at(snapshot: _Lazy, version: Version, ref: SourceRef) -> Any:
+    from tracker.evaluate.extract import ExtractError
+    from tracker.evaluate.facts import PathMissing, extract
+
     if version.blob is None:
         return None
     try:
@@ -169,6 +173,8 @@ def _value_at(snapshot: _Lazy, version: Version, ref: SourceRef) -> Any:
 
 def value_since(store: GitStore, ref: SourceRef, current: Any) -> str | None:
     """Date the current value first appeared (the last row of the history)."""
+    from tracker.evaluate.facts import compare_kind, same_value
+
     rows = _kept_rows(store, ref)
     if rows and same_value(compare_kind(ref.extract), rows[-1]["value"], current):
         return str(rows[-1]["since"])

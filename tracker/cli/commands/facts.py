@@ -113,7 +113,7 @@ def accept(fact: FactArg, note: NoteOpt = None, now: NowOpt = None, wait: WaitOp
 
 def _review(fact: str, note: str | None, when: datetime, *, accept: bool, wait: float) -> None:
     from tracker.errors import TrackerError
-    from tracker.evaluate.findings import evaluate_fact
+    from tracker.evaluate.evaluation import evaluate_fact
     from tracker.reports.review import record_review
 
     ws = open_workspace()
