@@ -234,3 +234,26 @@ def test_status_json_is_the_same_from_kept_texts_as_from_fresh_findings(root):
         no_evaluation(patched)  # the texts are made from the kept findings
         assert status_json("--report", "kz") == expected
         assert status_json() == expected
+
+
+def test_a_digest_commit_keeps_the_findings_without_asking_git(root, monkeypatch):
+    """The digests' commit changes nothing under snapshots/: the findings still hold at
+    the new HEAD, known from the kept record alone; any other new HEAD asks git."""
+    from tracker.digest.job import run_digests
+    from tracker.store.git import GitStore
+
+    found = Workspace(root)
+    every = evaluate_all(found.config, found.store, found.state, NOW)
+    ws = Workspace(root)
+    with ws.writing(now=NOW) as writer:
+        outcome = run_digests(writer, every, NOW, send=False, force=True)
+    assert outcome.commit
+    asked: list[str] = []
+    real = GitStore.last_commit_in
+    monkeypatch.setattr(
+        GitStore, "last_commit_in", lambda self, *a: asked.append("git") or real(self, *a)
+    )
+    no_evaluation(monkeypatch)
+    assert evaluated(root) == shown(every) and asked == []
+    git(root, "commit", "-q", "--allow-empty", "-m", "someone's commit")
+    assert evaluated(root) == shown(every) and asked == ["git"]

@@ -30,6 +30,7 @@ from tracker.digest.model import Digest, ReportInfo, SourceInfo
 from tracker.digest.render import render_html, render_text
 from tracker.digest.values import safe_href
 from tracker.errors import ConfigError
+from tracker.evaluate.kept import KeptFindings
 from tracker.fetch.urls import safe_url
 from tracker.models import Finding, Notice, NoticeKind
 from tracker.notify.outbox import FlushResult, Outbox, build_message
@@ -245,6 +246,8 @@ def run_digests(
             "; ".join(m["Subject"] for m in messages) or f"{len(result.written) // 2} report(s)"
         )
         result.commit = writer.commit(result.written, f"Digest {now.date()}: {subjects}", when=now)
+        if result.commit:  # digests/ only: the findings kept before still hold
+            KeptFindings(config, writer.store, state, now).still_hold()
     for message in messages:  # queued only once committed: a failed commit sends nothing
         outbox.put(message)
         result.queued.append(str(message["Subject"]))

@@ -4,11 +4,13 @@ A fact's finding is a pure function of: the configuration (the report, the fact,
 sources' options), the snapshot files in the work tree, the committed history of
 snapshots/ (when a value first appeared), each source's health (local state, read at
 `now`) and today's date (expiry, reviews). The key below is made of exactly those — the
-configuration's file digest, each snapshot file's identity, the newest commit under
-snapshots/, every source's health, the date — so a command whose inputs are the same as
-the last evaluation's (`status` after the nightly run, `digest`, a run that changed
-nothing) reads the findings back instead of evaluating thousands of facts again. Any
-change to any input evaluates everything again, as before.
+configuration's file digest, each snapshot file's identity, every source's health, the
+date — and the history is checked beside it: the newest commit under snapshots/ must be
+the one they were made from (known without asking git while HEAD is a commit it was
+known at). So a command whose inputs are the same as the last evaluation's (`status`
+after the nightly run, `digest`, a run that changed nothing) reads the findings back
+instead of evaluating thousands of facts again. Any change to any input evaluates
+everything again, as before.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class KeptFindings:
 
     def __init__(self, config: Config, store: GitStore, state: State, now: datetime) -> None:
         self.cache = PickleCache(Path(store.root) / STATE_DIR / "cache" / "findings.pickle")
+        self.store = store
         self.key = _key(config, store, state, now)
         self.reports = list(config.reports)
 
@@ -88,6 +91,7 @@ class KeptFindings:
         kept = self._kept() if report is not None else None
         if kept is None:
             kept = _Kept(complete=report is None)
+        kept.head, kept.snapshots = self.store.head(), self.store.last_commit_in()
         try:
             for rid in self._chosen(report):
                 kept.reports[rid] = pickle.dumps(parts.get(rid, []), pickle.HIGHEST_PROTOCOL)
@@ -101,6 +105,15 @@ class KeptFindings:
     def _chosen(self, report: str | None) -> list[str]:
         return [report] if report is not None else self.reports
 
+    def still_hold(self) -> None:
+        """Say that the kept findings hold at the commit HEAD names now: called after a
+        commit that changed nothing under snapshots/ (the digests), so that the next
+        command sees the same HEAD and needs no git to know the history is the same."""
+        kept = self._kept()
+        if kept is not None and kept.head != self.store.head():
+            kept.head = self.store.head()
+            self.cache.save(self.key or "", kept)
+
     def _kept(self) -> _Kept | None:
         if self.key is None:
             return None
@@ -109,6 +122,8 @@ class KeptFindings:
             isinstance(getattr(kept, name, None), dict) for name in ("reports", "texts")
         ):
             return None  # of another shape (an earlier format): evaluate again
+        if kept.head != self.store.head() and kept.snapshots != self.store.last_commit_in():
+            return None  # the history of snapshots/ is not the one they were made from
         return kept
 
 
@@ -117,6 +132,10 @@ class _Kept:
     complete: bool
     reports: dict[str, bytes] = field(default_factory=dict)  # report id → pickled findings
     texts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # … → JSON
+    # The history they were made from: the newest commit under snapshots/ then; and a
+    # commit HEAD named while it was so (the same HEAD: the same history, no git asked).
+    snapshots: str | None = None
+    head: str | None = None
 
 
 def _part(kept: _Kept, report: str) -> list[Finding] | None:
@@ -146,7 +165,6 @@ def _key(config: Config, store: GitStore, state: State, now: datetime) -> str | 
         return None
     digest = hashlib.sha1(f"{config.files_digest}\0{now.date().isoformat()}\0".encode())
     try:
-        digest.update(f"{store.last_commit_in()}\0".encode())
         for source_id, options in sorted(config.sources.items()):
             health = state.source(source_id).health(options, now)
             stamp = store.snapshot_stamp(source_id)
