@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.bytecode import cache_rewritten_tests, compile_packages
 from tests.support.data import SHARED, TEST_DATA, shared_path
 from tests.support.seed import generator_for, replay_hint, suite_seed
 from tests.support.server import LocalServer
@@ -27,6 +28,10 @@ __all__ = ["DATA", "SHARED", "TEST_DATA", "make_workspace", "utc"]
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
+    # compiled once, not in every child process and worker (tests/support/bytecode.py)
+    cache_rewritten_tests()
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # before the workers start
+        compile_packages()
     config.stash[SEED] = suite_seed()
     from hypothesis import settings
 
