@@ -23,7 +23,8 @@ same unit at 33 reports (2,640 facts, the size of the 260-source scale.py figure
 growth: per-fact and per-source costs from one size to the other.
 
     .venv/bin/python benchmarks/unit.py                 # 100 reports, baseline 33, 1826 nights
-    .venv/bin/python benchmarks/unit.py --small         # 2 reports, baseline 1, 30 nights
+    .venv/bin/python benchmarks/unit.py --small         # smoke: 2 reports, baseline 1 (its two
+                                                        # runs only), 2 shared feeds, 15 nights
 """
 
 from __future__ import annotations
@@ -67,8 +68,15 @@ def at(when: datetime) -> list[str]:
 
 
 def run_unit(
-    unit: Unit, tmp: Path, profiles: list[dict], args: argparse.Namespace, years: bool
+    unit: Unit,
+    tmp: Path,
+    profiles: list[dict],
+    args: argparse.Namespace,
+    years: bool,
+    brief: bool = False,
 ) -> Sized:
+    """The unit's measurements (`brief`: the first and the unchanged run only, the
+    baseline of --small: growth is printed for what both units measured)."""
     from tests.support.server import LocalServer
 
     out = Sized(unit)
@@ -98,6 +106,8 @@ def run_unit(
             f"unchanged run: {stats['not_modified']}/{stats['requests']} file "
             f"requests answered 304; {commits(workspace)} commits so far"
         )
+        if brief:
+            return out
         revised = sum(
             unitdata.change_fields(doc, 0.05, _rng(unit, 5)) for doc in unit.profiles.values()
         )
@@ -325,18 +335,32 @@ def main() -> None:
     parser.add_argument("--nights", type=int, default=1826, help="simulated nightly runs")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     parser.add_argument("--hosts", type=int, default=50, help="loopback addresses (sites)")
-    parser.add_argument("--small", action="store_true", help="2 reports, baseline 1, 30 nights")
+    parser.add_argument(
+        "--small",
+        action="store_true",
+        help="smoke run of every measurement: 2 reports, baseline 1 (two runs), 2 feeds, 15 nights",
+    )
     parser.add_argument("--keep", type=Path, help="build the workspaces here and keep them")
     args = parser.parse_args()
+    feeds = unitdata.SHARED_FEEDS
     if args.small:
-        args.reports, args.baseline_reports, args.nights = 2, 1, 30
+        args.reports, args.baseline_reports, args.nights, feeds = 2, 1, 15, 2
     profiles = unitdata.load_profiles()
     tmp = args.keep or Path(tempfile.mkdtemp(prefix="bench-unit-"))
     tmp.mkdir(parents=True, exist_ok=True)
     try:
         bare = bare_start()
-        base = run_unit(Unit(args.baseline_reports), tmp, profiles, args, years=False)
-        main_unit = run_unit(Unit(args.reports), tmp, profiles, args, years=True)
+        base = run_unit(
+            Unit(args.baseline_reports, shared_feeds=feeds),
+            tmp,
+            profiles,
+            args,
+            years=False,
+            brief=args.small,
+        )
+        main_unit = run_unit(
+            Unit(args.reports, shared_feeds=feeds), tmp, profiles, args, years=True
+        )
     finally:
         if args.keep is None:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -98,6 +98,7 @@ class Unit:
 
     reports: int
     seed: int = 19
+    shared_feeds: int = SHARED_FEEDS  # fewer in unit.py --small: each one is fetched and parsed
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)  # factbook sid → doc
     acled: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # sid → rows
 
@@ -106,7 +107,7 @@ class Unit:
         return [rid(r) for r in range(self.reports)]
 
     def source_count(self) -> int:
-        return self.reports * len(PER_REPORT) + len(shared_items()) + SHARED_FEEDS
+        return self.reports * len(PER_REPORT) + len(shared_items()) + self.shared_feeds
 
     def fact_count(self) -> int:
         return self.reports * 80
@@ -168,7 +169,7 @@ def write_served(unit: Unit, served: Path, profiles: list[dict[str, Any]]) -> No
     for qid, document in shared_items().values():
         _write(served / f"items/wiki/Special:EntityData/{qid}.json", document)
     _write(served / "items/w/api.php", labels)
-    for n in range(SHARED_FEEDS):
+    for n in range(unit.shared_feeds):
         _write(served / f"feeds/feed{n:02d}.xml", rss_feed(f"shared {n}", rng, FEED_ITEMS))
 
 
@@ -300,7 +301,7 @@ def feeds_yaml(unit: Unit, hosts: list[str], acled_base: str) -> str:
                 "properties": list(options["properties"]),
             },
         )
-    for n in range(SHARED_FEEDS):
+    for n in range(unit.shared_feeds):
         lines += _source(f"feed{n:02d}", {"kind": "rss", "url": url(f"feeds/feed{n:02d}.xml")})
     lines += ["digest:", '  schedule: "0 6 * * *"']
     return "\n".join(lines) + "\n"

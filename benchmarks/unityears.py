@@ -79,7 +79,7 @@ class Nightly:
         self.sources = {sid: make_source(sid, config.sources[sid]) for sid in config.sources}
         self.snapshot_yaml = snapshot_yaml
         self.feeds = [unitdata.sid("news", r) for r in range(unit.reports)] + [
-            f"feed{n:02d}" for n in range(unitdata.SHARED_FEEDS)
+            f"feed{n:02d}" for n in range(unit.shared_feeds)
         ]
         self.feed_items = {feed: 1000 for feed in self.feeds}  # item numbers after the first run's
         self.served_feeds: dict[str, bytes] = {}

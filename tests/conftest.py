@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.bytecode import cache_rewritten_tests, compile_packages
 from tests.support.data import SHARED, TEST_DATA, shared_path
 from tests.support.seed import generator_for, replay_hint, suite_seed
 from tests.support.server import LocalServer
@@ -27,6 +28,10 @@ __all__ = ["DATA", "SHARED", "TEST_DATA", "make_workspace", "utc"]
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
+    # compiled once, not in every child process and worker (tests/support/bytecode.py)
+    cache_rewritten_tests()
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # before the workers start
+        compile_packages()
     config.stash[SEED] = suite_seed()
     from hypothesis import settings
 
@@ -40,10 +45,15 @@ SEED = pytest.StashKey[int]()
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Hypothesis tests draw from the suite's seed (unless a test pins its own). The tests
-    of the shared demo run on one xdist worker (`--dist loadgroup`: no worker waits for
-    another's demo). Long tests (marked `slow`, and the demo's) come first: xdist hands
-    tests out in this order, so they start at once and the short ones fill in beside them."""
+    """Hypothesis tests draw from the suite's seed (unless a test pins its own). Long tests
+    (marked `slow`) come first: xdist hands tests out in this order, so they start at once
+    and the short ones fill in beside them.
+
+    The shared demo (`demo_workspace`) is built by the first test that needs it, scheduled
+    with the long ones; the demo's other tests come last, when it is built: pytest 9.2's
+    structured node ids stopped `--dist loadgroup` from grouping them on one worker
+    (pytest-xdist#1386), and a worker that took one early would wait for another's demo.
+    They keep their `xdist_group` mark for when grouping works again."""
     from hypothesis import is_hypothesis_test
     from hypothesis import seed as hypothesis_seed
 
@@ -55,15 +65,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             and getattr(test, "_hypothesis_internal_use_seed", None) is None
         ):
             hypothesis_seed(config.stash[SEED])(test)
-        if "demo_workspace" in getattr(item, "fixturenames", ()):
+        if _uses_demo(item):
             item.add_marker(pytest.mark.xdist_group("demo"))
-    items.sort(key=lambda item: 0 if _long(item) else 1)  # stable: otherwise as collected
+    builder = next((item for item in items if _uses_demo(item)), None)
+    items.sort(key=lambda item: _order(item, builder))  # stable: otherwise as collected
 
 
-def _long(item: pytest.Item) -> bool:
-    return item.get_closest_marker("slow") is not None or "demo_workspace" in getattr(
-        item, "fixturenames", ()
-    )
+def _uses_demo(item: pytest.Item) -> bool:
+    return "demo_workspace" in getattr(item, "fixturenames", ())
+
+
+def _order(item: pytest.Item, builder: pytest.Item | None) -> int:
+    if item is builder or item.get_closest_marker("slow") is not None:
+        return 0
+    return 2 if _uses_demo(item) else 1
 
 
 @pytest.hookimpl(hookwrapper=True)

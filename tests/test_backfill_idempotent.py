@@ -257,3 +257,33 @@ def test_history_written_in_an_older_layout_is_recognized_by_its_data(ws, tmp_pa
     result = backfill(ws, "fb", same, now=utc("2099-01-01"))
     assert result.known == ["2025-12-01T0000.json"] and result.refused == []
     assert git(ws, "status", "--porcelain") == ""
+
+
+def test_a_file_holding_the_older_layouts_data_is_unchanged_and_the_next_is_committed(ws, tmp_path):
+    """The work tree's file is in an older layout; a newer raw file with the same data is
+    `unchanged` (compared by data, not bytes) and the file is left as it is; the file
+    after it, with other data, is committed in the canonical layout."""
+    from tracker.config import load_config
+    from tracker.models import RawDocument
+    from tracker.sources.base import make_source
+    from tracker.store import snapshot_yaml
+
+    source = make_source("fb", load_config(ws).sources["fb"])
+    data = source.normalize(RawDocument(doc("Olzhas Bektenov"), "x", NOW))
+    older = json.dumps(data, indent=4) + "\n"
+    (ws / "snapshots").mkdir(exist_ok=True)
+    (ws / "snapshots" / "fb.yaml").write_text(older)
+    git(ws, "add", "snapshots/fb.yaml")
+    git(ws, "commit", "-q", "-m", "an older version's layout")
+    raw = folder(
+        tmp_path / "raw",
+        {"2099-01-01T0000.json": "Olzhas Bektenov", "2099-02-01T0000.json": "Somebody Else"},
+    )
+    first = backfill(ws, "fb", raw, now=utc("2099-01-15"))
+    assert first.unchanged == ["2099-01-01T0000.json"] and first.commits == []
+    assert (ws / "snapshots" / "fb.yaml").read_text() == older
+    second = backfill(ws, "fb", raw, now=utc("2099-03-01"))
+    assert len(second.commits) == 1 and second.unchanged == ["2099-01-01T0000.json"]
+    text = (ws / "snapshots" / "fb.yaml").read_text()
+    new = source.normalize(RawDocument(doc("Somebody Else"), "x", NOW))
+    assert text == snapshot_yaml.dumps(new) and git(ws, "status", "--porcelain") == ""

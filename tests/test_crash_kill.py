@@ -2,9 +2,13 @@
 
 20 sources, a third of them changing every epoch, parsed by the worker pool (its
 threshold lowered so every epoch's documents reach it). Each epoch a real `tracker run`
-subprocess is started and killed at a random moment — right at the start, while it
-fetches, or in the window after the replies (parse, write, commit, state, digest) — and
-the next run is started at once, itself killable, until one completes. After every kill:
+process is started and killed at a random moment — right at the start, while it fetches,
+or in the window after the replies (parse, write, commit, state, digest) — and the next
+run is started at once, itself killable, until one completes. A run to be killed at the
+start is a fresh `python -m tracker.cli` (the kill lands in the interpreter's start-up or
+the first steps of the run); the others are forked by a zygote that imported the CLI once
+(tests/support/zygote.py), each a process of its own, so that the rounds spend their time
+in the run, not in importing it again. After every kill:
 no process of the killed run is left (its pool workers, their fork server, git), `git
 fsck` is clean, every snapshot parses, nothing is left uncommitted, history only grows.
 At the end the workspace (commits, snapshot and digest files, local state) equals one
@@ -37,12 +41,14 @@ from tests.support.unattended import (
     run_env,
     tracker_cmd,
 )
+from tests.support.zygote import Child, Zygote
 from tracker.run.runner import run_once
 from tracker.store.lock import HOLDER_FILE
 
 COUNT = 20
 KILLS = int(os.environ.get("TRACKER_KILLS", "30"))
 KILLS_PER_EPOCH = 3  # at most: then a run is let finish
+AT_START = 0.15  # the share of kills aimed at a run's start-up
 T0 = utc("2026-03-02T00:00:00")
 
 
@@ -111,7 +117,7 @@ class Family:
     """Every process a run started (pool workers, their fork server, git), sampled while
     it runs: after the kill none of them may live on."""
 
-    def __init__(self, proc: subprocess.Popen) -> None:
+    def __init__(self, proc: subprocess.Popen | Child) -> None:
         self.root = psutil.Process(proc.pid)
         self.seen: dict[int, tuple[psutil.Process, str]] = {}
 
@@ -145,13 +151,29 @@ def _running(process: psutil.Process) -> bool:
         return False
 
 
+def start_run(ws, epoch: int, mode: float, zygote: Zygote) -> subprocess.Popen | Child:
+    """A `tracker run`: a fresh interpreter when the kill is aimed at its start-up, else
+    a child of the zygote."""
+    args = tracker_cmd(ws, "run", "--now", at(epoch), "--no-email")
+    if mode < AT_START:
+        return subprocess.Popen(
+            args, env=run_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+    return zygote.start(args[3:])  # what follows `python -m tracker.cli`
+
+
 def kill_at(
-    proc: subprocess.Popen, family: Family, server, requests: int, rng: random.Random, delay: float
+    proc: subprocess.Popen | Child,
+    family: Family,
+    server,
+    requests: int,
+    rng: random.Random,
+    delay: float,
+    mode: float,
 ) -> None:
     """Sleep until a random moment of this run: at start-up, after its first request, or
     after the last reply (parse, write, commit); sampling the run's processes meanwhile."""
-    mode = rng.random()
-    if mode < 0.15:
+    if mode < AT_START:
         wanted, extra = 0, rng.uniform(0, 1.0)
     else:
         wanted = requests + (1 if mode < 0.45 else COUNT)
@@ -171,20 +193,40 @@ def kill_at(
 def test_sigkill_at_random_moments_then_rerun_at_once(workspace, server, rng):
     seed = "TRACKER_TEST_SEED above"
     ws = workspace(feeds(server), {"ops": REPORT}, name="ws")
+    with Zygote(run_env()) as zygote:
+        kills, epoch, landed, pooled = kill_epochs(ws, server, rng, zygote)
+    print(
+        f"seed {seed}: {kills} kills over {epoch} epochs, {pooled} with parse workers up; "
+        f"landed: {dict(landed)}"
+    )
+    assert pooled, f"seed {seed}: no kill landed while the pool was up"
+
+    reference = workspace(feeds(server), {"ops": REPORT}, name="reference")
+    for number in range(epoch):
+        serve_epoch(server, number)
+        run_once(reference, now=utc(at(number)), send_email=False)
+    crashed, clean = fingerprint(ws), fingerprint(reference)
+    if crashed != clean:  # name the differing entries, not two truncated reprs
+        from deepdiff import DeepDiff
+
+        raise AssertionError(f"{dict(landed)}: {DeepDiff(clean, crashed).pretty()[:3000]}")
+    assert len(commits(ws)) > epoch  # the epochs did change things
+
+
+def kill_epochs(ws, server, rng: random.Random, zygote: Zygote) -> tuple[int, int, Counter, int]:
+    """Epochs of runs killed at random moments, each completed by an uninterrupted run,
+    until KILLS kills: (kills, epochs, where they landed, kills with the pool up)."""
+    seed = "TRACKER_TEST_SEED above"
     kills, epoch, landed, pooled = 0, 0, Counter(), 0
     while kills < KILLS:
         delay = rng.choice([0.0, 0.05, 0.2])
         serve_epoch(server, epoch, delay=delay)
         for _ in range(KILLS_PER_EPOCH):  # each next run starts at once; it may die too
             before, requests = commits(ws), len(server.requests)
-            proc = subprocess.Popen(
-                tracker_cmd(ws, "run", "--now", at(epoch), "--no-email"),
-                env=run_env(),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            mode = rng.random()
+            proc = start_run(ws, epoch, mode, zygote)
             family = Family(proc)
-            kill_at(proc, family, server, requests, rng, delay)
+            kill_at(proc, family, server, requests, rng, delay, mode)
             if proc.poll() is not None:
                 assert proc.returncode == 0, f"seed {seed}: run finished with {proc.returncode}"
                 landed["finished before the kill"] += 1
@@ -203,19 +245,4 @@ def test_sigkill_at_random_moments_then_rerun_at_once(workspace, server, rng):
         check_consistent(ws)
         assert not (ws / ".tracker" / HOLDER_FILE).exists()
         epoch += 1
-    print(
-        f"seed {seed}: {kills} kills over {epoch} epochs, {pooled} with parse workers up; "
-        f"landed: {dict(landed)}"
-    )
-    assert pooled, f"seed {seed}: no kill landed while the pool was up"
-
-    reference = workspace(feeds(server), {"ops": REPORT}, name="reference")
-    for number in range(epoch):
-        serve_epoch(server, number)
-        run_once(reference, now=utc(at(number)), send_email=False)
-    crashed, clean = fingerprint(ws), fingerprint(reference)
-    if crashed != clean:  # name the differing entries, not two truncated reprs
-        from deepdiff import DeepDiff
-
-        raise AssertionError(f"{dict(landed)}: {DeepDiff(clean, crashed).pretty()[:3000]}")
-    assert len(commits(ws)) > epoch  # the epochs did change things
+    return kills, epoch, landed, pooled

@@ -173,6 +173,29 @@ def _import(
     return importer.result
 
 
+class _Current:
+    """The source's snapshot file as the importer last saw or wrote it: read once, then
+    carried from file to file instead of read and parsed again for each."""
+
+    def __init__(self, writer: Writer, source_id: str) -> None:
+        self.data = writer.store.read_snapshot(source_id)
+        path = writer.root / writer.store.relpath(source_id)
+        self.raw: bytes | None = path.read_bytes() if self.data is not None else None
+        self.canonical = False  # as this version writes it (true once the importer wrote)
+
+    def holds(self, text: str) -> bool:
+        """Whether the file already holds the data of the canonical `text`."""
+        if self.raw is None:
+            return False
+        if self.canonical:  # canonical text: the same data is the same bytes
+            return self.raw == text.encode("utf-8")
+        return snapshot_yaml.unchanged(self.raw, text)  # an older layout compares by data
+
+    def wrote(self, text: str) -> None:
+        self.raw, self.canonical = text.encode("utf-8"), True
+        self.data = snapshot_yaml.loads(self.raw)  # as a reader of the file gets it
+
+
 class _Importer:
     """One backfill: each file either known, refused, unchanged or committed."""
 
@@ -181,6 +204,7 @@ class _Importer:
         self.relpath = writer.store.relpath(source.id)
         self.history = _History(writer.store, self.relpath)
         self.result = BackfillResult(newest=self.history.newest)
+        self.current = _Current(writer, source.id)
 
     def add(self, path: Path, when: datetime) -> None:
         content = path.read_bytes()
@@ -190,7 +214,7 @@ class _Importer:
         if past and raw_id in self.history.raw:
             self.result.known.append(path.name)
             return
-        previous = self.writer.store.read_snapshot(self.source.id)
+        previous = self.current.data
         normalized = self.source.normalize(RawDocument(content, str(path), when))
         snapshot = self.source.merge(previous, normalized)
         if past:
@@ -203,9 +227,12 @@ class _Importer:
         self._commit(path.name, when, previous, snapshot, raw_id)
 
     def _commit(self, name: str, when: datetime, previous: Any, snapshot: Any, raw_id: str) -> None:
-        if not self.writer.write_snapshot(self.source.id, snapshot):
+        text = snapshot_yaml.dumps(snapshot)
+        if self.current.holds(text):
             self.result.unchanged.append(name)
             return
+        self.writer.write_file(self.relpath, text)
+        self.current.wrote(text)
         changes = diff_snapshots(previous, snapshot, self.source.id)
         message = (
             f"Backfill {self.source.id} from {name}\n\n{len(changes)} change(s)\n\n"
@@ -214,4 +241,4 @@ class _Importer:
         sha = self.writer.commit([self.relpath], message, when=when)
         if sha:
             self.result.commits.append(sha)
-            self.history.add(raw_id, (self.writer.root / self.relpath).read_bytes(), when)
+            self.history.add(raw_id, self.current.raw or b"", when)
