@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from tracker.config import Config, load_config
 from tracker.errors import ConfigError, GitStateError, PushError
@@ -41,13 +41,11 @@ from tracker.store.files import (
     write_atomic,
 )
 from tracker.store.git import GitStore
-from tracker.store.gitstate import check_in_progress, check_writable
-from tracker.store.lock import RunLock
-from tracker.store.recovery import recover
-from tracker.store.remote import TeamSync, clone, redact
 from tracker.store.state import State
-from tracker.store.unfinished import integration_interrupted, undo_interrupted_integration
 from tracker.store.yamlcache import YamlCache
+
+if TYPE_CHECKING:  # the write path's parts are imported by writers only
+    from tracker.store.remote import TeamSync
 
 
 class Workspace:
@@ -118,6 +116,11 @@ class Workspace:
         An exception in `clean_on` (or a refused git state) ends the lock cleanly; any
         other keeps the holder note, so the next writer repairs what this one left. An
         exception in the body pushes nothing (the next writer pushes what was committed)."""
+        from tracker.store.gitstate import check_in_progress, check_writable
+        from tracker.store.lock import RunLock
+        from tracker.store.recovery import recover
+        from tracker.store.unfinished import integration_interrupted, undo_interrupted_integration
+
         git_dir = Path(self.store.repo.git_dir)
         if not integration_interrupted(self.store):  # else: undone under the lock below
             check_in_progress(git_dir, self.root)  # before a merge's markers read as bad YAML
@@ -147,6 +150,8 @@ class Workspace:
         is a ConfigError before anything else."""
         if not config.git.remote:
             return None
+        from tracker.store.remote import TeamSync
+
         sync = TeamSync(self.store, config.git, now)
         sync.check_remote()
         return sync
@@ -285,6 +290,8 @@ def clone_workspace(
     """`tracker init --clone URL DIR`: a workspace from the team's remote. The clone's
     remote is `origin` (renamed to the workspace's `git.remote` if that differs) and HEAD is
     on `git.branch`. An empty remote gets the example workspace, set up to push there."""
+    from tracker.store.remote import clone, redact
+
     root = Path(directory)
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise ConfigError(f"{root}: exists and is not an empty folder; clone into a new one")
@@ -334,6 +341,8 @@ def _seed_remote(root: Path, store: GitStore, now: datetime) -> Path:
         "Create workspace",
         when=now,
     )
+    from tracker.store.remote import TeamSync
+
     sync = TeamSync(workspace.store, workspace.config.git, now)
     failure = sync.publish()
     if failure:
