@@ -18,6 +18,8 @@ def evaluate_all(
 ) -> list[Finding]:
     """Findings for every fact (of one report, if given), in file order; read back from
     the last evaluation when none of its inputs changed (evaluate/kept.py)."""
+    if not config.reports:
+        return []  # nothing to evaluate (a workspace of news feeds only)
     kept = KeptFindings(config, store, state, now)
     found = kept.load(report)
     if found is None:

@@ -61,19 +61,19 @@ def _umask() -> int:
 def inside(root: Path, rel: str) -> Path:
     """`root/rel`, refused (StoreError) when it, or a folder on the way, is a symlink or
     leaves `root`: a workspace never writes outside itself."""
-    path = root / rel
-    current = root
-    for part in Path(rel).parts:
-        current = current / part
-        if current.is_symlink():
+    parts = Path(rel).parts
+    current = str(root)
+    for part in parts:  # os.path, not pathlib: every snapshot read and written asks
+        current = os.path.join(current, part)
+        if os.path.islink(current):
             raise StoreError(
                 f"{current} is a symbolic link; the tracker reads and writes "
                 "only real files inside the workspace (replace the link with a "
                 "folder or file)"
             )
-    if ".." in Path(rel).parts:
+    if ".." in parts:
         raise StoreError(f"{rel}: a path that leaves the workspace")
-    return path
+    return root / rel
 
 
 def check_layout(root: Path, folders: tuple[str, ...]) -> None:
