@@ -25,8 +25,15 @@ def evaluate_all(
     if found is None:
         found = _evaluate_all(config, store, state, now, report)
         # with their JSON: `status --format json` after the nightly run prints these
-        kept.save(report, found, finding_texts(found))
+        kept.save(report, found, _texts_or_none(found))
     return found
+
+
+def _texts_or_none(found: list[Finding]) -> list[tuple[str, str]] | None:
+    try:
+        return finding_texts(found)
+    except (ValueError, TypeError, RecursionError):  # a value JSON cannot write: made
+        return None  # when asked for (and the error is the JSON command's, not this one's)
 
 
 def findings_json(
