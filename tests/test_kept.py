@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from tests.cli_fixtures import make
 from tracker.errors import ConfigError
 from tracker.evaluate import findings as findings_module
 from tracker.evaluate.findings import evaluate_all
+from tracker.evaluate.kept import RACY_NS
 from tracker.workspace import Workspace
 
 NOW = datetime(2026, 1, 21, 7, 0, tzinfo=timezone.utc)
@@ -35,6 +37,7 @@ def root(made: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "ws"
     shutil.copytree(made, copy, symlinks=True)
     shutil.rmtree(copy / ".tracker" / "cache", ignore_errors=True)
+    time.sleep(RACY_NS / 1e9)  # files changed this recently are not trusted (below)
     return copy
 
 
@@ -257,3 +260,15 @@ def test_a_digest_commit_keeps_the_findings_without_asking_git(root, monkeypatch
     assert evaluated(root) == shown(every) and asked == []
     git(root, "commit", "-q", "--allow-empty", "-m", "someone's commit")
     assert evaluated(root) == shown(every) and asked == ["git"]
+
+
+def test_findings_made_right_after_a_snapshot_changed_are_not_kept(root, monkeypatch):
+    """Within the file system's clock tick a same-size rewrite in place would keep the
+    file's identity: findings made that close to a change are not kept."""
+    changed = (root / "snapshots/fb.yaml").stat().st_ctime_ns
+    monkeypatch.setattr(time, "time_ns", lambda: changed + RACY_NS // 2)
+    first = evaluated(root)
+    assert not (root / ".tracker/cache/findings.pickle").exists()
+    monkeypatch.setattr(time, "time_ns", lambda: changed + 2 * RACY_NS)
+    assert evaluated(root) == first
+    assert (root / ".tracker/cache/findings.pickle").exists()

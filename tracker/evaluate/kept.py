@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,8 @@ from tracker.store.git import GitStore
 from tracker.store.picklecache import PickleCache
 from tracker.store.state import State
 
+RACY_NS = 100_000_000  # well above any file system's timestamp tick (Linux: a jiffy)
+
 
 class KeptFindings:
     """The findings of the last evaluation, in `.tracker/cache/findings.pickle`: each
@@ -39,7 +42,13 @@ class KeptFindings:
     def __init__(self, config: Config, store: GitStore, state: State, now: datetime) -> None:
         self.cache = PickleCache(Path(store.root) / STATE_DIR / "cache" / "findings.pickle")
         self.store = store
-        self.key = _key(config, store, state, now)
+        # A file's times tick with the file system's clock: a snapshot rewritten in place,
+        # at the same size, within the tick it was looked at keeps its identity. Findings
+        # are not kept when a snapshot changed that recently (git's "racy clean" rule; the
+        # clock of the files, not the evaluation's `now`).
+        looked_at = time.time_ns()
+        self.key, newest = _key(config, store, state, now)
+        self.racy = looked_at - newest < RACY_NS
         self.reports = list(config.reports)
 
     def load(self, report: str | None) -> list[Finding] | None:
@@ -100,7 +109,8 @@ class KeptFindings:
                     kept.texts[rid] = lines.get(rid, [])
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             return  # a value pickle cannot hold: not kept
-        self.cache.save(self.key, kept)
+        if not self.racy:
+            self.cache.save(self.key, kept)
 
     def _chosen(self, report: str | None) -> list[str]:
         return [report] if report is not None else self.reports
@@ -158,18 +168,21 @@ def _findings(value: Any) -> TypeGuard[list[Finding]]:
     return isinstance(value, list) and all(isinstance(item, Finding) for item in value)
 
 
-def _key(config: Config, store: GitStore, state: State, now: datetime) -> str | None:
-    """The digest of every input of evaluation (see the module note); None when one is
-    not known (a configuration not read from files, a snapshot that cannot be read)."""
+def _key(config: Config, store: GitStore, state: State, now: datetime) -> tuple[str | None, int]:
+    """The digest of every input of evaluation (see the module note), None when one is
+    not known (a configuration not read from files, a snapshot that cannot be read); and
+    the newest snapshot file's modification time (ns)."""
     if not config.files_digest:
-        return None
+        return None, 0
     digest = hashlib.sha1(f"{config.files_digest}\0{now.date().isoformat()}\0".encode())
+    newest = 0
     try:
         for source_id, options in sorted(config.sources.items()):
             health = state.source(source_id).health(options, now)
             stamp = store.snapshot_stamp(source_id)
+            newest = max(newest, *stamp[2:]) if stamp else newest
             line = f"{source_id}\0{health.health}\0{health.since}\0{health.error}\0{stamp}\n"
             digest.update(line.encode("utf-8", "surrogatepass"))
     except StoreError:  # evaluation itself says what is wrong
-        return None
-    return digest.hexdigest()
+        return None, 0
+    return digest.hexdigest(), newest
