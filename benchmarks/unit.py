@@ -8,7 +8,8 @@ entity, a World Bank country, an ACLED query and a news feed; shared by the unit
 Wikidata items the report cross-checks and 20 news feeds. Factbook, Wikidata, World Bank
 and RSS are files on loopback hosts (feedserver.py, its own process); ACLED is the fake
 OAuth API of the test server (tests/support/acled_server.py). Each measurement is one
-whole `tracker` process (wall, CPU, peak RSS):
+whole `tracker` process (wall, CPU, peak RSS; the read-only `status`, `status --report
+ONE` and warm `history` measurements, which change nothing, the best of three runs):
 
   first run, unchanged run (all 304), run with 5% of every profile's fields changed,
   `status`, `status --report ONE`, `digest` (all reports), `diff`, `history FACT` cold
@@ -49,7 +50,8 @@ import unitdata  # noqa: E402
 from unitdata import Unit  # noqa: E402
 
 T0 = datetime(2026, 12, 1, 7, 0, tzinfo=timezone.utc)  # the first run; digests due (06:00)
-HISTORY_FACT = "unit-000/population-000"  # on fb-000, whose five years replay the archive
+HISTORY_FACT = "unit-000/population-000"
+READS = 3  # read-only commands that change nothing: the best of three (a shared machine)  # on fb-000, whose five years replay the archive
 ACLED_ENV = {"ACLED_USERNAME": "analyst@example.org", "ACLED_PASSWORD": "s3cret-Pa55word-XYZ"}
 
 
@@ -89,8 +91,12 @@ def run_unit(
         unitdata.make_workspace(unit, workspace, server.hosts, acled.url(""))
         one = unit.report_ids[0]
 
-        def cmd(name: str, *argv: str) -> Cost:
-            cost = measure([str(tracker_exe()), "-w", str(workspace), *argv], env=env)
+        def cmd(name: str, *argv: str, best_of: int = 1) -> Cost:
+            runs = [
+                measure([str(tracker_exe()), "-w", str(workspace), *argv], env=env)
+                for _ in range(best_of)
+            ]
+            cost = min(runs, key=lambda c: c.wall)
             out.costs[name] = cost
             if cost.returncode not in (0, 3):
                 raise SystemExit(
@@ -120,15 +126,24 @@ def run_unit(
             f"{commits(workspace)}"
         )
         now = at(T0 + timedelta(hours=3))
-        status = cmd("status", "status", "--format", "json", *now)
+        status = cmd("status", "status", "--format", "json", *now, best_of=READS)
         count = len(json.loads(status.stdout))
         out.notes.append(f"status: {count} findings")
-        cmd("status --report ONE", "status", "--report", one, "--format", "json", *now)
+        cmd(
+            "status --report ONE",
+            "status",
+            "--report",
+            one,
+            "--format",
+            "json",
+            *now,
+            best_of=READS,
+        )
         cmd("digest (all reports)", "digest", *now)
         cmd("diff", "diff", "--format", "json")
         drop_blob_cache(workspace)
         cmd("history cold", "history", HISTORY_FACT, "--format", "json")
-        cmd("history warm", "history", HISTORY_FACT, "--format", "json")
+        cmd("history warm", "history", HISTORY_FACT, "--format", "json", best_of=READS)
         out.sizes["before"] = packed(workspace)
         if years:
             five_years(out, workspace, served, profiles, args, cmd, one)
@@ -167,20 +182,22 @@ def five_years(
     out.notes.append(
         f"history {HISTORY_FACT} after five years: {len(json.loads(rows.stdout))} rows"
     )
-    cmd("5y history warm", "history", HISTORY_FACT, "--format", "json")
+    cmd("5y history warm", "history", HISTORY_FACT, "--format", "json", best_of=READS)
     since = (end - timedelta(days=30)).date().isoformat()
     diff = cmd("5y diff --since 30d", "diff", "--since", since, "--format", "json")
     out.notes.append(f"diff --since {since}: {len(json.loads(diff.stdout))} rows")
     cmd("5y status (cold)", "status", "--format", "json", *now)
-    cmd("5y status", "status", "--format", "json", *now)
-    cmd("5y status --report ONE", "status", "--report", one, "--format", "json", *now)
+    cmd("5y status", "status", "--format", "json", *now, best_of=READS)
+    cmd(
+        "5y status --report ONE", "status", "--report", one, "--format", "json", *now, best_of=READS
+    )
     out.sizes["after five years"] = packed(workspace)
     start = time.perf_counter()
     subprocess.run(["git", "-C", str(workspace), "gc", "-q"], check=True)
     out.sizes["after git gc"] = (
         packed(workspace) + f" (git gc took {time.perf_counter() - start:.1f} s)"
     )
-    cmd("5y status after gc", "status", "--format", "json", *now)
+    cmd("5y status after gc", "status", "--format", "json", *now, best_of=READS)
 
 
 def tracker_exe() -> Path:
