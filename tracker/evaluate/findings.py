@@ -41,14 +41,15 @@ def findings_json(
 ) -> list[tuple[str, str]]:
     """(status, JSON text) of each finding `evaluate_all` gives, in the same order — kept
     with the findings, so an unchanged workspace prints them without building them."""
+    if not config.reports:
+        return []
     kept = KeptFindings(config, store, state, now)
     texts = kept.load_json(report)
     if texts is None:
-        found = kept.load(report)
-        if found is None:
-            found = _evaluate_all(config, store, state, now, report)
-        texts = finding_texts(found)
-        kept.save(report, found, texts)
+        found = evaluate_all(config, store, state, now, report)  # kept with their texts
+        texts = kept.load_json(report)  # (not when kept was refused: racy, unpicklable)
+        if texts is None:
+            texts = finding_texts(found)
     return texts
 
 

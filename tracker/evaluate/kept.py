@@ -28,7 +28,7 @@ from tracker.errors import StoreError
 from tracker.models import Finding, json_text
 from tracker.store.files import STATE_DIR
 from tracker.store.git import GitStore
-from tracker.store.picklecache import PickleCache
+from tracker.store.picklecache import PickleCache, pickled
 from tracker.store.state import State
 
 RACY_NS = 100_000_000  # well above any file system's timestamp tick (Linux: a jiffy)
@@ -101,14 +101,14 @@ class KeptFindings:
         if kept is None:
             kept = _Kept(complete=report is None)
         kept.head, kept.snapshots = self.store.head(), self.store.last_commit_in()
-        try:
-            for rid in self._chosen(report):
-                kept.reports[rid] = pickle.dumps(parts.get(rid, []), pickle.HIGHEST_PROTOCOL)
-                kept.texts.pop(rid, None)
-                if texts is not None:
-                    kept.texts[rid] = lines.get(rid, [])
-        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
-            return  # a value pickle cannot hold: not kept
+        for rid in self._chosen(report):
+            part = pickled(parts.get(rid, []))
+            if part is None:
+                return  # a value pickle cannot hold: not kept
+            kept.reports[rid] = part
+            kept.texts.pop(rid, None)
+            if texts is not None:
+                kept.texts[rid] = lines.get(rid, [])
         if not self.racy:
             self.cache.save(self.key, kept)
 

@@ -11,7 +11,6 @@ invalid one is reported by the loader, every time.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import pickle
 from dataclasses import dataclass, replace
@@ -20,7 +19,7 @@ from typing import Callable, Iterator, MutableMapping
 
 from tracker.config import Config
 from tracker.config.loader import FEEDS, REPORTS, Report, report_files
-from tracker.store.picklecache import PickleCache
+from tracker.store.picklecache import PickleCache, pickled
 
 
 def config_digest(root: Path) -> str | None:
@@ -51,8 +50,9 @@ def cached_config(root: Path, cache_dir: Path, load: Callable[[], Config]) -> Co
     config = load()  # ConfigError for an invalid configuration: nothing is kept
     if digest is not None and config_digest(root) == digest:  # not edited meanwhile
         config.files_digest = digest
-        with contextlib.suppress(pickle.PicklingError, TypeError, AttributeError, RecursionError):
-            cache.save(digest, _Kept.of(config))
+        kept = _Kept.of(config)
+        if kept is not None:
+            cache.save(digest, kept)
     return config
 
 
@@ -65,12 +65,12 @@ class _Kept:
     reports: dict[str, bytes]
 
     @classmethod
-    def of(cls, config: Config) -> _Kept:
-        parts = {
-            rid: pickle.dumps(report, pickle.HIGHEST_PROTOCOL)
-            for rid, report in config.reports.items()
-        }
-        return cls(replace(config, reports={}), parts)
+    def of(cls, config: Config) -> _Kept | None:
+        """None when a report holds what pickle cannot (then nothing is kept)."""
+        parts = {rid: pickled(report) for rid, report in config.reports.items()}
+        if any(part is None for part in parts.values()):
+            return None
+        return cls(replace(config, reports={}), {r: p for r, p in parts.items() if p})
 
     def config(self, reload: Callable[[], MutableMapping[str, Report]]) -> Config:
         return replace(self.rest, reports=LazyReports(self.reports, reload))

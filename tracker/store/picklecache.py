@@ -26,6 +26,18 @@ from tracker.version import __version__
 FORMAT = 2  # bump when what an entry holds changes shape or meaning
 
 
+# what pickling a value it cannot hold raises (a lambda, a recursion too deep, …)
+PICKLE_ERRORS = (pickle.PicklingError, TypeError, AttributeError, RecursionError)
+
+
+def pickled(value: Any) -> bytes | None:
+    """`value` pickled, or None when pickle cannot hold it (then it is simply not kept)."""
+    try:
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except PICKLE_ERRORS:
+        return None
+
+
 class PickleCache:
     """One entry per file: (the inputs' digest, the value)."""
 
@@ -44,8 +56,7 @@ class PickleCache:
 
     def save(self, digest: str, value: Any) -> None:
         """Keep `value` for `digest` (best effort: a read-only workspace has no cache)."""
-        with contextlib.suppress(
-            OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError
-        ):
-            data = pickle.dumps((self.version, digest, value), protocol=pickle.HIGHEST_PROTOCOL)
-            write_atomic(self.path, data, mode=0o600)
+        data = pickled((self.version, digest, value))
+        if data is not None:
+            with contextlib.suppress(OSError):
+                write_atomic(self.path, data, mode=0o600)
