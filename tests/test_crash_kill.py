@@ -19,7 +19,6 @@ built by uninterrupted runs.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -38,6 +37,7 @@ from tests.support.unattended import (
     check_consistent,
     commits,
     fingerprint,
+    profile,
     run_env,
     tracker_cmd,
 )
@@ -72,19 +72,7 @@ def feeds(server) -> str:
 
 def document(source: int, epoch: int) -> bytes:
     """Source i changes in the epochs where (epoch + i) % 3 == 0: a third each epoch."""
-    version = (epoch + source) // 3
-    doc = {
-        "Government": {
-            "Executive branch": {
-                "head of government": {"text": f"Person {'Zero' if version == 0 else version}"}
-            }
-        },
-        "People and Society": {
-            "Population": {"total": {"text": f"{1000 + version * 7:,}"}},
-            "Notes": {"text": f"source {source}, version {version} " * 30},
-        },
-    }
-    return json.dumps(doc).encode()
+    return profile(source, (epoch + source) // 3)
 
 
 def serve_epoch(server, epoch: int, delay: float = 0.0) -> None:

@@ -41,7 +41,12 @@ def feeds(server: LocalServer, count: int, schedule: str = "0 * * * *") -> str:
 
 def document(source: int, epoch: int) -> bytes:
     """Source i changes every (i+1)-th epoch: some runs change many sources, some none."""
-    version = epoch // (source + 1)
+    return profile(source, epoch // (source + 1))
+
+
+def profile(source: int, version: int) -> bytes:
+    """A small Factbook-shaped document: its head of government and population move with
+    `version`; a note keeps the document a realistic size."""
     doc = {
         "Government": {
             "Executive branch": {
