@@ -107,6 +107,11 @@ class FeedServer:
         with urllib.request.urlopen(f"http://{self.hosts[0]}/{path}") as reply:
             return json.loads(reply.read())
 
+    def log(self) -> list[dict]:
+        """The requests served since the last reset: what floor.py replays."""
+        with urllib.request.urlopen(f"http://{self.hosts[0]}/__log") as reply:
+            return json.loads(reply.read())
+
     def close(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
@@ -123,3 +128,39 @@ def feed_server(root: Path, latency: float = 0.0, hosts: int = 1) -> Iterator[Fe
 
 def tracker(workspace: Path, *args: str) -> Cost:
     return measure([str(TRACKER), "-w", str(workspace), *args])
+
+
+REPLAYED = ("Authorization", "If-None-Match", "If-Modified-Since", "Accept")
+
+
+def local_requests(base: str, logged: list[tuple[str, str, dict[str, str]]]) -> list[dict]:
+    """tests/support/server.py's request log as floor.py's requests (bodies are not
+    logged: a POST is replayed without one, still one round trip)."""
+    return [
+        {
+            "method": method,
+            "url": base + path,
+            "headers": {k: v for k, v in headers.items() if k in REPLAYED},
+        }
+        for method, path, headers in logged
+    ]
+
+
+def latency_floor(requests: list[dict], tries: int = 3) -> float:
+    """floor.py's time for these requests (best of `tries`): the network latency floor
+    of the run that made them."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as listing:
+        json.dump(requests, listing)
+        listing.flush()
+        best = float("inf")
+        for _ in range(tries):
+            out = subprocess.run(
+                [sys.executable, str(HERE / "floor.py"), listing.name],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            best = min(best, json.loads(out.stdout)["seconds"])
+    return best

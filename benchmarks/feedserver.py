@@ -25,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 STATS = {"requests": 0, "not_modified": 0}
+LOG: list[dict[str, object]] = []
+CONDITIONAL = ("If-None-Match", "If-Modified-Since")
 LOCK = threading.Lock()
 
 
@@ -48,6 +50,7 @@ class Handler(BaseHTTPRequestHandler):
         modified = email.utils.formatdate(int(path.stat().st_mtime), usegmt=True)
         with LOCK:
             STATS["requests"] += 1
+            LOG.append(self._logged())
         if self.headers.get("If-None-Match") == etag or (
             not self.headers.get("If-None-Match")
             and self.headers.get("If-Modified-Since") == modified
@@ -58,12 +61,18 @@ class Handler(BaseHTTPRequestHandler):
         kind = "application/json" if path.suffix == ".json" else "application/rss+xml"
         self._send(200, body, {"ETag": etag, "Last-Modified": modified, "Content-Type": kind})
 
+    def _logged(self) -> dict[str, object]:
+        host, port = self.server.server_address[:2]
+        headers = {k: self.headers[k] for k in CONDITIONAL if self.headers.get(k)}
+        return {"method": "GET", "url": f"http://{host}:{port}{self.path}", "headers": headers}
+
     def _control(self) -> None:
         if self.path == "/__reset":
             with LOCK:
                 STATS.update(requests=0, not_modified=0)
+                LOG.clear()
         with LOCK:
-            body = json.dumps(STATS).encode()
+            body = json.dumps(LOG if self.path == "/__log" else STATS).encode()
         self._send(200, body, {"Content-Type": "application/json"})
 
     def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
