@@ -10,6 +10,7 @@ Two promises hold for every command:
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from datetime import datetime, timezone
@@ -81,6 +82,20 @@ def is_terminal(stream: TextIO | None = None) -> bool:
         return False
 
 
+# What makes Rich treat a stream that is no terminal as one (force-color.org, and Rich's
+# own TTY_COMPATIBLE); TTY_INTERACTIVE is Rich's switch for live displays.
+_TERMINAL_SWITCHES = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
+
+
+def plain(stream: TextIO) -> bool:
+    """True when Rich would write `stream` as plain text (no terminal, no switch set):
+    then the text is written as it is and Rich is not loaded — a nightly run piped to a
+    log says a few lines, and loading Rich for them costs more than the lines."""
+    return not is_terminal(stream) and not any(
+        os.environ.get(name) is not None for name in _TERMINAL_SWITCHES
+    )
+
+
 def print_json(data: Any) -> None:
     """Indented on a terminal. Otherwise a list is one item per line: the same JSON,
     written by json's C encoder (which does not indent) — a unit's status is thousands
@@ -105,7 +120,18 @@ def _write_json(text: str) -> None:
     sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
+def _as_is(line: object) -> bool:
+    """Text Rich would write unchanged to a plain stream: a string without tabs (Rich
+    expands those to its tab stops, counted in terminal cells)."""
+    return isinstance(line, str) and "\t" not in line
+
+
 def print_lines(lines: Iterable[Text | str]) -> None:
+    lines = list(lines)
+    if plain(sys.stdout) and all(_as_is(line) for line in lines):
+        sys.stdout.write("".join(f"{safe(line)}\n" for line in lines))
+        sys.stdout.flush()
+        return
     from rich.text import Text
 
     out = console()
@@ -228,9 +254,14 @@ class Messages:
         """One line (already safe). Stamped with the time, UTC, when read later."""
         if self.log_file is not None and self._append(f"{stamp()} {text}\n") and stream is None:
             return
+        line = f"{stamp()} {text}" if self.stamped else text
+        target = sys.stderr if stream is sys.stderr else sys.stdout
+        if target is not None and plain(target) and _as_is(line):
+            target.write(line + "\n")
+            target.flush()
+            return
         from rich.text import Text
 
-        line = f"{stamp()} {text}" if self.stamped else text
         out = console(stderr=stream is sys.stderr)
         out.print(Text(line, style=style or ""), soft_wrap=True)
 

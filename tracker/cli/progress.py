@@ -7,11 +7,12 @@ cron logs and pipes never see it.
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from tracker.cli.context import settings
-from tracker.cli.output import console, safe
+from tracker.cli.output import console, plain, safe
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -20,8 +21,11 @@ ProgressCallback = Callable[[int, int], None]
 def progress_bar(label: str, *, at_least: int = 1) -> Iterator[ProgressCallback | None]:
     """Yields a callback for the lower layer, or None when no bar is wanted. The bar
     shows up once the work has `at_least` steps (a run of two sources needs none)."""
+    if settings().quiet or plain(sys.stderr):
+        yield None
+        return
     err = console(stderr=True)
-    if settings().quiet or not err.is_terminal:
+    if not err.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

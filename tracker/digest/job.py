@@ -13,11 +13,10 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
 
 from tracker.config import Config, SourceOptions
 from tracker.config.secrets import workspace_redactor
-from tracker.digest.build import build_digest
 from tracker.digest.memory import (
     DigestMemory,
     ReportTold,
@@ -27,16 +26,17 @@ from tracker.digest.memory import (
     save_memory,
 )
 from tracker.digest.model import Digest, ReportInfo, SourceInfo
-from tracker.digest.render import render_html, render_text
 from tracker.digest.values import safe_href
 from tracker.errors import ConfigError
 from tracker.evaluate.kept import KeptFindings
 from tracker.fetch.urls import safe_url
 from tracker.models import Finding, Notice, NoticeKind
-from tracker.notify.outbox import FlushResult, Outbox, build_message
 from tracker.store.remote import SyncProblem, read_sync_problem
 from tracker.store.state import State, source_health
 from tracker.workspace import Workspace, Writer
+
+if TYPE_CHECKING:  # the outbox (smtplib, email) is loaded when a digest is written or sent
+    from tracker.notify.outbox import FlushResult, Outbox
 
 T = TypeVar("T")
 
@@ -152,6 +152,8 @@ def build_all(
     only: str | None = None,
 ) -> list[Digest]:
     """One digest per chosen report (nothing written)."""
+    from tracker.digest.build import build_digest  # a run with no digest due needs none
+
     root, config, state = workspace.root, workspace.config, workspace.state
     sources = source_infos(config, state, now)
     maintainers = bool(config.email and config.email.maintainers)
@@ -204,6 +206,9 @@ def run_digests(
     only: str | None = None,
 ) -> DigestRun:
     """Build, save under digests/, commit, queue and send. `force`: even if nothing new."""
+    from tracker.digest.render import render_html, render_text  # Jinja, when one is due
+    from tracker.notify.outbox import Outbox, build_message
+
     root, config, state = writer.root, writer.config, writer.state
     memory = load_memory(root)
     result = DigestRun()
@@ -274,6 +279,8 @@ def flush_outbox(root: Path | str, config: Config) -> FlushResult | None:
     """Send what earlier runs left in the outbox (every run, digest due or not)."""
     if not config.email:
         return None
+    from tracker.notify.outbox import Outbox
+
     outbox = Outbox(root)
     if not outbox.pending():
         return None
@@ -294,6 +301,8 @@ def _queue_maintainers(
 ) -> None:
     """One message to the maintainers when the set of unhealthy sources (or the team
     remote's sync problem, `.tracker/sync.json`) changed."""
+    from tracker.notify.outbox import build_message
+
     assert config.email is not None
     infos = source_infos(config, state, now)
     problems = {sid: i.health for sid, i in infos.items() if i.health in PROBLEM_HEALTH}
@@ -351,6 +360,8 @@ def preview(
     workspace: Workspace, findings: list[Finding], now: datetime, fmt: str, only: str | None = None
 ) -> list[tuple[str, str]]:
     """(report id, rendered digest) without writing, sending or remembering anything."""
+    from tracker.digest.render import render_html, render_text
+
     renderer = render_html if fmt == "html" else render_text
     digests = build_all(workspace, findings, now, load_memory(workspace.root), only)
     return [(d.report.id, renderer(d)) for d in digests]

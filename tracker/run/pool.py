@@ -17,17 +17,18 @@ import asyncio
 import contextlib
 import ctypes
 import logging
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
 
 from tracker.run.parse import Failed, Parsed, ParseJob, failed, parse
+
+if TYPE_CHECKING:  # multiprocessing is imported when a pool starts: most runs need none
+    import multiprocessing.context
+    from concurrent.futures import ProcessPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ def _die_with_parent(owner: int) -> None:
 
 
 def _release_alive_pipe() -> None:
+    import multiprocessing.forkserver
+
     server = getattr(multiprocessing.forkserver, "_forkserver", None)
     alive = getattr(server, "_forkserver_alive_fd", None)
     if isinstance(alive, int):
@@ -95,6 +98,8 @@ def _context() -> multiprocessing.context.BaseContext:
     """A fork server that has imported the parser once: each worker is a cheap fork of it
     instead of a fresh interpreter importing everything again (spawn). The server is a
     single-threaded process of its own, so nothing forks the multi-threaded daemon."""
+    import multiprocessing
+
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
@@ -135,6 +140,8 @@ class ParsePool:
         if pool is None:
             await asyncio.sleep(0)  # let the other sources' replies in between documents
             return parse(job)
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             result = await asyncio.get_running_loop().run_in_executor(pool, parse, job)
         except asyncio.CancelledError:  # the run's deadline, or a stop
@@ -149,6 +156,8 @@ class ParsePool:
         return result
 
     def _start(self) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
         self._pool = ProcessPoolExecutor(
             self.workers,
             mp_context=_context(),

@@ -432,15 +432,23 @@ class GitStore:
         return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
     def committed_blobs(self, folder: str = SNAPSHOTS) -> dict[str, str]:
-        """{path: blob id} of the files directly in `folder` at HEAD (read through
-        GitPython's running `cat-file`, no new process)."""
-        if not self.repo.head.is_valid():
+        """{path: blob id} of the files directly in `folder` at HEAD: one `git ls-tree`
+        (git lists a folder of a thousand snapshots faster than GitPython reads the
+        tree object in Python)."""
+        if self.head() is None:
             return {}
-        try:
-            tree = self.repo.head.commit.tree / folder
-        except KeyError:
-            return {}
-        return {f"{folder}/{blob.name}": blob.hexsha for blob in tree.blobs}
+        listing = self.repo.git.ls_tree("-z", "--full-tree", "HEAD", "--", f"{folder}/")
+        out = {}
+        for entry in listing.split("\0"):
+            meta, _, path = entry.partition("\t")
+            fields = meta.split()
+            if (
+                len(fields) == 3
+                and fields[1] == "blob"
+                and path.count("/") == folder.count("/") + 1
+            ):
+                out[path] = fields[2]
+        return out
 
     def uncommitted(self, *paths: str, untracked: bool = False) -> list[str]:
         """Files (under `paths`, default all) whose index or work tree differs from HEAD:
