@@ -155,12 +155,15 @@ def build_all(
     from tracker.digest.build import build_digest  # a run with no digest due needs none
 
     root, config, state = workspace.root, workspace.config, workspace.state
+    chosen = report_ids(config, only)
+    if not chosen:
+        return []
     sources = source_infos(config, state, now)
     maintainers = bool(config.email and config.email.maintainers)
     news = unreported_news(root)
     found = _by_report(findings, lambda finding: finding.report)
     out = []
-    for rid in report_ids(config, only):
+    for rid in chosen:
         meta = config.reports[rid].meta
         report = ReportInfo(
             id=rid,

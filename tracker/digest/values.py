@@ -14,8 +14,6 @@ import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
-import wcwidth
-
 from tracker.text import html_to_text
 
 SUMMARY_CHARS = 280
@@ -110,6 +108,8 @@ def ago(days: int | None) -> str:
 
 def columns(text: str) -> int:
     """Columns a line takes in a terminal (wide characters count two)."""
+    import wcwidth  # loaded by the text layout only: a nightly run with no digest due skips it
+
     return int(wcwidth.width(text))
 
 
@@ -128,6 +128,8 @@ def wrap(
         )
         lines = [line.rstrip() or line for line in lines]
     else:
+        import wcwidth
+
         lines = wcwidth.wrap(
             text, width, initial_indent=indent, subsequent_indent=later, break_on_hyphens=False
         )

@@ -25,6 +25,7 @@ import time
 from typing import TYPE_CHECKING
 
 from tracker.run.parse import Failed, Parsed, ParseJob, failed, parse
+from tracker.sources.base import KINDS
 
 if TYPE_CHECKING:  # multiprocessing is imported when a pool starts: most runs need none
     import multiprocessing.context
@@ -36,7 +37,13 @@ MAX_WORKERS = 4
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 WATCH_EVERY = 1.0  # seconds between a worker's looks at its owner
 # what parsing imports (ruamel's codec is otherwise loaded on first use)
-PRELOAD = ["tracker.run.parse", "tracker.store.yaml_codec", "feedparser", "deepdiff"]
+PRELOAD = [
+    "tracker.run.parse",
+    "tracker.store.yaml_codec",
+    "feedparser",
+    "deepdiff",
+    *KINDS.values(),
+]
 
 
 def default_workers() -> int:

@@ -1,11 +1,11 @@
 """Source kinds: `base.py` (the Source base, the registry, sniffing) and one module per kind.
 
-The explicit imports below register the kinds (no silent plugin discovery).
+`base.KINDS` lists the kinds and their modules (no silent plugin discovery); a kind's
+module is imported when a source of that kind is made.
 """
 
 from __future__ import annotations
 
-from tracker.sources import acled, citations, factbook, rss, wikidata, worldbank  # noqa: F401
-from tracker.sources.base import SOURCES, Fetched, Source, make_source
+from tracker.sources.base import KINDS, SOURCES, Fetched, Source, all_kinds, make_source
 
-__all__ = ["SOURCES", "Fetched", "Source", "make_source"]
+__all__ = ["KINDS", "SOURCES", "Fetched", "Source", "all_kinds", "make_source"]

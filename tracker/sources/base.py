@@ -14,6 +14,7 @@ anywhere, and a source built in another process from (id, options) behaves the s
 
 from __future__ import annotations
 
+import importlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,16 @@ from tracker.models import RawDocument
 from tracker.sources.shrink import Suspicion, digest_of
 
 SOURCES: dict[str, type["Source[Any]"]] = {}
+# Every kind and its module (an explicit list: no plugin discovery). A module is imported
+# when a source of its kind is made: a workspace of feeds never loads ACLED's OAuth stack.
+KINDS = {
+    "acled": "tracker.sources.acled",
+    "citations": "tracker.sources.citations",
+    "factbook": "tracker.sources.factbook",
+    "rss": "tracker.sources.rss",
+    "wikidata": "tracker.sources.wikidata",
+    "worldbank": "tracker.sources.worldbank",
+}
 # each kind is a Source over its own options model, so `self.options` is typed per kind
 OptionsT = TypeVar("OptionsT", bound=SourceOptions)
 
@@ -124,8 +135,21 @@ def request_budget(timeout: float, http: HttpConfig) -> float:
     return timeout * (http.retries + 1) + waits
 
 
+def source_class(kind: str) -> type[Source[Any]]:
+    """The class of `kind` (KeyError for a kind that does not exist), its module
+    imported on first use."""
+    if kind not in SOURCES and kind in KINDS:
+        importlib.import_module(KINDS[kind])
+    return SOURCES[kind]
+
+
+def all_kinds() -> dict[str, type[Source[Any]]]:
+    """Every kind's class, by kind (`tracker kinds`)."""
+    return {kind: source_class(kind) for kind in KINDS}
+
+
 def make_source(source_id: str, options: SourceOptions) -> Source[Any]:
-    return SOURCES[options.kind](source_id, options)
+    return source_class(options.kind)(source_id, options)
 
 
 # ------------------------------------------------------------------ JSON documents

@@ -63,7 +63,7 @@ def _health(row: dict[str, Any]) -> str:
 def kinds(format_: FormatOpt = Format.table) -> None:
     """List the source kinds this tracker knows, with their documentation and options."""
     from tracker.config.options import SOURCE_OPTIONS
-    from tracker.sources.base import SOURCES
+    from tracker.sources.base import all_kinds
 
     rows: list[dict[str, Any]] = [
         {
@@ -71,7 +71,7 @@ def kinds(format_: FormatOpt = Format.table) -> None:
             "doc": " ".join((cls.__doc__ or "").split()),
             "options": list(SOURCE_OPTIONS[kind].model_fields) if kind in SOURCE_OPTIONS else [],
         }
-        for kind, cls in sorted(SOURCES.items())
+        for kind, cls in sorted(all_kinds().items())
     ]
     if format_ is Format.json:
         print_json(rows)
