@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -142,7 +143,28 @@ TARGETS = {"first": 0.25, "second": 0.10}
 RSS_TARGET_MB = 150
 
 
-def report(rounds: list[dict], feeds: int, latency: float, hosts: int) -> None:
+def parser_floor(served: Path) -> dict[str, float]:
+    """feedparser's CPU for every served feed (feedparser_floor.py, best of 3), and the
+    least wall time that is on this machine's cores."""
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, str(HERE / "feedparser_floor.py"), str(served)],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+        for _ in range(3)
+    ]
+    cpu = min(run["cpu"] for run in runs)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {"cpu": cpu, "cores": cores or 1, "wall": cpu / (cores or 1)}
+
+
+def report(
+    rounds: list[dict], feeds: int, latency: float, hosts: int, floor: dict[str, float]
+) -> None:
     print(
         f"\n{feeds} feeds × 20 items on {hosts} loopback hosts, {latency * 1000:.0f} ms "
         f"latency, default settings, {len(rounds)} round(s)"
@@ -171,6 +193,13 @@ def report(rounds: list[dict], feeds: int, latency: float, hosts: int) -> None:
                 f"{TARGETS[label]:g}: {verdict}; urlwatch takes {u.wall / t.wall:.1f}x as "
                 f"long), cpu {t.cpu / u.cpu:.2f}"
             )
+        first = r["urlwatch first"].wall
+        print(
+            f"  first  parser floor: feedparser alone takes {floor['cpu']:.2f} s CPU for "
+            f"these feeds, at best {floor['wall']:.2f} s on {floor['cores']:g} core(s) = "
+            f"{floor['wall'] / first:.3f} of urlwatch's first pass, before any fetching, "
+            "storing or committing"
+        )
         peak = max(r["tracker first"].rss_mb, r["tracker second"].rss_mb)
         print(
             f"  tracker peak RSS {peak:.0f} MB (target ≤ {RSS_TARGET_MB} MB: "
@@ -204,7 +233,7 @@ def main() -> None:
         with feed_server(served, args.latency, args.hosts) as server:
             urls = [server.url(i, f"feed{i:04d}.xml") for i in range(args.feeds)]
             rounds = [one_round(server, urls, tmp, n, extra) for n in range(args.rounds)]
-        report(rounds, args.feeds, args.latency, args.hosts)
+        report(rounds, args.feeds, args.latency, args.hosts, parser_floor(served))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
