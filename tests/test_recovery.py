@@ -128,6 +128,44 @@ def test_corrupt_index_is_rebuilt_from_head(setup, server):
     check_consistent(ws)
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[:20] + bytes([data[20] ^ 1]) + data[21:],  # one bit
+        lambda data: data[:-3],  # cut short
+        lambda data: data[:-20] + bytes(20),  # a zero checksum (index.skipHash): ask git
+        lambda data: b"XIRC" + data[4:],  # not git's signature
+    ],
+    ids=["bit", "truncated", "zero-checksum", "signature"],
+)
+def test_the_index_check_passes_only_a_whole_index(setup, damage):
+    ws = setup("ws")
+    store = GitStore(ws)
+    assert store.index_intact()
+    index = ws / ".git" / "index"
+    index.write_bytes(damage(index.read_bytes()))
+    assert not store.index_intact()
+    index.unlink()
+    assert not store.index_intact()
+
+
+def test_heads_tree_listing_is_kept_per_commit_and_read_again_at_a_new_one(setup, server):
+    ws = setup("ws")
+    serve_epoch(server, COUNT, 0)
+    run_once(ws, now=at(0), send_email=False)
+    store = GitStore(ws)
+    first = store.committed_blobs()
+    assert first == store.committed_blobs() and len(first) == COUNT
+    serve_epoch(server, COUNT, 1)
+    run_once(ws, now=at(1), send_email=False)
+    second = GitStore(ws).committed_blobs()
+    assert set(second) == set(first) and second != first
+    listed = git(ws, "ls-tree", "HEAD", "snapshots/").split("\n")
+    assert second == {line.split("\t")[1]: line.split()[2] for line in listed if line}
+    (ws / ".tracker" / "cache" / "tree-snapshots.pickle").write_bytes(b"damaged")
+    assert GitStore(ws).committed_blobs() == second
+
+
 def test_damaged_state_is_set_aside_and_rebuilt(setup, server):
     ws = setup("ws")
     serve_epoch(server, COUNT, 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from tests.conftest import utc
 from tests.support.data import factbook_version
 from tests.support.server import Reply
+from tracker.evaluate.kept import RACY_NS
 from tracker.run.runner import run_once
 from tracker.store.git import GitStore
 from tracker.store.state import State
@@ -160,6 +162,21 @@ def test_second_run_is_304_parses_nothing_commits_nothing(ws, server):
     assert store.head() == head, "nothing changed, nothing new to digest: no commit at all"
     sent = [h for m, p, h in server.requests if p == "/kz.json"][-1]
     assert sent.get("If-None-Match")
+
+
+def test_an_unchanged_run_at_the_same_head_starts_no_git(ws, server, monkeypatch):
+    """The write path's checks (the index's checksum, HEAD's tree listing kept for that
+    commit) hold without GitPython: a nightly run that changed nothing needs no git."""
+    # findings are kept only once the snapshots are older than git's racy window
+    time.sleep(RACY_NS / 1e9 + 0.05)
+    run_once(ws, now=utc("2025-10-08T05:00"), run_all=True)  # keeps HEAD's listing too
+
+    def no_git(self):  # noqa: ANN001, ANN202
+        raise AssertionError("an unchanged run opened GitPython")
+
+    monkeypatch.setattr(GitStore, "repo", property(no_git))
+    result = run_once(ws, now=utc("2025-10-08T06:00"), run_all=True)
+    assert all(s.not_modified for s in result.sources) and result.commit is None
 
 
 def test_run_commit_lists_what_changed(ws, server, october):

@@ -121,7 +121,7 @@ class Workspace:
         from tracker.store.recovery import recover
         from tracker.store.unfinished import integration_interrupted, undo_interrupted_integration
 
-        git_dir = Path(self.store.repo.git_dir)
+        git_dir = self.store.git_dir
         if not integration_interrupted(self.store):  # else: undone under the lock below
             check_in_progress(git_dir, self.root)  # before a merge's markers read as bad YAML
         config = self.config  # a bad configuration is refused before anything else

@@ -432,12 +432,25 @@ class GitStore:
         return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
     def committed_blobs(self, folder: str = SNAPSHOTS) -> dict[str, str]:
-        """{path: blob id} of the files directly in `folder` at HEAD: one `git ls-tree`
-        (git lists a folder of a thousand snapshots faster than GitPython reads the
-        tree object in Python)."""
-        if self.head() is None:
+        """{path: blob id} of the files directly in `folder` at HEAD. A commit's tree
+        never changes, so the listing is kept under `.tracker/cache/` for the commit it
+        was read at: a writer at the same HEAD (every unchanged run) needs no git."""
+        head = self.head()
+        if head is None:
             return {}
-        listing = self.repo.git.ls_tree("-z", "--full-tree", "HEAD", "--", f"{folder}/")
+        from tracker.store.picklecache import PickleCache
+
+        kept = PickleCache(self.root / STATE_DIR / "cache" / f"tree-{folder}.pickle")
+        blobs = kept.load(head)
+        if not isinstance(blobs, dict):
+            blobs = self._listed_blobs(head, folder)
+            kept.save(head, blobs)
+        return blobs
+
+    def _listed_blobs(self, commit: str, folder: str) -> dict[str, str]:
+        # one `git ls-tree`: git lists a folder of a thousand snapshots faster than
+        # GitPython reads the tree object in Python
+        listing = self.repo.git.ls_tree("-z", "--full-tree", commit, "--", f"{folder}/")
         out = {}
         for entry in listing.split("\0"):
             meta, _, path = entry.partition("\t")
@@ -449,6 +462,29 @@ class GitStore:
             ):
                 out[path] = fields[2]
         return out
+
+    def index_intact(self) -> bool:
+        """True when `.git/index` is whole: git's signature and a known version, and a
+        trailing checksum that is the hash of the rest (what git checks before it reads
+        an index). False means "ask git": a damaged file, none, or one this check does
+        not read (a zero checksum under index.skipHash, another hash)."""
+        try:
+            data = (self.git_dir / "index").read_bytes()
+        except OSError:
+            return False
+        if data[:4] != b"DIRC" or int.from_bytes(data[4:8], "big") not in (2, 3, 4):
+            return False
+        for algorithm, size in (("sha1", 20), ("sha256", 32)):
+            body, checksum = data[:-size], data[-size:]
+            if len(body) >= 12 and hashlib.new(algorithm, body).digest() == checksum:
+                return True
+        return False
+
+    @property
+    def git_dir(self) -> Path:
+        """The repository's git directory (an ordinary repository's `.git` is found
+        without GitPython)."""
+        return self._git_dirs[0]
 
     def uncommitted(self, *paths: str, untracked: bool = False) -> list[str]:
         """Files (under `paths`, default all) whose index or work tree differs from HEAD:

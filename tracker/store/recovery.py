@@ -49,7 +49,7 @@ def recover(store: GitStore, *, previous_died: bool, git_wait: float = 30.0) -> 
     """Repair what a dead run left; returns one line per repair (also logged)."""
     root = store.root
     notes: list[str] = []
-    git_dir = Path(store.repo.git_dir)
+    git_dir = store.git_dir
     if previous_died or _git_lock_files(git_dir):
         notes += _wait_for_git(root, git_wait)
         notes += _remove_git_locks(root, git_dir)
@@ -175,7 +175,7 @@ def _wait_for_git(root: Path, timeout: float) -> list[str]:
 
 def clear_stale_git_locks(store: GitStore, git_wait: float = 30.0) -> list[str]:
     """Wait for a dead run's git child, then remove the git locks nobody holds."""
-    git_dir = Path(store.repo.git_dir)
+    git_dir = store.git_dir
     if not _git_lock_files(git_dir):
         return []
     return _wait_for_git(store.root, git_wait) + _remove_git_locks(store.root, git_dir)
@@ -196,6 +196,8 @@ def _remove_git_locks(root: Path, git_dir: Path) -> list[str]:
 
 
 def _repair_index(store: GitStore, git_dir: Path) -> list[str]:
+    if store.index_intact():  # git's own check of the file, without starting git
+        return []
     from git import GitCommandError
 
     try:

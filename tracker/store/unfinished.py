@@ -67,7 +67,7 @@ def undo_interrupted_integration(store: GitStore, branch: str) -> list[str]:
         path.unlink(missing_ok=True)
         return []
     notes = clear_stale_git_locks(store)
-    git_dir = Path(store.repo.git_dir)
+    git_dir = store.git_dir
     rebase_dir = next(
         (git_dir / d for d in ("rebase-merge", "rebase-apply") if (git_dir / d).is_dir()), None
     )
