@@ -209,13 +209,10 @@ def run_digests(
     only: str | None = None,
 ) -> DigestRun:
     """Build, save under digests/, commit, queue and send. `force`: even if nothing new."""
-    from tracker.digest.render import render_html, render_text  # Jinja, when one is due
-    from tracker.notify.outbox import Outbox, build_message
-
     root, config, state = writer.root, writer.config, writer.state
     memory = load_memory(root)
     result = DigestRun()
-    outbox = Outbox(root)
+    mailing = send and config.email is not None
     send_empty = (
         force
         or config.digest.send_when_empty
@@ -228,9 +225,13 @@ def run_digests(
         if not digest.has_new and not send_empty:
             result.skipped.append(rid)
             continue
+        from tracker.digest.render import render_html, render_text  # Jinja: a digest to write
+
         text, html = render_text(digest), render_html(digest)
         result.written += write_digest_files(writer, rid, digest.date, text, html)
-        if send and config.email:
+        if mailing and config.email:
+            from tracker.notify.outbox import build_message
+
             messages.append(
                 build_message(
                     sender=config.email.from_,
@@ -256,15 +257,20 @@ def run_digests(
         result.commit = writer.commit(result.written, f"Digest {now.date()}: {subjects}", when=now)
         if result.commit:  # digests/ only: the findings kept before still hold
             KeptFindings(config, writer.store, state, now).still_hold()
-    for message in messages:  # queued only once committed: a failed commit sends nothing
-        outbox.put(message)
-        result.queued.append(str(message["Subject"]))
-    if send and config.email and config.email.maintainers:
-        _queue_maintainers(config, state, now, memory, outbox, result, read_sync_problem(root))
+    outbox: Outbox | None = None
+    if mailing and config.email:  # the outbox (smtplib, email) only for a run that sends
+        from tracker.notify.outbox import Outbox
+
+        outbox = Outbox(root)
+        for message in messages:  # queued only once committed: a failed commit sends nothing
+            outbox.put(message)
+            result.queued.append(str(message["Subject"]))
+        if config.email.maintainers:
+            _queue_maintainers(config, state, now, memory, outbox, result, read_sync_problem(root))
     memory.last_run = now.isoformat()
     save_memory(root, memory)  # after the files and the outbox: a crash loses nothing
     mark_news_reported(root, reported_news, now)
-    if send and config.email:
+    if outbox is not None and config.email:
         result.flush = outbox.flush(config.email, workspace_redactor(config, os.environ))
     return result
 
