@@ -149,6 +149,13 @@ def test_the_index_check_passes_only_a_whole_index(setup, damage):
     assert not store.index_intact()
 
 
+def test_a_split_index_is_left_to_git(setup):
+    ws = setup("ws")
+    git(ws, "update-index", "--split-index")
+    assert any(p.name.startswith("sharedindex.") for p in (ws / ".git").iterdir())
+    assert not GitStore(ws).index_intact()
+
+
 def test_heads_tree_listing_is_kept_per_commit_and_read_again_at_a_new_one(setup, server):
     ws = setup("ws")
     serve_epoch(server, COUNT, 0)

@@ -467,9 +467,12 @@ class GitStore:
         """True when `.git/index` is whole: git's signature and a known version, and a
         trailing checksum that is the hash of the rest (what git checks before it reads
         an index). False means "ask git": a damaged file, none, or one this check does
-        not read (a zero checksum under index.skipHash, another hash)."""
+        not read (a zero checksum under index.skipHash, another hash, a split index whose
+        shared part is another file)."""
         try:
             data = (self.git_dir / "index").read_bytes()
+            if any(name.startswith("sharedindex.") for name in os.listdir(self.git_dir)):
+                return False
         except OSError:
             return False
         if data[:4] != b"DIRC" or int.from_bytes(data[4:8], "big") not in (2, 3, 4):
