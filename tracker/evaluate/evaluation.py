@@ -4,6 +4,7 @@ sources and the sources' health (findings.py keeps the results and reads them ba
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +60,28 @@ def _refs(fact: Fact) -> list[SourceRef]:
     return ([fact.primary] if fact.primary is not None else []) + list(fact.also)
 
 
+@dataclass
+class _Sources:
+    """What evaluating a fact reads of its sources: the current snapshots (through a
+    cache shared by the facts of a pass) and each source's health at `now`."""
+
+    config: Config
+    store: GitStore
+    state: State
+    now: datetime
+    cache: dict[str, Any]
+
+    def snapshot(self, source_id: str) -> Any:
+        if source_id not in self.cache:
+            self.cache[source_id] = self.store.read_snapshot(source_id)
+        return self.cache[source_id]
+
+    def health(self, source_id: str | None) -> Health:
+        if not source_id:
+            return Health()
+        return self.state.source(source_id).health(self.config.sources[source_id], self.now)
+
+
 def evaluate_fact(
     config: Config,
     store: GitStore,
@@ -68,9 +91,9 @@ def evaluate_fact(
     fact: Fact,
     cache: dict[str, Any] | None = None,
 ) -> Finding:
-    cache = {} if cache is None else cache
-    snapshot = _snapshot(store, fact.source, cache) if fact.source else None
-    health = _health(config, state, fact.source, now)
+    sources = _Sources(config, store, state, now, {} if cache is None else cache)
+    snapshot = sources.snapshot(fact.source) if fact.source else None
+    health = sources.health(fact.source)
     since = None
     finding = evaluate(report_id, fact, snapshot, health, now)
     primary = fact.primary
@@ -83,37 +106,15 @@ def evaluate_fact(
         finding.details.primary_health = health.health
         if health.health == "gone":
             finding.details.gone_since = health.since
-    _cross_check(config, store, state, now, fact, finding, cache)
-    verifiability.apply(
-        finding, fact, config.sources, lambda sid: _health(config, state, sid, now).health
-    )
+    _cross_check(sources, fact, finding)
+    verifiability.apply(finding, fact, config.sources, lambda sid: sources.health(sid).health)
     return finding
 
 
-def _snapshot(store: GitStore, source_id: str, cache: dict[str, Any]) -> Any:
-    if source_id not in cache:
-        cache[source_id] = store.read_snapshot(source_id)
-    return cache[source_id]
-
-
-def _health(config: Config, state: State, source_id: str | None, now: datetime) -> Health:
-    if not source_id:
-        return Health()
-    return state.source(source_id).health(config.sources[source_id], now)
-
-
-def _cross_check(
-    config: Config,
-    store: GitStore,
-    state: State,
-    now: datetime,
-    fact: Fact,
-    finding: Finding,
-    cache: dict[str, Any],
-) -> None:
+def _cross_check(sources: _Sources, fact: Fact, finding: Finding) -> None:
     """Secondary sources (`also:`): each one's value, whether it agrees with the claim and
     with the primary source, and — when the sources disagree — which value is newer."""
-    checks = [_secondary(config, store, state, now, fact, finding, ref, cache) for ref in fact.also]
+    checks = [_secondary(sources, fact, finding, ref) for ref in fact.also]
     if not checks:
         return
     finding.details.also = checks
@@ -135,19 +136,10 @@ def _cross_check(
             _add_note(finding, f"confirmed by {', '.join(confirmed)}")
 
 
-def _secondary(
-    config: Config,
-    store: GitStore,
-    state: State,
-    now: datetime,
-    fact: Fact,
-    finding: Finding,
-    ref: SourceRef,
-    cache: dict[str, Any],
-) -> SecondaryCheck:
-    snapshot = _snapshot(store, ref.source, cache)
+def _secondary(sources: _Sources, fact: Fact, finding: Finding, ref: SourceRef) -> SecondaryCheck:
+    snapshot = sources.snapshot(ref.source)
     check = SecondaryCheck(
-        source=ref.source, path=ref.path, health=_health(config, state, ref.source, now).health
+        source=ref.source, path=ref.path, health=sources.health(ref.source).health
     )
     if snapshot is None:
         check.error = "no snapshot yet"
@@ -160,7 +152,7 @@ def _secondary(
     if resolved != ref.path:  # e.g. [SP.POP.TOTL, latest] → [SP.POP.TOTL, '2024']
         check.resolved_path = resolved
     check.agrees = matches(fact, check.value, ref.extract)
-    check.since = value_since(store, ref, check.value)
+    check.since = value_since(sources.store, ref, check.value)
     if fact.primary is not None and finding.current is not None:
         check.matches_primary = _same_as_primary(fact, finding.current, check, ref)
     return check
