@@ -238,24 +238,21 @@ class GitStore:
 
     def versions(self, relpath: str) -> list[Version]:
         """Every commit that changed `relpath`, oldest first, with the file's blob id."""
+        return list(self._versions_at_head(relpath))
+
+    def last_version(self, relpath: str) -> Version | None:
+        """The newest of `versions(relpath)` (without copying them all)."""
+        versions = self._versions_at_head(relpath)
+        return versions[-1] if versions else None
+
+    def _versions_at_head(self, relpath: str) -> list[Version]:
         head = self.head()
         if head is None:
             return []
         key = (relpath, head)  # history only grows with HEAD
         if key not in self._versions:
             self._versions[key] = self._read_versions(relpath)
-        return list(self._versions[key])
-
-    def last_version(self, relpath: str) -> Version | None:
-        """The newest of `versions(relpath)` (without copying them all)."""
-        head = self.head()
-        if head is None:
-            return None
-        key = (relpath, head)
-        if key not in self._versions:
-            self._versions[key] = self._read_versions(relpath)
-        versions = self._versions[key]
-        return versions[-1] if versions else None
+        return self._versions[key]
 
     def read_all_versions(self, relpaths: Iterable[str]) -> None:
         """Read the versions of many snapshot files with one `git log` (instead of one per
