@@ -1,6 +1,6 @@
-"""The registry of source kinds: `sources.base.KINDS` (kind → module, imported when a
-source of that kind is made) agrees with the options in `config/` and with every kind
-the package defines."""
+"""The registry of source kinds: the kinds of `config.options.SOURCE_OPTIONS`, each in the
+module of its name (imported when a source of that kind is made), are every kind the
+package defines."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ import pytest
 
 import tracker.sources
 from tracker.config.options import SOURCE_OPTIONS
-from tracker.sources.base import KINDS, SOURCES, all_kinds, source_class
+from tracker.sources.base import SOURCES, all_kinds, kind_module, source_class
 
 
 def test_every_kind_has_its_options_and_each_options_model_a_kind():
     kinds = all_kinds()
-    assert set(kinds) == set(SOURCE_OPTIONS) == set(KINDS)
+    assert set(kinds) == set(SOURCE_OPTIONS)
     for kind, cls in kinds.items():
         assert cls.kind == kind and cls.Options is SOURCE_OPTIONS[kind]
 
@@ -26,7 +26,7 @@ def test_every_kind_has_its_options_and_each_options_model_a_kind():
 def test_the_explicit_list_names_every_kind_the_package_defines():
     for module in pkgutil.iter_modules(tracker.sources.__path__, "tracker.sources."):
         importlib.import_module(module.name)
-    assert dict(SOURCES) == all_kinds(), "a kind module missing from sources.base.KINDS"
+    assert dict(SOURCES) == all_kinds(), "a kind missing from config.options.SOURCE_OPTIONS"
 
 
 def test_an_unknown_kind_is_a_key_error():
@@ -45,4 +45,4 @@ def test_making_a_feed_source_loads_no_other_kind():
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     loaded = eval(out.stdout)  # noqa: S307 - our own child's printed list
     assert "tracker.sources.rss" in loaded
-    assert not {KINDS[k] for k in KINDS if k != "rss"} & set(loaded)
+    assert not {kind_module(k) for k in SOURCE_OPTIONS if k != "rss"} & set(loaded)

@@ -24,8 +24,9 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from tracker.config.options import SOURCE_OPTIONS
 from tracker.run.parse import Failed, Parsed, ParseJob, failed, parse
-from tracker.sources.base import KINDS
+from tracker.sources.base import kind_module
 
 if TYPE_CHECKING:  # multiprocessing is imported when a pool starts: most runs need none
     import multiprocessing.context
@@ -42,7 +43,7 @@ PRELOAD = [
     "tracker.store.yaml_codec",
     "feedparser",
     "deepdiff",
-    *KINDS.values(),
+    *map(kind_module, SOURCE_OPTIONS),
 ]
 
 

@@ -1,11 +1,11 @@
 """Source kinds: `base.py` (the Source base, the registry, sniffing) and one module per kind.
 
-`base.KINDS` lists the kinds and their modules (no silent plugin discovery); a kind's
-module is imported when a source of that kind is made.
+The kinds are `config.options.SOURCE_OPTIONS` (no silent plugin discovery), each in the
+module of its name, imported when a source of that kind is made.
 """
 
 from __future__ import annotations
 
-from tracker.sources.base import KINDS, SOURCES, Fetched, Source, all_kinds, make_source
+from tracker.sources.base import SOURCES, Fetched, Source, all_kinds, make_source
 
-__all__ = ["KINDS", "SOURCES", "Fetched", "Source", "all_kinds", "make_source"]
+__all__ = ["SOURCES", "Fetched", "Source", "all_kinds", "make_source"]

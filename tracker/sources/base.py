@@ -22,21 +22,21 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from tracker.config import HttpConfig, SourceOptions
+from tracker.config.options import SOURCE_OPTIONS
 from tracker.errors import ConfigError, ParseError, SourceGone
 from tracker.models import RawDocument
 from tracker.sources.shrink import Suspicion, digest_of
 
 SOURCES: dict[str, type["Source[Any]"]] = {}
-# Every kind and its module (an explicit list: no plugin discovery). A module is imported
-# when a source of its kind is made: a workspace of feeds never loads ACLED's OAuth stack.
-KINDS = {
-    "acled": "tracker.sources.acled",
-    "citations": "tracker.sources.citations",
-    "factbook": "tracker.sources.factbook",
-    "rss": "tracker.sources.rss",
-    "wikidata": "tracker.sources.wikidata",
-    "worldbank": "tracker.sources.worldbank",
-}
+# The kinds are config.options.SOURCE_OPTIONS (an explicit list: no plugin discovery),
+# each in the module of its name. A module is imported when a source of its kind is made:
+# a workspace of feeds never loads ACLED's OAuth stack.
+
+
+def kind_module(kind: str) -> str:
+    return f"tracker.sources.{kind}"
+
+
 # each kind is a Source over its own options model, so `self.options` is typed per kind
 OptionsT = TypeVar("OptionsT", bound=SourceOptions)
 
@@ -138,14 +138,14 @@ def request_budget(timeout: float, http: HttpConfig) -> float:
 def source_class(kind: str) -> type[Source[Any]]:
     """The class of `kind` (KeyError for a kind that does not exist), its module
     imported on first use."""
-    if kind not in SOURCES and kind in KINDS:
-        importlib.import_module(KINDS[kind])
+    if kind not in SOURCES and kind in SOURCE_OPTIONS:
+        importlib.import_module(kind_module(kind))
     return SOURCES[kind]
 
 
 def all_kinds() -> dict[str, type[Source[Any]]]:
     """Every kind's class, by kind (`tracker kinds`)."""
-    return {kind: source_class(kind) for kind in KINDS}
+    return {kind: source_class(kind) for kind in SOURCE_OPTIONS}
 
 
 def make_source(source_id: str, options: SourceOptions) -> Source[Any]:
