@@ -161,6 +161,7 @@ def latency_floor(requests: list[dict], tries: int = 3) -> float:
                 check=True,
                 capture_output=True,
                 text=True,
+                timeout=600,
             )
             best = min(best, json.loads(out.stdout)["seconds"])
     return best

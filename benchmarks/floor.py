@@ -27,13 +27,18 @@ import aiohttp
 
 from tracker.config.options import HttpConfig
 
+REQUEST_TIMEOUT = 60  # seconds: a benchmark server that stops answering fails the run
+
 
 async def replay(requests: list[dict], per_host: int, overall: int) -> tuple[float, Counter]:
     hosts: dict[str, asyncio.Semaphore] = {}
     everything = asyncio.Semaphore(overall)
     statuses: Counter = Counter()
     connector = aiohttp.TCPConnector(limit=overall, limit_per_host=per_host)
-    async with aiohttp.ClientSession(connector=connector, auto_decompress=False) as session:
+    bound = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
+    async with aiohttp.ClientSession(
+        connector=connector, auto_decompress=False, timeout=bound
+    ) as session:
 
         async def one(request: dict) -> None:
             host = urlsplit(request["url"]).netloc

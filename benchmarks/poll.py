@@ -153,6 +153,7 @@ def parser_floor(served: Path) -> dict[str, float]:
                 check=True,
                 capture_output=True,
                 text=True,
+                timeout=600,
             ).stdout
         )
         for _ in range(3)
