@@ -16,7 +16,6 @@ everything again, as before.
 from __future__ import annotations
 
 import hashlib
-import pickle
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,7 +27,7 @@ from tracker.errors import StoreError
 from tracker.models import Finding, json_text
 from tracker.store.files import STATE_DIR
 from tracker.store.git import GitStore
-from tracker.store.picklecache import PickleCache, pickled
+from tracker.store.picklecache import PickleCache, pickled, unpickled
 from tracker.store.state import State
 
 RACY_NS = 100_000_000  # well above any file system's timestamp tick (Linux: a jiffy)
@@ -152,10 +151,7 @@ def _part(kept: _Kept, report: str) -> list[Finding] | None:
     """One report's findings (none kept: it has no facts); None when damaged."""
     if report not in kept.reports:
         return []
-    try:
-        part = pickle.loads(kept.reports[report])  # noqa: S301 - see store/picklecache.py
-    except Exception:  # noqa: BLE001 - damaged: evaluate again
-        return None
+    part = unpickled(kept.reports[report])
     return part if _findings(part) else None
 
 

@@ -12,14 +12,13 @@ invalid one is reported by the loader, every time.
 from __future__ import annotations
 
 import hashlib
-import pickle
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator, MutableMapping
 
 from tracker.config import Config
 from tracker.config.loader import FEEDS, REPORTS, Report, report_files
-from tracker.store.picklecache import PickleCache, pickled
+from tracker.store.picklecache import PickleCache, pickled, unpickled
 
 
 def config_digest(root: Path) -> str | None:
@@ -91,11 +90,8 @@ class LazyReports(MutableMapping[str, Report]):
         if report_id not in self._read:
             part = self._parts[report_id]  # KeyError: no such report
             assert part is not None
-            try:
-                report = pickle.loads(part)  # noqa: S301 - see picklecache
-            except Exception:  # noqa: BLE001 - damaged: validated afresh from the files
-                report = None
-            if not isinstance(report, Report):
+            report = unpickled(part)
+            if not isinstance(report, Report):  # damaged: validated afresh from the files
                 report = self._reload()[report_id]
             self._read[report_id] = report
         return self._read[report_id]

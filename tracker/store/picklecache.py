@@ -38,6 +38,15 @@ def pickled(value: Any) -> bytes | None:
         return None
 
 
+def unpickled(data: bytes) -> Any | None:
+    """What `pickled` made, or None when it does not unpickle (a damaged cache file, an
+    older format): the caller computes it again."""
+    try:
+        return pickle.loads(data)  # noqa: S301 - see the module note
+    except Exception:  # noqa: BLE001 - damaged in any way: compute again
+        return None
+
+
 class PickleCache:
     """One entry per file: (the inputs' digest, the value)."""
 
