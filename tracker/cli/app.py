@@ -14,12 +14,8 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from tracker.cli import core
+from tracker.cli import core, heap
 from tracker.cli.commands import check, digest, facts, inspect, report, running, sources, workspace
-
-# pydantic scans every installed package's entry points for plugins on first use (~20 ms
-# of each command); tracker uses none. An explicit setting in the environment still wins.
-os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 app = typer.Typer(
     add_completion=False,
@@ -85,9 +81,10 @@ app.add_typer(report_app, name="report")
 def main() -> None:
     """The console script. Once a command has finished and its output is flushed, the
     process ends with os._exit: tearing the interpreter down (module dicts, every object
-    the loaded libraries made) took ~0.2 s of a 2.4 s run (benchmarks/startup.py), and
-    there is nothing left to finalize — files are written atomically and closed, the run
+    the loaded libraries made) is a measurable part of a short run (benchmarks/startup.py),
+    and there is nothing left to finalize — files are written atomically and closed, the run
     lock is released, worker pools are joined, and git's helper processes end on EOF."""
+    heap.one_command()
     code = core.run(app)
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):

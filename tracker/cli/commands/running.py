@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from tracker.cli import heap
 from tracker.cli.commands.common import open_workspace
 from tracker.cli.context import settings, workspace_root
 from tracker.cli.logs import setup_logging
@@ -49,6 +50,7 @@ def run(
     """One pass: fetch due (or all/selected) sources, commit, evaluate, digest when due."""
     from tracker.run.runner import run_once
 
+    heap.settle()  # the run's modules are loaded; what follows is the run itself
     _check_sources(source or [])
     with progress_bar("fetching sources", at_least=5) as progress:
         result = run_once(
