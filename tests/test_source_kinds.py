@@ -5,6 +5,7 @@ package defines."""
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import subprocess
 import sys
@@ -46,3 +47,37 @@ def test_making_a_feed_source_loads_no_other_kind():
     loaded = eval(out.stdout)  # noqa: S307 - our own child's printed list
     assert "tracker.sources.rss" in loaded
     assert not {kind_module(k) for k in SOURCE_OPTIONS if k != "rss"} & set(loaded)
+
+
+def test_a_kind_that_cannot_be_loaded_fails_its_sources_alone(tmp_path, server, monkeypatch):
+    """A broken install (the rss kind's module will not import): the feed fails, saying
+    why, its snapshot is kept; the Factbook source is fetched and committed; exit 3."""
+    from tests.cli_fixtures import BEKTENOV, cli, make
+
+    root = make(tmp_path, server)  # two good runs: both snapshots exist
+    feed_before = (root / "snapshots" / "news.yaml").read_bytes()
+    head = git(root, "rev-parse", "HEAD").strip()
+    server.route("/kz.json", body=BEKTENOV)  # the Factbook changes back
+    monkeypatch.delitem(SOURCES, "rss")
+    monkeypatch.setitem(sys.modules, kind_module("rss"), None)  # `import` now fails
+    outcome = cli("-w", str(root), "run", "--all", "--no-email", "--now", "2026-01-30T07:00")
+    assert outcome.code == 3, outcome.out + outcome.err
+    printed = outcome.out + outcome.err
+    lines = [line for line in printed.splitlines() if "news" in line]
+    assert len(lines) == 1 and "'rss' source kind cannot be loaded" in lines[0], printed
+    assert "Traceback" not in outcome.out + outcome.err
+    assert (root / "snapshots" / "news.yaml").read_bytes() == feed_before
+    committed = git(root, "diff", "--name-only", head, "HEAD").split()
+    assert "snapshots/fb.yaml" in committed and "snapshots/news.yaml" not in committed
+    assert not git(root, "status", "--porcelain").strip()
+    # `tracker check` names it as that source's problem
+    checked = cli("-w", str(root), "check", "--format", "json")
+    problems = json.loads(checked.out)["problems"]
+    assert checked.code == 1, checked.out + checked.err
+    assert [p["subject"] for p in problems if "cannot be loaded" in p["message"]] == ["news"]
+
+
+def git(root, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+    ).stdout

@@ -30,7 +30,7 @@ from tracker.evaluate.extract import ExtractError
 from tracker.evaluate.facts import PathMissing, extract
 from tracker.fetch.client import Http
 from tracker.notify.outbox import describe
-from tracker.sources.base import make_source
+from tracker.sources.base import Unloadable, loaded_source
 from tracker.store.git import GitStore
 
 HEAD_REFUSED = (400, 403, 404, 405, 501)  # servers that answer HEAD so but GET fine
@@ -168,9 +168,12 @@ def check_environment(config: Config, checked: dict[str, int]) -> list[Problem]:
 
 
 async def check_network(config: Config, checked: dict[str, int]) -> list[Problem]:
-    targets = []
+    targets, problems = [], []
     for sid, options in config.sources.items():
-        source = make_source(sid, options)
+        source = loaded_source(sid, options)
+        if isinstance(source, Unloadable):
+            problems.append(Problem("source", sid, source.reason))
+            continue
         try:
             url = source.url
         except ConfigError:
@@ -181,7 +184,7 @@ async def check_network(config: Config, checked: dict[str, int]) -> list[Problem
     checked["smtp"] = len(jobs)
     async with Http(config.http) as http:
         found = await asyncio.gather(*jobs, *(_answers(http, *t) for t in targets))
-    return [p for p in found if p is not None]
+    return problems + [p for p in found if p is not None]
 
 
 async def _answers(

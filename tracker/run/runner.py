@@ -26,7 +26,7 @@ from tracker.run.poll import Polled, Poller
 from tracker.run.pool import ParsePool
 from tracker.run.secrets import redact_messages, redacted_notices
 from tracker.run.suspect import held_notices
-from tracker.sources.base import Source, make_source
+from tracker.sources.base import Source, loaded_source
 from tracker.store.files import STATE_DIR, inside, write_atomic
 from tracker.store.git import GitStore
 from tracker.workspace import Workspace, Writer
@@ -157,7 +157,7 @@ def poll_sources(
 
 
 def make_sources(root: Path, config: Config, ids: list[str]) -> list[Source]:
-    sources = [make_source(sid, config.sources[sid]) for sid in ids]
+    sources = [loaded_source(sid, config.sources[sid]) for sid in ids]
     for source in sources:  # kinds that cache locally (ACLED's token and rows) use .tracker/
         source.state_dir = root / STATE_DIR
     return sources

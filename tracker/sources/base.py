@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from tracker.config import HttpConfig, SourceOptions
 from tracker.config.options import SOURCE_OPTIONS
-from tracker.errors import ConfigError, ParseError, SourceGone
+from tracker.errors import ConfigError, FetchError, ParseError, SourceGone, StoreError
 from tracker.models import RawDocument
 from tracker.sources.shrink import Suspicion, digest_of
 
@@ -150,6 +150,35 @@ def all_kinds() -> dict[str, type[Source[Any]]]:
 
 def make_source(source_id: str, options: SourceOptions) -> Source[Any]:
     return source_class(options.kind)(source_id, options)
+
+
+class Unloadable(Source[SourceOptions]):
+    """Stands in for a source whose kind could not be loaded — its module failed to
+    import (a broken install, a missing library): that source fails alone, run after
+    run, saying why, and its snapshot is kept. Not a kind: nothing registers it."""
+
+    def __init__(self, source_id: str, options: SourceOptions, error: BaseException) -> None:
+        super().__init__(source_id, options)
+        self.kind = options.kind  # type: ignore[misc]  # the kind it stands in for
+        detail = str(error).splitlines()[0][:200] if str(error) else "(no message)"
+        self.reason = (
+            f"the {options.kind!r} source kind cannot be loaded "
+            f"({type(error).__name__}: {detail}); check the installation"
+        )
+
+    async def fetch(self, http: Any, validators: dict[str, str], now: datetime) -> Fetched:
+        raise FetchError(f"source {self.id!r}: {self.reason}")
+
+
+def loaded_source(source_id: str, options: SourceOptions) -> Source[Any]:
+    """The source, or its Unloadable stand-in when its kind's module fails to import: one
+    broken kind is its sources' failure, never the whole run's."""
+    try:
+        return make_source(source_id, options)
+    except (ConfigError, StoreError):
+        raise  # the workspace's own failures stop the run
+    except Exception as exc:  # noqa: BLE001 - whatever importing the kind's module raised
+        return Unloadable(source_id, options, exc)
 
 
 # ------------------------------------------------------------------ JSON documents
