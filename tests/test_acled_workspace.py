@@ -296,3 +296,37 @@ def test_a_run_after_no_change_upstream_parses_nothing_and_commits_nothing(acled
     assert source.ok and not source.not_modified and not source.changed
     assert third.commit is None
     assert findings(third)["acled-fatalities-2025"].status == "current"
+
+
+def test_unreadable_local_rows_fail_the_acled_source_alone(acled, workspace, server) -> None:
+    """ACLED's local rows can no longer be read (a folder stands where the file was): the
+    ACLED source fails with one line naming the file; the other source is committed."""
+    from tests.cli_fixtures import BEKTENOV, SMAILOV
+
+    fb = f"  fb:\n    kind: factbook\n    url: {server.url('/kz.json')}\n"
+    feeds = FEEDS.format(base=acled.base).replace("\nhttp:\n", f"\n{fb}http:\n", 1)
+    ws = workspace(feeds, {"kz": REPORT})
+    server.route("/kz.json", body=SMAILOV)
+    first = run_once(ws, now=utc("2025-09-13T06:00"), run_all=True, send_email=False)
+    assert not first.failed, [s.error for s in first.sources]
+    local = sorted((ws / ".tracker" / "acled").glob("acled-kz.*.json"))
+    assert local, "the first run keeps ACLED's rows locally"
+    for path in local:
+        path.unlink()
+        path.mkdir()  # reading it now fails: IsADirectoryError
+    acled_before = (ws / "snapshots" / "acled-kz.yaml").read_bytes()
+    server.route("/kz.json", body=BEKTENOV)
+    result = run_once(ws, now=utc("2025-09-14T06:00"), run_all=True, send_email=False)
+    outcome = {s.source: s for s in result.sources}
+    assert outcome["fb"].ok and outcome["fb"].changed
+    error = outcome["acled-kz"].error or ""
+    assert not outcome["acled-kz"].ok and "cannot read" in error and "acled-kz." in error
+    assert "\n" not in error
+    assert result.commit and (ws / "snapshots" / "acled-kz.yaml").read_bytes() == acled_before
+    status = subprocess.run(
+        ["git", "-C", str(ws), "status", "--porcelain", "--", "snapshots"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert not status.strip()

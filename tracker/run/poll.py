@@ -22,7 +22,7 @@ from tracker.errors import ConfigError, FetchError, StoreError
 from tracker.fetch.client import Http
 from tracker.fetch.timing import Deadline
 from tracker.models import Failure
-from tracker.run.parse import Failed, Parsed, ParseJob, failed
+from tracker.run.parse import Failed, Parsed, ParseJob, failed, one_line
 from tracker.run.pool import ParsePool
 from tracker.sources.base import Source
 from tracker.store.state import State
@@ -133,8 +133,10 @@ class Poller:
             if bound is not None and bound.remaining() <= 0:  # the source's own time bound
                 outcome = Failed(sid, outcome.message, Failure.SOURCE_DEADLINE)
             return Polled(sid, outcome, {})
-        except (ConfigError, StoreError):
-            raise  # the workspace's own failures stop the run
+        except ConfigError:
+            raise  # the workspace's configuration: every source's problem, stops the run
+        except StoreError as exc:  # its own local files (ACLED's rows): that source's failure
+            return Polled(sid, Failed(sid, one_line(str(exc)), Failure.FETCH), {})
         except OSError as exc:
             if exc.errno in DISK_ERRNOS:
                 raise
