@@ -3,10 +3,13 @@ command's wall time, CPU time (user + system, its children included) and peak RS
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -34,17 +37,29 @@ class Cost:
 GNU_TIME = Path("/usr/bin/time")
 
 
-def measure(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Cost:
+# Every measured command is bounded: the longest (five years of nightly commits in
+# unit.py) takes minutes, so this only ends a command that hangs.
+MEASURE_TIMEOUT = 1800.0
+
+
+def measure(
+    cmd: list[str],
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = MEASURE_TIMEOUT,
+) -> Cost:
     """Run `cmd` to the end; its own rusage (not the whole benchmark's). Through GNU time
     when there is one: a child forked from this process counts this process's memory in
     its peak RSS until it execs (a benchmark holding 100 MB of test data would report at
-    least 100 MB for `python -c pass`); time is small, and forks the command itself."""
+    least 100 MB for `python -c pass`); time is small, and forks the command itself.
+    Past `timeout` seconds the command and its children are killed (TimeoutExpired)."""
     if GNU_TIME.exists():
-        return _measure_via_time(cmd, cwd, env)
+        return _measure_via_time(cmd, cwd, env, timeout)
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    out = proc.stdout.read() if proc.stdout else b""
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = _spawn(cmd, cwd, env)
+    with _Bound(proc, timeout):
+        out = proc.stdout.read() if proc.stdout else b""
+        _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
     return Cost(
@@ -56,22 +71,54 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None 
     )
 
 
-def _measure_via_time(cmd: list[str], cwd: Path | None, env: dict[str, str] | None) -> Cost:
+def _measure_via_time(
+    cmd: list[str], cwd: Path | None, env: dict[str, str] | None, timeout: float
+) -> Cost:
     import tempfile
 
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         start = time.perf_counter()
-        proc = subprocess.run(
-            [str(GNU_TIME), "-q", "-o", report.name, "-f", "%x %U %S %M", *cmd],
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        proc = _spawn([str(GNU_TIME), "-q", "-o", report.name, "-f", "%x %U %S %M", *cmd], cwd, env)
+        with _Bound(proc, timeout):
+            out, _ = proc.communicate()
         wall = time.perf_counter() - start
         fields = report.read().split()[-4:]
     code, user, system, rss_kb = int(fields[0]), float(fields[1]), float(fields[2]), int(fields[3])
-    return Cost(wall, user + system, rss_kb / 1024, code, proc.stdout.decode("utf-8", "replace"))
+    return Cost(wall, user + system, rss_kb / 1024, code, out.decode("utf-8", "replace"))
+
+
+def _spawn(cmd: list[str], cwd: Path | None, env: dict[str, str] | None) -> subprocess.Popen:
+    # a process group of its own: a bound that passes ends the command's children too
+    return subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, process_group=0
+    )
+
+
+class _Bound:
+    """Kills `proc`'s process group when `timeout` passes, or when the benchmark itself
+    is interrupted; raises TimeoutExpired once the killed command has been reaped."""
+
+    def __init__(self, proc: subprocess.Popen, timeout: float) -> None:
+        self.proc, self.timeout, self.fired = proc, timeout, False
+        self.timer = threading.Timer(timeout, self._kill)
+        self.timer.daemon = True
+
+    def _kill(self) -> None:
+        self.fired = True
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+    def __enter__(self) -> "_Bound":
+        self.timer.start()
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        self.timer.cancel()
+        if exc is not None:
+            self._kill()  # interrupted: leave nothing running behind
+            self.fired = False
+        if self.fired:
+            raise subprocess.TimeoutExpired(self.proc.args, self.timeout)
 
 
 class FeedServer:
@@ -94,7 +141,7 @@ class FeedServer:
         )
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if not line.startswith("READY"):
-            self.proc.kill()
+            os.killpg(self.proc.pid, signal.SIGKILL)
             raise RuntimeError(f"feed server did not start: {line!r}")
         self.hosts = line.split()[1:]  # "127.0.0.n:port"
 

@@ -1,0 +1,57 @@
+"""benchmarks/benchlib.measure: every measured command is bounded in time, and a command
+past its bound is ended with all its children (through GNU time or without it)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import benchlib  # noqa: E402
+
+HANGS = [
+    sys.executable,
+    "-c",
+    "import subprocess, time; subprocess.Popen(['sleep', '60']); time.sleep(60)",
+]
+
+
+@pytest.fixture(params=["GNU time", "no GNU time"])
+def via(request, monkeypatch):
+    if request.param == "GNU time" and not benchlib.GNU_TIME.exists():
+        pytest.skip(f"{benchlib.GNU_TIME} is not installed")
+    if request.param == "no GNU time":
+        monkeypatch.setattr(benchlib, "GNU_TIME", Path("/nonexistent/time"))
+    return request.param
+
+
+def test_a_command_is_measured_with_its_output(via):
+    cost = benchlib.measure([sys.executable, "-c", "print('measured')"])
+    assert cost.returncode == 0 and cost.stdout.strip() == "measured"
+    assert cost.wall > 0 and cost.cpu > 0 and cost.rss_mb > 0
+
+
+def test_a_command_past_its_bound_is_ended_with_its_children(via):
+    before = {p.pid for p in psutil.process_iter()}
+    start = time.monotonic()
+    with pytest.raises(subprocess.TimeoutExpired):
+        benchlib.measure(HANGS, timeout=1)
+    assert time.monotonic() - start < 30
+    deadline = time.monotonic() + 10
+    while True:
+        left = [
+            p
+            for p in psutil.process_iter(["cmdline", "status"])
+            if p.pid not in before
+            and p.info["cmdline"] == ["sleep", "60"]
+            and p.info["status"] != psutil.STATUS_ZOMBIE
+        ]
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert not left, "the command's child lives on"
