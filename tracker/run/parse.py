@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracker.config import SourceOptions
-from tracker.errors import ParseError, SourceError
+from tracker.errors import ParseError, SourceError, StoreError
 from tracker.evaluate.diff import diff_snapshots
 from tracker.models import Change, Failure, RawDocument
 from tracker.sources import make_source
@@ -93,6 +93,8 @@ def failed(source: str, exc: BaseException, stage: str) -> Failed:
             else Failure.FETCH
         )
         return Failed(source, one_line(str(exc)), kind, gone=exc.gone)
+    if isinstance(exc, StoreError):  # its own local files (ACLED's rows): a clear message
+        return Failed(source, one_line(str(exc)), Failure.FETCH)
     detail = one_line(str(exc)) or "(no message)"
     return Failed(
         source,

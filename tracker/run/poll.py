@@ -18,11 +18,11 @@ from datetime import datetime
 from typing import Any, Callable
 
 from tracker.config import HttpConfig
-from tracker.errors import ConfigError, FetchError, StoreError
+from tracker.errors import ConfigError, FetchError
 from tracker.fetch.client import Http
 from tracker.fetch.timing import Deadline
 from tracker.models import Failure
-from tracker.run.parse import Failed, Parsed, ParseJob, failed, one_line
+from tracker.run.parse import Failed, Parsed, ParseJob, failed
 from tracker.run.pool import ParsePool
 from tracker.sources.base import Source
 from tracker.store.state import State
@@ -135,8 +135,6 @@ class Poller:
             return Polled(sid, outcome, {})
         except ConfigError:
             raise  # the workspace's configuration: every source's problem, stops the run
-        except StoreError as exc:  # its own local files (ACLED's rows): that source's failure
-            return Polled(sid, Failed(sid, one_line(str(exc)), Failure.FETCH), {})
         except OSError as exc:
             if exc.errno in DISK_ERRNOS:
                 raise

@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from tracker.config import HttpConfig, SourceOptions
 from tracker.config.options import SOURCE_OPTIONS
-from tracker.errors import ConfigError, FetchError, ParseError, SourceGone, StoreError
+from tracker.errors import ConfigError, FetchError, ParseError, SourceGone
 from tracker.models import RawDocument
 from tracker.sources.shrink import Suspicion, digest_of
 
@@ -160,7 +160,7 @@ class Unloadable(Source[SourceOptions]):
     def __init__(self, source_id: str, options: SourceOptions, error: BaseException) -> None:
         super().__init__(source_id, options)
         self.kind = options.kind  # type: ignore[misc]  # the kind it stands in for
-        detail = str(error).splitlines()[0][:200] if str(error) else "(no message)"
+        detail = (str(error).splitlines() or ["(no message)"])[0][:200]  # one line
         self.reason = (
             f"the {options.kind!r} source kind cannot be loaded "
             f"({type(error).__name__}: {detail}); check the installation"
@@ -175,8 +175,8 @@ def loaded_source(source_id: str, options: SourceOptions) -> Source[Any]:
     broken kind is its sources' failure, never the whole run's."""
     try:
         return make_source(source_id, options)
-    except (ConfigError, StoreError):
-        raise  # the workspace's own failures stop the run
+    except ConfigError:
+        raise  # the workspace's configuration stops the run
     except Exception as exc:  # noqa: BLE001 - whatever importing the kind's module raised
         return Unloadable(source_id, options, exc)
 
