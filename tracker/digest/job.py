@@ -212,7 +212,7 @@ def run_digests(
     root, config, state = writer.root, writer.config, writer.state
     memory = load_memory(root)
     result = DigestRun()
-    mailing = send and config.email is not None
+    email = config.email if send else None  # None: nothing is mailed this time
     send_empty = (
         force
         or config.digest.send_when_empty
@@ -229,13 +229,13 @@ def run_digests(
 
         text, html = render_text(digest), render_html(digest)
         result.written += write_digest_files(writer, rid, digest.date, text, html)
-        if mailing and config.email:
+        if email:
             from tracker.notify.outbox import build_message
 
             messages.append(
                 build_message(
-                    sender=config.email.from_,
-                    to=config.email.to,
+                    sender=email.from_,
+                    to=email.to,
                     subject=digest.subject,
                     text=text,
                     html=html,
@@ -258,20 +258,20 @@ def run_digests(
         if result.commit:  # digests/ only: the findings kept before still hold
             KeptFindings(config, writer.store, state, now).still_hold()
     outbox: Outbox | None = None
-    if mailing and config.email:  # the outbox (smtplib, email) only for a run that sends
+    if email:  # the outbox (smtplib, email) only for a run that sends
         from tracker.notify.outbox import Outbox
 
         outbox = Outbox(root)
         for message in messages:  # queued only once committed: a failed commit sends nothing
             outbox.put(message)
             result.queued.append(str(message["Subject"]))
-        if config.email.maintainers:
+        if email.maintainers:
             _queue_maintainers(config, state, now, memory, outbox, result, read_sync_problem(root))
     memory.last_run = now.isoformat()
     save_memory(root, memory)  # after the files and the outbox: a crash loses nothing
     mark_news_reported(root, reported_news, now)
-    if outbox is not None and config.email:
-        result.flush = outbox.flush(config.email, workspace_redactor(config, os.environ))
+    if outbox is not None and email:
+        result.flush = outbox.flush(email, workspace_redactor(config, os.environ))
     return result
 
 

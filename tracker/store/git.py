@@ -27,6 +27,7 @@ from tracker.errors import StoreError
 from tracker.store import snapshot_yaml
 from tracker.store.files import SNAPSHOTS, STATE_DIR, JsonFile, inside, write_atomic
 from tracker.store.historycache import HistoryCache
+from tracker.store.picklecache import PickleCache
 
 CACHE_KEEP = 5000  # parsed snapshot versions kept in .tracker/cache/blobs
 # parsed versions kept in memory: history reads each version once for all facts on it,
@@ -435,8 +436,6 @@ class GitStore:
         head = self.head()
         if head is None:
             return {}
-        from tracker.store.picklecache import PickleCache
-
         kept = PickleCache(self.root / STATE_DIR / "cache" / f"tree-{folder}.pickle")
         blobs = kept.load(head)
         if not isinstance(blobs, dict):
