@@ -1,12 +1,12 @@
 """The garbage collector's settings for a process that runs one command and exits.
 
-What such a process builds first — the modules, their classes and functions, the
-configuration, the state — lives until the end. Python's collector would still scan all
-of it at every full collection, and a young collection every 700 new objects finds next
-to nothing while a run waits on a thousand replies (benchmarks/poll.py). So the console
-script (`main`) collects young objects less often, and a command that is about to do its
-long work (`tracker run`) moves what exists by then out of the collector's sight
-(`gc.freeze`). Cycles made after that are collected as before; memory stays bounded.
+What such a process builds first — the modules, their classes and functions — lives
+until the end. Python's collector would still scan all of it at every full collection,
+and a young collection every 700 new objects finds next to nothing while a run waits on
+a thousand replies. So the console script (`main`) collects young objects less often, and
+`tracker run`, once its modules are imported, moves what exists by then out of the
+collector's sight (`gc.freeze`). Cycles made after that are collected as before; memory
+stays bounded. benchmarks/collector.py measures what it saves.
 
 Only the console script asks for this: the same commands called in a long-lived process
 (the test suite, a library user) keep Python's defaults, since objects frozen there
