@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from benchlib import TRACKER, Cost, feed_server, measure
-from poll import feed, tracker_workspace
+from poll import tracker_workspace, write_feeds
 
 # tracker/cli/app.py's main() without heap.one_command(): parse, run, flush, os._exit
 WITHOUT = (
@@ -41,12 +41,10 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="collector-"))
     try:
         served = tmp / "served"
-        served.mkdir()
-        for i in range(args.feeds):
-            (served / f"feed{i:04d}.xml").write_text(feed(i), encoding="utf-8")
+        names = write_feeds(served, args.feeds)
         with feed_server(served, args.latency, 50) as server:
             ws = tmp / "ws"
-            tracker_workspace(ws, [server.url(i, f"feed{i:04d}.xml") for i in range(args.feeds)])
+            tracker_workspace(ws, [server.url(i, name) for i, name in enumerate(names)])
             command = ["-w", str(ws), "run", "--all", "--no-email", "--format", "json"]
             print("first pass", measure([str(TRACKER), *command]), flush=True)
             costs: dict[str, list[Cost]] = {"console script": [], "Python's defaults": []}

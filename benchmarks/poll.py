@@ -70,6 +70,15 @@ def feed(index: int, items: int = 20) -> str:
     )
 
 
+def write_feeds(folder: Path, count: int) -> list[str]:
+    """`count` generated feeds in `folder` (made here); their file names, in order."""
+    folder.mkdir()
+    names = [f"feed{i:04d}.xml" for i in range(count)]
+    for i, name in enumerate(names):
+        (folder / name).write_text(feed(i), encoding="utf-8")
+    return names
+
+
 def urlwatch_bin() -> Path:
     exe = URLWATCH_VENV / "bin" / "urlwatch"
     if not exe.exists():
@@ -227,12 +236,10 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-poll-"))
     try:
         served = tmp / "served"
-        served.mkdir()
-        for i in range(args.feeds):
-            (served / f"feed{i:04d}.xml").write_text(feed(i), encoding="utf-8")
+        names = write_feeds(served, args.feeds)
         extra = args.extra.replace("\\n", "\n") + ("\n" if args.extra else "")
         with feed_server(served, args.latency, args.hosts) as server:
-            urls = [server.url(i, f"feed{i:04d}.xml") for i in range(args.feeds)]
+            urls = [server.url(i, name) for i, name in enumerate(names)]
             rounds = [one_round(server, urls, tmp, n, extra) for n in range(args.rounds)]
         report(rounds, args.feeds, args.latency, args.hosts, parser_floor(served))
     finally:
