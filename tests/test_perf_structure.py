@@ -132,6 +132,67 @@ def test_worker_run_equals_in_process_run(server, workspace):
     assert failed[0] == "feed05" and failed[4] is True  # HTML where a feed was expected: gone
 
 
+def test_a_first_pass_starts_the_workers_before_any_document_arrives(
+    server, workspace, monkeypatch
+):
+    """Sources fetched without validators each bring a document: past the threshold the
+    pool (and its fork server) starts while the requests are out. An unchanged second
+    pass (every source conditional) starts none."""
+    for i in range(N):
+        server.route(
+            f"/f{i}.xml",
+            Reply(body=rss(i), etag=True, delay=0.2, content_type="application/rss+xml"),
+        )
+    starts: list[int] = []  # documents arrived when the pool started
+    start = ParsePool._start
+    monkeypatch.setattr(
+        ParsePool, "_start", lambda pool: (starts.append(pool.arrived), start(pool))
+    )
+    root = workspace(feeds(server, N))
+    first = run_once(root, now=NOW, run_all=True, send_email=False)
+    assert starts == [0] and first.parsed_in_workers > 0
+    second = run_once(root, now=utc("2026-03-01T01:00:00"), run_all=True, send_email=False)
+    assert starts == [0] and second.parsed_in_workers == 0
+    assert all(s.not_modified for s in second.sources)
+
+
+def test_expected_documents_start_the_pool_only_past_the_threshold():
+    pool = ParsePool(workers=1, threshold=3)
+    try:
+        pool.expect(3)
+        assert not pool.started
+        pool.expect(4)
+        assert pool.started
+        import multiprocessing.forkserver
+
+        server = multiprocessing.forkserver._forkserver._forkserver_pid
+        assert server is not None and psutil.pid_exists(server)  # launched, not waited for
+        assert isinstance(asyncio.run(pool.parse(job(0))), Parsed) and pool.in_pool == 1
+    finally:
+        pool.close()
+    idle = ParsePool(workers=0, threshold=0)
+    idle.expect(100)
+    assert not idle.started  # parse_workers: 0 never starts a pool
+
+
+def test_a_snapshot_is_written_while_slower_sources_are_still_fetched(server, workspace):
+    """Each outcome is stored as it arrives: the fast feed's file is on disk when its
+    fetch ends, before the slow feed answers; both are committed together."""
+    server.route("/f0.xml", Reply(body=rss(0), content_type="application/rss+xml"))
+    server.route("/f1.xml", Reply(body=rss(1), delay=1.0, content_type="application/rss+xml"))
+    root = workspace(feeds(server, 2, run="{parse_workers: 0}"))
+    seen: list[tuple[int, list[str]]] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, sorted(p.name for p in (root / "snapshots").glob("*.yaml"))))
+
+    result = run_once(root, now=NOW, run_all=True, send_email=False, progress=progress)
+    assert seen == [(1, ["feed00.yaml"]), (2, ["feed00.yaml", "feed01.yaml"])]
+    assert [s.source for s in result.sources] == ["feed00", "feed01"]  # the poll's order
+    committed = GitStore(root).repo.git.ls_tree("--name-only", "HEAD", "snapshots/")
+    assert committed.split() == ["snapshots/feed00.yaml", "snapshots/feed01.yaml"]
+
+
 def job(index: int, content: bytes | None = None) -> ParseJob:
     raw = RawDocument(
         content if content is not None else rss(index),

@@ -1,8 +1,8 @@
 """Storing what a poll brought: snapshot files, source states, the run's commit message.
 
-Runs in the main process only, after every source has its outcome: each snapshot was
-serialized (and its encoding checked) while parsing, so writing cannot fail half-way for
-a reason of one source's content.
+Runs in the main process only, as each source's outcome arrives: each snapshot was
+serialized (and its encoding checked) while parsing, so writing cannot fail for a reason
+of one source's content.
 """
 
 from __future__ import annotations
@@ -17,56 +17,65 @@ from tracker.run.suspect import held
 from tracker.workspace import Writer
 
 
-def store_outcomes(
-    writer: Writer, polled: list[Polled], result: RunResult, now: datetime
-) -> list[str]:
-    """Write changed snapshots, update each source's state, fill `result.sources`;
-    → the paths to commit."""
-    paths: list[str] = []
-    for item in polled:
+class OutcomeStore:
+    """Stores each source's outcome as the poll learns it (`take`), so that writing the
+    snapshot files overlaps the fetching and parsing of the others; `finish` stores what
+    is left (sources cut short) and fills `result.sources` in the poll's order.
+
+    `take` writes a changed snapshot, updates the source's state, and holds a suspicious
+    shrink back. A run that dies before its commit leaves written files for the next
+    writer's repair (store/recovery.py), as any write path does."""
+
+    def __init__(self, writer: Writer, now: datetime) -> None:
+        self.writer = writer
+        self.now = now
+        self.paths: list[str] = []  # written: to commit
+        self._results: dict[str, SourceResult] = {}
+
+    def take(self, item: Polled) -> None:
+        if item.source not in self._results:
+            self._results[item.source] = self._store(item)
+
+    def finish(self, polled: list[Polled], result: RunResult) -> list[str]:
+        """Store the rest; → the paths to commit."""
+        for item in polled:
+            self.take(item)
+        result.sources.extend(self._results[item.source] for item in polled)
+        return self.paths
+
+    def _store(self, item: Polled) -> SourceResult:
+        writer, now = self.writer, self.now
         entry = writer.state.source(item.source)
         outcome = item.result
         if isinstance(outcome, Failed):
             if outcome.failure is not Failure.STOPPED:  # a stop is not the source's fault:
                 entry.failed(now, outcome.message, outcome.gone)  # no backoff, still due
-            result.sources.append(
-                SourceResult(
-                    item.source,
-                    ok=False,
-                    error=outcome.message,
-                    gone=outcome.gone,
-                    failure=outcome.failure,
-                )
-            )
-        elif outcome is None:  # 304: nothing parsed, nothing written
-            entry.succeeded(now, False, item.validators)
-            result.sources.append(SourceResult(item.source, ok=True, not_modified=True))
-        elif (
-            hold := held(
+            return SourceResult(
                 item.source,
-                writer.config.sources[item.source].confirm_shrink,
-                entry,
-                outcome.suspicion,
-                now,
+                ok=False,
+                error=outcome.message,
+                gone=outcome.gone,
+                failure=outcome.failure,
             )
-        ) is not None:
-            result.sources.append(hold)  # suspicious shrink: nothing written (suspect.py)
-        else:
-            if outcome.changed:
-                rel = writer.store.relpath(item.source)
-                writer.write_file(rel, outcome.text)
-                paths.append(rel)
-            entry.succeeded(now, outcome.changed, item.validators)
-            result.sources.append(
-                SourceResult(
-                    item.source,
-                    ok=True,
-                    changed=outcome.changed,
-                    changes=outcome.changes,
-                    snapshot=outcome.snapshot if outcome.changed else None,
-                )
-            )
-    return paths
+        if outcome is None:  # 304: nothing parsed, nothing written
+            entry.succeeded(now, False, item.validators)
+            return SourceResult(item.source, ok=True, not_modified=True)
+        confirm = writer.config.sources[item.source].confirm_shrink
+        hold = held(item.source, confirm, entry, outcome.suspicion, now)
+        if hold is not None:
+            return hold  # suspicious shrink: nothing written (suspect.py)
+        if outcome.changed:
+            rel = writer.store.relpath(item.source)
+            writer.write_file(rel, outcome.text)
+            self.paths.append(rel)
+        entry.succeeded(now, outcome.changed, item.validators)
+        return SourceResult(
+            item.source,
+            ok=True,
+            changed=outcome.changed,
+            changes=outcome.changes,
+            snapshot=outcome.snapshot if outcome.changed else None,
+        )
 
 
 def commit_message(result: RunResult, now: datetime) -> str:

@@ -1,6 +1,7 @@
 """Polling the chosen sources of one run: fetch concurrently, parse each document as it
-arrives, all within time bounds. Nothing is written here: the runner stores the outcomes
-once every source has one, so a source that fails late cannot leave others half-written.
+arrives, all within time bounds. Nothing is written here: each source's outcome goes to
+`arrived` as soon as it is known (the runner stores it there, while the others are still
+fetched and parsed).
 
 Time bounds: each source's fetch has its own deadline (`Source.deadline`, enforced by the
 HTTP client over every request and retry), the whole poll has the run's deadline, and a daemon's stop request (SIGTERM) ends it within a fraction of
@@ -53,6 +54,7 @@ class Poller:
     deadline: float  # seconds for the whole poll
     stop: threading.Event | None = None
     progress: Callable[[int, int], None] | None = None  # (done, total), as sources finish
+    arrived: Callable[[Polled], None] | None = None  # each outcome, as soon as it is known
 
     def __post_init__(self) -> None:
         self._stage: dict[str, str] = {}
@@ -121,6 +123,12 @@ class Poller:
         return Polled(source.id, Failed(source.id, why, reason), {})
 
     async def _one(self, http: Http, source: Source[Any]) -> Polled:
+        polled = await self._fetch_and_parse(http, source)
+        if self.arrived is not None:
+            self.arrived(polled)  # an error storing it is the workspace's: it stops the run
+        return polled
+
+    async def _fetch_and_parse(self, http: Http, source: Source[Any]) -> Polled:
         sid = source.id
         self._stage[sid] = "fetching"
         validators = self.state.source(sid).validators

@@ -116,6 +116,17 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
+def _launch_fork_server() -> None:
+    """Start the fork server without waiting for it (the first worker waits for its
+    imports); nothing to do where there is none (spawn)."""
+    import multiprocessing
+
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        import multiprocessing.forkserver
+
+        multiprocessing.forkserver.ensure_running()
+
+
 class ParsePool:
     """`await pool.parse(job)` from the run's event loop; `close()` when polling ends.
 
@@ -162,6 +173,14 @@ class ParsePool:
             return failed(job.source, exc, "handing the parsed document back from a worker")
         self.in_pool += 1
         return result
+
+    def expect(self, documents: int) -> None:
+        """`documents` are sure to arrive (e.g. sources fetched without validators): past
+        the threshold, start the workers' fork server now, so that it imports the parser
+        while the requests are out rather than when the documents are in."""
+        if self.workers > 0 and not self.started and documents > self.threshold:
+            self._start()
+            _launch_fork_server()
 
     def _start(self) -> None:
         from concurrent.futures import ProcessPoolExecutor

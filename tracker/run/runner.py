@@ -20,7 +20,7 @@ from tracker.config.secrets import workspace_redactor
 from tracker.errors import StoreError
 from tracker.models import Failure, Notice, NoticeKind, RawDocument, RunResult
 from tracker.run.due import select_sources
-from tracker.run.outcomes import commit_message, store_outcomes
+from tracker.run.outcomes import OutcomeStore, commit_message
 from tracker.run.parse import Failed, Parsed, ParseJob, one_line, parse
 from tracker.run.poll import Polled, Poller
 from tracker.run.pool import ParsePool
@@ -94,8 +94,11 @@ def _run_locked(
     config, store, state = writer.config, writer.store, writer.state
     result = RunResult(started=now)
     chosen = select_sources(config, state, now, only, run_all)
-    polled, result.parsed_in_workers = poll_sources(writer, chosen, now, stop, progress)
-    paths = store_outcomes(writer, polled, result, now)
+    storing = OutcomeStore(writer, now)
+    polled, result.parsed_in_workers = poll_sources(
+        writer, chosen, now, stop, progress, arrived=storing.take
+    )
+    paths = storing.finish(polled, result)
     result.notices.extend(held_notices(result))  # suspicious answers held back
     redact = workspace_redactor(config, os.environ)  # every secret, before anything is kept
     redact_messages(result, state, redact)
@@ -133,8 +136,10 @@ def poll_sources(
     now: datetime,
     stop: threading.Event | None,
     progress: Progress | None = None,
+    arrived: Callable[[Polled], None] | None = None,
 ) -> tuple[list[Polled], int]:
-    """Every chosen source's outcome, and how many documents worker processes parsed."""
+    """Every chosen source's outcome (each also to `arrived` as soon as it is known), and
+    how many documents worker processes parsed."""
     sources = make_sources(writer.root, writer.config, chosen)
     if not sources:
         return [], 0
@@ -149,7 +154,10 @@ def poll_sources(
         deadline=config.run.deadline.total_seconds(),
         stop=stop,
         progress=progress,
+        arrived=arrived,
     )
+    # sources fetched without validators cannot answer 304: each brings a document
+    pool.expect(sum(1 for s in sources if not writer.state.source(s.id).validators))
     try:
         return asyncio.run(poller.run(sources)), pool.in_pool
     finally:
