@@ -52,7 +52,10 @@ def measure(
     when there is one: a child forked from this process counts this process's memory in
     its peak RSS until it execs (a benchmark holding 100 MB of test data would report at
     least 100 MB for `python -c pass`); time is small, and forks the command itself.
-    Past `timeout` seconds the command and its children are killed (TimeoutExpired)."""
+    Past `timeout` seconds the command and its children are killed (TimeoutExpired).
+    What earlier steps wrote (a workspace made, feeds generated, the other tool's run) is
+    flushed to disk first: no command pays for another's writeback."""
+    os.sync()
     if GNU_TIME.exists():
         return _measure_via_time(cmd, cwd, env, timeout)
     start = time.perf_counter()

@@ -46,6 +46,7 @@ from tracker.store.yamlcache import YamlCache
 
 if TYPE_CHECKING:  # the write path's parts are imported by writers only
     from tracker.store.remote import TeamSync
+    from tracker.store.staging import Stager
 
 
 class Workspace:
@@ -139,7 +140,11 @@ class Workspace:
                 self.config  # noqa: B018 - a broken configuration pushed by others: exit 2
             self._state = None  # what a dead run or another process saved: read it now
             self._untie_validators()
-            yield Writer(self, repaired)
+            writer = Writer(self, repaired)
+            try:
+                yield writer
+            finally:
+                writer.stop_staging()  # no git child outlives the writer
             self._tie_validators()
             failure = sync.publish() if sync is not None else None
         if failure:
@@ -218,6 +223,7 @@ class Writer:
     def __init__(self, workspace: Workspace, repaired: list[str]) -> None:
         self.workspace = workspace
         self.repaired = repaired
+        self._stager: Stager | None = None
 
     @property
     def root(self) -> Path:
@@ -241,6 +247,21 @@ class Writer:
         write_atomic(path, text)
         return path
 
+    def write_and_stage(self, rel: str, text: str) -> Path:
+        """`write_file`, then hand `rel` to git at once (store/staging.py): for a writer
+        that writes many files before its commit, which still stages them itself."""
+        path = self.write_file(rel, text)
+        if self._stager is None:
+            from tracker.store.staging import Stager
+
+            self._stager = Stager(self.store)
+        self._stager.add(rel)
+        return path
+
+    def stop_staging(self) -> None:
+        if self._stager is not None:
+            self._stager.close()
+
     def write_snapshot(self, source_id: str, data: Any) -> bool:
         """Canonical YAML of a snapshot; False (nothing written) when unchanged."""
         rel = self.store.relpath(source_id)
@@ -249,6 +270,7 @@ class Writer:
 
     def commit(self, paths: list[str], message: str, when: datetime | None = None) -> str | None:
         """Stage exactly `paths` and commit them (None when nothing changed)."""
+        self.stop_staging()  # git's index is the commit's now
         for rel in paths:
             inside(self.root, rel)
         return self.store.commit(paths, message, when=when)

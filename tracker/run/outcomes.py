@@ -66,7 +66,7 @@ class OutcomeStore:
             return hold  # suspicious shrink: nothing written (suspect.py)
         if outcome.changed:
             rel = writer.store.relpath(item.source)
-            writer.write_file(rel, outcome.text)
+            writer.write_and_stage(rel, outcome.text)
             self.paths.append(rel)
         entry.succeeded(now, outcome.changed, item.validators)
         return SourceResult(

@@ -1,0 +1,138 @@
+"""Staging ahead of the commit (store/staging.py): a run hands each snapshot file to git as
+it is written, so the blobs are stored while other sources are still fetched; the commit
+still stages exactly its paths, so a Stager that fails costs time, never a file."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timezone
+
+import psutil
+
+from tests.support.server import Reply
+from tests.test_perf_structure import feeds, rss
+from tracker.run.runner import run_once
+from tracker.store.git import GitStore, blob_id
+from tracker.store.staging import Stager
+from tracker.workspace import Workspace
+
+NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
+
+
+def staged(store: GitStore) -> dict[str, str]:
+    """{path: blob id} of the index."""
+    out = store.repo.git.ls_files("--stage", "-z")
+    entries = {}
+    for line in filter(None, out.split("\0")):
+        meta, path = line.split("\t", 1)
+        entries[path] = meta.split()[1]
+    return entries
+
+
+def has_object(store: GitStore, blob: str) -> bool:
+    return store.repo.git.cat_file("-t", blob, with_exceptions=False) == "blob"
+
+
+def git_children() -> list[psutil.Process]:
+    return [c for c in psutil.Process().children(recursive=True) if c.name() == "git"]
+
+
+def stagers() -> list[psutil.Process]:
+    """This process's `git update-index` children."""
+    return [c for c in git_children() if "update-index" in " ".join(c.cmdline())]
+
+
+def test_added_files_are_in_the_index_once_closed(workspace):
+    root = workspace("sources: {}\n")
+    store = GitStore(root)
+    stager = Stager(store)
+    texts = {f"snapshots/s{i}.yaml": f"n: {i}\n" for i in range(30)}
+    for rel, text in texts.items():
+        (root / rel).parent.mkdir(exist_ok=True)
+        (root / rel).write_text(text)
+        stager.add(rel)
+    stager.close()
+    stager.close()  # idempotent
+    index = staged(store)
+    for rel, text in texts.items():
+        assert index[rel] == blob_id(text.encode()) and has_object(store, index[rel])
+
+
+def test_a_failing_stager_logs_one_line_and_the_commit_stages(workspace, caplog):
+    """A path git cannot add (gone before git read it) ends the Stager; no exception,
+    and the commit still stages and commits the files that are there."""
+    root = workspace("sources: {}\n")
+    store = GitStore(root)
+    (root / "snapshots").mkdir()
+    (root / "snapshots" / "a.yaml").write_text("a: 1\n")
+    stager = Stager(store)
+    stager.add("snapshots/missing.yaml")
+    stager.add("snapshots/a.yaml")
+    with caplog.at_level(logging.WARNING, logger="tracker.store.staging"):
+        stager.close()
+        stager.add("snapshots/b.yaml")  # after giving up: nothing, no second line
+        stager.close()
+    [record] = caplog.records
+    assert "git update-index exited" in record.getMessage() and "\n" not in record.getMessage()
+    assert "snapshots/a.yaml" not in staged(store)  # git stopped at the missing one
+    assert store.commit(["snapshots/a.yaml"], "add a") is not None
+    assert store.repo.git.status("--porcelain", "snapshots/") == ""
+
+
+def test_a_git_killed_mid_way_costs_nothing_but_time(workspace, caplog):
+    root = workspace("sources: {}\n")
+    store = GitStore(root)
+    (root / "snapshots").mkdir()
+    stager = Stager(store)
+    (root / "snapshots" / "a.yaml").write_text("a: 1\n")
+    stager.add("snapshots/a.yaml")
+    [git] = stagers()
+    git.kill()
+    git.wait(10)
+    with caplog.at_level(logging.WARNING, logger="tracker.store.staging"):
+        for i in range(200):  # a broken pipe, soon: never an exception
+            (root / "snapshots" / f"b{i}.yaml").write_text(f"b: {i}\n")
+            stager.add(f"snapshots/b{i}.yaml")
+        stager.close()
+    assert any("staging ahead of the commit stopped" in r.getMessage() for r in caplog.records)
+    assert not stagers()
+
+
+def test_a_run_stores_blobs_while_slower_sources_are_fetched(server, workspace):
+    """The fast feed's blob is in git's object store while the slow feed is still out;
+    after the run the index, HEAD and the work tree agree and no git child is left."""
+    server.route("/f0.xml", Reply(body=rss(0), content_type="application/rss+xml"))
+    server.route("/f1.xml", Reply(body=rss(1), delay=1.5, content_type="application/rss+xml"))
+    root = workspace(feeds(server, 2, run="{parse_workers: 0}"))
+    store = GitStore(root)
+    early: list[bool] = []
+
+    def progress(done: int, total: int) -> None:
+        if done == 1:
+            blob = blob_id((root / "snapshots" / "feed00.yaml").read_bytes())
+            deadline = time.monotonic() + 1.0  # git stores it at once, not at the commit
+            while not has_object(store, blob) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            early.append(has_object(store, blob) and store.head() == head)
+
+    head = store.head()
+    result = run_once(root, now=NOW, run_all=True, send_email=False, progress=progress)
+    assert early == [True]
+    assert result.commit is not None and store.head() == result.commit
+    assert store.repo.git.status("--porcelain") == ""
+    assert not stagers()
+
+
+def test_an_error_in_the_writer_leaves_no_git_child(workspace):
+    root = workspace("sources: {}\n")
+    (root / "snapshots").mkdir()
+    try:
+        with Workspace(root).writing(now=NOW) as writer:
+            writer.write_and_stage("snapshots/a.yaml", "a: 1\n")
+            assert stagers()
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert not stagers()
+    assert "snapshots/a.yaml" in staged(GitStore(root))  # git finished; the next writer repairs

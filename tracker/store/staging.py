@@ -1,0 +1,83 @@
+"""Staging files while a writer is still writing others.
+
+`git add` of many new files is mostly the kernel creating one object file per blob: left
+to the commit, it is a wait at the end of every run that changed many sources, with the
+other core idle. A Stager hands each path, as soon as it is written, to one
+`git update-index --add -z --stdin` process, which hashes and stores the blob at once.
+
+It only moves work earlier: the commit (GitStore.commit) still stages exactly its paths,
+so a Stager that fails costs time, never a file (its one line is logged). A run killed
+meanwhile leaves git to finish on end of input; the next writer's recovery waits for it
+and puts the uncommitted files back, as for any write.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tracker.store.git import GitStore
+
+log = logging.getLogger(__name__)
+
+CLOSE_WAIT = 60.0  # seconds for git to store what it was given once input ends
+
+
+class Stager:
+    """`add(rel)` as files are written; `close()` before committing them."""
+
+    def __init__(self, store: GitStore) -> None:
+        self.store = store
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._handle: object = None  # GitPython's wrapper: it ends the process when dropped
+        self._broken = False
+
+    def add(self, rel: str) -> None:
+        if self._broken:
+            return
+        try:
+            proc = self._proc or self._start()
+            assert proc.stdin is not None
+            proc.stdin.write(rel.encode("utf-8") + b"\0")
+            proc.stdin.flush()  # git stores each blob as its path arrives
+        except (OSError, ValueError) as exc:  # git gone (a broken pipe), or not startable
+            self._give_up(f"{type(exc).__name__}: {exc}")
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        handle = self.store.repo.git.update_index(
+            "--add", "-z", "--stdin", as_process=True, istream=subprocess.PIPE
+        )
+        self._handle, self._proc = handle, handle.proc
+        return handle.proc
+
+    def close(self) -> None:
+        """End git's input and wait for it (bounded); idempotent."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            _, err = proc.communicate(timeout=CLOSE_WAIT)
+        except subprocess.TimeoutExpired:
+            self._proc = proc
+            self._give_up(f"git update-index did not end within {CLOSE_WAIT:g} s")
+            return
+        except (OSError, ValueError) as exc:
+            self._proc = proc
+            self._give_up(f"{type(exc).__name__}: {exc}")
+            return
+        finally:
+            self._handle = None  # dropping GitPython's wrapper kills a git still running
+        if proc.returncode != 0:
+            detail = " ".join((err or b"").decode("utf-8", "replace").split())[:300]
+            self._give_up(f"git update-index exited {proc.returncode}: {detail}")
+
+    def _give_up(self, why: str) -> None:
+        if not self._broken:
+            log.warning("staging ahead of the commit stopped (%s); the commit stages", why)
+        self._broken = True
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
