@@ -34,13 +34,17 @@ def has_object(store: GitStore, blob: str) -> bool:
     return store.repo.git.cat_file("-t", blob, with_exceptions=False) == "blob"
 
 
-def git_children() -> list[psutil.Process]:
-    return [c for c in psutil.Process().children(recursive=True) if c.name() == "git"]
-
-
 def stagers() -> list[psutil.Process]:
-    """This process's `git update-index` children."""
-    return [c for c in git_children() if "update-index" in " ".join(c.cmdline())]
+    """This process's `git update-index` children (a child that ends meanwhile — a
+    GitPython helper, a finished git — is skipped)."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.name() == "git" and "update-index" in child.cmdline():
+                found.append(child)
+        except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+            continue
+    return found
 
 
 def test_added_files_are_in_the_index_once_closed(workspace):

@@ -1,0 +1,46 @@
+"""benchmarks/first_pass.py end to end on a few feeds (a smoke test: no timings checked)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_first_pass_compares_variants_interleaved():
+    """benchmarks/first_pass.py end to end on a few feeds: this checkout, another commit
+    (a temporary worktree, removed afterwards) and a setting, each with its ratio."""
+    worktrees = subprocess.run(
+        ["git", "worktree", "list"], cwd=ROOT, capture_output=True, text=True
+    ).stdout
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "first_pass.py"),
+            "--feeds",
+            "3",
+            "--hosts",
+            "2",
+            "--latency",
+            "0",
+            "--rounds",
+            "1",
+            "--base",
+            "HEAD",
+            "--variant",
+            "run: {parse_workers: 0}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    assert any(line.strip().startswith("this checkout") and "×1.000" in line for line in lines)
+    assert any("--base HEAD" in line and "×" in line for line in lines)
+    assert any("parse_workers: 0" in line and "×" in line for line in lines)
+    after = subprocess.run(["git", "worktree", "list"], cwd=ROOT, capture_output=True, text=True)
+    assert after.stdout == worktrees  # the temporary checkout is gone
