@@ -140,3 +140,32 @@ def test_an_error_in_the_writer_leaves_no_git_child(workspace):
         pass
     assert not stagers()
     assert "snapshots/a.yaml" in staged(GitStore(root))  # git finished; the next writer repairs
+
+
+def test_a_warning_for_every_file_does_not_stall_git_or_the_run(workspace):
+    """With core.autocrlf, git warns once a file: those warnings are read as they come,
+    so git keeps reading paths and the writer keeps writing (no full pipe either way)."""
+    import threading
+
+    root = workspace("sources: {}\n")
+    store = GitStore(root)
+    store.repo.git.config("core.autocrlf", "true")
+    (root / "snapshots").mkdir()
+    names = [
+        f"snapshots/source-with-a-rather-long-identifier-to-fill-pipes-{i:05d}.yaml"
+        for i in range(2000)
+    ]
+    for rel in names:
+        (root / rel).write_text(f"n: {rel}\n")
+    stager = Stager(store)
+    worker = threading.Thread(target=lambda: ([stager.add(rel) for rel in names], stager.close()))
+    worker.daemon = True
+    worker.start()
+    worker.join(timeout=120)
+    try:
+        assert not worker.is_alive(), "staging stalled"
+    finally:
+        for git in stagers():
+            git.kill()
+    index = staged(store)
+    assert all(rel in index for rel in names)

@@ -14,8 +14,10 @@ and puts the uncommitted files back, as for any write.
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
-from typing import TYPE_CHECKING
+import threading
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tracker.store.git import GitStore
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CLOSE_WAIT = 60.0  # seconds for git to store what it was given once input ends
+ERROR_TAIL = 2000  # bytes of git's messages kept for the one line
 
 
 class Stager:
@@ -32,6 +35,8 @@ class Stager:
         self.store = store
         self._proc: subprocess.Popen[bytes] | None = None
         self._handle: object = None  # GitPython's wrapper: it ends the process when dropped
+        self._reader: threading.Thread | None = None
+        self._messages = b""
         self._broken = False
 
     def add(self, rel: str) -> None:
@@ -42,42 +47,53 @@ class Stager:
             assert proc.stdin is not None
             proc.stdin.write(rel.encode("utf-8") + b"\0")
             proc.stdin.flush()  # git stores each blob as its path arrives
-        except (OSError, ValueError) as exc:  # git gone (a broken pipe), or not startable
+        except Exception as exc:  # noqa: BLE001 - git gone, not startable: the commit stages
             self._give_up(f"{type(exc).__name__}: {exc}")
 
     def _start(self) -> subprocess.Popen[bytes]:
         handle = self.store.repo.git.update_index(
-            "--add", "-z", "--stdin", as_process=True, istream=subprocess.PIPE
+            "--add", "-z", "--stdin", as_process=True, istream=subprocess.PIPE, with_stdout=False
         )
-        self._handle, self._proc = handle, handle.proc
-        return handle.proc
+        proc = handle.proc
+        self._handle, self._proc = handle, proc
+        # git's warnings (one a file, e.g. line-ending conversions) are read as they come:
+        # a full stderr pipe would stop git reading its input, and then this process
+        self._reader = threading.Thread(target=self._read_messages, args=(proc.stderr,))
+        self._reader.daemon = True
+        self._reader.start()
+        return proc
+
+    def _read_messages(self, stream: IO[bytes]) -> None:
+        while chunk := os.read(stream.fileno(), 65536):
+            self._messages = (self._messages + chunk)[-ERROR_TAIL:]
 
     def close(self) -> None:
         """End git's input and wait for it (bounded); idempotent."""
-        proc, self._proc = self._proc, None
+        proc = self._proc
         if proc is None:
             return
         try:
-            _, err = proc.communicate(timeout=CLOSE_WAIT)
+            assert proc.stdin is not None
+            proc.stdin.close()
+            proc.wait(timeout=CLOSE_WAIT)
         except subprocess.TimeoutExpired:
-            self._proc = proc
             self._give_up(f"git update-index did not end within {CLOSE_WAIT:g} s")
             return
-        except (OSError, ValueError) as exc:
-            self._proc = proc
+        except Exception as exc:  # noqa: BLE001 - as in add: the commit stages
             self._give_up(f"{type(exc).__name__}: {exc}")
             return
-        finally:
-            self._handle = None  # dropping GitPython's wrapper kills a git still running
+        if self._reader is not None:
+            self._reader.join(timeout=5)  # git has ended: its stderr is at its end
+        self._proc, self._handle = None, None
         if proc.returncode != 0:
-            detail = " ".join((err or b"").decode("utf-8", "replace").split())[:300]
+            detail = " ".join(self._messages.decode("utf-8", "replace").split())[-300:]
             self._give_up(f"git update-index exited {proc.returncode}: {detail}")
 
     def _give_up(self, why: str) -> None:
         if not self._broken:
             log.warning("staging ahead of the commit stopped (%s); the commit stages", why)
         self._broken = True
-        proc, self._proc = self._proc, None
+        proc, self._proc, self._handle = self._proc, None, None
         if proc is not None and proc.poll() is None:
             proc.kill()
             proc.wait()
