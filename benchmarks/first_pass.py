@@ -19,7 +19,6 @@ this shared machine falls on all of them.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -31,7 +30,7 @@ from pathlib import Path
 from typing import Iterator
 
 from benchlib import ROOT, TRACKER, Cost, feed_server, measure
-from poll import tracker_workspace, write_feeds
+from poll import served_feed_options, tracker_workspace, write_feeds
 
 sys.path.insert(0, str(ROOT))
 
@@ -91,11 +90,7 @@ def report(variants: list[Variant], feeds: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--feeds", type=int, default=1000)
-    parser.add_argument("--hosts", type=int, default=50)
-    parser.add_argument("--latency", type=float, default=0.2)
-    parser.add_argument("--rounds", type=int, default=6)
+    parser = served_feed_options(__doc__.splitlines()[0], rounds=6)
     parser.add_argument("--base", action="append", default=[], metavar="REV")
     parser.add_argument("--variant", action="append", default=[], metavar="YAML")
     args = parser.parse_args()

@@ -217,14 +217,20 @@ def report(
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def served_feed_options(description: str, rounds: int) -> argparse.ArgumentParser:
+    """The options of a benchmark over served feeds (poll.py, first_pass.py)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per request")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=rounds)
     parser.add_argument(
         "--hosts", type=int, default=50, help="loopback addresses (sites): 127.0.0.1 … 127.0.0.N"
     )
+    return parser
+
+
+def main() -> None:
+    parser = served_feed_options(__doc__.splitlines()[0], rounds=2)
     parser.add_argument(
         "--extra",
         default="",
