@@ -73,7 +73,7 @@ def test_a_failing_stager_logs_one_line_and_the_commit_stages(workspace, caplog)
     stager = Stager(store)
     stager.add("snapshots/missing.yaml")
     stager.add("snapshots/a.yaml")
-    with caplog.at_level(logging.WARNING, logger="tracker.store.staging"):
+    with caplog.at_level(logging.INFO, logger="tracker.store.staging"):
         stager.close()
         stager.add("snapshots/b.yaml")  # after giving up: nothing, no second line
         stager.close()
@@ -94,7 +94,7 @@ def test_a_git_killed_mid_way_costs_nothing_but_time(workspace, caplog):
     [git] = stagers()
     git.kill()
     git.wait(10)
-    with caplog.at_level(logging.WARNING, logger="tracker.store.staging"):
+    with caplog.at_level(logging.INFO, logger="tracker.store.staging"):
         for i in range(200):  # a broken pipe, soon: never an exception
             (root / "snapshots" / f"b{i}.yaml").write_text(f"b: {i}\n")
             stager.add(f"snapshots/b{i}.yaml")

@@ -6,9 +6,10 @@ other core idle. A Stager hands each path, as soon as it is written, to one
 `git update-index --add -z --stdin` process, which hashes and stores the blob at once.
 
 It only moves work earlier: the commit (GitStore.commit) still stages exactly its paths,
-so a Stager that fails costs time, never a file (its one line is logged). A run killed
-meanwhile leaves git to finish on end of input; the next writer's recovery waits for it
-and puts the uncommitted files back, as for any write.
+so a Stager that fails costs time, never a file. Its one line is logged at INFO (shown
+with -v): what is really wrong, the commit reports. A run killed meanwhile leaves git to
+finish on end of input; the next writer's recovery waits for it and puts the uncommitted
+files back, as for any write.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ class Stager:
 
     def _give_up(self, why: str) -> None:
         if not self._broken:
-            log.warning("staging ahead of the commit stopped (%s); the commit stages", why)
+            log.info("staging ahead of the commit stopped (%s); the commit stages", why)
         self._broken = True
         proc, self._proc, self._handle = self._proc, None, None
         if proc is not None and proc.poll() is None:
