@@ -78,3 +78,18 @@ def test_from_nothing_and_to_nothing():
     assert mine({}, {"a": 1}) == [(("a",), "added", None, 1)]
     assert [(c.path, c.change) for c in diff_snapshots({"a": 1}, None)] == [(("a",), "removed")]
     assert diff_snapshots({"a": [1, 2]}, {"a": [1, 2]}) == []
+
+
+def test_entries_only_added_or_only_removed_read_as_deepdiff_reads_them():
+    """The walk reports a mapping that gained (or lost) entries without deepdiff; it must
+    say exactly what deepdiff says, whatever the keys and values."""
+    cases = [
+        ({}, {"title": "t", "link": None, "items": {"g1": {"title": "a"}, "g2": {}}}),
+        ({"items": {"g1": {"title": "a"}}}, {"items": {"g1": {"title": "a"}, "g2": [1, {}]}}),
+        ({"items": {"g1": {"title": "a"}, "g2": None}}, {"items": {"g1": {"title": "a"}}}),
+        ({"x": {}}, {"x": {1: "int key", (2, 3): "tuple key", None: "none"}}),
+        ({"x": {1.5: "a", True: "b"}}, {"x": {}}),
+        ({"a": 1}, {}),
+    ]
+    for old, new in cases:
+        assert mine(old, new) == whole(old, new), (old, new)

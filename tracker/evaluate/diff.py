@@ -61,6 +61,16 @@ def _differing(
 def _deep_diff(
     old: Any, new: Any, prefix: tuple[str, ...], source: str, commit: str | None, date: str | None
 ) -> list[Change]:
+    if isinstance(old, dict) and isinstance(new, dict) and not (old and new):
+        # entries only added or only removed (a new snapshot, a feed's new items): each is
+        # what deepdiff reports (its path names a key as text), without building its tree
+        return [
+            Change(source, (*prefix, str(k)), "added", None, v, commit, date)
+            for k, v in new.items()
+        ] + [
+            Change(source, (*prefix, str(k)), "removed", v, None, commit, date)
+            for k, v in old.items()
+        ]
     from deepdiff import DeepDiff  # ~170 ms to import: only when something changed
 
     tree = DeepDiff(old, new, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
