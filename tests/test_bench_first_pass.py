@@ -44,3 +44,23 @@ def test_first_pass_compares_variants_interleaved():
     assert any("parse_workers: 0" in line and "×" in line for line in lines)
     after = subprocess.run(["git", "worktree", "list"], cwd=ROOT, capture_output=True, text=True)
     assert after.stdout == worktrees  # the temporary checkout is gone
+
+
+def test_busy_reports_the_cores_and_every_process_of_a_command():
+    child = "sum(range(3 * 10**6))"
+    command = [
+        sys.executable,
+        "-c",
+        f"import subprocess, sys; {child}; subprocess.run([sys.executable, '-c', {child!r}])",
+    ]
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "busy.py"), "--every", "0.05", "--", *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("exit 0, wall") and lines[1].startswith("busy: ")
+    assert "CPU of the command's processes" in lines[2]
+    assert any("2 process(es)" in line for line in lines[3:]), out.stdout  # it and its child
