@@ -179,7 +179,7 @@ def test_a_snapshot_is_written_while_slower_sources_are_still_fetched(server, wo
     """Each outcome is stored as it arrives: the fast feed's file is on disk when its
     fetch ends, before the slow feed answers; both are committed together."""
     server.route("/f0.xml", Reply(body=rss(0), content_type="application/rss+xml"))
-    server.route("/f1.xml", Reply(body=rss(1), delay=1.0, content_type="application/rss+xml"))
+    server.route("/f1.xml", Reply(body=rss(1), delay=2.0, content_type="application/rss+xml"))
     root = workspace(feeds(server, 2, run="{parse_workers: 0}"))
     seen: list[tuple[int, list[str]]] = []
 

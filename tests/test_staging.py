@@ -107,7 +107,7 @@ def test_a_run_stores_blobs_while_slower_sources_are_fetched(server, workspace):
     """The fast feed's blob is in git's object store while the slow feed is still out;
     after the run the index, HEAD and the work tree agree and no git child is left."""
     server.route("/f0.xml", Reply(body=rss(0), content_type="application/rss+xml"))
-    server.route("/f1.xml", Reply(body=rss(1), delay=1.5, content_type="application/rss+xml"))
+    server.route("/f1.xml", Reply(body=rss(1), delay=3.0, content_type="application/rss+xml"))
     root = workspace(feeds(server, 2, run="{parse_workers: 0}"))
     store = GitStore(root)
     early: list[bool] = []
@@ -115,7 +115,7 @@ def test_a_run_stores_blobs_while_slower_sources_are_fetched(server, workspace):
     def progress(done: int, total: int) -> None:
         if done == 1:
             blob = blob_id((root / "snapshots" / "feed00.yaml").read_bytes())
-            deadline = time.monotonic() + 1.0  # git stores it at once, not at the commit
+            deadline = time.monotonic() + 2.5  # git stores it at once, not at the commit
             while not has_object(store, blob) and time.monotonic() < deadline:
                 time.sleep(0.02)
             early.append(has_object(store, blob) and store.head() == head)
