@@ -5,18 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.text import _SPACES, _tidy, html_to_text
-
-
-def general(text: str) -> str:
-    """The rule for any number of lines (spaces folded per line, blank runs kept once)."""
-    lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r", "").split("\n")]
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip()
-
+from tracker.text import _tidy, _tidy_lines, html_to_text
 
 SPACEY = st.text(
     alphabet=st.sampled_from(list("ab \t\u00a0\u2002\u200b\u3000\x0b\x0c\u2028\u0085.é")),
@@ -27,7 +16,7 @@ SPACEY = st.text(
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(SPACEY, st.text(max_size=40)))
 def test_one_line_shortcut_equals_the_general_rule(text):
-    assert _tidy(text) == general(text)
+    assert _tidy(text) == _tidy_lines(text)
 
 
 def test_titles_and_paragraphs():

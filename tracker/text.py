@@ -60,6 +60,11 @@ def html_to_text(html: str | None) -> str:
 def _tidy(text: str) -> str:
     if "\n" not in text and "\r" not in text:  # one line (most titles): the same, sooner
         return _SPACES.sub(" ", text).strip()
+    return _tidy_lines(text)
+
+
+def _tidy_lines(text: str) -> str:
+    """Spaces folded line by line; a run of blank lines kept as one."""
     lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r", "").split("\n")]
     out: list[str] = []
     for line in lines:
