@@ -27,7 +27,7 @@ from tracker.run.pool import ParsePool
 from tracker.run.secrets import redact_messages, redacted_notices
 from tracker.run.suspect import held_notices
 from tracker.sources.base import Source, loaded_source
-from tracker.store.files import STATE_DIR, inside, write_atomic
+from tracker.store.files import STATE_DIR, write_atomic
 from tracker.store.git import GitStore
 from tracker.workspace import Workspace, Writer
 
@@ -173,8 +173,10 @@ def make_sources(root: Path, config: Config, ids: list[str]) -> list[Source]:
 
 def previous_bytes(store: GitStore, source_id: str) -> bytes | None:
     """The snapshot file as it is in the work tree (a symlink there is refused)."""
-    path = inside(store.root, store.relpath(source_id))
-    return path.read_bytes() if path.exists() else None
+    try:
+        return store.snapshot_path(source_id).read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 def cut_short(result: RunResult, config: Config) -> list[Notice]:
@@ -208,5 +210,5 @@ def store_document(store: GitStore, source: Source[Any], raw: RawDocument) -> Pa
     (backfill, inside its Writer); the caller commits."""
     outcome = parse(ParseJob(source.id, source.options, raw, previous_bytes(store, source.id)))
     if isinstance(outcome, Parsed) and outcome.changed:
-        write_atomic(inside(store.root, store.relpath(source.id)), outcome.text)
+        write_atomic(store.snapshot_path(source.id), outcome.text)
     return outcome
