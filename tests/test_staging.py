@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import psutil
 
 from tests.support.server import Reply
-from tests.test_perf_structure import feeds, rss
+from tests.test_perf_structure import _command_line, feeds, rss
 from tracker.run.runner import run_once
 from tracker.store.git import GitStore, blob_id
 from tracker.store.staging import Stager
@@ -35,16 +35,9 @@ def has_object(store: GitStore, blob: str) -> bool:
 
 
 def stagers() -> list[psutil.Process]:
-    """This process's `git update-index` children (a child that ends meanwhile — a
-    GitPython helper, a finished git — is skipped)."""
-    found = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if child.name() == "git" and "update-index" in child.cmdline():
-                found.append(child)
-        except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
-            continue
-    return found
+    """This process's `git update-index` children (one that ends meanwhile is skipped)."""
+    children = psutil.Process().children(recursive=True)
+    return [c for c in children if " update-index " in f" {_command_line(c)} "]
 
 
 def test_added_files_are_in_the_index_once_closed(workspace):
