@@ -5,10 +5,11 @@ ran, and the CPU of every process it started.
 Runs CMD; every `--every` seconds it reads the whole machine's busy share from
 /proc/stat and the CPU times of CMD and each of its descendants (a process's last
 reading counts: it may end between two). Prints the busy share per interval, then the
-CPU of the processes grouped by command line (the parse workers, git, …) against the
-command's wall time and the cores.
+CPU (user and system) of the processes grouped by command line (the parse workers,
+git, …) against the command's wall time and the cores.
 
-    .venv/bin/python benchmarks/busy.py -- .venv/bin/tracker -w WS run --all --no-email
+    .venv/bin/python benchmarks/busy.py --first-pass 1000    # a first pass, as poll.py's
+    .venv/bin/python benchmarks/busy.py -- CMD [ARGS]        # any command
 """
 
 from __future__ import annotations
@@ -17,10 +18,16 @@ import argparse
 import collections
 import os
 import subprocess
+import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchlib, poll: beside this file
 
 
 def machine_times() -> tuple[int, int]:
@@ -39,7 +46,7 @@ def label(process: psutil.Process) -> str:
     return " ".join([name, *words[1:2]])
 
 
-def sample(root: psutil.Process, seen: dict[int, tuple[str, float]]) -> None:
+def sample(root: psutil.Process, seen: dict[int, tuple[str, float, float]]) -> None:
     try:
         family = [root, *root.children(recursive=True)]
     except psutil.Error:
@@ -47,7 +54,7 @@ def sample(root: psutil.Process, seen: dict[int, tuple[str, float]]) -> None:
     for process in family:
         try:
             times = process.cpu_times()
-            seen[process.pid] = (label(process), times.user + times.system)
+            seen[process.pid] = (label(process), times.user, times.system)
         except psutil.Error:
             continue
 
@@ -55,17 +62,48 @@ def sample(root: psutil.Process, seen: dict[int, tuple[str, float]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--every", type=float, default=0.25, help="seconds between samples")
-    parser.add_argument("command", nargs="+")
+    parser.add_argument(
+        "--first-pass",
+        type=int,
+        metavar="N",
+        help="instead of CMD: a first `tracker run --all` over N new served feeds "
+        "(poll.py's feeds, hosts and latency; a fresh workspace with the defaults)",
+    )
+    parser.add_argument("command", nargs="*")
     args = parser.parse_args()
+    if args.first_pass:
+        with first_pass_command(args.first_pass) as command:
+            watch(command, args.every)
+    elif args.command:
+        watch(args.command, args.every)
+    else:
+        parser.error("give CMD or --first-pass N")
+
+
+@contextmanager
+def first_pass_command(feeds: int) -> Iterator[list[str]]:
+    from benchlib import TRACKER, feed_server
+    from poll import tracker_workspace, write_feeds
+
+    with tempfile.TemporaryDirectory(prefix="busy-") as tmp:
+        names = write_feeds(Path(tmp) / "served", feeds)
+        with feed_server(Path(tmp) / "served", 0.2, 50) as server:
+            workspace = Path(tmp) / "ws"
+            tracker_workspace(workspace, [server.url(i, n) for i, n in enumerate(names)])
+            os.sync()  # the feeds and workspace just written: not this command's writeback
+            yield [str(TRACKER), "-w", str(workspace), "run", "--all", "--no-email"]
+
+
+def watch(command: list[str], every: float) -> None:
     start = time.perf_counter()
     before = machine_times()
-    proc = subprocess.Popen(args.command, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     root = psutil.Process(proc.pid)
-    seen: dict[int, tuple[str, float]] = {}
+    seen: dict[int, tuple[str, float, float]] = {}
     timeline = []
     while proc.poll() is None:
         sample(root, seen)
-        time.sleep(args.every)
+        time.sleep(every)
         now = machine_times()
         total, idle = now[0] - before[0], now[1] - before[1]
         before = now
@@ -74,13 +112,17 @@ def main() -> None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"exit {proc.returncode}, wall {wall:.2f} s on {cores} cores")
     print("busy: " + "  ".join(f"{t:4.1f}s {share:4.0%}" for t, share in timeline))
-    by_label: dict[str, list[float]] = collections.defaultdict(list)
-    for name, cpu in seen.values():
-        by_label[name].append(cpu)
-    total_cpu = sum(sum(v) for v in by_label.values())
+    by_label: dict[str, list[tuple[float, float]]] = collections.defaultdict(list)
+    for name, user, system in seen.values():
+        by_label[name].append((user, system))
+    total_cpu = sum(u + k for v in by_label.values() for u, k in v)
     print(f"CPU of the command's processes: {total_cpu:.2f} s ({total_cpu / wall:.2f} cores)")
-    for name, cpus in sorted(by_label.items(), key=lambda kv: -sum(kv[1])):
-        print(f"  {sum(cpus):6.2f} s  {len(cpus):3d} process(es)  {name[:70]}")
+    for name, times in sorted(by_label.items(), key=lambda kv: -sum(u + k for u, k in kv[1])):
+        user, system = sum(u for u, _ in times), sum(k for _, k in times)
+        print(
+            f"  {user + system:6.2f} s (user {user:5.2f}, system {system:5.2f})  "
+            f"{len(times):3d} process(es)  {name[:60]}"
+        )
 
 
 if __name__ == "__main__":

@@ -64,3 +64,14 @@ def test_busy_reports_the_cores_and_every_process_of_a_command():
     assert lines[0].startswith("exit 0, wall") and lines[1].startswith("busy: ")
     assert "CPU of the command's processes" in lines[2]
     assert any("2 process(es)" in line for line in lines[3:]), out.stdout  # it and its child
+
+
+def test_busy_runs_a_first_pass_of_its_own():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "busy.py"), "--first-pass", "3"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("exit 0, wall") and "tracker" in out.stdout
