@@ -162,3 +162,41 @@ def test_a_warning_for_every_file_does_not_stall_git_or_the_run(workspace):
             git.kill()
     index = staged(store)
     assert all(rel in index for rel in names)
+
+
+def test_a_git_that_stops_reading_makes_the_writer_wait_a_bounded_time(
+    workspace, caplog, monkeypatch
+):
+    """git stopped (SIGSTOP) while paths keep coming: once its input pipe is full, a path
+    waits at most WRITE_WAIT s; then staging is given up (git ended) and the writer goes
+    on, the commit staging what is left."""
+    import signal
+
+    import tracker.store.staging as staging
+
+    monkeypatch.setattr(staging, "WRITE_WAIT", 0.3)
+    root = workspace("sources: {}\n")
+    (root / "snapshots").mkdir()
+    (root / "snapshots" / "a.yaml").write_text("a: 1\n")
+    stager = Stager(GitStore(root))
+    stager.add("snapshots/a.yaml")
+    [git] = stagers()
+    git.send_signal(signal.SIGSTOP)
+    import threading
+
+    def write_many() -> None:
+        for i in range(5000):  # ~300 KB of paths: far more than a pipe holds
+            stager.add(f"snapshots/source-with-a-long-identifier-{i:05d}.yaml")
+        stager.close()
+
+    writer = threading.Thread(target=write_many, daemon=True)
+    with caplog.at_level(logging.INFO, logger="tracker.store.staging"):
+        writer.start()
+        writer.join(timeout=30)
+    try:
+        assert not writer.is_alive(), "the writer waited on a stopped git"
+    finally:
+        if git.is_running():
+            git.kill()
+    assert any("took no path for 0.3 s" in r.getMessage() for r in caplog.records)
+    assert not stagers()

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import subprocess
 import threading
+import time
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,7 +28,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CLOSE_WAIT = 60.0  # seconds for git to store what it was given once input ends
+WRITE_WAIT = 10.0  # seconds a path may wait for room in git's input
 ERROR_TAIL = 2000  # bytes of git's messages kept for the one line
+
+
+def _send(fd: int, data: bytes) -> None:
+    """Write `data` (a path, under the pipe's atomic size: all of it or none) to git's
+    input, waiting at most WRITE_WAIT s for room (TimeoutError)."""
+    deadline = time.monotonic() + WRITE_WAIT
+    while True:
+        try:
+            os.write(fd, data)
+            return
+        except BlockingIOError:  # a full pipe of paths git has still to read
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError from None
+            select.select([], [fd], [], left)
 
 
 class Stager:
@@ -46,8 +64,9 @@ class Stager:
         try:
             proc = self._proc or self._start()
             assert proc.stdin is not None
-            proc.stdin.write(rel.encode("utf-8") + b"\0")
-            proc.stdin.flush()  # git stores each blob as its path arrives
+            _send(proc.stdin.fileno(), rel.encode("utf-8") + b"\0")
+        except TimeoutError:
+            self._give_up(f"git took no path for {WRITE_WAIT:g} s")
         except Exception as exc:  # noqa: BLE001 - git gone, not startable: the commit stages
             self._give_up(f"{type(exc).__name__}: {exc}")
 
@@ -57,6 +76,7 @@ class Stager:
         )
         proc = handle.proc
         self._handle, self._proc = handle, proc
+        os.set_blocking(proc.stdin.fileno(), False)  # a wait for git is bounded (_send)
         # git's warnings (one a file, e.g. line-ending conversions) are read as they come:
         # a full stderr pipe would stop git reading its input, and then this process
         self._reader = threading.Thread(target=self._read_messages, args=(proc.stderr,))
@@ -65,8 +85,11 @@ class Stager:
         return proc
 
     def _read_messages(self, stream: IO[bytes]) -> None:
-        while chunk := os.read(stream.fileno(), 65536):
-            self._messages = (self._messages + chunk)[-ERROR_TAIL:]
+        try:
+            while chunk := os.read(stream.fileno(), 65536):
+                self._messages = (self._messages + chunk)[-ERROR_TAIL:]
+        except (OSError, ValueError):  # closed when staging was given up
+            return
 
     def close(self) -> None:
         """End git's input and wait for it (bounded); idempotent."""
@@ -94,7 +117,8 @@ class Stager:
         if not self._broken:
             log.info("staging ahead of the commit stopped (%s); the commit stages", why)
         self._broken = True
-        proc, self._proc, self._handle = self._proc, None, None
+        proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
-            proc.kill()
+            proc.kill()  # SIGKILL: it ends a stopped git too, where a SIGTERM would wait
             proc.wait()
+        self._handle = None  # only now: dropping it makes GitPython wait for git to end
