@@ -84,8 +84,13 @@ class Child:
         return self.returncode
 
     def send_signal(self, signal: int) -> None:
-        if self.returncode is None:
-            os.kill(self.pid, signal)
+        """As Popen's: nothing once the child has ended. The zygote reaps the child before
+        its exit code reaches us, so a child that just ended is gone without a code yet."""
+        if self.poll() is None:
+            try:
+                os.kill(self.pid, signal)
+            except ProcessLookupError:
+                pass
 
 
 class Zygote:
