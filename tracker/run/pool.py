@@ -8,7 +8,9 @@ owner: on Linux the initializer asks the kernel for SIGKILL when the parent goes
 only once a run has more documents to parse than `threshold` (`run.pool_threshold`):
 starting workers costs more than parsing a few documents in-process
 (benchmarks/parsepool.py measures both). A worker that dies (BrokenProcessPool) ends the
-pool; that document and the rest are parsed in-process.
+pool; that document and the rest are parsed in-process — also when it died while writing
+its result, which the standard library's pool alone would wait for forever
+(pool_watch.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from tracker.config.options import SOURCE_OPTIONS
 from tracker.run.parse import Failed, Parsed, ParseJob, failed, parse
+from tracker.run.pool_watch import ResultWatch
 from tracker.sources.base import kind_module
 
 if TYPE_CHECKING:  # multiprocessing is imported when a pool starts: most runs need none
@@ -139,6 +142,7 @@ class ParsePool:
         self.arrived = 0
         self.in_pool = 0  # documents parsed by workers (tests and benchmarks read it)
         self._pool: ProcessPoolExecutor | None = None
+        self._watch: ResultWatch | None = None  # unsticks a result its worker died writing
         self._broken = False
         self._abandoned = False  # a worker may still be busy with a cancelled document
 
@@ -191,11 +195,13 @@ class ParsePool:
             initializer=_die_with_parent,
             initargs=(os.getpid(),),
         )
+        self._watch = ResultWatch(self._pool)
 
     def _give_up(self, pool: ProcessPoolExecutor) -> None:
         if self._pool is pool:
             log.warning("a parse worker died; parsing the rest of this run in-process")
             self._pool, self._broken = None, True
+            self._stop_watching()
             pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
@@ -205,8 +211,13 @@ class ParsePool:
         if pool is None:
             return
         processes = list(getattr(pool, "_processes", {}).values())  # no public API in 3.11
+        self._stop_watching()
         pool.shutdown(wait=False, cancel_futures=True)
         if self._abandoned:
             for process in processes:
                 if process.is_alive():
                     process.kill()
+
+    def _stop_watching(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
