@@ -18,17 +18,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = """
-import os, resource, time, pytest
+import os, resource, sys, time, pytest
 
 def _cpu(who):
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
 
+def _children():  # waited-for children, and the shared zygote's (tests/support/zygote.py)
+    zygote = sys.modules.get("tests.support.zygote")
+    warm = zygote.shared_children_cpu() if zygote is not None else 0.0
+    return _cpu(resource.RUSAGE_CHILDREN) + warm
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    me, children = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
+    me, children = _cpu(resource.RUSAGE_SELF), _children()
     yield
-    me, children = _cpu(resource.RUSAGE_SELF) - me, _cpu(resource.RUSAGE_CHILDREN) - children
+    me, children = _cpu(resource.RUSAGE_SELF) - me, _children() - children
     with open(os.environ["SUITE_CPU_LOG"], "a") as log:
         log.write(f"{me:.3f}\\t{children:.3f}\\t{item.nodeid}\\n")
 """

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import make_workspace, utc
+from tests.support.zygote import run as warm_run
 from tracker.cli import core
 from tracker.cli.app import app
 from tracker.run.runner import run_once
@@ -171,7 +172,7 @@ def cli(*args: str) -> Outcome:
 
 def tracker(*args: str, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess:
     """The real console script in a child process (not a terminal: stdout is a pipe)."""
-    return subprocess.run(
+    return warm_run(
         [sys.executable, "-m", "tracker.cli", *args],
         capture_output=True,
         text=True,

@@ -21,6 +21,7 @@ from tests.support.bytecode import cache_rewritten_tests, compile_packages
 from tests.support.data import SHARED, TEST_DATA, shared_path
 from tests.support.seed import generator_for, replay_hint, suite_seed
 from tests.support.server import LocalServer
+from tests.support.zygote import run as warm_run
 
 DATA = SHARED / "data"  # the complete archives (use shared_path("data", ...) to read them)
 __all__ = ["DATA", "SHARED", "TEST_DATA", "make_workspace", "utc"]
@@ -191,7 +192,7 @@ def demo_workspace(tmp_path_factory) -> tuple[Path, str]:
     with FileLock(str(base / "demo-once.lock")):
         if not printed.exists():
             folder.mkdir(exist_ok=True)
-            proc = subprocess.run(
+            proc = warm_run(
                 [sys.executable, "-m", "tracker.cli", "demo", str(folder / "ws")],
                 capture_output=True,
                 text=True,

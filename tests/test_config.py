@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.zygote import run as warm_run
 from tracker.config import load_config, parse_duration
 from tracker.errors import ConfigError
 
@@ -201,7 +202,7 @@ def test_cli_exits_2_and_writes_nothing(tmp_path):
     root = write(tmp_path, feeds=GOOD_FEEDS + "    colour: blue\n")
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     before = sorted(p.relative_to(root) for p in root.rglob("*") if ".git" not in p.parts)
-    proc = subprocess.run(
+    proc = warm_run(
         [sys.executable, "-m", "tracker.cli", "-w", str(root), "run", "--all"],
         capture_output=True,
         text=True,

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.zygote import run as warm_run
+
 
 @pytest.fixture
 def demo(demo_workspace) -> tuple[Path, str]:
@@ -16,7 +18,7 @@ def demo(demo_workspace) -> tuple[Path, str]:
 
 
 def cli_json(root: Path, *args: str) -> list[dict]:
-    proc = subprocess.run(
+    proc = warm_run(
         [sys.executable, "-m", "tracker.cli", "-w", str(root), *args, "--format", "json"],
         capture_output=True,
         text=True,

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.chromium import CHROMIUM, page_size
+from tests.support.zygote import run as warm_run
 from tracker.digest.values import columns
 from tracker.evaluate.findings import evaluate_all
 from tracker.workspace import Workspace
@@ -30,7 +31,7 @@ needs_chromium = pytest.mark.skipif(
 
 
 def tracker(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    return warm_run(
         [sys.executable, "-m", "tracker.cli", *args],
         capture_output=True,
         text=True,

@@ -15,6 +15,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from tests.conftest import utc
+from tests.support.zygote import run as warm_run
 from tracker.digest.job import load_memory
 from tracker.notify.outbox import Outbox
 from tracker.run.runner import run_once
@@ -309,7 +310,7 @@ def test_password_comes_from_the_environment(workspace, server, smtp, monkeypatc
 
 
 def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    return warm_run(
         [sys.executable, "-m", "tracker.cli", "-w", str(root), *args],
         capture_output=True,
         text=True,

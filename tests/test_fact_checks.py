@@ -3,13 +3,13 @@ naming file and line (exit 2), never a crash of `status`, `run` or `digest` late
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import make_workspace
+from tests.support.zygote import run as warm_run
 from tracker.config import load_config
 from tracker.errors import ConfigError
 
@@ -232,7 +232,7 @@ def test_commands_stop_with_exit_2_and_the_line(tmp_path: Path, command: list[st
     """The shares fact with a string `expect` once crashed status, run and digest."""
     text = report_with(BAD["shares-with-a-text-expect"][0])
     root = make_workspace(tmp_path / "ws", FEEDS, {"r1": text})
-    proc = subprocess.run(
+    proc = warm_run(
         [sys.executable, "-m", "tracker.cli", "-w", str(root), *command],
         capture_output=True,
         text=True,

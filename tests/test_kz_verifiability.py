@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_workspace
+from tests.support.zygote import run as warm_run
 from tracker.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,7 +84,7 @@ def test_the_field_agrees_with_the_configuration(example, rows):
 def test_the_factbook_sources_are_frozen_and_sources_says_so(example):
     config = load_config(example)
     assert config.sources["factbook-kz"].frozen and config.sources["factbook-cia"].frozen
-    proc = subprocess.run(
+    proc = warm_run(
         [sys.executable, "-m", "tracker.cli", "-w", str(example), "sources", "--format", "json"],
         capture_output=True,
         text=True,

@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import utc
 from tests.support.cli import tracker
 from tests.support.data import factbook_version
+from tests.support.zygote import run as warm_run
 from tests.test_findings import FINDING_KEYS
 from tracker.run.runner import run_once
 from tracker.store.git import GitStore
@@ -55,7 +56,7 @@ def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 def cli_process(root: Path, *args: str) -> subprocess.CompletedProcess:
     """A real `tracker` process, for what takes two processes (the run lock)."""
-    return subprocess.run(
+    return warm_run(
         [sys.executable, "-m", "tracker.cli", "-w", str(root), *args],
         capture_output=True,
         text=True,

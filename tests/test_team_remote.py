@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from tests.conftest import make_workspace, utc
 from tests.support.gitserver import GitDaemon, git, git_env, ref_updates_are_fast_forwards
 from tests.support.server import LocalServer, Reply
+from tests.support.zygote import run as warm_run
 from tracker.cli.app import app
 from tracker.errors import ConfigError, PushError
 from tracker.run.runner import run_once
@@ -96,7 +97,7 @@ def cli(root: Path, *args: str) -> SimpleNamespace:
 
 def cli_process(root: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(git_env(), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-    return subprocess.run(
+    return warm_run(
         [sys.executable, "-m", "tracker.cli", "-w", str(root), *args],
         capture_output=True,
         text=True,

@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import utc
 from tests.support.worldbank_server import FakeWorldBank
+from tests.support.zygote import run as warm_run
 from tracker.config import load_config
 from tracker.evaluate.findings import evaluate_all
 from tracker.evaluate.verifiability import (
@@ -92,7 +93,7 @@ def ws(workspace, server):
 
 
 def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    return warm_run(
         [sys.executable, "-m", "tracker.cli", "-w", str(root), *args, "--now", "2026-03-10T05:00"],
         capture_output=True,
         text=True,

@@ -19,6 +19,7 @@ from tests.conftest import make_workspace
 from tests.support.acled_server import PASSWORD, USERNAME, FakeAcled, event, reply
 from tests.support.faults import make_kind
 from tests.support.server import LocalServer, Reply
+from tests.support.zygote import run as warm_run
 
 SMTP_PASSWORD = "smtp-Pw-7c1e9d-NEVER-WRITE"
 SECRETS = [USERNAME, PASSWORD, SMTP_PASSWORD]
@@ -75,7 +76,7 @@ def rejecting_authenticator(server, session, envelope, mechanism, auth_data):
 
 
 def tracker(root: Path, now: str, env: dict[str, str]) -> str:
-    proc = subprocess.run(
+    proc = warm_run(
         [sys.executable, "-m", "tracker.cli", "-w", str(root), "run", "--all", "--now", now],
         capture_output=True,
         text=True,

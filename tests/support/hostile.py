@@ -24,32 +24,13 @@ from typing import Any, Callable
 from tests.conftest import make_workspace, utc
 from tests.support.acled_server import PASSWORD, USERNAME, FakeAcled, event
 from tests.support.server import LocalServer, Reply
+from tests.support.zygote import run as warm_run
 from tracker.run.runner import run_once
 
 TESTS = Path(__file__).resolve().parents[1]
 WIKIDATA = TESTS / "data" / "wikidata"
 FIRST, SECOND, THIRD = utc("2025-10-08T04:00"), "2025-10-09T04:00", "2025-10-10T04:00"
 ENV = {"ACLED_USERNAME": USERNAME, "ACLED_PASSWORD": PASSWORD}
-
-# Runs `tracker` and writes its peak resident memory (VmHWM, kB) to the file named first:
-# the figure of this process alone (ru_maxrss of children would carry the parent's).
-# (The console script ends with os._exit, which skips atexit: the figure is taken there.)
-MEASURED = (
-    "import atexit, os, sys\n"
-    "out = sys.argv.pop(1)\n"
-    "def peak():\n"
-    "    for line in open('/proc/self/status'):\n"
-    "        if line.startswith('VmHWM:'):\n"
-    "            open(out, 'w').write(line.split()[1])\n"
-    "atexit.register(peak)\n"
-    "_exit = os._exit\n"
-    "def measured_exit(code):\n"
-    "    peak()\n"
-    "    _exit(code)\n"
-    "os._exit = measured_exit\n"
-    "from tracker.cli import main\n"
-    "main()\n"
-)
 
 
 def geos(categories: dict[str, dict[str, str]]) -> dict[str, Any]:
@@ -207,15 +188,16 @@ class Hostile:
         """`tracker -w ROOT ARGS --now NOW` as a subprocess; its peak memory is recorded."""
         # (not beside the workspace, whose disk a test may have filled)
         peak = Path(tempfile.mkdtemp(prefix="tracker-peak-")) / "kB"
-        command = [sys.executable, "-c", MEASURED, str(peak), "-w", str(self.root), *args]
+        command = [sys.executable, "-m", "tracker.cli", "-w", str(self.root), *args]
         if args and args[0] == "run":
             command += ["--now", now]
-        proc = subprocess.run(
+        proc = warm_run(
             command,
             capture_output=True,
             text=True,
             timeout=300,
             env={**os.environ, **ENV, **(env or {})},
+            peak=str(peak),
         )
         text = peak.read_text() if peak.exists() else ""
         self.peaks.append(int(text) if text.isdigit() else 0)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from tests.support.server import LocalServer, Reply
+from tests.support.zygote import run as warm_run
 
 REPORT = """\
 report: {id: ops}
@@ -77,7 +78,7 @@ def run_env() -> dict[str, str]:
 
 
 def run_tracker(root: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    return warm_run(
         tracker_cmd(root, *args), capture_output=True, text=True, timeout=timeout, env=run_env()
     )
 

@@ -59,6 +59,7 @@ class ResultWatch:
         if self._stopped.is_set() or getattr(self._pool, "_broken", False):
             return
         log.info("a parse worker died while handing back its result; ending the pool")
+        self.rescued = True  # before: the documents come back as soon as the writer closes
         for process in _processes(self._pool):
             with contextlib.suppress(OSError, ValueError):
                 process.kill()  # each holds a writing end of the result pipe too
@@ -67,7 +68,6 @@ class ResultWatch:
         if writer is not None:
             with contextlib.suppress(OSError):
                 writer.close()
-        self.rescued = True
 
 
 def _processes(pool: ProcessPoolExecutor) -> list[Any]:
