@@ -54,7 +54,10 @@ def sample(root: psutil.Process, seen: dict[int, tuple[str, float, float]]) -> N
     for process in family:
         try:
             times = process.cpu_times()
-            seen[process.pid] = (label(process), times.user, times.system)
+            name = label(process)
+            if process.pid in seen and not process.cmdline():  # ended: keep what it ran
+                name = seen[process.pid][0]
+            seen[process.pid] = (name, times.user, times.system)
         except psutil.Error:
             continue
 
