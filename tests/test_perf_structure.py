@@ -15,16 +15,19 @@ import time
 from datetime import datetime, timezone
 
 import psutil
+import pytest
 
 from tests.conftest import utc
 from tests.support.server import Reply
 from tracker.config import HttpConfig, RssOptions, RunConfig
+from tracker.errors import StoreError
 from tracker.models import Failure, RawDocument
 from tracker.run.parse import Failed, Parsed, ParseJob
 from tracker.run.pool import ParsePool
 from tracker.run.runner import run_once
 from tracker.store.git import GitStore
 from tracker.store.state import State
+from tracker.workspace import Writer
 
 N = 24
 NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
@@ -191,6 +194,29 @@ def test_a_snapshot_is_written_while_slower_sources_are_still_fetched(server, wo
     assert [s.source for s in result.sources] == ["feed00", "feed01"]  # the poll's order
     committed = GitStore(root).repo.git.ls_tree("--name-only", "HEAD", "snapshots/")
     assert committed.split() == ["snapshots/feed00.yaml", "snapshots/feed01.yaml"]
+
+
+def test_a_disk_that_fails_while_storing_ends_the_poll_at_once(server, workspace, monkeypatch):
+    """Storing an outcome is the workspace's business: its failure (a full disk) ends the
+    run with that error as soon as it happens, not after the slower sources answered, and
+    nothing is committed."""
+    slow = 20.0  # the slow feed's delay: the run must end long before it
+    server.route("/f0.xml", Reply(body=rss(0), content_type="application/rss+xml"))
+    server.route("/f1.xml", Reply(body=rss(1), delay=slow, content_type="application/rss+xml"))
+    root = workspace(
+        feeds(server, 2, run="{parse_workers: 0}").replace("timeout: 5", "timeout: 30")
+    )
+    head = GitStore(root).repo.head.commit.hexsha
+
+    def full_disk(self, rel: str, text: str):
+        raise StoreError(f"cannot write the workspace: No space left on device ({rel})")
+
+    monkeypatch.setattr(Writer, "write_and_stage", full_disk)
+    start = time.monotonic()
+    with pytest.raises(StoreError, match="No space left"):
+        run_once(root, now=NOW, run_all=True, send_email=False)
+    assert time.monotonic() - start < slow / 2
+    assert GitStore(root).repo.head.commit.hexsha == head
 
 
 def job(index: int, content: bytes | None = None) -> ParseJob:

@@ -83,7 +83,10 @@ class Poller:
         """Until every task is done (None), the deadline passed or a stop was asked for
         (that Failure). A workspace failure in a task is raised."""
         everything = asyncio.gather(*tasks, return_exceptions=True)  # one waiter for all
-        watched: set[asyncio.Future[Any]] = {everything}
+        raised = asyncio.get_running_loop().create_future()  # storing an outcome failed:
+        for task in tasks:  # the workspace's error ends the poll now, not after the others
+            task.add_done_callback(lambda done: _note_raised(done, raised))
+        watched: set[asyncio.Future[Any]] = {everything, raised}
         if self.stop is not None:
             watched.add(asyncio.ensure_future(self._stop_requested()))
         try:
@@ -154,3 +157,8 @@ class Poller:
         self._stage[sid] = "parsing"
         job = ParseJob(sid, source.options, fetched.raw, self.read_previous(sid))
         return Polled(sid, await self.pool.parse(job), fetched.validators)
+
+
+def _note_raised(task: asyncio.Task[Polled], raised: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None and not raised.done():
+        raised.set_result(None)
