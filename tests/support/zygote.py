@@ -319,11 +319,11 @@ def run(
     """`subprocess.run(command, capture_output=True, text=True, ...)` for a `tracker`
     command, through the shared zygote when the child would start the same way."""
     env = dict(os.environ if env is None else env)
-    if command[:3] != TRACKER or not _is_warmable(kwargs) or not warm(env, shared().env):
+    zygote = shared() if command[:3] == TRACKER and _is_warmable(kwargs) else None
+    if zygote is None or not warm(env, zygote.env):
         if peak is not None:
             command = [sys.executable, "-c", MEASURED, peak, *command[3:]]
         return subprocess.run(command, env=env, cwd=cwd, input=input, timeout=timeout, **kwargs)
-    zygote = shared()
     folder = Path(tempfile.mkdtemp(prefix="tracker-warm-"))
     try:
         streams = {name: str(folder / name) for name in ("stdout", "stderr")}

@@ -14,6 +14,7 @@ files back, as for any write.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import select
@@ -120,5 +121,6 @@ class Stager:
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
             proc.kill()  # SIGKILL: it ends a stopped git too, where a SIGTERM would wait
-            proc.wait()
+            with contextlib.suppress(subprocess.TimeoutExpired):  # stuck in the kernel
+                proc.wait(timeout=CLOSE_WAIT)
         self._handle = None  # only now: dropping it makes GitPython wait for git to end
