@@ -75,3 +75,27 @@ def test_busy_runs_a_first_pass_of_its_own():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("exit 0, wall") and "tracker" in out.stdout
+
+
+def test_suite_ab_compares_variants_of_a_subset_interleaved():
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "suite_ab.py"),
+            "--base",
+            "HEAD",
+            "--workers",
+            "1",
+            "--rounds",
+            "1",
+            "tests/test_text_tidy.py",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    rows = [line for line in out.stdout.splitlines() if "wall median" in line]
+    assert [row.split()[0] for row in rows] == ["this", "--base", "-n"]
+    assert "×1.000" in rows[0]
