@@ -49,9 +49,9 @@ class Variant:
 
 
 @contextmanager
-def worktree(rev: str) -> Iterator[Path]:
-    """`rev` checked out beside this one, removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="tracker-base-") as tmp:
+def worktree(rev: str, prefix: str = "tracker-base-") -> Iterator[Path]:
+    """`rev` checked out in a temporary folder named `prefix…`, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         path = Path(tmp) / "checkout"
         subprocess.run(
             ["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(path), rev],

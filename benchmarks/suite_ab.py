@@ -32,6 +32,7 @@ from benchlib import ROOT, Cost, measure
 from first_pass import worktree
 
 SHARED = ROOT.parent / "shared"
+WORKTREE_PREFIX = "tracker-suite-base-"  # not first_pass.py's: their smoke tests run at once
 
 
 @dataclass
@@ -53,7 +54,7 @@ class Variant:
 
 def base_checkout(stack: ExitStack, rev: str) -> Path:
     """`rev` in a worktree laid out as CI has it: `.venv` inside, `shared` beside."""
-    checkout = stack.enter_context(worktree(rev))
+    checkout = stack.enter_context(worktree(rev, prefix=WORKTREE_PREFIX))
     (checkout / ".venv").symlink_to(ROOT / ".venv")
     if SHARED.is_dir():
         (checkout.parent / "shared").symlink_to(SHARED)

@@ -12,9 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_first_pass_compares_variants_interleaved():
     """benchmarks/first_pass.py end to end on a few feeds: this checkout, another commit
     (a temporary worktree, removed afterwards) and a setting, each with its ratio."""
-    worktrees = subprocess.run(
-        ["git", "worktree", "list"], cwd=ROOT, capture_output=True, text=True
-    ).stdout
+    worktrees = temporary_worktrees("/tracker-base-")
     out = subprocess.run(
         [
             sys.executable,
@@ -42,8 +40,7 @@ def test_first_pass_compares_variants_interleaved():
     assert any(line.strip().startswith("this checkout") and "×1.000" in line for line in lines)
     assert any("--base HEAD" in line and "×" in line for line in lines)
     assert any("parse_workers: 0" in line and "×" in line for line in lines)
-    after = subprocess.run(["git", "worktree", "list"], cwd=ROOT, capture_output=True, text=True)
-    assert after.stdout == worktrees  # the temporary checkout is gone
+    assert temporary_worktrees("/tracker-base-") == worktrees  # the checkout is gone
 
 
 def test_busy_reports_the_cores_and_every_process_of_a_command():
@@ -77,7 +74,15 @@ def test_busy_runs_a_first_pass_of_its_own():
     assert out.stdout.startswith("exit 0, wall") and "tracker" in out.stdout
 
 
+def temporary_worktrees(marker: str) -> list[str]:
+    """The repository's worktrees whose path holds `marker` (each benchmark has its own:
+    the smoke tests of two of them may run at once)."""
+    listed = subprocess.run(["git", "worktree", "list"], cwd=ROOT, capture_output=True, text=True)
+    return [line for line in listed.stdout.splitlines() if marker in line]
+
+
 def test_suite_ab_compares_variants_of_a_subset_interleaved():
+    worktrees = temporary_worktrees("/tracker-suite-base-")
     out = subprocess.run(
         [
             sys.executable,
@@ -99,3 +104,4 @@ def test_suite_ab_compares_variants_of_a_subset_interleaved():
     rows = [line for line in out.stdout.splitlines() if "wall median" in line]
     assert [row.split()[0] for row in rows] == ["this", "--base", "-n"]
     assert "×1.000" in rows[0]
+    assert temporary_worktrees("/tracker-suite-base-") == worktrees  # the checkout is gone
