@@ -9,31 +9,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def benchmark(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """benchmarks/SCRIPT ARGS from the repository's root, its output captured."""
+    command = [sys.executable, str(ROOT / "benchmarks" / script), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT)
+
+
 def test_first_pass_compares_variants_interleaved():
     """benchmarks/first_pass.py end to end on a few feeds: this checkout, another commit
     (a temporary worktree, removed afterwards) and a setting, each with its ratio."""
     worktrees = temporary_worktrees("/tracker-base-")
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "first_pass.py"),
-            "--feeds",
-            "3",
-            "--hosts",
-            "2",
-            "--latency",
-            "0",
-            "--rounds",
-            "1",
-            "--base",
-            "HEAD",
-            "--variant",
-            "run: {parse_workers: 0}",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    out = benchmark(
+        "first_pass.py",
+        *("--feeds", "3", "--hosts", "2", "--latency", "0", "--rounds", "1"),
+        *("--base", "HEAD", "--variant", "run: {parse_workers: 0}"),
     )
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.splitlines()
@@ -50,12 +39,7 @@ def test_busy_reports_the_cores_and_every_process_of_a_command():
         "-c",
         f"import subprocess, sys; {child}; subprocess.run([sys.executable, '-c', {child!r}])",
     ]
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "busy.py"), "--every", "0.05", "--", *command],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = benchmark("busy.py", "--every", "0.05", "--", *command)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0].startswith("exit 0, wall") and lines[1].startswith("busy: ")
@@ -64,12 +48,7 @@ def test_busy_reports_the_cores_and_every_process_of_a_command():
 
 
 def test_busy_runs_a_first_pass_of_its_own():
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "busy.py"), "--first-pass", "3"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = benchmark("busy.py", "--first-pass", "3")
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("exit 0, wall") and "tracker" in out.stdout
 
@@ -83,22 +62,9 @@ def temporary_worktrees(marker: str) -> list[str]:
 
 def test_suite_ab_compares_variants_of_a_subset_interleaved():
     worktrees = temporary_worktrees("/tracker-suite-base-")
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "suite_ab.py"),
-            "--base",
-            "HEAD",
-            "--workers",
-            "1",
-            "--rounds",
-            "1",
-            "tests/test_text_tidy.py",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
+    out = benchmark(
+        "suite_ab.py",
+        *("--base", "HEAD", "--workers", "1", "--rounds", "1", "tests/test_text_tidy.py"),
     )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     rows = [line for line in out.stdout.splitlines() if "wall median" in line]
