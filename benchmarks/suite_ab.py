@@ -10,6 +10,9 @@ exit). Variants: this checkout with three workers (scripts/test's), plus
                   checkout's virtualenv and `../shared` beside it, as CI has
   --workers N     this checkout with N pytest workers (repeatable)
 
+`--default-workers N` sets the workers of the first variant and of every `--base` (3, as
+scripts/test has; 0 runs pytest without xdist, as the smoke test does).
+
 Prints each variant's medians and each against the first variant's. Rounds alternate
 the variants, so a slow moment of this shared machine falls on all of them.
 
@@ -81,11 +84,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", action="append", default=[], metavar="REV")
     parser.add_argument("--workers", action="append", default=[], type=int, metavar="N")
+    parser.add_argument("--default-workers", type=int, default=3, metavar="N")
     parser.add_argument("--rounds", type=int, default=2)
     args, pytest_args = parser.parse_known_args()  # the rest goes to pytest (a subset)
     with ExitStack() as stack:
-        variants = [Variant("this checkout, -n 3")]
-        variants += [Variant(f"--base {rev}", base_checkout(stack, rev)) for rev in args.base]
+        default = args.default_workers
+        variants = [Variant(f"this checkout, -n {default}", workers=default)]
+        variants += [
+            Variant(f"--base {rev}", base_checkout(stack, rev), default) for rev in args.base
+        ]
         variants += [Variant(f"-n {n}", workers=n) for n in args.workers]
         for _ in range(args.rounds):
             for variant in variants:

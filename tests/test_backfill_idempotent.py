@@ -206,6 +206,7 @@ def test_a_merging_kind_is_idempotent_too(tmp_path):
 # ---------------------------------------------------------------- the real archive
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (DATA / "cia-geos-kz").is_dir(), reason="../shared/data is absent")
 def test_backfill_of_the_real_archive_twice_in_a_row_adds_no_commit(ws):
     first = backfill(ws, "fb", DATA / "cia-geos-kz", now=NOW)

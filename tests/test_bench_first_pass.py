@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -60,11 +62,13 @@ def temporary_worktrees(marker: str) -> list[str]:
     return [line for line in listed.stdout.splitlines() if marker in line]
 
 
+@pytest.mark.slow
 def test_suite_ab_compares_variants_of_a_subset_interleaved():
     worktrees = temporary_worktrees("/tracker-suite-base-")
     out = benchmark(
         "suite_ab.py",
-        *("--base", "HEAD", "--workers", "1", "--rounds", "1", "tests/test_text_tidy.py"),
+        *("--base", "HEAD", "--default-workers", "0", "--workers", "1", "--rounds", "1"),
+        "tests/test_text_tidy.py",
     )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     rows = [line for line in out.stdout.splitlines() if "wall median" in line]
