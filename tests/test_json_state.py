@@ -26,6 +26,7 @@ from tracker.sources.acled import AcledOptions, AcledSource
 from tracker.store.files import IsoTime, JsonFile
 from tracker.store.git import GitStore
 from tracker.store.lock import HOLDER_FILE, RunLock, read_holder
+from tracker.store.remote import SyncProblem, read_sync_problem, sync_record
 from tracker.store.state import State
 
 T0 = utc("2026-03-02T00:00:00")
@@ -206,6 +207,31 @@ def test_sent_log_of_the_wrong_shape(tmp_path):
     outbox.mark_sent("<c@d>")
     assert outbox.sent_ids() == ["<c@d>"]
     assert (outbox.folder / "sent.json.damaged").exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"kind": "conflict"',
+        "[]",
+        '{"kind": 3, "message": "m", "remote": "origin", '
+        '"branch": "main", "since": null, "last": null}',
+    ],
+    ids=["truncated", "a list", "a number for the kind"],
+)
+def test_a_sync_record_of_the_wrong_shape_is_set_aside(tmp_path, content):
+    record = tmp_path / ".tracker" / "sync.json"
+    record.parent.mkdir()
+    record.write_text(content)
+    assert read_sync_problem(tmp_path) is None
+    assert (tmp_path / ".tracker" / "sync.json.damaged").read_text() == content
+    assert not record.exists()
+
+
+def test_a_sync_record_round_trips(tmp_path):
+    problem = SyncProblem("conflict", "push failed", "origin", "main", "t0", "t1", 2, ["a"])
+    sync_record(tmp_path).save(problem)
+    assert read_sync_problem(tmp_path) == problem
 
 
 # ------------------------------------------------------------------ lock note, blob cache

@@ -64,6 +64,19 @@ def test_a_fast_forward_killed_after_it_finished_needs_nothing(ws):
     assert not marker.exists() and git(ws, "status", "--porcelain") == ""
 
 
+@pytest.mark.parametrize(
+    "content", ['{"op": "rebase", "head": ', '["rebase"]', '{"op": "rebase", "target": 7}']
+)
+def test_a_damaged_note_is_removed_and_nothing_is_undone(ws, content, caplog):
+    marker = ws / ".tracker" / MARKER_FILE
+    marker.parent.mkdir(exist_ok=True)
+    marker.write_text(content)
+    (ws / "reports" / "a.txt").write_text("a person's edit\n")
+    assert undo_interrupted_integration(GitStore(ws), "main") == []
+    assert not marker.exists() and "removed damaged integrating.json" in caplog.text
+    assert (ws / "reports" / "a.txt").read_text() == "a person's edit\n"
+
+
 def test_someone_elses_rebase_is_left_alone_and_refused(ws):
     path = ws / "reports" / "a.txt"
     git(ws, "checkout", "-q", "-b", "other")

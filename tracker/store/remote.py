@@ -25,19 +25,17 @@ told never to prompt, and every network operation is killed after `git.timeout` 
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from tracker.config.options import GitConfig
 from tracker.errors import ConfigError, StoreError
-from tracker.store.files import STATE_DIR, write_atomic
+from tracker.store.files import STATE_DIR, JsonFile
 from tracker.store.git import GitStore
 from tracker.store.unfinished import integrating
 
@@ -58,9 +56,6 @@ class SyncProblem:
     last: str | None  # latest one
     unpushed: int = 0  # local commits waiting to be pushed
     files: list[str] = field(default_factory=list)  # conflicting / uncommitted files
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def redact(text: str) -> str:
@@ -97,13 +92,15 @@ def clone(url: str, root: Path, timeout: float) -> None:
         raise StoreError(redact(f"git clone {url} failed: {' '.join(str(err).split())}"))
 
 
+def sync_record(root: Path | str) -> JsonFile[SyncProblem | None]:
+    """`.tracker/sync.json`: present while the workspace is out of sync with its remote;
+    damaged or of the wrong shape, it is set aside and the next failure writes it anew."""
+    return JsonFile(Path(root) / STATE_DIR / RECORD_FILE, SyncProblem, lambda: None)
+
+
 def read_sync_problem(root: Path | str) -> SyncProblem | None:
     """The recorded sync problem, or None when the last writer was in sync."""
-    try:
-        data = json.loads((Path(root) / STATE_DIR / RECORD_FILE).read_text(encoding="utf-8"))
-        return SyncProblem(**{k: data[k] for k in SyncProblem.__dataclass_fields__ if k in data})
-    except (OSError, ValueError, TypeError, KeyError):
-        return None
+    return sync_record(root).load()
 
 
 @dataclass(frozen=True)
@@ -308,14 +305,11 @@ class TeamSync:
         record = SyncProblem(
             kind, message, self.remote, self.branch, since, stamp, unpushed, list(files)
         )
-        write_atomic(self._record_path(), json.dumps(record.to_json(), sort_keys=True))
+        sync_record(self.store.root).save(record)
         return message
 
     def _clear(self) -> None:
-        self._record_path().unlink(missing_ok=True)
-
-    def _record_path(self) -> Path:
-        return self.store.root / STATE_DIR / RECORD_FILE
+        (self.store.root / STATE_DIR / RECORD_FILE).unlink(missing_ok=True)
 
     # ------------------------------------------------------------ git
 

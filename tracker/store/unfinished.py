@@ -16,17 +16,17 @@ Integration only starts on a clean work tree, so what is put back was the tracke
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:  # GitPython is imported where a repository is used
     import git
 
-from tracker.store.files import STATE_DIR, write_atomic
+from tracker.store.files import STATE_DIR, JsonFile
 from tracker.store.git import GitStore, blob_id
 from tracker.store.gitstate import head_branch
 from tracker.store.recovery import clear_stale_git_locks
@@ -36,15 +36,31 @@ log = logging.getLogger(__name__)
 MARKER_FILE = "integrating.json"
 
 
+@dataclass(frozen=True)
+class IntegrationNote:
+    """What a writer was doing when it started integrating (`.tracker/integrating.json`)."""
+
+    op: str  # fast-forward | rebase
+    head: str  # the commit HEAD was on
+    target: str  # the commit it moves to
+    branch: str
+    pid: int | None = None  # the writer's (for a person reading the note)
+
+
 def _marker_path(store: GitStore) -> Path:
     return store.root / STATE_DIR / MARKER_FILE
+
+
+def _note_file(store: GitStore) -> JsonFile[IntegrationNote | None]:
+    # a damaged note names nothing to undo: it is removed, and the git-state check then
+    # refuses whatever git state the killed run left
+    return JsonFile(_marker_path(store), IntegrationNote, lambda: None, damaged="discard")
 
 
 @contextmanager
 def integrating(store: GitStore, op: str, head: str, target: str, branch: str) -> Iterator[None]:
     """Note the integration while git runs; the note stays if the process dies inside."""
-    note = {"op": op, "head": head, "target": target, "branch": branch, "pid": os.getpid()}
-    write_atomic(_marker_path(store), json.dumps(note, sort_keys=True))
+    _note_file(store).save(IntegrationNote(op, head, target, branch, os.getpid()))
     yield
     _marker_path(store).unlink(missing_ok=True)
 
@@ -57,14 +73,8 @@ def integration_interrupted(store: GitStore) -> bool:
 def undo_interrupted_integration(store: GitStore, branch: str) -> list[str]:
     """Undo what a killed writer's integration left; one line per repair (also logged)."""
     path = _marker_path(store)
-    try:
-        note = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError):
-        note = None
-    if not isinstance(note, dict) or not isinstance(note.get("target"), str):
-        path.unlink(missing_ok=True)
+    note = _note_file(store).load()
+    if note is None:  # none, or damaged (and removed)
         return []
     notes = clear_stale_git_locks(store)
     git_dir = store.git_dir
@@ -86,22 +96,22 @@ def undo_interrupted_integration(store: GitStore, branch: str) -> list[str]:
             )
             return _logged(notes)  # note kept; the git-state check refuses with what to do
         notes.append(
-            f"aborted the rebase onto {note['target'][:10]} a killed run had "
+            f"aborted the rebase onto {note.target[:10]} a killed run had "
             f"started; {branch} is as it was before it"
         )
     elif head_branch(git_dir) == branch:
-        notes += _put_back_half_written(store, note["target"])
+        notes += _put_back_half_written(store, note.target)
     path.unlink(missing_ok=True)
     return _logged(notes)
 
 
-def _is_ours(rebase_dir: Path, note: dict[str, Any]) -> bool:
+def _is_ours(rebase_dir: Path, note: IntegrationNote) -> bool:
     try:
         orig = (rebase_dir / "orig-head").read_text(encoding="utf-8").strip()
         onto = (rebase_dir / "onto").read_text(encoding="utf-8").strip()
     except OSError:
         return True  # killed before git wrote its own state: nobody else's either
-    return orig == note.get("head") and onto == note.get("target")
+    return orig == note.head and onto == note.target
 
 
 def _put_back_half_written(store: GitStore, target: str) -> list[str]:
