@@ -159,6 +159,18 @@ def test_a_first_pass_starts_the_workers_before_any_document_arrives(
     assert all(s.not_modified for s in second.sources)
 
 
+def test_the_http_client_is_imported_after_the_fork_server_is_launched():
+    """aiohttp's import (and its default TLS context) overlaps the fork server's start:
+    a run's modules do not import the client; the poll does, once `expect` has run."""
+    code = (
+        "import sys\n"
+        "import tracker.run.runner, tracker.cli.app\n"
+        "print(sorted(m for m in ('aiohttp', 'tracker.fetch.client') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_expected_documents_start_the_pool_only_past_the_threshold():
     pool = ParsePool(workers=1, threshold=3)
     try:

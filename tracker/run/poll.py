@@ -16,17 +16,19 @@ import errno
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from tracker.config import HttpConfig
 from tracker.errors import ConfigError, FetchError
-from tracker.fetch.client import Http
 from tracker.fetch.timing import Deadline
 from tracker.models import Failure
 from tracker.run.parse import Failed, Parsed, ParseJob, failed
 from tracker.run.pool import ParsePool
 from tracker.sources.base import Source
 from tracker.store.state import State
+
+if TYPE_CHECKING:  # the client (aiohttp) is imported once the workers' fork server starts
+    from tracker.fetch.client import Http
 
 STOP_POLL = 0.1  # seconds between looks at the stop flag (a threading.Event)
 # errors of the workspace's disk: they stop the run, whichever source met them
@@ -61,6 +63,10 @@ class Poller:
         self._done = 0
 
     async def run(self, sources: list[Source]) -> list[Polled]:
+        # imported here, not above: by now a first pass has started the parse workers'
+        # fork server (pool.expect), which imports the parser on the other core meanwhile
+        from tracker.fetch.client import Http
+
         async with Http(self.http_config) as http:
             tasks = [asyncio.create_task(self._one(http, source)) for source in sources]
             if self.progress is not None:
