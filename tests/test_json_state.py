@@ -9,12 +9,14 @@ import json
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typing_extensions import TypedDict
 
 from tests.conftest import utc
 from tests.support.acled_server import PASSWORD, USERNAME, FakeAcled, event
+from tests.support.server import Reply
 from tests.support.unattended import REPORT, feeds, serve_epoch
 from tracker.config import HttpConfig
 from tracker.digest.job import load_memory
@@ -115,6 +117,33 @@ def test_text_that_came_in_undecodable_still_saves_and_loads(tmp_path):
     thing = file(tmp_path)
     thing.save({"name": "bad \udcff byte"})
     assert thing.load() == {"name": "bad ? byte"}
+
+
+def test_rows_put_each_entry_of_a_top_level_mapping_on_a_line_of_its_own(tmp_path):
+    """The layout of state.json and news.json: readable line by line, loads the same."""
+    file = JsonFile(tmp_path / "rows.json", dict[str, Any], dict, rows=True)
+    value = {"b": {"y": [1, 2], "x": {"deep": "é"}}, "a": 3, "c": {}}
+    file.save(value)
+    lines = (tmp_path / "rows.json").read_text(encoding="utf-8").splitlines()
+    assert lines == ['{"a": 3,', '"b": {', '"x": {"deep": "é"},', '"y": [1, 2]', "},", '"c": {}}']
+    assert file.load() == value
+
+
+def test_state_and_news_records_are_written_one_entry_per_line(workspace, server):
+    from tests.support.faults import feed
+
+    server.route("/a.xml", Reply(body=feed(3), content_type="application/rss+xml"))
+    server.route("/b.xml", Reply(body=feed(4), content_type="application/rss+xml"))
+    sources = "".join(f"  {n}: {{kind: rss, url: '{server.url(f'/{n}.xml')}'}}\n" for n in "ab")
+    ws = workspace("sources:\n" + sources)
+    run_once(ws, now=utc("2026-03-01T00:00:00"), send_email=False)
+    for name, field in (("state.json", '"sources": {'), ("news.json", '"feeds": {')):
+        lines = (ws / ".tracker" / name).read_text(encoding="utf-8").splitlines()
+        fields = [line.lstrip("{") for line in lines]  # the first one opens the document
+        assert field in fields, name
+        at = fields.index(field)
+        assert [line.split(":")[0] for line in lines[at + 1 : at + 3]] == ['"a"', '"b"'], name
+        assert lines[at + 1].endswith("},") and lines[at + 3] in ("}}", "},"), name
 
 
 def test_secret_files_are_private_from_the_start(tmp_path):

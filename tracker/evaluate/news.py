@@ -183,7 +183,8 @@ class _Record(TypedDict, total=False):
 def _record(root: Path | str) -> JsonFile[_Record]:
     # Damaged or misshapen (a killed disk, a hand edit): kept aside for a person, started
     # afresh. Feeds then get a new baseline, so nothing is reported twice or falsely.
-    return JsonFile(Path(root) / STATE_DIR / NEWS_FILE, _Record, _Record, indent=1)
+    # one feed (and one match) per line: readable, and quick to write for many feeds
+    return JsonFile(Path(root) / STATE_DIR / NEWS_FILE, _Record, _Record, rows=True)
 
 
 def _lock(root: Path | str) -> FileLock:

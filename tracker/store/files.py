@@ -130,10 +130,11 @@ class JsonFile(Generic[T]):
         *,
         damaged: Damaged = "set-aside",
         indent: int | None = None,
+        rows: bool = False,
         mode: int | None = None,
     ) -> None:
         self.path, self.shape, self.default = Path(path), shape, default
-        self.damaged, self.indent, self.mode = damaged, indent, mode
+        self.damaged, self.indent, self.rows, self.mode = damaged, indent, rows, mode
         self.set_aside: bool = False  # whether the last load set a damaged file aside
 
     def load(self, digest: str | None = None) -> T:
@@ -177,26 +178,43 @@ class JsonFile(Generic[T]):
 
     def save(self, value: Any) -> str:
         """Write `value`; returns the digest of what was written (for `load`)."""
-        data = to_json(value, indent=self.indent)
+        data = to_json(value, indent=self.indent, rows=self.rows)
         write_atomic(self.path, data, mode=self.mode)
         return content_digest(data)
-
-    def save_text(self, text: str) -> None:
-        """Save JSON text laid out by the caller (it must still load as `shape`)."""
-        write_atomic(self.path, text.encode("utf-8", "replace"), mode=self.mode)
 
 
 def content_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def to_json(value: Any, *, indent: int | None = None) -> bytes:
+def to_json(value: Any, *, indent: int | None = None, rows: bool = False) -> bytes:
     """JSON text of `value`, keys sorted, unicode kept; a lone surrogate (text that came
-    in undecodable) becomes '?', so the file always loads again."""
+    in undecodable) becomes '?', so the file always loads again. `rows`: each entry of a
+    top-level mapping on a line of its own — readable like `indent`, but written by json's
+    C encoder (any `indent` falls back to the pure-Python one, slow for thousands of
+    entries)."""
     if is_dataclass(value) and not isinstance(value, type):
         value = asdict(value)
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=indent)
+    if rows and isinstance(value, dict):
+        text = _rows(value)
+    else:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=indent)
     return text.encode("utf-8", "replace")
+
+
+def _rows(value: dict[str, Any]) -> str:
+    def compact(item: Any) -> str:
+        return json.dumps(item, ensure_ascii=False, sort_keys=True)
+
+    fields = []
+    for key in sorted(value):
+        item = value[key]
+        if isinstance(item, dict) and item:
+            entries = ",\n".join(f"{compact(k)}: {compact(v)}" for k, v in sorted(item.items()))
+            fields.append(f"{compact(key)}: {{\n{entries}\n}}")
+        else:
+            fields.append(f"{compact(key)}: {compact(item)}")
+    return "{" + ",\n".join(fields) + "}\n"
 
 
 @cache

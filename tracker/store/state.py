@@ -17,7 +17,6 @@ committed, until the same document arrives on `confirm_shrink` runs in a row.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -181,23 +180,13 @@ class State:
         return tied
 
     def save(self) -> None:
-        # One source per line: still readable, and json's C encoder does the work (any
-        # indent= falls back to the pure-Python encoder, much slower for many sources).
-        rows = [
-            f"{_json(sid)}: {_json(vars(entry))}" for sid, entry in sorted(self.sources.items())
-        ]
-        extra = _json(self.extra)
-        state_file(self.path.parent.parent).save_text(
-            '{"extra": ' + extra + ',\n"sources": {\n' + ",\n".join(rows) + "\n}}\n"
-        )
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+        sources = {sid: vars(entry) for sid, entry in self.sources.items()}
+        state_file(self.path.parent.parent).save({"extra": self.extra, "sources": sources})
 
 
 def state_file(root: Path) -> JsonFile[_StateFile]:
-    return JsonFile(Path(root) / STATE_DIR / STATE_FILE, _StateFile, _StateFile)
+    # one source per line: readable, and quick to write for thousands of sources
+    return JsonFile(Path(root) / STATE_DIR / STATE_FILE, _StateFile, _StateFile, rows=True)
 
 
 def source_health(config: Any, state: State, now: datetime) -> list[dict[str, Any]]:
