@@ -25,7 +25,7 @@ from tracker.fetch.client import Http
 from tracker.notify.outbox import Outbox
 from tracker.run.runner import run_once
 from tracker.sources.acled import AcledOptions, AcledSource
-from tracker.store.files import IsoTime, JsonFile
+from tracker.store.files import IsoTime, JsonFile, to_json
 from tracker.store.git import GitStore
 from tracker.store.lock import HOLDER_FILE, RunLock, read_holder
 from tracker.store.remote import SyncProblem, read_sync_problem, sync_record
@@ -127,6 +127,8 @@ def test_rows_put_each_entry_of_a_top_level_mapping_on_a_line_of_its_own(tmp_pat
     lines = (tmp_path / "rows.json").read_text(encoding="utf-8").splitlines()
     assert lines == ['{"a": 3,', '"b": {', '"x": {"deep": "é"},', '"y": [1, 2]', "},", '"c": {}}']
     assert file.load() == value
+    odd = {"n": {1: "x", 2: None}, "t": True, "e": {"k": {}}}  # keys as json converts them
+    assert json.loads(to_json(odd, rows=True)) == json.loads(json.dumps(odd))
 
 
 def test_state_and_news_records_are_written_one_entry_per_line(workspace, server):

@@ -203,17 +203,16 @@ def to_json(value: Any, *, indent: int | None = None, rows: bool = False) -> byt
 
 
 def _rows(value: dict[str, Any]) -> str:
-    def compact(item: Any) -> str:
-        return json.dumps(item, ensure_ascii=False, sort_keys=True)
+    def entry(key: Any, item: Any) -> str:  # `"key": item`, the key as json converts it
+        return json.dumps({key: item}, ensure_ascii=False, sort_keys=True)[1:-1]
 
     fields = []
-    for key in sorted(value):
-        item = value[key]
+    for key, item in sorted(value.items()):
         if isinstance(item, dict) and item:
-            entries = ",\n".join(f"{compact(k)}: {compact(v)}" for k, v in sorted(item.items()))
-            fields.append(f"{compact(key)}: {{\n{entries}\n}}")
+            entries = ",\n".join(entry(k, v) for k, v in sorted(item.items()))
+            fields.append(entry(key, {})[:-2] + "{\n" + entries + "\n}")
         else:
-            fields.append(f"{compact(key)}: {compact(item)}")
+            fields.append(entry(key, item))
     return "{" + ",\n".join(fields) + "}\n"
 
 
