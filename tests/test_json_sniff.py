@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 
 import pytest
@@ -14,7 +15,7 @@ from tracker.errors import ParseError, SourceGone
 from tracker.fetch.client import Http
 from tracker.sources.acled import normalize_acled
 from tracker.sources.acled_api import AcledClient
-from tracker.sources.base import is_markup, load_json
+from tracker.sources.base import collector_paused, is_markup, load_json
 from tracker.sources.factbook import normalize_factbook
 from tracker.sources.wikidata import label_entities, load_entity_document
 
@@ -62,6 +63,58 @@ def test_load_json_tells_gone_from_broken():
         with pytest.raises(ParseError, match="not valid JSON"):
             load_json(broken, "x.org", "thing JSON")
     assert load_json('{"a": "ż"}'.encode("utf-16"), "x", "y") == {"a": "ż"}
+
+
+def test_no_garbage_collection_runs_deep_inside_a_parse():
+    """json's decoder recurses once per level up to the interpreter's limit: a collection
+    there would run some other object's finalizer with no stack left (it once failed a
+    full run's check for unraisable errors). Unpaused, collections start with as few as
+    a few dozen frames to spare."""
+    to_spare: list[int] = []  # frames left when each collection started
+
+    def frames_left() -> int:
+        depth = 0
+
+        def down() -> None:
+            nonlocal depth
+            depth += 1
+            down()
+
+        try:
+            down()
+        except RecursionError:
+            pass
+        return depth
+
+    def note(phase: str, info: dict) -> None:
+        if phase == "start":
+            to_spare.append(frames_left())
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50)  # a collection every 50 new containers: several on the way down
+    gc.callbacks.append(note)
+    try:
+        with pytest.raises(ParseError, match="not valid JSON"):
+            load_json(deep, "x.org", "thing JSON")
+    finally:
+        gc.callbacks.remove(note)
+        gc.set_threshold(*thresholds)
+    assert all(frames > 100 for frames in to_spare), to_spare
+    assert gc.isenabled()  # and on again afterwards
+
+
+def test_a_paused_collector_stays_as_the_caller_had_it():
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(KeyError), collector_paused():
+        raise KeyError("x")
+    assert gc.isenabled()
 
 
 @pytest.mark.parametrize("body", MARKUP[:3] + MARKUP[6:7])

@@ -14,12 +14,14 @@ anywhere, and a source built in another process from (id, options) behaves the s
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Iterator, TypeVar
 
 from tracker.config import HttpConfig, SourceOptions
 from tracker.config.options import SOURCE_OPTIONS
@@ -199,6 +201,21 @@ def is_markup(content: bytes) -> bool:
     return text.lstrip(" \t\r\n\f\ufeff").startswith("<")
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: json's decoder recurses (in C) once per level
+    of nesting, up to the interpreter's limit on a hostile document, and a collection
+    there would run some unrelated object's finalizer with no stack left, so that it
+    fails (and its error is printed, or fails a test's check for such errors)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_json(content: bytes, where: str, what: str, hint: str = GONE_HINT) -> Any:
     """The JSON document in `content`. Markup instead is SourceGone ("an HTML page where
     `what` was expected; `hint`"); anything else that is not JSON — invalid text, nesting
@@ -206,7 +223,8 @@ def load_json(content: bytes, where: str, what: str, hint: str = GONE_HINT) -> A
     if is_markup(content):
         raise SourceGone(f"{where}: an HTML page where {what} was expected; {hint}")
     try:
-        return json.loads(content)
+        with collector_paused():
+            return json.loads(content)
     except (ValueError, RecursionError) as exc:
         raise ParseError(
             f"{where}: not valid JSON ({type(exc).__name__}: "
