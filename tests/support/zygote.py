@@ -49,25 +49,22 @@ RUN_MODULES = [
 _LOCALE = ("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE")
 _HARMLESS = {"PYTHONPATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}
 
-# A real `tracker` process that writes its peak resident memory (VmHWM, kB) to the file
-# named first — for `run(peak=...)` where the zygote cannot be used. (The console script
-# ends with os._exit, which skips atexit: the figure is taken there too.)
-MEASURED = (
-    "import atexit, os, sys\n"
-    "out = sys.argv.pop(1)\n"
-    "def peak():\n"
-    "    for line in open('/proc/self/status'):\n"
-    "        if line.startswith('VmHWM:'):\n"
-    "            open(out, 'w').write(line.split()[1])\n"
-    "atexit.register(peak)\n"
-    "_exit = os._exit\n"
-    "def measured_exit(code):\n"
-    "    peak()\n"
-    "    _exit(code)\n"
-    "os._exit = measured_exit\n"
-    "from tracker.cli import main\n"
-    "main()\n"
-)
+# Makes a `tracker` process write its peak resident memory (VmHWM, kB) to the file `out`
+# as it ends (`run(peak=...)`); the console script ends with os._exit, which skips atexit,
+# so the figure is taken there too. Run in a zygote's child, or by MEASURED.
+PEAK_HOOK = """
+import atexit, os
+def _peak(out=%r, _exit=os._exit):
+    for line in open('/proc/self/status'):
+        if line.startswith('VmHWM:'):
+            open(out, 'w').write(line.split()[1])
+    return _exit
+atexit.register(_peak)
+os._exit = lambda code: _peak()(code)
+"""
+# A real `tracker` process with the hook (its code is the first argument): for `peak=`
+# where the zygote cannot be used.
+MEASURED = "import sys\nexec(sys.argv.pop(1))\nfrom tracker.cli import main\nmain()\n"
 
 # The zygote: one JSON request per line on stdin; answers {"pid": N} once forked and
 # {"ended": N, "code": C} once that child ended. Children may overlap.
@@ -78,16 +75,7 @@ from tracker.cli.app import main
 for name in sys.argv[1:]:
     importlib.import_module(name)
 
-PEAK = '''
-def _peak(out=%r, _exit=os._exit):
-    for line in open('/proc/self/status'):
-        if line.startswith('VmHWM:'):
-            open(out, 'w').write(line.split()[1])
-    return _exit
-def _measured_exit(code):
-    _peak()(code)
-os._exit = _measured_exit
-'''
+PEAK_HOOK = @PEAK_HOOK@
 
 def child(request):
     os.chdir(request["cwd"])
@@ -104,7 +92,7 @@ def child(request):
     os.environ.update(request["env"])
     sys.argv = ["tracker", *request["args"]]
     if request["peak"]:
-        exec(PEAK % request["peak"], {"os": os})
+        exec(PEAK_HOOK % request["peak"], {})
     main()  # ends the process with os._exit
 
 def reap(children):
@@ -186,7 +174,7 @@ class Zygote:
     def __init__(self, env: dict[str, str], preload: list[str] = RUN_MODULES) -> None:
         self.env = {**env, "PYTHONPATH": ROOT}
         self._proc = subprocess.Popen(
-            [sys.executable, "-c", _SERVER, *preload],
+            [sys.executable, "-c", _SERVER.replace("@PEAK_HOOK@", repr(PEAK_HOOK)), *preload],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -322,7 +310,7 @@ def run(
     zygote = shared() if command[:3] == TRACKER and _is_warmable(kwargs) else None
     if zygote is None or not warm(env, zygote.env):
         if peak is not None:
-            command = [sys.executable, "-c", MEASURED, peak, *command[3:]]
+            command = [sys.executable, "-c", MEASURED, PEAK_HOOK % peak, *command[3:]]
         return subprocess.run(command, env=env, cwd=cwd, input=input, timeout=timeout, **kwargs)
     folder = Path(tempfile.mkdtemp(prefix="tracker-warm-"))
     try:
