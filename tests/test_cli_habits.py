@@ -4,6 +4,7 @@ user's umask."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -219,3 +220,20 @@ digest:
 http:
   retries: 0
 """
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_a_stream_that_cannot_encode_the_text_gets_it_escaped(encoding):
+    """An ASCII or Latin-1 locale, or PYTHONIOENCODING: text the stream cannot encode (the
+    kinds' `—`) is written escaped, JSON as JSON escapes (the same data) — never a
+    UnicodeEncodeError reported as a bug."""
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    table = tracker("kinds", env=env)
+    assert table.returncode == 0, table.stderr
+    assert "\\u2014" in table.stdout and "—" not in table.stdout
+    as_json = tracker("kinds", "--format", "json", env=env)
+    assert as_json.returncode == 0, as_json.stderr
+    assert as_json.stdout.isascii()
+    utf8 = tracker("kinds", "--format", "json")
+    assert "—" in utf8.stdout  # the text that needed escaping
+    assert json.loads(as_json.stdout) == json.loads(utf8.stdout)

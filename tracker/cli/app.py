@@ -14,7 +14,7 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-from tracker.cli import core, heap
+from tracker.cli import core, heap, output
 from tracker.cli.commands import check, digest, facts, inspect, report, running, sources, workspace
 
 app = typer.Typer(
@@ -85,6 +85,7 @@ def main() -> None:
     and there is nothing left to finalize — files are written atomically and closed, the run
     lock is released, worker pools are joined, and git's helper processes end on EOF."""
     heap.one_command()
+    output.tolerant_streams()
     code = core.run(app)
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):

@@ -29,6 +29,7 @@ _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _UNSAFE_WITH_LAYOUT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # JSON already escapes C0; these pass through json.dumps(ensure_ascii=False) raw.
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -117,7 +118,34 @@ def print_json_items(items: list[str]) -> None:
 
 
 def _write_json(text: str) -> None:
-    sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
+    text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    sys.stdout.write(_encodable_json(text, getattr(sys.stdout, "encoding", None)) + "\n")
+
+
+def _encodable_json(text: str, encoding: str | None) -> str:
+    """JSON text whose characters the stream cannot encode (an ASCII or Latin-1 locale,
+    PYTHONIOENCODING) escaped as JSON escapes: still the same JSON, never a crash."""
+    if (encoding or "utf-8").lower().replace("_", "-").startswith("utf"):
+        return text  # every character encodes
+    try:
+        text.encode(encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return _NON_ASCII.sub(lambda m: json.dumps(m.group()).strip('"'), text)
+    return text
+
+
+def tolerant_streams() -> None:
+    """Text the terminal's encoding cannot show (a report's `—`, a Cyrillic name on an
+    ASCII or Latin-1 locale) is written escaped (`\\u2014`) instead of failing the
+    command; JSON is escaped as JSON beforehand (`_encodable_json`)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+        if reconfigure is not None and not encoding.startswith("utf"):
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a closed or detached stream
+                pass
 
 
 def _as_is(line: object) -> bool:
