@@ -55,9 +55,9 @@ class Variant:
         return cost
 
 
-def base_checkout(stack: ExitStack, rev: str) -> Path:
+def base_checkout(stack: ExitStack, rev: str, prefix: str = WORKTREE_PREFIX) -> Path:
     """`rev` in a worktree laid out as CI has it: `.venv` inside, `shared` beside."""
-    checkout = stack.enter_context(worktree(rev, prefix=WORKTREE_PREFIX))
+    checkout = stack.enter_context(worktree(rev, prefix=prefix))
     (checkout / ".venv").symlink_to(ROOT / ".venv")
     if SHARED.is_dir():
         (checkout.parent / "shared").symlink_to(SHARED)
