@@ -209,8 +209,9 @@ def _rows(value: dict[str, Any]) -> str:
     fields = []
     for key, item in sorted(value.items()):
         if isinstance(item, dict) and item:
+            opening = entry(key, {})[:-2]  # '"key": '
             entries = ",\n".join(entry(k, v) for k, v in sorted(item.items()))
-            fields.append(entry(key, {})[:-2] + "{\n" + entries + "\n}")
+            fields.append(f"{opening}{{\n{entries}\n}}")
         else:
             fields.append(entry(key, item))
     return "{" + ",\n".join(fields) + "}\n"

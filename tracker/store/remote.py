@@ -309,7 +309,7 @@ class TeamSync:
         return message
 
     def _clear(self) -> None:
-        (self.store.root / STATE_DIR / RECORD_FILE).unlink(missing_ok=True)
+        sync_record(self.store.root).path.unlink(missing_ok=True)
 
     # ------------------------------------------------------------ git
 
