@@ -30,8 +30,13 @@ def via(request, monkeypatch):
     return request.param
 
 
+# Busy until it has used 50 ms of CPU: GNU time reports CPU in hundredths of a second, and
+# a bare interpreter's start-up alone may be reported as 0.00 on a fast machine.
+BUSY = "import time\nwhile time.process_time() < 0.05: pass\nprint('measured')"
+
+
 def test_a_command_is_measured_with_its_output(via):
-    cost = benchlib.measure([sys.executable, "-c", "print('measured')"])
+    cost = benchlib.measure([sys.executable, "-c", BUSY])
     assert cost.returncode == 0 and cost.stdout.strip() == "measured"
     assert cost.wall > 0 and cost.cpu > 0 and cost.rss_mb > 0
 
