@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Where the test suite's CPU goes: the whole suite (as scripts/test runs it, three
 workers) with a pytest hook that records each test's CPU — its worker's and that of the
-child processes it waited for — then the total and the files that take most.
+child processes it waited for — and its wall time; then the totals, the files that take
+most CPU, and the files that wait most (wall time not spent on a CPU: sleeps, timeouts,
+servers, children that wait).
 
     .venv/bin/python benchmarks/suite_cpu.py            # --top 10; extra args go to pytest
 """
@@ -14,6 +16,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,11 +34,12 @@ def _children():  # waited-for children, and the shared zygote's (tests/support/
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    me, children = _cpu(resource.RUSAGE_SELF), _children()
+    me, children, wall = _cpu(resource.RUSAGE_SELF), _children(), time.monotonic()
     yield
     me, children = _cpu(resource.RUSAGE_SELF) - me, _children() - children
+    wall = time.monotonic() - wall
     with open(os.environ["SUITE_CPU_LOG"], "a") as log:
-        log.write(f"{me:.3f}\\t{children:.3f}\\t{item.nodeid}\\n")
+        log.write(f"{me:.3f}\\t{children:.3f}\\t{wall:.3f}\\t{item.nodeid}\\n")
 """
 
 
@@ -59,21 +63,45 @@ def main() -> None:
     sys.exit(done.returncode)
 
 
+@dataclass
+class FileCost:
+    worker: float = 0.0
+    children: float = 0.0
+    wall: float = 0.0
+    tests: int = 0
+
+    @property
+    def cpu(self) -> float:
+        return self.worker + self.children
+
+    @property
+    def waiting(self) -> float:
+        return max(0.0, self.wall - self.cpu)
+
+
 def report(lines: list[str], top: int) -> None:
-    by_file: dict[str, list[float]] = collections.defaultdict(lambda: [0.0, 0.0, 0])
+    by_file: dict[str, FileCost] = collections.defaultdict(FileCost)
     for line in lines:
-        me, children, nodeid = line.split("\t", 2)
+        me, children, wall, nodeid = line.split("\t", 3)
         entry = by_file[nodeid.split("::", 1)[0]]
-        entry[0] += float(me)
-        entry[1] += float(children)
-        entry[2] += 1
-    total = sum(me + children for me, children, _ in by_file.values())
-    print(f"\n{len(lines)} tests, {total:.0f} s of CPU (workers and the children they waited for)")
-    ranked = sorted(by_file.items(), key=lambda item: -(item[1][0] + item[1][1]))
-    for path, (me, children, count) in ranked[:top]:
+        entry.worker += float(me)
+        entry.children += float(children)
+        entry.wall += float(wall)
+        entry.tests += 1
+    cpu = sum(entry.cpu for entry in by_file.values())
+    wall = sum(entry.wall for entry in by_file.values())
+    print(f"\n{len(lines)} tests, {cpu:.0f} s of CPU (workers and the children they waited for)")
+    for path, entry in sorted(by_file.items(), key=lambda item: -item[1].cpu)[:top]:
         print(
-            f"  {me + children:6.1f} s  {100 * (me + children) / total:4.1f}%  "
-            f"(worker {me:5.1f} s, children {children:5.1f} s)  {count:4d} tests  {path}"
+            f"  {entry.cpu:6.1f} s  {100 * entry.cpu / cpu:4.1f}%  (worker {entry.worker:5.1f} s, "
+            f"children {entry.children:5.1f} s)  {entry.tests:4d} tests  {path}"
+        )
+    waiting = sum(entry.waiting for entry in by_file.values())
+    print(f"\n{wall:.0f} s in tests over all workers, {waiting:.0f} s of it not on a CPU")
+    for path, entry in sorted(by_file.items(), key=lambda item: -item[1].waiting)[:top]:
+        print(
+            f"  {entry.waiting:6.1f} s waiting  (wall {entry.wall:5.1f} s, cpu {entry.cpu:5.1f} s)"
+            f"  {entry.tests:4d} tests  {path}"
         )
 
 

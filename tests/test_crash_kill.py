@@ -3,7 +3,8 @@
 20 sources, a third of them changing every epoch, parsed by the worker pool (its
 threshold lowered so every epoch's documents reach it). Each epoch a real `tracker run`
 process is started and killed at a random moment — right at the start, while it fetches,
-or in the window after the replies (parse, write, commit, state, digest) — and the next
+or in the window after the replies (parse, write, commit, state, digest; its length learnt
+from the runs that finished before their kill) — and the next
 run is started at once, itself killable, until one completes. A run to be killed at the
 start is a fresh `python -m tracker.cli` (the kill lands in the interpreter's start-up or
 the first steps of the run); the others are forked by a zygote that imported the CLI once
@@ -150,6 +151,23 @@ def start_run(ws, epoch: int, mode: float, zygote: Zygote) -> subprocess.Popen |
     return zygote.start(args[3:])  # what follows `python -m tracker.cli`
 
 
+class AfterReplies:
+    """How long a run goes on after its last request has arrived (reply, parse, write,
+    commit, state, digest): learnt from the runs that finished before their kill, so that
+    a kill aimed into that phase lands in it rather than after the run's end."""
+
+    def __init__(self) -> None:
+        self.spans: list[float] = []
+
+    def window(self, delay: float) -> float:
+        recent = sorted(self.spans[-5:])
+        span = recent[len(recent) // 2] if recent else 0.4  # median of the last five
+        return delay + 1.2 * span
+
+    def saw(self, span: float) -> None:
+        self.spans.append(span)
+
+
 def kill_at(
     proc: subprocess.Popen | Child,
     family: Family,
@@ -158,6 +176,7 @@ def kill_at(
     rng: random.Random,
     delay: float,
     mode: float,
+    after: AfterReplies,
 ) -> None:
     """Sleep until a random moment of this run: at start-up, after its first request, or
     after the last reply (parse, write, commit); sampling the run's processes meanwhile."""
@@ -165,16 +184,19 @@ def kill_at(
         wanted, extra = 0, rng.uniform(0, 1.0)
     else:
         wanted = requests + (1 if mode < 0.45 else COUNT)
-        extra = rng.uniform(0, delay + 0.4)
+        extra = rng.uniform(0, after.window(delay))
     deadline = time.monotonic() + 30
     while len(server.requests) < wanted and time.monotonic() < deadline and proc.poll() is None:
         family.sample()
         time.sleep(0.02)  # sampling /proc is not free: leave the CPU to the run
-    end = time.monotonic() + extra
+    asked = time.monotonic()
+    end = asked + extra
     while time.monotonic() < end and proc.poll() is None:
         family.sample()
         time.sleep(0.02)  # sampling /proc is not free: leave the CPU to the run
     family.sample()
+    if proc.poll() is not None and wanted == requests + COUNT:
+        after.saw(time.monotonic() - asked - delay)
 
 
 @pytest.mark.slow
@@ -206,6 +228,7 @@ def kill_epochs(ws, server, rng: random.Random, zygote: Zygote) -> tuple[int, in
     until KILLS kills: (kills, epochs, where they landed, kills with the pool up)."""
     seed = "TRACKER_TEST_SEED above"
     kills, epoch, landed, pooled = 0, 0, Counter(), 0
+    after = AfterReplies()
     while kills < KILLS:
         delay = rng.choice([0.0, 0.05, 0.2])
         serve_epoch(server, epoch, delay=delay)
@@ -214,7 +237,7 @@ def kill_epochs(ws, server, rng: random.Random, zygote: Zygote) -> tuple[int, in
             mode = rng.random()
             proc = start_run(ws, epoch, mode, zygote)
             family = Family(proc)
-            kill_at(proc, family, server, requests, rng, delay, mode)
+            kill_at(proc, family, server, requests, rng, delay, mode, after)
             if proc.poll() is not None:
                 assert proc.returncode == 0, f"seed {seed}: run finished with {proc.returncode}"
                 landed["finished before the kill"] += 1
