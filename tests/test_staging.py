@@ -9,6 +9,7 @@ import time
 from datetime import datetime, timezone
 
 import psutil
+import pytest
 
 from tests.support.server import Reply
 from tests.test_perf_structure import _command_line, feeds, rss
@@ -56,22 +57,30 @@ def test_added_files_are_in_the_index_once_closed(workspace):
         assert index[rel] == blob_id(text.encode()) and has_object(store, index[rel])
 
 
-def test_a_failing_stager_logs_one_line_and_the_commit_stages(workspace, caplog):
+@pytest.mark.parametrize("git_has_ended", [False, True], ids=["git running", "git ended"])
+def test_a_failing_stager_logs_one_line_and_the_commit_stages(workspace, caplog, git_has_ended):
     """A path git cannot add (gone before git read it) ends the Stager; no exception,
-    and the commit still stages and commits the files that are there."""
+    and the commit still stages and commits the files that are there. Git's own reason
+    is the one line, whether the Stager learns of the failure when it closes git's input
+    or when the next path meets a closed pipe (git quicker than this process)."""
     root = workspace("sources: {}\n")
     store = GitStore(root)
     (root / "snapshots").mkdir()
     (root / "snapshots" / "a.yaml").write_text("a: 1\n")
     stager = Stager(store)
-    stager.add("snapshots/missing.yaml")
-    stager.add("snapshots/a.yaml")
     with caplog.at_level(logging.INFO, logger="tracker.store.staging"):
+        stager.add("snapshots/missing.yaml")
+        if git_has_ended:  # the next path meets a closed pipe, not a running git
+            assert stager._proc is not None
+            stager._proc.wait(timeout=30)
+        stager.add("snapshots/a.yaml")
         stager.close()
         stager.add("snapshots/b.yaml")  # after giving up: nothing, no second line
         stager.close()
     [record] = caplog.records
-    assert "git update-index exited" in record.getMessage() and "\n" not in record.getMessage()
+    message = record.getMessage()
+    assert "git update-index exited 128" in message and "missing.yaml" in message, message
+    assert "\n" not in message
     assert "snapshots/a.yaml" not in staged(store)  # git stopped at the missing one
     assert store.commit(["snapshots/a.yaml"], "add a") is not None
     assert store.repo.git.status("--porcelain", "snapshots/") == ""

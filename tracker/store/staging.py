@@ -68,6 +68,8 @@ class Stager:
             _send(proc.stdin.fileno(), rel.encode("utf-8") + b"\0")
         except TimeoutError:
             self._give_up(f"git took no path for {WRITE_WAIT:g} s")
+        except BrokenPipeError:  # git has ended already (a path it could not add): say why
+            self._wait_for_git()
         except Exception as exc:  # noqa: BLE001 - git gone, not startable: the commit stages
             self._give_up(f"{type(exc).__name__}: {exc}")
 
@@ -94,12 +96,17 @@ class Stager:
 
     def close(self) -> None:
         """End git's input and wait for it (bounded); idempotent."""
+        if self._proc is not None:
+            self._wait_for_git()
+
+    def _wait_for_git(self) -> None:
+        """End git's input, wait (bounded) for git to end, and give up naming its exit
+        status and messages if it failed."""
         proc = self._proc
-        if proc is None:
-            return
+        assert proc is not None and proc.stdin is not None
         try:
-            assert proc.stdin is not None
-            proc.stdin.close()
+            with contextlib.suppress(BrokenPipeError):  # git has ended already
+                proc.stdin.close()
             proc.wait(timeout=CLOSE_WAIT)
         except subprocess.TimeoutExpired:
             self._give_up(f"git update-index did not end within {CLOSE_WAIT:g} s")
