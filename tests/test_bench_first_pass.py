@@ -86,3 +86,25 @@ def test_suite_repeat_runs_a_subset_again_and_again_on_a_commit():
     assert all("2 passed" in line for line in lines[:2])
     assert lines[-1] == "2 of 2 run(s) green on HEAD"
     assert temporary_worktrees("/tracker-suite-repeat-") == worktrees  # the checkout is gone
+
+
+def test_suite_cpu_ranks_the_files_by_cpu_and_by_waiting(capsys):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import suite_cpu
+
+    suite_cpu.report(
+        [
+            "1.000\t2.000\t3.500\ttests/test_busy.py::test_a",  # 3 s CPU, 0.5 s waiting
+            "0.500\t0.000\t0.600\ttests/test_busy.py::test_b[x::y]",
+            "0.100\t0.000\t4.100\ttests/test_sleepy.py::test_c",  # 4 s waiting
+        ],
+        top=5,
+    )
+    lines = capsys.readouterr().out.strip().splitlines()
+    cpu_table, wait_table = lines[1:3], lines[5:7]
+    assert lines[0] == "3 tests, 4 s of CPU (workers and the children they waited for)"
+    assert "3.5 s" in cpu_table[0] and cpu_table[0].endswith("2 tests  tests/test_busy.py")
+    assert cpu_table[1].endswith("tests/test_sleepy.py")
+    assert lines[4] == "8 s in tests over all workers, 5 s of it not on a CPU"
+    assert "4.0 s waiting" in wait_table[0] and wait_table[0].endswith("tests/test_sleepy.py")
+    assert "0.6 s waiting" in wait_table[1]
