@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -35,6 +36,15 @@ class Cost:
 
 
 GNU_TIME = Path("/usr/bin/time")
+
+
+def suite_workers() -> int:
+    """The suite's pytest workers as scripts/test runs it (its TEST_WORKERS default): the
+    suite benchmarks' default, so that they measure what CI runs."""
+    found = re.search(r"TEST_WORKERS:-(\d+)", (ROOT / "scripts" / "test").read_text())
+    if found is None:
+        raise SystemExit("scripts/test names no TEST_WORKERS default")
+    return int(found.group(1))
 
 
 # Every measured command is bounded: the longest (five years of nightly commits in

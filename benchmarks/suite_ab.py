@@ -4,7 +4,7 @@
 Each round runs `pytest -n W -q -p no:cacheprovider` once per variant, in turn, and takes
 its wall time and CPU (the suite's processes and every child they waited for — the warm
 `tracker` children of tests/support/zygote.py included, as the zygote is waited for at
-exit). Variants: this checkout with three workers (scripts/test's), plus
+exit). Variants: this checkout with scripts/test's workers, plus
 
   --base REV      the suite of another commit: a temporary git worktree with this
                   checkout's virtualenv and `../shared` beside it, as CI has
@@ -31,7 +31,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchlib import ROOT, Cost, measure
+from benchlib import ROOT, Cost, measure, suite_workers
 from first_pass import worktree
 
 SHARED = ROOT.parent / "shared"
@@ -42,7 +42,7 @@ WORKTREE_PREFIX = "tracker-suite-base-"  # not first_pass.py's: their smoke test
 class Variant:
     name: str
     checkout: Path = ROOT
-    workers: int = 3
+    workers: int = field(default_factory=suite_workers)
     costs: list[Cost] = field(default_factory=list)
 
     def run(self, pytest_args: list[str]) -> Cost:
@@ -84,7 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", action="append", default=[], metavar="REV")
     parser.add_argument("--workers", action="append", default=[], type=int, metavar="N")
-    parser.add_argument("--default-workers", type=int, default=3, metavar="N")
+    parser.add_argument("--default-workers", type=int, default=suite_workers(), metavar="N")
     parser.add_argument("--rounds", type=int, default=2)
     args, pytest_args = parser.parse_known_args()  # the rest goes to pytest (a subset)
     with ExitStack() as stack:

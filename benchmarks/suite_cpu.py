@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Where the test suite's CPU goes: the whole suite (as scripts/test runs it, three
+"""Where the test suite's CPU goes: the whole suite (as scripts/test runs it, with its
 workers) with a pytest hook that records each test's CPU — its worker's and that of the
 child processes it waited for — and its wall time; then the totals, the files that take
 most CPU, and the files that wait most (wall time not spent on a CPU: sleeps, timeouts,
@@ -19,7 +19,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchlib import ROOT, suite_workers
+
 PLUGIN = """
 import os, resource, sys, time, pytest
 
@@ -55,7 +56,8 @@ def main() -> None:
             "PYTHONPATH": os.pathsep.join(filter(None, [tmp, os.environ.get("PYTHONPATH")])),
             "SUITE_CPU_LOG": str(log),
         }
-        command = [sys.executable, "-m", "pytest", "-n", "3", "-q", "-p", "suite_cpu_plugin"]
+        workers = str(suite_workers())
+        command = [sys.executable, "-m", "pytest", "-n", workers, "-q", "-p", "suite_cpu_plugin"]
         done = subprocess.run(
             [*command, "-p", "no:cacheprovider", *pytest_args], cwd=ROOT, env=env, timeout=3600
         )

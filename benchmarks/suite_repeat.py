@@ -20,7 +20,7 @@ import re
 import sys
 from contextlib import ExitStack
 
-from benchlib import measure
+from benchlib import measure, suite_workers
 from suite_ab import base_checkout
 
 WORKTREE_PREFIX = "tracker-suite-repeat-"  # its own: the smoke tests of both may run at once
@@ -36,7 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rev", default="HEAD")
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=3, metavar="N")
+    parser.add_argument("--workers", type=int, default=suite_workers(), metavar="N")
     args, pytest_args = parser.parse_known_args()  # the rest goes to pytest (a subset)
     green = 0
     with ExitStack() as stack:

@@ -60,3 +60,10 @@ def test_a_command_past_its_bound_is_ended_with_its_children(via):
             break
         time.sleep(0.05)
     assert not left, "the command's child lives on"
+
+
+def test_the_suite_benchmarks_run_the_suite_with_scripts_tests_workers():
+    script = (benchlib.ROOT / "scripts" / "test").read_text()
+    assert script.count("TEST_WORKERS:-") == 1  # one default, read by benchlib
+    assert f"WORKERS=${{TEST_WORKERS:-{benchlib.suite_workers()}}}" in script
+    assert script.count('pytest -n "$WORKERS"') == 2  # a subset and the whole suite
