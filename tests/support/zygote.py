@@ -36,13 +36,34 @@ from typing import Any
 
 ROOT = str(Path(__file__).resolve().parents[2])
 TRACKER = [sys.executable, "-m", "tracker.cli"]
-# What a run imports on its way (the CLI imports a command's modules when it runs it).
+# What a run imports on its way: the CLI imports a command's modules when it runs it, and
+# the run imports each stage's heavy parts (HTTP client, feed parser, git, templates) when
+# it reaches that stage — in every child again, unless the zygote did it once.
 RUN_MODULES = [
     "tracker.run.runner",
     "tracker.evaluate.news",
     "tracker.evaluate.findings",
+    "tracker.evaluate.evaluation",
+    "tracker.evaluate.extract",
+    "tracker.evaluate.history",
+    "tracker.evaluate.links",
     "tracker.digest.job",
+    "tracker.digest.build",
+    "tracker.digest.render:compile_templates",
+    "tracker.fetch.client",
+    "tracker.sources.acled",
+    "tracker.sources.citations",
+    "tracker.sources.factbook",
+    "tracker.sources.rss",
+    "tracker.sources.wikidata",
+    "tracker.sources.worldbank",
+    "tracker.store.lock",
+    "tracker.store.staging",
     "tracker.store.yaml_codec",
+    "apscheduler.triggers.cron",
+    "feedparser",
+    "git",
+    "wcwidth",
 ]
 # Variables that change how an interpreter starts: a request that sets them otherwise than
 # the zygote had them gets a real subprocess.
@@ -72,8 +93,11 @@ _SERVER = r"""
 import importlib, json, os, select, sys
 from tracker.cli.app import main
 
-for name in sys.argv[1:]:
-    importlib.import_module(name)
+for name in sys.argv[1:]:  # a module, or module:function to call once imported
+    module, _, call = name.partition(":")
+    loaded = importlib.import_module(module)
+    if call:
+        getattr(loaded, call)()
 
 PEAK_HOOK = @PEAK_HOOK@
 

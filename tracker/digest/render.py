@@ -4,6 +4,8 @@ inline CSS, one column for phones)."""
 
 from __future__ import annotations
 
+import functools
+
 import jinja2
 
 from tracker.digest.model import (
@@ -138,6 +140,7 @@ def dead_link_line(link: DeadLink) -> str:
     return f"footnote {notes}: {what}{moved} (since {link.died})"
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("tracker.digest", "templates"),
@@ -167,14 +170,25 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-_ENV: jinja2.Environment | None = None
+FORMATS = ("txt", "html")
+
+
+@functools.cache
+def template(fmt: str) -> jinja2.Template:
+    """The digest template of `fmt`, compiled once per process (a long-lived process, such
+    as the daemon or a test's warm helper, compiles it once for all its runs)."""
+    return _environment().get_template(f"digest.{fmt}.j2")
+
+
+def compile_templates() -> None:
+    """Compile every format's template now, rather than at a process's first digest."""
+    for fmt in FORMATS:
+        template(fmt)
 
 
 def render(digest: Digest, fmt: str) -> str:
     """fmt 'txt' or 'html'."""
-    global _ENV
-    _ENV = _ENV or _environment()
-    return _ENV.get_template(f"digest.{fmt}.j2").render(d=digest)
+    return template(fmt).render(d=digest)
 
 
 def render_text(digest: Digest) -> str:
