@@ -69,7 +69,8 @@ class Stager:
         except TimeoutError:
             self._give_up(f"git took no path for {WRITE_WAIT:g} s")
         except BrokenPipeError:  # git has ended already (a path it could not add): say why
-            self._wait_for_git()
+            if self._wait_for_git():
+                self._give_up("git update-index ended before it was given every path")
         except Exception as exc:  # noqa: BLE001 - git gone, not startable: the commit stages
             self._give_up(f"{type(exc).__name__}: {exc}")
 
@@ -99,9 +100,9 @@ class Stager:
         if self._proc is not None:
             self._wait_for_git()
 
-    def _wait_for_git(self) -> None:
+    def _wait_for_git(self) -> bool:
         """End git's input, wait (bounded) for git to end, and give up naming its exit
-        status and messages if it failed."""
+        status and messages if it failed. True when git ended well."""
         proc = self._proc
         assert proc is not None and proc.stdin is not None
         try:
@@ -110,16 +111,18 @@ class Stager:
             proc.wait(timeout=CLOSE_WAIT)
         except subprocess.TimeoutExpired:
             self._give_up(f"git update-index did not end within {CLOSE_WAIT:g} s")
-            return
+            return False
         except Exception as exc:  # noqa: BLE001 - as in add: the commit stages
             self._give_up(f"{type(exc).__name__}: {exc}")
-            return
+            return False
         if self._reader is not None:
             self._reader.join(timeout=5)  # git has ended: its stderr is at its end
         self._proc, self._handle = None, None
         if proc.returncode != 0:
             detail = " ".join(self._messages.decode("utf-8", "replace").split())[-300:]
             self._give_up(f"git update-index exited {proc.returncode}: {detail}")
+            return False
+        return True
 
     def _give_up(self, why: str) -> None:
         if not self._broken:
