@@ -10,8 +10,9 @@ exit). Variants: this checkout with scripts/test's workers, plus
                   checkout's virtualenv and `../shared` beside it, as CI has
   --workers N     this checkout with N pytest workers (repeatable)
 
-`--default-workers N` sets the workers of the first variant and of every `--base` (3, as
-scripts/test has; 0 runs pytest without xdist, as the smoke test does).
+`--default-workers N` sets the workers of the first variant and of every `--base`
+(scripts/test's default, read from it; 0 runs pytest without xdist, as the smoke test
+does).
 
 Prints each variant's medians and each against the first variant's. Rounds alternate
 the variants, so a slow moment of this shared machine falls on all of them.

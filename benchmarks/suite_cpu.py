@@ -92,19 +92,24 @@ def report(lines: list[str], top: int) -> None:
         entry.tests += 1
     cpu = sum(entry.cpu for entry in by_file.values())
     wall = sum(entry.wall for entry in by_file.values())
+    waiting = sum(entry.waiting for entry in by_file.values())
     print(f"\n{len(lines)} tests, {cpu:.0f} s of CPU (workers and the children they waited for)")
-    for path, entry in sorted(by_file.items(), key=lambda item: -item[1].cpu)[:top]:
+    for path, entry in _top(by_file, "cpu", top):
         print(
             f"  {entry.cpu:6.1f} s  {100 * entry.cpu / cpu:4.1f}%  (worker {entry.worker:5.1f} s, "
             f"children {entry.children:5.1f} s)  {entry.tests:4d} tests  {path}"
         )
-    waiting = sum(entry.waiting for entry in by_file.values())
     print(f"\n{wall:.0f} s in tests over all workers, {waiting:.0f} s of it not on a CPU")
-    for path, entry in sorted(by_file.items(), key=lambda item: -item[1].waiting)[:top]:
+    for path, entry in _top(by_file, "waiting", top):
         print(
             f"  {entry.waiting:6.1f} s waiting  (wall {entry.wall:5.1f} s, cpu {entry.cpu:5.1f} s)"
             f"  {entry.tests:4d} tests  {path}"
         )
+
+
+def _top(by_file: dict[str, FileCost], measure: str, top: int) -> list[tuple[str, FileCost]]:
+    """The `top` files with the most of `measure` (a FileCost attribute), most first."""
+    return sorted(by_file.items(), key=lambda item: -getattr(item[1], measure))[:top]
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import statistics
 import subprocess
 import time
 from collections import Counter
@@ -160,8 +161,7 @@ class AfterReplies:
         self.spans: list[float] = []
 
     def window(self, delay: float) -> float:
-        recent = sorted(self.spans[-5:])
-        span = recent[len(recent) // 2] if recent else 0.4  # median of the last five
+        span = statistics.median(self.spans[-5:]) if self.spans else 0.4
         return delay + 1.2 * span
 
     def saw(self, span: float) -> None:
