@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
+
 from tests.conftest import utc
+from tracker.errors import StoreError
 from tracker.store import snapshot_yaml
 from tracker.store.git import GitStore, blob_id
 
@@ -29,6 +32,31 @@ def test_no_commit_when_nothing_changed(tmp_path):
     second = store.commit(["snapshots/s.yaml"], "second", when=utc("2025-01-03"))
     assert store.read_snapshot("s", rev=first) == {"a": "1"}
     assert [v.commit for v in store.versions("snapshots/s.yaml")] == [first, second]
+
+
+def test_a_commit_is_two_git_commands_and_a_refused_one_is_an_error(tmp_path, monkeypatch):
+    """`git add` then `git commit`: whether anything is staged is asked only when git
+    refuses, so that a refusal with something staged (a hook, say) is still an error."""
+    store = GitStore.init(tmp_path / "ws")
+    store.write_snapshot("s", {"a": "1"})
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    assert store.commit(["snapshots/s.yaml"], "first", when=utc("2025-01-01"))
+    commands = [
+        line.split("git ")[1].split()[0]
+        for line in trace.read_text().splitlines()
+        if "built-in: git " in line
+    ]
+    assert [c for c in commands if c in ("add", "diff", "commit")] == ["add", "commit"], commands
+    monkeypatch.delenv("GIT_TRACE")
+    hook = tmp_path / "ws" / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho refused by the hook >&2\nexit 1\n")
+    hook.chmod(0o755)
+    store.write_snapshot("s", {"a": "2"})
+    with pytest.raises(StoreError, match="refused by the hook"):
+        store.commit(["snapshots/s.yaml"], "second", when=utc("2025-01-02"))
+    assert store.read_snapshot("s") == {"a": "2"}  # the work tree keeps what was written
+    assert len(store.versions("snapshots/s.yaml")) == 1
 
 
 def test_blob_id_is_gits(tmp_path):

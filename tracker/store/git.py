@@ -197,20 +197,33 @@ class GitStore:
                 self.repo.git.add("--", *existing)
             if gone:
                 self.repo.git.rm("--cached", "--ignore-unmatch", "-q", "--", *gone)
-            if not self._staged(paths):
+            if not self._commit_staged(paths, message, when):
                 return None
-            # The message on stdin: a run over hundreds of sources writes one longer than
-            # the kernel's 128 KB limit for a single argument (E2BIG).
-            with tempfile.TemporaryFile() as stdin:
-                stdin.write(message.encode("utf-8"))
-                stdin.seek(0)
-                self.repo.git.commit(
-                    "-q", "-F", "-", "--", *paths, env=self._env(when), istream=stdin
-                )
         except GitCommandError as exc:
             detail = " ".join(str(exc.stderr or exc).split())  # one line
             raise StoreError(f"git commit failed: {detail[:300]}") from None
         return self.repo.head.commit.hexsha
+
+    def _commit_staged(self, paths: list[str], message: str, when: datetime | None) -> bool:
+        """Commit what is staged of `paths`; False when nothing was. Whether anything is
+        staged is asked only once git refused: most commits have something, and one with
+        nothing to commit fails (status 1) without writing anything."""
+        from git import GitCommandError
+
+        # The message on stdin: a run over hundreds of sources writes one longer than
+        # the kernel's 128 KB limit for a single argument (E2BIG).
+        with tempfile.TemporaryFile() as stdin:
+            stdin.write(message.encode("utf-8"))
+            stdin.seek(0)
+            try:
+                self.repo.git.commit(
+                    "-q", "-F", "-", "--", *paths, env=self._env(when), istream=stdin
+                )
+            except GitCommandError:
+                if not self._staged(paths):
+                    return False
+                raise
+        return True
 
     def _staged(self, paths: list[str]) -> bool:
         if not self.repo.head.is_valid():
