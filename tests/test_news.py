@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from tests.conftest import utc
 from tests.support.server import Reply
+from tests.support.zygote import run as warm_run
 from tracker.evaluate.news import (
     Target,
     keyword_pattern,
@@ -227,7 +227,7 @@ def test_pm_item_is_matched_reported_once_and_never_again_after_a_restart(ws, se
     assert unreported_matches(ws) == []
     # a new process, the same feed, then the same item with an edited title
     serve(server, rss(PM_EDITED, OLD))
-    done = subprocess.run(
+    done = warm_run(
         [
             sys.executable,
             "-m",

@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import utc
 from tests.support.data import factbook_version
 from tests.support.server import Reply
+from tests.support.zygote import run as warm_run
 from tracker.evaluate.kept import RACY_NS
 from tracker.run.runner import run_once
 from tracker.store.git import GitStore
@@ -74,7 +75,7 @@ def snapshot_head(store: GitStore) -> str:
 
 
 def cli_run(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    return warm_run(
         [
             sys.executable,
             "-m",

@@ -27,6 +27,7 @@ from tests.support.acled_server import FakeAcled, event, reply
 from tests.support.cli import tracker as in_process
 from tests.support.hostile import git, profile
 from tests.support.server import LocalServer, Reply
+from tests.support.zygote import run as warm_run
 
 ACLED_USER = "Analyst.Name+kz@example.org"
 ACLED_PASSWORD = "p@ss w/rd+&%Secret-42"
@@ -315,7 +316,7 @@ digest: {{send_when_empty: true}}
         root = make_workspace(
             tmp_path / "ws", feeds.format(base=server.url(""), key=key), {"kz": report}
         )
-        proc = subprocess.run(
+        proc = warm_run(
             [
                 sys.executable,
                 "-m",
