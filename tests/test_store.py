@@ -39,6 +39,9 @@ def test_a_commit_is_two_git_commands_and_a_refused_one_is_an_error(tmp_path, mo
     refuses, so that a refusal with something staged (a hook, say) is still an error."""
     store = GitStore.init(tmp_path / "ws")
     store.write_snapshot("s", {"a": "1"})
+    # nothing staged of these paths, before the first commit: git refuses, no commit
+    assert store.commit(["snapshots/gone.yaml"], "nothing", when=utc("2025-01-01")) is None
+    assert not store.repo.head.is_valid()
     trace = tmp_path / "trace"
     monkeypatch.setenv("GIT_TRACE", str(trace))
     assert store.commit(["snapshots/s.yaml"], "first", when=utc("2025-01-01"))
