@@ -93,3 +93,21 @@ def test_cache_is_bounded(tmp_path):
     assert store.prune_cache(keep=10) == 20
     left = sorted(p.name for p in folder.iterdir())
     assert len(left) == 10 and left[0] == f"{20:040x}.json"  # the newest kept
+
+
+def test_the_last_commit_in_a_folder_is_asked_of_git_once_per_head(tmp_path, monkeypatch):
+    store = GitStore.init(tmp_path / "ws")
+    store.write_snapshot("s", {"a": "1"})
+    first = store.commit(["snapshots/s.yaml"], "first", when=utc("2025-01-01"))
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    assert store.last_commit_in() == first and store.last_commit_in() == first
+    asked = trace.read_text().count("built-in: git rev-list")
+    assert asked == 1, trace.read_text()
+    (tmp_path / "ws" / "notes.txt").write_text("not a snapshot\n")
+    other = store.commit(["notes.txt"], "notes", when=utc("2025-01-02"))
+    assert other != first and store.last_commit_in() == first  # a new HEAD: asked again
+    assert trace.read_text().count("built-in: git rev-list") == 2
+    store.write_snapshot("s", {"a": "2"})
+    second = store.commit(["snapshots/s.yaml"], "second", when=utc("2025-01-03"))
+    assert store.last_commit_in() == second

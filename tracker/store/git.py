@@ -430,7 +430,10 @@ class GitStore:
         head = self.head()
         if head is None:
             return None
-        return self.repo.git.rev_list("-1", head, "--", f"{folder}/").strip() or None
+        key = ("last commit in", folder, head)  # a commit's history never changes
+        if key not in self.derived:
+            self.derived[key] = self.repo.git.rev_list("-1", head, "--", f"{folder}/").strip()
+        return self.derived[key] or None
 
     def snapshot_stamp(self, source_id: str) -> tuple[int, ...] | None:
         """Identity of the snapshot file in the work tree (None: absent): inode, size and
