@@ -6,10 +6,12 @@ makes no commit; the default configuration does not throttle hundreds of feeds."
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from datetime import datetime, timezone
@@ -376,3 +378,42 @@ def test_a_commit_message_longer_than_one_argument_may_be_is_committed(tmp_path)
     sha = store.commit(["snapshots/a.yaml"], message, when=utc("2026-03-01T00:00:00"))
     assert sha is not None
     assert store.repo.commit(sha).message.rstrip("\n") == message.rstrip("\n")
+
+
+def pooled_cli_run(root, temp) -> subprocess.CompletedProcess[str]:
+    """`tracker -v run --all` as a fresh process, with `temp` as its temp directory."""
+    command = [sys.executable, "-m", "tracker.cli", "-v", "-w", str(root), "run", "--all"]
+    command += ["--no-email", "--now", "2026-03-01T00:00:00", "--format", "json"]
+    env = {**os.environ, "TMPDIR": str(temp)}
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_a_run_that_started_the_workers_leaves_no_folder_in_the_temp_directory(server, workspace):
+    """multiprocessing keeps the fork server's socket in a `pymp-*` folder that it removes
+    at interpreter exit; the console script ends with os._exit, so it removes it itself —
+    a nightly run must not leave one in /tmp each night."""
+    serve(server)
+    root = workspace(feeds(server, N, run="{pool_threshold: 0, parse_workers: 2}"))
+    with tempfile.TemporaryDirectory(prefix="t-") as temp:  # short: a socket's path is
+        proc = pooled_cli_run(root, temp)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert "parsing in 2 worker processes" in proc.stderr, proc.stderr[-2000:]
+        assert "cannot start" not in proc.stderr, proc.stderr[-2000:]
+        assert os.listdir(temp) == []
+
+
+def test_workers_that_cannot_start_mean_parsing_in_process(server, workspace, tmp_path):
+    """A temp directory too deep for the fork server's socket (AF_UNIX paths end at 108
+    bytes): the run warns once, parses everything itself and succeeds."""
+    serve(server)
+    root = workspace(feeds(server, N, run="{pool_threshold: 0, parse_workers: 2}"))
+    temp = tmp_path / ("deep" * 30)
+    temp.mkdir()
+    proc = pooled_cli_run(root, temp)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    warnings = [line for line in proc.stderr.splitlines() if "cannot start" in line]
+    assert len(warnings) == 1 and "parsing the rest of this run in-process" in warnings[0]
+    run = json.loads(proc.stdout)
+    assert all(s["ok"] and s["changed"] for s in run["sources"]), run["sources"]
+    assert len(GitStore(root).versions("snapshots/feed00.yaml")) == 1
+    assert list(temp.iterdir()) == []

@@ -82,11 +82,16 @@ def main() -> None:
     """The console script. Once a command has finished and its output is flushed, the
     process ends with os._exit: tearing the interpreter down (module dicts, every object
     the loaded libraries made) is a measurable part of a short run (benchmarks/startup.py),
-    and there is nothing left to finalize — files are written atomically and closed, the run
-    lock is released, worker pools are joined, and git's helper processes end on EOF."""
+    and little is left to finalize — files are written atomically and closed, the run lock
+    is released, worker pools are joined, and git's helper processes end on EOF. What is,
+    the parse workers' fork server folder (multiprocessing's atexit), is removed here."""
     heap.one_command()
     output.tolerant_streams()
     code = core.run(app)
+    if "tracker.run.pool" in sys.modules:  # a command that may have started parse workers
+        from tracker.run.pool import remove_fork_server_folder
+
+        remove_fork_server_folder()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:

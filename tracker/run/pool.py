@@ -20,6 +20,7 @@ import contextlib
 import ctypes
 import logging
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -119,6 +120,24 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
+class _ForkServerFolder:
+    """Whether this process started a pool, and so a fork server whose socket lies in a
+    `pymp-*` folder of the temp directory."""
+
+    made = False
+
+
+def remove_fork_server_folder() -> None:
+    """multiprocessing removes the fork server's `pymp-*` folder at interpreter exit
+    (atexit); the console script ends with os._exit, which skips that, so it calls this
+    first: otherwise every run that started the workers leaves one behind."""
+    if not _ForkServerFolder.made:
+        return
+    import multiprocessing.util
+
+    shutil.rmtree(multiprocessing.util.get_temp_dir(), ignore_errors=True)
+
+
 def _launch_fork_server() -> None:
     """Start the fork server without waiting for it (the first worker waits for its
     imports); nothing to do where there is none (spawn)."""
@@ -171,7 +190,10 @@ class ParsePool:
             self._abandoned = True
             raise
         except BrokenProcessPool:
-            self._give_up(pool)
+            self._give_up(pool, "a parse worker died")
+            return parse(job)
+        except OSError as exc:  # parse() never raises: the workers could not be started
+            self._give_up(pool, f"the parse workers cannot start ({exc.strerror or exc})")
             return parse(job)
         except Exception as exc:  # noqa: BLE001 - e.g. a result too deep to pickle back
             return failed(job.source, exc, "handing the parsed document back from a worker")
@@ -184,11 +206,19 @@ class ParsePool:
         while the requests are out rather than when the documents are in."""
         if self.workers > 0 and not self.started and documents > self.threshold:
             self._start()
-            _launch_fork_server()
+            try:
+                _launch_fork_server()
+            except OSError as exc:  # e.g. a temp directory too deep for a socket's path
+                if self._pool is not None:
+                    self._give_up(
+                        self._pool, f"the parse workers cannot start ({exc.strerror or exc})"
+                    )
 
     def _start(self) -> None:
         from concurrent.futures import ProcessPoolExecutor
 
+        _ForkServerFolder.made = True
+        log.info("parsing in %d worker processes from document %d on", self.workers, self.arrived)
         self._pool = ProcessPoolExecutor(
             self.workers,
             mp_context=_context(),
@@ -197,9 +227,9 @@ class ParsePool:
         )
         self._watch = ResultWatch(self._pool)
 
-    def _give_up(self, pool: ProcessPoolExecutor) -> None:
+    def _give_up(self, pool: ProcessPoolExecutor, why: str) -> None:
         if self._pool is pool:
-            log.warning("a parse worker died; parsing the rest of this run in-process")
+            log.warning("%s; parsing the rest of this run in-process", why)
             self._pool, self._broken = None, True
             self._stop_watching()
             pool.shutdown(wait=False, cancel_futures=True)
