@@ -316,6 +316,29 @@ def test_a_dead_worker_means_the_rest_is_parsed_in_process():
     assert pool.started and pool._pool is None  # broken: no new pool in this run
 
 
+def test_a_pool_that_cannot_start_its_workers_means_parsing_in_process(monkeypatch, caplog):
+    """Starting the workers fails with an OSError (no socket for the fork server, no
+    file descriptors left): every document is parsed in-process, with one warning."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    def cannot_start(self, *args, **kwargs):
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", cannot_start)
+    pool = ParsePool(workers=2, threshold=0)
+    try:
+        results = asyncio.run(_parse_all(pool, [job(i) for i in range(4)]))
+    finally:
+        pool.close()
+    assert all(isinstance(r, Parsed) for r in results), results
+    assert pool.in_pool == 0 and pool.started and pool._pool is None
+    warned = [r.getMessage() for r in caplog.records if "cannot start" in r.getMessage()]
+    assert warned == [
+        "the parse workers cannot start (Too many open files); "
+        "parsing the rest of this run in-process"
+    ]
+
+
 def test_workers_die_with_their_parent(tmp_path):
     """SIGKILL the process that owns a pool: its workers are gone within seconds."""
     script = tmp_path / "owner.py"
