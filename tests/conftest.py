@@ -29,7 +29,10 @@ __all__ = ["DATA", "SHARED", "TEST_DATA", "make_workspace", "utc"]
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
-    os.environ.setdefault("GIT_CONFIG_GLOBAL", str(Path(__file__).parent / "support" / "gitconfig"))
+    if os.environ.get("HOME"):  # its includes name ~/…: git refuses them without a HOME
+        os.environ.setdefault(
+            "GIT_CONFIG_GLOBAL", str(Path(__file__).parent / "support" / "gitconfig")
+        )
     # compiled once, not in every child process and worker (tests/support/bytecode.py)
     cache_rewritten_tests()
     if not os.environ.get("PYTEST_XDIST_WORKER"):  # before the workers start

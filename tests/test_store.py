@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -111,3 +113,32 @@ def test_the_last_commit_in_a_folder_is_asked_of_git_once_per_head(tmp_path, mon
     store.write_snapshot("s", {"a": "2"})
     second = store.commit(["snapshots/s.yaml"], "second", when=utc("2025-01-03"))
     assert store.last_commit_in() == second
+
+
+def test_a_commit_works_where_home_is_unset(tmp_path):
+    """Some cron and service environments have no HOME: git then reads no user config and
+    refuses to commit without an identity, while GitPython would still find the user's
+    ~/.gitconfig through the password database. The store asks git, so it commits under
+    its own identity there."""
+    script = (
+        "import sys; from tracker.store.git import GitStore; "
+        "store = GitStore.init(sys.argv[1]); store.write_snapshot('s', {'a': '1'}); "
+        "print(store.commit(['snapshots/s.yaml'], 'first'))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "GIT_CONFIG_GLOBAL")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "ws")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    author = subprocess.run(
+        ["git", "-C", str(tmp_path / "ws"), "log", "-1", "--format=%ae"],
+        capture_output=True,
+        text=True,
+        env=env,
+    ).stdout.strip()
+    assert author, "committed"

@@ -242,11 +242,17 @@ class GitStore:
         return {} if self._has_identity() else dict(IDENTITY)
 
     def _has_identity(self) -> bool:
-        reader = self.repo.config_reader()
-        try:
-            return bool(reader.get_value("user", "email", ""))
-        except Exception:  # noqa: BLE001 - missing sections raise several types
-            return False
+        # Asked of git, which reads what `git commit` will: GitPython's reader finds the
+        # user's ~/.gitconfig through the password database even where HOME is unset
+        # (some cron and service environments), where git itself reads none and refuses.
+        from git import GitCommandError
+
+        if "identity" not in self.derived:
+            try:
+                self.derived["identity"] = bool(self.repo.git.config("--get", "user.email"))
+            except GitCommandError:  # status 1: not set
+                self.derived["identity"] = False
+        return bool(self.derived["identity"])
 
     # ------------------------------------------------------------ history
 
