@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import utc
+from tests.support.unattended import run_env
 from tracker.errors import StoreError
 from tracker.store import snapshot_yaml
 from tracker.store.git import GitStore, blob_id
@@ -125,8 +125,7 @@ def test_a_commit_works_where_home_is_unset(tmp_path):
         "store = GitStore.init(sys.argv[1]); store.write_snapshot('s', {'a': '1'}); "
         "print(store.commit(['snapshots/s.yaml'], 'first'))"
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "GIT_CONFIG_GLOBAL")}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    env = {k: v for k, v in run_env().items() if k not in ("HOME", "GIT_CONFIG_GLOBAL")}
     proc = subprocess.run(
         [sys.executable, "-c", script, str(tmp_path / "ws")],
         capture_output=True,

@@ -135,7 +135,13 @@ def remove_fork_server_folder() -> None:
         return
     import multiprocessing.util
 
-    shutil.rmtree(multiprocessing.util.get_temp_dir(), ignore_errors=True)
+    with contextlib.suppress(OSError):  # a temp directory it could not even make
+        shutil.rmtree(multiprocessing.util.get_temp_dir(), ignore_errors=True)
+
+
+def _cannot_start(exc: OSError) -> str:
+    """Why the workers are not used: the OSError that kept them from starting."""
+    return f"the parse workers cannot start ({exc.strerror or exc})"
 
 
 def _launch_fork_server() -> None:
@@ -193,7 +199,7 @@ class ParsePool:
             self._give_up(pool, "a parse worker died")
             return parse(job)
         except OSError as exc:  # parse() never raises: the workers could not be started
-            self._give_up(pool, f"the parse workers cannot start ({exc.strerror or exc})")
+            self._give_up(pool, _cannot_start(exc))
             return parse(job)
         except Exception as exc:  # noqa: BLE001 - e.g. a result too deep to pickle back
             return failed(job.source, exc, "handing the parsed document back from a worker")
@@ -205,16 +211,13 @@ class ParsePool:
         the threshold, start the workers' fork server now, so that it imports the parser
         while the requests are out rather than when the documents are in."""
         if self.workers > 0 and not self.started and documents > self.threshold:
-            self._start()
+            pool = self._start()
             try:
                 _launch_fork_server()
             except OSError as exc:  # e.g. a temp directory too deep for a socket's path
-                if self._pool is not None:
-                    self._give_up(
-                        self._pool, f"the parse workers cannot start ({exc.strerror or exc})"
-                    )
+                self._give_up(pool, _cannot_start(exc))
 
-    def _start(self) -> None:
+    def _start(self) -> ProcessPoolExecutor:
         from concurrent.futures import ProcessPoolExecutor
 
         _ForkServerFolder.made = True
@@ -226,6 +229,7 @@ class ParsePool:
             initargs=(os.getpid(),),
         )
         self._watch = ResultWatch(self._pool)
+        return self._pool
 
     def _give_up(self, pool: ProcessPoolExecutor, why: str) -> None:
         if self._pool is pool:

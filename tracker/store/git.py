@@ -239,20 +239,19 @@ class GitStore:
 
     def identity_env(self) -> dict[str, str]:
         """The tracker's own identity, only where git has none configured (cron, CI)."""
-        return {} if self._has_identity() else dict(IDENTITY)
+        return {} if self._identity_configured else dict(IDENTITY)
 
-    def _has_identity(self) -> bool:
+    @functools.cached_property
+    def _identity_configured(self) -> bool:
         # Asked of git, which reads what `git commit` will: GitPython's reader finds the
         # user's ~/.gitconfig through the password database even where HOME is unset
         # (some cron and service environments), where git itself reads none and refuses.
         from git import GitCommandError
 
-        if "identity" not in self.derived:
-            try:
-                self.derived["identity"] = bool(self.repo.git.config("--get", "user.email"))
-            except GitCommandError:  # status 1: not set
-                self.derived["identity"] = False
-        return bool(self.derived["identity"])
+        try:
+            return bool(self.repo.git.config("--get", "user.email"))
+        except GitCommandError:  # status 1: not set
+            return False
 
     # ------------------------------------------------------------ history
 
