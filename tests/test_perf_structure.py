@@ -339,6 +339,33 @@ def test_a_pool_that_cannot_start_its_workers_means_parsing_in_process(monkeypat
     ]
 
 
+@pytest.mark.parametrize("entry", ["expect", "parse"])
+def test_a_pool_the_system_refuses_means_parsing_in_process(monkeypatch, caplog, entry):
+    """Making the pool itself fails (no semaphores where /dev/shm is missing): whether the
+    workers were to start before the replies (`expect`) or at a document, every document
+    is parsed in-process, with one warning, and the run goes on."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    def refused(self, *args, **kwargs):
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(ProcessPoolExecutor, "__init__", refused)
+    pool = ParsePool(workers=2, threshold=0)
+    try:
+        if entry == "expect":
+            pool.expect(4)
+        results = asyncio.run(_parse_all(pool, [job(i) for i in range(4)]))
+    finally:
+        pool.close()
+    assert all(isinstance(r, Parsed) for r in results), results
+    assert pool.in_pool == 0 and pool.started and pool._pool is None
+    warned = [r.getMessage() for r in caplog.records if "cannot start" in r.getMessage()]
+    assert warned == [
+        "the parse workers cannot start (Function not implemented); "
+        "parsing the rest of this run in-process"
+    ]
+
+
 def test_workers_die_with_their_parent(tmp_path):
     """SIGKILL the process that owns a pool: its workers are gone within seconds."""
     script = tmp_path / "owner.py"

@@ -12,7 +12,7 @@ from tests.conftest import utc
 from tests.support.unattended import run_env
 from tracker.errors import StoreError
 from tracker.store import snapshot_yaml
-from tracker.store.git import GitStore, blob_id
+from tracker.store.git import IDENTITY, GitStore, blob_id
 
 
 def test_canonical_yaml_is_stable_and_readable():
@@ -140,4 +140,4 @@ def test_a_commit_works_where_home_is_unset(tmp_path):
         text=True,
         env=env,
     ).stdout.strip()
-    assert author, "committed"
+    assert author == IDENTITY["GIT_AUTHOR_EMAIL"], "committed under its own identity"

@@ -212,31 +212,42 @@ class ParsePool:
         while the requests are out rather than when the documents are in."""
         if self.workers > 0 and not self.started and documents > self.threshold:
             pool = self._start()
+            if pool is None:
+                return
             try:
                 _launch_fork_server()
             except OSError as exc:  # e.g. a temp directory too deep for a socket's path
                 self._give_up(pool, _cannot_start(exc))
 
-    def _start(self) -> ProcessPoolExecutor:
+    def _start(self) -> ProcessPoolExecutor | None:
+        """The workers' pool; None (and in-process from now on) where the system refuses
+        one: no semaphores (a container without /dev/shm), no file descriptors left."""
         from concurrent.futures import ProcessPoolExecutor
 
         _ForkServerFolder.made = True
         log.info("parsing in %d worker processes from document %d on", self.workers, self.arrived)
-        self._pool = ProcessPoolExecutor(
-            self.workers,
-            mp_context=_context(),
-            initializer=_die_with_parent,
-            initargs=(os.getpid(),),
-        )
-        self._watch = ResultWatch(self._pool)
-        return self._pool
+        try:
+            pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=_context(),
+                initializer=_die_with_parent,
+                initargs=(os.getpid(),),
+            )
+        except OSError as exc:
+            self._fall_back(_cannot_start(exc))
+            return None
+        self._pool, self._watch = pool, ResultWatch(pool)
+        return pool
 
     def _give_up(self, pool: ProcessPoolExecutor, why: str) -> None:
         if self._pool is pool:
-            log.warning("%s; parsing the rest of this run in-process", why)
-            self._pool, self._broken = None, True
+            self._fall_back(why)
             self._stop_watching()
             pool.shutdown(wait=False, cancel_futures=True)
+
+    def _fall_back(self, why: str) -> None:
+        log.warning("%s; parsing the rest of this run in-process", why)
+        self._pool, self._broken = None, True
 
     def close(self) -> None:
         """End the workers: idle ones exit by themselves; when a document was abandoned
