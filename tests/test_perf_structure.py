@@ -316,40 +316,27 @@ def test_a_dead_worker_means_the_rest_is_parsed_in_process():
     assert pool.started and pool._pool is None  # broken: no new pool in this run
 
 
-def test_a_pool_that_cannot_start_its_workers_means_parsing_in_process(monkeypatch, caplog):
-    """Starting the workers fails with an OSError (no socket for the fork server, no
-    file descriptors left): every document is parsed in-process, with one warning."""
+@pytest.mark.parametrize(
+    "refusing, error, entry",
+    [
+        ("submit", OSError(24, "Too many open files"), "parse"),  # no fork server socket
+        ("__init__", OSError(38, "Function not implemented"), "expect"),  # no /dev/shm
+        ("__init__", OSError(38, "Function not implemented"), "parse"),
+    ],
+)
+def test_a_pool_that_cannot_start_its_workers_means_parsing_in_process(
+    monkeypatch, caplog, refusing, error, entry
+):
+    """Starting the workers fails with an OSError — making the pool (no semaphores where
+    /dev/shm is missing) or handing it the first document (no socket for the fork server,
+    no file descriptors left) — whether they were to start before the replies (`expect`)
+    or at a document: every document is parsed in-process, with one warning."""
     from concurrent.futures import ProcessPoolExecutor
 
     def cannot_start(self, *args, **kwargs):
-        raise OSError(24, "Too many open files")
+        raise error
 
-    monkeypatch.setattr(ProcessPoolExecutor, "submit", cannot_start)
-    pool = ParsePool(workers=2, threshold=0)
-    try:
-        results = asyncio.run(_parse_all(pool, [job(i) for i in range(4)]))
-    finally:
-        pool.close()
-    assert all(isinstance(r, Parsed) for r in results), results
-    assert pool.in_pool == 0 and pool.started and pool._pool is None
-    warned = [r.getMessage() for r in caplog.records if "cannot start" in r.getMessage()]
-    assert warned == [
-        "the parse workers cannot start (Too many open files); "
-        "parsing the rest of this run in-process"
-    ]
-
-
-@pytest.mark.parametrize("entry", ["expect", "parse"])
-def test_a_pool_the_system_refuses_means_parsing_in_process(monkeypatch, caplog, entry):
-    """Making the pool itself fails (no semaphores where /dev/shm is missing): whether the
-    workers were to start before the replies (`expect`) or at a document, every document
-    is parsed in-process, with one warning, and the run goes on."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    def refused(self, *args, **kwargs):
-        raise OSError(38, "Function not implemented")
-
-    monkeypatch.setattr(ProcessPoolExecutor, "__init__", refused)
+    monkeypatch.setattr(ProcessPoolExecutor, refusing, cannot_start)
     pool = ParsePool(workers=2, threshold=0)
     try:
         if entry == "expect":
@@ -361,7 +348,7 @@ def test_a_pool_the_system_refuses_means_parsing_in_process(monkeypatch, caplog,
     assert pool.in_pool == 0 and pool.started and pool._pool is None
     warned = [r.getMessage() for r in caplog.records if "cannot start" in r.getMessage()]
     assert warned == [
-        "the parse workers cannot start (Function not implemented); "
+        f"the parse workers cannot start ({error.strerror}); "
         "parsing the rest of this run in-process"
     ]
 
