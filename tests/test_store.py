@@ -115,6 +115,52 @@ def test_the_last_commit_in_a_folder_is_asked_of_git_once_per_head(tmp_path, mon
     assert store.last_commit_in() == second
 
 
+def _gecos_name() -> str:
+    import pwd
+
+    return pwd.getpwuid(os.getuid()).pw_gecos.split(",")[0].strip()
+
+
+@pytest.mark.parametrize(
+    "configured, expected",
+    [
+        ("[user]\n\tname = Analyst\n\temail = analyst@unit.example\n", "analyst@unit.example"),
+        ("", IDENTITY["GIT_AUTHOR_EMAIL"]),
+        # an email but no name: git's own name for the account, as git would commit it
+        ("[user]\n\temail = analyst@unit.example\n", "analyst@unit.example"),
+    ],
+    ids=["identity-configured", "none-configured", "email-only"],
+)
+def test_commits_are_under_the_configured_identity_or_the_trackers_own(
+    tmp_path, monkeypatch, configured, expected
+):
+    """Git's identity is learned from the first commit, not asked before it: a configured
+    one is used as it is, none (cron, CI) means the tracker's own for this and every later
+    commit, never one guessed from the machine's name; and no `git config` process at all
+    where an identity is configured."""
+    if configured.startswith("[user]\n\temail") and not _gecos_name():
+        pytest.skip("this account has no name in the password database for git to use")
+    gitconfig = tmp_path / "gitconfig"
+    gitconfig.write_text(configured)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    for name in ("EMAIL", *IDENTITY):
+        monkeypatch.delenv(name, raising=False)
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    store = GitStore.init(tmp_path / "ws")
+    for n in range(3):
+        store.write_snapshot("s", {"a": str(n)})
+        assert store.commit(["snapshots/s.yaml"], f"version {n}", when=utc("2025-01-01"))
+    authors = store.repo.git.log("--format=%ae %ce").split("\n")
+    assert authors == [f"{expected} {expected}"] * 3
+    commits = trace.read_text().count("built-in: git commit")
+    asked = trace.read_text().count("built-in: git config")
+    if configured.startswith("[user]\n\tname"):
+        assert (commits, asked) == (3, 0), "one process per commit, no question asked"
+    else:
+        assert (commits, asked) == (4, 1), "one refusal and one question, then known"
+
+
 def test_a_commit_works_where_home_is_unset(tmp_path):
     """Some cron and service environments have no HOME: git then reads no user config and
     refuses to commit without an identity, while GitPython would still find the user's

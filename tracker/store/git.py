@@ -40,6 +40,19 @@ IDENTITY = {
     "GIT_COMMITTER_EMAIL": "tracker@localhost",
 }
 
+# how git refuses a commit for want of an identity (with user.useConfigOnly, or none at all)
+IDENTITY_REFUSED = re.compile(
+    r"auto-detection is disabled|identity unknown|unable to auto-detect|empty ident name"
+)
+
+
+def _dates(when: datetime | None) -> dict[str, str]:
+    """A commit's author and committer date in git's environment; none: git's clock."""
+    if when is None:
+        return {}
+    stamp = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    return {"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+
 
 @dataclass(frozen=True)
 class Version:
@@ -99,6 +112,7 @@ class GitStore:
         self._versions: dict[tuple[str, str], list[Version]] = {}
         self._history_cache: HistoryCache | None = None
         self._head_memo: tuple[Any, ...] | None = None
+        self._identity: dict[str, str] | None = None  # git environment; None: not yet known
 
     @functools.cached_property
     def repo(self) -> git.Repo:
@@ -210,38 +224,61 @@ class GitStore:
         nothing to commit fails (status 1) without writing anything."""
         from git import GitCommandError
 
+        try:
+            self._run_commit(paths, message, when)
+        except GitCommandError:
+            if not self._staged(paths):
+                return False
+            raise
+        return True
+
+    def _run_commit(self, paths: list[str], message: str, when: datetime | None) -> None:
+        """`git commit` of `paths`. While it is not known whether git has an identity,
+        the first commit asks git to use only a configured one (no user@host guessed from
+        the machine's name); where git has none, it refuses, and the commit is made again
+        under the tracker's own. That costs a second process only where nothing is
+        configured, instead of a `git config` before every store's first commit."""
+        from git import GitCommandError
+
+        if self._identity is not None:
+            self._git_commit(paths, message, self._identity, when)
+            return
+        try:
+            self._git_commit(paths, message, {}, when, config_only=True)
+        except GitCommandError as exc:
+            if not IDENTITY_REFUSED.search(str(exc.stderr or "")):
+                raise
+            self._git_commit(paths, message, self.identity_env(), when)
+            return
+        self._identity = {}
+
+    def _git_commit(
+        self,
+        paths: list[str],
+        message: str,
+        identity: dict[str, str],
+        when: datetime | None,
+        config_only: bool = False,
+    ) -> None:
         # The message on stdin: a run over hundreds of sources writes one longer than
         # the kernel's 128 KB limit for a single argument (E2BIG).
         with tempfile.TemporaryFile() as stdin:
             stdin.write(message.encode("utf-8"))
             stdin.seek(0)
-            try:
-                self.repo.git.commit(
-                    "-q", "-F", "-", "--", *paths, env=self._env(when), istream=stdin
-                )
-            except GitCommandError:
-                if not self._staged(paths):
-                    return False
-                raise
-        return True
+            git = self.repo.git(c="user.useConfigOnly=true") if config_only else self.repo.git
+            git.commit("-q", "-F", "-", "--", *paths, env=identity | _dates(when), istream=stdin)
 
     def _staged(self, paths: list[str]) -> bool:
         if not self.repo.head.is_valid():
             return bool(self.repo.git.diff("--cached", "--name-only", "--", *paths))
         return bool(self.repo.git.diff("--cached", "--name-only", "HEAD", "--", *paths))
 
-    def _env(self, when: datetime | None) -> dict[str, str]:
-        env = self.identity_env()
-        if when is not None:
-            stamp = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
-            env.update(GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
-        return env
-
     def identity_env(self) -> dict[str, str]:
         """The tracker's own identity, only where git has none configured (cron, CI)."""
-        return {} if self._identity_configured else dict(IDENTITY)
+        if self._identity is None:
+            self._identity = {} if self._identity_configured() else dict(IDENTITY)
+        return self._identity
 
-    @functools.cached_property
     def _identity_configured(self) -> bool:
         # Asked of git, which reads what `git commit` will: GitPython's reader finds the
         # user's ~/.gitconfig through the password database even where HOME is unset
