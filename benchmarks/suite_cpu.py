@@ -24,6 +24,14 @@ from benchlib import ROOT, suite_workers
 PLUGIN = """
 import os, resource, sys, time, pytest
 
+# This folder is on PYTHONPATH only for pytest and its workers to import this plugin; where
+# the tests run, it comes off again, or every `tracker` child would start cold instead of
+# as a fork of the warm helper (tests/support/zygote.py: a longer PYTHONPATH starts cold)
+if os.environ.get("PYTEST_XDIST_WORKER") or os.environ.get("SUITE_CPU_NO_WORKERS"):
+    os.environ["PYTHONPATH"] = os.environ["SUITE_CPU_PYTHONPATH"]
+    if not os.environ["PYTHONPATH"]:
+        del os.environ["PYTHONPATH"]
+
 def _cpu(who):
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
@@ -55,8 +63,11 @@ def main() -> None:
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [tmp, os.environ.get("PYTHONPATH")])),
             "SUITE_CPU_LOG": str(log),
+            "SUITE_CPU_PYTHONPATH": os.environ.get("PYTHONPATH", ""),
         }
         workers = str(suite_workers())
+        if workers == "0":
+            env["SUITE_CPU_NO_WORKERS"] = "1"
         command = [sys.executable, "-m", "pytest", "-n", workers, "-q", "-p", "suite_cpu_plugin"]
         done = subprocess.run(
             [*command, "-p", "no:cacheprovider", *pytest_args], cwd=ROOT, env=env, timeout=3600
