@@ -6,6 +6,7 @@ most CPU, and the files that wait most (wall time not spent on a CPU: sleeps, ti
 servers, children that wait).
 
     .venv/bin/python benchmarks/suite_cpu.py            # --top 10; extra args go to pytest
+    .venv/bin/python benchmarks/suite_cpu.py --workers 1 tests/test_config.py
 """
 
 from __future__ import annotations
@@ -41,20 +42,28 @@ def _children():  # waited-for children, and the shared zygote's (tests/support/
     warm = zygote.shared_children_cpu() if zygote is not None else 0.0
     return _cpu(resource.RUSAGE_CHILDREN) + warm
 
+def _forked():  # `tracker` processes the shared zygote forked (warm ones)
+    zygote = sys.modules.get("tests.support.zygote")
+    return zygote.shared_children_started() if zygote is not None else 0
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    me, children, wall = _cpu(resource.RUSAGE_SELF), _children(), time.monotonic()
+    me, children, forked = _cpu(resource.RUSAGE_SELF), _children(), _forked()
+    wall = time.monotonic()
     yield
     me, children = _cpu(resource.RUSAGE_SELF) - me, _children() - children
-    wall = time.monotonic() - wall
+    wall, forked = time.monotonic() - wall, _forked() - forked
     with open(os.environ["SUITE_CPU_LOG"], "a") as log:
-        log.write(f"{me:.3f}\\t{children:.3f}\\t{wall:.3f}\\t{item.nodeid}\\n")
+        log.write(f"{me:.3f}\\t{children:.3f}\\t{wall:.3f}\\t{forked}\\t{item.nodeid}\\n")
 """
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", type=int, default=10)
+    parser.add_argument(
+        "--workers", type=int, default=suite_workers(), help="pytest workers (scripts/test's)"
+    )
     args, pytest_args = parser.parse_known_args()
     with tempfile.TemporaryDirectory(prefix="suite-cpu-") as tmp:
         (Path(tmp) / "suite_cpu_plugin.py").write_text(PLUGIN)
@@ -65,15 +74,33 @@ def main() -> None:
             "SUITE_CPU_LOG": str(log),
             "SUITE_CPU_PYTHONPATH": os.environ.get("PYTHONPATH", ""),
         }
-        workers = str(suite_workers())
-        if workers == "0":
+        workers = str(args.workers)
+        if args.workers == 0:
             env["SUITE_CPU_NO_WORKERS"] = "1"
         command = [sys.executable, "-m", "pytest", "-n", workers, "-q", "-p", "suite_cpu_plugin"]
+        before = machine_busy()
         done = subprocess.run(
             [*command, "-p", "no:cacheprovider", *pytest_args], cwd=ROOT, env=env, timeout=3600
         )
+        busy = machine_busy() - before
         report(log.read_text().splitlines(), args.top)
+    if busy > 0:
+        # beyond the tests: pytest's start and collection, the warm helpers themselves,
+        # processes that outlive their parent (the fork server of a killed run's parse
+        # pool, its orphaned git), the kernel — and whatever else runs on this machine
+        print(f"\nthe machine's CPUs were busy {busy:.0f} s over the whole run")
     sys.exit(done.returncode)
+
+
+def machine_busy() -> float:
+    """CPU seconds all this machine's CPUs spent busy since boot (Linux /proc/stat:
+    everything but idle and iowait); 0 where there is no such file."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0.0
+    ticks = [int(field) for field in fields[:8]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -82,6 +109,7 @@ class FileCost:
     children: float = 0.0
     wall: float = 0.0
     tests: int = 0
+    forked: int = 0  # warm `tracker` processes
 
     @property
     def cpu(self) -> float:
@@ -95,16 +123,19 @@ class FileCost:
 def report(lines: list[str], top: int) -> None:
     by_file: dict[str, FileCost] = collections.defaultdict(FileCost)
     for line in lines:
-        me, children, wall, nodeid = line.split("\t", 3)
+        me, children, in_test, warm_forks, nodeid = line.split("\t", 4)
         entry = by_file[nodeid.split("::", 1)[0]]
         entry.worker += float(me)
         entry.children += float(children)
-        entry.wall += float(wall)
+        entry.wall += float(in_test)
+        entry.forked += int(warm_forks)
         entry.tests += 1
     cpu = sum(entry.cpu for entry in by_file.values())
     wall = sum(entry.wall for entry in by_file.values())
     waiting = sum(entry.waiting for entry in by_file.values())
+    forked = sum(entry.forked for entry in by_file.values())
     print(f"\n{len(lines)} tests, {cpu:.0f} s of CPU (workers and the children they waited for)")
+    print(f"{forked} tracker processes forked warm (tests/support/zygote.py)")
     for path, entry in _top(by_file, "cpu", top):
         print(
             f"  {entry.cpu:6.1f} s  {100 * entry.cpu / cpu:4.1f}%  (worker {entry.worker:5.1f} s, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -89,23 +90,38 @@ def test_suite_repeat_runs_a_subset_again_and_again_on_a_commit():
     assert temporary_worktrees("/tracker-suite-repeat-") == worktrees  # the checkout is gone
 
 
+def test_suite_cpu_sees_the_tracker_processes_forked_warm_as_in_a_plain_run():
+    """Its plugin's folder on PYTHONPATH must not reach the tests: there it would make every
+    `tracker` child a cold process instead of a fork of the warm helper."""
+    out = benchmark(
+        "suite_cpu.py",
+        *("--workers", "1", "--top", "1"),
+        "tests/test_config.py::test_cli_exits_2_and_writes_nothing",
+    )
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    assert "\n1 tests, " in out.stdout, out.stdout
+    assert "\n1 tracker processes forked warm" in out.stdout, out.stdout
+    assert re.search(r"the machine's CPUs were busy \d+ s over the whole run", out.stdout)
+
+
 def test_suite_cpu_ranks_the_files_by_cpu_and_by_waiting(capsys):
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import suite_cpu
 
     suite_cpu.report(
         [
-            "1.000\t2.000\t3.500\ttests/test_busy.py::test_a",  # 3 s CPU, 0.5 s waiting
-            "0.500\t0.000\t0.600\ttests/test_busy.py::test_b[x::y]",
-            "0.100\t0.000\t4.100\ttests/test_sleepy.py::test_c",  # 4 s waiting
+            "1.000\t2.000\t3.500\t2\ttests/test_busy.py::test_a",  # 3 s CPU, 0.5 s waiting
+            "0.500\t0.000\t0.600\t0\ttests/test_busy.py::test_b[x::y]",
+            "0.100\t0.000\t4.100\t1\ttests/test_sleepy.py::test_c",  # 4 s waiting
         ],
         top=5,
     )
     lines = capsys.readouterr().out.strip().splitlines()
-    cpu_table, wait_table = lines[1:3], lines[5:7]
+    cpu_table, wait_table = lines[2:4], lines[6:8]
     assert lines[0] == "3 tests, 4 s of CPU (workers and the children they waited for)"
+    assert lines[1] == "3 tracker processes forked warm (tests/support/zygote.py)"
     assert "3.5 s" in cpu_table[0] and cpu_table[0].endswith("2 tests  tests/test_busy.py")
     assert cpu_table[1].endswith("tests/test_sleepy.py")
-    assert lines[4] == "8 s in tests over all workers, 5 s of it not on a CPU"
+    assert lines[5] == "8 s in tests over all workers, 5 s of it not on a CPU"
     assert "4.0 s waiting" in wait_table[0] and wait_table[0].endswith("tests/test_sleepy.py")
     assert "0.6 s waiting" in wait_table[1]

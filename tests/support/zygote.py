@@ -298,6 +298,12 @@ def shared() -> Zygote:
         return _shared
 
 
+def shared_children_started() -> int:
+    """How many `tracker` processes the shared zygote forked so far (benchmarks/suite_cpu.py
+    counts the warm ones)."""
+    return len(_shared._children) if _shared is not None else 0
+
+
 def shared_children_cpu() -> float:
     """CPU seconds of the shared zygote's children so far (benchmarks/suite_cpu.py adds
     them to the tests that ran them)."""
