@@ -7,6 +7,7 @@ servers, children that wait).
 
     .venv/bin/python benchmarks/suite_cpu.py            # --top 10; extra args go to pytest
     .venv/bin/python benchmarks/suite_cpu.py --workers 1 tests/test_config.py
+    .venv/bin/python benchmarks/suite_cpu.py --top 5 --tests 20   # and the 20 costliest tests
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def pytest_runtest_protocol(item, nextitem):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--top", type=int, default=10)
+    parser.add_argument("--top", type=int, default=10, help="files in each table")
+    parser.add_argument("--tests", type=int, default=0, help="also the N tests of most CPU")
     parser.add_argument(
         "--workers", type=int, default=suite_workers(), help="pytest workers (scripts/test's)"
     )
@@ -83,13 +85,28 @@ def main() -> None:
             [*command, "-p", "no:cacheprovider", *pytest_args], cwd=ROOT, env=env, timeout=3600
         )
         busy = machine_busy() - before
-        report(log.read_text().splitlines(), args.top)
+        lines = log.read_text().splitlines()
+        report(lines, args.top)
+        report_tests(lines, args.tests)
     if busy > 0:
         # beyond the tests: pytest's start and collection, the warm helpers themselves,
         # processes that outlive their parent (the fork server of a killed run's parse
         # pool, its orphaned git), the kernel — and whatever else runs on this machine
         print(f"\nthe machine's CPUs were busy {busy:.0f} s over the whole run")
     sys.exit(done.returncode)
+
+
+def report_tests(lines: list[str], top: int) -> None:
+    """The `top` tests of most CPU (their worker's and their children's)."""
+    if top <= 0:
+        return
+    costs = []
+    for line in lines:
+        me, children, in_test, _, nodeid = line.split("\t", 4)
+        costs.append((float(me) + float(children), float(in_test), nodeid))
+    print(f"\nthe {min(top, len(costs))} tests of most CPU")
+    for cpu, in_test, nodeid in sorted(costs, reverse=True)[:top]:
+        print(f"  {cpu:6.1f} s  (wall {in_test:5.1f} s)  {nodeid}")
 
 
 def machine_busy() -> float:

@@ -125,3 +125,21 @@ def test_suite_cpu_ranks_the_files_by_cpu_and_by_waiting(capsys):
     assert lines[5] == "8 s in tests over all workers, 5 s of it not on a CPU"
     assert "4.0 s waiting" in wait_table[0] and wait_table[0].endswith("tests/test_sleepy.py")
     assert "0.6 s waiting" in wait_table[1]
+
+
+def test_suite_cpu_lists_the_tests_of_most_cpu(capsys):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import suite_cpu
+
+    log = [
+        "1.000\t2.000\t3.500\t2\ttests/test_busy.py::test_a",
+        "0.500\t0.000\t0.600\t0\ttests/test_busy.py::test_b[x::y]",
+        "0.100\t0.000\t4.100\t1\ttests/test_sleepy.py::test_c",
+    ]
+    suite_cpu.report_tests(log, 2)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "the 2 tests of most CPU"
+    assert lines[1].split() == ["3.0", "s", "(wall", "3.5", "s)", "tests/test_busy.py::test_a"]
+    assert lines[2].endswith("tests/test_busy.py::test_b[x::y]") and len(lines) == 3
+    suite_cpu.report_tests(log, 0)  # the default: no list
+    assert capsys.readouterr().out == ""

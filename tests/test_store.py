@@ -55,6 +55,7 @@ def test_a_commit_is_two_git_commands_and_a_refused_one_is_an_error(tmp_path, mo
     assert [c for c in commands if c in ("add", "diff", "commit")] == ["add", "commit"], commands
     monkeypatch.delenv("GIT_TRACE")
     hook = tmp_path / "ws" / ".git" / "hooks" / "pre-commit"
+    hook.parent.mkdir(exist_ok=True)  # the suite's git copies no templates
     hook.write_text("#!/bin/sh\necho refused by the hook >&2\nexit 1\n")
     hook.chmod(0o755)
     store.write_snapshot("s", {"a": "2"})

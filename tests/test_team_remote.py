@@ -323,9 +323,11 @@ def test_a_run_killed_mid_rebase_is_repaired_by_the_next_run(team):
     git(team.a, "commit", "-q", "-m", "A: note")
     ours = git(team.a, "rev-parse", "main")
     hook = team.a / ".git" / "hooks" / "post-checkout"
+    hook.parent.mkdir(exist_ok=True)  # the suite's git copies no templates
     hook.write_text(KILLER)
     hook.chmod(0o755)
     (team.a / "kill-me").write_text("")
+    (team.a / ".git" / "info").mkdir(exist_ok=True)
     (team.a / ".git" / "info" / "exclude").write_text("kill-me\n")
     team.serve("Person B")
 
@@ -438,6 +440,7 @@ def test_a_push_the_server_refuses_is_not_retried_and_says_why(tmp_path, server)
     seed(tmp_path, bare.as_uri(), server)
     a = clone_workspace(bare.as_uri(), tmp_path / "a", now=utc("2026-03-01"))
     hook = bare / "hooks" / "pre-receive"
+    hook.parent.mkdir(exist_ok=True)  # the suite's git copies no templates
     hook.write_text("#!/bin/sh\necho 'main is protected' >&2\nexit 1\n")
     hook.chmod(0o755)
     server.route("/fb.json", Reply(body=doc("Person B")))
@@ -462,6 +465,7 @@ def test_the_cli_shows_gits_bracketed_words(tmp_path, server):
     seed(tmp_path, bare.as_uri(), server)
     a = clone_workspace(bare.as_uri(), tmp_path / "a", now=utc("2026-03-01"))
     hook = bare / "hooks" / "pre-receive"
+    hook.parent.mkdir(exist_ok=True)  # the suite's git copies no templates
     hook.write_text("#!/bin/sh\nexit 1\n")
     hook.chmod(0o755)
     server.route("/fb.json", Reply(body=doc("Person B")))
