@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -12,10 +13,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def benchmark(script: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """benchmarks/SCRIPT ARGS from the repository's root, its output captured."""
+def benchmark(script: str, *args: str, tmp: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """benchmarks/SCRIPT ARGS from the repository's root, its output captured; with `tmp`,
+    its temporary files go there (a pytest it starts then keeps its numbered temp folders
+    there, and does not spend its start deleting the outer suite's older ones)."""
     command = [sys.executable, str(ROOT / "benchmarks" / script), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    env = {**os.environ, "TMPDIR": str(tmp)} if tmp is not None else None
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
 
 
 def test_first_pass_compares_variants_interleaved():
@@ -64,13 +68,14 @@ def temporary_worktrees(marker: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_suite_ab_compares_variants_of_a_subset_interleaved():
+def test_suite_ab_compares_variants_of_a_subset_interleaved(tmp_path):
     worktrees = temporary_worktrees("/tracker-suite-base-")
     out = benchmark(
         "suite_ab.py",
         # -n 0 for the extra variant too: xdist's start is no part of what is checked here
         *("--base", "HEAD", "--default-workers", "0", "--workers", "0", "--rounds", "1"),
         "tests/test_text_tidy.py",
+        tmp=tmp_path,
     )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     rows = [line for line in out.stdout.splitlines() if "wall median" in line]
@@ -79,9 +84,11 @@ def test_suite_ab_compares_variants_of_a_subset_interleaved():
     assert temporary_worktrees("/tracker-suite-base-") == worktrees  # the checkout is gone
 
 
-def test_suite_repeat_runs_a_subset_again_and_again_on_a_commit():
+def test_suite_repeat_runs_a_subset_again_and_again_on_a_commit(tmp_path):
     worktrees = temporary_worktrees("/tracker-suite-repeat-")
-    out = benchmark("suite_repeat.py", "--runs", "2", "--workers", "0", "tests/test_text_tidy.py")
+    out = benchmark(
+        "suite_repeat.py", "--runs", "2", "--workers", "0", "tests/test_text_tidy.py", tmp=tmp_path
+    )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     lines = out.stdout.splitlines()
     assert [line.split(",")[0] for line in lines[:2]] == ["run 1: exit 0", "run 2: exit 0"]
@@ -90,13 +97,14 @@ def test_suite_repeat_runs_a_subset_again_and_again_on_a_commit():
     assert temporary_worktrees("/tracker-suite-repeat-") == worktrees  # the checkout is gone
 
 
-def test_suite_cpu_sees_the_tracker_processes_forked_warm_as_in_a_plain_run():
+def test_suite_cpu_sees_the_tracker_processes_forked_warm_as_in_a_plain_run(tmp_path):
     """Its plugin's folder on PYTHONPATH must not reach the tests: there it would make every
     `tracker` child a cold process instead of a fork of the warm helper."""
     out = benchmark(
         "suite_cpu.py",
         *("--workers", "1", "--top", "1"),
         "tests/test_config.py::test_cli_exits_2_and_writes_nothing",
+        tmp=tmp_path,
     )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert "\n1 tests, " in out.stdout, out.stdout

@@ -41,6 +41,7 @@ def test_a_command_is_measured_with_its_output(via):
     assert cost.wall > 0 and cost.cpu > 0 and cost.rss_mb > 0
 
 
+@pytest.mark.waits
 def test_a_command_past_its_bound_is_ended_with_its_children(via):
     before = {p.pid for p in psutil.process_iter()}
     start = time.monotonic()

@@ -8,9 +8,13 @@ import asyncio
 import threading
 import time
 
+import pytest
+
 from tests.support.raw_server import RawServer
 from tracker.config import HttpConfig
 from tracker.fetch.client import Http
+
+pytestmark = pytest.mark.waits  # mostly waits (timeouts, drips): spread over the run
 
 
 class Gauge:

@@ -25,6 +25,8 @@ from tracker.run.runner import run_once
 from tracker.sources.base import request_budget
 from tracker.sources.rss import RssSource
 
+pytestmark = pytest.mark.waits  # mostly waits (timeouts, drips): spread over the run
+
 
 def fetch(
     url: str, *, config: HttpConfig, deadline: float | None = None, sleeps=None, **kw

@@ -106,6 +106,7 @@ def test_two_runs_at_once_one_works_the_other_exits_75(gated, server):
     assert server.hits("/s0.json") == 1  # the loser fetched nothing
 
 
+@pytest.mark.waits
 def test_two_runs_with_wait_run_one_after_the_other(gated, server):
     ws, gate = gated
     runs = [start_run(ws, "--wait", "60"), start_run(ws, "--wait", "60")]

@@ -137,6 +137,7 @@ def test_worker_run_equals_in_process_run(server, workspace):
     assert failed[0] == "feed05" and failed[4] is True  # HTML where a feed was expected: gone
 
 
+@pytest.mark.waits
 def test_a_first_pass_starts_the_workers_before_any_document_arrives(
     server, workspace, monkeypatch
 ):
@@ -192,6 +193,7 @@ def test_expected_documents_start_the_pool_only_past_the_threshold():
     assert not idle.started  # parse_workers: 0 never starts a pool
 
 
+@pytest.mark.waits
 def test_a_snapshot_is_written_while_slower_sources_are_still_fetched(server, workspace):
     """Each outcome is stored as it arrives: the fast feed's file is on disk when its
     fetch ends, before the slow feed answers; both are committed together."""
@@ -353,6 +355,7 @@ def test_a_pool_that_cannot_start_its_workers_means_parsing_in_process(
     ]
 
 
+@pytest.mark.waits
 def test_workers_die_with_their_parent(tmp_path):
     """SIGKILL the process that owns a pool: its workers are gone within seconds."""
     script = tmp_path / "owner.py"

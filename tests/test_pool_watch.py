@@ -15,11 +15,14 @@ import struct
 import time
 
 import psutil
+import pytest
 
 from tests.test_perf_structure import job, workers_of
 from tracker.run.parse import Parsed
 from tracker.run.pool import ParsePool
 from tracker.run.pool_watch import GRACE
+
+pytestmark = pytest.mark.waits  # mostly waits (timeouts, drips): spread over the run
 
 BOUND = 30  # seconds: far beyond GRACE; without the watch the document never comes back
 

@@ -111,6 +111,7 @@ FAULTS = {
 
 
 @pytest.mark.parametrize("fault", list(FAULTS), ids=list(FAULTS))
+@pytest.mark.waits
 def test_fault_is_not_a_change(ws, server, october, fault):
     store = GitStore(ws)
     head = snapshot_head(store)
@@ -135,6 +136,7 @@ def test_fault_is_not_a_change(ws, server, october, fault):
     assert {f.status for f in again.findings} == {"current"}
 
 
+@pytest.mark.waits
 def test_retry_after_is_honoured_then_succeeds(ws, server, october):
     server.route(
         "/kz.json",

@@ -198,6 +198,7 @@ def drip_headers(handler) -> Reply:
     raise ConnectionError("the client hung up")
 
 
+@pytest.mark.waits
 def test_a_server_dripping_its_headers_is_cut_by_the_sources_deadline(workspace, server):
     serve_good(server)
     server.handler("/s1.json", drip_headers)
@@ -219,6 +220,7 @@ def test_a_server_dripping_its_headers_is_cut_by_the_sources_deadline(workspace,
     check_consistent(ws)
 
 
+@pytest.mark.waits
 def test_the_run_deadline_cuts_unfinished_sources_and_the_run_still_commits(workspace, server):
     serve_good(server)
     server.route("/s1.json", Reply(body=document(1, 0), delay=20))

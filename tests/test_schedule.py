@@ -94,6 +94,7 @@ def test_after_downtime_each_overdue_source_runs_once(workspace, server):
     assert [server.hits(f"/s{i}.json") for i in range(3)] == [2, 2, 2]  # 72 firings → 1 run
 
 
+@pytest.mark.waits
 def test_daemon_runs_the_jobs_on_a_fast_schedule(workspace, server, caplog):
     changing = Changing(0)
     server.handler("/s0.json", changing)

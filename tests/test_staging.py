@@ -108,6 +108,7 @@ def test_a_git_killed_mid_way_costs_nothing_but_time(workspace, caplog):
     assert not stagers()
 
 
+@pytest.mark.waits
 def test_a_run_stores_blobs_while_slower_sources_are_fetched(server, workspace):
     """The fast feed's blob is in git's object store while the slow feed is still out;
     after the run the index, HEAD and the work tree agree and no git child is left."""

@@ -218,6 +218,7 @@ def test_server_stopped_mid_run_keeps_the_commit_and_the_next_run_pushes_it(team
     fsck_clean(team.bare, team.a)
 
 
+@pytest.mark.waits
 def test_a_server_that_never_answers_is_given_up_after_the_timeout(tmp_path, server):
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))

@@ -55,6 +55,7 @@ def test_an_interpreter_that_would_start_otherwise_gets_a_real_process():
         )
 
 
+@pytest.mark.waits
 def test_a_child_past_its_timeout_is_killed_and_the_zygote_goes_on(tmp_path):
     root = make_workspace(tmp_path / "ws", FEEDS, {})
     daemon = [*TRACKER, "-w", str(root), "schedule", "--interval", "60", "--no-email"]

@@ -18,6 +18,8 @@ from tests.support.raw_server import RawServer, body_drip, header_drip
 from tests.support.server import LocalServer
 from tracker.run.runner import run_once
 
+pytestmark = pytest.mark.waits  # mostly waits (timeouts, drips): spread over the run
+
 
 def good_first(ws) -> None:
     ws.serve_good_sources(1)
