@@ -69,3 +69,26 @@ def test_a_stopped_raw_server_takes_no_connection_of_the_next_server():
             assert not raw._thread.is_alive(), "the accept thread outlived its server"
     finally:
         signal.signal(signal.SIGUSR1, previous)
+
+
+def test_the_http_servers_answer_without_waiting_for_nagle(monkeypatch):
+    """TCP_NODELAY on every accepted connection, as real servers set it: http.server
+    writes the headers and the body apart, and with Nagle's algorithm the body waited for
+    the client's delayed ACK on every reused connection (each request of a test, of the
+    demo, ~40 ms longer)."""
+    import socketserver
+
+    finish = socketserver.StreamRequestHandler.finish
+    seen: list[int] = []
+
+    def recording(handler: socketserver.StreamRequestHandler) -> None:
+        seen.append(handler.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        finish(handler)
+
+    monkeypatch.setattr(socketserver.StreamRequestHandler, "finish", recording)
+    with LocalServer() as local:
+        local.route("/a", body=b"a")
+        assert get(local.url("/a")) == b"a"
+    with DemoServer() as demo:
+        get(demo.url("/mirror/kz.json"))
+    assert len(seen) == 2 and all(seen), seen
