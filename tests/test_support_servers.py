@@ -78,14 +78,14 @@ def test_the_http_servers_answer_without_waiting_for_nagle(monkeypatch):
     demo, ~40 ms longer)."""
     import socketserver
 
-    finish = socketserver.StreamRequestHandler.finish
+    setup = socketserver.StreamRequestHandler.setup
     seen: list[int] = []
 
     def recording(handler: socketserver.StreamRequestHandler) -> None:
+        setup(handler)  # before the request is read: recorded before its answer arrives
         seen.append(handler.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
-        finish(handler)
 
-    monkeypatch.setattr(socketserver.StreamRequestHandler, "finish", recording)
+    monkeypatch.setattr(socketserver.StreamRequestHandler, "setup", recording)
     with LocalServer() as local:
         local.route("/a", body=b"a")
         assert get(local.url("/a")) == b"a"
