@@ -32,6 +32,10 @@ LOCK = threading.Lock()
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive for clients that reuse connections
+    # TCP_NODELAY, as real servers set it (nginx's tcp_nodelay): http.server writes the
+    # headers and the body apart, and with Nagle's algorithm a body on a reused connection
+    # waited for the client's delayed ACK — a cost only keep-alive clients paid
+    disable_nagle_algorithm = True
     root: Path = Path(".")
     latency: float = 0.0
 
