@@ -47,6 +47,26 @@ def suite_workers() -> int:
     return int(found.group(1))
 
 
+# A fixed pure-Python workload: its CPU time says how fast this machine runs Python right
+# now (shared machines here vary by a fifth within an hour), so that figures measured at
+# different times can be set side by side
+PROBE = (
+    "import time; t = time.process_time(); sum(i * i for i in range(6_000_000)); "
+    "print(time.process_time() - t)"
+)
+
+
+def machine_probe(tries: int = 3) -> float:
+    """CPU seconds of PROBE in a fresh interpreter, the best of `tries`."""
+    times = []
+    for _ in range(tries):
+        out = subprocess.run(
+            [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120, check=True
+        )
+        times.append(float(out.stdout))
+    return min(times)
+
+
 # Every measured command is bounded: the longest (five years of nightly commits in
 # unit.py) takes minutes, so this only ends a command that hangs.
 MEASURE_TIMEOUT = 1800.0

@@ -4,8 +4,10 @@
 Each run is `pytest -n W -q -p no:cacheprovider` (scripts/test's suite) in a temporary git
 worktree of REV laid out as CI has it (`.venv` of this checkout inside, `../shared` beside:
 suite_ab.py's layout), so what is measured is the committed code, not this checkout's
-edits. Prints each run's exit code, its pytest summary and wall time, then how many were
-green; exits 1 when any was not. A failing run's last lines are printed too.
+edits. Prints each run's exit code, its pytest summary and wall time, and the machine
+probe measured just before it (benchlib.machine_probe: CPU seconds of a fixed piece of
+Python — the machine's speed of the moment, to set runs of different hours side by side),
+then how many were green; exits 1 when any was not. A failing run's last lines are printed too.
 
     .venv/bin/python benchmarks/suite_repeat.py --runs 10            # HEAD, ten runs
     .venv/bin/python benchmarks/suite_repeat.py --rev HEAD~1 --runs 3
@@ -20,7 +22,7 @@ import re
 import sys
 from contextlib import ExitStack
 
-from benchlib import measure, suite_workers
+from benchlib import machine_probe, measure, suite_workers
 from suite_ab import base_checkout
 
 WORKTREE_PREFIX = "tracker-suite-repeat-"  # its own: the smoke tests of both may run at once
@@ -44,11 +46,12 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": str(checkout)}  # its children import its tracker
         command = [sys.executable, "-m", "pytest", "-n", str(args.workers), "-q"]
         for number in range(1, args.runs + 1):
+            probe = machine_probe()  # between runs: how fast the machine is right now
             cost = measure([*command, "-p", "no:cacheprovider", *pytest_args], checkout, env)
             green += cost.returncode == 0
             print(
                 f"run {number}: exit {cost.returncode}, {summary(cost.stdout)}, "
-                f"wall {cost.wall:.1f} s",
+                f"wall {cost.wall:.1f} s, probe {probe:.3f} s",
                 flush=True,
             )
             if cost.returncode != 0:

@@ -11,6 +11,7 @@ import random
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
@@ -46,6 +47,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 SEED = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist starts the workers: they inherit TMPDIR
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Whatever the suite's processes put in the temp directory outside `tmp_path` — the
+    `pymp-*` folders of runs the suite kills on purpose, which no one can remove after a
+    SIGKILL, the warm helper's streams — goes under this session's base temp folder, which
+    pytest removes when every test passed, instead of piling up in the system's."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # the controller's choice, inherited
+    temp = session.config._tmp_path_factory.getbasetemp() / "tmp"
+    temp.mkdir(exist_ok=True)
+    os.environ["TMPDIR"] = str(temp)
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups

@@ -93,6 +93,7 @@ def test_suite_repeat_runs_a_subset_again_and_again_on_a_commit(tmp_path):
     lines = out.stdout.splitlines()
     assert [line.split(",")[0] for line in lines[:2]] == ["run 1: exit 0", "run 2: exit 0"]
     assert all("2 passed" in line for line in lines[:2])
+    assert all(re.search(r", probe \d+\.\d{3} s$", line) for line in lines[:2]), lines
     assert lines[-1] == "2 of 2 run(s) green on HEAD"
     assert temporary_worktrees("/tracker-suite-repeat-") == worktrees  # the checkout is gone
 

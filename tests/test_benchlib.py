@@ -68,3 +68,8 @@ def test_the_suite_benchmarks_run_the_suite_with_scripts_tests_workers():
     assert script.count("TEST_WORKERS:-") == 1  # one default, read by benchlib
     assert f"WORKERS=${{TEST_WORKERS:-{benchlib.suite_workers()}}}" in script
     assert script.count('pytest -n "$WORKERS"') == 2  # a subset and the whole suite
+
+
+def test_the_machine_probe_is_the_cpu_time_of_its_fixed_workload():
+    probe = benchlib.machine_probe(tries=1)
+    assert 0 < probe < 60
