@@ -63,8 +63,12 @@ def test_busy_runs_a_first_pass_of_its_own():
 def temporary_worktrees(marker: str) -> list[str]:
     """The repository's worktrees whose path holds `marker` (each benchmark has its own:
     the smoke tests of two of them may run at once)."""
-    listed = subprocess.run(["git", "worktree", "list"], cwd=ROOT, capture_output=True, text=True)
-    return [line for line in listed.stdout.splitlines() if marker in line]
+    listed = subprocess.run(
+        ["git", "worktree", "list", "--porcelain"], cwd=ROOT, capture_output=True, text=True
+    )  # porcelain: the human listing pads its columns to the longest path of the moment
+    lines = listed.stdout.splitlines()
+    paths = [line.removeprefix("worktree ") for line in lines if line.startswith("worktree ")]
+    return [path for path in paths if marker in path]
 
 
 @pytest.mark.slow
