@@ -47,6 +47,17 @@ def suite_workers() -> int:
     return int(found.group(1))
 
 
+def machine_times() -> tuple[int, int]:
+    """(all, idle) jiffies of this machine so far (Linux /proc/stat; idle includes iowait);
+    (0, 0) where there is no such file."""
+    try:
+        line = Path("/proc/stat").read_text().split("\n", 1)[0]
+    except OSError:
+        return 0, 0
+    fields = [int(f) for f in line.split()[1:]]
+    return sum(fields), fields[3] + fields[4]
+
+
 # A fixed pure-Python workload: its CPU time says how fast this machine runs Python right
 # now (shared machines here vary by a fifth within an hour), so that figures measured at
 # different times can be set side by side

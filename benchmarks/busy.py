@@ -29,11 +29,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchlib, poll: beside this file
 
-
-def machine_times() -> tuple[int, int]:
-    """(all, idle) jiffies of the machine so far."""
-    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return sum(fields), fields[3] + fields[4]  # idle + iowait
+from benchlib import machine_times  # noqa: E402
 
 
 def label(process: psutil.Process) -> str:

@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchlib import ROOT, suite_workers
+from benchlib import ROOT, machine_times, suite_workers
 
 PLUGIN = """
 import os, resource, sys, time, pytest
@@ -100,24 +100,22 @@ def report_tests(lines: list[str], top: int) -> None:
     """The `top` tests of most CPU (their worker's and their children's)."""
     if top <= 0:
         return
-    costs = []
-    for line in lines:
-        me, children, in_test, _, nodeid = line.split("\t", 4)
-        costs.append((float(me) + float(children), float(in_test), nodeid))
+    costs = [(test.cpu, test.wall, nodeid) for nodeid, test in map(_parsed, lines)]
     print(f"\nthe {min(top, len(costs))} tests of most CPU")
     for cpu, in_test, nodeid in sorted(costs, reverse=True)[:top]:
         print(f"  {cpu:6.1f} s  (wall {in_test:5.1f} s)  {nodeid}")
 
 
+def _parsed(line: str) -> tuple[str, FileCost]:
+    """One test's log line: its node id and its cost (a FileCost of one test)."""
+    me, children, in_test, warm_forks, nodeid = line.split("\t", 4)
+    return nodeid, FileCost(float(me), float(children), float(in_test), 1, int(warm_forks))
+
+
 def machine_busy() -> float:
-    """CPU seconds all this machine's CPUs spent busy since boot (Linux /proc/stat:
-    everything but idle and iowait); 0 where there is no such file."""
-    try:
-        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    except OSError:
-        return 0.0
-    ticks = [int(field) for field in fields[:8]]
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds all this machine's CPUs spent busy since boot (not idle, not iowait)."""
+    total, idle = machine_times()
+    return (total - idle) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -139,13 +137,12 @@ class FileCost:
 
 def report(lines: list[str], top: int) -> None:
     by_file: dict[str, FileCost] = collections.defaultdict(FileCost)
-    for line in lines:
-        me, children, in_test, warm_forks, nodeid = line.split("\t", 4)
+    for nodeid, test in map(_parsed, lines):
         entry = by_file[nodeid.split("::", 1)[0]]
-        entry.worker += float(me)
-        entry.children += float(children)
-        entry.wall += float(in_test)
-        entry.forked += int(warm_forks)
+        entry.worker += test.worker
+        entry.children += test.children
+        entry.wall += test.wall
+        entry.forked += test.forked
         entry.tests += 1
     cpu = sum(entry.cpu for entry in by_file.values())
     wall = sum(entry.wall for entry in by_file.values())

@@ -88,19 +88,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if _uses_demo(item):
             item.add_marker(pytest.mark.xdist_group("demo"))
     builder = next((item for item in items if _uses_demo(item)), None)
-    items.sort(key=lambda item: _order(item, builder))  # stable: otherwise as collected
-    items[:] = _spread_waiting(items, builder)
+    items[:] = _scheduled(items, builder)
 
 
-def _spread_waiting(items: list[pytest.Item], builder: pytest.Item | None) -> list[pytest.Item]:
-    """Tests marked `waits` (they mostly sleep through timeouts, drips and deadlines) spread
-    evenly over the ordinary ones: side by side in file order, they took every worker at
-    once and left both cores idle for seconds (seen in /proc/stat during a run). They come
-    only from modules without module-scoped fixtures, which a move would set up again."""
-    ordinary = [item for item in items if _order(item, builder) == 1]
+def _scheduled(items: list[pytest.Item], builder: pytest.Item | None) -> list[pytest.Item]:
+    """Long tests first, the demo's last (`_order`; stable: otherwise as collected), and
+    the tests marked `waits` (they mostly sleep through timeouts, drips and deadlines)
+    spread evenly over the ordinary ones: side by side in file order, they took every
+    worker at once and left both cores idle for seconds (seen in /proc/stat during a run).
+    They come only from modules without module-scoped fixtures, which a move would set up
+    again."""
+    groups: tuple[list[pytest.Item], ...] = ([], [], [])
+    for item in items:
+        groups[_order(item, builder)].append(item)
+    first, ordinary, last = groups
     waiting = [item for item in ordinary if item.get_closest_marker("waits") is not None]
-    if not waiting:
-        return items
     rest = [item for item in ordinary if item.get_closest_marker("waits") is None]
     step = len(rest) / (len(waiting) + 1)  # the k-th after (k + 1) * step ordinary ones
     spread: list[pytest.Item] = []
@@ -110,10 +112,7 @@ def _spread_waiting(items: list[pytest.Item], builder: pytest.Item | None) -> li
             spread.append(waiting[placed])
             placed += 1
         spread.append(item)
-    spread += waiting[placed:]
-    first = [item for item in items if _order(item, builder) == 0]
-    last = [item for item in items if _order(item, builder) == 2]
-    return first + spread + last
+    return first + spread + waiting[placed:] + last
 
 
 def _uses_demo(item: pytest.Item) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -13,13 +12,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def benchmark(script: str, *args: str, tmp: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """benchmarks/SCRIPT ARGS from the repository's root, its output captured; with `tmp`,
-    its temporary files go there (a pytest it starts then keeps its numbered temp folders
-    there, and does not spend its start deleting the outer suite's older ones)."""
+def benchmark(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """benchmarks/SCRIPT ARGS from the repository's root, its output captured (its
+    temporary files, and the numbered folders of a pytest it starts, under the suite's
+    TMPDIR: tests/conftest.py)."""
     command = [sys.executable, str(ROOT / "benchmarks" / script), *args]
-    env = {**os.environ, "TMPDIR": str(tmp)} if tmp is not None else None
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=ROOT)
 
 
 def test_first_pass_compares_variants_interleaved():
@@ -72,14 +70,13 @@ def temporary_worktrees(marker: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_suite_ab_compares_variants_of_a_subset_interleaved(tmp_path):
+def test_suite_ab_compares_variants_of_a_subset_interleaved():
     worktrees = temporary_worktrees("/tracker-suite-base-")
     out = benchmark(
         "suite_ab.py",
         # -n 0 for the extra variant too: xdist's start is no part of what is checked here
         *("--base", "HEAD", "--default-workers", "0", "--workers", "0", "--rounds", "1"),
         "tests/test_text_tidy.py",
-        tmp=tmp_path,
     )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     rows = [line for line in out.stdout.splitlines() if "wall median" in line]
@@ -88,11 +85,9 @@ def test_suite_ab_compares_variants_of_a_subset_interleaved(tmp_path):
     assert temporary_worktrees("/tracker-suite-base-") == worktrees  # the checkout is gone
 
 
-def test_suite_repeat_runs_a_subset_again_and_again_on_a_commit(tmp_path):
+def test_suite_repeat_runs_a_subset_again_and_again_on_a_commit():
     worktrees = temporary_worktrees("/tracker-suite-repeat-")
-    out = benchmark(
-        "suite_repeat.py", "--runs", "2", "--workers", "0", "tests/test_text_tidy.py", tmp=tmp_path
-    )
+    out = benchmark("suite_repeat.py", "--runs", "2", "--workers", "0", "tests/test_text_tidy.py")
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     lines = out.stdout.splitlines()
     assert [line.split(",")[0] for line in lines[:2]] == ["run 1: exit 0", "run 2: exit 0"]
@@ -102,14 +97,13 @@ def test_suite_repeat_runs_a_subset_again_and_again_on_a_commit(tmp_path):
     assert temporary_worktrees("/tracker-suite-repeat-") == worktrees  # the checkout is gone
 
 
-def test_suite_cpu_sees_the_tracker_processes_forked_warm_as_in_a_plain_run(tmp_path):
+def test_suite_cpu_sees_the_tracker_processes_forked_warm_as_in_a_plain_run():
     """Its plugin's folder on PYTHONPATH must not reach the tests: there it would make every
     `tracker` child a cold process instead of a fork of the warm helper."""
     out = benchmark(
         "suite_cpu.py",
         *("--workers", "1", "--top", "1"),
         "tests/test_config.py::test_cli_exits_2_and_writes_nothing",
-        tmp=tmp_path,
     )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert "\n1 tests, " in out.stdout, out.stdout
@@ -156,3 +150,11 @@ def test_suite_cpu_lists_the_tests_of_most_cpu(capsys):
     assert lines[2].endswith("tests/test_busy.py::test_b[x::y]") and len(lines) == 3
     suite_cpu.report_tests(log, 0)  # the default: no list
     assert capsys.readouterr().out == ""
+
+
+def test_nodelay_compares_the_server_with_and_without_tcp_nodelay():
+    out = benchmark("nodelay.py", "--requests", "3")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("without TCP_NODELAY") and "(the baseline)" in lines[0]
+    assert lines[1].startswith("with TCP_NODELAY") and "×" in lines[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tests.conftest import _spread_waiting
+from tests.conftest import _scheduled
 
 
 @dataclass
@@ -26,7 +26,7 @@ def test_waiting_tests_are_spread_evenly_between_the_ordinary_ones():
     builder = Item("builder", fixturenames=("demo_workspace",))
     items = [builder, slow, *waiting, *ordinary, demo]
 
-    order = [item.name for item in _spread_waiting(items, builder)]
+    order = [item.name for item in _scheduled(items, builder)]
 
     assert order[:2] == ["builder", "slow"] and order[-1] == "demo"
     assert order[2:-1] == ["o0", "o1", "o2", "w0", "o3", "o4", "o5", "w1", "o6", "o7", "o8"]
@@ -34,9 +34,9 @@ def test_waiting_tests_are_spread_evenly_between_the_ordinary_ones():
 
 def test_a_waiting_test_that_is_long_stays_with_the_long_ones():
     items = [Item("long", {"slow", "waits"}), Item("o0"), Item("w", {"waits"})]
-    assert [item.name for item in _spread_waiting(items, None)] == ["long", "w", "o0"]
+    assert [item.name for item in _scheduled(items, None)] == ["long", "w", "o0"]
 
 
 def test_nothing_moves_without_waiting_tests():
     items = [Item("a"), Item("b")]
-    assert _spread_waiting(items, None) == items
+    assert _scheduled(items, None) == items

@@ -42,11 +42,7 @@ class Reply:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # TCP_NODELAY, as real servers set it: http.server sends the headers and the body in
-    # two writes, and with Nagle's algorithm the body waits for the client's delayed ACK
-    # (~40 ms) on every reused connection
-    disable_nagle_algorithm = True
+    protocol_version = "HTTP/1.1"  # TCP_NODELAY: PromptHTTPServer sets it
     server: "_Server"
 
     def log_message(self, *args: object) -> None:  # quiet

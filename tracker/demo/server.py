@@ -68,6 +68,16 @@ class PromptHTTPServer(ThreadingHTTPServer):
     # `per_host` at once per source host) is dropped by the kernel and retried a second
     # later, which a short fetch timeout then reports as a failure.
     request_queue_size = 128
+    # TCP_NODELAY on every accepted connection, as real servers set it: http.server writes
+    # the headers and the body apart, and with Nagle's algorithm the body waited for the
+    # client's delayed ACK on every reused connection (benchmarks/nodelay.py)
+    nodelay = True
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        if self.nodelay:
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection, address
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -131,10 +141,6 @@ class DemoServer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    # TCP_NODELAY, as real servers set it: http.server sends the headers and the body in
-    # two writes, and with Nagle's algorithm the body waits for the client's delayed ACK
-    # (~40 ms) on every reused connection
-    disable_nagle_algorithm = True
     demo: DemoServer
 
     def log_message(self, *args: object) -> None:
