@@ -63,6 +63,18 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     tempfile.tempdir = None  # gettempdir() reads TMPDIR again
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A session that started a parse pool in its own process (no workers: `-n 0`) has
+    its multiprocessing temp folder in the base temp folder, which pytest removed with it
+    once every test passed; multiprocessing's removal of it at exit would then print a
+    FileNotFoundError traceback. An empty folder for it to remove instead."""
+    import multiprocessing.process
+
+    made = multiprocessing.process.current_process()._config.get("tempdir")
+    if made:
+        os.makedirs(made, exist_ok=True)
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Hypothesis tests draw from the suite's seed (unless a test pins its own). Long tests

@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import logging
 import os
 import shutil
-import signal
-import sys
 import threading
 import time
 from typing import TYPE_CHECKING
 
 from tracker.config.options import SOURCE_OPTIONS
+from tracker.run.fork_server_guard import OWNER_VARIABLE
+from tracker.run.orphans import die_with_parent
 from tracker.run.parse import Failed, Parsed, ParseJob, failed, parse
 from tracker.run.pool_watch import ResultWatch
 from tracker.sources.base import kind_module
@@ -39,7 +38,6 @@ if TYPE_CHECKING:  # multiprocessing is imported when a pool starts: most runs n
 log = logging.getLogger(__name__)
 
 MAX_WORKERS = 4
-PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 WATCH_EVERY = 1.0  # seconds between a worker's looks at its owner
 # what parsing imports (ruamel's codec is otherwise loaded on first use)
 PRELOAD = [
@@ -70,9 +68,7 @@ def _die_with_parent(owner: int) -> None:
     it here, or the server would wait for the workers and they for it. An owner that died
     before the prctl took effect is caught by the check after it; a watchdog thread
     covers platforms without prctl."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    die_with_parent()
     _release_alive_pipe()
     if os.getppid() == 1 or not _alive(owner):
         os._exit(1)
@@ -115,9 +111,15 @@ def _context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    # "__main__" too: a worker would otherwise import the tracker script (and the CLI)
-    context.set_forkserver_preload(["__main__", *PRELOAD])
+    context.set_forkserver_preload(fork_server_preload())
     return context
+
+
+def fork_server_preload() -> list[str]:
+    """The guard first, so that the server dies with its owner even while it imports the
+    rest; "__main__" too: a worker would otherwise import the tracker script (and the
+    CLI)."""
+    return ["tracker.run.fork_server_guard", "__main__", *PRELOAD]
 
 
 class _ForkServerFolder:
@@ -146,13 +148,19 @@ def _cannot_start(exc: OSError) -> str:
 
 def _launch_fork_server() -> None:
     """Start the fork server without waiting for it (the first worker waits for its
-    imports); nothing to do where there is none (spawn)."""
+    imports), naming this process its owner (fork_server_guard.py); nothing to do where
+    there is none (spawn)."""
     import multiprocessing
 
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        import multiprocessing.forkserver
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    import multiprocessing.forkserver
 
+    os.environ[OWNER_VARIABLE] = str(os.getpid())
+    try:
         multiprocessing.forkserver.ensure_running()
+    finally:
+        os.environ.pop(OWNER_VARIABLE, None)
 
 
 class ParsePool:
@@ -211,13 +219,7 @@ class ParsePool:
         the threshold, start the workers' fork server now, so that it imports the parser
         while the requests are out rather than when the documents are in."""
         if self.workers > 0 and not self.started and documents > self.threshold:
-            pool = self._start()
-            if pool is None:
-                return
-            try:
-                _launch_fork_server()
-            except OSError as exc:  # e.g. a temp directory too deep for a socket's path
-                self._give_up(pool, _cannot_start(exc))
+            self._start()
 
     def _start(self) -> ProcessPoolExecutor | None:
         """The workers' pool; None (and in-process from now on) where the system refuses
@@ -237,6 +239,11 @@ class ParsePool:
             self._fall_back(_cannot_start(exc))
             return None
         self._pool, self._watch = pool, ResultWatch(pool)
+        try:  # here, not at the first document handed over: see _launch_fork_server
+            _launch_fork_server()
+        except OSError as exc:  # e.g. a temp directory too deep for a socket's path
+            self._give_up(pool, _cannot_start(exc))
+            return None
         return pool
 
     def _give_up(self, pool: ProcessPoolExecutor, why: str) -> None:
