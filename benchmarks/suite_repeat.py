@@ -12,6 +12,7 @@ then how many were green; exits 1 when any was not. A failing run's last lines a
     .venv/bin/python benchmarks/suite_repeat.py --runs 10            # HEAD, ten runs
     .venv/bin/python benchmarks/suite_repeat.py --rev HEAD~1 --runs 3
     .venv/bin/python benchmarks/suite_repeat.py --runs 2 tests/test_text_tidy.py  # a subset
+    .venv/bin/python benchmarks/suite_repeat.py --probe-tries 1 ...   # probe: best of 1, not 3
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def main() -> None:
     parser.add_argument("--rev", default="HEAD")
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--workers", type=int, default=suite_workers(), metavar="N")
+    parser.add_argument("--probe-tries", type=int, default=3, metavar="N", help="probe: best of N")
     args, pytest_args = parser.parse_known_args()  # the rest goes to pytest (a subset)
     green = 0
     with ExitStack() as stack:
@@ -46,7 +48,9 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": str(checkout)}  # its children import its tracker
         command = [sys.executable, "-m", "pytest", "-n", str(args.workers), "-q"]
         for number in range(1, args.runs + 1):
-            probe = machine_probe()  # between runs: how fast the machine is right now
+            probe = machine_probe(
+                args.probe_tries
+            )  # between runs: how fast the machine is right now
             cost = measure([*command, "-p", "no:cacheprovider", *pytest_args], checkout, env)
             green += cost.returncode == 0
             print(

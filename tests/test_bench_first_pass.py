@@ -87,7 +87,11 @@ def test_suite_ab_compares_variants_of_a_subset_interleaved():
 
 def test_suite_repeat_runs_a_subset_again_and_again_on_a_commit():
     worktrees = temporary_worktrees("/tracker-suite-repeat-")
-    out = benchmark("suite_repeat.py", "--runs", "2", "--workers", "0", "tests/test_text_tidy.py")
+    out = benchmark(
+        "suite_repeat.py",
+        *("--runs", "2", "--workers", "0", "--probe-tries", "1"),
+        "tests/test_text_tidy.py",
+    )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     lines = out.stdout.splitlines()
     assert [line.split(",")[0] for line in lines[:2]] == ["run 1: exit 0", "run 2: exit 0"]
