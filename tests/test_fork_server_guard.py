@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import psutil
 import pytest
@@ -76,6 +77,15 @@ def test_without_an_owner_the_guard_does_nothing():
     assert out.returncode == 0 and out.stdout == "alive\n"
 
 
+def launched_environ(server: psutil.Process) -> dict[str, str]:
+    """The server's environment once it has exec'd: the pool does not wait for it, and
+    before the exec /proc shows the forked copy's (this process's first environment)."""
+    deadline = time.monotonic() + 10
+    while "forkserver" not in " ".join(server.cmdline()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return server.environ()
+
+
 def test_the_pool_names_itself_owner_of_the_server_it_launches_and_no_other_process():
     assert fork_server_preload()[0] == "tracker.run.fork_server_guard"  # before the parser
     pool = ParsePool(workers=1, threshold=0)
@@ -84,7 +94,7 @@ def test_the_pool_names_itself_owner_of_the_server_it_launches_and_no_other_proc
         import multiprocessing.forkserver
 
         server = psutil.Process(multiprocessing.forkserver._forkserver._forkserver_pid)
-        assert server.environ()[OWNER_VARIABLE] == str(os.getpid())
+        assert launched_environ(server)[OWNER_VARIABLE] == str(os.getpid())
         assert OWNER_VARIABLE not in os.environ  # git and the rest do not inherit it
     finally:
         pool.close()
