@@ -213,3 +213,101 @@ def test_a_git_that_stops_reading_makes_the_writer_wait_a_bounded_time(
             git.kill()
     assert any("took no path for 0.3 s" in r.getMessage() for r in caplog.records)
     assert not stagers()
+
+
+def test_what_git_staged_well_is_known_as_indexed_after_close(workspace):
+    """`indexed` names the paths git surely put in the index: none while git may still
+    be reading, all of them once it ended well, none after a failure."""
+    root = workspace("sources: {}\n")
+    (root / "snapshots").mkdir()
+    for name in ("a", "b"):
+        (root / "snapshots" / f"{name}.yaml").write_text(f"{name}: 1\n")
+    good = Stager(GitStore(root))
+    good.add("snapshots/a.yaml")
+    good.add("snapshots/b.yaml")
+    assert good.indexed == frozenset()  # not closed: git may not have read them yet
+    good.close()
+    assert good.indexed == {"snapshots/a.yaml", "snapshots/b.yaml"}
+    bad = Stager(GitStore(root))
+    bad.add("snapshots/missing.yaml")
+    bad.add("snapshots/a.yaml")
+    bad.close()
+    assert bad.indexed == frozenset()
+
+
+def git_commands(monkeypatch) -> list[list[str]]:
+    """Every git command GitPython runs in this process from now on (its argv)."""
+    import git.cmd
+
+    seen: list[list[str]] = []
+    execute = git.cmd.Git.execute
+
+    def recording(self, command, *args, **kwargs):
+        seen.append([str(part) for part in command])
+        return execute(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(git.cmd.Git, "execute", recording)
+    return seen
+
+
+def subcommands(commands: list[list[str]]) -> list[str]:
+    """The git subcommand of each argv (after git's own options such as -c x=y)."""
+    names = []
+    for argv in commands:
+        words = iter(argv[1:])
+        for word in words:
+            if word in ("-c", "-C"):
+                next(words, None)
+            elif not word.startswith("-"):
+                names.append(word)
+                break
+    return names
+
+
+def test_a_run_commits_what_it_staged_without_adding_it_again(server, workspace, monkeypatch):
+    """The staged snapshots need no `git add` before `git commit -- paths` (which takes
+    their content from the work tree), and the new HEAD is read from git's files."""
+    for i in range(3):
+        server.route(f"/f{i}.xml", Reply(body=rss(i), content_type="application/rss+xml"))
+    root = workspace(feeds(server, 3, run="{parse_workers: 0}"))
+    commands = git_commands(monkeypatch)
+    result = run_once(root, now=NOW, run_all=True, send_email=False)
+    names = subcommands(commands)
+    assert result.commit is not None and names.count("commit") == 1, names
+    assert "add" not in names and "cat-file" not in names, names
+    store = GitStore(root)
+    assert result.commit == store.repo.git.rev_parse("HEAD")
+    assert store.repo.git.status("--porcelain") == ""
+    assert sorted(store.committed_blobs()) == [f"snapshots/feed{i:02d}.yaml" for i in range(3)]
+
+
+def test_a_path_taken_as_indexed_that_git_does_not_know_is_added_and_committed(workspace):
+    """The index replaced behind the writer's back: git refuses the unknown path, the
+    commit adds every path and commits again; nothing is lost."""
+    root = workspace("sources: {}\n")
+    (root / "snapshots").mkdir()
+    (root / "snapshots" / "a.yaml").write_text("a: 1\n")
+    store = GitStore(root)
+    commit = store.commit(["snapshots/a.yaml"], "add a", indexed={"snapshots/a.yaml"})
+    assert commit is not None and commit == store.repo.git.rev_parse("HEAD")
+    assert store.repo.git.show("HEAD:snapshots/a.yaml") == "a: 1"
+    assert store.repo.git.status("--porcelain") == ""
+    assert store.commit(["snapshots/a.yaml"], "again", indexed={"snapshots/a.yaml"}) is None
+
+
+def test_a_tracked_file_changed_after_staging_is_committed_as_the_work_tree_has_it(workspace):
+    """`git commit -- paths` takes the work tree's content, not a stale staged one."""
+    root = workspace("sources: {}\n")
+    (root / "snapshots").mkdir()
+    path = root / "snapshots" / "a.yaml"
+    path.write_text("a: 1\n")
+    store = GitStore(root)
+    store.commit(["snapshots/a.yaml"], "add a")
+    path.write_text("a: 2\n")
+    stager = Stager(store)
+    stager.add("snapshots/a.yaml")
+    stager.close()
+    path.write_text("a: 3\n")
+    assert store.commit(["snapshots/a.yaml"], "a is 3", indexed=stager.indexed) is not None
+    assert store.repo.git.show("HEAD:snapshots/a.yaml") == "a: 3"
+    assert store.repo.git.status("--porcelain") == ""

@@ -273,7 +273,8 @@ class Writer:
         self.stop_staging()  # git's index is the commit's now
         for rel in paths:
             inside(self.root, rel)
-        return self.store.commit(paths, message, when=when)
+        indexed = self._stager.indexed if self._stager is not None else frozenset()
+        return self.store.commit(paths, message, when=when, indexed=indexed)
 
     def save_state(self) -> None:
         """Save the state with this writer's fresh validators tied to the snapshots now

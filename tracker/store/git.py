@@ -17,7 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Iterator
 
 if TYPE_CHECKING:
     import git
@@ -44,6 +44,9 @@ IDENTITY = {
 IDENTITY_REFUSED = re.compile(
     r"auto-detection is disabled|identity unknown|unable to auto-detect|empty ident name"
 )
+
+# how `git commit -- paths` refuses a path that is neither in the index nor at HEAD
+UNKNOWN_PATH = re.compile(r"did not match any file\(s\) known to git")
 
 
 def _dates(when: datetime | None) -> dict[str, str]:
@@ -196,9 +199,16 @@ class GitStore:
     # ------------------------------------------------------------ commits
 
     def commit(
-        self, paths: Iterable[str], message: str, when: datetime | None = None
+        self,
+        paths: Iterable[str],
+        message: str,
+        when: datetime | None = None,
+        indexed: Collection[str] = frozenset(),
     ) -> str | None:
-        """Stage `paths` and commit them; no commit (None) when nothing changed."""
+        """Commit exactly `paths` as the work tree has them; no commit (None) when nothing
+        changed. `git commit -- paths` takes each path's content from the work tree
+        itself, but only for paths git already knows: the others are added first, except
+        those `indexed` (put in the index meanwhile, store/staging.py)."""
         paths = sorted(set(paths))
         if not paths:
             return None
@@ -207,26 +217,37 @@ class GitStore:
         from git import GitCommandError
 
         try:
-            if existing:
-                self.repo.git.add("--", *existing)
-            if gone:
-                self.repo.git.rm("--cached", "--ignore-unmatch", "-q", "--", *gone)
-            if not self._commit_staged(paths, message, when):
+            self._stage([p for p in existing if p not in indexed], gone)
+            skipped = [p for p in existing if p in indexed]
+            if not self._commit_staged(paths, message, when, skipped):
                 return None
         except GitCommandError as exc:
             detail = " ".join(str(exc.stderr or exc).split())  # one line
             raise StoreError(f"git commit failed: {detail[:300]}") from None
-        return self.repo.head.commit.hexsha
+        return self.head()
 
-    def _commit_staged(self, paths: list[str], message: str, when: datetime | None) -> bool:
+    def _stage(self, new: list[str], gone: list[str]) -> None:
+        if new:
+            self.repo.git.add("--", *new)
+        if gone:
+            self.repo.git.rm("--cached", "--ignore-unmatch", "-q", "--", *gone)
+
+    def _commit_staged(
+        self, paths: list[str], message: str, when: datetime | None, skipped: list[str]
+    ) -> bool:
         """Commit what is staged of `paths`; False when nothing was. Whether anything is
         staged is asked only once git refused: most commits have something, and one with
-        nothing to commit fails (status 1) without writing anything."""
+        nothing to commit fails (status 1) without writing anything. A path git does not
+        know among those not added (`skipped`: the index replaced behind the writer's
+        back) is added then, and the commit made again."""
         from git import GitCommandError
 
         try:
             self._run_commit(paths, message, when)
-        except GitCommandError:
+        except GitCommandError as exc:
+            if skipped and UNKNOWN_PATH.search(str(exc.stderr or "")):
+                self._stage(skipped, [])
+                return self._commit_staged(paths, message, when, [])
             if not self._staged(paths):
                 return False
             raise
@@ -269,7 +290,7 @@ class GitStore:
             git.commit("-q", "-F", "-", "--", *paths, env=identity | _dates(when), istream=stdin)
 
     def _staged(self, paths: list[str]) -> bool:
-        if not self.repo.head.is_valid():
+        if self.head() is None:
             return bool(self.repo.git.diff("--cached", "--name-only", "--", *paths))
         return bool(self.repo.git.diff("--cached", "--name-only", "HEAD", "--", *paths))
 

@@ -5,7 +5,8 @@ to the commit, it is a wait at the end of every run that changed many sources, w
 other core idle. A Stager hands each path, as soon as it is written, to one
 `git update-index --add -z --stdin` process, which hashes and stores the blob at once.
 
-It only moves work earlier: the commit (GitStore.commit) still stages exactly its paths,
+It only moves work earlier: what it has surely staged (`indexed`: every path, once git
+ended well) the commit need not `git add` again; anything else the commit stages itself,
 so a Stager that fails costs time, never a file. Its one line is logged at INFO (shown
 with -v): what is really wrong, the commit reports. A run killed meanwhile leaves git to
 finish on end of input; the next writer's recovery waits for it and puts the uncommitted
@@ -58,6 +59,8 @@ class Stager:
         self._reader: threading.Thread | None = None
         self._messages = b""
         self._broken = False
+        self._sent: list[str] = []
+        self._done = False  # git ended well after the last path sent
 
     def add(self, rel: str) -> None:
         if self._broken:
@@ -66,6 +69,7 @@ class Stager:
             proc = self._proc or self._start()
             assert proc.stdin is not None
             _send(proc.stdin.fileno(), rel.encode("utf-8") + b"\0")
+            self._sent.append(rel)
         except TimeoutError:
             self._give_up(f"git took no path for {WRITE_WAIT:g} s")
         except BrokenPipeError:  # git has ended already (a path it could not add): say why
@@ -98,7 +102,15 @@ class Stager:
     def close(self) -> None:
         """End git's input and wait for it (bounded); idempotent."""
         if self._proc is not None:
-            self._wait_for_git()
+            self._done = self._wait_for_git()
+
+    @property
+    def indexed(self) -> frozenset[str]:
+        """The paths git has put in the index (after `close`): all that were sent, when
+        git ended well and staging was never given up; none otherwise."""
+        if self._broken or not self._done or self._proc is not None:
+            return frozenset()
+        return frozenset(self._sent)
 
     def _wait_for_git(self) -> bool:
         """End git's input, wait (bounded) for git to end, and give up naming its exit
