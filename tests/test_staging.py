@@ -1,6 +1,6 @@
 """Staging ahead of the commit (store/staging.py): a run hands each snapshot file to git as
 it is written, so the blobs are stored while other sources are still fetched; the commit
-still stages exactly its paths, so a Stager that fails costs time, never a file."""
+adds only what git did not surely stage, so a Stager that fails costs time, never a file."""
 
 from __future__ import annotations
 

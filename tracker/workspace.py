@@ -249,7 +249,8 @@ class Writer:
 
     def write_and_stage(self, rel: str, text: str) -> Path:
         """`write_file`, then hand `rel` to git at once (store/staging.py): for a writer
-        that writes many files before its commit, which still stages them itself."""
+        that writes many files before its commit, which adds only what git did not
+        surely stage."""
         path = self.write_file(rel, text)
         if self._stager is None:
             from tracker.store.staging import Stager
@@ -269,7 +270,8 @@ class Writer:
         return self.store.write_snapshot(source_id, data)
 
     def commit(self, paths: list[str], message: str, when: datetime | None = None) -> str | None:
-        """Stage exactly `paths` and commit them (None when nothing changed)."""
+        """Commit exactly `paths` (None when nothing changed); what the Stager put in the
+        index is not added again."""
         self.stop_staging()  # git's index is the commit's now
         for rel in paths:
             inside(self.root, rel)
