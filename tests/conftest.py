@@ -22,6 +22,7 @@ from tests.support.bytecode import cache_rewritten_tests, compile_packages
 from tests.support.data import SHARED, TEST_DATA, shared_path
 from tests.support.seed import generator_for, replay_hint, suite_seed
 from tests.support.server import LocalServer
+from tests.support.temproot import PYTEST_TEMPROOT_ENV, temp_root
 from tests.support.zygote import run as warm_run
 
 DATA = SHARED / "data"  # the complete archives (use shared_path("data", ...) to read them)
@@ -57,10 +58,25 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     pytest removes when every test passed, instead of piling up in the system's."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return  # the controller's choice, inherited
-    temp = session.config._tmp_path_factory.getbasetemp() / "tmp"
+    temp = session_base_temp(session.config) / "tmp"
     temp.mkdir(exist_ok=True)
     os.environ["TMPDIR"] = str(temp)
     tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+
+
+def session_base_temp(config: pytest.Config) -> Path:
+    """The session's base temp folder, made here first: under a RAM file system when there
+    is one (tests/support/temproot.py). pytest reads the root only when it first makes the
+    folder, so the variable is set for that moment alone: a pytest the suite starts must
+    not share this session's root, whose older folders it would clean up."""
+    root = temp_root()
+    if root is None:
+        return config._tmp_path_factory.getbasetemp()
+    os.environ[PYTEST_TEMPROOT_ENV] = root
+    try:
+        return config._tmp_path_factory.getbasetemp()
+    finally:
+        del os.environ[PYTEST_TEMPROOT_ENV]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -76,11 +76,13 @@ def test_suite_ab_compares_variants_of_a_subset_interleaved():
         "suite_ab.py",
         # -n 0 for the extra variant too: xdist's start is no part of what is checked here
         *("--base", "HEAD", "--default-workers", "0", "--workers", "0", "--rounds", "1"),
+        *("--env", "TRACKER_TEST_TEMPROOT=system"),
         "tests/test_text_tidy.py",
     )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     rows = [line for line in out.stdout.splitlines() if "wall median" in line]
-    assert [row.split()[0] for row in rows] == ["this", "--base", "-n"]
+    names = ["this", "--base", "-n", "TRACKER_TEST_TEMPROOT=system"]
+    assert [row.split()[0] for row in rows] == names
     assert "×1.000" in rows[0]
     assert temporary_worktrees("/tracker-suite-base-") == worktrees  # the checkout is gone
 
@@ -162,3 +164,20 @@ def test_nodelay_compares_the_server_with_and_without_tcp_nodelay():
     lines = out.stdout.splitlines()
     assert lines[0].startswith("without TCP_NODELAY") and "(the baseline)" in lines[0]
     assert lines[1].startswith("with TCP_NODELAY") and "×" in lines[1]
+
+
+def test_tempfs_compares_the_cost_of_new_files_in_two_places(tmp_path):
+    disk, ram = tmp_path / "disk", tmp_path / "ram"
+    disk.mkdir(), ram.mkdir()
+    out = benchmark(
+        "tempfs.py", *("--items", "50", "--rounds", "2", "--disk", str(disk), "--ram", str(ram))
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "CPU per item, best of 2 round(s) of 50:"
+    for step in ("mkdir", "create an empty file", "create + write 500 B", "read 500 B back"):
+        row = rf"  {re.escape(step)} +\d+ µs +\d+ µs +×(?:[\d.]+|inf)$"
+        assert any(re.match(row, line) for line in lines), out.stdout
+    assert list(disk.iterdir()) == list(ram.iterdir()) == []  # its folders removed
+    missing = benchmark("tempfs.py", "--ram", str(tmp_path / "absent"))
+    assert missing.returncode == 1 and "is not a folder here" in missing.stderr
